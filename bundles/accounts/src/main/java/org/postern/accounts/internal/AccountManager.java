@@ -1,0 +1,370 @@
+package org.postern.accounts.internal;
+
+import static org.postern.api.account.AccountException.Reason.DUPLICATE;
+import static org.postern.api.account.AccountException.Reason.INVALID_ADDRESS;
+import static org.postern.api.account.AccountException.Reason.INVALID_DOMAIN;
+import static org.postern.api.account.AccountException.Reason.NOT_ALLOWED;
+import static org.postern.api.account.AccountException.Reason.UNKNOWN_ACCOUNT;
+import static org.postern.api.account.AccountException.Reason.UNKNOWN_DOMAIN;
+import static org.postern.api.account.AccountException.Reason.WEAK_PASSWORD;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountException;
+import org.postern.api.account.AccountLifecycleListener;
+import org.postern.api.account.AccountService;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.account.AddressResolver;
+import org.postern.api.account.DomainService;
+import org.postern.api.account.OwnedDomain;
+import org.postern.api.account.Resolution;
+import org.postern.api.address.DomainName;
+import org.postern.api.address.MailAddress;
+import org.postern.api.config.ConfigCheck;
+import org.postern.api.store.AccountRecord;
+import org.postern.api.store.AccountRepository;
+import org.postern.api.store.DomainRepository;
+import org.postern.api.store.DuplicateKeyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accounts, service domains and owned domains: the rules (who may own what, password strength,
+ * tombstones for removed addresses) on top of the store's repositories.
+ */
+@Component(service = {AccountService.class, DomainService.class, AddressResolver.class},
+        configurationPid = AccountsConfig.PID)
+@Designate(ocd = AccountsConfig.class)
+public class AccountManager implements AccountService, DomainService, AddressResolver {
+    private static final Logger LOG = LoggerFactory.getLogger(AccountManager.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final AccountRepository accounts;
+    private final DomainRepository domains;
+    private final Argon2idHasher hasher;
+    private final int minPasswordLength;
+    private final int initialPeriodDays;
+    private final Clock clock;
+    private final List<AccountLifecycleListener> listeners = new CopyOnWriteArrayList<>();
+
+    @Activate
+    public AccountManager(@Reference AccountRepository accounts, @Reference DomainRepository domains,
+            AccountsConfig config, Map<String, Object> properties) {
+        this(accounts, domains, checked(config, properties), config.password_min_length(),
+                config.initial_period_days(), Clock.systemUTC());
+    }
+
+    AccountManager(AccountRepository accounts, DomainRepository domains, Argon2idHasher hasher,
+            int minPasswordLength, int initialPeriodDays, Clock clock) {
+        this.accounts = accounts;
+        this.domains = domains;
+        this.hasher = hasher;
+        this.minPasswordLength = minPasswordLength;
+        this.initialPeriodDays = initialPeriodDays;
+        this.clock = clock;
+    }
+
+    private static Argon2idHasher checked(AccountsConfig c, Map<String, Object> properties) {
+        try {
+            ConfigCheck.of(AccountsConfig.PID, properties)
+                    .isLong("password.min.length", 8, 1024)
+                    .isLong("argon2.memory.kib", 8, 4 * 1024 * 1024)
+                    .isLong("argon2.iterations", 1, 100)
+                    .isLong("argon2.parallelism", 1, 64)
+                    .isLong("initial.period.days", 0, 36600)
+                    .throwIfInvalid();
+            return new Argon2idHasher(c.argon2_memory_kib(), c.argon2_iterations(), c.argon2_parallelism());
+        } catch (IllegalArgumentException e) {
+            LOG.error("Postern accounts not started: {}", e.getMessage());
+            throw e;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addListener(AccountLifecycleListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(AccountLifecycleListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---- service domains ----
+
+    @Override
+    public String addServiceDomain(String domain) {
+        String name = domain(domain);
+        if (domains.ownedDomain(name).isPresent()) {
+            throw new AccountException(DUPLICATE, name + " is owned by an account; it cannot also be a service domain");
+        }
+        try {
+            domains.insertServiceDomain(name);
+        } catch (DuplicateKeyException e) {
+            throw new AccountException(DUPLICATE, "service domain " + name + " exists already");
+        }
+        LOG.info("Postern: service domain {} added", name);
+        return name;
+    }
+
+    @Override
+    public List<String> serviceDomains() {
+        return domains.serviceDomains();
+    }
+
+    @Override
+    public boolean isHosted(String domain) {
+        String name;
+        try {
+            name = DomainName.normalize(domain);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return domains.isServiceDomain(name) || domains.ownedDomain(name).isPresent();
+    }
+
+    // ---- accounts ----
+
+    @Override
+    public Account create(String address, char[] password, LocalDate expires) {
+        try {
+            MailAddress a = address(address);
+            if (!domains.isServiceDomain(a.domain())) {
+                throw new AccountException(UNKNOWN_DOMAIN, a.domain()
+                        + " is not a service domain (add it with postern:domain-add, or give the account an address at one)");
+            }
+            requireStrong(password);
+            Optional<AccountRecord> existing = accounts.byAddress(a);
+            if (existing.isPresent()) {
+                throw duplicate(existing.get());
+            }
+            Instant now = clock.instant();
+            LocalDate expiry = expires != null ? expires : LocalDate.now(clock).plusDays(initialPeriodDays);
+            AccountRecord record = new AccountRecord(newId(), a, AccountStatus.ACTIVE, hasher.hash(password), now, expiry);
+            try {
+                accounts.insert(record);
+            } catch (DuplicateKeyException e) {
+                throw duplicate(accounts.byAddress(a).orElse(record));
+            }
+            Account account = toAccount(record);
+            LOG.info("Postern: account {} created", a);
+            notify(l -> l.created(account));
+            return account;
+        } finally {
+            clear(password);
+        }
+    }
+
+    private static AccountException duplicate(AccountRecord existing) {
+        return existing.status() == AccountStatus.REMOVED
+                ? new AccountException(DUPLICATE, existing.address()
+                        + " belonged to a removed account; addresses are never issued twice")
+                : new AccountException(DUPLICATE, "account " + existing.address() + " exists already");
+    }
+
+    @Override
+    public Optional<Account> find(String address) {
+        MailAddress a;
+        try {
+            a = MailAddress.parse(address);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return accounts.byAddress(a).map(AccountManager::toAccount);
+    }
+
+    @Override
+    public Optional<Account> get(String accountId) {
+        return accounts.byId(accountId).map(AccountManager::toAccount);
+    }
+
+    @Override
+    public List<Account> list() {
+        return accounts.list().stream().map(AccountManager::toAccount).toList();
+    }
+
+    @Override
+    public void setPassword(String address, char[] password) {
+        try {
+            AccountRecord r = existing(address);
+            requireStrong(password);
+            accounts.updatePasswordHash(r.id(), hasher.hash(password));
+            LOG.info("Postern: password of {} changed", r.address());
+        } finally {
+            clear(password);
+        }
+    }
+
+    @Override
+    public boolean verifyPassword(String accountId, char[] password) {
+        try {
+            Optional<AccountRecord> r = accountId == null ? Optional.empty() : accounts.byId(accountId);
+            if (r.isEmpty() || r.get().status() != AccountStatus.ACTIVE || r.get().passwordHash() == null) {
+                return hasher.decoyVerify(password);
+            }
+            return hasher.verify(password, r.get().passwordHash());
+        } finally {
+            clear(password);
+        }
+    }
+
+    @Override
+    public void remove(String address) {
+        AccountRecord r = existing(address);
+        accounts.markRemoved(r.id());
+        Account removed = toAccount(accounts.byId(r.id()).orElseThrow());
+        LOG.info("Postern: account {} removed", r.address());
+        notify(l -> l.removed(removed));
+    }
+
+    // ---- owned domains ----
+
+    @Override
+    public OwnedDomain addDomain(String address, String domain) {
+        AccountRecord r = existing(address);
+        String name = domain(domain);
+        if (domains.isServiceDomain(name)) {
+            throw new AccountException(NOT_ALLOWED, name + " is a service domain; accounts cannot own it");
+        }
+        OwnedDomain.Kind kind = OwnedDomain.Kind.CUSTOM;
+        for (String service : domains.serviceDomains()) {
+            if (DomainName.isSameOrUnder(name, service)) {
+                String namespace = r.address().localPart() + "." + r.address().domain();
+                if (!service.equals(r.address().domain()) || !DomainName.isSameOrUnder(name, namespace)) {
+                    throw new AccountException(NOT_ALLOWED, name + " is under service domain " + service + "; "
+                            + r.address() + " may own only " + namespace + " and names under it");
+                }
+                kind = OwnedDomain.Kind.ALIAS_SUBDOMAIN;
+            }
+        }
+        Optional<OwnedDomain> owned = domains.ownedDomain(name);
+        if (owned.isPresent()) {
+            throw new AccountException(DUPLICATE, owned.get().accountId().equals(r.id())
+                    ? r.address() + " owns " + name + " already"
+                    : name + " is owned by another account");
+        }
+        OwnedDomain d = new OwnedDomain(name, kind, r.id());
+        try {
+            domains.insertOwnedDomain(d);
+        } catch (DuplicateKeyException e) {
+            throw new AccountException(DUPLICATE, name + " is owned by another account");
+        }
+        LOG.info("Postern: {} now owns {} ({})", r.address(), name, kind);
+        return d;
+    }
+
+    @Override
+    public void removeDomain(String address, String domain) {
+        AccountRecord r = existing(address);
+        String name = domain(domain);
+        if (!domains.deleteOwnedDomain(r.id(), name)) {
+            throw new AccountException(UNKNOWN_DOMAIN, r.address() + " does not own " + name);
+        }
+        LOG.info("Postern: {} no longer owns {}", r.address(), name);
+    }
+
+    @Override
+    public List<OwnedDomain> domains(String accountId) {
+        return domains.ownedDomains(accountId);
+    }
+
+    // ---- resolution ----
+
+    @Override
+    public Optional<Resolution> resolve(String address) {
+        MailAddress a;
+        try {
+            a = MailAddress.parse(address);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (domains.isServiceDomain(a.domain())) {
+            return accounts.byAddress(a).filter(r -> r.status() != AccountStatus.REMOVED)
+                    .map(r -> new Resolution(a, toAccount(r), Resolution.Kind.PRIMARY));
+        }
+        return domains.ownedDomain(a.domain())
+                .flatMap(d -> accounts.byId(d.accountId()))
+                .filter(r -> r.status() != AccountStatus.REMOVED)
+                .map(r -> new Resolution(a, toAccount(r), Resolution.Kind.OWNED_DOMAIN));
+    }
+
+    // ---- helpers ----
+
+    private AccountRecord existing(String address) {
+        MailAddress a = address(address);
+        AccountRecord r = accounts.byAddress(a)
+                .orElseThrow(() -> new AccountException(UNKNOWN_ACCOUNT, "no account " + a));
+        if (r.status() == AccountStatus.REMOVED) {
+            throw new AccountException(UNKNOWN_ACCOUNT, "account " + a + " was removed");
+        }
+        return r;
+    }
+
+    private void requireStrong(char[] password) {
+        if (password == null || password.length < minPasswordLength) {
+            throw new AccountException(WEAK_PASSWORD, "password too short: at least " + minPasswordLength + " characters");
+        }
+        if (new String(password).isBlank()) {
+            throw new AccountException(WEAK_PASSWORD, "password must not be blank");
+        }
+    }
+
+    private static MailAddress address(String text) {
+        try {
+            return MailAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new AccountException(INVALID_ADDRESS, e.getMessage());
+        }
+    }
+
+    private static String domain(String text) {
+        try {
+            return DomainName.normalize(text);
+        } catch (IllegalArgumentException e) {
+            throw new AccountException(INVALID_DOMAIN, e.getMessage());
+        }
+    }
+
+    private static String newId() {
+        byte[] raw = new byte[16];
+        RANDOM.nextBytes(raw);
+        return HexFormat.of().formatHex(raw);
+    }
+
+    private static void clear(char[] password) {
+        if (password != null) {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    static Account toAccount(AccountRecord r) {
+        return new Account(r.id(), r.address(), r.status(), r.created(), r.expires());
+    }
+
+    private void notify(Consumer<AccountLifecycleListener> event) {
+        for (AccountLifecycleListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("Postern: account lifecycle listener {} failed: {}", l.getClass().getName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package org.postern.accounts.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "Postern accounts",
+        description = "Account passwords (Argon2id) and new-account defaults")
+@interface AccountsConfig {
+    String PID = "org.postern.accounts";
+
+    @AttributeDefinition(name = "Minimum password length")
+    int password_min_length() default 12;
+
+    @AttributeDefinition(name = "Argon2id memory (KiB)", description = "OWASP's minimum is 19456")
+    int argon2_memory_kib() default 19456;
+
+    @AttributeDefinition(name = "Argon2id iterations")
+    int argon2_iterations() default 2;
+
+    @AttributeDefinition(name = "Argon2id parallelism")
+    int argon2_parallelism() default 1;
+
+    @AttributeDefinition(name = "Initial period (days)",
+            description = "A new account without an explicit expire date expires this many days after creation")
+    int initial_period_days() default 30;
+}

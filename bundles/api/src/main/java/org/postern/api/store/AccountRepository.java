@@ -1,0 +1,34 @@
+package org.postern.api.store;
+
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.address.MailAddress;
+
+/** Account rows. Used by the accounts bundle only; everyone else asks {@code AccountService}. */
+@ProviderType
+public interface AccountRepository {
+    /** @throws DuplicateKeyException when the address or id exists (removed accounts included) */
+    void insert(AccountRecord account);
+
+    Optional<AccountRecord> byAddress(MailAddress address);
+
+    Optional<AccountRecord> byId(String id);
+
+    /** Every account ordered by domain, then local part. */
+    List<AccountRecord> list();
+
+    /** @return false when there is no such account */
+    boolean updatePasswordHash(String id, String passwordHash);
+
+    /** @return false when there is no such account */
+    boolean updateStatus(String id, AccountStatus status);
+
+    /**
+     * In one transaction: status REMOVED, password hash erased, owned domains released.
+     *
+     * @return false when there is no such account
+     */
+    boolean markRemoved(String id);
+}

@@ -1,0 +1,25 @@
+package org.postern.api.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Message bodies on disk. {@link #put} returns only once the bytes and the directory entry are
+ * on stable storage (when fsync is on, the default): a caller may acknowledge the mail then.
+ */
+@ProviderType
+public interface BlobStore {
+    /** Stores the stream's bytes under a new id. The stream is read to its end, not closed. */
+    BlobId put(InputStream content) throws IOException;
+
+    /** Opens a blob for reading; empty when there is no such blob. */
+    Optional<InputStream> open(BlobId id) throws IOException;
+
+    /** Size in bytes; -1 when there is no such blob. */
+    long size(BlobId id) throws IOException;
+
+    /** Unlinks a blob for good (no backups by design). False when there was none. */
+    boolean delete(BlobId id) throws IOException;
+}

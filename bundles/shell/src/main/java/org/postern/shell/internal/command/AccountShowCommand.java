@@ -1,0 +1,34 @@
+package org.postern.shell.internal.command;
+
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountService;
+import org.postern.api.account.OwnedDomain;
+
+@Command(scope = "postern", name = "account-show", description = "Show one account and the domains it owns")
+@Service
+public class AccountShowCommand extends PosternCommand {
+    @Reference(optional = true)
+    AccountService accounts;
+
+    @Argument(index = 0, name = "address", required = true)
+    String address;
+
+    @Override
+    void run() {
+        AccountService service = require(accounts, "the accounts service");
+        Account a = service.find(address)
+                .orElseThrow(() -> new CommandFailure("no account " + address));
+        out().println("address: " + a.address());
+        out().println("id:      " + a.id());
+        out().println("status:  " + a.status());
+        out().println("created: " + a.created());
+        out().println("expires: " + (a.expires() == null ? "never" : a.expires()));
+        for (OwnedDomain d : service.domains(a.id())) {
+            out().println("domain:  " + d.name() + " (" + d.kind() + ")");
+        }
+    }
+}

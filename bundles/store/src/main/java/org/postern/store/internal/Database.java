@@ -1,0 +1,215 @@
+package org.postern.store.internal;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.jdbc.DataSourceFactory;
+import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.config.ConfigCheck;
+import org.postern.api.store.DataDirectory;
+import org.postern.api.store.DuplicateKeyException;
+import org.postern.api.store.StoreException;
+import org.postern.api.store.StoreInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that opens the database: checks the data directory, connects, refuses to start
+ * when another instance holds an embedded database, applies schema migrations, and offers the
+ * repositories a small JDBC helper. Registered (and so the repositories too) only when all of that
+ * succeeded.
+ */
+@Component(service = {Database.class, StoreInfo.class}, immediate = true, configurationPid = StoreConfig.PID)
+@Designate(ocd = StoreConfig.class)
+public class Database implements StoreInfo {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    private static final String DERBY_PREFIX = "jdbc:derby:";
+    /** Derby: "Another instance of Derby may have already booted the database". */
+    private static final String DERBY_IN_USE = "XSDB6";
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final Driver driver;
+    private final String url;
+    private final Properties credentials = new Properties();
+    private final Path dataDirectory;
+    private final int schemaVersion;
+    private final String product;
+
+    @Activate
+    public Database(@Reference(name = "dataSourceFactory") DataSourceFactory factory, StoreConfig config,
+            Map<String, Object> properties) {
+        String jdbcUrl = config.jdbc_url().isBlank() ? DERBY_PREFIX + "<postern.data>/db" : config.jdbc_url().trim();
+        try {
+            ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync").throwIfInvalid();
+            this.dataDirectory = DataDirectories.requireWritable(DataDirectory.resolve(), "data directory");
+            if (config.jdbc_url().isBlank()) {
+                jdbcUrl = DERBY_PREFIX + dataDirectory.resolve("db") + ";create=true";
+            }
+            this.url = jdbcUrl;
+            if (!config.jdbc_user().isEmpty()) {
+                credentials.setProperty("user", config.jdbc_user());
+                credentials.setProperty("password", config.jdbc_password());
+            }
+            this.driver = factory.createDriver(null);
+            try (Connection c = connect()) {
+                this.product = c.getMetaData().getDatabaseProductName() + " " + c.getMetaData().getDatabaseProductVersion();
+                this.schemaVersion = new Migrations(c).apply();
+            }
+        } catch (SQLException e) {
+            String reason = inUse(e)
+                    ? "database " + redact(jdbcUrl) + " is in use by another instance (stop it first)"
+                    : "cannot open database " + redact(jdbcUrl) + ": " + e.getMessage();
+            LOG.error("Postern store not started: {}", reason);
+            throw new IllegalStateException(reason, e);
+        } catch (RuntimeException e) {
+            LOG.error("Postern store not started: {}", e.getMessage());
+            throw e;
+        }
+        LOG.info("Postern store up: {} ({}), schema version {}, data in {}", redact(url), product, schemaVersion,
+                dataDirectory);
+    }
+
+    private static boolean inUse(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                for (SQLException s = (SQLException) t; s != null; s = s.getNextException()) {
+                    if (DERBY_IN_USE.equals(s.getSQLState())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    @Deactivate
+    void close() {
+        if (url.startsWith(DERBY_PREFIX)) {
+            // An embedded database must be shut down, or its lock outlives the bundle and a
+            // reinstalled store (or the next instance) finds it "in use".
+            String base = url.contains(";") ? url.substring(0, url.indexOf(';')) : url;
+            try {
+                driver.connect(base + ";shutdown=true", credentials).close();
+            } catch (SQLException expected) {
+                // Derby reports a clean database shutdown as SQLState 08006.
+                if (!"08006".equals(expected.getSQLState())) {
+                    LOG.warn("Postern store: database shutdown said {}", expected.getMessage());
+                }
+            }
+        }
+        LOG.info("Postern store stopped");
+    }
+
+    Connection connect() throws SQLException {
+        Connection c = driver.connect(url, credentials);
+        if (c == null) {
+            throw new SQLException("the configured driver does not accept URL " + redact(url));
+        }
+        return c;
+    }
+
+    /** Removes user info and password-like parameters from a JDBC URL. */
+    static String redact(String jdbcUrl) {
+        return jdbcUrl.replaceAll("//[^/@]*@", "//")
+                .replaceAll("(?i)((?:password|pwd|user)=)[^;&]*", "$1***");
+    }
+
+    @Override
+    public int schemaVersion() {
+        return schemaVersion;
+    }
+
+    @Override
+    public String jdbcUrl() {
+        return redact(url);
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    @Override
+    public String databaseProduct() {
+        return product;
+    }
+
+    // ---- a small JDBC helper for the repositories ----
+
+    interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
+        return transaction(c -> query(c, sql, binder, mapper));
+    }
+
+    static <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<T> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+                return out;
+            }
+        }
+    }
+
+    <T> Optional<T> queryOne(String sql, Binder binder, RowMapper<T> mapper) {
+        List<T> rows = query(sql, binder, mapper);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    int update(String sql, Binder binder) {
+        return transaction(c -> update(c, sql, binder));
+    }
+
+    static int update(Connection c, String sql, Binder binder) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Runs work in one transaction: committed when it returns, rolled back when it throws. */
+    <T> T transaction(Work<T> work) {
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw new DuplicateKeyException("already exists", e);
+            }
+            throw new StoreException("database error: " + e.getMessage(), e);
+        }
+    }
+}

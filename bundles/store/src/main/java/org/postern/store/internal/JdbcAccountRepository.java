@@ -1,0 +1,97 @@
+package org.postern.store.internal;
+
+import java.sql.Date;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.address.MailAddress;
+import org.postern.api.store.AccountRecord;
+import org.postern.api.store.AccountRepository;
+
+@Component(service = AccountRepository.class)
+public class JdbcAccountRepository implements AccountRepository {
+    private static final String COLUMNS = "id, local_part, domain, status, password_hash, created, expires";
+
+    private final Database db;
+
+    @Activate
+    public JdbcAccountRepository(@Reference Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public void insert(AccountRecord a) {
+        db.update("INSERT INTO account (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)", ps -> {
+            ps.setString(1, a.id());
+            ps.setString(2, a.address().localPart());
+            ps.setString(3, a.address().domain());
+            ps.setString(4, a.status().name());
+            ps.setString(5, a.passwordHash());
+            ps.setLong(6, a.created().toEpochMilli());
+            if (a.expires() == null) {
+                ps.setNull(7, Types.DATE);
+            } else {
+                ps.setDate(7, Date.valueOf(a.expires()));
+            }
+        });
+    }
+
+    @Override
+    public Optional<AccountRecord> byAddress(MailAddress address) {
+        return db.queryOne("SELECT " + COLUMNS + " FROM account WHERE local_part = ? AND domain = ?", ps -> {
+            ps.setString(1, address.localPart());
+            ps.setString(2, address.domain());
+        }, JdbcAccountRepository::map);
+    }
+
+    @Override
+    public Optional<AccountRecord> byId(String id) {
+        return db.queryOne("SELECT " + COLUMNS + " FROM account WHERE id = ?", ps -> ps.setString(1, id),
+                JdbcAccountRepository::map);
+    }
+
+    @Override
+    public List<AccountRecord> list() {
+        return db.query("SELECT " + COLUMNS + " FROM account ORDER BY domain, local_part", ps -> { },
+                JdbcAccountRepository::map);
+    }
+
+    @Override
+    public boolean updatePasswordHash(String id, String passwordHash) {
+        return db.update("UPDATE account SET password_hash = ? WHERE id = ? AND status <> 'REMOVED'", ps -> {
+            ps.setString(1, passwordHash);
+            ps.setString(2, id);
+        }) == 1;
+    }
+
+    @Override
+    public boolean updateStatus(String id, AccountStatus status) {
+        return db.update("UPDATE account SET status = ? WHERE id = ?", ps -> {
+            ps.setString(1, status.name());
+            ps.setString(2, id);
+        }) == 1;
+    }
+
+    @Override
+    public boolean markRemoved(String id) {
+        return db.transaction(c -> {
+            Database.update(c, "DELETE FROM owned_domain WHERE account_id = ?", ps -> ps.setString(1, id));
+            return Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ?",
+                    ps -> ps.setString(1, id)) == 1;
+        });
+    }
+
+    private static AccountRecord map(ResultSet rs) throws SQLException {
+        Date expires = rs.getDate(7);
+        return new AccountRecord(rs.getString(1).trim(), MailAddress.of(rs.getString(2), rs.getString(3)),
+                AccountStatus.valueOf(rs.getString(4)), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
+                expires == null ? null : expires.toLocalDate());
+    }
+}

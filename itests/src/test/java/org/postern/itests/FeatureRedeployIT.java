@@ -1,0 +1,58 @@
+package org.postern.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Test;
+import org.osgi.framework.Bundle;
+import org.postern.api.account.AccountService;
+import org.postern.api.store.StoreInfo;
+
+/** Hot redeployment of the core feature: every account, domain and password survives. */
+public class FeatureRedeployIT extends PosternTestSupport {
+
+    @Test
+    public void featureUninstallAndInstallOfPosternCoreKeepsEveryAccount() throws Exception {
+        await(AccountService.class, 30);
+        ok("postern:domain-add reinstall.example");
+        ok("postern:account-add a1@reinstall.example --password 'first password 1'");
+        ok("postern:account-add a2@reinstall.example --password 'second password 2'");
+        ok("postern:account-domain-add a2@reinstall.example a2-company.example");
+
+        // The API stays, as it would for an installed third-party plugin (and for this probe).
+        install("postern-api");
+        // The distribution boots "postern", which pulls postern-core in; uninstalling it takes the core away.
+        uninstall("postern");
+        assertGone();
+
+        // The operator's cycle: feature:install postern-core, feature:uninstall postern-core, feature:install postern-core.
+        install("postern-core");
+        assertAccountsIntact();
+        uninstall("postern-core");
+        assertGone();
+        install("postern-core");
+        assertAccountsIntact();
+
+        install("postern");
+        assertTrue(features.isInstalled(features.getFeature("postern")));
+        assertTrue(ok("postern:status").contains("schema version: 1"));
+    }
+
+    private void assertGone() throws Exception {
+        awaitGone(AccountService.class, 30);
+        awaitGone(StoreInfo.class, 30);
+        for (Bundle b : bundleContext.getBundles()) {
+            assertFalse("postern-store uninstalled", b.getSymbolicName().equals("postern-store"));
+        }
+    }
+
+    private void assertAccountsIntact() throws Exception {
+        AccountService accounts = await(AccountService.class, 60);
+        assertTrue(accounts.find("a1@reinstall.example").isPresent());
+        assertTrue(accounts.find("a2@reinstall.example").isPresent());
+        assertEquals("a2@reinstall.example", ok("postern:resolve x@a2-company.example").trim());
+        String id = accounts.find("a1@reinstall.example").get().id();
+        assertTrue("password survived", accounts.verifyPassword(id, "first password 1".toCharArray()));
+    }
+}

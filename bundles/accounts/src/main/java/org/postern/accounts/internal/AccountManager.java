@@ -244,15 +244,17 @@ public class AccountManager implements AccountService, DomainService, AddressRes
             throw new AccountException(NOT_ALLOWED, name + " is a service domain; accounts cannot own it");
         }
         OwnedDomain.Kind kind = OwnedDomain.Kind.CUSTOM;
-        for (String service : domains.serviceDomains()) {
-            if (DomainName.isSameOrUnder(name, service)) {
-                String namespace = r.address().localPart() + "." + r.address().domain();
-                if (!service.equals(r.address().domain()) || !DomainName.isSameOrUnder(name, namespace)) {
-                    throw new AccountException(NOT_ALLOWED, name + " is under service domain " + service + "; "
-                            + r.address() + " may own only " + namespace + " and names under it");
-                }
-                kind = OwnedDomain.Kind.ALIAS_SUBDOMAIN;
+        // The most specific service domain decides: with example.net and mail.example.net both
+        // service domains, carol.mail.example.net is carol@mail.example.net's namespace.
+        String service = domains.serviceDomains().stream().filter(s -> DomainName.isSameOrUnder(name, s))
+                .max(java.util.Comparator.comparingInt(String::length)).orElse(null);
+        if (service != null) {
+            String namespace = r.address().localPart() + "." + r.address().domain();
+            if (!service.equals(r.address().domain()) || !DomainName.isSameOrUnder(name, namespace)) {
+                throw new AccountException(NOT_ALLOWED, name + " is under service domain " + service + "; "
+                        + r.address() + " may own only " + namespace + " and names under it");
             }
+            kind = OwnedDomain.Kind.ALIAS_SUBDOMAIN;
         }
         Optional<OwnedDomain> owned = domains.ownedDomain(name);
         if (owned.isPresent()) {

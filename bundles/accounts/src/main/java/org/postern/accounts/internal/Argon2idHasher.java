@@ -21,6 +21,8 @@ final class Argon2idHasher {
             "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,4}),p=(\\d{1,3})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)");
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
+    private static final int MIN_SALT_BYTES = 8;
+    private static final int MIN_HASH_BYTES = 4;
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
 
@@ -54,15 +56,23 @@ final class Argon2idHasher {
     /** Constant-time comparison; a malformed or missing stored hash verifies false after the same work. */
     boolean verify(char[] password, String stored) {
         Matcher m = stored == null ? null : PHC.matcher(stored);
-        if (m == null || !m.matches()) {
-            verify(password, decoy);
-            return false;
+        if (m != null && m.matches()) {
+            try {
+                byte[] salt = B64D.decode(m.group(4));
+                byte[] expected = B64D.decode(m.group(5));
+                if (salt.length >= MIN_SALT_BYTES && expected.length >= MIN_HASH_BYTES) {
+                    byte[] actual = derive(password, salt, Integer.parseInt(m.group(1)),
+                            Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), expected.length);
+                    return MessageDigest.isEqual(expected, actual);
+                }
+            } catch (RuntimeException corrupt) {
+                // A damaged hash in the database is a refused login, never an error on the wire.
+            }
         }
-        byte[] salt = B64D.decode(m.group(4));
-        byte[] expected = B64D.decode(m.group(5));
-        byte[] actual = derive(password, salt, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-                Integer.parseInt(m.group(3)), expected.length);
-        return MessageDigest.isEqual(expected, actual);
+        if (stored != decoy) {
+            verify(password, decoy);
+        }
+        return false;
     }
 
     /** Spends the time of one verification and returns false: for unknown users. */

@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import org.osgi.service.component.annotations.Activate;
@@ -73,10 +74,15 @@ public class ConsoleAdminBootstrap {
         Files.createFile(passwordFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(passwordFile, password + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
 
+        // An existing admingroup that lacks the admin role (an operator's edit) must not leave
+        // the new user powerless: then the roles are given to the user directly.
+        String existingGroup = users.getProperty(GROUP_KEY);
+        boolean groupUsable = existingGroup == null || List.of(existingGroup.split("\\s*,\\s*")).contains("admin");
+        String roles = groupUsable ? ",_g_:admingroup" : GROUP_ROLES.substring("group".length());
         StringBuilder lines = new StringBuilder("\n# Created by Postern at first start; the password is in ")
                 .append(passwordFile).append('\n')
-                .append(USER).append(" = ").append(crypt(password)).append(",_g_:admingroup\n");
-        if (!users.containsKey(GROUP_KEY)) {
+                .append(USER).append(" = ").append(crypt(password)).append(roles).append('\n');
+        if (existingGroup == null) {
             lines.append("_g_\\:admingroup = ").append(GROUP_ROLES).append('\n');
         }
         Files.writeString(usersFile, lines, StandardCharsets.ISO_8859_1, StandardOpenOption.CREATE,

@@ -40,8 +40,8 @@ public class Database implements StoreInfo {
     private static final String DERBY_IN_USE = "XSDB6";
     private static final String UNIQUE_VIOLATION = "23505";
 
-    private final Driver driver;
-    private final String url;
+    private Driver driver;
+    private String url;
     private final Properties credentials = new Properties();
     private final Path dataDirectory;
     private final int schemaVersion;
@@ -68,12 +68,14 @@ public class Database implements StoreInfo {
                 this.schemaVersion = new Migrations(c).apply();
             }
         } catch (SQLException e) {
+            shutdownEmbedded();
             String reason = inUse(e)
                     ? "database " + redact(jdbcUrl) + " is in use by another instance (stop it first)"
                     : "cannot open database " + redact(jdbcUrl) + ": " + e.getMessage();
             LOG.error("Postern store not started: {}", reason);
             throw new IllegalStateException(reason, e);
         } catch (RuntimeException e) {
+            shutdownEmbedded();
             LOG.error("Postern store not started: {}", e.getMessage());
             throw e;
         }
@@ -96,20 +98,27 @@ public class Database implements StoreInfo {
 
     @Deactivate
     void close() {
-        if (url.startsWith(DERBY_PREFIX)) {
-            // An embedded database must be shut down, or its lock outlives the bundle and a
-            // reinstalled store (or the next instance) finds it "in use".
-            String base = url.contains(";") ? url.substring(0, url.indexOf(';')) : url;
-            try {
-                driver.connect(base + ";shutdown=true", credentials).close();
-            } catch (SQLException expected) {
-                // Derby reports a clean database shutdown as SQLState 08006.
-                if (!"08006".equals(expected.getSQLState())) {
-                    LOG.warn("Postern store: database shutdown said {}", expected.getMessage());
-                }
+        shutdownEmbedded();
+        LOG.info("Postern store stopped");
+    }
+
+    /**
+     * An embedded database must be shut down, or its lock outlives the bundle and a reinstalled
+     * store (or the next instance) finds it "in use". Also run when activation fails half way.
+     */
+    private void shutdownEmbedded() {
+        if (driver == null || url == null || !url.startsWith(DERBY_PREFIX)) {
+            return;
+        }
+        String base = url.contains(";") ? url.substring(0, url.indexOf(';')) : url;
+        try {
+            driver.connect(base + ";shutdown=true", credentials).close();
+        } catch (SQLException expected) {
+            // Derby reports a clean database shutdown as 08006, and "not booted" as XJ004.
+            if (!"08006".equals(expected.getSQLState()) && !"XJ004".equals(expected.getSQLState())) {
+                LOG.warn("Postern store: database shutdown said {}", expected.getMessage());
             }
         }
-        LOG.info("Postern store stopped");
     }
 
     Connection connect() throws SQLException {
@@ -122,7 +131,8 @@ public class Database implements StoreInfo {
 
     /** Removes user info and password-like parameters from a JDBC URL. */
     static String redact(String jdbcUrl) {
-        return jdbcUrl.replaceAll("//[^/@]*@", "//")
+        return jdbcUrl.replaceAll("//[^/]*@", "//")
+                .replaceAll("(?i)^(jdbc:oracle:[a-z]+:)[^@]*@", "$1***@")
                 .replaceAll("(?i)((?:password|pwd|user)=)[^;&]*", "$1***");
     }
 

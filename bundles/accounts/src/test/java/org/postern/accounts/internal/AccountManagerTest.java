@@ -1,0 +1,573 @@
+package org.postern.accounts.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountException;
+import org.postern.api.account.AccountException.Reason;
+import org.postern.api.account.AccountLifecycleListener;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.account.OwnedDomain;
+import org.postern.api.account.Resolution;
+import org.postern.api.address.MailAddress;
+import org.postern.api.store.AccountRecord;
+
+class AccountManagerTest {
+    private static final int MIN_LENGTH = 12;
+    private static final int INITIAL_DAYS = 30;
+    /** 2024 is a leap year: 30 days after 28 February is 29 March. */
+    private static final Instant NOW = Instant.parse("2024-02-28T23:30:00Z");
+    private static final String PASSWORD = "correct horse battery";
+
+    private InMemoryDomainRepository domains;
+    private InMemoryAccountRepository accounts;
+    private AccountManager manager;
+
+    @BeforeEach
+    void setUp() {
+        domains = new InMemoryDomainRepository();
+        accounts = new InMemoryAccountRepository(domains);
+        manager = newManager(accounts);
+        manager.addServiceDomain("example.net");
+        manager.addServiceDomain("example.org");
+    }
+
+    private AccountManager newManager(InMemoryAccountRepository repo) {
+        return new AccountManager(repo, domains, new Argon2idHasher(64, 1, 1), MIN_LENGTH, INITIAL_DAYS,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    private Account create(String address) {
+        return manager.create(address, PASSWORD.toCharArray(), null);
+    }
+
+    private static void assertRefused(Reason reason, Executable action) {
+        AccountException e = assertThrows(AccountException.class, action);
+        assertEquals(reason, e.reason(), e.getMessage());
+    }
+
+    // ---- create ----
+
+    @Test
+    void createNormalisesTheAddressAndStartsActive() {
+        Account a = manager.create("Alice@Example.NET.", PASSWORD.toCharArray(), null);
+        assertEquals(MailAddress.parse("alice@example.net"), a.address());
+        assertEquals(AccountStatus.ACTIVE, a.status());
+        assertEquals(NOW, a.created());
+        assertTrue(a.id().matches("[0-9a-f]{32}"), a.id());
+        assertEquals(Optional.of(a), manager.find("alice@example.net"));
+        assertEquals(a.address(), manager.get(a.id()).orElseThrow().address());
+    }
+
+    @Test
+    void idsAreDistinct() {
+        assertNotEquals(create("alice@example.net").id(), create("bob@example.net").id());
+    }
+
+    @Test
+    void expiryDefaultsToTheInitialPeriod() {
+        assertEquals(LocalDate.of(2024, 3, 29), create("alice@example.net").expires());
+    }
+
+    @Test
+    void explicitExpiryIsKept() {
+        Account a = manager.create("alice@example.net", PASSWORD.toCharArray(), LocalDate.of(2025, 1, 1));
+        assertEquals(LocalDate.of(2025, 1, 1), a.expires());
+        assertEquals(LocalDate.of(2025, 1, 1), manager.find("alice@example.net").orElseThrow().expires());
+    }
+
+    @Test
+    void storesOnlyAnArgon2idHash() {
+        Account a = create("alice@example.net");
+        String stored = accounts.byId(a.id()).orElseThrow().passwordHash();
+        assertTrue(stored.startsWith("$argon2id$"), stored);
+        assertFalse(stored.contains(PASSWORD));
+    }
+
+    @Test
+    void createNeedsAServiceDomain() {
+        assertRefused(Reason.UNKNOWN_DOMAIN, () -> create("alice@elsewhere.example"));
+        assertRefused(Reason.UNKNOWN_DOMAIN, () -> create("alice@sub.example.net"));
+        assertTrue(manager.list().isEmpty());
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"alice", "al ice@example.net", "alice@", "alice@example..net"})
+    void createRefusesInvalidAddresses(String address) {
+        assertRefused(Reason.INVALID_ADDRESS, () -> create(address));
+    }
+
+    @Test
+    void createRefusesShortPasswords() {
+        assertRefused(Reason.WEAK_PASSWORD,
+                () -> manager.create("alice@example.net", "x".repeat(MIN_LENGTH - 1).toCharArray(), null));
+        assertRefused(Reason.WEAK_PASSWORD, () -> manager.create("alice@example.net", null, null));
+        assertTrue(manager.find("alice@example.net").isEmpty());
+        Account a = manager.create("alice@example.net", "x".repeat(MIN_LENGTH).toCharArray(), null);
+        assertTrue(manager.verifyPassword(a.id(), "x".repeat(MIN_LENGTH).toCharArray()));
+    }
+
+    @Test
+    void createRefusesBlankPasswords() {
+        assertRefused(Reason.WEAK_PASSWORD,
+                () -> manager.create("alice@example.net", " ".repeat(MIN_LENGTH + 4).toCharArray(), null));
+    }
+
+    @Test
+    void createRefusesAnExistingAddressInAnySpelling() {
+        create("alice@example.net");
+        assertRefused(Reason.DUPLICATE, () -> create("alice@example.net"));
+        assertRefused(Reason.DUPLICATE, () -> create("<ALICE@example.NET.>"));
+        assertEquals(1, manager.list().size());
+    }
+
+    @Test
+    void removedAddressIsNeverIssuedAgain() {
+        create("alice@example.net");
+        manager.remove("alice@example.net");
+        AccountException e = assertThrows(AccountException.class, () -> create("alice@example.net"));
+        assertEquals(Reason.DUPLICATE, e.reason());
+        assertTrue(e.getMessage().contains("removed"), e.getMessage());
+    }
+
+    @Test
+    void duplicateFromTheStoreBecomesDuplicateRefusal() {
+        // Another node created the address between the check and the insert.
+        InMemoryAccountRepository racing = new InMemoryAccountRepository(domains) {
+            private boolean hidden;
+
+            @Override
+            public synchronized Optional<AccountRecord> byAddress(MailAddress address) {
+                if (!hidden) {
+                    hidden = true;
+                    return Optional.empty();
+                }
+                return super.byAddress(address);
+            }
+        };
+        racing.insert(new AccountRecord("ffffffffffffffffffffffffffffffff", MailAddress.parse("alice@example.net"),
+                AccountStatus.ACTIVE, "h", NOW, null));
+        AccountManager m = newManager(racing);
+        assertRefused(Reason.DUPLICATE, () -> m.create("alice@example.net", PASSWORD.toCharArray(), null));
+    }
+
+    @Test
+    void passwordIsZeroedAfterCreate() {
+        char[] password = PASSWORD.toCharArray();
+        manager.create("alice@example.net", password, null);
+        assertArrayEquals(new char[PASSWORD.length()], password);
+    }
+
+    @Test
+    void passwordIsZeroedWhenCreateIsRefused() {
+        char[] password = PASSWORD.toCharArray();
+        assertThrows(AccountException.class, () -> manager.create("alice@elsewhere.example", password, null));
+        assertArrayEquals(new char[PASSWORD.length()], password);
+
+        char[] shortOne = "short".toCharArray();
+        assertThrows(AccountException.class, () -> manager.create("alice@example.net", shortOne, null));
+        assertArrayEquals(new char[5], shortOne);
+    }
+
+    @Test
+    void listIsOrderedByAddressAndIncludesRemoved() {
+        create("zed@example.net");
+        create("amy@example.org");
+        create("bob@example.net");
+        manager.remove("bob@example.net");
+        List<String> listed = manager.list().stream().map(a -> a.address() + " " + a.status()).toList();
+        assertEquals(List.of("bob@example.net REMOVED", "zed@example.net ACTIVE", "amy@example.org ACTIVE"), listed);
+    }
+
+    // ---- passwords ----
+
+    @Test
+    void verifyPasswordAcceptsOnlyTheRightPassword() {
+        Account a = create("alice@example.net");
+        assertTrue(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertFalse(manager.verifyPassword(a.id(), (PASSWORD + "!").toCharArray()));
+        assertFalse(manager.verifyPassword(a.id(), new char[0]));
+    }
+
+    @Test
+    void verifyPasswordZeroesThePassword() {
+        Account a = create("alice@example.net");
+        char[] attempt = PASSWORD.toCharArray();
+        manager.verifyPassword(a.id(), attempt);
+        assertArrayEquals(new char[PASSWORD.length()], attempt);
+    }
+
+    @Test
+    void lockedAccountCannotLogIn() {
+        Account a = create("alice@example.net");
+        accounts.updateStatus(a.id(), AccountStatus.LOCKED);
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        accounts.updateStatus(a.id(), AccountStatus.ACTIVE);
+        assertTrue(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void removedAccountCannotLogIn() {
+        Account a = create("alice@example.net");
+        manager.remove("alice@example.net");
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void unknownAccountCannotLogIn() {
+        assertFalse(manager.verifyPassword("0123456789abcdef0123456789abcdef", PASSWORD.toCharArray()));
+        assertFalse(manager.verifyPassword(null, PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void setPasswordReplacesTheOldOne() {
+        Account a = create("alice@example.net");
+        char[] fresh = "a whole new passphrase".toCharArray();
+        manager.setPassword("ALICE@example.net", fresh);
+        assertArrayEquals(new char["a whole new passphrase".length()], fresh, "zeroed");
+        assertTrue(manager.verifyPassword(a.id(), "a whole new passphrase".toCharArray()));
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void setPasswordRefusesWeakPasswordsAndKeepsTheOldOne() {
+        Account a = create("alice@example.net");
+        assertRefused(Reason.WEAK_PASSWORD, () -> manager.setPassword("alice@example.net", "short".toCharArray()));
+        assertTrue(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void setPasswordOfUnknownOrRemovedAccountIsRefused() {
+        assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.setPassword("nobody@example.net", PASSWORD.toCharArray()));
+        create("alice@example.net");
+        manager.remove("alice@example.net");
+        assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.setPassword("alice@example.net", PASSWORD.toCharArray()));
+    }
+
+    // ---- remove ----
+
+    @Test
+    void removeKeepsATombstone() {
+        Account a = create("alice@example.net");
+        manager.remove("Alice@example.net");
+        assertEquals(AccountStatus.REMOVED, manager.find("alice@example.net").orElseThrow().status());
+        assertEquals(AccountStatus.REMOVED, manager.get(a.id()).orElseThrow().status());
+    }
+
+    @Test
+    void removeReleasesOwnedDomains() {
+        create("alice@example.net");
+        create("bob@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        manager.remove("alice@example.net");
+        assertFalse(manager.isHosted("alice-shop.example"));
+        assertEquals(OwnedDomain.Kind.CUSTOM, manager.addDomain("bob@example.net", "alice-shop.example").kind());
+    }
+
+    @Test
+    void removeOfUnknownOrRemovedAccountIsRefused() {
+        assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.remove("nobody@example.net"));
+        create("alice@example.net");
+        manager.remove("alice@example.net");
+        assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.remove("alice@example.net"));
+    }
+
+    // ---- owned domains ----
+
+    @Test
+    void serviceDomainCannotBeOwned() {
+        create("alice@example.net");
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("alice@example.net", "example.net"));
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("alice@example.net", "EXAMPLE.org."));
+    }
+
+    @Test
+    void aliasSubdomainUnderOwnNamespace() {
+        Account alice = create("alice@example.net");
+        OwnedDomain shop = manager.addDomain("alice@example.net", "shop.alice.example.net");
+        assertEquals("shop.alice.example.net", shop.name());
+        assertEquals(OwnedDomain.Kind.ALIAS_SUBDOMAIN, shop.kind());
+        assertEquals(alice.id(), shop.accountId());
+        OwnedDomain own = manager.addDomain("alice@example.net", "Alice.Example.NET");
+        assertEquals("alice.example.net", own.name());
+        assertEquals(OwnedDomain.Kind.ALIAS_SUBDOMAIN, own.kind());
+        assertEquals(List.of(own, shop), manager.domains(alice.id()));
+    }
+
+    @Test
+    void nestedServiceDomainsGiveEachAccountItsOwnNamespace() {
+        manager.addServiceDomain("mail.example.net");
+        create("carol@mail.example.net");
+        OwnedDomain d = manager.addDomain("carol@mail.example.net", "shop.carol.mail.example.net");
+        assertEquals(OwnedDomain.Kind.ALIAS_SUBDOMAIN, d.kind());
+        create("mail@example.net");
+        // mail@example.net's namespace mail.example.net is a service domain itself: nothing under it is theirs
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("mail@example.net", "x.carol.mail.example.net"));
+    }
+
+    @Test
+    void aliasSubdomainOfSomeoneElsesNamespaceIsRefused() {
+        create("alice@example.net");
+        create("bob@example.net");
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("bob@example.net", "shop.alice.example.net"));
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("bob@example.net", "alice.example.net"));
+        // not at a label boundary: "xbob" is not "bob"
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("bob@example.net", "xbob.example.net"));
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("bob@example.net", "anything.example.net"));
+        // own local part, but under a service domain that is not the account's
+        assertRefused(Reason.NOT_ALLOWED, () -> manager.addDomain("bob@example.net", "bob.example.org"));
+        assertFalse(manager.isHosted("shop.alice.example.net"));
+    }
+
+    @Test
+    void customDomainOutsideServiceDomains() {
+        Account alice = create("alice@example.net");
+        OwnedDomain d = manager.addDomain("alice@example.net", "Alice-Shop.example.");
+        assertEquals(new OwnedDomain("alice-shop.example", OwnedDomain.Kind.CUSTOM, alice.id()), d);
+        // only a label-boundary match counts as "under": notexample.net is its own domain
+        assertEquals(OwnedDomain.Kind.CUSTOM, manager.addDomain("alice@example.net", "notexample.net").kind());
+    }
+
+    @Test
+    void alreadyOwnedDomainIsDuplicate() {
+        create("alice@example.net");
+        create("bob@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        assertRefused(Reason.DUPLICATE, () -> manager.addDomain("alice@example.net", "alice-shop.example"));
+        assertRefused(Reason.DUPLICATE, () -> manager.addDomain("bob@example.net", "ALICE-SHOP.example"));
+        assertEquals(1, manager.domains(manager.find("alice@example.net").orElseThrow().id()).size());
+        assertTrue(manager.domains(manager.find("bob@example.net").orElseThrow().id()).isEmpty());
+    }
+
+    @Test
+    void addDomainRefusesBadInput() {
+        create("alice@example.net");
+        assertRefused(Reason.INVALID_DOMAIN, () -> manager.addDomain("alice@example.net", "not a domain"));
+        assertRefused(Reason.INVALID_DOMAIN, () -> manager.addDomain("alice@example.net", "localhost"));
+        assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.addDomain("nobody@example.net", "nobody.example"));
+        assertRefused(Reason.INVALID_ADDRESS, () -> manager.addDomain("nobody", "nobody.example"));
+    }
+
+    @Test
+    void removeDomain() {
+        create("alice@example.net");
+        create("bob@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        assertRefused(Reason.UNKNOWN_DOMAIN, () -> manager.removeDomain("bob@example.net", "alice-shop.example"));
+        assertTrue(manager.isHosted("alice-shop.example"));
+        manager.removeDomain("alice@example.net", "Alice-Shop.example.");
+        assertFalse(manager.isHosted("alice-shop.example"));
+        assertTrue(manager.resolve("x@alice-shop.example").isEmpty());
+        assertRefused(Reason.UNKNOWN_DOMAIN, () -> manager.removeDomain("alice@example.net", "alice-shop.example"));
+    }
+
+    // ---- resolution ----
+
+    @Test
+    void resolvesPrimaryAddressInAnySpelling() {
+        Account alice = create("alice@example.net");
+        for (String spelling : List.of("alice@example.net", "ALICE@Example.NET.", "<alice@example.net>")) {
+            Resolution r = manager.resolve(spelling).orElseThrow(() -> new AssertionError(spelling));
+            assertEquals(Resolution.Kind.PRIMARY, r.kind());
+            assertEquals(alice, r.account());
+            assertEquals(MailAddress.parse("alice@example.net"), r.address());
+        }
+    }
+
+    @Test
+    void serviceDomainsHaveNoCatchAll() {
+        create("alice@example.net");
+        assertTrue(manager.resolve("alicia@example.net").isEmpty());
+        assertTrue(manager.resolve("alice@example.org").isEmpty());
+    }
+
+    @Test
+    void anyLocalPartAtAnOwnedDomainResolves() {
+        Account alice = create("alice@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        manager.addDomain("alice@example.net", "shop.alice.example.net");
+        Resolution r = manager.resolve("Orders+2024@Alice-Shop.example").orElseThrow();
+        assertEquals(Resolution.Kind.OWNED_DOMAIN, r.kind());
+        assertEquals(alice, r.account());
+        assertEquals(MailAddress.parse("orders+2024@alice-shop.example"), r.address());
+        assertEquals(alice, manager.resolve("newsletter@shop.alice.example.net").orElseThrow().account());
+        // a name under an owned domain is not owned
+        assertTrue(manager.resolve("x@deeper.alice-shop.example").isEmpty());
+    }
+
+    @Test
+    void resolvesInternationalisedOwnedDomain() {
+        Account alice = create("alice@example.net");
+        OwnedDomain d = manager.addDomain("alice@example.net", "bücher.example");
+        assertEquals("xn--bcher-kva.example", d.name());
+        Resolution r = manager.resolve("x@BÜCHER.example.").orElseThrow();
+        assertEquals(Resolution.Kind.OWNED_DOMAIN, r.kind());
+        assertEquals(alice, r.account());
+        assertEquals("xn--bcher-kva.example", r.address().domain());
+        assertTrue(manager.resolve("x@xn--bcher-kva.example").isPresent());
+    }
+
+    @Test
+    void removedAccountResolvesToNothing() {
+        create("alice@example.net");
+        manager.remove("alice@example.net");
+        assertTrue(manager.resolve("alice@example.net").isEmpty());
+    }
+
+    @Test
+    void removedOwnerOfALeftoverOwnedDomainResolvesToNothing() {
+        // Even if a store failed to release the domain, mail must not reach a removed account.
+        Account alice = create("alice@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        accounts.updateStatus(alice.id(), AccountStatus.REMOVED);
+        assertTrue(manager.resolve("x@alice-shop.example").isEmpty());
+    }
+
+    @Test
+    void lockedAccountStillResolves() {
+        Account alice = create("alice@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        accounts.updateStatus(alice.id(), AccountStatus.LOCKED);
+        Resolution primary = manager.resolve("alice@example.net").orElseThrow();
+        assertEquals(AccountStatus.LOCKED, primary.account().status());
+        assertTrue(manager.resolve("x@alice-shop.example").isPresent());
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"garbage", "@", "a@b", "<>", "alice@@example.net", "x@unrelated.example", "x@example"})
+    void garbageResolvesToNothing(String address) {
+        create("alice@example.net");
+        assertTrue(manager.resolve(address).isEmpty());
+    }
+
+    // ---- service domains ----
+
+    @Test
+    void isHosted() {
+        create("alice@example.net");
+        manager.addDomain("alice@example.net", "bücher.example");
+        assertTrue(manager.isHosted("example.net"));
+        assertTrue(manager.isHosted("EXAMPLE.org."));
+        assertTrue(manager.isHosted("xn--bcher-kva.example"));
+        assertTrue(manager.isHosted("Bücher.example"));
+        assertFalse(manager.isHosted("sub.example.net"));
+        assertFalse(manager.isHosted("example.com"));
+        assertFalse(manager.isHosted("not a domain"));
+        assertFalse(manager.isHosted(null));
+    }
+
+    @Test
+    void addServiceDomainNormalises() {
+        assertEquals("xn--bcher-kva.example", manager.addServiceDomain(" Bücher.Example. "));
+        assertTrue(manager.serviceDomains().contains("xn--bcher-kva.example"));
+    }
+
+    @Test
+    void duplicateServiceDomainIsRefused() {
+        assertRefused(Reason.DUPLICATE, () -> manager.addServiceDomain("example.net"));
+        assertRefused(Reason.DUPLICATE, () -> manager.addServiceDomain("Example.NET."));
+        assertEquals(List.of("example.net", "example.org"), manager.serviceDomains());
+    }
+
+    @Test
+    void domainOwnedByAnAccountCannotBecomeAServiceDomain() {
+        create("alice@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        assertRefused(Reason.DUPLICATE, () -> manager.addServiceDomain("alice-shop.example"));
+        assertFalse(manager.serviceDomains().contains("alice-shop.example"));
+    }
+
+    @Test
+    void invalidServiceDomainIsRefused() {
+        assertRefused(Reason.INVALID_DOMAIN, () -> manager.addServiceDomain("localhost"));
+        assertRefused(Reason.INVALID_DOMAIN, () -> manager.addServiceDomain("bad domain.example"));
+        assertRefused(Reason.INVALID_DOMAIN, () -> manager.addServiceDomain(null));
+    }
+
+    // ---- lifecycle listeners ----
+
+    private static final class Recorder implements AccountLifecycleListener {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void created(Account account) {
+            events.add("created " + account.address() + " " + account.status());
+        }
+
+        @Override
+        public void removed(Account account) {
+            events.add("removed " + account.address() + " " + account.status());
+        }
+    }
+
+    @Test
+    void listenersHearCreateAndRemove() {
+        Recorder recorder = new Recorder();
+        manager.addListener(recorder);
+        create("alice@example.net");
+        manager.remove("alice@example.net");
+        assertEquals(List.of("created alice@example.net ACTIVE", "removed alice@example.net REMOVED"),
+                recorder.events);
+    }
+
+    @Test
+    void refusedCreateIsNotAnnounced() {
+        Recorder recorder = new Recorder();
+        manager.addListener(recorder);
+        assertThrows(AccountException.class, () -> create("alice@elsewhere.example"));
+        assertEquals(List.of(), recorder.events);
+    }
+
+    @Test
+    void throwingListenerBreaksNeitherTheOperationNorOtherListeners() {
+        manager.addListener(new AccountLifecycleListener() {
+            @Override
+            public void created(Account account) {
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void removed(Account account) {
+                throw new IllegalStateException("listener bug");
+            }
+        });
+        Recorder recorder = new Recorder();
+        manager.addListener(recorder);
+
+        Account a = create("alice@example.net");
+        assertEquals(a, manager.find("alice@example.net").orElseThrow());
+        manager.remove("alice@example.net");
+        assertEquals(AccountStatus.REMOVED, manager.find("alice@example.net").orElseThrow().status());
+        assertEquals(2, recorder.events.size());
+    }
+
+    @Test
+    void removedListenerHearsNothingMore() {
+        Recorder recorder = new Recorder();
+        manager.addListener(recorder);
+        create("alice@example.net");
+        manager.removeListener(recorder);
+        create("bob@example.net");
+        assertEquals(List.of("created alice@example.net ACTIVE"), recorder.events);
+    }
+}

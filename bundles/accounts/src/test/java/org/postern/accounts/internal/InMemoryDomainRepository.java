@@ -1,0 +1,75 @@
+package org.postern.accounts.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.postern.api.account.OwnedDomain;
+import org.postern.api.store.DomainRepository;
+import org.postern.api.store.DuplicateKeyException;
+
+/** DomainRepository in memory, with the unique keys of the SQL schema. */
+class InMemoryDomainRepository implements DomainRepository {
+    private final TreeSet<String> serviceDomains = new TreeSet<>();
+    private final Map<String, OwnedDomain> owned = new TreeMap<>();
+
+    @Override
+    public synchronized void insertServiceDomain(String name) {
+        if (!serviceDomains.add(name)) {
+            throw new DuplicateKeyException("service domain " + name + " exists", null);
+        }
+    }
+
+    @Override
+    public synchronized List<String> serviceDomains() {
+        return List.copyOf(serviceDomains);
+    }
+
+    @Override
+    public synchronized boolean isServiceDomain(String name) {
+        return serviceDomains.contains(name);
+    }
+
+    @Override
+    public synchronized void insertOwnedDomain(OwnedDomain domain) {
+        if (owned.containsKey(domain.name())) {
+            throw new DuplicateKeyException("owned domain " + domain.name() + " exists", null);
+        }
+        owned.put(domain.name(), domain);
+    }
+
+    @Override
+    public synchronized Optional<OwnedDomain> ownedDomain(String name) {
+        return Optional.ofNullable(owned.get(name));
+    }
+
+    @Override
+    public synchronized List<OwnedDomain> ownedDomains(String accountId) {
+        List<OwnedDomain> out = new ArrayList<>();
+        for (OwnedDomain d : owned.values()) {
+            if (d.accountId().equals(accountId)) {
+                out.add(d);
+            }
+        }
+        out.sort(Comparator.comparing(OwnedDomain::name));
+        return out;
+    }
+
+    @Override
+    public synchronized boolean deleteOwnedDomain(String accountId, String name) {
+        OwnedDomain d = owned.get(name);
+        if (d == null || !d.accountId().equals(accountId)) {
+            return false;
+        }
+        owned.remove(name);
+        return true;
+    }
+
+    /** What markRemoved does to the owned_domain table. */
+    synchronized void releaseAll(String accountId) {
+        owned.values().removeIf(d -> d.accountId().equals(accountId));
+    }
+}

@@ -1,0 +1,211 @@
+package org.postern.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.store.BlobId;
+
+class FileBlobStoreTest {
+    @TempDir
+    Path root;
+
+    private static byte[] read(FileBlobStore store, BlobId id) throws IOException {
+        Optional<InputStream> in = store.open(id);
+        assertTrue(in.isPresent(), "blob " + id + " exists");
+        try (InputStream s = in.get()) {
+            return s.readAllBytes();
+        }
+    }
+
+    private static BlobId put(FileBlobStore store, byte[] bytes) throws IOException {
+        return store.put(new ByteArrayInputStream(bytes));
+    }
+
+    private static long filesUnder(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
+    void putOpenSizeDeleteRoundTrip() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, true);
+        byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+
+        BlobId id = put(store, body);
+
+        assertArrayEquals(body, read(store, id));
+        assertEquals(body.length, store.size(id));
+        assertTrue(store.delete(id));
+        assertTrue(store.open(id).isEmpty());
+        assertEquals(-1, store.size(id));
+        assertFalse(store.delete(id), "second delete finds nothing");
+    }
+
+    @Test
+    void unknownIdIsAbsent() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, false);
+        BlobId unknown = BlobId.of("0123456789abcdef0123456789abcdef");
+        assertTrue(store.open(unknown).isEmpty());
+        assertEquals(-1, store.size(unknown));
+        assertFalse(store.delete(unknown));
+    }
+
+    @Test
+    void oneMebibyteOfRandomBytesComesBackExactly() throws IOException {
+        byte[] payload = new byte[1024 * 1024];
+        new Random(20240506L).nextBytes(payload);
+        FileBlobStore store = new FileBlobStore(root, true);
+
+        BlobId id = put(store, payload);
+
+        assertEquals(payload.length, store.size(id));
+        assertArrayEquals(payload, read(store, id));
+    }
+
+    @Test
+    void emptyBlob() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, false);
+        BlobId id = put(store, new byte[0]);
+        assertEquals(0, store.size(id));
+        assertArrayEquals(new byte[0], read(store, id));
+    }
+
+    @Test
+    void idsAreUniqueAndBlobsIndependent() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, false);
+        Set<BlobId> ids = new HashSet<>();
+        Map<BlobId, String> contents = new HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            String content = "same content";
+            BlobId id = put(store, content.getBytes(StandardCharsets.UTF_8));
+            assertTrue(ids.add(id), "id " + id + " issued twice");
+            contents.put(id, content);
+        }
+        BlobId first = ids.iterator().next();
+        assertTrue(store.delete(first));
+        for (BlobId id : ids) {
+            if (!id.equals(first)) {
+                assertEquals(contents.get(id), new String(read(store, id), StandardCharsets.UTF_8));
+            }
+        }
+        assertEquals(199, filesUnder(root));
+    }
+
+    @Test
+    void putReadsToTheEndButDoesNotCloseTheStream() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, false);
+        boolean[] closed = {false};
+        ByteArrayInputStream source = new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5});
+        InputStream watched = new FilterInputStream(source) {
+            @Override
+            public void close() throws IOException {
+                closed[0] = true;
+                super.close();
+            }
+        };
+        BlobId id = store.put(watched);
+        assertFalse(closed[0], "the caller owns the stream");
+        assertEquals(0, source.available(), "read to its end");
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, read(store, id));
+    }
+
+    @Test
+    void failingSourceLeavesNoTemporaryFileAndNoBlob() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, false);
+        InputStream broken = new InputStream() {
+            private int n;
+
+            @Override
+            public int read() throws IOException {
+                if (n++ < 10) {
+                    return 'x';
+                }
+                throw new IOException("connection reset");
+            }
+        };
+        assertThrows(IOException.class, () -> store.put(broken));
+        assertEquals(0, filesUnder(root), "neither a temp file nor a half blob");
+    }
+
+    @Test
+    void successfulPutLeavesNothingInTmp() throws IOException {
+        FileBlobStore store = new FileBlobStore(root, true);
+        put(store, new byte[] {42});
+        try (Stream<Path> s = Files.list(root.resolve("tmp"))) {
+            assertEquals(0, s.count());
+        }
+    }
+
+    @Test
+    void leftoverTemporaryFilesAreSweptAtStartButBlobsStay() throws IOException {
+        FileBlobStore first = new FileBlobStore(root, false);
+        BlobId kept = put(first, "keep me".getBytes(StandardCharsets.UTF_8));
+        Path tmp = root.resolve("tmp");
+        Files.writeString(tmp.resolve("0123456789abcdef0123456789abcdef"), "half a message");
+        Files.writeString(tmp.resolve("junk"), "?");
+
+        FileBlobStore second = new FileBlobStore(root, false);
+
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(0, s.count(), "tmp swept");
+        }
+        assertEquals("keep me", new String(read(second, kept), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void createsMissingRootDirectory() throws IOException {
+        Path nested = root.resolve("a/b/blobs");
+        FileBlobStore store = new FileBlobStore(nested, false);
+        BlobId id = put(store, new byte[] {7});
+        assertTrue(Files.isDirectory(nested.resolve("tmp")));
+        assertEquals(1, filesUnder(nested));
+        assertEquals(1, store.size(id));
+    }
+
+    @Test
+    void rootThatCannotBeCreatedIsRefusedNamingIt() throws IOException {
+        Path file = Files.writeString(root.resolve("plain-file"), "x");
+        Path bad = file.resolve("blobs");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new FileBlobStore(bad, false));
+        assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+    }
+
+    @Test
+    void componentConstructorUsesConfiguredDirectory() throws IOException {
+        Path dir = root.resolve("configured");
+        FileBlobStore store = new FileBlobStore(StoreTestSupport.storeConfig(Map.of("blob_dir", dir.toString())),
+                Map.of("blob.dir", dir.toString()));
+        put(store, new byte[] {1});
+        assertEquals(1, filesUnder(dir));
+    }
+
+    @Test
+    void componentConstructorRefusesMalformedFsync() {
+        Path dir = root.resolve("configured");
+        Map<String, Object> props = Map.of("blob.dir", dir.toString(), "blob.fsync", "maybe");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new FileBlobStore(StoreTestSupport.storeConfig(Map.of("blob_dir", dir.toString())), props));
+        assertTrue(e.getMessage().contains("blob.fsync"), e.getMessage());
+        assertFalse(Files.exists(dir), "nothing created for a bad configuration");
+    }
+}

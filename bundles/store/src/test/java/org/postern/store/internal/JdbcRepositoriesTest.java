@@ -1,0 +1,232 @@
+package org.postern.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.account.OwnedDomain;
+import org.postern.api.address.MailAddress;
+import org.postern.api.store.AccountRecord;
+import org.postern.api.store.DuplicateKeyException;
+import org.postern.api.store.StoreException;
+
+/** JdbcAccountRepository and JdbcDomainRepository against a real embedded Derby. */
+class JdbcRepositoriesTest {
+    private static final String ALICE_ID = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+    private static final String BOB_ID = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+    private static final Instant CREATED = Instant.parse("2024-05-06T07:08:09.123Z");
+
+    @TempDir
+    Path dataDir;
+
+    private Database db;
+    private JdbcAccountRepository accounts;
+    private JdbcDomainRepository domains;
+
+    @BeforeEach
+    void openDatabase() {
+        StoreTestSupport.useDataDirectory(dataDir);
+        db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+        accounts = new JdbcAccountRepository(db);
+        domains = new JdbcDomainRepository(db);
+        domains.insertServiceDomain("example.net");
+        domains.insertServiceDomain("example.org");
+    }
+
+    @AfterEach
+    void closeDatabase() {
+        try {
+            db.close();
+        } finally {
+            StoreTestSupport.clearDataDirectory();
+        }
+    }
+
+    private static AccountRecord record(String id, String address) {
+        return new AccountRecord(id, MailAddress.parse(address), AccountStatus.ACTIVE, "$argon2id$hash-of-" + id,
+                CREATED, LocalDate.of(2031, 12, 31));
+    }
+
+    // ---- accounts ----
+
+    @Test
+    void insertedAccountIsFoundByAddressAndById() {
+        AccountRecord alice = record(ALICE_ID, "alice@example.net");
+        accounts.insert(alice);
+
+        for (Optional<AccountRecord> found : List.of(accounts.byAddress(MailAddress.parse("Alice@Example.NET")),
+                accounts.byId(ALICE_ID))) {
+            AccountRecord r = found.orElseThrow();
+            assertEquals(ALICE_ID, r.id());
+            assertEquals(alice.address(), r.address());
+            assertEquals(AccountStatus.ACTIVE, r.status());
+            assertEquals(alice.passwordHash(), r.passwordHash());
+            assertEquals(CREATED, r.created());
+            assertEquals(LocalDate.of(2031, 12, 31), r.expires());
+        }
+    }
+
+    @Test
+    void unknownAccountsAreEmpty() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        assertTrue(accounts.byAddress(MailAddress.parse("alice@example.org")).isEmpty());
+        assertTrue(accounts.byAddress(MailAddress.parse("alicia@example.net")).isEmpty());
+        assertTrue(accounts.byId(BOB_ID).isEmpty());
+    }
+
+    @Test
+    void accountWithoutExpiryKeepsNull() {
+        accounts.insert(new AccountRecord(ALICE_ID, MailAddress.parse("alice@example.net"), AccountStatus.ACTIVE,
+                "h", CREATED, null));
+        assertNull(accounts.byId(ALICE_ID).orElseThrow().expires());
+    }
+
+    @Test
+    void listIsOrderedByDomainThenLocalPart() {
+        accounts.insert(record("00000000000000000000000000000001", "zed@example.net"));
+        accounts.insert(record("00000000000000000000000000000002", "amy@example.org"));
+        accounts.insert(record("00000000000000000000000000000003", "amy@example.net"));
+        accounts.insert(record("00000000000000000000000000000004", "bob@example.net"));
+        List<String> order = accounts.list().stream().map(r -> r.address().toString()).toList();
+        assertEquals(List.of("amy@example.net", "bob@example.net", "zed@example.net", "amy@example.org"), order);
+    }
+
+    @Test
+    void duplicateAddressIsDuplicateKey() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        assertThrows(DuplicateKeyException.class, () -> accounts.insert(record(BOB_ID, "alice@example.net")));
+        assertEquals(1, accounts.list().size());
+    }
+
+    @Test
+    void duplicateIdIsDuplicateKey() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        assertThrows(DuplicateKeyException.class, () -> accounts.insert(record(ALICE_ID, "bob@example.net")));
+    }
+
+    @Test
+    void accountAtUnknownServiceDomainIsAStoreErrorNotADuplicate() {
+        StoreException e = assertThrows(StoreException.class,
+                () -> accounts.insert(record(ALICE_ID, "alice@elsewhere.example")));
+        assertFalse(e instanceof DuplicateKeyException, "a foreign key violation is not a duplicate");
+    }
+
+    @Test
+    void updatePasswordHashChangesOnlyThatAccount() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        assertTrue(accounts.updatePasswordHash(ALICE_ID, "$argon2id$new"));
+        assertEquals("$argon2id$new", accounts.byId(ALICE_ID).orElseThrow().passwordHash());
+        assertEquals("$argon2id$hash-of-" + BOB_ID, accounts.byId(BOB_ID).orElseThrow().passwordHash());
+        assertFalse(accounts.updatePasswordHash("ffffffffffffffffffffffffffffffff", "x"));
+    }
+
+    @Test
+    void updateStatus() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        assertTrue(accounts.updateStatus(ALICE_ID, AccountStatus.LOCKED));
+        assertEquals(AccountStatus.LOCKED, accounts.byId(ALICE_ID).orElseThrow().status());
+        assertFalse(accounts.updateStatus(BOB_ID, AccountStatus.LOCKED));
+    }
+
+    @Test
+    void markRemovedErasesHashAndReleasesOwnedDomains() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        domains.insertOwnedDomain(new OwnedDomain("alice-shop.example", OwnedDomain.Kind.CUSTOM, ALICE_ID));
+        domains.insertOwnedDomain(new OwnedDomain("alice.example.net", OwnedDomain.Kind.ALIAS_SUBDOMAIN, ALICE_ID));
+        domains.insertOwnedDomain(new OwnedDomain("bob-shop.example", OwnedDomain.Kind.CUSTOM, BOB_ID));
+
+        assertTrue(accounts.markRemoved(ALICE_ID));
+
+        AccountRecord removed = accounts.byId(ALICE_ID).orElseThrow();
+        assertEquals(AccountStatus.REMOVED, removed.status());
+        assertNull(removed.passwordHash());
+        assertEquals(MailAddress.parse("alice@example.net"), removed.address(), "tombstone keeps the address");
+        assertEquals(List.of(), domains.ownedDomains(ALICE_ID));
+        assertTrue(domains.ownedDomain("alice-shop.example").isEmpty());
+        assertTrue(domains.ownedDomain("bob-shop.example").isPresent(), "other accounts keep theirs");
+        // released: someone else may own it now
+        domains.insertOwnedDomain(new OwnedDomain("alice-shop.example", OwnedDomain.Kind.CUSTOM, BOB_ID));
+
+        // the tombstone still blocks the address
+        assertThrows(DuplicateKeyException.class,
+                () -> accounts.insert(record("cccccccccccccccccccccccccccccccc", "alice@example.net")));
+        // and a removed account cannot get a password back
+        assertFalse(accounts.updatePasswordHash(ALICE_ID, "$argon2id$again"));
+        assertNull(accounts.byId(ALICE_ID).orElseThrow().passwordHash());
+    }
+
+    @Test
+    void markRemovedOfUnknownAccountIsFalse() {
+        assertFalse(accounts.markRemoved(ALICE_ID));
+    }
+
+    // ---- domains ----
+
+    @Test
+    void serviceDomainsAreSortedAndQueryable() {
+        domains.insertServiceDomain("a-first.example");
+        assertEquals(List.of("a-first.example", "example.net", "example.org"), domains.serviceDomains());
+        assertTrue(domains.isServiceDomain("example.org"));
+        assertFalse(domains.isServiceDomain("example.com"));
+    }
+
+    @Test
+    void duplicateServiceDomainIsDuplicateKey() {
+        assertThrows(DuplicateKeyException.class, () -> domains.insertServiceDomain("example.net"));
+        assertEquals(List.of("example.net", "example.org"), domains.serviceDomains());
+    }
+
+    @Test
+    void ownedDomainsRoundTrip() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        OwnedDomain shop = new OwnedDomain("shop.alice.example.net", OwnedDomain.Kind.ALIAS_SUBDOMAIN, ALICE_ID);
+        OwnedDomain custom = new OwnedDomain("alice.example", OwnedDomain.Kind.CUSTOM, ALICE_ID);
+        domains.insertOwnedDomain(shop);
+        domains.insertOwnedDomain(custom);
+
+        assertEquals(Optional.of(shop), domains.ownedDomain("shop.alice.example.net"));
+        assertEquals(List.of(custom, shop), domains.ownedDomains(ALICE_ID), "ordered by name");
+        assertTrue(domains.ownedDomain("bob.example").isEmpty());
+        assertEquals(List.of(), domains.ownedDomains(BOB_ID));
+    }
+
+    @Test
+    void domainOwnedByOneAccountCannotBeOwnedAgain() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        domains.insertOwnedDomain(new OwnedDomain("shared.example", OwnedDomain.Kind.CUSTOM, ALICE_ID));
+        assertThrows(DuplicateKeyException.class,
+                () -> domains.insertOwnedDomain(new OwnedDomain("shared.example", OwnedDomain.Kind.CUSTOM, BOB_ID)));
+        assertThrows(DuplicateKeyException.class,
+                () -> domains.insertOwnedDomain(new OwnedDomain("shared.example", OwnedDomain.Kind.CUSTOM, ALICE_ID)));
+        assertEquals(ALICE_ID, domains.ownedDomain("shared.example").orElseThrow().accountId());
+    }
+
+    @Test
+    void deleteOwnedDomainOnlyByItsOwner() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        domains.insertOwnedDomain(new OwnedDomain("alice.example", OwnedDomain.Kind.CUSTOM, ALICE_ID));
+
+        assertFalse(domains.deleteOwnedDomain(BOB_ID, "alice.example"));
+        assertTrue(domains.ownedDomain("alice.example").isPresent());
+        assertTrue(domains.deleteOwnedDomain(ALICE_ID, "alice.example"));
+        assertTrue(domains.ownedDomain("alice.example").isEmpty());
+        assertFalse(domains.deleteOwnedDomain(ALICE_ID, "alice.example"));
+    }
+}

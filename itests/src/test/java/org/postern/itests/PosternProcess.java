@@ -1,0 +1,240 @@
+package org.postern.itests;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The distribution as an operator runs it: unpacked from the tar.gz, started with
+ * {@code bin/karaf server}, driven with {@code bin/client -u admin -b}, stopped with SIGTERM.
+ * Each instance gets its own directory and SSH port.
+ */
+final class PosternProcess implements AutoCloseable {
+    /** What bin/client printed and its exit status. */
+    static final class ClientResult {
+        final int exit;
+        final String output;
+
+        ClientResult(int exit, String output) {
+            this.exit = exit;
+            this.output = output;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + ":\n" + output;
+        }
+    }
+
+    final Path home;
+    final int sshPort;
+    private Process process;
+
+    private PosternProcess(Path home, int sshPort) {
+        this.home = home;
+        this.sshPort = sshPort;
+    }
+
+    /** Unpacks a fresh copy of the distribution under target/runs/{name}. */
+    static PosternProcess unpack(String name) throws Exception {
+        Path runs = Paths.get(System.getProperty("postern.itest.dir", "target"), "runs", name).toAbsolutePath();
+        if (Files.exists(runs)) {
+            run(List.of("rm", "-rf", runs.toString()), null, 60);
+        }
+        Files.createDirectories(runs);
+        run(List.of("tar", "xzf", System.getProperty("postern.distribution"), "-C", runs.toString()), null, 120);
+        Path home;
+        try (var dirs = Files.list(runs)) {
+            home = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        PosternProcess p = new PosternProcess(home, port);
+        p.setConfig("org.apache.karaf.shell.cfg", "sshPort", String.valueOf(port));
+        // Cheap hashes: the cost parameters are not under test here.
+        p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "1024");
+        p.setConfig("org.postern.accounts.cfg", "argon2.iterations", "1");
+        return p;
+    }
+
+    /** Sets one key in an etc/ file, replacing its line or appending it. */
+    void setConfig(String file, String key, String value) throws IOException {
+        Path f = home.resolve("etc").resolve(file);
+        List<String> lines = Files.exists(f) ? new ArrayList<>(Files.readAllLines(f)) : new ArrayList<>();
+        Pattern p = Pattern.compile("^\\s*" + Pattern.quote(key) + "\\s*[=:].*$");
+        boolean replaced = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (p.matcher(lines.get(i)).matches()) {
+                lines.set(i, key + " = " + value);
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            lines.add(key + " = " + value);
+        }
+        Path tmp = f.resolveSibling(file + ".tmp");
+        Files.write(tmp, lines);
+        Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    Path dataDir() {
+        return home.resolve("postern-data");
+    }
+
+    Path log() {
+        return home.resolve("data/log/karaf.log");
+    }
+
+    String logText() throws IOException {
+        return Files.exists(log()) ? Files.readString(log()) : "";
+    }
+
+    void start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(home.resolve("console.out").toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("JAVA_MAX_MEM", "512M");
+        process = pb.start();
+    }
+
+    /** Blocks until the console admin's password file exists and returns the password. */
+    String adminPassword(long seconds) throws Exception {
+        Path f = dataDir().resolve("admin.password");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(f) && Files.size(f) > 0) {
+                return Files.readString(f).trim();
+            }
+            requireAlive();
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no " + f + " after " + seconds + " s; log:\n" + tail());
+    }
+
+    /** Runs commands through bin/client as the operator, retrying while SSH is not up yet. */
+    ClientResult client(String password, String commands) throws Exception {
+        return client(password, commands, 90);
+    }
+
+    ClientResult client(String password, String commands, long seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            ClientResult r = runClient(password, commands);
+            boolean notUp = r.output.contains("Connection refused") || r.output.contains("Failed to get the session")
+                    || r.output.contains("Authentication failed")
+                    || r.output.contains("Command not found: postern:");
+            if (!notUp || System.nanoTime() > deadline) {
+                return r;
+            }
+            requireAlive();
+            Thread.sleep(300);
+        }
+    }
+
+    private ClientResult runClient(String password, String commands) throws Exception {
+        List<String> cmd = List.of(home.resolve("bin/client").toString(), "-a", String.valueOf(sshPort),
+                "-h", "127.0.0.1", "-u", "admin", "-p", password, "-r", "1", "-b");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write((commands + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(readAll(p.getInputStream()), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("bin/client hung on: " + commands);
+        }
+        return new ClientResult(p.exitValue(), stripAnsi(out));
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        in.transferTo(buf);
+        return buf.toByteArray();
+    }
+
+    static String stripAnsi(String s) {
+        return s.replaceAll("\u001B\\[[;\\d]*m", "").replaceAll("(?m)^client: JAVA_HOME not set.*\n", "");
+    }
+
+    private void requireAlive() throws IOException {
+        if (process != null && !process.isAlive()) {
+            throw new AssertionError("Postern exited with " + process.exitValue() + "; log:\n" + tail());
+        }
+    }
+
+    String tail() throws IOException {
+        String log = logText();
+        return log.length() > 6000 ? log.substring(log.length() - 6000) : log;
+    }
+
+    /** SIGTERM, as Ctrl-C or a service manager would; waits for a clean exit. */
+    void stop() throws Exception {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.forEach(ProcessHandle::destroy);
+        process.destroy();
+        for (ProcessHandle h : all) {
+            h.onExit().get(60, TimeUnit.SECONDS);
+        }
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+
+    static Properties properties(Path file) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    static List<String> run(List<String> cmd, Path dir, long seconds) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
+        Process p = pb.start();
+        String out = new String(readAll(p.getInputStream()), StandardCharsets.UTF_8);
+        if (!p.waitFor(seconds, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError(cmd + " failed: " + out);
+        }
+        return out.lines().toList();
+    }
+
+    static String firstMatch(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? m.group(m.groupCount() > 0 ? 1 : 0) : null;
+    }
+}

@@ -171,7 +171,9 @@ final class PosternProcess implements AutoCloseable {
     }
 
     static String stripAnsi(String s) {
-        return s.replaceAll("\u001B\\[[;\\d]*m", "").replaceAll("(?m)^client: JAVA_HOME not set.*\n", "");
+        // bin/client's own chatter (a retried connect) is not the command's output
+        return s.replaceAll("\u001B\\[[;\\d]*m", "").replaceAll("(?m)^client: JAVA_HOME not set.*\n", "")
+                .replaceAll("(?m)^retrying \\(attempt \\d+\\) \\.\\.\\.\n", "");
     }
 
     private void requireAlive() throws IOException {

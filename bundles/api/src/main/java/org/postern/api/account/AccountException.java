@@ -6,7 +6,11 @@ public class AccountException extends RuntimeException {
 
     /** Why, for callers that map refusals to protocol replies or exit codes. */
     public enum Reason {
-        INVALID_ADDRESS, INVALID_DOMAIN, UNKNOWN_ACCOUNT, UNKNOWN_DOMAIN, DUPLICATE, WEAK_PASSWORD, NOT_ALLOWED
+        INVALID_ADDRESS, INVALID_DOMAIN, UNKNOWN_ACCOUNT, UNKNOWN_DOMAIN, DUPLICATE, WEAK_PASSWORD, NOT_ALLOWED,
+        /** A Block List or catch-all entry that is not well-formed. @since 1.1 */
+        INVALID_ENTRY,
+        /** A list entry or domain that is not there. @since 1.1 */
+        UNKNOWN_ENTRY
     }
 
     private final Reason reason;

@@ -11,6 +11,8 @@ public final class RecipientVerdict {
         ACCEPT,
         /** Not a hosted domain and not authenticated: {@code 554 5.7.1 Relay access denied}. */
         RELAY_DENIED,
+        /** Not a hosted domain, authenticated submission: queue for delivery elsewhere. */
+        OUTBOUND,
         /**
          * No such account, a catch-all rule or a Block List entry refused it:
          * {@code 550 5.1.1 <rcpt>: Recipient address rejected: User unknown}.
@@ -20,6 +22,7 @@ public final class RecipientVerdict {
 
     private static final RecipientVerdict RELAY = new RecipientVerdict(Kind.RELAY_DENIED, null);
     private static final RecipientVerdict UNKNOWN = new RecipientVerdict(Kind.USER_UNKNOWN, null);
+    private static final RecipientVerdict OUT = new RecipientVerdict(Kind.OUTBOUND, null);
 
     private final Kind kind;
     private final Resolution resolution;
@@ -35,6 +38,10 @@ public final class RecipientVerdict {
 
     public static RecipientVerdict relayDenied() {
         return RELAY;
+    }
+
+    public static RecipientVerdict outbound() {
+        return OUT;
     }
 
     public static RecipientVerdict userUnknown() {

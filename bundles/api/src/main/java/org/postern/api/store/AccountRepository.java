@@ -26,7 +26,8 @@ public interface AccountRepository {
     boolean updateStatus(String id, AccountStatus status);
 
     /**
-     * In one transaction: status REMOVED, password hash erased, owned domains released.
+     * In one transaction: status REMOVED, password hash erased, owned domains released, policy
+     * lists deleted.
      *
      * @return false when there is no such account
      */

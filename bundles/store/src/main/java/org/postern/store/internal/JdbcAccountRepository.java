@@ -83,6 +83,8 @@ public class JdbcAccountRepository implements AccountRepository {
     public boolean markRemoved(String id) {
         return db.transaction(c -> {
             Database.update(c, "DELETE FROM owned_domain WHERE account_id = ?", ps -> ps.setString(1, id));
+            Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
+            Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
             return Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ?",
                     ps -> ps.setString(1, id)) == 1;
         });

@@ -1,0 +1,218 @@
+package org.postern.policy.internal;
+
+import static org.postern.api.account.AccountException.Reason.DUPLICATE;
+import static org.postern.api.account.AccountException.Reason.INVALID_ADDRESS;
+import static org.postern.api.account.AccountException.Reason.UNKNOWN_ACCOUNT;
+import static org.postern.api.account.AccountException.Reason.UNKNOWN_ENTRY;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountException;
+import org.postern.api.account.AccountService;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.account.AddressResolver;
+import org.postern.api.account.DomainService;
+import org.postern.api.account.OwnedDomain;
+import org.postern.api.account.Resolution;
+import org.postern.api.address.MailAddress;
+import org.postern.api.policy.CatchAllMode;
+import org.postern.api.policy.PolicyRules;
+import org.postern.api.policy.RecipientPolicy;
+import org.postern.api.policy.RecipientVerdict;
+import org.postern.api.store.DuplicateKeyException;
+import org.postern.api.store.PolicyRepository;
+import org.postern.api.store.PolicyRepository.ListKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DESIGN §4 RCPT decision and the editing of the lists behind it. Compiled lists are cached
+ * per account and dropped on every change made through this service; the database stays the
+ * truth. (Several nodes sharing one database will need change notifications: DESIGN §10.)
+ */
+@Component(service = {RecipientPolicy.class, PolicyRules.class})
+public class PolicyEngine implements RecipientPolicy, PolicyRules {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyEngine.class);
+
+    /** What one account's lists compile to. */
+    static final class Compiled {
+        final BlockList blockList;
+        final CatchAllRules catchAll;
+
+        Compiled(BlockList blockList, CatchAllRules catchAll) {
+            this.blockList = blockList;
+            this.catchAll = catchAll;
+        }
+    }
+
+    private final DomainService domains;
+    private final AddressResolver resolver;
+    private final AccountService accounts;
+    private final PolicyRepository repository;
+    private final Map<String, Compiled> cache = new ConcurrentHashMap<>();
+
+    @Activate
+    public PolicyEngine(@Reference DomainService domains, @Reference AddressResolver resolver,
+            @Reference AccountService accounts, @Reference PolicyRepository repository) {
+        this.domains = domains;
+        this.resolver = resolver;
+        this.accounts = accounts;
+        this.repository = repository;
+    }
+
+    // ---- the RCPT decision ----
+
+    @Override
+    public RecipientVerdict decide(String recipient, String envelopeSender, List<String> serverNames,
+            boolean authenticated) {
+        MailAddress r;
+        try {
+            r = MailAddress.parse(recipient);
+        } catch (IllegalArgumentException e) {
+            // Nothing we could host or deliver: to a stranger it is relaying, to a user no such address.
+            return authenticated ? RecipientVerdict.userUnknown() : RecipientVerdict.relayDenied();
+        }
+        if (!domains.isHosted(r.domain())) {
+            return authenticated ? RecipientVerdict.outbound() : RecipientVerdict.relayDenied();
+        }
+        Optional<Resolution> resolution = resolver.resolve(r.toString());
+        if (resolution.isEmpty()) {
+            return RecipientVerdict.userUnknown();
+        }
+        Resolution res = resolution.get();
+        Compiled rules = compiled(res.account().id());
+        if (res.kind() == Resolution.Kind.OWNED_DOMAIN && !rules.catchAll.accepts(r)) {
+            return RecipientVerdict.userUnknown();
+        }
+        if (rules.blockList.blocks(sender(envelopeSender), serverNames)) {
+            return RecipientVerdict.userUnknown();
+        }
+        return RecipientVerdict.accept(res);
+    }
+
+    private static MailAddress sender(String envelopeSender) {
+        if (envelopeSender == null || envelopeSender.isBlank()) {
+            return null;
+        }
+        try {
+            return MailAddress.parse(envelopeSender);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    Compiled compiled(String accountId) {
+        return cache.computeIfAbsent(accountId, id -> new Compiled(
+                BlockList.compile(repository.entries(id, ListKind.BLOCK)),
+                CatchAllRules.compile(mode(id), repository.entries(id, ListKind.CATCH_ALL))));
+    }
+
+    private CatchAllMode mode(String accountId) {
+        String stored = repository.catchAllMode(accountId);
+        return stored == null ? CatchAllMode.BLOCK : CatchAllMode.valueOf(stored);
+    }
+
+    // ---- editing ----
+
+    @Override
+    public List<String> blockList(String account) {
+        return repository.entries(account(account).id(), ListKind.BLOCK);
+    }
+
+    @Override
+    public String addBlockEntry(String account, String entry) {
+        Account a = account(account);
+        String normal = PolicyEntries.blockEntry(entry);
+        return add(a, ListKind.BLOCK, normal, "Block List");
+    }
+
+    @Override
+    public void removeBlockEntry(String account, String entry) {
+        Account a = account(account);
+        remove(a, ListKind.BLOCK, PolicyEntries.blockEntry(entry), "Block List");
+    }
+
+    @Override
+    public CatchAllMode catchAllMode(String account) {
+        return mode(account(account).id());
+    }
+
+    @Override
+    public void setCatchAllMode(String account, CatchAllMode mode) {
+        Account a = account(account);
+        repository.setCatchAllMode(a.id(), mode.name());
+        cache.remove(a.id());
+        LOG.info("Postern: catch-all mode of {} is now {}", a.address(), mode);
+    }
+
+    @Override
+    public List<String> catchAllEntries(String account) {
+        return repository.entries(account(account).id(), ListKind.CATCH_ALL);
+    }
+
+    @Override
+    public String addCatchAllEntry(String account, String entry) {
+        Account a = account(account);
+        String normal = PolicyEntries.catchAllEntry(entry, owned(a));
+        return add(a, ListKind.CATCH_ALL, normal, "catch-all list");
+    }
+
+    @Override
+    public void removeCatchAllEntry(String account, String entry) {
+        Account a = account(account);
+        String normal;
+        try {
+            normal = PolicyEntries.catchAllEntry(entry, owned(a));
+        } catch (AccountException e) {
+            // An entry for a domain the account no longer owns must still be removable.
+            normal = entry.trim().toLowerCase(java.util.Locale.ROOT);
+        }
+        remove(a, ListKind.CATCH_ALL, normal, "catch-all list");
+    }
+
+    private String add(Account a, ListKind list, String entry, String what) {
+        try {
+            repository.addEntry(a.id(), list, entry);
+        } catch (DuplicateKeyException e) {
+            throw new AccountException(DUPLICATE, entry + " is on the " + what + " of " + a.address() + " already");
+        } finally {
+            cache.remove(a.id());
+        }
+        LOG.info("Postern: {} added to the {} of {}", entry, what, a.address());
+        return entry;
+    }
+
+    private void remove(Account a, ListKind list, String entry, String what) {
+        boolean removed = repository.removeEntry(a.id(), list, entry);
+        cache.remove(a.id());
+        if (!removed) {
+            throw new AccountException(UNKNOWN_ENTRY, entry + " is not on the " + what + " of " + a.address());
+        }
+        LOG.info("Postern: {} removed from the {} of {}", entry, what, a.address());
+    }
+
+    private Set<String> owned(Account a) {
+        return accounts.domains(a.id()).stream().map(OwnedDomain::name).collect(Collectors.toSet());
+    }
+
+    private Account account(String address) {
+        try {
+            MailAddress.parse(address);
+        } catch (IllegalArgumentException e) {
+            throw new AccountException(INVALID_ADDRESS, e.getMessage());
+        }
+        Account a = accounts.find(address).orElseThrow(() -> new AccountException(UNKNOWN_ACCOUNT, "no account " + address));
+        if (a.status() == AccountStatus.REMOVED) {
+            throw new AccountException(UNKNOWN_ACCOUNT, "account " + a.address() + " was removed");
+        }
+        return a;
+    }
+}

@@ -1,0 +1,149 @@
+package org.postern.policy.internal;
+
+import static org.postern.api.account.AccountException.Reason.INVALID_ENTRY;
+import static org.postern.api.account.AccountException.Reason.NOT_ALLOWED;
+
+import java.net.IDN;
+import java.util.Locale;
+import java.util.Set;
+import org.postern.api.account.AccountException;
+import org.postern.api.address.DomainName;
+import org.postern.api.address.MailAddress;
+
+/**
+ * Parses Block List and catch-all entries into the one normal form they are stored and compared
+ * in: lower case, IDNs as punycode, no trailing dots. Every refusal names the entry and says what
+ * was expected.
+ */
+final class PolicyEntries {
+    static final String SERVER = "server:";
+
+    private PolicyEntries() {
+    }
+
+    /** {@code local@domain}, {@code @domain} or {@code server:name} (name may hold {@code *}). */
+    static String blockEntry(String raw) {
+        String s = trim(raw);
+        if (s.regionMatches(true, 0, SERVER, 0, SERVER.length())) {
+            String name = s.substring(SERVER.length()).trim();
+            if (name.isEmpty()) {
+                throw invalid(raw, "server: needs a host, domain, TLD or pattern after it, e.g. server:mail.spammer.com");
+            }
+            return SERVER + serverPattern(raw, name);
+        }
+        if (s.startsWith("@")) {
+            return "@" + domain(raw, s.substring(1), "@ needs a domain after it, e.g. @example.com");
+        }
+        if (s.indexOf('@') > 0) {
+            return address(raw);
+        }
+        throw invalid(raw, "expected an address (spam@example.com), a domain (@example.com) or server:host");
+    }
+
+    /**
+     * {@code local}, {@code local@domain}, {@code @domain} or {@code !local@domain}; every domain
+     * named must be one the account owns.
+     */
+    static String catchAllEntry(String raw, Set<String> ownedDomains) {
+        String s = trim(raw);
+        if (s.startsWith("!")) {
+            String rest = s.substring(1).trim();
+            if (rest.indexOf('@') <= 0) {
+                throw invalid(raw, "! needs a full address after it, e.g. !sales@example.com");
+            }
+            MailAddress a = parse(raw, rest);
+            requireOwned(raw, a.domain(), ownedDomains);
+            return "!" + a;
+        }
+        if (s.startsWith("@")) {
+            String d = domain(raw, s.substring(1), "@ needs a domain after it, e.g. @shop.example.com");
+            requireOwned(raw, d, ownedDomains);
+            return "@" + d;
+        }
+        if (s.indexOf('@') > 0) {
+            MailAddress a = parse(raw, s);
+            requireOwned(raw, a.domain(), ownedDomains);
+            return a.toString();
+        }
+        if (s.contains("@")) {
+            throw invalid(raw, "expected a local part (sales), an address, @domain or !address");
+        }
+        // A bare local part: validate it as the local part of an address.
+        return parse(raw, s + "@example.invalid").localPart();
+    }
+
+    private static void requireOwned(String raw, String domain, Set<String> owned) {
+        if (!owned.contains(domain)) {
+            throw new AccountException(NOT_ALLOWED, "'" + raw + "': the account does not own " + domain
+                    + " (catch-all rules apply to the account's own domains only)");
+        }
+    }
+
+    private static String serverPattern(String raw, String name) {
+        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        if (n.isEmpty() || n.startsWith(".") || n.contains("..")) {
+            throw invalid(raw, "not a host name or pattern");
+        }
+        StringBuilder out = new StringBuilder();
+        for (String label : n.split("\\.")) {
+            String ascii;
+            if (label.contains("*")) {
+                ascii = label.toLowerCase(Locale.ROOT);
+                if (!ascii.matches("[a-z0-9*-]+")) {
+                    throw invalid(raw, "a pattern label may hold letters, digits, '-' and '*' only");
+                }
+            } else {
+                try {
+                    ascii = IDN.toASCII(label, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(raw, "not a host name or pattern");
+                }
+                if (ascii.isEmpty() || ascii.length() > 63) {
+                    throw invalid(raw, "not a host name or pattern");
+                }
+            }
+            if (out.length() > 0) {
+                out.append('.');
+            }
+            out.append(ascii);
+        }
+        if (out.toString().chars().allMatch(c -> c == '*' || c == '.')) {
+            throw invalid(raw, "a pattern must name something besides '*'");
+        }
+        return out.toString();
+    }
+
+    private static String address(String raw) {
+        return parse(raw, trim(raw)).toString();
+    }
+
+    private static MailAddress parse(String raw, String text) {
+        try {
+            return MailAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw invalid(raw, e.getMessage());
+        }
+    }
+
+    private static String domain(String raw, String text, String emptyMessage) {
+        if (text.isBlank()) {
+            throw invalid(raw, emptyMessage);
+        }
+        try {
+            return DomainName.normalize(text);
+        } catch (IllegalArgumentException e) {
+            throw invalid(raw, e.getMessage());
+        }
+    }
+
+    private static String trim(String raw) {
+        if (raw == null || raw.isBlank()) {
+            throw invalid(String.valueOf(raw), "empty entry");
+        }
+        return raw.trim();
+    }
+
+    private static AccountException invalid(String raw, String why) {
+        return new AccountException(INVALID_ENTRY, "invalid entry '" + raw + "': " + why);
+    }
+}

@@ -1,0 +1,133 @@
+package org.postern.policy.internal;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.postern.api.address.MailAddress;
+import org.postern.api.policy.CatchAllMode;
+
+/** DESIGN §4 Manage Catch-alls, every example and the edges around them. */
+class CatchAllRulesTest {
+    private static final Set<String> OWNED = Set.of("example.com", "other.com", "alias.example.com");
+
+    private static CatchAllRules rules(CatchAllMode mode, String... raw) {
+        return CatchAllRules.compile(mode, List.of(raw).stream().map(e -> PolicyEntries.catchAllEntry(e, OWNED)).toList());
+    }
+
+    private static boolean accepts(CatchAllRules rules, String address) {
+        return rules.accepts(MailAddress.parse(address));
+    }
+
+    @Test
+    void blockModeWithNoEntriesIsACatchAll() {
+        CatchAllRules r = rules(CatchAllMode.BLOCK);
+        assertTrue(accepts(r, "anything@example.com"));
+        assertTrue(accepts(r, "x@alias.example.com"));
+    }
+
+    @Test
+    void whitelistModeWithNoEntriesRefusesEverything() {
+        CatchAllRules r = rules(CatchAllMode.WHITELIST);
+        assertFalse(accepts(r, "anything@example.com"));
+    }
+
+    @Test
+    void blockModeLocalPartOnAllDomainsWithAnAliasExceptionDeliversOnlyThatAddress() {
+        // DESIGN: in BLOCK mode `sales` + `!sales@example.com` delivers only sales@example.com
+        CatchAllRules r = rules(CatchAllMode.BLOCK, "sales", "!sales@example.com");
+        assertTrue(accepts(r, "sales@example.com"));
+        assertFalse(accepts(r, "sales@other.com"));
+        assertFalse(accepts(r, "sales@alias.example.com"));
+        assertTrue(accepts(r, "info@other.com"), "other local parts stay catch-all");
+    }
+
+    @Test
+    void whitelistModeDomainExceptionWithAnAliasExceptionRefusesOnlyThatAddress() {
+        // DESIGN: in WHITELIST mode `@example.com` + `!sales@example.com` makes example.com a
+        // catch-all that refuses only sales@
+        CatchAllRules r = rules(CatchAllMode.WHITELIST, "@example.com", "!sales@example.com");
+        assertTrue(accepts(r, "anything@example.com"));
+        assertFalse(accepts(r, "sales@example.com"));
+        assertFalse(accepts(r, "anything@other.com"), "other domains stay whitelist-only");
+    }
+
+    @Test
+    void blockModeEntries() {
+        CatchAllRules r = rules(CatchAllMode.BLOCK, "sales", "shop@other.com");
+        assertFalse(accepts(r, "sales@example.com"));
+        assertFalse(accepts(r, "sales@other.com"));
+        assertFalse(accepts(r, "shop@other.com"));
+        assertTrue(accepts(r, "shop@example.com"), "a full address entry is that address only");
+    }
+
+    @Test
+    void whitelistModeEntries() {
+        CatchAllRules r = rules(CatchAllMode.WHITELIST, "sales", "shop@other.com");
+        assertTrue(accepts(r, "sales@example.com"));
+        assertTrue(accepts(r, "sales@alias.example.com"));
+        assertTrue(accepts(r, "shop@other.com"));
+        assertFalse(accepts(r, "shop@example.com"));
+        assertFalse(accepts(r, "info@other.com"));
+    }
+
+    @Test
+    void domainExceptionsAreExactDomains() {
+        CatchAllRules r = rules(CatchAllMode.WHITELIST, "@example.com");
+        assertTrue(accepts(r, "x@example.com"));
+        assertFalse(accepts(r, "x@alias.example.com"), "@alias.example.com is its own domain");
+    }
+
+    @Test
+    void domainExceptionOverridesBlockEntries() {
+        CatchAllRules r = rules(CatchAllMode.BLOCK, "sales", "@example.com");
+        assertTrue(accepts(r, "sales@example.com"));
+        assertFalse(accepts(r, "sales@other.com"));
+    }
+
+    @Test
+    void aliasExceptionFlipsEvenADomainException() {
+        CatchAllRules r = rules(CatchAllMode.BLOCK, "@example.com", "!spam@example.com");
+        assertFalse(accepts(r, "spam@example.com"));
+        assertTrue(accepts(r, "ham@example.com"));
+    }
+
+    @Test
+    void aliasExceptionAloneInBlockModeRefusesThatAddress() {
+        CatchAllRules r = rules(CatchAllMode.BLOCK, "!leaked@example.com");
+        assertFalse(accepts(r, "leaked@example.com"));
+        assertTrue(accepts(r, "fine@example.com"));
+    }
+
+    @Test
+    void matchingIgnoresCaseAndTrailingDotsBecauseBothSidesAreNormalised() {
+        CatchAllRules r = rules(CatchAllMode.BLOCK, "Sales", "!SALES@Example.COM.");
+        assertTrue(accepts(r, "sales@EXAMPLE.com"));
+        assertFalse(accepts(r, "SALES@other.com."));
+    }
+
+    @Test
+    void idnDomainsCompareInPunycode() {
+        Set<String> owned = Set.of("xn--bcher-kva.example");
+        CatchAllRules r = CatchAllRules.compile(CatchAllMode.WHITELIST,
+                List.of(PolicyEntries.catchAllEntry("@bücher.example", owned)));
+        assertTrue(accepts(r, "shop@BÜCHER.example"));
+        assertTrue(accepts(r, "shop@xn--bcher-kva.example"));
+    }
+
+    @Test
+    void decisionCostDoesNotDependOnHowManyEntriesThereAre() {
+        // Not a timing assertion: the structure must be hash lookups. 100,000 entries, decided at once.
+        List<String> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            entries.add("user" + i);
+        }
+        entries.add("!user5@example.com");
+        CatchAllRules r = CatchAllRules.compile(CatchAllMode.BLOCK, entries);
+        assertFalse(accepts(r, "user99999@example.com"));
+        assertTrue(accepts(r, "user5@example.com"));
+        assertTrue(accepts(r, "someone@example.com"));
+    }
+}

@@ -31,7 +31,7 @@ public class DistributionIT {
             double seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf("BENCH start-to-status: %.1f s%n", seconds);
             assertEquals(status.toString(), 0, status.exit);
-            assertTrue(status.output, status.output.contains("schema version: 2"));
+            assertTrue(status.output, status.output.contains("schema version: " + PosternProcess.SCHEMA_VERSION));
             assertTrue(status.output, status.output.contains("postern-core"));
 
             // No shared default: a random admin, its password readable by the owner only, stored hashed.
@@ -175,7 +175,7 @@ public class DistributionIT {
             assertNotEquals(list.toString(), 0, list.exit);
             assertTrue(list.output, list.output.contains("the accounts service is not running"));
             ClientResult status = postern.client(pw, "postern:status");
-            assertTrue("the store is unaffected: " + status, status.output.contains("schema version: 2"));
+            assertTrue("the store is unaffected: " + status, status.output.contains("schema version: " + PosternProcess.SCHEMA_VERSION));
             String log = postern.logText();
             assertTrue(log, log.contains("Postern accounts not started: invalid configuration org.postern.accounts: "
                     + "argon2.iterations = 'lots' is not a whole number"));

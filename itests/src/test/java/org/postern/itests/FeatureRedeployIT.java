@@ -36,7 +36,7 @@ public class FeatureRedeployIT extends PosternTestSupport {
 
         install("postern");
         assertTrue(features.isInstalled(features.getFeature("postern")));
-        assertTrue(ok("postern:status").contains("schema version: 2"));
+        assertTrue(ok("postern:status").contains("schema version: " + PosternProcess.SCHEMA_VERSION));
     }
 
     private void assertGone() throws Exception {

@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * Each instance gets its own directory and SSH port.
  */
 final class PosternProcess implements AutoCloseable {
+    /** The schema version the store must report: the number of migrations shipped. */
+    static final int SCHEMA_VERSION = 3;
+
     /** What bin/client printed and its exit status. */
     static final class ClientResult {
         final int exit;

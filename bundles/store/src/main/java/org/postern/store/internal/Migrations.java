@@ -23,7 +23,8 @@ final class Migrations {
     /** Script {@code i} (0-based) takes the schema to version {@code i + 1}. Never edit a shipped one. */
     static final List<String> SCRIPTS = List.of(
             "V001__accounts_and_domains.sql",
-            "V002__policy.sql");
+            "V002__policy.sql",
+            "V003__mail.sql");
 
     private final Connection connection;
 

@@ -21,6 +21,10 @@ import org.postern.api.account.OwnedDomain;
 import org.postern.api.address.MailAddress;
 import org.postern.api.store.AccountRecord;
 import org.postern.api.store.DuplicateKeyException;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.SendingServer;
+import org.postern.api.store.BlobId;
+import org.postern.api.store.PolicyRepository;
 import org.postern.api.store.StoreException;
 
 /** JdbcAccountRepository and JdbcDomainRepository against a real embedded Derby. */
@@ -228,5 +232,85 @@ class JdbcRepositoriesTest {
         assertTrue(domains.deleteOwnedDomain(ALICE_ID, "alice.example"));
         assertTrue(domains.ownedDomain("alice.example").isEmpty());
         assertFalse(domains.deleteOwnedDomain(ALICE_ID, "alice.example"));
+    }
+
+    // ---- policy lists ----
+
+    @Test
+    void policyListsAreKeptPerAccountAndListAndGoWithRemoval() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        JdbcPolicyRepository policy = new JdbcPolicyRepository(db);
+        policy.addEntry(ALICE_ID, PolicyRepository.ListKind.BLOCK, "server:spammer.com");
+        policy.addEntry(ALICE_ID, PolicyRepository.ListKind.BLOCK, "@junk.example");
+        policy.addEntry(ALICE_ID, PolicyRepository.ListKind.CATCH_ALL, "sales");
+        policy.addEntry(BOB_ID, PolicyRepository.ListKind.BLOCK, "spam@evil.org");
+        assertThrows(DuplicateKeyException.class,
+                () -> policy.addEntry(ALICE_ID, PolicyRepository.ListKind.BLOCK, "@junk.example"));
+        assertEquals(List.of("@junk.example", "server:spammer.com"), policy.entries(ALICE_ID, PolicyRepository.ListKind.BLOCK));
+        assertEquals(List.of("sales"), policy.entries(ALICE_ID, PolicyRepository.ListKind.CATCH_ALL));
+        assertNull(policy.catchAllMode(ALICE_ID));
+        policy.setCatchAllMode(ALICE_ID, "WHITELIST");
+        policy.setCatchAllMode(ALICE_ID, "BLOCK");
+        assertEquals("BLOCK", policy.catchAllMode(ALICE_ID));
+        assertTrue(policy.removeEntry(ALICE_ID, PolicyRepository.ListKind.BLOCK, "@junk.example"));
+        assertFalse(policy.removeEntry(ALICE_ID, PolicyRepository.ListKind.BLOCK, "@junk.example"));
+
+        accounts.markRemoved(ALICE_ID);
+        assertEquals(List.of(), policy.entries(ALICE_ID, PolicyRepository.ListKind.BLOCK));
+        assertEquals(List.of(), policy.entries(ALICE_ID, PolicyRepository.ListKind.CATCH_ALL));
+        assertNull(policy.catchAllMode(ALICE_ID));
+        assertEquals(List.of("spam@evil.org"), policy.entries(BOB_ID, PolicyRepository.ListKind.BLOCK));
+    }
+
+    // ---- messages ----
+
+    private static IncomingMessage message(String accountId, String blob) {
+        return new IncomingMessage(accountId, MailAddress.parse("alice@example.net"), "sender@example.org",
+                new SendingServer("192.0.2.7", "mx.example.org", null), BlobId.of(blob), 1234, CREATED);
+    }
+
+    @Test
+    void appendGivesGrowingUidsPerFolderAndDeleteAllMailReturnsTheBodies() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        JdbcMessageRepository messages = new JdbcMessageRepository(db);
+        String b1 = "11111111111111111111111111111111";
+        String b2 = "22222222222222222222222222222222";
+        String b3 = "33333333333333333333333333333333";
+        assertEquals(1, messages.append(ALICE_ID, "INBOX", message(ALICE_ID, b1)));
+        assertEquals(2, messages.append(ALICE_ID, "INBOX", message(ALICE_ID, b2)));
+        assertEquals(1, messages.append(ALICE_ID, "Spam", message(ALICE_ID, b3)));
+        assertEquals(1, messages.append(BOB_ID, "INBOX", message(BOB_ID, b3)));
+        assertEquals(2, messages.count(ALICE_ID, "INBOX"));
+        assertEquals(0, messages.count(ALICE_ID, "Nope"));
+
+        List<BlobId> gone = messages.deleteAllMail(ALICE_ID);
+        assertEquals(java.util.Set.of(BlobId.of(b1), BlobId.of(b2), BlobId.of(b3)), new java.util.HashSet<>(gone));
+        assertEquals(0, messages.count(ALICE_ID, "INBOX"));
+        assertEquals(1, messages.count(BOB_ID, "INBOX"), "other accounts keep their mail");
+        assertEquals(1, messages.append(ALICE_ID, "INBOX", message(ALICE_ID, b1)), "a new folder starts again");
+    }
+
+    @Test
+    void concurrentDeliveriesIntoOneFolderGetDistinctUids() throws Exception {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        JdbcMessageRepository messages = new JdbcMessageRepository(db);
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, "00000000000000000000000000000000"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Long>> uids = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String blob = String.format("%032x", i + 1);
+                uids.add(pool.submit(() -> messages.append(ALICE_ID, "INBOX", message(ALICE_ID, blob))));
+            }
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<Long> f : uids) {
+                assertTrue(seen.add(f.get()), "UID handed out twice");
+            }
+            assertEquals(41, messages.count(ALICE_ID, "INBOX"));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

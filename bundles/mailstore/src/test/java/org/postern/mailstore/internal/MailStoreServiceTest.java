@@ -1,0 +1,183 @@
+package org.postern.mailstore.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Constants;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.address.MailAddress;
+import org.postern.api.delivery.FilterOutcome;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.MailStore;
+import org.postern.api.store.BlobId;
+import org.postern.api.store.BlobStore;
+import org.postern.api.store.MessageRepository;
+
+class MailStoreServiceTest {
+    private static final String ALICE = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+
+    /** Records appends in memory. */
+    static final class Messages implements MessageRepository {
+        final List<String> log = new ArrayList<>();
+        final Map<String, List<BlobId>> bodies = new HashMap<>();
+
+        @Override
+        public long append(String accountId, String folder, IncomingMessage m) {
+            log.add(accountId + "/" + folder + "/" + m.body());
+            bodies.computeIfAbsent(accountId, k -> new ArrayList<>()).add(m.body());
+            return log.size();
+        }
+
+        @Override
+        public long count(String accountId, String folder) {
+            return log.stream().filter(l -> l.startsWith(accountId + "/" + folder + "/")).count();
+        }
+
+        @Override
+        public List<BlobId> deleteAllMail(String accountId) {
+            log.removeIf(l -> l.startsWith(accountId + "/"));
+            return bodies.getOrDefault(accountId, List.of());
+        }
+    }
+
+    /** Knows which blobs exist. */
+    static final class Blobs implements BlobStore {
+        final Map<BlobId, byte[]> stored = new HashMap<>();
+        private int next;
+
+        @Override
+        public BlobId put(InputStream content) throws IOException {
+            BlobId id = BlobId.of(String.format("%032x", ++next));
+            stored.put(id, content.readAllBytes());
+            return id;
+        }
+
+        @Override
+        public Optional<InputStream> open(BlobId id) {
+            return Optional.ofNullable(stored.get(id)).map(ByteArrayInputStream::new);
+        }
+
+        @Override
+        public long size(BlobId id) {
+            return stored.containsKey(id) ? stored.get(id).length : -1;
+        }
+
+        @Override
+        public boolean delete(BlobId id) {
+            return stored.remove(id) != null;
+        }
+    }
+
+    private final Messages messages = new Messages();
+    private final Blobs blobs = new Blobs();
+    private final MailStoreService store = new MailStoreService(messages, blobs);
+
+    private IncomingMessage incoming(String accountId) throws IOException {
+        BlobId body = blobs.put(new ByteArrayInputStream("Subject: hi\r\n\r\nhello\r\n".getBytes()));
+        return new IncomingMessage(accountId, MailAddress.parse("alice@example.net"), "x@example.org", null, body, 24,
+                Instant.now());
+    }
+
+    private static Map<String, Object> props(int ranking, long id) {
+        return Map.of(Constants.SERVICE_RANKING, ranking, Constants.SERVICE_ID, id);
+    }
+
+    @Test
+    void deliversIntoTheFolderAsked() throws Exception {
+        IncomingMessage m = incoming(ALICE);
+        assertEquals(1, store.deliver(m, MailStore.INBOX));
+        assertEquals(List.of(ALICE + "/INBOX/" + m.body()), messages.log);
+    }
+
+    @Test
+    void filtersRunInRankingOrderAndTheLastFolderWins() throws Exception {
+        List<String> order = new ArrayList<>();
+        store.addFilter(msg -> {
+            order.add("low");
+            return FilterOutcome.fileInto("Low");
+        }, props(1, 10));
+        store.addFilter(msg -> {
+            order.add("high");
+            return FilterOutcome.fileInto("High");
+        }, props(100, 11));
+        store.addFilter(msg -> {
+            order.add("default");
+            return FilterOutcome.keep();
+        }, props(0, 9));
+        IncomingMessage m = incoming(ALICE);
+        store.deliver(m, MailStore.INBOX);
+        assertEquals(List.of("high", "low", "default"), order);
+        assertEquals(List.of(ALICE + "/Low/" + m.body()), messages.log);
+    }
+
+    @Test
+    void aReplacedBodyIsStoredAndTheOriginalUnlinked() throws Exception {
+        IncomingMessage original = incoming(ALICE);
+        BlobId encrypted = blobs.put(new ByteArrayInputStream("-----BEGIN PGP MESSAGE-----".getBytes()));
+        store.addFilter(msg -> FilterOutcome.replace(new IncomingMessage(msg.accountId(), msg.recipient(),
+                msg.envelopeSender(), msg.sendingServer(), encrypted, 27, msg.received())), props(0, 1));
+        store.deliver(original, MailStore.INBOX);
+        assertEquals(List.of(ALICE + "/INBOX/" + encrypted), messages.log);
+        assertEquals(-1, blobs.size(original.body()), "no plaintext copy left behind");
+        assertTrue(blobs.size(encrypted) > 0);
+    }
+
+    @Test
+    void aFilterCannotHandTheMessageToAnotherAccount() throws Exception {
+        IncomingMessage m = incoming(ALICE);
+        store.addFilter(msg -> FilterOutcome.replace(new IncomingMessage("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2",
+                msg.recipient(), msg.envelopeSender(), null, msg.body(), msg.size(), msg.received())), props(0, 1));
+        assertThrows(IllegalStateException.class, () -> store.deliver(m, MailStore.INBOX));
+        assertEquals(List.of(), messages.log, "nothing stored");
+    }
+
+    @Test
+    void aFilterAskingForARetryStoresNothing() throws Exception {
+        IncomingMessage m = incoming(ALICE);
+        store.addFilter(msg -> {
+            throw new IOException("keyserver down");
+        }, props(0, 1));
+        assertThrows(UncheckedIOException.class, () -> store.deliver(m, MailStore.INBOX));
+        assertEquals(List.of(), messages.log);
+        assertTrue(blobs.size(m.body()) > 0, "the body is kept for the retry");
+    }
+
+    @Test
+    void aRemovedFilterIsNotAskedAgain() throws Exception {
+        List<String> calls = new ArrayList<>();
+        org.postern.api.delivery.DeliveryFilter f = msg -> {
+            calls.add("called");
+            return FilterOutcome.keep();
+        };
+        store.addFilter(f, props(0, 1));
+        store.deliver(incoming(ALICE), MailStore.INBOX);
+        store.removeFilter(f);
+        store.deliver(incoming(ALICE), MailStore.INBOX);
+        assertEquals(1, calls.size());
+    }
+
+    @Test
+    void removingTheAccountDeletesItsMessagesAndBodies() throws Exception {
+        IncomingMessage m1 = incoming(ALICE);
+        IncomingMessage m2 = incoming(ALICE);
+        store.deliver(m1, MailStore.INBOX);
+        store.deliver(m2, "Archive");
+        store.removed(new Account(ALICE, MailAddress.parse("alice@example.net"), AccountStatus.REMOVED, Instant.EPOCH, null));
+        assertEquals(List.of(), messages.log);
+        assertEquals(-1, blobs.size(m1.body()));
+        assertEquals(-1, blobs.size(m2.body()));
+    }
+}

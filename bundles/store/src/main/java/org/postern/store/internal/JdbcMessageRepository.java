@@ -1,0 +1,98 @@
+package org.postern.store.internal;
+
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HexFormat;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.SendingServer;
+import org.postern.api.store.BlobId;
+import org.postern.api.store.MessageRepository;
+
+@Component(service = MessageRepository.class)
+public class JdbcMessageRepository implements MessageRepository {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Database db;
+
+    @Activate
+    public JdbcMessageRepository(@Reference Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public long append(String accountId, String folder, IncomingMessage m) {
+        return db.transaction(c -> {
+            String mailbox = mailbox(c, accountId, folder);
+            // The UPDATE row-locks the mailbox until commit: concurrent deliveries queue here and
+            // each reads back its own UID.
+            Database.update(c, "UPDATE mailbox SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
+                    + "WHERE id = ?", ps -> ps.setString(1, mailbox));
+            long[] next = Database.query(c, "SELECT uid_next, highest_modseq FROM mailbox WHERE id = ?",
+                    ps -> ps.setString(1, mailbox), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
+            long uid = next[0] - 1;
+            SendingServer s = m.sendingServer();
+            Database.update(c, "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient, "
+                    + "envelope_sender, server_ip, server_ehlo, server_name) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
+                    ps -> {
+                        ps.setString(1, mailbox);
+                        ps.setLong(2, uid);
+                        ps.setLong(3, next[1]);
+                        ps.setString(4, m.body().value());
+                        ps.setLong(5, m.size());
+                        ps.setLong(6, m.received().toEpochMilli());
+                        ps.setString(7, m.recipient().toString());
+                        ps.setString(8, m.envelopeSender());
+                        ps.setString(9, s == null ? null : s.ip());
+                        ps.setString(10, s == null ? null : s.ehloName());
+                        ps.setString(11, s == null ? null : s.confirmedName());
+                    });
+            return uid;
+        });
+    }
+
+    private static String mailbox(Connection c, String accountId, String folder) throws SQLException {
+        List<String> ids = Database.query(c, "SELECT id FROM mailbox WHERE account_id = ? AND name = ?", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, folder);
+        }, rs -> rs.getString(1));
+        if (!ids.isEmpty()) {
+            return ids.get(0);
+        }
+        byte[] raw = new byte[16];
+        RANDOM.nextBytes(raw);
+        String id = HexFormat.of().formatHex(raw);
+        Database.update(c, "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                + "VALUES (?, ?, ?, ?, 1, 0)", ps -> {
+                    ps.setString(1, id);
+                    ps.setString(2, accountId);
+                    ps.setString(3, folder);
+                    // RFC 3501: UIDVALIDITY must change if UIDs are ever reused; seconds since the epoch never repeat here.
+                    ps.setLong(4, System.currentTimeMillis() / 1000);
+                });
+        return id;
+    }
+
+    @Override
+    public long count(String accountId, String folder) {
+        return db.queryOne("SELECT COUNT(*) FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
+                + "WHERE b.account_id = ? AND b.name = ?", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, folder);
+                }, rs -> rs.getLong(1)).orElse(0L);
+    }
+
+    @Override
+    public List<BlobId> deleteAllMail(String accountId) {
+        return db.transaction(c -> {
+            List<BlobId> blobs = Database.query(c, "SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
+                    + "WHERE b.account_id = ?", ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
+            Database.update(c, "DELETE FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId));
+            return blobs;
+        });
+    }
+}

@@ -13,4 +13,7 @@ public interface MailStore {
      * Returns once the metadata is committed; the body must already be durable.
      */
     long deliver(IncomingMessage message, String folder);
+
+    /** The account's folders with their message counts, by name. */
+    java.util.SortedMap<String, Long> folders(String accountId);
 }

@@ -17,6 +17,9 @@ public interface MessageRepository {
     /** Number of messages in an account's folder (0 when there is no such folder). */
     long count(String accountId, String folder);
 
+    /** Every folder of the account with its message count, by name. */
+    java.util.SortedMap<String, Long> folders(String accountId);
+
     /** The blobs of every message of the account; then deletes its folders and messages. */
     List<BlobId> deleteAllMail(String accountId);
 }

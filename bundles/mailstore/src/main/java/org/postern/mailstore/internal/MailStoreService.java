@@ -111,6 +111,11 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
     }
 
     @Override
+    public java.util.SortedMap<String, Long> folders(String accountId) {
+        return messages.folders(accountId);
+    }
+
+    @Override
     public void removed(Account account) {
         List<BlobId> bodies = messages.deleteAllMail(account.id());
         bodies.forEach(this::deleteQuietly);

@@ -47,6 +47,13 @@ class MailStoreServiceTest {
         }
 
         @Override
+        public java.util.SortedMap<String, Long> folders(String accountId) {
+            java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+            log.stream().filter(l -> l.startsWith(accountId + "/")).forEach(l -> out.merge(l.split("/")[1], 1L, Long::sum));
+            return out;
+        }
+
+        @Override
         public List<BlobId> deleteAllMail(String accountId) {
             log.removeIf(l -> l.startsWith(accountId + "/"));
             return bodies.getOrDefault(accountId, List.of());
@@ -121,6 +128,7 @@ class MailStoreServiceTest {
         store.deliver(m, MailStore.INBOX);
         assertEquals(List.of("high", "low", "default"), order);
         assertEquals(List.of(ALICE + "/Low/" + m.body()), messages.log);
+        assertEquals(java.util.Map.of("Low", 1L), store.folders(ALICE));
     }
 
     @Test

@@ -87,6 +87,15 @@ public class JdbcMessageRepository implements MessageRepository {
     }
 
     @Override
+    public java.util.SortedMap<String, Long> folders(String accountId) {
+        java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+        db.query("SELECT b.name, COUNT(m.uid) FROM mailbox b LEFT JOIN message m ON m.mailbox_id = b.id "
+                + "WHERE b.account_id = ? GROUP BY b.name", ps -> ps.setString(1, accountId),
+                rs -> out.put(rs.getString(1), rs.getLong(2)));
+        return out;
+    }
+
+    @Override
     public List<BlobId> deleteAllMail(String accountId) {
         return db.transaction(c -> {
             List<BlobId> blobs = Database.query(c, "SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "

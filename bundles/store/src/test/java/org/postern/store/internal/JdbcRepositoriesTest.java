@@ -284,6 +284,7 @@ class JdbcRepositoriesTest {
         assertEquals(1, messages.append(BOB_ID, "INBOX", message(BOB_ID, b3)));
         assertEquals(2, messages.count(ALICE_ID, "INBOX"));
         assertEquals(0, messages.count(ALICE_ID, "Nope"));
+        assertEquals(Map.of("INBOX", 2L, "Spam", 1L), messages.folders(ALICE_ID));
 
         List<BlobId> gone = messages.deleteAllMail(ALICE_ID);
         assertEquals(java.util.Set.of(BlobId.of(b1), BlobId.of(b2), BlobId.of(b3)), new java.util.HashSet<>(gone));

@@ -1,0 +1,131 @@
+package org.postern.protocol;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.mina.core.filterchain.DefaultIoFilterChainBuilder;
+import org.apache.mina.core.filterchain.IoFilter;
+import org.apache.mina.core.service.IoHandler;
+import org.apache.mina.filter.executor.ExecutorFilter;
+import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+
+/**
+ * One bound TCP listener: a {@link NioSocketAcceptor} on host:port with a reader-idle timeout,
+ * the caller's filters in order, and last an {@link ExecutorFilter} whose ordered worker pool
+ * runs the handler. Per session, events stay in order; a handler that blocks (DNS, fsync) holds
+ * up only its own session, never the I/O threads. {@link #close()} unbinds, closes every session
+ * and stops the worker pool.
+ */
+public final class Listener implements AutoCloseable {
+    private final NioSocketAcceptor acceptor;
+    private final OrderedThreadPoolExecutor workers;
+
+    private Listener(NioSocketAcceptor acceptor, OrderedThreadPoolExecutor workers) {
+        this.acceptor = acceptor;
+        this.workers = workers;
+    }
+
+    /** Starts describing a listener on {@code host:port} (port 0: any free port). */
+    public static Builder on(String host, int port) {
+        return new Builder(host, port);
+    }
+
+    /** The address actually bound (the real port when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        return acceptor.getLocalAddress();
+    }
+
+    /** Sessions currently open. */
+    public int sessionCount() {
+        return acceptor.getManagedSessionCount();
+    }
+
+    @Override
+    public void close() {
+        try {
+            acceptor.unbind();
+        } finally {
+            acceptor.dispose(true);
+            workers.shutdownNow();
+        }
+    }
+
+    /** Collects a listener's settings; {@link #bind} opens it. */
+    public static final class Builder {
+        private final String host;
+        private final int port;
+        private int idleSeconds = 300;
+        private int maxWorkers = 64;
+        private String name = "protocol";
+        private final List<Map.Entry<String, IoFilter>> filters = new ArrayList<>();
+
+        private Builder(String host, int port) {
+            this.host = Objects.requireNonNull(host);
+            this.port = port;
+        }
+
+        /** Thread names: {@code postern-<name>-N}. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Reader-idle time reported to the handler as {@code sessionIdle(READER_IDLE)}. */
+        public Builder idleTimeout(int seconds) {
+            this.idleSeconds = seconds;
+            return this;
+        }
+
+        /** Upper bound of handler threads shared by all sessions of this listener. */
+        public Builder maxWorkers(int n) {
+            this.maxWorkers = n;
+            return this;
+        }
+
+        /** Appends a filter; filters run in the order added, nearest the socket first. */
+        public Builder filter(String filterName, IoFilter filter) {
+            filters.add(Map.entry(filterName, filter));
+            return this;
+        }
+
+        /** Binds now. @throws IOException when the address cannot be bound (in use, not local) */
+        public Listener bind(IoHandler handler) throws IOException {
+            NioSocketAcceptor acceptor = new NioSocketAcceptor();
+            OrderedThreadPoolExecutor workers = new OrderedThreadPoolExecutor(0, maxWorkers, 30, TimeUnit.SECONDS,
+                    threads("postern-" + name));
+            try {
+                acceptor.setReuseAddress(true);
+                acceptor.setCloseOnDeactivation(true);
+                acceptor.getSessionConfig().setReaderIdleTime(idleSeconds);
+                DefaultIoFilterChainBuilder chain = acceptor.getFilterChain();
+                for (Map.Entry<String, IoFilter> f : filters) {
+                    chain.addLast(f.getKey(), f.getValue());
+                }
+                chain.addLast("workers", new ExecutorFilter(workers));
+                acceptor.setHandler(handler);
+                acceptor.bind(new InetSocketAddress(host, port));
+                return new Listener(acceptor, workers);
+            } catch (IOException | RuntimeException e) {
+                acceptor.dispose(false);
+                workers.shutdownNow();
+                throw e;
+            }
+        }
+
+        private static ThreadFactory threads(String prefix) {
+            AtomicInteger n = new AtomicInteger();
+            return r -> {
+                Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+        }
+    }
+}

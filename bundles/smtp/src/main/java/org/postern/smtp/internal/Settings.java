@@ -1,0 +1,69 @@
+package org.postern.smtp.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.postern.api.address.DomainName;
+import org.postern.api.config.ConfigCheck;
+import org.postern.api.store.DataDirectory;
+
+/** The SMTP server's settings, validated. Tests build one directly. */
+record Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
+        int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxErrors,
+        String tlsKeystore, String tlsKeystorePassword, Path dataDirectory) {
+
+    static final long MAX_SIZE_LIMIT = Integer.MAX_VALUE;
+
+    /**
+     * Validates the raw properties (ConfigCheck: a malformed value must not become a silent
+     * default) and converts the typed config.
+     *
+     * @throws IllegalArgumentException naming every bad key
+     */
+    static Settings from(SmtpConfig c, Map<String, ?> raw) {
+        ConfigCheck check = ConfigCheck.of(SmtpConfig.PID, raw)
+                .isLong("port", 1, 65535)
+                .isLong("max.message.size", 1024, MAX_SIZE_LIMIT)
+                .isLong("max.recipients", 1, 100_000)
+                .isLong("max.line.length", 512, 1_000_000)
+                .isLong("command.timeout.seconds", 1, 86_400)
+                .isLong("data.timeout.seconds", 1, 86_400)
+                .isLong("max.connections.per.ip", 1, 1_000_000)
+                .isLong("max.errors", 1, 100_000)
+                .problem(c.host().isBlank(), "host is empty");
+        String hostname = c.hostname().trim();
+        if (!hostname.isEmpty()) {
+            try {
+                hostname = DomainName.normalizeLabels(hostname);
+            } catch (IllegalArgumentException e) {
+                check.problem(true, "hostname = '" + c.hostname() + "' is not a host name");
+            }
+        }
+        String keystore = c.tls_keystore().trim();
+        check.problem(!keystore.isEmpty() && !Files.isReadable(Path.of(keystore)),
+                "tls.keystore = '" + keystore + "' is not a readable file");
+        check.throwIfInvalid();
+        return new Settings(c.host().trim(), c.port(), hostname.isEmpty() ? machineName() : hostname,
+                c.max_message_size(), c.max_recipients(), c.max_line_length(), c.command_timeout_seconds(),
+                c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_errors(), keystore,
+                c.tls_keystore_password(), DataDirectory.resolve());
+    }
+
+    /** This machine's name when it looks like a host name, else {@code localhost}. */
+    static String machineName() {
+        try {
+            String n = InetAddress.getLocalHost().getHostName();
+            return DomainName.normalizeLabels(n).toLowerCase(Locale.ROOT);
+        } catch (UnknownHostException | IllegalArgumentException e) {
+            return "localhost";
+        }
+    }
+
+    /** Where message bodies wait between DATA and the blob store. */
+    Path spoolDirectory() {
+        return dataDirectory.resolve("spool").resolve("smtp");
+    }
+}

@@ -1,0 +1,181 @@
+package org.postern.smtp.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.mail.MailStore;
+import org.postern.api.policy.RecipientPolicy;
+import org.postern.api.smtp.SmtpPolicy;
+import org.postern.api.store.BlobStore;
+import org.postern.protocol.ConnectionLimitFilter;
+import org.postern.protocol.LineFilter;
+import org.postern.protocol.Listener;
+import org.postern.protocol.Tls;
+import org.postern.smtp.SendingServerResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inbound SMTP (MX) server: owns the listener and the services every session asks. All
+ * collaborators are optional and dynamic, so the listener keeps serving (with {@code 451}) while
+ * the store, mail store or policy bundles are redeployed. A configuration change re-activates
+ * the component, which rebinds the listener.
+ */
+@Component(service = {}, immediate = true, configurationPid = SmtpConfig.PID)
+@Designate(ocd = SmtpConfig.class)
+public class SmtpServer {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
+    static final String TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from your address";
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile RecipientPolicy recipientPolicy;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile BlobStore blobStore;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile MailStore mailStore;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile SendingServerResolver resolver;
+
+    /** Third-party policies, highest {@code service.ranking} first; replaced, never mutated. */
+    private volatile List<RankedPolicy> policies = List.of();
+
+    private final Settings settings;
+    private volatile SSLContext tls;
+    private Listener listener;
+
+    record RankedPolicy(SmtpPolicy policy, int ranking, long serviceId, String name) {
+        static final Comparator<RankedPolicy> ORDER = Comparator.comparingInt(RankedPolicy::ranking).reversed()
+                .thenComparingLong(RankedPolicy::serviceId);
+    }
+
+    @Activate
+    public SmtpServer(SmtpConfig config, Map<String, Object> properties) {
+        this(checked(config, properties));
+    }
+
+    SmtpServer(Settings settings) {
+        this.settings = settings;
+    }
+
+    private static Settings checked(SmtpConfig config, Map<String, Object> properties) {
+        try {
+            return Settings.from(config, properties);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Postern SMTP not started: {}", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Opens the listener; runs after the references are bound. */
+    @Activate
+    void start() {
+        Spool.sweep(settings.spoolDirectory());
+        tls = tlsContext();
+        try {
+            listener = Listener.on(settings.host(), settings.port()).name("smtp")
+                    .idleTimeout(settings.commandTimeoutSeconds())
+                    .filter("limit", new ConnectionLimitFilter(settings.maxConnectionsPerIp(), TOO_MANY_CONNECTIONS))
+                    .filter("lines", new LineFilter(settings.maxLineLength()))
+                    .bind(new SmtpHandler(this));
+        } catch (IOException | RuntimeException e) {
+            String reason = "cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage();
+            LOG.error("Postern SMTP not started: {}", reason);
+            throw new IllegalStateException(reason, e);
+        }
+        LOG.info("Postern SMTP listening on {} as {} (STARTTLS {})", listener.localAddress(), settings.hostname(),
+                tls == null ? "off" : "on");
+    }
+
+    private SSLContext tlsContext() {
+        boolean configured = !settings.tlsKeystore().isEmpty();
+        try {
+            return configured
+                    ? Tls.fromKeystore(java.nio.file.Path.of(settings.tlsKeystore()),
+                            settings.tlsKeystorePassword().toCharArray())
+                    : Tls.selfSigned(settings.dataDirectory().resolve("tls"), settings.hostname());
+        } catch (IOException | java.security.GeneralSecurityException | RuntimeException | LinkageError e) {
+            if (configured) {
+                String reason = "cannot load TLS keystore " + settings.tlsKeystore() + ": " + e.getMessage();
+                LOG.error("Postern SMTP not started: {}", reason);
+                throw new IllegalStateException(reason, e);
+            }
+            LOG.warn("Postern SMTP: STARTTLS not offered: cannot create a self-signed certificate: {}", e.toString());
+            return null;
+        }
+    }
+
+    @Deactivate
+    void stop() {
+        if (listener != null) {
+            listener.close();
+            listener = null;
+            LOG.info("Postern SMTP stopped");
+        }
+    }
+
+    @Reference(service = SmtpPolicy.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void bindPolicy(SmtpPolicy policy, Map<String, Object> properties) {
+        List<RankedPolicy> next = new ArrayList<>(policies);
+        next.removeIf(r -> r.policy() == policy);
+        next.add(ranked(policy, properties));
+        next.sort(RankedPolicy.ORDER);
+        policies = List.copyOf(next);
+    }
+
+    synchronized void updatedPolicy(SmtpPolicy policy, Map<String, Object> properties) {
+        bindPolicy(policy, properties);
+    }
+
+    synchronized void unbindPolicy(SmtpPolicy policy) {
+        List<RankedPolicy> next = new ArrayList<>(policies);
+        next.removeIf(r -> r.policy() == policy);
+        policies = List.copyOf(next);
+    }
+
+    private static RankedPolicy ranked(SmtpPolicy policy, Map<String, Object> p) {
+        Object ranking = p.get("service.ranking");
+        Object id = p.get("service.id");
+        Object name = p.get(SmtpPolicy.NAME);
+        return new RankedPolicy(policy, ranking instanceof Integer ? (Integer) ranking : 0,
+                id instanceof Long ? (Long) id : Long.MAX_VALUE,
+                name != null ? name.toString() : policy.getClass().getName());
+    }
+
+    // ---- what sessions ask ----
+
+    Settings settings() {
+        return settings;
+    }
+
+    SSLContext tls() {
+        return tls;
+    }
+
+    List<RankedPolicy> policies() {
+        return policies;
+    }
+
+    /** The bound address (tests: the ephemeral port). */
+    java.net.InetSocketAddress localAddress() {
+        return listener.localAddress();
+    }
+}

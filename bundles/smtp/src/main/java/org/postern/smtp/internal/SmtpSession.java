@@ -1,0 +1,754 @@
+package org.postern.smtp.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import org.postern.api.address.MailAddress;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.MailStore;
+import org.postern.api.mail.SendingServer;
+import org.postern.api.policy.RecipientPolicy;
+import org.postern.api.policy.RecipientVerdict;
+import org.postern.api.smtp.PolicyResult;
+import org.postern.api.smtp.SmtpPolicy;
+import org.postern.api.smtp.SmtpTransaction;
+import org.postern.api.store.BlobId;
+import org.postern.api.store.BlobStore;
+import org.postern.protocol.Line;
+import org.postern.smtp.SendingServerResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP conversation (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES,
+ * STARTTLS, SMTPUTF8). Lines arrive in order on one thread at a time; replies go to {@link Out}.
+ * Also the read-only {@link SmtpTransaction} view that policies see.
+ */
+final class SmtpSession implements SmtpTransaction {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final List<String> NOT_IMPLEMENTED =
+            List.of("EXPN", "HELP", "TURN", "ETRN", "ATRN", "BDAT", "AUTH", "SEND", "SOML", "SAML");
+
+    /** Where replies go. */
+    interface Out {
+        void send(String line);
+
+        /** Closes once everything written so far has been sent. */
+        void close();
+
+        /** Sends {@code line} in clear text, then starts a server-side TLS handshake. */
+        void startTls(String line, SSLContext context);
+
+        void idleTimeout(int seconds);
+    }
+
+    private enum Mode { COMMAND, DATA, AWAIT_TLS, CLOSED }
+
+    record Accepted(String raw, MailAddress address, String accountId) {
+    }
+
+    private record PathArg(String address, List<String> params) {
+    }
+
+    private final SmtpServer server;
+    private final Settings settings;
+    private final Out out;
+    private final InetSocketAddress client;
+
+    private Mode mode = Mode.COMMAND;
+    private long lastActivity = System.nanoTime();
+    private int errors;
+    private String confirmedName;
+    private boolean tls;
+    private String helo;
+    private boolean extended;
+
+    // the transaction
+    private String sender;
+    private final List<Accepted> recipients = new ArrayList<>();
+
+    // DATA in progress
+    private Spool spool;
+    private boolean previousCrlf;
+    private boolean bareLf;
+    private boolean longLine;
+    private boolean oversize;
+    private boolean spoolFailed;
+
+    SmtpSession(SmtpServer server, Out out, InetSocketAddress client) {
+        this.server = server;
+        this.settings = server.settings();
+        this.out = out;
+        this.client = client;
+    }
+
+    // ---- events ----
+
+    void open() {
+        SendingServerResolver resolver = server.resolver;
+        if (resolver != null) {
+            try {
+                confirmedName = resolver.confirmedName(client.getAddress());
+            } catch (RuntimeException e) {
+                LOG.warn("Postern SMTP: sending-server lookup failed for [{}]: {}", ip(), e.toString());
+            }
+        }
+        PolicyResult p = ask(policy -> policy.onConnect(this));
+        if (refusal(p)) {
+            reply(p);
+            close();
+            return;
+        }
+        send("220 " + settings.hostname() + " ESMTP Postern");
+    }
+
+    void line(Line line) {
+        lastActivity = System.nanoTime();
+        switch (mode) {
+            case CLOSED:
+                return;
+            case AWAIT_TLS:
+                if (!line.secure()) {
+                    LOG.debug("Postern SMTP: [{}] discarded clear text pipelined after STARTTLS", ip());
+                    return;
+                }
+                mode = Mode.COMMAND;
+                command(line);
+                return;
+            case DATA:
+                data(line);
+                return;
+            default:
+                command(line);
+        }
+    }
+
+    void idle() {
+        if (mode == Mode.CLOSED) {
+            return;
+        }
+        long timeoutNanos = (mode == Mode.DATA ? settings.dataTimeoutSeconds() : settings.commandTimeoutSeconds())
+                * 1_000_000_000L;
+        if (System.nanoTime() - lastActivity < timeoutNanos / 2) {
+            return; // a slow local operation (fsync, policy) ran; the client is not to blame
+        }
+        if (mode != Mode.AWAIT_TLS) {
+            send("421 4.4.2 " + settings.hostname() + " Error: timeout exceeded");
+        }
+        close();
+    }
+
+    void closed() {
+        mode = Mode.CLOSED;
+        discardSpool();
+    }
+
+    // ---- commands ----
+
+    private void command(Line line) {
+        if (line.tooLong()) {
+            reply(500, "5.5.6", "Line too long");
+            return;
+        }
+        if (line.hasNul()) {
+            reply(501, "5.5.4", "Syntax error: NUL character in command");
+            return;
+        }
+        if (!line.crlf()) {
+            reply(500, "5.5.2", "Syntax error: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
+            return;
+        }
+        String text = line.text();
+        int sp = text.indexOf(' ');
+        String verb = (sp < 0 ? text : text.substring(0, sp)).toUpperCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : text.substring(sp + 1).strip();
+        switch (verb) {
+            case "EHLO":
+                helo(arg, true);
+                break;
+            case "HELO":
+                helo(arg, false);
+                break;
+            case "MAIL":
+                mail(arg);
+                break;
+            case "RCPT":
+                rcpt(arg);
+                break;
+            case "DATA":
+                dataCommand(arg);
+                break;
+            case "RSET":
+                if (!arg.isEmpty()) {
+                    reply(501, "5.5.4", "Syntax: RSET");
+                    break;
+                }
+                resetTransaction();
+                reply(250, "2.0.0", "Ok");
+                break;
+            case "NOOP":
+                reply(250, "2.0.0", "Ok");
+                break;
+            case "QUIT":
+                send("221 2.0.0 Bye");
+                close();
+                break;
+            case "VRFY":
+                reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+                break;
+            case "STARTTLS":
+                starttls(arg);
+                break;
+            default:
+                if (NOT_IMPLEMENTED.contains(verb)) {
+                    reply(502, "5.5.1", "Command not implemented");
+                } else {
+                    reply(500, "5.5.2", "Command not recognized");
+                }
+        }
+    }
+
+    private void helo(String arg, boolean ehlo) {
+        String name = arg.isEmpty() ? "" : arg.split("\\s+")[0];
+        if (name.isEmpty()) {
+            reply(501, "5.5.4", "Syntax: " + (ehlo ? "EHLO" : "HELO") + " hostname");
+            return;
+        }
+        resetTransaction();
+        helo = name;
+        extended = ehlo;
+        PolicyResult p = ask(policy -> policy.onHelo(this));
+        if (refusal(p)) {
+            helo = null;
+            reply(p);
+            return;
+        }
+        if (!ehlo) {
+            send("250 " + settings.hostname());
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(settings.hostname());
+        lines.add("PIPELINING");
+        lines.add("SIZE " + settings.maxMessageSize());
+        lines.add("8BITMIME");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (!tls && server.tls() != null) {
+            lines.add("STARTTLS");
+        }
+        lines.add("SMTPUTF8");
+        for (int i = 0; i < lines.size(); i++) {
+            send("250" + (i == lines.size() - 1 ? " " : "-") + lines.get(i));
+        }
+    }
+
+    private void mail(String arg) {
+        if (helo == null) {
+            reply(503, "5.5.1", "Error: send HELO/EHLO first");
+            return;
+        }
+        if (sender != null) {
+            reply(503, "5.5.1", "Error: nested MAIL command");
+            return;
+        }
+        PathArg path = parsePath(arg, "FROM:");
+        if (path == null) {
+            reply(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+            return;
+        }
+        String address = path.address();
+        if (!address.isEmpty() && !looksLikeAddress(address)) {
+            reply(501, "5.1.7", "Bad sender address syntax");
+            return;
+        }
+        boolean utf8 = false;
+        for (String param : path.params()) {
+            int eq = param.indexOf('=');
+            String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            switch (key) {
+                case "SIZE":
+                    long size = value == null || !value.matches("[0-9]{1,20}") ? -1 : parseSize(value);
+                    if (size < 0) {
+                        reply(501, "5.5.4", "Bad SIZE parameter");
+                        return;
+                    }
+                    if (size > settings.maxMessageSize()) {
+                        reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+                        return;
+                    }
+                    break;
+                case "BODY":
+                    if (value == null || !(value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME"))) {
+                        reply(501, "5.5.4", "Unsupported BODY type");
+                        return;
+                    }
+                    break;
+                case "SMTPUTF8":
+                    if (value != null) {
+                        reply(501, "5.5.4", "SMTPUTF8 takes no value");
+                        return;
+                    }
+                    utf8 = true;
+                    break;
+                default:
+                    reply(555, "5.5.4", "Unsupported option: " + key);
+                    return;
+            }
+        }
+        if (!utf8 && !isAscii(address)) {
+            reply(553, "5.6.7", "Non-ASCII sender address requires SMTPUTF8");
+            return;
+        }
+        sender = address;
+        PolicyResult p = ask(policy -> policy.onMail(this));
+        if (refusal(p)) {
+            sender = null;
+            reply(p);
+            return;
+        }
+        reply(250, "2.1.0", "Ok");
+    }
+
+    private static long parseSize(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException tooBig) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private void rcpt(String arg) {
+        if (sender == null) {
+            reply(503, "5.5.1", "Error: need MAIL command");
+            return;
+        }
+        PathArg path = parsePath(arg, "TO:");
+        if (path == null || path.address().isEmpty()) {
+            reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
+            return;
+        }
+        if (!path.params().isEmpty()) {
+            reply(555, "5.5.4", "Unsupported option: " + path.params().get(0));
+            return;
+        }
+        if (recipients.size() >= settings.maxRecipients()) {
+            reply(452, "4.5.3", "Too many recipients");
+            return;
+        }
+        String raw = path.address();
+        try {
+            MailAddress.parse(raw);
+        } catch (IllegalArgumentException e) {
+            reply(501, "5.1.3", "Bad recipient address syntax");
+            return;
+        }
+        RecipientPolicy policy = server.recipientPolicy;
+        if (policy == null) {
+            temporaryLocalProblem("no recipient policy service");
+            return;
+        }
+        RecipientVerdict verdict;
+        try {
+            verdict = policy.decide(raw, sender, serverNames(), false);
+        } catch (RuntimeException e) {
+            temporaryLocalProblem("recipient policy failed: " + e);
+            return;
+        }
+        if (verdict == null) {
+            temporaryLocalProblem("recipient policy answered nothing");
+            return;
+        }
+        switch (verdict.kind()) {
+            case RELAY_DENIED:
+                reply(554, "5.7.1", "<" + raw + ">: Relay access denied");
+                return;
+            case USER_UNKNOWN:
+                reply(550, "5.1.1", "<" + raw + ">: Recipient address rejected: User unknown");
+                return;
+            default:
+                break;
+        }
+        MailAddress address = verdict.resolution().address();
+        PolicyResult p = ask(third -> third.onRcpt(this, address));
+        if (refusal(p)) {
+            reply(p);
+            return;
+        }
+        if (recipients.stream().noneMatch(a -> a.address().equals(address))) {
+            recipients.add(new Accepted(raw, address, verdict.resolution().account().id()));
+        }
+        reply(250, "2.1.5", "Ok");
+    }
+
+    private List<String> serverNames() {
+        List<String> names = new ArrayList<>(2);
+        if (confirmedName != null) {
+            names.add(confirmedName);
+        }
+        if (helo != null) {
+            names.add(helo);
+        }
+        return names;
+    }
+
+    private void dataCommand(String arg) {
+        if (sender == null) {
+            reply(503, "5.5.1", "Error: need MAIL command");
+            return;
+        }
+        if (recipients.isEmpty()) {
+            reply(503, "5.5.1", "Error: need RCPT command");
+            return;
+        }
+        if (!arg.isEmpty()) {
+            reply(501, "5.5.4", "Syntax: DATA");
+            return;
+        }
+        if (server.blobStore == null || server.mailStore == null) {
+            temporaryLocalProblem("blob store or mail store not available");
+            return;
+        }
+        spool = new Spool(settings.spoolDirectory());
+        previousCrlf = true;
+        bareLf = false;
+        longLine = false;
+        oversize = false;
+        spoolFailed = false;
+        mode = Mode.DATA;
+        out.idleTimeout(settings.dataTimeoutSeconds());
+        send("354 End data with <CR><LF>.<CR><LF>");
+    }
+
+    private void starttls(String arg) {
+        if (tls) {
+            reply(503, "5.5.1", "Error: TLS already active");
+            return;
+        }
+        if (!arg.isEmpty()) {
+            reply(501, "5.5.4", "Syntax: STARTTLS");
+            return;
+        }
+        SSLContext context = server.tls();
+        if (context == null) {
+            reply(454, "4.7.0", "TLS not available due to local problem");
+            return;
+        }
+        // RFC 3207 4.2: forget everything learnt in clear text; the client must EHLO again
+        resetTransaction();
+        helo = null;
+        extended = false;
+        tls = true;
+        mode = Mode.AWAIT_TLS;
+        lastActivity = System.nanoTime();
+        out.startTls("220 2.0.0 Ready to start TLS", context);
+    }
+
+    // ---- DATA ----
+
+    private void data(Line line) {
+        byte[] b = line.bytes();
+        if (!line.crlf()) {
+            // RFC 5321 2.3.8: refused at the end of data; "\n.\n" and "\n.\r\n" never end DATA
+            bareLf = true;
+            previousCrlf = false;
+            return;
+        }
+        if (previousCrlf && !line.tooLong() && b.length == 1 && b[0] == '.') {
+            endOfData();
+            return;
+        }
+        previousCrlf = true;
+        if (line.tooLong()) {
+            longLine = true;
+            discardSpool();
+            return;
+        }
+        if (bareLf || longLine || oversize || spoolFailed) {
+            return; // refused already: read to the end without storing
+        }
+        int off = b.length > 0 && b[0] == '.' ? 1 : 0;
+        if (spool.size() + (b.length - off) + 2L > settings.maxMessageSize()) {
+            oversize = true;
+            discardSpool();
+            return;
+        }
+        try {
+            spool.write(b, off, b.length - off);
+            spool.write(CRLF, 0, 2);
+        } catch (IOException e) {
+            LOG.warn("Postern SMTP: cannot spool a message from [{}]: {}", ip(), e.toString());
+            spoolFailed = true;
+            discardSpool();
+        }
+    }
+
+    private void endOfData() {
+        mode = Mode.COMMAND;
+        out.idleTimeout(settings.commandTimeoutSeconds());
+        try {
+            if (spoolFailed) {
+                temporaryLocalProblem("spool failed");
+            } else if (bareLf) {
+                reply(554, "5.6.0", "Message refused: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
+            } else if (oversize) {
+                reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+            } else if (longLine) {
+                reply(554, "5.6.0", "Message refused: line longer than " + settings.maxLineLength() + " octets");
+            } else {
+                PolicyResult p = ask(policy -> policy.onData(this));
+                if (refusal(p)) {
+                    reply(p);
+                } else {
+                    deliver();
+                }
+            }
+        } finally {
+            resetTransaction();
+        }
+    }
+
+    /**
+     * One blob per recipient, each with its own Received header naming only that recipient;
+     * every blob is fsync'ed and every delivery recorded before the 250.
+     */
+    private void deliver() {
+        BlobStore blobs = server.blobStore;
+        MailStore store = server.mailStore;
+        if (blobs == null || store == null) {
+            temporaryLocalProblem("blob store or mail store went away");
+            return;
+        }
+        String id = HexFormat.of().withUpperCase().formatHex(randomBytes(8));
+        Instant now = Instant.now();
+        SendingServer from = new SendingServer(client.getAddress().getHostAddress(), helo, confirmedName);
+        List<IncomingMessage> messages = new ArrayList<>();
+        int delivered = 0;
+        try {
+            for (Accepted r : recipients) {
+                byte[] received = receivedHeader(r.address(), id, now);
+                BlobId blob;
+                try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), spool.open())) {
+                    blob = blobs.put(body);
+                }
+                messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
+                        received.length + spool.size(), now));
+            }
+            for (IncomingMessage m : messages) {
+                store.deliver(m, MailStore.INBOX);
+                delivered++;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Postern SMTP: message {} from [{}] not accepted: {}", id, ip(), e.toString());
+            for (int i = delivered; i < messages.size(); i++) {
+                try {
+                    blobs.delete(messages.get(i).body());
+                } catch (IOException | RuntimeException ignored) {
+                    // an orphan blob is harmless; the client will retry
+                }
+            }
+            reply(451, "4.3.0", "Temporary local problem, try again later");
+            return;
+        }
+        LOG.info("Postern SMTP: queued {} from [{}], {} octets, {} recipient(s)", id, ip(), spool.size(),
+                recipients.size());
+        reply(250, "2.0.0", "Ok: queued as " + id);
+    }
+
+    byte[] receivedHeader(MailAddress recipient, String id, Instant when) {
+        String with = tls ? "ESMTPS" : extended ? "ESMTP" : "SMTP";
+        InetAddress a = client.getAddress();
+        String literal = a instanceof Inet6Address ? "IPv6:" + stripScope(a.getHostAddress()) : a.getHostAddress();
+        String header = "Received: from " + helo + " (" + (confirmedName == null ? "unknown" : confirmedName)
+                + " [" + literal + "])\r\n\tby " + settings.hostname() + " (Postern) with " + with + " id " + id
+                + "\r\n\tfor <" + recipient + ">; " + DATE.format(when) + "\r\n";
+        return header.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- helpers ----
+
+    private PolicyResult ask(Function<SmtpPolicy, PolicyResult> stage) {
+        List<SmtpServer.RankedPolicy> local = server.policies();
+        for (SmtpServer.RankedPolicy r : local) {
+            PolicyResult result;
+            try {
+                result = stage.apply(r.policy());
+            } catch (RuntimeException e) {
+                LOG.warn("Postern SMTP: policy {} failed: {}", r.name(), e.toString());
+                return PolicyResult.tempfail(451, "4.3.0", "Temporary local problem, try again later");
+            }
+            if (result != null && result.kind() != PolicyResult.Kind.DECLINE) {
+                return result;
+            }
+        }
+        return PolicyResult.decline();
+    }
+
+    private static boolean refusal(PolicyResult p) {
+        return p.kind() == PolicyResult.Kind.REJECT || p.kind() == PolicyResult.Kind.TEMPFAIL;
+    }
+
+    private void reply(PolicyResult p) {
+        reply(p.code(), p.enhancedCode(), p.text().replaceAll("[\\r\\n]+", " "));
+    }
+
+    private void temporaryLocalProblem(String why) {
+        LOG.warn("Postern SMTP: [{}] answered 451: {}", ip(), why);
+        reply(451, "4.3.0", "Temporary local problem, try again later");
+    }
+
+    /** Sends a reply; the {@code max.errors}-th 5xx reply ends the session with 421. */
+    private void reply(int code, String enhanced, String text) {
+        send(code + " " + enhanced + " " + text);
+        if (code >= 500 && ++errors >= settings.maxErrors()) {
+            send("421 4.7.0 " + settings.hostname() + " Error: too many errors");
+            close();
+        }
+    }
+
+    private void send(String line) {
+        if (mode == Mode.CLOSED) {
+            return;
+        }
+        out.send(line);
+        lastActivity = System.nanoTime();
+    }
+
+    private void close() {
+        mode = Mode.CLOSED;
+        discardSpool();
+        out.close();
+    }
+
+    private void resetTransaction() {
+        sender = null;
+        recipients.clear();
+        discardSpool();
+    }
+
+    private void discardSpool() {
+        if (spool != null) {
+            spool.discard();
+            if (mode != Mode.DATA) {
+                spool = null;
+            }
+        }
+    }
+
+    private static PathArg parsePath(String arg, String prefix) {
+        if (!arg.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            return null;
+        }
+        String rest = arg.substring(prefix.length()).stripLeading();
+        if (!rest.startsWith("<")) {
+            return null;
+        }
+        int end = rest.indexOf('>');
+        if (end < 0) {
+            return null;
+        }
+        String address = rest.substring(1, end);
+        if (address.startsWith("@")) { // RFC 5321 4.1.2 source route: ignored
+            int colon = address.indexOf(':');
+            if (colon < 0) {
+                return null;
+            }
+            address = address.substring(colon + 1);
+        }
+        String params = rest.substring(end + 1).strip();
+        return new PathArg(address, params.isEmpty() ? List.of() : List.of(params.split("\\s+")));
+    }
+
+    private static boolean looksLikeAddress(String a) {
+        int at = a.lastIndexOf('@');
+        if (at <= 0 || at == a.length() - 1) {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++) {
+            char c = a.charAt(i);
+            if (c <= ' ' || c == 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String stripScope(String v6) {
+        int pct = v6.indexOf('%');
+        return pct < 0 ? v6 : v6.substring(0, pct);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private String ip() {
+        return client.getAddress().getHostAddress();
+    }
+
+    // ---- SmtpTransaction ----
+
+    @Override
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    @Override
+    public String heloName() {
+        return helo;
+    }
+
+    @Override
+    public String confirmedName() {
+        return confirmedName;
+    }
+
+    @Override
+    public String authenticatedAccount() {
+        return null;
+    }
+
+    @Override
+    public String sender() {
+        return sender;
+    }
+
+    @Override
+    public List<MailAddress> recipients() {
+        List<MailAddress> list = new ArrayList<>(recipients.size());
+        for (Accepted a : recipients) {
+            list.add(a.address());
+        }
+        return List.copyOf(list);
+    }
+}

@@ -1,0 +1,133 @@
+package org.postern.smtp.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.account.Resolution;
+import org.postern.api.address.MailAddress;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.MailStore;
+import org.postern.api.policy.RecipientPolicy;
+import org.postern.api.policy.RecipientVerdict;
+import org.postern.api.store.BlobId;
+import org.postern.api.store.BlobStore;
+
+/** Small stand-ins for the services the SMTP server uses. */
+final class Fakes {
+    private Fakes() {
+    }
+
+    /**
+     * example.net is hosted: alice and bob exist; blocked@ exists but its owner's Block List refuses
+     * every sender (so Postern says User unknown); everything else there is unknown. Other domains
+     * are not hosted.
+     */
+    static final class Recipients implements RecipientPolicy {
+        static final String HOSTED = "example.net";
+        final Map<String, String> accounts = new ConcurrentHashMap<>(Map.of(
+                "alice@example.net", "acc-alice", "bob@example.net", "acc-bob", "carol@example.net", "acc-carol",
+                "dave@example.net", "acc-dave", "blocked@example.net", "acc-blocked"));
+        final List<List<String>> serverNamesSeen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public RecipientVerdict decide(String recipient, String envelopeSender, List<String> serverNames,
+                boolean authenticated) {
+            serverNamesSeen.add(serverNames);
+            MailAddress a = MailAddress.parse(recipient);
+            if (!a.domain().equals(HOSTED)) {
+                return RecipientVerdict.relayDenied();
+            }
+            String account = accounts.get(a.toString());
+            if (account == null || a.localPart().equals("blocked")) {
+                return RecipientVerdict.userUnknown();
+            }
+            return RecipientVerdict.accept(new Resolution(a,
+                    new Account(account, a, AccountStatus.ACTIVE, Instant.EPOCH, null), Resolution.Kind.PRIMARY));
+        }
+    }
+
+    /** Files in a directory; put() writes and forces like the real one. */
+    static final class Blobs implements BlobStore {
+        private static final SecureRandom RANDOM = new SecureRandom();
+        final Path dir;
+        volatile boolean fail;
+
+        Blobs(Path dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        public BlobId put(InputStream content) throws IOException {
+            if (fail) {
+                throw new IOException("disk full (fake)");
+            }
+            byte[] raw = new byte[16];
+            RANDOM.nextBytes(raw);
+            BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
+            try (OutputStream out = Files.newOutputStream(dir.resolve(id.value()))) {
+                content.transferTo(out);
+            }
+            return id;
+        }
+
+        @Override
+        public Optional<InputStream> open(BlobId id) throws IOException {
+            Path p = dir.resolve(id.value());
+            return Files.exists(p) ? Optional.of(Files.newInputStream(p)) : Optional.empty();
+        }
+
+        @Override
+        public long size(BlobId id) throws IOException {
+            Path p = dir.resolve(id.value());
+            return Files.exists(p) ? Files.size(p) : -1;
+        }
+
+        @Override
+        public boolean delete(BlobId id) throws IOException {
+            return Files.deleteIfExists(dir.resolve(id.value()));
+        }
+
+        String read(BlobId id) throws IOException {
+            return Files.readString(dir.resolve(id.value()), java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        long count() throws IOException {
+            try (var s = Files.list(dir)) {
+                return s.count();
+            }
+        }
+    }
+
+    /** Records deliveries. */
+    static final class Mailboxes implements MailStore {
+        final List<IncomingMessage> delivered = new CopyOnWriteArrayList<>();
+        volatile RuntimeException fail;
+
+        @Override
+        public long deliver(IncomingMessage message, String folder) {
+            if (fail != null) {
+                throw fail;
+            }
+            delivered.add(message);
+            return delivered.size();
+        }
+
+        @Override
+        public java.util.SortedMap<String, Long> folders(String accountId) {
+            return new java.util.TreeMap<>(java.util.Map.of(MailStore.INBOX,
+                    delivered.stream().filter(m -> m.accountId().equals(accountId)).count()));
+        }
+    }
+}

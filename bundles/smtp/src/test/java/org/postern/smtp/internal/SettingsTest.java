@@ -1,0 +1,75 @@
+package org.postern.smtp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    /** The typed config DS would build, with every default and the given overrides. */
+    static SmtpConfig config(Map<String, Object> overrides) {
+        return (SmtpConfig) Proxy.newProxyInstance(SmtpConfig.class.getClassLoader(), new Class<?>[] {SmtpConfig.class},
+                (proxy, method, args) -> {
+                    String key = method.getName().replace('_', '.');
+                    Object v = overrides.get(key);
+                    return v != null && method.getReturnType().isInstance(v) ? v : method.getDefaultValue();
+                });
+    }
+
+    @Test
+    void defaultsAreValid() {
+        Settings s = Settings.from(config(Map.of()), Map.of());
+        assertEquals("127.0.0.1", s.host());
+        assertEquals(2525, s.port());
+        assertEquals(26_214_400L, s.maxMessageSize());
+        assertEquals(100, s.maxRecipients());
+        assertEquals(1000, s.maxLineLength());
+        assertEquals(20, s.maxConnectionsPerIp());
+        assertTrue(!s.hostname().isEmpty());
+    }
+
+    @Test
+    void malformedValuesAreRefusedWithOneMessageNamingEveryKey() {
+        Map<String, Object> raw = new HashMap<>();
+        raw.put("port", "abc");
+        raw.put("max.message.size", "-5");
+        raw.put("command.timeout.seconds", "0");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Settings.from(config(Map.of()), raw));
+        assertTrue(e.getMessage().startsWith("invalid configuration org.postern.smtp: "), e.getMessage());
+        assertTrue(e.getMessage().contains("port = 'abc' is not a whole number"), e.getMessage());
+        assertTrue(e.getMessage().contains("max.message.size = -5 is outside"), e.getMessage());
+        assertTrue(e.getMessage().contains("command.timeout.seconds = 0 is outside"), e.getMessage());
+    }
+
+    @Test
+    void theComponentRefusesToStartOnABadValue() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new SmtpServer(config(Map.of()), Map.of("max.recipients", "lots")));
+    }
+
+    @Test
+    void aBadHostnameOrMissingKeystoreIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Settings.from(config(Map.of("hostname", "not a host", "tls.keystore", "/nonexistent.p12")),
+                        Map.of()));
+        assertTrue(e.getMessage().contains("hostname = 'not a host' is not a host name"), e.getMessage());
+        assertTrue(e.getMessage().contains("tls.keystore = '/nonexistent.p12' is not a readable file"),
+                e.getMessage());
+    }
+
+    @Test
+    void theDnsResolverAnswersLoopbackAtOnce() throws Exception {
+        DnsSendingServerResolver r = new DnsSendingServerResolver();
+        try {
+            assertEquals(null, r.confirmedName(java.net.InetAddress.getByName("127.0.0.1")));
+            assertEquals(null, r.confirmedName(java.net.InetAddress.getByName("::1")));
+        } finally {
+            r.stop();
+        }
+    }
+}

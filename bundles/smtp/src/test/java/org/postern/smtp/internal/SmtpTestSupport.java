@@ -1,0 +1,85 @@
+package org.postern.smtp.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.smtp.SmtpPolicy;
+
+/** Starts a real SmtpServer on an ephemeral port with fakes; one per test. */
+abstract class SmtpTestSupport {
+    static final String HOSTNAME = "mx.test.example";
+
+    /** Shared so the self-signed certificate is generated once per test class. */
+    @TempDir
+    static Path data;
+
+    @TempDir
+    Path blobDir;
+
+    final Fakes.Recipients recipients = new Fakes.Recipients();
+    Fakes.Blobs blobs;
+    final Fakes.Mailboxes mailboxes = new Fakes.Mailboxes();
+    SmtpServer server;
+    int port;
+
+    /** Mutable defaults; a test changes them and calls {@link #restart()}. */
+    long maxMessageSize = 1_048_576;
+    int maxRecipients = 100;
+    int maxLineLength = 1000;
+    int commandTimeout = 30;
+    int dataTimeout = 30;
+    int maxConnectionsPerIp = 20;
+    int maxErrors = 20;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        blobs = new Fakes.Blobs(Files.createDirectories(blobDir));
+        start();
+    }
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    Settings settings() {
+        return new Settings("127.0.0.1", 0, HOSTNAME, maxMessageSize, maxRecipients, maxLineLength, commandTimeout,
+                dataTimeout, maxConnectionsPerIp, maxErrors, "", "", data);
+    }
+
+    void start() {
+        server = new SmtpServer(settings());
+        server.recipientPolicy = recipients;
+        server.blobStore = blobs;
+        server.mailStore = mailboxes;
+        server.resolver = address -> null;
+        server.start();
+        port = server.localAddress().getPort();
+    }
+
+    void restart() {
+        server.stop();
+        start();
+    }
+
+    void addPolicy(SmtpPolicy policy, int ranking, long id) {
+        server.bindPolicy(policy, Map.of("service.ranking", ranking, "service.id", id));
+    }
+
+    /** A connected client that has read the greeting and said EHLO. */
+    RawClient ehlo() throws IOException {
+        RawClient c = new RawClient(port);
+        String greeting = c.reply();
+        if (!greeting.startsWith("220 ")) {
+            throw new AssertionError("greeting: " + greeting);
+        }
+        c.command("EHLO client.example.org");
+        return c;
+    }
+}

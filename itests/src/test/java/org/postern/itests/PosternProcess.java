@@ -43,11 +43,13 @@ final class PosternProcess implements AutoCloseable {
 
     final Path home;
     final int sshPort;
+    final int smtpPort;
     private Process process;
 
-    private PosternProcess(Path home, int sshPort) {
+    private PosternProcess(Path home, int sshPort, int smtpPort) {
         this.home = home;
         this.sshPort = sshPort;
+        this.smtpPort = smtpPort;
     }
 
     /** Unpacks a fresh copy of the distribution under target/runs/{name}. */
@@ -62,16 +64,22 @@ final class PosternProcess implements AutoCloseable {
         try (var dirs = Files.list(runs)) {
             home = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        PosternProcess p = new PosternProcess(home, port);
+        int port = freePort();
+        int smtp = freePort();
+        PosternProcess p = new PosternProcess(home, port, smtp);
         p.setConfig("org.apache.karaf.shell.cfg", "sshPort", String.valueOf(port));
+        p.setConfig("org.postern.smtp.cfg", "port", String.valueOf(smtp));
+        p.setConfig("org.postern.smtp.cfg", "hostname", "mx.postern.test");
         // Cheap hashes: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "1024");
         p.setConfig("org.postern.accounts.cfg", "argon2.iterations", "1");
         return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     /** Sets one key in an etc/ file, replacing its line or appending it. */
@@ -204,6 +212,18 @@ final class PosternProcess implements AutoCloseable {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
+        process = null;
+    }
+
+    /** kill -9 of the whole container: no shutdown hook, no flush, no goodbye. */
+    void killHard() throws Exception {
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        for (ProcessHandle h : all) {
+            h.onExit().get(30, TimeUnit.SECONDS);
+        }
+        process.waitFor(30, TimeUnit.SECONDS);
         process = null;
     }
 

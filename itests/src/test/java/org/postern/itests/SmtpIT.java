@@ -1,0 +1,288 @@
+package org.postern.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.junit.Test;
+import org.postern.itests.PosternProcess.ClientResult;
+
+/**
+ * Inbound SMTP in the real distribution, from outside, with real clients: Angus Mail, swaks and a
+ * bare socket. DESIGN §4's decisions on the wire, a third-party policy hot-deployed while the
+ * listener serves, and kill -9 in the middle of a load.
+ */
+public class SmtpIT {
+    private static final String UNKNOWN = "550 5.1.1 <%s>: Recipient address rejected: User unknown";
+
+    private static String setUp(PosternProcess postern) throws Exception {
+        String pw = postern.adminPassword(120);
+        ClientResult r = postern.client(pw, String.join("\n",
+                "postern:domain-add example.net",
+                "postern:account-add alice@example.net --password 'alice password 1'",
+                "postern:account-add bob@example.net --password 'bob password 22'",
+                "postern:account-domain-add alice@example.net shop.alice.example.net",
+                "postern:account-domain-add alice@example.net example.com",
+                "postern:catchall-add alice@example.net sales",
+                "postern:catchall-add alice@example.net '!sales@example.com'",
+                "postern:block-add bob@example.net server:spammer.com",
+                "postern:block-add bob@example.net spam@evil.example"));
+        assertEquals(r.toString(), 0, r.exit);
+        return pw;
+    }
+
+    /** Sends one message with Angus Mail; returns the server's reply line for each refused recipient. */
+    private static List<String> send(int port, String ehlo, String from, String... to) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(port));
+        p.put("mail.smtp.localhost", ehlo);
+        p.put("mail.smtp.sendpartial", "true");
+        Session session = Session.getInstance(p);
+        MimeMessage m = new MimeMessage(session);
+        m.setFrom(new InternetAddress(from));
+        for (String t : to) {
+            m.addRecipient(Message.RecipientType.TO, new InternetAddress(t));
+        }
+        m.setSubject("hello from " + ehlo);
+        m.setText("Hello.\n");
+        List<String> refused = new ArrayList<>();
+        try (SMTPTransport t = (SMTPTransport) session.getTransport("smtp")) {
+            t.connect();
+            try {
+                t.sendMessage(m, m.getAllRecipients());
+            } catch (MessagingException e) {
+                for (Exception next = e; next != null; next = next instanceof MessagingException
+                        ? ((MessagingException) next).getNextException() : null) {
+                    if (next instanceof SMTPAddressFailedException) {
+                        refused.add(((SMTPAddressFailedException) next).getMessage().trim());
+                    }
+                }
+                if (refused.isEmpty()) {
+                    throw e;
+                }
+            }
+        }
+        return refused;
+    }
+
+    @Test
+    public void deliveriesAndRejectionsFollowTheDesignOnTheWire() throws Exception {
+        try (PosternProcess postern = PosternProcess.unpack("smtp")) {
+            postern.start();
+            String pw = setUp(postern);
+            int port = postern.smtpPort;
+
+            assertEquals(List.of(), send(port, "client.example.org", "friend@origin.example", "alice@example.net"));
+            assertEquals("catch-all domain", List.of(), send(port, "client.example.org", "shop@origin.example",
+                    "orders@shop.alice.example.net", "sales@example.com"));
+
+            // Unknown user, catch-all refusal and Block List refusal: the same reply, byte for byte.
+            List<String> refused = send(port, "client.example.org", "friend@origin.example",
+                    "nobody@example.net", "sales@shop.alice.example.net", "bob@example.net");
+            assertEquals(List.of(String.format(UNKNOWN, "nobody@example.net"),
+                    String.format(UNKNOWN, "sales@shop.alice.example.net")), refused);
+            assertEquals("Block List by EHLO name", List.of(String.format(UNKNOWN, "bob@example.net")),
+                    send(port, "mx1.Spammer.COM.", "friend@origin.example", "bob@example.net"));
+            assertEquals("Block List by sender", List.of(String.format(UNKNOWN, "bob@example.net")),
+                    send(port, "client.example.org", "SPAM@evil.example", "bob@example.net"));
+            assertEquals("label boundary", List.of(), send(port, "mx.notspammer.com", "x@origin.example", "bob@example.net"));
+            assertEquals(List.of("554 5.7.1 <someone@elsewhere.example>: Relay access denied"),
+                    send(port, "client.example.org", "friend@origin.example", "someone@elsewhere.example"));
+
+            ClientResult boxes = postern.client(pw, "postern:mailbox-list alice@example.net\npostern:mailbox-list bob@example.net");
+            assertEquals(boxes.toString(), "INBOX 3\nINBOX 2", boxes.output.trim());
+
+            // The sending server's identity travels with the message (the Block menu will offer it).
+            assertTrue("a stored message records its sender's EHLO name and address",
+                    blobsContain(postern, "Received: from client.example.org (unknown [127.0.0.1])"));
+
+            // swaks, as an operator would try it.
+            String ok = swaks(port, "alice@example.net", "client.example.org", 0);
+            assertTrue(ok, ok.contains("250 2.0.0 Ok: queued as"));
+            assertTrue(ok, ok.contains("250-STARTTLS") && ok.contains("250-PIPELINING") && ok.contains("250 SMTPUTF8"));
+            String tls = swaks(port, "alice@example.net", "client.example.org", 0, "--tls");
+            assertTrue(tls, tls.contains("TLS started") && tls.contains("250 2.0.0 Ok: queued as"));
+            String unknown = swaks(port, "nobody@example.net", "client.example.org", 24);
+            assertTrue(unknown, unknown.contains(String.format(UNKNOWN, "nobody@example.net")));
+            assertEquals("INBOX 5", postern.client(pw, "postern:mailbox-list alice@example.net").output.trim());
+        }
+    }
+
+    @Test
+    public void aThirdPartyPolicyHotDeploysAndUndeploysWhileTheListenerServes() throws Exception {
+        try (PosternProcess postern = PosternProcess.unpack("greylisting")) {
+            postern.setConfig("com.example.postern.greylisting.cfg", "delay.seconds", "2");
+            postern.start();
+            setUp(postern);
+            int port = postern.smtpPort;
+            assertEquals(List.of(), send(port, "client.example.org", "before@origin.example", "alice@example.net"));
+
+            // Someone keeps connecting throughout; every connection must be greeted.
+            AtomicBoolean probing = new AtomicBoolean(true);
+            AtomicInteger greeted = new AtomicInteger();
+            List<String> failures = new ArrayList<>();
+            Thread prober = new Thread(() -> {
+                while (probing.get()) {
+                    try (SmtpWire w = new SmtpWire(port)) {
+                        String hello = w.reply();
+                        if (!hello.startsWith("220")) {
+                            failures.add(hello);
+                        }
+                        w.command("QUIT");
+                        greeted.incrementAndGet();
+                        Thread.sleep(100);
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+            prober.start();
+            try {
+                Path jar = postern.home.resolve("deploy/postern-greylisting.jar");
+                Files.copy(Path.of(System.getProperty("postern.greylisting.jar")), jar, StandardCopyOption.REPLACE_EXISTING);
+
+                String greylisted = "451 4.7.1 Greylisted, please try again later";
+                // Until the bundle is active, new senders pass; the first refused one is the triple to retry.
+                String sender = null;
+                List<String> first = List.of();
+                for (int i = 0; i < 100 && first.isEmpty(); i++) {
+                    sender = "first" + i + "@origin.example";
+                    first = send(port, "client.example.org", sender, "alice@example.net");
+                    if (first.isEmpty()) {
+                        Thread.sleep(300);
+                    }
+                }
+                assertEquals(List.of(greylisted), first);
+                Thread.sleep(2500);
+                assertEquals("a retry after the delay passes", List.of(),
+                        send(port, "client.example.org", sender, "alice@example.net"));
+
+                Files.delete(jar);
+                List<String> after = List.of(greylisted);
+                for (int i = 0; i < 100 && !after.isEmpty(); i++) {
+                    after = send(port, "client.example.org", "later" + i + "@origin.example", "alice@example.net");
+                    if (!after.isEmpty()) {
+                        Thread.sleep(300);
+                    }
+                }
+                assertEquals("greylisting gone with its bundle", List.of(), after);
+            } finally {
+                probing.set(false);
+                prober.join(10_000);
+            }
+            assertEquals("the listener greeted every connection: " + failures, List.of(), failures);
+            assertTrue(greeted.get() > 5);
+        }
+    }
+
+    @Test
+    public void killDashNineDuringALoadLosesNoAcknowledgedMessage() throws Exception {
+        try (PosternProcess postern = PosternProcess.unpack("kill9")) {
+            postern.start();
+            String pw = setUp(postern);
+            int port = postern.smtpPort;
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            AtomicBoolean running = new AtomicBoolean(true);
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                int client = c;
+                Thread t = new Thread(() -> {
+                    try (SmtpWire w = new SmtpWire(port)) {
+                        w.reply();
+                        w.command("EHLO load.example.org");
+                        for (int n = 0; running.get(); n++) {
+                            String id = "load-" + client + "-" + n + "@load.example.org";
+                            w.command("MAIL FROM:<load@load.example.org>");
+                            w.command("RCPT TO:<alice@example.net>");
+                            w.command("DATA");
+                            w.send("Message-ID: <" + id + ">\r\nSubject: load\r\n\r\n"
+                                    + (("x".repeat(76) + "\r\n").repeat(52)) + ".\r\n");
+                            if (w.reply().startsWith("250")) {
+                                acknowledged.add(id);
+                            }
+                        }
+                    } catch (IOException expected) {
+                        // the container died under us
+                    }
+                });
+                t.start();
+                clients.add(t);
+            }
+            for (int i = 0; i < 100 && acknowledged.size() < 40; i++) {
+                Thread.sleep(100);
+            }
+            postern.killHard();
+            running.set(false);
+            for (Thread t : clients) {
+                t.join(30_000);
+            }
+            Set<String> acked = new HashSet<>(acknowledged);
+            assertTrue("the load ran before the kill: " + acked.size(), acked.size() >= 10);
+
+            postern.start();
+            ClientResult boxes = postern.client(pw, "postern:mailbox-list alice@example.net");
+            assertEquals(boxes.toString(), 0, boxes.exit);
+            long stored = Long.parseLong(boxes.output.trim().replace("INBOX ", ""));
+            assertTrue("every 250 is stored: " + stored + " stored, " + acked.size() + " acknowledged",
+                    stored >= acked.size());
+            Set<String> onDisk = new HashSet<>();
+            try (Stream<Path> files = Files.walk(postern.dataDir().resolve("blobs"))) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    String text = Files.readString(f, StandardCharsets.ISO_8859_1);
+                    int at = text.indexOf("Message-ID: <");
+                    if (at >= 0) {
+                        onDisk.add(text.substring(at + 13, text.indexOf('>', at)));
+                    }
+                }
+            }
+            Set<String> lost = new HashSet<>(acked);
+            lost.removeAll(onDisk);
+            assertEquals("acknowledged but lost", Set.of(), lost);
+            System.out.printf("kill -9: %d acknowledged before the kill, %d stored after restart%n", acked.size(), stored);
+        }
+    }
+
+    private static boolean blobsContain(PosternProcess postern, String text) throws IOException {
+        try (Stream<Path> files = Files.walk(postern.dataDir().resolve("blobs"))) {
+            return files.filter(Files::isRegularFile).anyMatch(f -> {
+                try {
+                    return Files.readString(f, StandardCharsets.ISO_8859_1).contains(text);
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    private static String swaks(int port, String to, String helo, int expectedExit, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("swaks", "--server", "127.0.0.1:" + port, "--to", to,
+                "--from", "swaks@origin.example", "--helo", helo, "--timeout", "20"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        assertEquals(out, expectedExit, p.exitValue());
+        return out;
+    }
+}

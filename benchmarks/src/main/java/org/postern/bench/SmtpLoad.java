@@ -36,7 +36,8 @@ public final class SmtpLoad {
         int clients = Integer.parseInt(arg(args, "--clients", "16"));
         int messages = Integer.parseInt(arg(args, "--messages", "200"));
         int size = Integer.parseInt(arg(args, "--size", "4096"));
-        String to = arg(args, "--to", "alice@example.net");
+        // Comma-separated: client i sends to recipient i mod n (one mailbox per client, or all to one).
+        String[] recipients = arg(args, "--to", "alice@example.net").split(",");
         String from = arg(args, "--from", "load@sender.example");
         String helo = arg(args, "--helo", "load.sender.example");
 
@@ -49,6 +50,7 @@ public final class SmtpLoad {
         List<Future<?>> done = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int client = c;
+            String to = recipients[c % recipients.length].trim();
             done.add(pool.submit(() -> {
                 latencies[client] = runClient(host, port, helo, from, to, body, messages, refused, firstRefusals);
                 return null;
@@ -62,7 +64,8 @@ public final class SmtpLoad {
         pool.awaitTermination(10, TimeUnit.SECONDS);
 
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).filter(l -> l >= 0).sorted().toArray();
-        System.out.printf("server %s:%d, %d clients x %d messages of %d bytes%n", host, port, clients, messages, size);
+        System.out.printf("server %s:%d, %d clients x %d messages of %d bytes, %d recipient(s)%n", host, port, clients,
+                messages, size, recipients.length);
         System.out.printf("accepted: %d in %.2f s = %.1f messages/s; refused or failed: %d%n", all.length, seconds,
                 all.length / seconds, refused.get());
         if (all.length > 0) {

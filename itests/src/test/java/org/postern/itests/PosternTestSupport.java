@@ -63,8 +63,9 @@ public abstract class PosternTestSupport {
             // the build's local repository, where the itests' dependencies put them.
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository",
                     System.getProperty("maven.repo.local")),
-            // Another Postern on this machine (a developer's) must not collide with the test's SSH port.
+            // Another Postern on this machine (a developer's) must not collide with the test's ports.
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "0"),
+            editConfigurationFilePut("etc/org.postern.smtp.cfg", "port", String.valueOf(freePort())),
             // Cheap hashes: tests create accounts often; the cost parameters are not under test here.
             editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.memory.kib", "1024"),
             editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.iterations", "1"),
@@ -92,6 +93,14 @@ public abstract class PosternTestSupport {
                     "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
                     "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED"),
         };
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** What a shell command printed and whether it failed (as bin/client's exit status would say). */

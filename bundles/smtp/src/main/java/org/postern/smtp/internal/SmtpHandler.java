@@ -88,11 +88,18 @@ final class SmtpHandler extends IoHandlerAdapter {
 
         @Override
         public void startTls(String line, SSLContext context) {
-            // The reply must leave in clear text; the filter goes in once it is on the wire. The
-            // listener runs on the session's I/O thread, before the client's handshake can arrive.
+            // The reply must leave in clear text and the filter must be in before the client's
+            // handshake is read. Reading is suspended until both hold: the write listener may run
+            // on this worker thread (when the write completes before addListener), so relying on
+            // the I/O thread's ordering let a ClientHello slip into the line decoder under load.
+            io.suspendRead();
             io.write(IoBuffer.wrap((line + "\r\n").getBytes(StandardCharsets.US_ASCII))).addListener(f -> {
-                LineFilter.reset(io);
-                io.getFilterChain().addFirst("tls", Tls.filter(context));
+                try {
+                    LineFilter.reset(io);
+                    io.getFilterChain().addFirst("tls", Tls.filter(context));
+                } finally {
+                    io.resumeRead();
+                }
             });
         }
 

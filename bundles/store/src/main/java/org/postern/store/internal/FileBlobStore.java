@@ -24,10 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Blobs as files, {@code blobs/ab/cd/abcd...}. A blob is written to {@code blobs/tmp}, forced to
- * disk, renamed into place atomically, and the directory entry forced too: after {@link #put}
- * returns, a power cut cannot lose it, and a crash mid-write leaves only a temp file (swept at
- * start), never a half blob under a real id.
+ * Blobs as files, {@code blobs/ab/abcd...}: 256 fan-out directories, created (and made durable)
+ * once at start, so storing a blob never creates a directory. A blob is written to
+ * {@code blobs/tmp}, forced to disk, renamed into place atomically, and the directory entry forced
+ * too: after {@link #put} returns, a power cut cannot lose it, and a crash mid-write leaves only a
+ * temp file (swept at start), never a half blob under a real id.
  */
 @Component(service = BlobStore.class, immediate = true, configurationPid = StoreConfig.PID)
 public class FileBlobStore implements BlobStore {
@@ -49,6 +50,7 @@ public class FileBlobStore implements BlobStore {
             this.root = DataDirectories.requireWritable(root.toAbsolutePath().normalize(), "blob directory");
             this.tmp = DataDirectories.requireWritable(this.root.resolve("tmp"), "blob directory");
             sweepTemporaryFiles();
+            createFanOut(fsync);
         } catch (RuntimeException e) {
             LOG.error("Postern blob store not started: {}", e.getMessage());
             throw e;
@@ -67,6 +69,24 @@ public class FileBlobStore implements BlobStore {
             throw e;
         }
         return config.blob_fsync();
+    }
+
+    private void createFanOut(boolean durable) {
+        try {
+            boolean created = false;
+            for (int i = 0; i < 256; i++) {
+                Path dir = root.resolve(String.format("%02x", i));
+                if (!Files.isDirectory(dir)) {
+                    Files.createDirectory(dir);
+                    created = true;
+                }
+            }
+            if (created && durable) {
+                forceDirectory(root);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("blob directory " + root + " is not writable (" + e + ")", e);
+        }
     }
 
     private void sweepTemporaryFiles() {
@@ -101,17 +121,9 @@ public class FileBlobStore implements BlobStore {
             throw e;
         }
         Path target = path(id);
-        Path dir = target.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            if (fsync) {
-                forceDirectory(dir.getParent());
-                forceDirectory(dir.getParent().getParent());
-            }
-        }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         if (fsync) {
-            forceDirectory(dir);
+            forceDirectory(target.getParent());
         }
         return id;
     }
@@ -124,7 +136,7 @@ public class FileBlobStore implements BlobStore {
 
     private Path path(BlobId id) {
         String v = id.value();
-        return root.resolve(v.substring(0, 2)).resolve(v.substring(2, 4)).resolve(v);
+        return root.resolve(v.substring(0, 2)).resolve(v);
     }
 
     @Override

@@ -1,8 +1,6 @@
 package org.postern.store.internal;
 
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.HexFormat;
 import java.util.List;
 import org.osgi.service.component.annotations.Activate;
@@ -11,6 +9,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
+import org.postern.api.store.DuplicateKeyException;
 import org.postern.api.store.MessageRepository;
 
 @Component(service = MessageRepository.class)
@@ -26,8 +25,8 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public long append(String accountId, String folder, IncomingMessage m) {
+        String mailbox = mailbox(accountId, folder);
         return db.transaction(c -> {
-            String mailbox = mailbox(c, accountId, folder);
             // The UPDATE row-locks the mailbox until commit: concurrent deliveries queue here and
             // each reads back its own UID.
             Database.update(c, "UPDATE mailbox SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
@@ -55,26 +54,39 @@ public class JdbcMessageRepository implements MessageRepository {
         });
     }
 
-    private static String mailbox(Connection c, String accountId, String folder) throws SQLException {
-        List<String> ids = Database.query(c, "SELECT id FROM mailbox WHERE account_id = ? AND name = ?", ps -> {
-            ps.setString(1, accountId);
-            ps.setString(2, folder);
-        }, rs -> rs.getString(1));
-        if (!ids.isEmpty()) {
-            return ids.get(0);
+    /**
+     * The folder's id, creating the folder in a transaction of its own. Concurrent first
+     * deliveries race to create it; the losers' inserts hit the unique key and they read the
+     * winner's row.
+     */
+    private String mailbox(String accountId, String folder) {
+        java.util.Optional<String> existing = find(accountId, folder);
+        if (existing.isPresent()) {
+            return existing.get();
         }
         byte[] raw = new byte[16];
         RANDOM.nextBytes(raw);
         String id = HexFormat.of().formatHex(raw);
-        Database.update(c, "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
-                + "VALUES (?, ?, ?, ?, 1, 0)", ps -> {
-                    ps.setString(1, id);
-                    ps.setString(2, accountId);
-                    ps.setString(3, folder);
-                    // RFC 3501: UIDVALIDITY must change if UIDs are ever reused; seconds since the epoch never repeat here.
-                    ps.setLong(4, System.currentTimeMillis() / 1000);
-                });
-        return id;
+        try {
+            db.update("INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                    + "VALUES (?, ?, ?, ?, 1, 0)", ps -> {
+                        ps.setString(1, id);
+                        ps.setString(2, accountId);
+                        ps.setString(3, folder);
+                        // RFC 3501: UIDVALIDITY must change if UIDs are ever reused; creation seconds never repeat here.
+                        ps.setLong(4, System.currentTimeMillis() / 1000);
+                    });
+            return id;
+        } catch (DuplicateKeyException raced) {
+            return find(accountId, folder).orElseThrow(() -> raced);
+        }
+    }
+
+    private java.util.Optional<String> find(String accountId, String folder) {
+        return db.queryOne("SELECT id FROM mailbox WHERE account_id = ? AND name = ?", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, folder);
+        }, rs -> rs.getString(1));
     }
 
     @Override

@@ -40,7 +40,8 @@ import org.postern.api.store.PolicyRepository;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+// Long warm-up: with 100,000 entries the heap settles (a G1 concurrent cycle) only after ~8 s.
+@Warmup(iterations = 12, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class PolicyDecisionBenchmark {

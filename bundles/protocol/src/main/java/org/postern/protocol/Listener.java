@@ -104,6 +104,10 @@ public final class Listener implements AutoCloseable {
                 acceptor.setReuseAddress(true);
                 acceptor.setCloseOnDeactivation(true);
                 acceptor.getSessionConfig().setReaderIdleTime(idleSeconds);
+                // Line protocols answer in small writes; with Nagle on, a reply waits for the
+                // client's delayed ACK (40 ms on Linux) behind the previous one. Measured: one
+                // SMTP client went from 50 ms to a few ms per message.
+                acceptor.getSessionConfig().setTcpNoDelay(true);
                 DefaultIoFilterChainBuilder chain = acceptor.getFilterChain();
                 for (Map.Entry<String, IoFilter> f : filters) {
                     chain.addLast(f.getKey(), f.getValue());

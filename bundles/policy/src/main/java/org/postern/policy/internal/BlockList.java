@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.postern.api.address.MailAddress;
 
 /**
@@ -17,7 +16,7 @@ import org.postern.api.address.MailAddress;
  * there are: addresses and sender domains are hash lookups; {@code server:} names are looked up
  * once per label suffix of the server's name (a host has at most 127 labels); patterns are
  * bucketed by their literal tail after the last {@code *}, so only patterns that could match
- * that tail are tried.
+ * that tail are tried, each by {@link Glob} in at most (pattern length × name length) steps.
  */
 final class BlockList {
     private final Set<String> addresses = new HashSet<>();
@@ -25,7 +24,7 @@ final class BlockList {
     /** {@code server:x}: x and every name under it, at label boundaries. */
     private final Set<String> serverSuffixes = new HashSet<>();
     /** Patterns keyed by the label-aligned tail after their last '*' ("" when none). */
-    private final Map<String, List<Pattern>> patternsByTail = new HashMap<>();
+    private final Map<String, List<String>> patternsByTail = new HashMap<>();
     private final int size;
 
     private BlockList(Collection<String> entries) {
@@ -33,7 +32,7 @@ final class BlockList {
             if (e.startsWith(PolicyEntries.SERVER)) {
                 String name = e.substring(PolicyEntries.SERVER.length());
                 if (name.indexOf('*') >= 0) {
-                    patternsByTail.computeIfAbsent(tailKey(name), k -> new ArrayList<>()).add(glob(name));
+                    patternsByTail.computeIfAbsent(tailKey(name), k -> new ArrayList<>()).add(name);
                 } else {
                     serverSuffixes.add(name);
                 }
@@ -73,7 +72,7 @@ final class BlockList {
     }
 
     private boolean blocksServer(String name) {
-        List<Pattern> anywhere = patternsByTail.get("");
+        List<String> anywhere = patternsByTail.get("");
         if (anywhere != null && matchesAny(anywhere, name)) {
             return true;
         }
@@ -82,7 +81,7 @@ final class BlockList {
             if (serverSuffixes.contains(suffix)) {
                 return true;
             }
-            List<Pattern> candidates = patternsByTail.get(suffix);
+            List<String> candidates = patternsByTail.get(suffix);
             if (candidates != null && matchesAny(candidates, name)) {
                 return true;
             }
@@ -93,9 +92,9 @@ final class BlockList {
         return false;
     }
 
-    private static boolean matchesAny(List<Pattern> patterns, String name) {
-        for (Pattern p : patterns) {
-            if (p.matcher(name).matches()) {
+    private static boolean matchesAny(List<String> patterns, String name) {
+        for (String p : patterns) {
+            if (Glob.matches(p, name)) {
                 return true;
             }
         }
@@ -111,17 +110,6 @@ final class BlockList {
         int star = pattern.lastIndexOf('*');
         int dot = pattern.indexOf('.', star);
         return dot < 0 ? "" : pattern.substring(dot + 1);
-    }
-
-    private static Pattern glob(String pattern) {
-        StringBuilder re = new StringBuilder();
-        for (String part : pattern.split("\\*", -1)) {
-            if (re.length() > 0) {
-                re.append(".*");
-            }
-            re.append(Pattern.quote(part));
-        }
-        return Pattern.compile(re.toString());
     }
 
     /** Lower case, punycode, no trailing dot; null for what is not a host name (an address literal). */

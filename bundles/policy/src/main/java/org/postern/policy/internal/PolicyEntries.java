@@ -4,6 +4,8 @@ import static org.postern.api.account.AccountException.Reason.INVALID_ENTRY;
 import static org.postern.api.account.AccountException.Reason.NOT_ALLOWED;
 
 import java.net.IDN;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.postern.api.account.AccountException;
@@ -17,6 +19,15 @@ import org.postern.api.address.MailAddress;
  */
 final class PolicyEntries {
     static final String SERVER = "server:";
+    /** A host name or {@code server:} pattern, in ASCII: the DNS limit (RFC 1035, 255 octets on the wire). */
+    static final int MAX_NAME = 253;
+    /** Stars in one {@code server:} pattern; matching stays O(pattern × name) regardless, this keeps patterns readable. */
+    static final int MAX_STARS = 8;
+    /**
+     * Any entry as typed: longer than every valid entry (an address is at most 254 octets, RFC 5321
+     * §4.5.3.1.3) with room for spaces, {@code !} and {@code server:}. Refused before any parsing.
+     */
+    static final int MAX_ENTRY = 320;
 
     private PolicyEntries() {
     }
@@ -85,12 +96,21 @@ final class PolicyEntries {
             throw invalid(raw, "not a host name or pattern");
         }
         StringBuilder out = new StringBuilder();
-        for (String label : n.split("\\.")) {
+        int stars = 0;
+        boolean literal = false;
+        for (String label : labels(n)) {
             String ascii;
-            if (label.contains("*")) {
+            if (label.indexOf('*') >= 0) {
                 ascii = label.toLowerCase(Locale.ROOT);
-                if (!ascii.matches("[a-z0-9*-]+")) {
-                    throw invalid(raw, "a pattern label may hold letters, digits, '-' and '*' only");
+                for (int i = 0; i < ascii.length(); i++) {
+                    char c = ascii.charAt(i);
+                    if (c == '*') {
+                        stars++;
+                    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+                        literal = true;
+                    } else {
+                        throw invalid(raw, "a pattern label may hold letters, digits, '-' and '*' only");
+                    }
                 }
             } else {
                 try {
@@ -101,16 +121,34 @@ final class PolicyEntries {
                 if (ascii.isEmpty() || ascii.length() > 63) {
                     throw invalid(raw, "not a host name or pattern");
                 }
+                literal = true;
             }
             if (out.length() > 0) {
                 out.append('.');
             }
             out.append(ascii);
         }
-        if (out.toString().chars().allMatch(c -> c == '*' || c == '.')) {
+        if (!literal) {
             throw invalid(raw, "a pattern must name something besides '*'");
         }
+        if (stars > MAX_STARS) {
+            throw invalid(raw, "at most " + MAX_STARS + " '*' in a pattern");
+        }
+        if (out.length() > MAX_NAME) {
+            throw invalid(raw, "longer than " + MAX_NAME + " characters (the longest host name)");
+        }
         return out.toString();
+    }
+
+    /** The dot-separated labels of a name with no empty label (checked by the caller). */
+    private static List<String> labels(String name) {
+        List<String> labels = new ArrayList<>();
+        int start = 0;
+        for (int dot; (dot = name.indexOf('.', start)) >= 0; start = dot + 1) {
+            labels.add(name.substring(start, dot));
+        }
+        labels.add(name.substring(start));
+        return labels;
     }
 
     private static String address(String raw) {
@@ -140,7 +178,12 @@ final class PolicyEntries {
         if (raw == null || raw.isBlank()) {
             throw invalid(String.valueOf(raw), "empty entry");
         }
-        return raw.trim();
+        String s = raw.trim();
+        if (s.length() > MAX_ENTRY) {
+            throw new AccountException(INVALID_ENTRY, "invalid entry '" + s.substring(0, 40) + "…': longer than "
+                    + MAX_ENTRY + " characters (no address or host name is that long)");
+        }
+        return s;
     }
 
     private static AccountException invalid(String raw, String why) {

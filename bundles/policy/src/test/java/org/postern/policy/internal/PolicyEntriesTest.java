@@ -33,6 +33,39 @@ class PolicyEntriesTest {
     }
 
     @Test
+    void serverPatternsHoldAtMostEightStars() {
+        assertEquals("server:a*b*c*d*e*f*g*h*.example", PolicyEntries.blockEntry("server:a*b*c*d*e*f*g*h*.example"));
+        AccountException e = assertThrows(AccountException.class,
+                () -> PolicyEntries.blockEntry("server:*a*b*c*d*e*f*g*h*.example"));
+        assertEquals(AccountException.Reason.INVALID_ENTRY, e.reason());
+        assertEquals("invalid entry 'server:*a*b*c*d*e*f*g*h*.example': at most 8 '*' in a pattern", e.getMessage());
+    }
+
+    @Test
+    void serverNamesAndPatternsHoldAtMost253Characters() {
+        String longest = GlobTest.longestName('a');
+        assertEquals("server:" + longest, PolicyEntries.blockEntry("server:" + longest + "."));
+        String tooLong = "b." + longest;
+        AccountException e = assertThrows(AccountException.class, () -> PolicyEntries.blockEntry("server:" + tooLong));
+        assertEquals("invalid entry 'server:" + tooLong + "': longer than 253 characters (the longest host name)",
+                e.getMessage());
+        String pattern = "*." + longest;
+        assertThrows(AccountException.class, () -> PolicyEntries.blockEntry("server:" + pattern));
+    }
+
+    @Test
+    void anyEntryTooLongToBeValidIsRefusedBeforeParsingWithoutEchoingItAll() {
+        String huge = "server:" + "*a".repeat(100_000);
+        AccountException e = assertThrows(AccountException.class, () -> PolicyEntries.blockEntry(huge));
+        assertEquals(AccountException.Reason.INVALID_ENTRY, e.reason());
+        assertTrue(e.getMessage().startsWith("invalid entry 'server:*a*a"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("longer than 320 characters (no address or host name is that long)"),
+                e.getMessage());
+        assertTrue(e.getMessage().length() < 200);
+        assertThrows(AccountException.class, () -> PolicyEntries.catchAllEntry("x".repeat(400), OWNED));
+    }
+
+    @Test
     void catchAllEntriesNormalise() {
         assertEquals("sales", PolicyEntries.catchAllEntry("Sales", OWNED));
         assertEquals("sales@example.com", PolicyEntries.catchAllEntry("Sales@Example.com", OWNED));

@@ -7,17 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.postern.api.account.Account;
@@ -261,6 +266,196 @@ class AccountManagerTest {
         create("alice@example.net");
         manager.remove("alice@example.net");
         assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.setPassword("alice@example.net", PASSWORD.toCharArray()));
+    }
+
+    // ---- password hygiene (issue 6, item 9) ----
+
+    private String storedHash(Account a) {
+        return accounts.byId(a.id()).orElseThrow().passwordHash();
+    }
+
+    private AccountManager managerWith(Argon2idHasher hasher, InMemoryAccountRepository repo) {
+        return new AccountManager(repo, domains, hasher, MIN_LENGTH, INITIAL_DAYS, Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    @Test
+    void successfulLoginWithOutdatedParametersStoresAHashWithTheCurrentOnes() {
+        Account a = create("alice@example.net");
+        assertTrue(storedHash(a).startsWith("$argon2id$v=19$m=64,t=1,p=1$"), storedHash(a));
+        // the operator raised the cost: the component was reactivated with a new hasher
+        AccountManager raised = managerWith(new Argon2idHasher(128, 2, 1), accounts);
+        assertTrue(raised.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        String upgraded = storedHash(a);
+        assertTrue(upgraded.startsWith("$argon2id$v=19$m=128,t=2,p=1$"), upgraded);
+        assertEquals(raised.hasher().decoyParameters(), raised.hasher().parameters(), "decoy costs what accounts cost");
+        assertTrue(raised.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertEquals(upgraded, storedHash(a), "a current hash is not rewritten");
+        assertFalse(raised.verifyPassword(a.id(), "not the password".toCharArray()));
+    }
+
+    @Test
+    void failedLoginWithOutdatedParametersChangesNothing() {
+        Account a = create("alice@example.net");
+        String old = storedHash(a);
+        AccountManager raised = managerWith(new Argon2idHasher(128, 2, 1), accounts);
+        assertFalse(raised.verifyPassword(a.id(), "not the password".toCharArray()));
+        assertEquals(old, storedHash(a));
+    }
+
+    @Test
+    void upgradeDoesNotUndoAPasswordChangeMadeDuringTheLogin() {
+        Account a = create("alice@example.net");
+        InMemoryAccountRepository changing = new InMemoryAccountRepository(domains) {
+            private int reads;
+
+            @Override
+            public synchronized Optional<AccountRecord> byId(String id) {
+                Optional<AccountRecord> r = accounts.byId(id);
+                if (++reads == 2) {
+                    // the operator sets a new password between the verification and the upgrade
+                    accounts.updatePasswordHash(id, new Argon2idHasher(64, 1, 1).hash("a brand new passphrase".toCharArray()));
+                    return accounts.byId(id);
+                }
+                return r;
+            }
+
+            @Override
+            public synchronized boolean updatePasswordHash(String id, String passwordHash) {
+                return accounts.updatePasswordHash(id, passwordHash);
+            }
+        };
+        AccountManager raised = managerWith(new Argon2idHasher(128, 2, 1), changing);
+        assertTrue(raised.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertTrue(manager.verifyPassword(a.id(), "a brand new passphrase".toCharArray()), "new password kept");
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void decomposedPasswordLogsIntoAnAccountSetPrecomposed() {
+        Account a = manager.create("alice@example.net", "m\u00f6tley cr\u00fce forever".toCharArray(), null);
+        assertTrue(manager.verifyPassword(a.id(), "mo\u0308tley cru\u0308e forever".toCharArray()));
+    }
+
+    @Test
+    void unreadableStoredHashIsRefusedAndReportedOncePerAccountWithoutTheHash() {
+        List<String> warned = new ArrayList<>();
+        manager.warnings = warned::add;
+        Account a = create("alice@example.net");
+        Account b = create("bob@example.net");
+        String damaged = storedHash(a).substring(0, storedHash(a).length() - 20) + "!!";
+        accounts.updatePasswordHash(a.id(), damaged);
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertEquals(1, warned.size(), warned.toString());
+        assertTrue(warned.get(0).contains("alice@example.net"), warned.get(0));
+        assertFalse(warned.get(0).contains(damaged.substring(30)), "never the hash itself");
+
+        // an ACTIVE account without any hash is damage too
+        accounts.updatePasswordHash(b.id(), null);
+        assertFalse(manager.verifyPassword(b.id(), PASSWORD.toCharArray()));
+        assertEquals(2, warned.size(), warned.toString());
+        assertTrue(warned.get(1).contains("bob@example.net"), warned.get(1));
+    }
+
+    @Test
+    void lockedAndUnknownAccountsAreNotReportedAsDamaged() {
+        List<String> warned = new ArrayList<>();
+        manager.warnings = warned::add;
+        Account a = create("alice@example.net");
+        accounts.updateStatus(a.id(), AccountStatus.LOCKED);
+        assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertFalse(manager.verifyPassword("0123456789abcdef0123456789abcdef", PASSWORD.toCharArray()));
+        assertEquals(List.of(), warned);
+    }
+
+    @Test
+    void busyHashingIsATemporaryFailureAndStillZeroesThePassword() throws Exception {
+        Argon2idHasher oneSlot = new Argon2idHasher(64, 1, 1, 1, 10);
+        AccountManager busy = managerWith(oneSlot, accounts);
+        Account a = busy.create("alice@example.net", PASSWORD.toCharArray(), null);
+        oneSlot.slots().acquire();
+        try {
+            char[] attempt = PASSWORD.toCharArray();
+            assertThrows(RejectedExecutionException.class, () -> busy.verifyPassword(a.id(), attempt));
+            assertArrayEquals(new char[PASSWORD.length()], attempt);
+            assertThrows(RejectedExecutionException.class, () -> busy.verifyPassword(null, PASSWORD.toCharArray()));
+        } finally {
+            oneSlot.slots().release();
+        }
+        assertTrue(busy.verifyPassword(a.id(), PASSWORD.toCharArray()));
+    }
+
+    @Test
+    void blankCheckSeesUnicodeWhitespace() {
+        // U+2003 EM SPACE and U+3000 IDEOGRAPHIC SPACE are whitespace, as String.isBlank says
+        assertRefused(Reason.WEAK_PASSWORD, () -> manager.create("alice@example.net",
+                "\u2003\u3000 \t".repeat(4).toCharArray(), null));
+    }
+
+    // ---- configuration ----
+
+    private static AccountsConfig config(Map<String, Object> values) {
+        return (AccountsConfig) Proxy.newProxyInstance(AccountsConfig.class.getClassLoader(),
+                new Class<?>[] {AccountsConfig.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "annotationType":
+                            return AccountsConfig.class;
+                        case "hashCode":
+                            return System.identityHashCode(proxy);
+                        case "equals":
+                            return proxy == args[0];
+                        case "toString":
+                            return "AccountsConfig" + values;
+                        default:
+                            return values.containsKey(method.getName()) ? values.get(method.getName())
+                                    : method.getDefaultValue();
+                    }
+                });
+    }
+
+    /** Activates the component as DS would: raw properties, and the typed view of them. */
+    private AccountManager activate(int memoryKiB, int iterations, int parallelism, Map<String, Object> more) {
+        Map<String, Object> typed = new HashMap<>(Map.of("argon2_memory_kib", memoryKiB,
+                "argon2_iterations", iterations, "argon2_parallelism", parallelism));
+        Map<String, Object> raw = new HashMap<>(Map.of("argon2.memory.kib", String.valueOf(memoryKiB),
+                "argon2.iterations", String.valueOf(iterations), "argon2.parallelism", String.valueOf(parallelism)));
+        more.forEach((key, value) -> {
+            raw.put(key, String.valueOf(value));
+            typed.put(key.replace('.', '_'), value);
+        });
+        return new AccountManager(accounts, domains, config(typed), raw);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"64, 1, 1", "19455, 2, 1", "19456, 1, 1", "47103, 1, 1"})
+    void configurationBelowTheFloorIsRefused(int memoryKiB, int iterations, int parallelism) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> activate(memoryKiB, iterations, parallelism, Map.of()));
+        assertTrue(e.getMessage().contains("org.postern.accounts"), e.getMessage());
+        assertTrue(e.getMessage().contains("below the Argon2id floor"), e.getMessage());
+    }
+
+    @Test
+    void configurationChangeGivesTheDecoyTheNewParameters() {
+        AccountManager before = activate(19456, 2, 1, Map.of());
+        assertEquals("m=19456,t=2,p=1", before.hasher().decoyParameters());
+        // Karaf reactivates the component when etc/org.postern.accounts.cfg changes
+        AccountManager after = activate(47104, 1, 1, Map.of());
+        assertEquals("m=47104,t=1,p=1", after.hasher().parameters());
+        assertEquals("m=47104,t=1,p=1", after.hasher().decoyParameters());
+    }
+
+    @Test
+    void hashingSlotsDefaultToOnePerProcessorAndCanBeSet() {
+        assertEquals(Runtime.getRuntime().availableProcessors(), activate(19456, 2, 1, Map.of()).hasher().concurrency());
+        assertEquals(3, activate(19456, 2, 1, Map.of("argon2.concurrency", 3, "argon2.wait.ms", 500))
+                .hasher().concurrency());
+    }
+
+    @Test
+    void nonsenseSlotSettingsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> activate(19456, 2, 1, Map.of("argon2.concurrency", -1)));
+        assertThrows(IllegalArgumentException.class, () -> activate(19456, 2, 1, Map.of("argon2.wait.ms", -5)));
     }
 
     // ---- remove ----

@@ -12,7 +12,7 @@ import org.postern.api.store.DataDirectory;
 
 /** The SMTP server's settings, validated. Tests build one directly. */
 record Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
-        int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxErrors,
+        int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxConnections, int maxErrors,
         String tlsKeystore, String tlsKeystorePassword, Path dataDirectory) {
 
     static final long MAX_SIZE_LIMIT = Integer.MAX_VALUE;
@@ -32,6 +32,7 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
                 .isLong("command.timeout.seconds", 1, 86_400)
                 .isLong("data.timeout.seconds", 1, 86_400)
                 .isLong("max.connections.per.ip", 1, 1_000_000)
+                .isLong("max.connections", 1, 1_000_000)
                 .isLong("max.errors", 1, 100_000)
                 .problem(c.host().isBlank(), "host is empty");
         String hostname = c.hostname().trim();
@@ -48,7 +49,7 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
         check.throwIfInvalid();
         return new Settings(c.host().trim(), c.port(), hostname.isEmpty() ? machineName() : hostname,
                 c.max_message_size(), c.max_recipients(), c.max_line_length(), c.command_timeout_seconds(),
-                c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_errors(), keystore,
+                c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_connections(), c.max_errors(), keystore,
                 c.tls_keystore_password(), DataDirectory.resolve());
     }
 
@@ -60,6 +61,17 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
         } catch (UnknownHostException | IllegalArgumentException e) {
             return "localhost";
         }
+    }
+
+    /** Every setting but the keystore password, which must never reach a log line. */
+    @Override
+    public String toString() {
+        return "Settings[host=" + host + ", port=" + port + ", hostname=" + hostname + ", maxMessageSize="
+                + maxMessageSize + ", maxRecipients=" + maxRecipients + ", maxLineLength=" + maxLineLength
+                + ", commandTimeoutSeconds=" + commandTimeoutSeconds + ", dataTimeoutSeconds=" + dataTimeoutSeconds
+                + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", maxConnections=" + maxConnections
+                + ", maxErrors=" + maxErrors + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword="
+                + (tlsKeystorePassword.isEmpty() ? "" : "(hidden)") + ", dataDirectory=" + dataDirectory + "]";
     }
 
     /** Where message bodies wait between DATA and the blob store. */

@@ -38,6 +38,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Connections per IP", description = "Simultaneous sessions from one address")
     int max_connections_per_ip() default 20;
 
+    @AttributeDefinition(name = "Connections in total",
+            description = "Simultaneous sessions on the listener; the next gets 421 4.3.2")
+    int max_connections() default 1000;
+
     @AttributeDefinition(name = "Errors per session",
             description = "After this many 5xx replies the session is closed with 421")
     int max_errors() default 20;

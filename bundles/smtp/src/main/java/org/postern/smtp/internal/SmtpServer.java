@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public class SmtpServer {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
     static final String TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from your address";
+    static final String BUSY = "421 4.3.2 Too many connections, try again later";
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -92,7 +93,8 @@ public class SmtpServer {
         try {
             listener = Listener.on(settings.host(), settings.port()).name("smtp")
                     .idleTimeout(settings.commandTimeoutSeconds())
-                    .filter("limit", new ConnectionLimitFilter(settings.maxConnectionsPerIp(), TOO_MANY_CONNECTIONS))
+                    .filter("limit", new ConnectionLimitFilter(settings.maxConnectionsPerIp(), TOO_MANY_CONNECTIONS,
+                            settings.maxConnections(), BUSY))
                     .filter("lines", new LineFilter(settings.maxLineLength()))
                     .bind(new SmtpHandler(this));
         } catch (IOException | RuntimeException e) {

@@ -47,6 +47,14 @@ class SettingsTest {
     }
 
     @Test
+    void theKeystorePasswordNeverAppearsInTheSettingsText() {
+        Settings s = Settings.from(config(Map.of("tls.keystore.password", "s3cret-keystore-pw")), Map.of());
+        assertEquals("s3cret-keystore-pw", s.tlsKeystorePassword());
+        assertTrue(!s.toString().contains("s3cret-keystore-pw"), s.toString());
+        assertTrue(s.toString().contains("tlsKeystorePassword=(hidden)"), s.toString());
+    }
+
+    @Test
     void theComponentRefusesToStartOnABadValue() {
         assertThrows(IllegalArgumentException.class,
                 () -> new SmtpServer(config(Map.of()), Map.of("max.recipients", "lots")));

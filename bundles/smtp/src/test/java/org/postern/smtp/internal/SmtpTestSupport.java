@@ -33,6 +33,7 @@ abstract class SmtpTestSupport {
     int commandTimeout = 30;
     int dataTimeout = 30;
     int maxConnectionsPerIp = 20;
+    int maxConnections = 1000;
     int maxErrors = 20;
 
     @BeforeEach
@@ -50,7 +51,7 @@ abstract class SmtpTestSupport {
 
     Settings settings() {
         return new Settings("127.0.0.1", 0, HOSTNAME, maxMessageSize, maxRecipients, maxLineLength, commandTimeout,
-                dataTimeout, maxConnectionsPerIp, maxErrors, "", "", data);
+                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, "", "", data);
     }
 
     void start() {

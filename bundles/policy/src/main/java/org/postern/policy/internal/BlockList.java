@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.postern.api.address.MailAddress;
 
 /**
  * One account's Block List, compiled for lookups whose cost does not depend on how many entries
@@ -55,10 +54,11 @@ final class BlockList {
     }
 
     /**
-     * @param sender the envelope sender, null for the null sender or an unparseable one
+     * @param sender the envelope sender from {@link Addresses#sender}, null for the null sender
+     *        (or one without any domain)
      * @param serverNames the sending server's identities, in any form (normalised here)
      */
-    boolean blocks(MailAddress sender, List<String> serverNames) {
+    boolean blocks(Addresses.Address sender, List<String> serverNames) {
         if (sender != null && (addresses.contains(sender.toString()) || senderDomains.contains(sender.domain()))) {
             return true;
         }

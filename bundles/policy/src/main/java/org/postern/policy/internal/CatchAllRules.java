@@ -3,7 +3,6 @@ package org.postern.policy.internal;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
-import org.postern.api.address.MailAddress;
 import org.postern.api.policy.CatchAllMode;
 
 /**
@@ -45,14 +44,14 @@ final class CatchAllRules {
         return new CatchAllRules(mode, entries);
     }
 
-    /** @param r a recipient at one of the account's owned domains */
-    boolean accepts(MailAddress r) {
+    /** @param r a recipient at one of the account's owned domains, from {@link Addresses#parse} */
+    boolean accepts(Addresses.Address r) {
         String address = r.toString();
         boolean base;
         if (domainExceptions.contains(r.domain())) {
             base = true;
         } else {
-            boolean listed = localParts.contains(r.localPart()) || addresses.contains(address);
+            boolean listed = localParts.contains(r.local()) || addresses.contains(address);
             base = mode == CatchAllMode.BLOCK ? !listed : listed;
         }
         return aliasExceptions.contains(address) ? !base : base;

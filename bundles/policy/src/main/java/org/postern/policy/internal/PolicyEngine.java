@@ -73,9 +73,9 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
     @Override
     public RecipientVerdict decide(String recipient, String envelopeSender, List<String> serverNames,
             boolean authenticated) {
-        MailAddress r;
+        Addresses.Address r;
         try {
-            r = MailAddress.parse(recipient);
+            r = Addresses.parse(recipient);
         } catch (IllegalArgumentException e) {
             // Nothing we could host or deliver: to a stranger it is relaying, to a user no such address.
             return authenticated ? RecipientVerdict.userUnknown() : RecipientVerdict.relayDenied();
@@ -92,21 +92,10 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
         if (res.kind() == Resolution.Kind.OWNED_DOMAIN && !rules.catchAll.accepts(r)) {
             return RecipientVerdict.userUnknown();
         }
-        if (rules.blockList.blocks(sender(envelopeSender), serverNames)) {
+        if (rules.blockList.blocks(Addresses.sender(envelopeSender), serverNames)) {
             return RecipientVerdict.userUnknown();
         }
         return RecipientVerdict.accept(res);
-    }
-
-    private static MailAddress sender(String envelopeSender) {
-        if (envelopeSender == null || envelopeSender.isBlank()) {
-            return null;
-        }
-        try {
-            return MailAddress.parse(envelopeSender);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     Compiled compiled(String accountId) {

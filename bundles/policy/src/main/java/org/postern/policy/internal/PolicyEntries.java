@@ -10,11 +10,11 @@ import java.util.Locale;
 import java.util.Set;
 import org.postern.api.account.AccountException;
 import org.postern.api.address.DomainName;
-import org.postern.api.address.MailAddress;
 
 /**
  * Parses Block List and catch-all entries into the one normal form they are stored and compared
- * in: lower case, IDNs as punycode, no trailing dots. Every refusal names the entry and says what
+ * in: lower case, IDNs as punycode, no trailing dots, local parts in {@link Addresses} form
+ * (SMTPUTF8 accepted, NFC). Every refusal names the entry and says what
  * was expected.
  */
 final class PolicyEntries {
@@ -62,7 +62,7 @@ final class PolicyEntries {
             if (rest.indexOf('@') <= 0) {
                 throw invalid(raw, "! needs a full address after it, e.g. !sales@example.com");
             }
-            MailAddress a = parse(raw, rest);
+            Addresses.Address a = parse(raw, rest);
             requireOwned(raw, a.domain(), ownedDomains);
             return "!" + a;
         }
@@ -72,15 +72,19 @@ final class PolicyEntries {
             return "@" + d;
         }
         if (s.indexOf('@') > 0) {
-            MailAddress a = parse(raw, s);
+            Addresses.Address a = parse(raw, s);
             requireOwned(raw, a.domain(), ownedDomains);
             return a.toString();
         }
         if (s.contains("@")) {
             throw invalid(raw, "expected a local part (sales), an address, @domain or !address");
         }
-        // A bare local part: validate it as the local part of an address.
-        return parse(raw, s + "@example.invalid").localPart();
+        // A bare local part, ASCII or SMTPUTF8.
+        try {
+            return Addresses.localPart(s);
+        } catch (IllegalArgumentException e) {
+            throw invalid(raw, e.getMessage());
+        }
     }
 
     private static void requireOwned(String raw, String domain, Set<String> owned) {
@@ -155,9 +159,9 @@ final class PolicyEntries {
         return parse(raw, trim(raw)).toString();
     }
 
-    private static MailAddress parse(String raw, String text) {
+    private static Addresses.Address parse(String raw, String text) {
         try {
-            return MailAddress.parse(text);
+            return Addresses.parse(text);
         } catch (IllegalArgumentException e) {
             throw invalid(raw, e.getMessage());
         }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.postern.api.address.MailAddress;
 
 /** DESIGN §4 Block List: addresses, sender domains and server: rules, with their edge cases. */
 class BlockListTest {
@@ -20,7 +19,7 @@ class BlockListTest {
     }
 
     private static boolean blocksSender(BlockList l, String sender) {
-        return l.blocks(MailAddress.parse(sender), List.of());
+        return l.blocks(Addresses.sender(sender), List.of());
     }
 
     @Test
@@ -30,6 +29,35 @@ class BlockListTest {
         assertTrue(blocksSender(l, "SPAM@Example.COM."));
         assertFalse(blocksSender(l, "ham@example.com"));
         assertFalse(blocksSender(l, "spam@sub.example.com"));
+    }
+
+    /**
+     * Issue 6 item 4: a sender MailAddress cannot parse used to become null and skip the Block
+     * List. Every sender with a domain is matched at least by that domain.
+     */
+    @Test
+    void sendersMailAddressCannotParseAreStillMatchedByDomain() {
+        BlockList l = list("@evil.example");
+        assertTrue(blocksSender(l, "\"x\"@evil.example"), "quoted local part");
+        assertTrue(blocksSender(l, "<\"a b\\\"c\"@EVIL.example.>"), "quoted, with space and quoted-pair");
+        assertTrue(blocksSender(l, "späm@evil.example"), "UTF-8 local part");
+        assertTrue(blocksSender(l, "sp\u200bam@evil.example"), "local part no entry could name");
+        assertTrue(blocksSender(l, "x y@evil.example"), "garbage local part");
+        assertTrue(blocksSender(l, "<@relay.example:x@evil.example>"), "source route");
+        assertTrue(blocksSender(l, "x@evil。example"), "ideographic full stop is a dot in IDNA");
+        assertFalse(blocksSender(l, "\"x@evil.example\"@good.example"), "the domain is after the last @");
+    }
+
+    @Test
+    void fullAddressEntriesMatchSendersThatNormaliseEqual() {
+        BlockList l = list("spam@evil.example", "späm@evil.example", "\"odd one\"@evil.example");
+        assertTrue(blocksSender(l, "\"spam\"@evil.example"), "a quoted dot-string is that dot-string");
+        assertTrue(blocksSender(l, "\"SP\\AM\"@evil.example"), "quoted-pairs resolved");
+        assertTrue(blocksSender(l, "SPÄM@Evil.Example"), "SMTPUTF8, case-insensitive");
+        assertTrue(blocksSender(l, "spa\u0308m@evil.example"), "NFD spelling of the same name");
+        assertTrue(blocksSender(l, "\"Odd One\"@evil.example"));
+        assertFalse(blocksSender(l, "spam2@evil.example"));
+        assertFalse(blocksSender(l, "\"odd  one\"@evil.example"));
     }
 
     @Test

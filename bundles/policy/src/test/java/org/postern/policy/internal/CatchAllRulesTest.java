@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.postern.api.address.MailAddress;
 import org.postern.api.policy.CatchAllMode;
 
 /** DESIGN §4 Manage Catch-alls, every example and the edges around them. */
@@ -18,7 +17,7 @@ class CatchAllRulesTest {
     }
 
     private static boolean accepts(CatchAllRules rules, String address) {
-        return rules.accepts(MailAddress.parse(address));
+        return rules.accepts(Addresses.parse(address));
     }
 
     @Test
@@ -106,6 +105,23 @@ class CatchAllRulesTest {
         CatchAllRules r = rules(CatchAllMode.BLOCK, "Sales", "!SALES@Example.COM.");
         assertTrue(accepts(r, "sales@EXAMPLE.com"));
         assertFalse(accepts(r, "SALES@other.com."));
+    }
+
+    /** SMTPUTF8 local parts are accepted, NFC-normalised and matched like ASCII ones. */
+    @Test
+    void utf8LocalPartsMatchCaseInsensitivelyAfterNfc() {
+        CatchAllRules block = rules(CatchAllMode.BLOCK, "verkäufer", "!Einkäufer@other.com");
+        assertFalse(accepts(block, "Verkäufer@example.com"));
+        assertFalse(accepts(block, "VERKÄUFER@other.com"));
+        assertFalse(accepts(block, "verka\u0308ufer@example.com"), "NFD spelling of the same name");
+        assertTrue(accepts(block, "verkaufer@example.com"));
+        assertFalse(accepts(block, "einkäufer@other.com"), "alias exception flips the base ACCEPT");
+        assertTrue(accepts(block, "einkäufer@example.com"));
+
+        CatchAllRules whitelist = rules(CatchAllMode.WHITELIST, "verka\u0308ufer", "用户@other.com");
+        assertTrue(accepts(whitelist, "Verkäufer@example.com"));
+        assertTrue(accepts(whitelist, "用户@other.com"));
+        assertFalse(accepts(whitelist, "用户@example.com"));
     }
 
     @Test

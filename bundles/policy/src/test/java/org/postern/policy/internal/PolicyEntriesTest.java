@@ -74,6 +74,37 @@ class PolicyEntriesTest {
     }
 
     @Test
+    void smtputf8EntriesAreAcceptedInNfcLowerCase() {
+        assertEquals("späm@evil.example", PolicyEntries.blockEntry("SPA\u0308M@Evil.Example"));
+        assertEquals("verkäufer", PolicyEntries.catchAllEntry("Verka\u0308ufer", OWNED));
+        assertEquals("!verkäufer@example.com", PolicyEntries.catchAllEntry("!VERKÄUFER@example.com", OWNED));
+        assertEquals("spam@evil.example", PolicyEntries.blockEntry("\"Spam\"@evil.example"), "quotes dropped");
+        assertEquals("\"a b\"@evil.example", PolicyEntries.blockEntry("\"A B\"@evil.example"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sp\u200bam@evil.example", "sp am", "a\u0085b", "\"\"@evil.example", "\"a\"b\"@evil.example",
+        "\uD800x@evil.example"})
+    void invisibleOrMalformedLocalPartsAreRefused(String raw) {
+        AccountException e = assertThrows(AccountException.class, () -> {
+            if (raw.contains("@")) {
+                PolicyEntries.blockEntry(raw);
+            } else {
+                PolicyEntries.catchAllEntry(raw, OWNED);
+            }
+        });
+        assertEquals(AccountException.Reason.INVALID_ENTRY, e.reason());
+        assertTrue(e.getMessage().startsWith("invalid entry '" + raw + "'"), e.getMessage());
+    }
+
+    @Test
+    void localPartsAreAtMost64Octets() {
+        assertEquals("ä".repeat(32), PolicyEntries.catchAllEntry("ä".repeat(32), OWNED));
+        AccountException e = assertThrows(AccountException.class, () -> PolicyEntries.catchAllEntry("ä".repeat(33), OWNED));
+        assertTrue(e.getMessage().contains("longer than 64 octets"), e.getMessage());
+    }
+
+    @Test
     void bangNeedsAFullAddress() {
         AccountException e = assertThrows(AccountException.class, () -> PolicyEntries.catchAllEntry("!sales", OWNED));
         assertTrue(e.getMessage().contains("! needs a full address"), e.getMessage());

@@ -6,10 +6,8 @@ import static org.postern.api.account.AccountException.Reason.UNKNOWN_ACCOUNT;
 import static org.postern.api.account.AccountException.Reason.UNKNOWN_ENTRY;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,43 +27,36 @@ import org.postern.api.policy.RecipientPolicy;
 import org.postern.api.policy.RecipientVerdict;
 import org.postern.api.store.DuplicateKeyException;
 import org.postern.api.store.PolicyRepository;
+import org.postern.policy.internal.PolicyCache.Compiled;
 import org.postern.api.store.PolicyRepository.ListKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The DESIGN §4 RCPT decision and the editing of the lists behind it. Compiled lists are cached
- * per account and dropped on every change made through this service; the database stays the
- * truth. (Several nodes sharing one database will need change notifications: DESIGN §10.)
+ * per account ({@link PolicyCache}, bounded) and dropped on every change made through this service
+ * and when the account is removed; the database stays the truth. (Several nodes sharing one
+ * database will need change notifications: DESIGN §10.)
  */
 @Component(service = {RecipientPolicy.class, PolicyRules.class})
 public class PolicyEngine implements RecipientPolicy, PolicyRules {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyEngine.class);
 
-    /** What one account's lists compile to. */
-    static final class Compiled {
-        final BlockList blockList;
-        final CatchAllRules catchAll;
-
-        Compiled(BlockList blockList, CatchAllRules catchAll) {
-            this.blockList = blockList;
-            this.catchAll = catchAll;
-        }
-    }
-
     private final DomainService domains;
     private final AddressResolver resolver;
     private final AccountService accounts;
     private final PolicyRepository repository;
-    private final Map<String, Compiled> cache = new ConcurrentHashMap<>();
+    private final PolicyCache cache;
 
     @Activate
     public PolicyEngine(@Reference DomainService domains, @Reference AddressResolver resolver,
-            @Reference AccountService accounts, @Reference PolicyRepository repository) {
+            @Reference AccountService accounts, @Reference PolicyRepository repository,
+            @Reference PolicyCache cache) {
         this.domains = domains;
         this.resolver = resolver;
         this.accounts = accounts;
         this.repository = repository;
+        this.cache = cache;
     }
 
     // ---- the RCPT decision ----
@@ -99,9 +90,13 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
     }
 
     Compiled compiled(String accountId) {
-        return cache.computeIfAbsent(accountId, id -> new Compiled(
-                BlockList.compile(repository.entries(id, ListKind.BLOCK)),
-                CatchAllRules.compile(mode(id), repository.entries(id, ListKind.CATCH_ALL))));
+        return cache.get(accountId, this::load);
+    }
+
+    /** Three database reads and a compilation: never inside a map's computeIfAbsent. */
+    private Compiled load(String accountId) {
+        return new Compiled(BlockList.compile(repository.entries(accountId, ListKind.BLOCK)),
+                CatchAllRules.compile(mode(accountId), repository.entries(accountId, ListKind.CATCH_ALL)));
     }
 
     private CatchAllMode mode(String accountId) {
@@ -138,7 +133,7 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
     public void setCatchAllMode(String account, CatchAllMode mode) {
         Account a = account(account);
         repository.setCatchAllMode(a.id(), mode.name());
-        cache.remove(a.id());
+        cache.invalidate(a.id());
         LOG.info("Postern: catch-all mode of {} is now {}", a.address(), mode);
     }
 
@@ -173,7 +168,7 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
         } catch (DuplicateKeyException e) {
             throw new AccountException(DUPLICATE, entry + " is on the " + what + " of " + a.address() + " already");
         } finally {
-            cache.remove(a.id());
+            cache.invalidate(a.id());
         }
         LOG.info("Postern: {} added to the {} of {}", entry, what, a.address());
         return entry;
@@ -181,7 +176,7 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
 
     private void remove(Account a, ListKind list, String entry, String what) {
         boolean removed = repository.removeEntry(a.id(), list, entry);
-        cache.remove(a.id());
+        cache.invalidate(a.id());
         if (!removed) {
             throw new AccountException(UNKNOWN_ENTRY, entry + " is not on the " + what + " of " + a.address());
         }

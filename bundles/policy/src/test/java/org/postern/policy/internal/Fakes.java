@@ -7,8 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountService;
@@ -42,7 +43,11 @@ final class Fakes {
     }
 
     PolicyEngine engine() {
-        return new PolicyEngine(domains(), resolver(), accounts(), repository);
+        return engine(new PolicyCache(100));
+    }
+
+    PolicyEngine engine(PolicyCache cache) {
+        return new PolicyEngine(domains(), resolver(), accounts(), repository, cache);
     }
 
     DomainService domains() {
@@ -82,32 +87,33 @@ final class Fakes {
 
     /** Counts the loads, so a test can tell a cache hit from a miss. */
     static final class Repository implements PolicyRepository {
-        final Map<String, TreeSet<String>> lists = new ConcurrentHashMap<>();
+        final Map<String, Set<String>> lists = new ConcurrentHashMap<>();
         final Map<String, String> modes = new ConcurrentHashMap<>();
         final AtomicInteger entryLoads = new AtomicInteger();
         /** Runs inside every entries() call: a test's hook into "the database is being read". */
         volatile Runnable duringLoad = () -> { };
 
-        private TreeSet<String> list(String accountId, ListKind list) {
-            return lists.computeIfAbsent(accountId + "/" + list, k -> new TreeSet<>());
+        private Set<String> list(String accountId, ListKind list) {
+            return lists.computeIfAbsent(accountId + "/" + list, k -> new ConcurrentSkipListSet<>());
         }
 
+        /** Not synchronized: a load must not stop an edit, as in a database. */
         @Override
-        public synchronized List<String> entries(String accountId, ListKind list) {
+        public List<String> entries(String accountId, ListKind list) {
             entryLoads.incrementAndGet();
             duringLoad.run();
             return new ArrayList<>(list(accountId, list));
         }
 
         @Override
-        public synchronized void addEntry(String accountId, ListKind list, String entry) {
+        public void addEntry(String accountId, ListKind list, String entry) {
             if (!list(accountId, list).add(entry)) {
                 throw new DuplicateKeyException(entry, null);
             }
         }
 
         @Override
-        public synchronized boolean removeEntry(String accountId, ListKind list, String entry) {
+        public boolean removeEntry(String accountId, ListKind list, String entry) {
             return list(accountId, list).remove(entry);
         }
 

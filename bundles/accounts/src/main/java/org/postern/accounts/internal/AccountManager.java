@@ -169,6 +169,12 @@ public class AccountManager implements AccountService, DomainService, AddressRes
     public Account create(String address, char[] password, LocalDate expires) {
         try {
             MailAddress a = address(address);
+            if (!a.isAscii()) {
+                // Mail to a non-ASCII address needs SMTPUTF8 at every hop, and many senders lack
+                // it: an issued address must be reachable from everywhere. Catch-all domains
+                // still receive non-ASCII local parts.
+                throw new AccountException(INVALID_ADDRESS, "addresses issued here are ASCII: " + address);
+            }
             if (!domains.isServiceDomain(a.domain())) {
                 throw new AccountException(UNKNOWN_DOMAIN, a.domain()
                         + " is not a service domain (add it with postern:domain-add, or give the account an address at one)");

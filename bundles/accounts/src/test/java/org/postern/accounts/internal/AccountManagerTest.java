@@ -116,7 +116,7 @@ class AccountManagerTest {
 
     @ParameterizedTest
     @NullAndEmptySource
-    @ValueSource(strings = {"alice", "al ice@example.net", "alice@", "alice@example..net"})
+    @ValueSource(strings = {"alice", "al ice@example.net", "alice@", "alice@example..net", "\u00e4lice@example.net"})
     void createRefusesInvalidAddresses(String address) {
         assertRefused(Reason.INVALID_ADDRESS, () -> create(address));
     }

@@ -1,10 +1,15 @@
 package org.postern.api.address;
 
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * An address in normal form: {@code local@domain}, local part lower-cased, domain in
- * {@link DomainName} form. Two addresses are the same mailbox exactly when they are equal.
+ * An address in normal form: {@code local@domain}, local part in Unicode NFC and lower-cased,
+ * domain in {@link DomainName} form. Two addresses are the same mailbox exactly when they are
+ * equal. Local parts may hold non-ASCII characters (RFC 6531 SMTPUTF8); addresses Postern
+ * issues are ASCII ({@link #isAscii()}).
  */
 public final class MailAddress {
     private static final int MAX_LOCAL = 64;
@@ -20,7 +25,8 @@ public final class MailAddress {
 
     /**
      * Parses and normalises an address. Accepts optional angle brackets; the local part must be
-     * an RFC 5321 dot-string of ASCII atext (quoted local parts are not issued here).
+     * an RFC 5321 dot-string of atext, where RFC 6531 adds every non-ASCII character but the
+     * C1 controls; at most 64 octets in UTF-8. Quoted local parts are refused.
      *
      * @throws IllegalArgumentException with a message fit to show an operator
      */
@@ -36,7 +42,7 @@ public final class MailAddress {
         if (at <= 0 || at == s.length() - 1) {
             throw new IllegalArgumentException("not a mail address (expected local@domain): " + text);
         }
-        String local = s.substring(0, at).toLowerCase(java.util.Locale.ROOT);
+        String local = Normalizer.normalize(s.substring(0, at), Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
         if (!isDotString(local)) {
             throw new IllegalArgumentException("invalid local part in address: " + text);
         }
@@ -58,15 +64,28 @@ public final class MailAddress {
     }
 
     static boolean isDotString(String local) {
-        if (local.isEmpty() || local.length() > MAX_LOCAL
+        if (local.isEmpty() || local.getBytes(StandardCharsets.UTF_8).length > MAX_LOCAL
                 || local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
             return false;
         }
-        for (int i = 0; i < local.length(); i++) {
-            char c = local.charAt(i);
-            boolean atext = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        return local.codePoints().allMatch(MailAddress::isAtext);
+    }
+
+    /** RFC 5322 atext plus the dot, and RFC 6531's UTF8-non-ascii (no controls, no spaces). */
+    private static boolean isAtext(int c) {
+        if (c < 128) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || "!#$%&'*+-/=?^_`{|}~.".indexOf(c) >= 0;
-            if (!atext) {
+        }
+        return !Character.isISOControl(c) && !Character.isWhitespace(c) && !Character.isSpaceChar(c)
+                && Character.isDefined(c) && Character.getType(c) != Character.SURROGATE
+                && Character.getType(c) != Character.FORMAT;
+    }
+
+    /** True when the whole address is ASCII: no SMTPUTF8 needed to carry it. */
+    public boolean isAscii() {
+        for (int i = 0; i < localPart.length(); i++) {
+            if (localPart.charAt(i) > 127) {
                 return false;
             }
         }

@@ -82,7 +82,9 @@ class MailAddressTest {
         "alice.@example.org",
         "al..ice@example.org",
         "al ice@example.org",
-        "älice@example.org",
+        "al\u0085ice@example.org",
+        "al\u00a0ice@example.org",
+        "al\u200bice@example.org",
         "\"quoted\"@example.org",
         "a@b@example.org",
         "alice@localhost",
@@ -94,6 +96,24 @@ class MailAddressTest {
         "alice@exa mple.org"})
     void rejectsInvalidAddresses(String text) {
         assertThrows(IllegalArgumentException.class, () -> MailAddress.parse(text));
+    }
+
+    @Test
+    void acceptsUtf8LocalPartsInNfcAndLowerCase() {
+        MailAddress composed = MailAddress.parse("Verk\u00e4ufer@Example.org");
+        MailAddress decomposed = MailAddress.parse("verka\u0308ufer@example.org");
+        assertEquals("verk\u00e4ufer@example.org", composed.toString());
+        assertEquals(composed, decomposed, "NFC: one mailbox however the umlaut is typed");
+        assertEquals(false, composed.isAscii());
+        assertEquals(true, MailAddress.parse("alice@example.org").isAscii());
+        assertEquals("\u7528\u6237@example.org", MailAddress.parse("\u7528\u6237@example.org").toString());
+    }
+
+    @Test
+    void countsTheLocalPartLimitInUtf8Octets() {
+        // 32 two-octet characters are 64 octets; 33 are 66
+        MailAddress.parse("\u00e4".repeat(32) + "@example.org");
+        assertThrows(IllegalArgumentException.class, () -> MailAddress.parse("\u00e4".repeat(33) + "@example.org"));
     }
 
     @Test

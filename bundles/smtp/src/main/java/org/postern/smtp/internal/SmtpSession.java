@@ -66,9 +66,6 @@ final class SmtpSession implements SmtpTransaction {
     record Accepted(String raw, MailAddress address, String accountId) {
     }
 
-    private record PathArg(String address, List<String> params) {
-    }
-
     private final SmtpServer server;
     private final Settings settings;
     private final Out out;
@@ -84,12 +81,16 @@ final class SmtpSession implements SmtpTransaction {
 
     // the transaction
     private String sender;
+    private boolean smtputf8;
     private final List<Accepted> recipients = new ArrayList<>();
 
     // DATA in progress
     private Spool spool;
     private boolean previousCrlf;
     private boolean bareLf;
+    private boolean badBytes;
+    private boolean badUtf8;
+    private boolean inHeader;
     private boolean longLine;
     private boolean oversize;
     private boolean spoolFailed;
@@ -233,6 +234,12 @@ final class SmtpSession implements SmtpTransaction {
             reply(501, "5.5.4", "Syntax: " + (ehlo ? "EHLO" : "HELO") + " hostname");
             return;
         }
+        if (!SmtpSyntax.validEhloName(name)) {
+            // RFC 5321 4.1.1.1: a domain or an address literal. The name reaches Received
+            // headers, the Block List and a 255-character column; anything else is refused.
+            reply(501, "5.5.2", "Helo command rejected: invalid host name");
+            return;
+        }
         resetTransaction();
         helo = name;
         extended = ehlo;
@@ -270,13 +277,19 @@ final class SmtpSession implements SmtpTransaction {
             reply(503, "5.5.1", "Error: nested MAIL command");
             return;
         }
-        PathArg path = parsePath(arg, "FROM:");
+        SmtpSyntax.PathArg path = SmtpSyntax.parsePath(arg, "FROM:");
         if (path == null) {
             reply(501, "5.5.4", "Syntax: MAIL FROM:<address>");
             return;
         }
         String address = path.address();
-        if (!address.isEmpty() && !looksLikeAddress(address)) {
+        if (SmtpSyntax.tooLong(address)) {
+            reply(501, "5.1.7", "Sender address too long (RFC 5321: 64 octets local part, 254 in all)");
+            return;
+        }
+        if (!address.isEmpty() && SmtpSyntax.address(address) == null) {
+            // Quoted local parts and other forms the Block List could not match are refused,
+            // never passed on unmatched.
             reply(501, "5.1.7", "Bad sender address syntax");
             return;
         }
@@ -320,6 +333,7 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         sender = address;
+        smtputf8 = utf8;
         PolicyResult p = ask(policy -> policy.onMail(this));
         if (refusal(p)) {
             sender = null;
@@ -342,7 +356,7 @@ final class SmtpSession implements SmtpTransaction {
             reply(503, "5.5.1", "Error: need MAIL command");
             return;
         }
-        PathArg path = parsePath(arg, "TO:");
+        SmtpSyntax.PathArg path = SmtpSyntax.parsePath(arg, "TO:");
         if (path == null || path.address().isEmpty()) {
             reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
             return;
@@ -356,10 +370,17 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         String raw = path.address();
-        try {
-            MailAddress.parse(raw);
-        } catch (IllegalArgumentException e) {
+        if (SmtpSyntax.tooLong(raw)) {
+            reply(501, "5.1.3", "Recipient address too long (RFC 5321: 64 octets local part, 254 in all)");
+            return;
+        }
+        MailAddress parsed = SmtpSyntax.address(raw);
+        if (parsed == null) {
             reply(501, "5.1.3", "Bad recipient address syntax");
+            return;
+        }
+        if (!smtputf8 && !parsed.isAscii()) {
+            reply(553, "5.6.7", "Non-ASCII recipient address requires SMTPUTF8");
             return;
         }
         RecipientPolicy policy = server.recipientPolicy;
@@ -431,6 +452,9 @@ final class SmtpSession implements SmtpTransaction {
         spool = new Spool(settings.spoolDirectory());
         previousCrlf = true;
         bareLf = false;
+        badBytes = false;
+        badUtf8 = false;
+        inHeader = true;
         longLine = false;
         oversize = false;
         spoolFailed = false;
@@ -483,7 +507,25 @@ final class SmtpSession implements SmtpTransaction {
             discardSpool();
             return;
         }
-        if (bareLf || longLine || oversize || spoolFailed) {
+        if (SmtpSyntax.hasNulOrBareCr(b)) {
+            // Like bare LF (RFC 5321 2.3.8): a CR or NUL inside a line is read differently by
+            // different parsers down the line, the stuff of SMTP smuggling.
+            badBytes = true;
+            discardSpool();
+            return;
+        }
+        if (inHeader) {
+            if (b.length == 0) {
+                inHeader = false;
+            } else if (smtputf8 && !SmtpSyntax.isUtf8(b, 0, b.length)) {
+                // RFC 6532: under SMTPUTF8 header fields are UTF-8. Bodies keep their MIME
+                // charsets (8BITMIME Latin-1 is legitimate), so only the header is checked.
+                badUtf8 = true;
+                discardSpool();
+                return;
+            }
+        }
+        if (bareLf || badBytes || badUtf8 || longLine || oversize || spoolFailed) {
             return; // refused already: read to the end without storing
         }
         int off = b.length > 0 && b[0] == '.' ? 1 : 0;
@@ -510,6 +552,10 @@ final class SmtpSession implements SmtpTransaction {
                 temporaryLocalProblem("spool failed");
             } else if (bareLf) {
                 reply(554, "5.6.0", "Message refused: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
+            } else if (badBytes) {
+                reply(554, "5.6.0", "Message refused: bare CR or NUL in a line (RFC 5321 section 2.3.8)");
+            } else if (badUtf8) {
+                reply(554, "5.6.7", "Message refused: header is not valid UTF-8 (RFC 6532)");
             } else if (oversize) {
                 reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
             } else if (longLine) {
@@ -641,6 +687,7 @@ final class SmtpSession implements SmtpTransaction {
 
     private void resetTransaction() {
         sender = null;
+        smtputf8 = false;
         recipients.clear();
         discardSpool();
     }
@@ -652,44 +699,6 @@ final class SmtpSession implements SmtpTransaction {
                 spool = null;
             }
         }
-    }
-
-    private static PathArg parsePath(String arg, String prefix) {
-        if (!arg.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            return null;
-        }
-        String rest = arg.substring(prefix.length()).stripLeading();
-        if (!rest.startsWith("<")) {
-            return null;
-        }
-        int end = rest.indexOf('>');
-        if (end < 0) {
-            return null;
-        }
-        String address = rest.substring(1, end);
-        if (address.startsWith("@")) { // RFC 5321 4.1.2 source route: ignored
-            int colon = address.indexOf(':');
-            if (colon < 0) {
-                return null;
-            }
-            address = address.substring(colon + 1);
-        }
-        String params = rest.substring(end + 1).strip();
-        return new PathArg(address, params.isEmpty() ? List.of() : List.of(params.split("\\s+")));
-    }
-
-    private static boolean looksLikeAddress(String a) {
-        int at = a.lastIndexOf('@');
-        if (at <= 0 || at == a.length() - 1) {
-            return false;
-        }
-        for (int i = 0; i < a.length(); i++) {
-            char c = a.charAt(i);
-            if (c <= ' ' || c == 127) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isAscii(String s) {

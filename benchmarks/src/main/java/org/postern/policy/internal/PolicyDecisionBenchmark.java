@@ -75,7 +75,7 @@ public class PolicyDecisionBenchmark {
             case "catchAllMode" -> CatchAllMode.BLOCK.name();
             default -> null;
         });
-        engine = new PolicyEngine(domains, resolver, accounts, repo);
+        engine = new PolicyEngine(domains, resolver, accounts, repo, new PolicyCache(10_000));
         if (engine.decide("orders@shop.example.com", "buyer@customer.example", servers, false).kind()
                 != RecipientVerdict.Kind.ACCEPT) {
             throw new IllegalStateException("the benchmark's recipient must pass every check");

@@ -121,7 +121,14 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
     @Override
     public void removeBlockEntry(String account, String entry) {
         Account a = account(account);
-        remove(a, ListKind.BLOCK, PolicyEntries.blockEntry(entry), "Block List");
+        String normal;
+        try {
+            normal = PolicyEntries.blockEntry(entry);
+        } catch (AccountException e) {
+            // Stored before today's limits (more stars, longer): still removable as listed.
+            normal = entry.trim().toLowerCase(java.util.Locale.ROOT);
+        }
+        remove(a, ListKind.BLOCK, normal, "Block List");
     }
 
     @Override
@@ -156,8 +163,9 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
         try {
             normal = PolicyEntries.catchAllEntry(entry, owned(a));
         } catch (AccountException e) {
-            // An entry for a domain the account no longer owns must still be removable.
-            normal = entry.trim().toLowerCase(java.util.Locale.ROOT);
+            // An entry for a domain the account no longer owns must still be removable, in any spelling.
+            normal = e.reason() == AccountException.Reason.NOT_ALLOWED
+                    ? PolicyEntries.catchAllEntryAnyDomain(entry) : entry.trim().toLowerCase(java.util.Locale.ROOT);
         }
         remove(a, ListKind.CATCH_ALL, normal, "catch-all list");
     }

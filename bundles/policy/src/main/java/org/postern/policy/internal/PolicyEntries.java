@@ -87,8 +87,16 @@ final class PolicyEntries {
         }
     }
 
+    /**
+     * Like {@link #catchAllEntry} without the ownership check: the normal form of an entry for a
+     * domain the account has since given up, so that it can still be removed.
+     */
+    static String catchAllEntryAnyDomain(String raw) {
+        return catchAllEntry(raw, null);
+    }
+
     private static void requireOwned(String raw, String domain, Set<String> owned) {
-        if (!owned.contains(domain)) {
+        if (owned != null && !owned.contains(domain)) {
             throw new AccountException(NOT_ALLOWED, "'" + raw + "': the account does not own " + domain
                     + " (catch-all rules apply to the account's own domains only)");
         }

@@ -63,6 +63,24 @@ class PolicyEngineTest {
     }
 
     @Test
+    void anEntryStoredBeforeTheCapsStillWorksAndIsRemovable() {
+        String legacy = "server:*a*a*a*a*a*a*a*a*a.example";
+        fakes.repository.addEntry("acc-alice", org.postern.api.store.PolicyRepository.ListKind.BLOCK, legacy);
+        assertEquals(Kind.USER_UNKNOWN, engine.decide("alice@example.net", "a@b.example",
+                List.of("aaaaaaaaa.example"), false).kind());
+        engine.removeBlockEntry("alice@example.net", legacy);
+        assertEquals(List.of(), engine.blockList("alice@example.net"));
+    }
+
+    @Test
+    void anEntryForADomainGivenUpIsRemovableInAnySpelling() {
+        engine.addCatchAllEntry("alice@example.net", "!Verkäufer@shop.example.com");
+        fakes.ownedDomains.remove("shop.example.com");
+        engine.removeCatchAllEntry("alice@example.net", "!VERKA\u0308UFER@Shop.Example.Com.");
+        assertEquals(List.of(), engine.catchAllEntries("alice@example.net"));
+    }
+
+    @Test
     void quotedRecipientIsTheSameMailboxAsItsDotString() {
         engine.addCatchAllEntry("alice@example.net", "sales");
         assertEquals(Kind.USER_UNKNOWN, decide("\"Sales\"@shop.example.com", "a@b.example"));

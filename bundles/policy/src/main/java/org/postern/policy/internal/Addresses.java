@@ -15,8 +15,9 @@ import org.postern.api.address.DomainName;
  * keeps them, with only {@code "} and {@code \} escaped.</li>
  * <li>domain: {@link DomainName} form (lower case, punycode, no trailing dot).</li>
  * </ul>
- * {@link org.postern.api.address.MailAddress} does not take non-ASCII or quoted local parts, so
- * the policy does not depend on it for matching.
+ * {@link org.postern.api.address.MailAddress} (API address 1.1) takes the same non-ASCII local
+ * parts in the same NFC lower-case form but refuses quoted ones, and a sender must be matched
+ * whatever it is; so the policy matches on this form and hands the resolver its string.
  */
 final class Addresses {
     /** RFC 5321 §4.5.3.1.1, in octets (UTF-8 for SMTPUTF8 local parts, RFC 6531 §3.3). */
@@ -203,6 +204,7 @@ final class Addresses {
     /**
      * A non-ASCII character fit for an address: not a control, a format character (zero-width
      * space, direction marks), a separator, an unassigned code point or half a surrogate pair.
+     * The same set {@link org.postern.api.address.MailAddress} accepts.
      */
     private static boolean allowedNonAscii(String s, int i) {
         char c = s.charAt(i);
@@ -224,7 +226,6 @@ final class Addresses {
             case Character.SPACE_SEPARATOR:
             case Character.LINE_SEPARATOR:
             case Character.PARAGRAPH_SEPARATOR:
-            case Character.PRIVATE_USE:
                 return false;
             default:
                 return true;

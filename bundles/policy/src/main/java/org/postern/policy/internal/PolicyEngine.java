@@ -68,8 +68,11 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
         try {
             r = Addresses.parse(recipient);
         } catch (IllegalArgumentException e) {
-            // Nothing we could host or deliver: to a stranger it is relaying, to a user no such address.
-            return authenticated ? RecipientVerdict.userUnknown() : RecipientVerdict.relayDenied();
+            // Nothing we could deliver. At a hosted domain that is an unknown user, like any other;
+            // elsewhere, to a stranger it is relaying, to a user no such address.
+            Addresses.Address loose = Addresses.sender(recipient);
+            boolean hosted = loose != null && domains.isHosted(loose.domain());
+            return hosted || authenticated ? RecipientVerdict.userUnknown() : RecipientVerdict.relayDenied();
         }
         if (!domains.isHosted(r.domain())) {
             return authenticated ? RecipientVerdict.outbound() : RecipientVerdict.relayDenied();

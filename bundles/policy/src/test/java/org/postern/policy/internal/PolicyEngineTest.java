@@ -80,6 +80,26 @@ class PolicyEngineTest {
         assertEquals(List.of(), engine.catchAllEntries("alice@example.net"));
     }
 
+    /** SMTPUTF8 recipients at a catch-all domain meet the catch-all rules like ASCII ones. */
+    @Test
+    void utf8RecipientsMeetTheCatchAllRules() {
+        engine.addCatchAllEntry("alice@example.net", "verkäufer");
+        assertEquals(Kind.USER_UNKNOWN, decide("Verkäufer@shop.example.com", "a@b.example"));
+        assertEquals(Kind.USER_UNKNOWN, decide("VERKA\u0308UFER@shop.example.com", "a@b.example"), "NFD");
+        assertEquals(Kind.ACCEPT, decide("Käufer@shop.example.com", "a@b.example"));
+        engine.setCatchAllMode("alice@example.net", org.postern.api.policy.CatchAllMode.WHITELIST);
+        assertEquals(Kind.ACCEPT, decide("verkäufer@shop.example.com", "a@b.example"));
+        assertEquals(Kind.USER_UNKNOWN, decide("Käufer@shop.example.com", "a@b.example"));
+    }
+
+    @Test
+    void anUnparseableRecipientAtAHostedDomainIsUnknownNotRelaying() {
+        assertEquals(Kind.USER_UNKNOWN, decide("a..b@shop.example.com", "a@b.example"));
+        assertEquals(Kind.USER_UNKNOWN, decide("x y@example.net", "a@b.example"));
+        assertEquals(Kind.RELAY_DENIED, decide("x y@elsewhere.example", "a@b.example"));
+        assertEquals(Kind.RELAY_DENIED, decide("no-domain", "a@b.example"));
+    }
+
     @Test
     void quotedRecipientIsTheSameMailboxAsItsDotString() {
         engine.addCatchAllEntry("alice@example.net", "sales");

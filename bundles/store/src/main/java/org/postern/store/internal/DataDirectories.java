@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Checks that a directory exists (creating it) and can be written, with one clear message. */
+/**
+ * Checks that a directory exists (creating it owner-only) and can be written, with one clear
+ * message.
+ */
 final class DataDirectories {
     private DataDirectories() {
     }
 
     static Path requireWritable(Path dir, String what) {
         try {
-            Files.createDirectories(dir);
+            OwnerOnly.createDirectories(dir);
             Path probe = Files.createTempFile(dir, ".write-probe", ".tmp");
             Files.delete(probe);
             return dir;

@@ -77,7 +77,7 @@ public class FileBlobStore implements BlobStore {
             for (int i = 0; i < 256; i++) {
                 Path dir = root.resolve(String.format("%02x", i));
                 if (!Files.isDirectory(dir)) {
-                    Files.createDirectory(dir);
+                    OwnerOnly.createDirectories(dir);
                     created = true;
                 }
             }
@@ -109,7 +109,8 @@ public class FileBlobStore implements BlobStore {
         RANDOM.nextBytes(raw);
         BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
         Path temp = tmp.resolve(id.value());
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), OwnerOnly.fileAttribute())) {
             OutputStream out = Channels.newOutputStream(ch);
             content.transferTo(out);
             out.flush();

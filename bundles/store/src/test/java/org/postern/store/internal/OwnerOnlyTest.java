@@ -1,0 +1,62 @@
+package org.postern.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.store.BlobId;
+
+/** Message bodies and data directories are owner-only, whatever the umask; the start check fixes the rest. */
+class OwnerOnlyTest {
+    @TempDir
+    Path tmp;
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void blobsAndTheirDirectoriesAreOwnerOnly() throws Exception {
+        FileBlobStore store = new FileBlobStore(tmp.resolve("data").resolve("blobs"), false);
+        BlobId id = store.put(new ByteArrayInputStream("Subject: private\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+        try (Stream<Path> all = Files.walk(tmp.resolve("data"))) {
+            for (Path p : all.toList()) {
+                assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", mode(p), p.toString());
+            }
+        }
+        assertTrue(store.open(id).isPresent());
+    }
+
+    @Test
+    void theStartCheckTightensWhatOthersCouldReadAndNamesIt() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("postern-data/db"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path seg = Files.writeString(data.resolve("seg0.dat"), "hashes");
+        Files.setPosixFilePermissions(seg, PosixFilePermissions.fromString("rw-r--r--"));
+        Path etc = Files.createDirectories(tmp.resolve("etc"));
+        Path users = Files.writeString(etc.resolve("users.properties"), "admin = {CRYPT}x{CRYPT},_g_:admingroup");
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-r--r--"));
+        Path storeCfg = Files.writeString(etc.resolve("org.postern.store.cfg"), "jdbc.password = x");
+        Files.setPosixFilePermissions(storeCfg, PosixFilePermissions.fromString("rw-rw-r--"));
+        Path harmless = Files.writeString(etc.resolve("jre.properties"), "x");
+        Files.setPosixFilePermissions(harmless, PosixFilePermissions.fromString("rw-r--r--"));
+
+        List<Path> changed = DataAtRestCheck.check(List.of(tmp.resolve("postern-data")), etc);
+
+        assertTrue(changed.containsAll(List.of(data, seg, users, storeCfg)), changed.toString());
+        assertEquals("rwx------", mode(data));
+        assertEquals("rw-------", mode(seg));
+        assertEquals("rw-------", mode(users));
+        assertEquals("rw-------", mode(storeCfg));
+        assertEquals("rw-r--r--", mode(harmless), "files without secrets are left alone");
+        assertEquals(List.of(), DataAtRestCheck.check(List.of(tmp.resolve("postern-data")), etc), "second start: clean");
+    }
+}

@@ -12,7 +12,7 @@ import org.postern.api.account.Account;
 import org.postern.api.account.AccountService;
 
 @Command(scope = "postern", name = "account-add",
-        description = "Create an account; the password is read from the input unless --password is given")
+        description = "Create an account; the password is read from --password-file or the input")
 @Service
 public class AccountAddCommand extends PosternCommand {
     @Reference(optional = true)
@@ -21,20 +21,25 @@ public class AccountAddCommand extends PosternCommand {
     @Argument(index = 0, name = "address", required = true, description = "primary address at a service domain")
     String address;
 
-    @Option(name = "--password", description = "the password (it then stays in shell history: prefer the input)")
+    /** Refused with an explanation: see {@link PosternCommand#NO_PASSWORD_ON_COMMAND_LINE}. */
+    @Option(name = "--password", description = "not accepted (it would leak); use --password-file or the prompt")
     String password;
+
+    @Option(name = "--password-file", description = "read the password from the first line of this owner-only file")
+    String passwordFile;
 
     @Option(name = "--expires", description = "expire date YYYY-MM-DD (default: the configured initial period)")
     String expires;
 
-    @Argument(index = 1, name = "options", multiValued = true, description = "--password/--expires may also follow the address")
+    @Argument(index = 1, name = "options", multiValued = true, description = "--password-file/--expires may also follow the address")
     List<String> tail;
 
     @Override
     void run() throws Exception {
         AccountService service = require(accounts, "the accounts service");
-        password = trailingOption(tail, "--password", password, "--password", "--expires");
-        expires = trailingOption(tail, "--expires", expires, "--password", "--expires");
+        password = trailingOption(tail, "--password", password, "--password", "--password-file", "--expires");
+        passwordFile = trailingOption(tail, "--password-file", passwordFile, "--password", "--password-file", "--expires");
+        expires = trailingOption(tail, "--expires", expires, "--password", "--password-file", "--expires");
         LocalDate expiry = null;
         if (expires != null) {
             try {
@@ -43,7 +48,7 @@ public class AccountAddCommand extends PosternCommand {
                 throw new CommandFailure("invalid --expires '" + expires + "': expected YYYY-MM-DD");
             }
         }
-        char[] secret = password(password, "Password for " + address + ": ");
+        char[] secret = password(password, passwordFile, "Password for " + address + ": ");
         try {
             Account a = service.create(address, secret, expiry);
             out().println("account " + a.address() + " created, expires " + a.expires());

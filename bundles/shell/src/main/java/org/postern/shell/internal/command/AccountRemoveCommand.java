@@ -2,6 +2,7 @@ package org.postern.shell.internal.command;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.postern.api.account.AccountService;
@@ -16,9 +17,20 @@ public class AccountRemoveCommand extends PosternCommand {
     @Argument(index = 0, name = "address", required = true)
     String address;
 
+    @Option(name = "--force", description = "remove without asking (scripts); there is no undo and no backup")
+    boolean force;
+
     @Override
     void run() {
-        require(accounts, "the accounts service").remove(address);
+        AccountService service = require(accounts, "the accounts service");
+        if (service.find(address).isEmpty()) {
+            throw new CommandFailure("no account " + address);
+        }
+        if (!force && !confirmed("Remove " + address + " and delete all its mail for good?")) {
+            throw new CommandFailure("not removed: " + address + " keeps its mail. Type yes at the prompt, "
+                    + "or add --force in scripts (there is no undo)");
+        }
+        service.remove(address);
         out().println("account " + address + " removed");
     }
 }

@@ -5,8 +5,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.console.Session;
@@ -24,10 +31,16 @@ abstract class PosternCommand implements Action {
 
     @Override
     public final Object execute() throws Exception {
+        // Karaf names the thread running a command after its whole command line ("pipe-..."),
+        // and log lines carry thread names: keep only scope and name, never the arguments.
+        Command c = getClass().getAnnotation(Command.class);
+        Thread.currentThread().setName("pipe-" + (c == null ? "postern" : c.scope() + ":" + c.name()));
         try {
             run();
         } catch (AccountException e) {
             throw new CommandFailure(e.getMessage());
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            throw new CommandFailure("the server is busy hashing passwords; try again in a moment");
         }
         return null;
     }
@@ -45,14 +58,22 @@ abstract class PosternCommand implements Action {
         return service;
     }
 
+    /** Why {@code --password} is refused: the message names the ways that keep the secret private. */
+    static final String NO_PASSWORD_ON_COMMAND_LINE = "--password is not accepted: a password on the command line "
+            + "ends up in thread names, process lists and shell history. Use --password-file <file> "
+            + "(readable by its owner only), type it at the prompt, or pipe it to an SSH exec session";
+
     /**
-     * The password from the option, else one line of the session's input: typed without echo at
-     * an interactive console, or read from standard input of a non-interactive SSH exec session
-     * ({@code echo pw | ssh -p 8101 admin@127.0.0.1 'postern:account-add ...'}).
+     * The password from {@code --password-file}, else one line of the session's input: typed
+     * without echo at an interactive console, or read from standard input of a non-interactive
+     * SSH exec session ({@code ssh -p 8101 admin@127.0.0.1 'postern:account-add ...' < pwfile}).
      */
-    char[] password(String option, String prompt) throws Exception {
-        if (option != null) {
-            return option.toCharArray();
+    char[] password(String passwordOption, String passwordFile, String prompt) throws Exception {
+        if (passwordOption != null) {
+            throw new CommandFailure(NO_PASSWORD_ON_COMMAND_LINE);
+        }
+        if (passwordFile != null) {
+            return readPasswordFile(Path.of(passwordFile));
         }
         String line;
         try {
@@ -61,9 +82,61 @@ abstract class PosternCommand implements Action {
             line = readLine(session.getKeyboard());
         }
         if (line == null || line.isEmpty()) {
-            throw new CommandFailure("no password given: use --password, or type or pipe it on the input");
+            throw new CommandFailure("no password given: use --password-file <file>, or type or pipe it on the input");
         }
         return line.toCharArray();
+    }
+
+    /**
+     * The first line of a password file, without its line end. Like ssh with a private key, a
+     * file that other local users can read is refused: the password would no longer be secret.
+     */
+    static char[] readPasswordFile(Path file) throws IOException {
+        byte[] bytes;
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+            if (view != null) {
+                Set<PosixFilePermission> perms = view.readAttributes().permissions();
+                if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                    throw new CommandFailure("password file " + file + " is readable by other users: chmod 600 it");
+                }
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CommandFailure("no password file " + file);
+        }
+        try {
+            int end = 0;
+            while (end < bytes.length && bytes[end] != '\n' && bytes[end] != '\r') {
+                end++;
+            }
+            if (end == 0) {
+                throw new CommandFailure("password file " + file + " is empty");
+            }
+            java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes, 0, end));
+            char[] secret = new char[chars.remaining()];
+            chars.get(secret);
+            Arrays.fill(chars.array(), '\0');
+            return secret;
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /**
+     * True when the operator typed {@code yes}: at an interactive console a prompt, in a script
+     * (no terminal, or nothing more on the input) never.
+     */
+    boolean confirmed(String question) {
+        String line;
+        try {
+            line = session.readLine(question + " [yes/no] ", null);
+        } catch (UnsupportedOperationException noTerminal) {
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+        return line != null && line.trim().equalsIgnoreCase("yes");
     }
 
     private static String readLine(InputStream in) throws IOException {

@@ -20,7 +20,8 @@ public class CoreFeatureIT extends PosternTestSupport {
 
     @Test
     public void distributionBootsEveryPosternFeatureAndItsServices() throws Exception {
-        for (String f : new String[] {"postern", "postern-core", "postern-api"}) {
+        for (String f : new String[] {"postern-core", "postern-api", "postern-policy", "postern-mailstore",
+            "postern-protocol", "postern-smtp"}) {
             assertTrue(f + " installed", features.isInstalled(features.getFeature(f)));
         }
         await(AccountService.class, 30);
@@ -46,7 +47,7 @@ public class CoreFeatureIT extends PosternTestSupport {
     public void bundleRestartOfTheStoreKeepsDataAndServicesComeBack() throws Exception {
         await(AccountService.class, 30);
         ok("postern:domain-add restart.example");
-        ok("postern:account-add r1@restart.example --password 'restart password'");
+        ok("postern:account-add r1@restart.example --password-file " + passwordFile("restart password"));
         Bundle store = storeBundle();
         assertNotNull(store);
         store.stop();

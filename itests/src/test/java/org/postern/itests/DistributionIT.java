@@ -47,11 +47,11 @@ public class DistributionIT {
                     "postern:domain-add example.net",
                     "postern:domain-add Example.ORG.",
                     "postern:domain-list",
-                    "postern:account-add alice@example.net --password 'alice password 1'",
-                    "postern:account-add bob@example.org --password 'bob password 22'",
+                    "postern:account-add alice@example.net --password-file " + postern.passwordFile("alice password 1"),
+                    "postern:account-add bob@example.org --password-file " + postern.passwordFile("bob password 22"),
                     "postern:account-domain-add alice@example.net shop.alice.example.net",
                     "postern:account-domain-add alice@example.net alice-company.com",
-                    "postern:account-passwd bob@example.org --password 'bob password 333'",
+                    "postern:account-passwd bob@example.org --password-file " + postern.passwordFile("bob password 333"),
                     "postern:account-list",
                     "postern:account-show alice@example.net"));
             assertEquals(setup.toString(), 0, setup.exit);
@@ -74,23 +74,27 @@ public class DistributionIT {
 
             // Bad input: one clear line and a non-zero exit status each.
             expectRefusal(postern, pw, "postern:account-show nobody@example.net", "no account nobody@example.net");
-            expectRefusal(postern, pw, "postern:account-passwd nobody@example.net --password 'long enough pw'", "no account");
-            expectRefusal(postern, pw, "postern:account-add not-an-address --password 'long enough pw'", "not a mail address");
+            expectRefusal(postern, pw, "postern:account-passwd nobody@example.net --password-file " + postern.passwordFile("long enough pw"), "no account");
+            expectRefusal(postern, pw, "postern:account-add not-an-address --password-file " + postern.passwordFile("long enough pw"), "not a mail address");
             expectRefusal(postern, pw, "postern:resolve not-an-address", "not a mail address");
             expectRefusal(postern, pw, "postern:domain-add 'bad domain'", "not a valid domain name");
             expectRefusal(postern, pw, "postern:domain-add example.net", "exists already");
-            expectRefusal(postern, pw, "postern:account-add alice@example.net --password 'long enough pw'", "exists already");
-            expectRefusal(postern, pw, "postern:account-add carol@elsewhere.com --password 'long enough pw'", "not a service domain");
-            expectRefusal(postern, pw, "postern:account-add carol@example.net --password short", "password too short");
+            expectRefusal(postern, pw, "postern:account-add alice@example.net --password-file " + postern.passwordFile("long enough pw"), "exists already");
+            expectRefusal(postern, pw, "postern:account-add carol@elsewhere.com --password-file " + postern.passwordFile("long enough pw"), "not a service domain");
+            expectRefusal(postern, pw, "postern:account-add carol@example.net --password-file " + postern.passwordFile("short"), "password too short");
             expectRefusal(postern, pw, "postern:account-add carol@example.net", "no password given");
             expectRefusal(postern, pw, "postern:account-domain-add bob@example.org shop.alice.example.net", "may own only");
             expectRefusal(postern, pw, "postern:account-domain-add bob@example.org alice-company.com", "owned by another account");
             expectRefusal(postern, pw, "postern:account-domain-add nobody@example.net x.example.com", "no account");
 
-            ClientResult removed = postern.client(pw, "postern:account-remove bob@example.org\npostern:resolve bob@example.org");
+            // Removal deletes mail for good: a script must say --force, and without it nothing happens.
+            expectRefusal(postern, pw, "postern:account-remove bob@example.org", "add --force in scripts");
+            ClientResult kept = postern.client(pw, "postern:resolve bob@example.org");
+            assertTrue(kept.output, kept.output.trim().endsWith("bob@example.org"));
+            ClientResult removed = postern.client(pw, "postern:account-remove --force bob@example.org\npostern:resolve bob@example.org");
             assertEquals(removed.toString(), 0, removed.exit);
             assertTrue(removed.output, removed.output.trim().endsWith("unknown"));
-            expectRefusal(postern, pw, "postern:account-add bob@example.org --password 'long enough pw'", "never issued twice");
+            expectRefusal(postern, pw, "postern:account-add bob@example.org --password-file " + postern.passwordFile("long enough pw"), "never issued twice");
 
             postern.stop();
             postern.start();
@@ -111,7 +115,7 @@ public class DistributionIT {
             postern.start();
             String pw = postern.adminPassword(120);
             ClientResult made = postern.client(pw, "postern:domain-add example.net\n"
-                    + "postern:account-add keep@example.net --password 'keep this account'");
+                    + "postern:account-add keep@example.net --password-file " + postern.passwordFile("keep this account"));
             assertEquals(made.toString(), 0, made.exit);
             postern.stop();
 
@@ -181,7 +185,7 @@ public class DistributionIT {
                     + "argon2.iterations = 'lots' is not a whole number"));
 
             // Fixing the file in the running container brings the capability back, no restart.
-            postern.setConfig("org.postern.accounts.cfg", "argon2.iterations", "1");
+            postern.setConfig("org.postern.accounts.cfg", "argon2.iterations", "2");
             ClientResult fixed = null;
             for (int i = 0; i < 60; i++) {
                 fixed = postern.client(pw, "postern:domain-add example.net");

@@ -22,9 +22,9 @@ public class PolicyIT extends PosternTestSupport {
         policy = await(RecipientPolicy.class, 60);
         if (!setUp) {
             ok("postern:domain-add example.net");
-            ok("postern:account-add alice@example.net --password 'alice password 1'");
-            ok("postern:account-add bob@example.net --password 'bob password 22'");
-            ok("postern:account-add carol@example.net --password 'carol password 333'");
+            ok("postern:account-add alice@example.net --password-file " + passwordFile("alice password 1"));
+            ok("postern:account-add bob@example.net --password-file " + passwordFile("bob password 22"));
+            ok("postern:account-add carol@example.net --password-file " + passwordFile("carol password 333"));
             ok("postern:account-domain-add alice@example.net example.com");
             ok("postern:account-domain-add alice@example.net shop.alice.example.net");
             ok("postern:account-domain-add carol@example.net carol.example");

@@ -70,9 +70,9 @@ final class PosternProcess implements AutoCloseable {
         p.setConfig("org.apache.karaf.shell.cfg", "sshPort", String.valueOf(port));
         p.setConfig("org.postern.smtp.cfg", "port", String.valueOf(smtp));
         p.setConfig("org.postern.smtp.cfg", "hostname", "mx.postern.test");
-        // Cheap hashes: the cost parameters are not under test here.
-        p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "1024");
-        p.setConfig("org.postern.accounts.cfg", "argon2.iterations", "1");
+        // The cheapest hashes the floor allows: the cost parameters are not under test here.
+        p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");
+        p.setConfig("org.postern.accounts.cfg", "argon2.iterations", "2");
         return p;
     }
 
@@ -102,6 +102,16 @@ final class PosternProcess implements AutoCloseable {
         Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** A password in an owner-only file under the instance, for {@code --password-file}. */
+    String passwordFile(String password) throws IOException {
+        Path dir = home.resolve("secrets");
+        Files.createDirectories(dir);
+        Path f = Files.createTempFile(dir, "pw", ".txt");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(f, password + "\n");
+        return f.toString();
+    }
+
     Path dataDir() {
         return home.resolve("postern-data");
     }
@@ -112,6 +122,12 @@ final class PosternProcess implements AutoCloseable {
 
     String logText() throws IOException {
         return Files.exists(log()) ? Files.readString(log()) : "";
+    }
+
+    /** The Karaf JVM's process id (the bin/karaf script execs java, or forks it as its child). */
+    long pid() {
+        return process.descendants().filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false))
+                .map(ProcessHandle::pid).findFirst().orElse(process.pid());
     }
 
     void start() throws IOException {
@@ -144,9 +160,14 @@ final class PosternProcess implements AutoCloseable {
     }
 
     ClientResult client(String password, String commands, long seconds) throws Exception {
+        return clientAs("admin", password, commands, seconds);
+    }
+
+    /** Like {@link #client} as another console user. */
+    ClientResult clientAs(String user, String password, String commands, long seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
-            ClientResult r = runClient(password, commands);
+            ClientResult r = runClient(user, password, commands);
             boolean notUp = r.output.contains("Connection refused") || r.output.contains("Failed to get the session")
                     || r.output.contains("Authentication failed")
                     || r.output.contains("Command not found: postern:");
@@ -158,9 +179,9 @@ final class PosternProcess implements AutoCloseable {
         }
     }
 
-    private ClientResult runClient(String password, String commands) throws Exception {
+    private ClientResult runClient(String user, String password, String commands) throws Exception {
         List<String> cmd = List.of(home.resolve("bin/client").toString(), "-a", String.valueOf(sshPort),
-                "-h", "127.0.0.1", "-u", "admin", "-p", password, "-r", "1", "-b");
+                "-h", "127.0.0.1", "-u", user, "-p", password, "-r", "1", "-b");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process p = pb.start();
@@ -256,6 +277,40 @@ final class PosternProcess implements AutoCloseable {
             throw new AssertionError(cmd + " failed: " + out);
         }
         return out.lines().toList();
+    }
+
+    /** What a command printed and its exit status. */
+    record Ran(int exit, String output) {
+    }
+
+    /** Runs a command whose failure is expected; returns its output lines. */
+    static List<String> runAllowingFailure(List<String> cmd, long seconds) throws Exception {
+        return runWith(cmd, null, seconds).output().lines().toList();
+    }
+
+    /**
+     * Runs ssh/sftp with the password coming from an SSH_ASKPASS program, so that it is on no
+     * command line; {@code setsid} takes the terminal away so OpenSSH uses it.
+     */
+    static Ran runWithAskpass(List<String> cmd, Path askpass, long seconds) throws Exception {
+        return runWith(cmd, askpass, seconds);
+    }
+
+    private static Ran runWith(List<String> cmd, Path askpass, long seconds) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (askpass != null) {
+            pb.environment().put("SSH_ASKPASS", askpass.toString());
+            pb.environment().put("SSH_ASKPASS_REQUIRE", "force");
+            pb.environment().put("DISPLAY", "none:0");
+        }
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(readAll(p.getInputStream()), StandardCharsets.UTF_8);
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(cmd + " hung: " + out);
+        }
+        return new Ran(p.exitValue(), out);
     }
 
     static String firstMatch(String text, String regex) {

@@ -67,8 +67,8 @@ public abstract class PosternTestSupport {
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "0"),
             editConfigurationFilePut("etc/org.postern.smtp.cfg", "port", String.valueOf(freePort())),
             // Cheap hashes: tests create accounts often; the cost parameters are not under test here.
-            editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.memory.kib", "1024"),
-            editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.iterations", "1"),
+            editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.memory.kib", "19456"),
+            editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.iterations", "2"),
             systemProperty("postern.itest").value("true"),
             // What bin/karaf passes on Java 9+ and Pax Exam does not.
             vmOptions("--add-reads=java.xml=java.logging",
@@ -151,6 +151,23 @@ public abstract class PosternTestSupport {
 
     protected Result shell(String command) {
         return shell(command, null);
+    }
+
+    /**
+     * A password in an owner-only file, for {@code --password-file}: how scripts give passwords
+     * without putting them on a command line.
+     */
+    protected static String passwordFile(String password) {
+        try {
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("postern-pw", ".txt",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            java.nio.file.Files.writeString(f, password + "\n");
+            f.toFile().deleteOnExit();
+            return f.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Runs a command that must succeed and returns its output. */

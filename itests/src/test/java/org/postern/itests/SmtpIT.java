@@ -39,8 +39,8 @@ public class SmtpIT {
         String pw = postern.adminPassword(120);
         ClientResult r = postern.client(pw, String.join("\n",
                 "postern:domain-add example.net",
-                "postern:account-add alice@example.net --password 'alice password 1'",
-                "postern:account-add bob@example.net --password 'bob password 22'",
+                "postern:account-add alice@example.net --password-file " + postern.passwordFile("alice password 1"),
+                "postern:account-add bob@example.net --password-file " + postern.passwordFile("bob password 22"),
                 "postern:account-domain-add alice@example.net shop.alice.example.net",
                 "postern:account-domain-add alice@example.net example.com",
                 "postern:catchall-add alice@example.net sales",

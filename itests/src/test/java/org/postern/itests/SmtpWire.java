@@ -46,6 +46,17 @@ final class SmtpWire implements AutoCloseable {
         out.flush();
     }
 
+    /** Reads until the server closes the connection (or the read times out). */
+    void drain() {
+        try {
+            while (in.read() >= 0) {
+                // discard
+            }
+        } catch (IOException closed) {
+            // reset or timeout: gone either way
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

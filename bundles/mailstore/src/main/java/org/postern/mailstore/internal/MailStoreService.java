@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -19,6 +18,7 @@ import org.postern.api.delivery.DeliveryFilter;
 import org.postern.api.delivery.FilterOutcome;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
+import org.postern.api.smtp.CoreService;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
 import org.postern.api.store.MessageRepository;
@@ -28,32 +28,25 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivery into an account's folders. Runs the {@link DeliveryFilter} whiteboard in
  * {@code service.ranking} order (highest first), then records the message. When the account is
- * removed, its messages and their bodies are deleted for good.
+ * removed, its messages and their bodies are deleted for good. Registered as Postern's own
+ * {@link MailStore} ({@code postern.core=true}), the one the SMTP server delivers into.
  */
-@Component(service = {MailStore.class, AccountLifecycleListener.class})
+@Component(service = {MailStore.class, AccountLifecycleListener.class},
+        property = CoreService.PROPERTY + "=true")
 public class MailStoreService implements MailStore, AccountLifecycleListener {
     private static final Logger LOG = LoggerFactory.getLogger(MailStoreService.class);
 
-    /** A filter with the properties it was registered with. */
-    private static final class Registered {
-        final DeliveryFilter filter;
-        final int ranking;
-        final long id;
-
-        Registered(DeliveryFilter filter, Map<String, Object> props) {
-            this.filter = filter;
-            Object r = props.get(Constants.SERVICE_RANKING);
-            this.ranking = r instanceof Integer ? (Integer) r : 0;
-            this.id = (Long) props.getOrDefault(Constants.SERVICE_ID, 0L);
-        }
-    }
-
-    private static final Comparator<Registered> ORDER =
-            Comparator.comparingInt((Registered r) -> -r.ranking).thenComparingLong(r -> r.id);
-
     private final MessageRepository messages;
     private final BlobStore blobs;
-    private volatile List<Registered> filters = List.of();
+
+    /**
+     * Delivery filters with their service properties, as SCR hands them over: a list it replaces
+     * on every change and never mutates, so a delivery in progress runs the filters it started
+     * with. Read it in {@link Ranked#ORDER}.
+     */
+    @Reference(service = DeliveryFilter.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile List<Map.Entry<Map<String, Object>, DeliveryFilter>> filters = List.of();
 
     @Activate
     public MailStoreService(@Reference MessageRepository messages, @Reference BlobStore blobs) {
@@ -61,19 +54,41 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
         this.blobs = blobs;
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    synchronized void addFilter(DeliveryFilter filter, Map<String, Object> props) {
-        List<Registered> next = new ArrayList<>(filters);
-        next.add(new Registered(filter, props));
-        next.sort(ORDER);
-        filters = List.copyOf(next);
+    /**
+     * Postern's one whiteboard order, identical in {@code AccountManager}, {@code MailStoreService}
+     * and {@code SmtpServer}: highest {@code service.ranking} first (a ranking that is not an
+     * {@code Integer} counts as 0), equal rankings by lowest {@code service.id}, the one registered
+     * first. SCR's own list is sorted by {@code ServiceReference.compareTo}, which is ascending
+     * (lowest ranking first, equal rankings by highest id); sorting here by the properties each
+     * tuple carries keeps the order explicit and testable without a framework.
+     */
+    static final class Ranked {
+        static final Comparator<Map<String, Object>> ORDER = Comparator.comparingInt(Ranked::ranking).reversed()
+                .thenComparingLong(Ranked::id);
+
+        private Ranked() {
+        }
+
+        /** The tuples in {@link #ORDER}: a new list; the one SCR set is not touched. */
+        static <S> List<Map.Entry<Map<String, Object>, S>> sorted(List<Map.Entry<Map<String, Object>, S>> tuples) {
+            List<Map.Entry<Map<String, Object>, S>> copy = new ArrayList<>(tuples);
+            copy.sort(Map.Entry.comparingByKey(ORDER));
+            return copy;
+        }
+
+        static int ranking(Map<String, Object> properties) {
+            return properties.get("service.ranking") instanceof Integer r ? r : 0;
+        }
+
+        /** Only a test's fake lacks an id: it comes after every registered service. */
+        static long id(Map<String, Object> properties) {
+            return properties.get("service.id") instanceof Long id ? id : Long.MAX_VALUE;
+        }
     }
 
-    synchronized void removeFilter(DeliveryFilter filter) {
-        List<Registered> next = new ArrayList<>(filters);
-        next.removeIf(r -> r.filter == filter);
-        filters = List.copyOf(next);
+    /** The filters now, in {@link Ranked#ORDER}. */
+    List<DeliveryFilter> filters() {
+        return Ranked.sorted(filters).stream().map(Map.Entry::getValue).toList();
     }
 
     /**
@@ -84,16 +99,16 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
     public long deliver(IncomingMessage message, String folder) {
         IncomingMessage current = message;
         String target = folder;
-        for (Registered r : filters) {
+        for (DeliveryFilter f : filters()) {
             FilterOutcome outcome;
             try {
-                outcome = r.filter.filter(current);
+                outcome = f.filter(current);
             } catch (IOException e) {
-                throw new UncheckedIOException("delivery filter " + r.filter.getClass().getName() + " asked for a retry", e);
+                throw new UncheckedIOException("delivery filter " + f.getClass().getName() + " asked for a retry", e);
             }
             if (outcome.replacement() != null) {
                 if (!outcome.replacement().accountId().equals(message.accountId())) {
-                    throw new IllegalStateException("delivery filter " + r.filter.getClass().getName()
+                    throw new IllegalStateException("delivery filter " + f.getClass().getName()
                             + " tried to hand a message to another account");
                 }
                 current = outcome.replacement();

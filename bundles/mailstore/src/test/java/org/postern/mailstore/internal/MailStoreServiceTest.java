@@ -19,6 +19,7 @@ import org.osgi.framework.Constants;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
+import org.postern.api.delivery.DeliveryFilter;
 import org.postern.api.delivery.FilterOutcome;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
@@ -102,6 +103,67 @@ class MailStoreServiceTest {
         return Map.of(Constants.SERVICE_RANKING, ranking, Constants.SERVICE_ID, id);
     }
 
+    /** What SCR does when a filter is registered: sets a new list with it added. */
+    private void register(DeliveryFilter filter, Map<String, Object> props) {
+        List<Map.Entry<Map<String, Object>, DeliveryFilter>> next = new ArrayList<>(store.filters);
+        next.add(Map.entry(props, filter));
+        store.filters = List.copyOf(next);
+    }
+
+    /** What SCR does when a filter goes: sets a new list without it. */
+    private void unregister(DeliveryFilter filter) {
+        List<Map.Entry<Map<String, Object>, DeliveryFilter>> next = new ArrayList<>(store.filters);
+        next.removeIf(t -> t.getValue() == filter);
+        store.filters = List.copyOf(next);
+    }
+
+    /** A filter that records its name and keeps the message. */
+    private static DeliveryFilter named(String name, List<String> calls) {
+        return msg -> {
+            calls.add(name);
+            return FilterOutcome.keep();
+        };
+    }
+
+    @Test
+    void highestRankingFirstThenFirstRegistered() throws Exception {
+        List<String> order = new ArrayList<>();
+        // Listed as SCR sorts them (ServiceReference.compareTo, ascending); the store reverses that.
+        register(named("low", order), props(0, 7));
+        register(named("tie-later", order), props(5, 9));
+        register(named("tie-earlier", order), props(5, 8));
+        register(named("high", order), props(10, 11));
+        store.deliver(incoming(ALICE), MailStore.INBOX);
+        assertEquals(List.of("high", "tie-earlier", "tie-later", "low"), order);
+    }
+
+    @Test
+    void aMissingOrNonIntegerRankingCountsAsZero() throws Exception {
+        List<String> order = new ArrayList<>();
+        register(named("string", order), Map.of(Constants.SERVICE_RANKING, "50", Constants.SERVICE_ID, 3L));
+        register(named("none", order), Map.of(Constants.SERVICE_ID, 2L));
+        register(named("negative", order), props(-1, 1));
+        register(named("one", order), props(1, 4));
+        store.deliver(incoming(ALICE), MailStore.INBOX);
+        assertEquals(List.of("one", "none", "string", "negative"), order);
+    }
+
+    @Test
+    void aDeliveryInProgressKeepsTheFiltersItStartedWith() throws Exception {
+        List<String> order = new ArrayList<>();
+        DeliveryFilter late = named("late", order);
+        register(msg -> {
+            order.add("first");
+            register(late, props(-5, 99)); // a filter comes while this delivery runs
+            return FilterOutcome.keep();
+        }, props(0, 1));
+        store.deliver(incoming(ALICE), MailStore.INBOX);
+        assertEquals(List.of("first"), order);
+        order.clear();
+        unregister(late);
+        assertEquals(1, store.filters().size());
+    }
+
     @Test
     void deliversIntoTheFolderAsked() throws Exception {
         IncomingMessage m = incoming(ALICE);
@@ -112,15 +174,15 @@ class MailStoreServiceTest {
     @Test
     void filtersRunInRankingOrderAndTheLastFolderWins() throws Exception {
         List<String> order = new ArrayList<>();
-        store.addFilter(msg -> {
+        register(msg -> {
             order.add("low");
             return FilterOutcome.fileInto("Low");
         }, props(1, 10));
-        store.addFilter(msg -> {
+        register(msg -> {
             order.add("high");
             return FilterOutcome.fileInto("High");
         }, props(100, 11));
-        store.addFilter(msg -> {
+        register(msg -> {
             order.add("default");
             return FilterOutcome.keep();
         }, props(0, 9));
@@ -135,7 +197,7 @@ class MailStoreServiceTest {
     void aReplacedBodyIsStoredAndTheOriginalUnlinked() throws Exception {
         IncomingMessage original = incoming(ALICE);
         BlobId encrypted = blobs.put(new ByteArrayInputStream("-----BEGIN PGP MESSAGE-----".getBytes()));
-        store.addFilter(msg -> FilterOutcome.replace(new IncomingMessage(msg.accountId(), msg.recipient(),
+        register(msg -> FilterOutcome.replace(new IncomingMessage(msg.accountId(), msg.recipient(),
                 msg.envelopeSender(), msg.sendingServer(), encrypted, 27, msg.received())), props(0, 1));
         store.deliver(original, MailStore.INBOX);
         assertEquals(List.of(ALICE + "/INBOX/" + encrypted), messages.log);
@@ -146,7 +208,7 @@ class MailStoreServiceTest {
     @Test
     void aFilterCannotHandTheMessageToAnotherAccount() throws Exception {
         IncomingMessage m = incoming(ALICE);
-        store.addFilter(msg -> FilterOutcome.replace(new IncomingMessage("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2",
+        register(msg -> FilterOutcome.replace(new IncomingMessage("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2",
                 msg.recipient(), msg.envelopeSender(), null, msg.body(), msg.size(), msg.received())), props(0, 1));
         assertThrows(IllegalStateException.class, () -> store.deliver(m, MailStore.INBOX));
         assertEquals(List.of(), messages.log, "nothing stored");
@@ -155,7 +217,7 @@ class MailStoreServiceTest {
     @Test
     void aFilterAskingForARetryStoresNothing() throws Exception {
         IncomingMessage m = incoming(ALICE);
-        store.addFilter(msg -> {
+        register(msg -> {
             throw new IOException("keyserver down");
         }, props(0, 1));
         assertThrows(UncheckedIOException.class, () -> store.deliver(m, MailStore.INBOX));
@@ -166,13 +228,13 @@ class MailStoreServiceTest {
     @Test
     void aRemovedFilterIsNotAskedAgain() throws Exception {
         List<String> calls = new ArrayList<>();
-        org.postern.api.delivery.DeliveryFilter f = msg -> {
+        DeliveryFilter f = msg -> {
             calls.add("called");
             return FilterOutcome.keep();
         };
-        store.addFilter(f, props(0, 1));
+        register(f, props(0, 1));
         store.deliver(incoming(ALICE), MailStore.INBOX);
-        store.removeFilter(f);
+        unregister(f);
         store.deliver(incoming(ALICE), MailStore.INBOX);
         assertEquals(1, calls.size());
     }

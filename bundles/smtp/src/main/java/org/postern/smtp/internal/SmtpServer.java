@@ -55,16 +55,59 @@ public class SmtpServer {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile SendingServerResolver resolver;
 
-    /** Third-party policies, highest {@code service.ranking} first; replaced, never mutated. */
-    private volatile List<RankedPolicy> policies = List.of();
+    /**
+     * Third-party policies with their service properties, as SCR hands them over: a list it
+     * replaces on every change and never mutates, so a session that took {@link #policies()}
+     * keeps asking the same chain while plugins come and go. Read it through {@link #policies()}.
+     */
+    @Reference(service = SmtpPolicy.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile List<Map.Entry<Map<String, Object>, SmtpPolicy>> policies = List.of();
 
     private final Settings settings;
     private volatile SSLContext tls;
     private Listener listener;
 
+    /** A policy, its place in the chain and the name the logs give it. */
     record RankedPolicy(SmtpPolicy policy, int ranking, long serviceId, String name) {
-        static final Comparator<RankedPolicy> ORDER = Comparator.comparingInt(RankedPolicy::ranking).reversed()
-                .thenComparingLong(RankedPolicy::serviceId);
+        static RankedPolicy of(Map.Entry<Map<String, Object>, SmtpPolicy> tuple) {
+            Map<String, Object> p = tuple.getKey();
+            Object name = p.get(SmtpPolicy.NAME);
+            return new RankedPolicy(tuple.getValue(), Ranked.ranking(p), Ranked.id(p),
+                    name != null ? name.toString() : tuple.getValue().getClass().getName());
+        }
+    }
+
+    /**
+     * Postern's one whiteboard order, identical in {@code AccountManager}, {@code MailStoreService}
+     * and {@code SmtpServer}: highest {@code service.ranking} first (a ranking that is not an
+     * {@code Integer} counts as 0), equal rankings by lowest {@code service.id}, the one registered
+     * first. SCR's own list is sorted by {@code ServiceReference.compareTo}, which is ascending
+     * (lowest ranking first, equal rankings by highest id); sorting here by the properties each
+     * tuple carries keeps the order explicit and testable without a framework.
+     */
+    static final class Ranked {
+        static final Comparator<Map<String, Object>> ORDER = Comparator.comparingInt(Ranked::ranking).reversed()
+                .thenComparingLong(Ranked::id);
+
+        private Ranked() {
+        }
+
+        /** The tuples in {@link #ORDER}: a new list; the one SCR set is not touched. */
+        static <S> List<Map.Entry<Map<String, Object>, S>> sorted(List<Map.Entry<Map<String, Object>, S>> tuples) {
+            List<Map.Entry<Map<String, Object>, S>> copy = new ArrayList<>(tuples);
+            copy.sort(Map.Entry.comparingByKey(ORDER));
+            return copy;
+        }
+
+        static int ranking(Map<String, Object> properties) {
+            return properties.get("service.ranking") instanceof Integer r ? r : 0;
+        }
+
+        /** Only a test's fake lacks an id: it comes after every registered service. */
+        static long id(Map<String, Object> properties) {
+            return properties.get("service.id") instanceof Long id ? id : Long.MAX_VALUE;
+        }
     }
 
     @Activate
@@ -133,33 +176,19 @@ public class SmtpServer {
         }
     }
 
-    @Reference(service = SmtpPolicy.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    /** Tests only: what SCR does when a policy is registered (or its properties change). */
     synchronized void bindPolicy(SmtpPolicy policy, Map<String, Object> properties) {
-        List<RankedPolicy> next = new ArrayList<>(policies);
-        next.removeIf(r -> r.policy() == policy);
-        next.add(ranked(policy, properties));
-        next.sort(RankedPolicy.ORDER);
+        List<Map.Entry<Map<String, Object>, SmtpPolicy>> next = new ArrayList<>(policies);
+        next.removeIf(t -> t.getValue() == policy);
+        next.add(Map.entry(Map.copyOf(properties), policy));
         policies = List.copyOf(next);
     }
 
-    synchronized void updatedPolicy(SmtpPolicy policy, Map<String, Object> properties) {
-        bindPolicy(policy, properties);
-    }
-
+    /** Tests only: what SCR does when a policy goes. */
     synchronized void unbindPolicy(SmtpPolicy policy) {
-        List<RankedPolicy> next = new ArrayList<>(policies);
-        next.removeIf(r -> r.policy() == policy);
+        List<Map.Entry<Map<String, Object>, SmtpPolicy>> next = new ArrayList<>(policies);
+        next.removeIf(t -> t.getValue() == policy);
         policies = List.copyOf(next);
-    }
-
-    private static RankedPolicy ranked(SmtpPolicy policy, Map<String, Object> p) {
-        Object ranking = p.get("service.ranking");
-        Object id = p.get("service.id");
-        Object name = p.get(SmtpPolicy.NAME);
-        return new RankedPolicy(policy, ranking instanceof Integer ? (Integer) ranking : 0,
-                id instanceof Long ? (Long) id : Long.MAX_VALUE,
-                name != null ? name.toString() : policy.getClass().getName());
     }
 
     // ---- what sessions ask ----
@@ -172,8 +201,9 @@ public class SmtpServer {
         return tls;
     }
 
+    /** The policies now, in {@link Ranked#ORDER}; a session asks once per stage and keeps the list. */
     List<RankedPolicy> policies() {
-        return policies;
+        return Ranked.sorted(policies).stream().map(RankedPolicy::of).toList();
     }
 
     /** The bound address (tests: the ephemeral port). */

@@ -12,7 +12,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -65,7 +66,14 @@ public class AccountManager implements AccountService, DomainService, AddressRes
     private final int minPasswordLength;
     private final int initialPeriodDays;
     private final Clock clock;
-    private final List<AccountLifecycleListener> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * Lifecycle listeners with their service properties, as SCR hands them over: a list it
+     * replaces on every change and never mutates, so an event in progress reaches the listeners
+     * it started with. Told in {@link Ranked#ORDER}.
+     */
+    @Reference(service = AccountLifecycleListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile List<Map.Entry<Map<String, Object>, AccountLifecycleListener>> listeners = List.of();
     /** Accounts whose unreadable password hash was reported since start: one warning each. */
     private final Set<String> reportedUnreadable = ConcurrentHashMap.newKeySet();
     /** Where warnings about stored data go; a seam for tests (there is no SLF4J binding in unit tests). */
@@ -120,14 +128,41 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         return hasher;
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void addListener(AccountLifecycleListener listener) {
-        listeners.add(listener);
+    /**
+     * Postern's one whiteboard order, identical in {@code AccountManager}, {@code MailStoreService}
+     * and {@code SmtpServer}: highest {@code service.ranking} first (a ranking that is not an
+     * {@code Integer} counts as 0), equal rankings by lowest {@code service.id}, the one registered
+     * first. SCR's own list is sorted by {@code ServiceReference.compareTo}, which is ascending
+     * (lowest ranking first, equal rankings by highest id); sorting here by the properties each
+     * tuple carries keeps the order explicit and testable without a framework.
+     */
+    static final class Ranked {
+        static final Comparator<Map<String, Object>> ORDER = Comparator.comparingInt(Ranked::ranking).reversed()
+                .thenComparingLong(Ranked::id);
+
+        private Ranked() {
+        }
+
+        /** The tuples in {@link #ORDER}: a new list; the one SCR set is not touched. */
+        static <S> List<Map.Entry<Map<String, Object>, S>> sorted(List<Map.Entry<Map<String, Object>, S>> tuples) {
+            List<Map.Entry<Map<String, Object>, S>> copy = new ArrayList<>(tuples);
+            copy.sort(Map.Entry.comparingByKey(ORDER));
+            return copy;
+        }
+
+        static int ranking(Map<String, Object> properties) {
+            return properties.get("service.ranking") instanceof Integer r ? r : 0;
+        }
+
+        /** Only a test's fake lacks an id: it comes after every registered service. */
+        static long id(Map<String, Object> properties) {
+            return properties.get("service.id") instanceof Long id ? id : Long.MAX_VALUE;
+        }
     }
 
-    void removeListener(AccountLifecycleListener listener) {
-        listeners.remove(listener);
+    /** The listeners now, in {@link Ranked#ORDER}. */
+    List<AccountLifecycleListener> listeners() {
+        return Ranked.sorted(listeners).stream().map(Map.Entry::getValue).toList();
     }
 
     // ---- service domains ----
@@ -444,7 +479,7 @@ public class AccountManager implements AccountService, DomainService, AddressRes
     }
 
     private void notify(Consumer<AccountLifecycleListener> event) {
-        for (AccountLifecycleListener l : listeners) {
+        for (AccountLifecycleListener l : listeners()) {
             try {
                 event.accept(l);
             } catch (RuntimeException e) {

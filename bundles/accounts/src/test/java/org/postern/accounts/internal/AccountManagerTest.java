@@ -715,10 +715,79 @@ class AccountManagerTest {
         }
     }
 
+    /** What SCR does when a listener is registered: sets a new list with it added. */
+    private void register(AccountLifecycleListener listener, Object ranking, long id) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("service.id", id);
+        if (ranking != null) {
+            props.put("service.ranking", ranking);
+        }
+        List<Map.Entry<Map<String, Object>, AccountLifecycleListener>> next = new ArrayList<>(manager.listeners);
+        next.add(Map.entry(Map.copyOf(props), listener));
+        manager.listeners = List.copyOf(next);
+    }
+
+    /** What SCR does when a listener goes: sets a new list without it. */
+    private void unregister(AccountLifecycleListener listener) {
+        List<Map.Entry<Map<String, Object>, AccountLifecycleListener>> next = new ArrayList<>(manager.listeners);
+        next.removeIf(t -> t.getValue() == listener);
+        manager.listeners = List.copyOf(next);
+    }
+
+    /** Records "name event" into a list shared by several listeners. */
+    private static AccountLifecycleListener named(String name, List<String> heard) {
+        return new AccountLifecycleListener() {
+            @Override
+            public void created(Account account) {
+                heard.add(name);
+            }
+        };
+    }
+
+    @Test
+    void listenersAreToldHighestRankingFirstThenFirstRegistered() {
+        List<String> heard = new ArrayList<>();
+        // Listed as SCR sorts them (ServiceReference.compareTo, ascending); the manager reverses that.
+        register(named("low", heard), 0, 7);
+        register(named("tie-later", heard), 5, 9);
+        register(named("tie-earlier", heard), 5, 8);
+        register(named("high", heard), 10, 11);
+        create("alice@example.net");
+        assertEquals(List.of("high", "tie-earlier", "tie-later", "low"), heard);
+    }
+
+    @Test
+    void aMissingOrNonIntegerListenerRankingCountsAsZero() {
+        List<String> heard = new ArrayList<>();
+        register(named("string", heard), "50", 3);
+        register(named("none", heard), null, 2);
+        register(named("negative", heard), -1, 1);
+        register(named("one", heard), 1, 4);
+        create("alice@example.net");
+        assertEquals(List.of("one", "none", "string", "negative"), heard);
+    }
+
+    @Test
+    void anEventInProgressReachesTheListenersItStartedWith() {
+        List<String> heard = new ArrayList<>();
+        AccountLifecycleListener late = named("late", heard);
+        register(new AccountLifecycleListener() {
+            @Override
+            public void created(Account account) {
+                heard.add("first");
+                register(late, -5, 99); // a listener comes while the event is told
+            }
+        }, 0, 1);
+        create("alice@example.net");
+        assertEquals(List.of("first"), heard);
+        create("bob@example.net");
+        assertEquals(List.of("first", "first", "late"), heard);
+    }
+
     @Test
     void listenersHearCreateAndRemove() {
         Recorder recorder = new Recorder();
-        manager.addListener(recorder);
+        register(recorder, 0, 1);
         create("alice@example.net");
         manager.remove("alice@example.net");
         assertEquals(List.of("created alice@example.net ACTIVE", "removed alice@example.net REMOVED"),
@@ -728,14 +797,14 @@ class AccountManagerTest {
     @Test
     void refusedCreateIsNotAnnounced() {
         Recorder recorder = new Recorder();
-        manager.addListener(recorder);
+        register(recorder, 0, 2);
         assertThrows(AccountException.class, () -> create("alice@elsewhere.example"));
         assertEquals(List.of(), recorder.events);
     }
 
     @Test
     void throwingListenerBreaksNeitherTheOperationNorOtherListeners() {
-        manager.addListener(new AccountLifecycleListener() {
+        register(new AccountLifecycleListener() {
             @Override
             public void created(Account account) {
                 throw new IllegalStateException("listener bug");
@@ -745,9 +814,9 @@ class AccountManagerTest {
             public void removed(Account account) {
                 throw new IllegalStateException("listener bug");
             }
-        });
+        }, 0, 1);
         Recorder recorder = new Recorder();
-        manager.addListener(recorder);
+        register(recorder, 0, 3);
 
         Account a = create("alice@example.net");
         assertEquals(a, manager.find("alice@example.net").orElseThrow());
@@ -759,9 +828,9 @@ class AccountManagerTest {
     @Test
     void removedListenerHearsNothingMore() {
         Recorder recorder = new Recorder();
-        manager.addListener(recorder);
+        register(recorder, 0, 4);
         create("alice@example.net");
-        manager.removeListener(recorder);
+        unregister(recorder);
         create("bob@example.net");
         assertEquals(List.of("created alice@example.net ACTIVE"), recorder.events);
     }

@@ -16,6 +16,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.mail.MailStore;
 import org.postern.api.policy.RecipientPolicy;
+import org.postern.api.smtp.CoreService;
 import org.postern.api.smtp.SmtpPolicy;
 import org.postern.api.store.BlobStore;
 import org.postern.protocol.ConnectionLimitFilter;
@@ -39,16 +40,18 @@ public class SmtpServer {
     static final String TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from your address";
     static final String BUSY = "421 4.3.2 Too many connections, try again later";
 
+    // Postern's own checks and stores: only the implementations marked postern.core=true, so a
+    // bundle registering these interfaces cannot silently replace them (DESIGN §4).
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile RecipientPolicy recipientPolicy;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile BlobStore blobStore;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile MailStore mailStore;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

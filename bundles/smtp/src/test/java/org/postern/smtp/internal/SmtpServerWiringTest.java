@@ -12,13 +12,15 @@ import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
+import org.postern.api.smtp.CoreService;
 import org.postern.api.smtp.SmtpPolicy;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * How the SMTP server takes its policies from the service registry. The last tests read the
- * component description bnd generated into target/classes, which is what SCR reads.
+ * How the SMTP server takes its collaborators from the service registry: the order of the policy
+ * whiteboard, and the target filters that keep Postern's own checks in place. The second half
+ * reads the component description bnd generated into target/classes, which is what SCR reads.
  */
 class SmtpServerWiringTest {
     private final SmtpServer server = new SmtpServer(new Settings("127.0.0.1", 0, "mx.test.example", 1_048_576,
@@ -105,6 +107,16 @@ class SmtpServerWiringTest {
             }
             return byName;
         }
+    }
+
+    @Test
+    void posternsOwnChecksAndStoresAreBoundOnlyFromCoreServices() throws Exception {
+        Map<String, Element> refs = references();
+        assertEquals("(postern.core=true)", CoreService.TARGET);
+        for (String name : List.of("recipientPolicy", "mailStore", "blobStore")) {
+            assertEquals(CoreService.TARGET, refs.get(name).getAttribute("target"), name);
+        }
+        assertEquals("", refs.get("policies").getAttribute("target"), "any SmtpPolicy is welcome");
     }
 
     @Test

@@ -49,7 +49,8 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
     volatile List<Map.Entry<Map<String, Object>, DeliveryFilter>> filters = List.of();
 
     @Activate
-    public MailStoreService(@Reference MessageRepository messages, @Reference BlobStore blobs) {
+    public MailStoreService(@Reference MessageRepository messages,
+            @Reference(target = CoreService.TARGET) BlobStore blobs) {
         this.messages = messages;
         this.blobs = blobs;
     }

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.postern.api.smtp.CoreService;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountException;
 import org.postern.api.account.AccountService;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * and when the account is removed; the database stays the truth. (Several nodes sharing one
  * database will need change notifications: DESIGN §10.)
  */
-@Component(service = {RecipientPolicy.class, PolicyRules.class})
+@Component(service = {RecipientPolicy.class, PolicyRules.class}, property = CoreService.PROPERTY + "=true")
 public class PolicyEngine implements RecipientPolicy, PolicyRules {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyEngine.class);
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.postern.api.smtp.CoreService;
 import org.postern.api.config.ConfigCheck;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * too: after {@link #put} returns, a power cut cannot lose it, and a crash mid-write leaves only a
  * temp file (swept at start), never a half blob under a real id.
  */
-@Component(service = BlobStore.class, immediate = true, configurationPid = StoreConfig.PID)
+@Component(service = BlobStore.class, immediate = true, configurationPid = StoreConfig.PID,
+        property = CoreService.PROPERTY + "=true")
 public class FileBlobStore implements BlobStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileBlobStore.class);
     private static final SecureRandom RANDOM = new SecureRandom();

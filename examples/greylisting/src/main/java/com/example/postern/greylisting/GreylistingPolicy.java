@@ -8,6 +8,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.address.MailAddress;
 import org.postern.api.smtp.PolicyResult;
 import org.postern.api.smtp.SmtpPolicy;
+import org.postern.api.smtp.SmtpPolicyService;
 import org.postern.api.smtp.SmtpTransaction;
 
 /**
@@ -15,8 +16,8 @@ import org.postern.api.smtp.SmtpTransaction;
  * {@link SmtpPolicy} and Postern's SMTP server asks it at RCPT TO, after its own checks.
  * Authenticated sessions (users submitting mail) are never greylisted.
  */
-@Component(configurationPid = GreylistConfig.PID,
-        property = {SmtpPolicy.NAME + "=greylisting", "service.ranking:Integer=100"})
+@Component(configurationPid = GreylistConfig.PID)
+@SmtpPolicyService(postern_smtp_policy_name = "greylisting", service_ranking = 100)
 @Designate(ocd = GreylistConfig.class)
 public class GreylistingPolicy implements SmtpPolicy {
     static final PolicyResult TRY_LATER = PolicyResult.tempfail(451, "4.7.1",

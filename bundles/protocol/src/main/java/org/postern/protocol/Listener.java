@@ -19,7 +19,7 @@ import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 /**
  * One bound TCP listener: a {@link NioSocketAcceptor} on host:port with a reader-idle timeout,
  * the caller's filters in order, and last an {@link ExecutorFilter} whose ordered worker pool
- * runs the handler. Per session, events stay in order; a handler that blocks (DNS, fsync) holds
+ * runs the handler, with a {@link ReadThrottle} around it so that a session's backlog is bounded. Per session, events stay in order; a handler that blocks (DNS, fsync) holds
  * up only its own session, never the I/O threads. {@link #close()} unbinds, closes every session
  * and stops the worker pool.
  */
@@ -63,6 +63,8 @@ public final class Listener implements AutoCloseable {
         private final int port;
         private int idleSeconds = 300;
         private int maxWorkers = 64;
+        private int maxQueuedMessages = 256;
+        private long maxQueuedBytes = 256 * 1024;
         private String name = "protocol";
         private final List<Map.Entry<String, IoFilter>> filters = new ArrayList<>();
 
@@ -89,6 +91,16 @@ public final class Listener implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Per-session bound of what may wait for a worker; past it, reading from that session's
+         * socket is suspended until half has been handled (see {@link ReadThrottle}).
+         */
+        public Builder maxQueued(int messages, long bytes) {
+            this.maxQueuedMessages = messages;
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
         /** Appends a filter; filters run in the order added, nearest the socket first. */
         public Builder filter(String filterName, IoFilter filter) {
             filters.add(Map.entry(filterName, filter));
@@ -112,7 +124,10 @@ public final class Listener implements AutoCloseable {
                 for (Map.Entry<String, IoFilter> f : filters) {
                     chain.addLast(f.getKey(), f.getValue());
                 }
+                ReadThrottle throttle = new ReadThrottle(maxQueuedMessages, maxQueuedBytes);
+                chain.addLast("throttle-in", throttle.in());
                 chain.addLast("workers", new ExecutorFilter(workers));
+                chain.addLast("throttle-out", throttle.out());
                 acceptor.setHandler(handler);
                 acceptor.bind(new InetSocketAddress(host, port));
                 return new Listener(acceptor, workers);

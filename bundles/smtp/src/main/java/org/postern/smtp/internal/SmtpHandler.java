@@ -12,6 +12,7 @@ import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.postern.protocol.Line;
 import org.postern.protocol.LineFilter;
+import org.postern.protocol.ReadThrottle;
 import org.postern.protocol.Tls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +99,7 @@ final class SmtpHandler extends IoHandlerAdapter {
                     LineFilter.reset(io);
                     io.getFilterChain().addFirst("tls", Tls.filter(context));
                 } finally {
-                    io.resumeRead();
+                    ReadThrottle.resumeReadNow(io);
                 }
             });
         }

@@ -3,6 +3,9 @@ package org.postern.smtp.internal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.apache.mina.core.buffer.IoBuffer;
@@ -10,6 +13,7 @@ import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
+import org.postern.api.dns.SendingServerResolver;
 import org.postern.protocol.Line;
 import org.postern.protocol.LineFilter;
 import org.postern.protocol.ReadThrottle;
@@ -28,18 +32,61 @@ final class SmtpHandler extends IoHandlerAdapter {
         this.server = server;
     }
 
+    /** Longest wait for the sending server's name before greeting without it. */
+    static final long LOOKUP_TIMEOUT_MS = 3000;
+
+    /** The outcome of the reverse lookup, delivered through the chain in the session's order. */
+    record Resolved(String confirmedName) {
+    }
+
+    /**
+     * Starts the session. The forward-confirmed reverse lookup runs asynchronously: no worker
+     * waits on the network, so slow DNS for one client never holds up another (with 64 workers
+     * and 64 slow lookups, it used to stall every session). Reads stay suspended until the
+     * greeting is out, so the client's first command is read after it, as before.
+     */
     @Override
     public void sessionOpened(IoSession io) {
-        SmtpSession s = new SmtpSession(server, new MinaOut(io), (InetSocketAddress) io.getRemoteAddress());
+        InetSocketAddress remote = (InetSocketAddress) io.getRemoteAddress();
+        SmtpSession s = new SmtpSession(server, new MinaOut(io), remote);
         io.setAttribute(SESSION, s);
-        s.open();
+        SendingServerResolver resolver = server.resolver;
+        if (resolver == null) {
+            s.open(null);
+            return;
+        }
+        io.suspendRead();
+        CompletableFuture<Optional<String>> lookup;
+        try {
+            lookup = resolver.confirmedName(remote.getAddress()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            LOG.warn("Postern SMTP: sending-server lookup failed for {}: {}", remote, e.toString());
+            lookup = CompletableFuture.completedFuture(Optional.empty());
+        }
+        lookup.completeOnTimeout(Optional.empty(), LOOKUP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .whenComplete((name, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("Postern SMTP: sending-server lookup failed for {}: {}", remote, failure.toString());
+                    }
+                    if (io.isConnected() && !io.isClosing()) {
+                        // Back into the session's ordered stream: the worker pool runs it.
+                        io.getFilterChain().fireMessageReceived(
+                                new Resolved(failure == null && name != null ? name.orElse(null) : null));
+                    }
+                });
     }
 
     @Override
     public void messageReceived(IoSession io, Object message) {
         SmtpSession s = (SmtpSession) io.getAttribute(SESSION);
-        if (s != null && message instanceof Line) {
+        if (s == null) {
+            return;
+        }
+        if (message instanceof Line) {
             s.line((Line) message);
+        } else if (message instanceof Resolved) {
+            s.open(((Resolved) message).confirmedName());
+            ReadThrottle.resumeReadNow(io);
         }
     }
 

@@ -23,7 +23,7 @@ import org.postern.protocol.ConnectionLimitFilter;
 import org.postern.protocol.LineFilter;
 import org.postern.protocol.Listener;
 import org.postern.protocol.Tls;
-import org.postern.smtp.SendingServerResolver;
+import org.postern.api.dns.SendingServerResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -30,7 +30,6 @@ import org.postern.api.smtp.SmtpTransaction;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
 import org.postern.protocol.Line;
-import org.postern.smtp.SendingServerResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,15 +103,12 @@ final class SmtpSession implements SmtpTransaction {
 
     // ---- events ----
 
-    void open() {
-        SendingServerResolver resolver = server.resolver;
-        if (resolver != null) {
-            try {
-                confirmedName = resolver.confirmedName(client.getAddress());
-            } catch (RuntimeException e) {
-                LOG.warn("Postern SMTP: sending-server lookup failed for [{}]: {}", ip(), e.toString());
-            }
-        }
+    /**
+     * Greets the client, once its forward-confirmed reverse DNS name is known (or known not to
+     * exist): the lookup runs asynchronously before this, on no worker thread.
+     */
+    void open(String confirmedName) {
+        this.confirmedName = confirmedName;
         PolicyResult p = ask(policy -> policy.onConnect(this));
         if (refusal(p)) {
             reply(p);

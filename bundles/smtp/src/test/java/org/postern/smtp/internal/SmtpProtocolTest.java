@@ -41,7 +41,7 @@ class SmtpProtocolTest extends SmtpTestSupport {
 
     @Test
     void happyPathDeliversOneBlobPerRecipientWithItsOwnReceivedHeader() throws IOException {
-        server.resolver = address -> "mail.sender.example";
+        server.resolver = address -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.of("mail.sender.example"));
         try (RawClient c = ehlo()) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<sender@origin.example> BODY=8BITMIME SIZE=100"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<Alice@Example.NET>"));

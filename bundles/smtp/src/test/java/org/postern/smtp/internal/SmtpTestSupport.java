@@ -59,7 +59,7 @@ abstract class SmtpTestSupport {
         server.recipientPolicy = recipients;
         server.blobStore = blobs;
         server.mailStore = mailboxes;
-        server.resolver = address -> null;
+        server.resolver = address -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
         server.start();
         port = server.localAddress().getPort();
     }

@@ -1,15 +1,31 @@
 package org.postern.api.address;
 
-import java.net.IDN;
+import com.ibm.icu.text.IDNA;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Domain names in the one form every comparison uses: ASCII (IDNs as punycode), lower case, no
  * trailing dot. Static helpers only.
+ *
+ * <p>Internationalised names follow UTS #46 with nontransitional processing (IDNA2008), so
+ * {@code faß.de} becomes {@code xn--fa-hia.de} and stays a different name from {@code fass.de}
+ * (IDNA2003, and so {@code java.net.IDN}, mapped ß to ss, as it did ς to σ and dropped ZWJ/ZWNJ).
+ * Labels keep to STD3 letters, digits and hyphens, with no leading or trailing hyphen; Bidi and
+ * CONTEXTJ rules are checked. Hyphens in the third and fourth position are accepted, as DNS
+ * lookups do ({@code r3---sn-abc.example} exists): a name that is not valid punycode after
+ * {@code xn--} is still refused.
  */
 public final class DomainName {
     private static final int MAX_LENGTH = 253;
     private static final int MAX_LABEL = 63;
+
+    /** Thread-safe: ICU's UTS46 instances are immutable. */
+    private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII | IDNA.CHECK_BIDI
+            | IDNA.CHECK_CONTEXTJ | IDNA.USE_STD3_RULES);
+    /** What a lookup tolerates (UTS #46 CheckHyphens=false allows these; leading/trailing hyphens stay refused). */
+    private static final Set<IDNA.Error> TOLERATED = EnumSet.of(IDNA.Error.HYPHEN_3_4);
 
     private DomainName() {
     }
@@ -41,10 +57,10 @@ public final class DomainName {
         if (s.endsWith(".")) {
             s = s.substring(0, s.length() - 1);
         }
-        String ascii;
-        try {
-            ascii = IDN.toASCII(s, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
+        IDNA.Info info = new IDNA.Info();
+        String ascii = UTS46.nameToASCII(s, new StringBuilder(s.length() + 8), info).toString()
+                .toLowerCase(Locale.ROOT);
+        if (info.hasErrors() && !TOLERATED.containsAll(info.getErrors())) {
             throw new IllegalArgumentException("not a valid domain name: " + name);
         }
         if (ascii.isEmpty() || ascii.length() > MAX_LENGTH) {

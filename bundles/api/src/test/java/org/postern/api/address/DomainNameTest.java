@@ -27,6 +27,63 @@ class DomainNameTest {
     }
 
     @Test
+    void eszettDomainStaysDistinctFromDoubleS() {
+        assertEquals("xn--fa-hia.de", DomainName.normalize("faß.de"));
+        assertEquals("fass.de", DomainName.normalize("fass.de"));
+        assertFalse(DomainName.normalize("faß.de").equals(DomainName.normalize("fass.de")),
+                "faß.de and fass.de are two registrations (DENIC, since 2010)");
+        assertEquals("xn--fa-hia.de", DomainName.normalize("xn--fa-hia.de"), "its A-label is kept as is");
+        assertEquals("xn--fa-hia", DomainName.normalizeLabels("FAß"));
+    }
+
+    @Test
+    void finalSigmaStaysDistinct() {
+        // ς (final sigma) was mapped to σ by IDNA2003
+        String finalSigma = DomainName.normalize("\u03c3\u03bf\u03c2.gr");
+        String sigma = DomainName.normalize("\u03c3\u03bf\u03c3.gr");
+        assertFalse(finalSigma.equals(sigma), finalSigma + " vs " + sigma);
+    }
+
+    @Test
+    void zeroWidthJoinerOutsideItsContextIsRefused() {
+        // IDNA2003 silently dropped ZWJ/ZWNJ; IDNA2008 (CONTEXTJ) allows them only after a virama
+        assertThrows(IllegalArgumentException.class, () -> DomainName.normalize("a\u200db.example"));
+        assertThrows(IllegalArgumentException.class, () -> DomainName.normalize("a\u200cb.example"));
+    }
+
+    @Test
+    void rightToLeftLabelBreakingTheBidiRuleIsRefused() {
+        // RFC 5893 rule 1: a right-to-left label starts with a right-to-left letter, not a digit
+        assertThrows(IllegalArgumentException.class, () -> DomainName.normalize("1\u05d0.example"));
+    }
+
+    @Test
+    void invalidPunycodeAfterXnIsRefused() {
+        // "xn--a" decodes to U+0080, a control character: java.net.IDN passed ASCII labels through unchecked
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DomainName.normalize("xn--a.example"));
+        assertEquals("not a valid domain name: xn--a.example", e.getMessage());
+    }
+
+    @Test
+    void hyphensInThirdAndFourthPositionAreAcceptedAsDnsHasThem() {
+        assertEquals("r3---sn-abc.example", DomainName.normalize("R3---sn-abc.example"));
+        assertEquals("ab--cd.example", DomainName.normalize("ab--cd.example"));
+    }
+
+    @Test
+    void fullWidthDotsSeparateLabels() {
+        assertEquals("xn--bcher-kva.example", DomainName.normalize("b\u00fccher\u3002example"));
+    }
+
+    @Test
+    void errorMessageNamesTheInput() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DomainName.normalize("under_score.com"));
+        assertEquals("not a valid domain name: under_score.com", e.getMessage());
+    }
+
+    @Test
     void normalizeNeedsTwoLabels() {
         assertThrows(IllegalArgumentException.class, () -> DomainName.normalize("com"));
         assertThrows(IllegalArgumentException.class, () -> DomainName.normalize("localhost."));

@@ -32,6 +32,13 @@ class MailAddressTest {
     }
 
     @Test
+    void eszettDomainIsAnotherMailboxThanDoubleS() {
+        MailAddress eszett = MailAddress.parse("info@faß.de");
+        assertEquals("xn--fa-hia.de", eszett.domain());
+        assertNotEquals(MailAddress.parse("info@fass.de"), eszett);
+    }
+
+    @Test
     void convertsIdnDomainToPunycode() {
         MailAddress a = MailAddress.parse("x@BÜCHER.example.");
         assertEquals("x", a.localPart());

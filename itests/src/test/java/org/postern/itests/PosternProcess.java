@@ -163,6 +163,21 @@ final class PosternProcess implements AutoCloseable {
         return clientAs("admin", password, commands, seconds);
     }
 
+    /**
+     * Runs commands until they succeed (a capability still starting answers "not running"),
+     * up to {@code seconds}; returns the last result.
+     */
+    ClientResult clientUntilOk(String password, String commands, long seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        ClientResult r = client(password, commands, seconds);
+        while (r.exit != 0 && System.nanoTime() < deadline) {
+            requireAlive();
+            Thread.sleep(500);
+            r = client(password, commands, 5);
+        }
+        return r;
+    }
+
     /** Like {@link #client} as another console user. */
     ClientResult clientAs(String user, String password, String commands, long seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

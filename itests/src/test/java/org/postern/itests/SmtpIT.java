@@ -241,7 +241,8 @@ public class SmtpIT {
             assertTrue("the load ran before the kill: " + acked.size(), acked.size() >= 10);
 
             postern.start();
-            ClientResult boxes = postern.client(pw, "postern:mailbox-list alice@example.net");
+            // After kill -9 the store recovers first; the accounts service may answer a moment later.
+            ClientResult boxes = postern.clientUntilOk(pw, "postern:mailbox-list alice@example.net", 120);
             assertEquals(boxes.toString(), 0, boxes.exit);
             long stored = Long.parseLong(boxes.output.trim().replace("INBOX ", ""));
             assertTrue("every 250 is stored: " + stored + " stored, " + acked.size() + " acknowledged",

@@ -101,6 +101,15 @@ public final class Listener implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Implicit TLS (IMAPS, POP3S, submissions on 465): appends the TLS filter, so call it
+         * right after the connection limit (a refused client then costs no handshake). New
+         * sessions take the context {@code context} supplies at accept time.
+         */
+        public Builder implicitTls(java.util.function.Supplier<javax.net.ssl.SSLContext> context) {
+            return filter("tls", Tls.filter(context));
+        }
+
         /** Appends a filter; filters run in the order added, nearest the socket first. */
         public Builder filter(String filterName, IoFilter filter) {
             filters.add(Map.entry(filterName, filter));

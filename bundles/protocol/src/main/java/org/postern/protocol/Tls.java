@@ -22,8 +22,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -47,7 +52,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Server TLS contexts: from a configured PKCS#12 keystore, or else from a self-signed
  * certificate generated once at first start and kept in {@code ${postern.data}/tls/} so that
- * it stays the same across restarts. Only TLS 1.2 and 1.3 are enabled.
+ * it stays the same across restarts. One policy for every listener (see {@link #filter(Supplier)}).
  */
 public final class Tls {
     private static final Logger LOG = LoggerFactory.getLogger(Tls.class);
@@ -113,18 +118,129 @@ public final class Tls {
         return fromKeystore(file, SELF_SIGNED_PASSWORD);
     }
 
-    /** A server-mode STARTTLS/implicit TLS filter for one session, TLS 1.2+ only. */
+    /** A server-mode STARTTLS/implicit TLS filter with Postern's policy ({@link #filter(Supplier)}). */
     public static SslFilter filter(SSLContext context) {
-        SslFilter f = new SslFilter(context);
-        List<String> supported = Arrays.asList(context.getSupportedSSLParameters().getProtocols());
+        return filter(() -> context);
+    }
+
+    /**
+     * A server-mode STARTTLS/implicit TLS filter. Each new session gets an engine from the
+     * context {@code current} supplies at that moment, so a certificate can be replaced without
+     * rebinding while live sessions keep theirs. Policy, for every listener: TLS 1.2 and 1.3
+     * only; AEAD suites with forward secrecy only (AES-GCM, ChaCha20-Poly1305); the server's
+     * order of preference; no client certificates.
+     */
+    public static SslFilter filter(Supplier<SSLContext> current) {
+        return new PolicyFilter(current);
+    }
+
+    /** The protocols of {@link #filter}, in the engine's terms. */
+    static String[] protocols(SSLEngine engine) {
+        List<String> supported = Arrays.asList(engine.getSupportedProtocols());
         List<String> enabled = new ArrayList<>();
         for (String p : new String[] {"TLSv1.3", "TLSv1.2"}) {
             if (supported.contains(p)) {
                 enabled.add(p);
             }
         }
-        f.setEnabledProtocols(enabled.toArray(new String[0]));
-        return f;
+        return enabled.toArray(new String[0]);
+    }
+
+    /** The suites of {@link #filter}: the JDK's preference order, AEAD with forward secrecy only. */
+    static String[] cipherSuites(SSLEngine engine) {
+        List<String> out = new ArrayList<>();
+        for (String suite : engine.getEnabledCipherSuites()) {
+            if (isAeadWithForwardSecrecy(suite)) {
+                out.add(suite);
+            }
+        }
+        return out.toArray(new String[0]);
+    }
+
+    static boolean isAeadWithForwardSecrecy(String suite) {
+        if (suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")) {
+            return true; // TLS 1.3: always AEAD, always ephemeral key exchange
+        }
+        boolean ephemeral = suite.startsWith("TLS_ECDHE_") || suite.startsWith("TLS_DHE_");
+        boolean aead = suite.contains("_GCM_") || suite.contains("_CHACHA20_POLY1305");
+        return ephemeral && aead && !suite.contains("_anon_") && !suite.contains("_NULL_");
+    }
+
+    private static final class PolicyFilter extends SslFilter {
+        private final Supplier<SSLContext> current;
+
+        PolicyFilter(Supplier<SSLContext> current) {
+            super(current.get());
+            this.current = current;
+        }
+
+        @Override
+        protected SSLEngine createEngine(IoSession session, InetSocketAddress peer) {
+            SSLContext context = current.get();
+            SSLEngine engine = peer == null ? context.createSSLEngine()
+                    : context.createSSLEngine(peer.getHostString(), peer.getPort());
+            engine.setUseClientMode(!session.isServer());
+            SSLParameters params = engine.getSSLParameters();
+            params.setProtocols(protocols(engine));
+            params.setCipherSuites(cipherSuites(engine));
+            params.setUseCipherSuitesOrder(true);
+            params.setNeedClientAuth(false);
+            params.setWantClientAuth(false);
+            engine.setSSLParameters(params);
+            return engine;
+        }
+    }
+
+    /**
+     * A context that follows its keystore file: {@link #reloadIfChanged()} reads the file again
+     * when its modification time or size changed (a renewed certificate), keeping the old
+     * context when the new file cannot be read. Sessions already in TLS keep their engines.
+     */
+    public static final class Reloadable implements Supplier<SSLContext> {
+        private final Path keystore;
+        private final char[] password;
+        private volatile SSLContext context;
+        private volatile String stamp;
+
+        private Reloadable(Path keystore, char[] password, SSLContext context, String stamp) {
+            this.keystore = keystore;
+            this.password = password;
+            this.context = context;
+            this.stamp = stamp;
+        }
+
+        /** Loads the PKCS#12 keystore now. */
+        public static Reloadable of(Path keystore, char[] password) throws IOException, GeneralSecurityException {
+            String stamp = stamp(keystore);
+            return new Reloadable(keystore, password.clone(), fromKeystore(keystore, password), stamp);
+        }
+
+        @Override
+        public SSLContext get() {
+            return context;
+        }
+
+        /** @return true when a changed keystore was loaded and is used for new sessions */
+        public boolean reloadIfChanged() {
+            try {
+                String now = stamp(keystore);
+                if (now.equals(stamp)) {
+                    return false;
+                }
+                context = fromKeystore(keystore, password);
+                stamp = now;
+                LOG.info("Postern TLS: loaded the changed keystore {}", keystore);
+                return true;
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                LOG.warn("Postern TLS: keystore {} changed but cannot be loaded, keeping the previous one: {}",
+                        keystore, e.toString());
+                return false;
+            }
+        }
+
+        private static String stamp(Path file) throws IOException {
+            return Files.getLastModifiedTime(file).toMillis() + "/" + Files.size(file);
+        }
     }
 
     private static SSLContext context(KeyStore ks, char[] password) throws GeneralSecurityException {

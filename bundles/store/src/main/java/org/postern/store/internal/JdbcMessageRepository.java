@@ -68,14 +68,19 @@ public class JdbcMessageRepository implements MessageRepository {
         RANDOM.nextBytes(raw);
         String id = HexFormat.of().formatHex(raw);
         try {
-            db.update("INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
-                    + "VALUES (?, ?, ?, ?, 1, 0)", ps -> {
-                        ps.setString(1, id);
-                        ps.setString(2, accountId);
-                        ps.setString(3, folder);
-                        // RFC 3501: UIDVALIDITY must change if UIDs are ever reused; creation seconds never repeat here.
-                        ps.setLong(4, System.currentTimeMillis() / 1000);
-                    });
+            db.transaction(c -> {
+                // RFC 3501 2.3.1.1: a folder's UIDVALIDITY must never repeat, also for a folder
+                // deleted and created again under the same name: a counter, not the clock. The
+                // counter is taken in this transaction, so a lost creation race hands it back.
+                long uidValidity = Sequences.nextUidValidity(c);
+                return Database.update(c, "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, "
+                        + "highest_modseq) VALUES (?, ?, ?, ?, 1, 0)", ps -> {
+                            ps.setString(1, id);
+                            ps.setString(2, accountId);
+                            ps.setString(3, folder);
+                            ps.setLong(4, uidValidity);
+                        });
+            });
             return id;
         } catch (DuplicateKeyException raced) {
             return find(accountId, folder).orElseThrow(() -> raced);

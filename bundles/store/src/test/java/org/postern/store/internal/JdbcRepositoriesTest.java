@@ -315,4 +315,90 @@ class JdbcRepositoriesTest {
             pool.shutdownNow();
         }
     }
+
+    // ---- UIDVALIDITY ----
+
+    private long uidValidity(String accountId, String folder) {
+        return db.queryOne("SELECT uid_validity FROM mailbox WHERE account_id = ? AND name = ?", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, folder);
+        }, rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    @Test
+    void foldersCreatedInOneSecondGetDistinctUidValidities() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        JdbcMessageRepository messages = new JdbcMessageRepository(db);
+        // 30 folders: unless this took 29 seconds or more, two were created in one second, which
+        // gave them one UIDVALIDITY when it was the creation second.
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        long previous = 0;
+        for (int i = 0; i < 30; i++) {
+            String folder = "Folder" + i;
+            messages.append(ALICE_ID, folder, message(ALICE_ID, String.format("%032x", i + 1)));
+            long v = uidValidity(ALICE_ID, folder);
+            assertTrue(seen.add(v), "UIDVALIDITY " + v + " handed out twice");
+            assertTrue(v > previous, "UIDVALIDITY grows: " + v + " after " + previous);
+            assertTrue(v >= 1 && v <= 0xFFFF_FFFFL, "an IMAP nz-number of 32 bits: " + v);
+            previous = v;
+        }
+    }
+
+    @Test
+    void foldersCreatedConcurrentlyGetDistinctUidValidities() throws Exception {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        JdbcMessageRepository messages = new JdbcMessageRepository(db);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String account = i % 2 == 0 ? ALICE_ID : BOB_ID;
+                String folder = "F" + (i / 2);
+                String blob = String.format("%032x", i + 1);
+                done.add(pool.submit(() -> messages.append(account, folder, message(account, blob))));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Long> all = db.query("SELECT uid_validity FROM mailbox", ps -> { }, rs -> rs.getLong(1));
+        assertEquals(40, all.size(), "20 folders for each of two accounts");
+        assertEquals(40, new java.util.HashSet<>(all).size(), "all UIDVALIDITYs distinct: " + all);
+    }
+
+    @Test
+    void folderDeletedAndCreatedAgainGetsALargerUidValidity() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        JdbcMessageRepository messages = new JdbcMessageRepository(db);
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, "11111111111111111111111111111111"));
+        long before = uidValidity(ALICE_ID, "INBOX");
+        messages.deleteAllMail(ALICE_ID);
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, "22222222222222222222222222222222"));
+        long after = uidValidity(ALICE_ID, "INBOX");
+        assertTrue(after > before, "recreated INBOX: UIDVALIDITY " + after + " after " + before
+                + " (a client's cached UIDs must be invalidated)");
+    }
+
+    @Test
+    void uidValiditySurvivesARestartWithoutRepeating() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        new JdbcMessageRepository(db).append(ALICE_ID, "INBOX", message(ALICE_ID, "11111111111111111111111111111111"));
+        long first = uidValidity(ALICE_ID, "INBOX");
+        db.close();
+        db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+        new JdbcMessageRepository(db).append(ALICE_ID, "Spam", message(ALICE_ID, "22222222222222222222222222222222"));
+        assertTrue(uidValidity(ALICE_ID, "Spam") > first);
+    }
+
+    @Test
+    void freshDatabaseStartsUidValidityAboveTheClock() {
+        long nowSeconds = System.currentTimeMillis() / 1000;
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        new JdbcMessageRepository(db).append(ALICE_ID, "INBOX", message(ALICE_ID, "11111111111111111111111111111111"));
+        long v = uidValidity(ALICE_ID, "INBOX");
+        assertTrue(v > 1_700_000_000L && v <= nowSeconds + 1, "above the creation seconds of any older database: " + v);
+    }
 }

@@ -1,12 +1,20 @@
 package org.postern.smtp.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -15,6 +23,8 @@ import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.postern.api.address.MailAddress;
 import org.postern.api.mail.IncomingMessage;
+import org.postern.api.policy.RecipientPolicy;
+import org.postern.api.policy.RecipientVerdict;
 import org.postern.api.smtp.PolicyResult;
 import org.postern.api.smtp.SmtpPolicy;
 import org.postern.api.smtp.SmtpTransaction;
@@ -305,17 +315,99 @@ class SmtpProtocolTest extends SmtpTestSupport {
         assertEquals("220 " + HOSTNAME + " ESMTP Postern", greeting);
     }
 
+    /**
+     * DESIGN §4: an unknown address, a catch-all refusal and a Block List refusal must look the same
+     * on the wire, or a sender learns which addresses exist. Which of them applies is the
+     * {@link RecipientPolicy}'s business, and {@link RecipientVerdict#userUnknown()} is one value
+     * without a reason, so what the SMTP layer can get wrong is how it renders that verdict: the
+     * reply (and everything after it in the session) must depend on nothing but the echoed address,
+     * not on whether the address belongs to an account, nor on what the session did before.
+     *
+     * <p>That is what this test can prove, with the fake policy in both states of one address
+     * (blocked@ first as an account whose Block List refuses everyone, then as no account at all)
+     * and with refusals of addresses the fake would accept (as a catch-all rule or a Block List
+     * entry refuses them). That the real policy answers USER_UNKNOWN for all three causes is
+     * PolicyIT's; that the whole chain gives byte-identical replies is
+     * SmtpIT#deliveriesAndRejectionsFollowTheDesignOnTheWire's.
+     */
     @Test
-    void userUnknownAndPolicyRefusedRecipientsGetByteIdenticalReplies() throws IOException {
-        try (RawClient c = ehlo()) {
-            c.command("MAIL FROM:<s@origin.example>");
-            String unknown = c.command("RCPT TO:<nobody@example.net>");
-            String blocked = c.command("RCPT TO:<blocked@example.net>");
-            assertEquals("550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown", unknown);
-            assertEquals(unknown.replace("nobody", "blocked"), blocked);
-            assertEquals(unknown.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1,
-                    blocked.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    void everyUserUnknownVerdictIsRenderedTheSameWhateverTheRecipientAndTheSessionBefore() throws IOException {
+        Set<String> refusedLikeACatchAllOrBlockList = Set.of("alice@example.net", "bob@example.net");
+        List<String> verdicts = new CopyOnWriteArrayList<>();
+        server.recipientPolicy = (rcpt, sender, names, auth) -> {
+            RecipientVerdict v = recipients.decide(rcpt, sender, names, auth);
+            if (refusedLikeACatchAllOrBlockList.contains(rcpt.toLowerCase(Locale.ROOT))) {
+                assertEquals(RecipientVerdict.Kind.ACCEPT, v.kind(), "an account the fake would deliver to");
+                v = RecipientVerdict.userUnknown();
+            }
+            verdicts.add(rcpt + " " + v.kind());
+            return v;
+        };
+        String expected = "550 5.1.1 <RCPT>: Recipient address rejected: User unknown\r\n" + "250 2.0.0 Ok\r\n";
+
+        // One address in both states: the same bytes, address included.
+        assertTrue(recipients.accounts.containsKey("blocked@example.net"), "blocked@ is an account in the fake");
+        byte[] blockedAccount = rcptThenNoop("blocked@example.net", false);
+        byte[] blockedAccountAfterAnother = rcptThenNoop("blocked@example.net", true);
+        recipients.accounts.remove("blocked@example.net");
+        assertArrayEquals(blockedAccount, rcptThenNoop("blocked@example.net", false),
+                "an account whose Block List refuses the sender and no account at all");
+        assertArrayEquals(blockedAccountAfterAnother, rcptThenNoop("blocked@example.net", true));
+        assertEquals(expected, masked("blocked@example.net", blockedAccount));
+        assertArrayEquals(blockedAccount, blockedAccountAfterAnother, "an accepted recipient before changes nothing");
+
+        // Every kind of recipient: the same reply but for the address echoed as the client wrote it,
+        // one line, the same enhanced code, nothing else pending behind it.
+        for (String rcpt : List.of("nobody@example.net", "NoBody@Example.NET", "blocked@example.net",
+                "Alice@Example.NET", "bob@example.net", "sales+tag@example.net")) {
+            for (boolean afterAnAcceptedRecipient : new boolean[] {false, true}) {
+                assertEquals(expected, masked(rcpt, rcptThenNoop(rcpt, afterAnAcceptedRecipient)),
+                        rcpt + (afterAnAcceptedRecipient ? " after an accepted recipient" : ""));
+            }
         }
+        // Each refusal above was the policy's verdict, not a syntax or relay refusal.
+        assertTrue(verdicts.stream().filter(v -> !v.startsWith("carol@"))
+                .allMatch(v -> v.endsWith(" USER_UNKNOWN")), verdicts::toString);
+        assertEquals(2 * 2 + 6 * 2, verdicts.stream().filter(v -> !v.startsWith("carol@")).count(), verdicts::toString);
+    }
+
+    /**
+     * Exactly the bytes the server answers to {@code RCPT TO:<rcpt>} pipelined with a NOOP, through
+     * the NOOP's reply, so an extra line or a different line ending shows; optionally after another
+     * recipient (carol, whom the fake accepts) was accepted in the same transaction.
+     */
+    private byte[] rcptThenNoop(String rcpt, boolean afterAnAcceptedRecipient) throws IOException {
+        try (RawClient c = ehlo()) {
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@origin.example>"));
+            if (afterAnAcceptedRecipient) {
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<carol@example.net>"));
+            }
+            c.send("RCPT TO:<" + rcpt + ">\r\nNOOP\r\n");
+            byte[] end = "250 2.0.0 Ok\r\n".getBytes(StandardCharsets.US_ASCII);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            InputStream in = c.socket().getInputStream();
+            while (!endsWith(got.toByteArray(), end)) {
+                int b = in.read();
+                if (b < 0 || got.size() > 4096) {
+                    throw new AssertionError("no NOOP reply after RCPT TO:<" + rcpt + ">: "
+                            + got.toString(StandardCharsets.ISO_8859_1));
+                }
+                got.write(b);
+            }
+            return got.toByteArray();
+        }
+    }
+
+    private static boolean endsWith(byte[] bytes, byte[] end) {
+        return bytes.length >= end.length
+                && Arrays.equals(bytes, bytes.length - end.length, bytes.length, end, 0, end.length);
+    }
+
+    /** The transcript with the echoed address, exactly as sent, replaced by {@code RCPT}. */
+    private static String masked(String rcpt, byte[] transcript) {
+        String s = new String(transcript, StandardCharsets.ISO_8859_1);
+        assertTrue(s.contains("<" + rcpt + ">"), () -> "echoes the address as the client wrote it: " + s);
+        return s.replace("<" + rcpt + ">", "<RCPT>");
     }
 
     @Test

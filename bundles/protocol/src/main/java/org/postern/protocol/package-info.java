@@ -1,8 +1,9 @@
 /**
  * Shared Apache MINA plumbing for Postern's protocol bundles (SMTP, IMAP, POP3): a listener
- * helper, a per-IP connection limit, a bounded line decoder and TLS contexts. Exported because
+ * helper, per-client (/64) and total connection limits, a bounded per-session backlog, a bounded
+ * line decoder, the TLS policy and the node's one TLS identity ({@link org.postern.protocol.ServerTls}). Exported because
  * several protocol bundles share it; it is not part of the plugin API (see the module README).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package org.postern.protocol;

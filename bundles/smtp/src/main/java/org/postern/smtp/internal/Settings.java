@@ -2,7 +2,6 @@ package org.postern.smtp.internal;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +12,7 @@ import org.postern.api.store.DataDirectory;
 /** The SMTP server's settings, validated. Tests build one directly. */
 record Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
         int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxConnections, int maxErrors,
-        String tlsKeystore, String tlsKeystorePassword, Path dataDirectory) {
+        Path dataDirectory) {
 
     static final long MAX_SIZE_LIMIT = Integer.MAX_VALUE;
 
@@ -43,14 +42,15 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
                 check.problem(true, "hostname = '" + c.hostname() + "' is not a host name");
             }
         }
-        String keystore = c.tls_keystore().trim();
-        check.problem(!keystore.isEmpty() && !Files.isReadable(Path.of(keystore)),
-                "tls.keystore = '" + keystore + "' is not a readable file");
+        // The certificate moved to org.postern.tls: a keystore still named here would be ignored.
+        Object moved = raw.get("tls.keystore");
+        check.problem(moved != null && !moved.toString().isBlank(),
+                "tls.keystore is no longer read here: set keystore and keystore.password in org.postern.tls.cfg");
         check.throwIfInvalid();
-        return new Settings(c.host().trim(), c.port(), hostname.isEmpty() ? machineName() : hostname,
+        return new Settings(c.host().trim(), c.port(), hostname,
                 c.max_message_size(), c.max_recipients(), c.max_line_length(), c.command_timeout_seconds(),
-                c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_connections(), c.max_errors(), keystore,
-                c.tls_keystore_password(), DataDirectory.resolve());
+                c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_connections(), c.max_errors(),
+                DataDirectory.resolve());
     }
 
     /** This machine's name when it looks like a host name, else {@code localhost}. */
@@ -61,17 +61,6 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
         } catch (UnknownHostException | IllegalArgumentException e) {
             return "localhost";
         }
-    }
-
-    /** Every setting but the keystore password, which must never reach a log line. */
-    @Override
-    public String toString() {
-        return "Settings[host=" + host + ", port=" + port + ", hostname=" + hostname + ", maxMessageSize="
-                + maxMessageSize + ", maxRecipients=" + maxRecipients + ", maxLineLength=" + maxLineLength
-                + ", commandTimeoutSeconds=" + commandTimeoutSeconds + ", dataTimeoutSeconds=" + dataTimeoutSeconds
-                + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", maxConnections=" + maxConnections
-                + ", maxErrors=" + maxErrors + ", tlsKeystore=" + tlsKeystore + ", tlsKeystorePassword="
-                + (tlsKeystorePassword.isEmpty() ? "" : "(hidden)") + ", dataDirectory=" + dataDirectory + "]";
     }
 
     /** Where message bodies wait between DATA and the blob store. */

@@ -1,11 +1,10 @@
 package org.postern.smtp.internal;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 @ObjectClassDefinition(name = "Postern SMTP (MX)",
-        description = "Inbound SMTP server: listener, limits, timeouts and TLS")
+        description = "Inbound SMTP server: listener, limits and timeouts (TLS: org.postern.tls)")
 @interface SmtpConfig {
     String PID = "org.postern.smtp";
 
@@ -16,7 +15,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int port() default 2525;
 
     @AttributeDefinition(name = "Host name",
-            description = "Shown in the greeting and Received headers; empty: this machine's name, else localhost")
+            description = "Shown in the greeting and Received headers; empty: the host name of org.postern.tls")
     String hostname() default "";
 
     @AttributeDefinition(name = "Maximum message size", description = "Octets, advertised as SIZE")
@@ -35,7 +34,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "DATA timeout (seconds)", description = "Longest pause allowed inside DATA")
     int data_timeout_seconds() default 600;
 
-    @AttributeDefinition(name = "Connections per IP", description = "Simultaneous sessions from one address")
+    @AttributeDefinition(name = "Connections per client",
+            description = "Simultaneous sessions from one IPv4 address or one IPv6 /64")
     int max_connections_per_ip() default 20;
 
     @AttributeDefinition(name = "Connections in total",
@@ -45,11 +45,4 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Errors per session",
             description = "After this many 5xx replies the session is closed with 421")
     int max_errors() default 20;
-
-    @AttributeDefinition(name = "TLS keystore",
-            description = "PKCS#12 file with key and chain; empty: a self-signed certificate in ${postern.data}/tls")
-    String tls_keystore() default "";
-
-    @AttributeDefinition(name = "TLS keystore password", type = AttributeType.PASSWORD)
-    String tls_keystore_password() default "";
 }

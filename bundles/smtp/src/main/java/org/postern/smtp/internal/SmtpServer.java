@@ -22,7 +22,7 @@ import org.postern.api.store.BlobStore;
 import org.postern.protocol.ConnectionLimitFilter;
 import org.postern.protocol.LineFilter;
 import org.postern.protocol.Listener;
-import org.postern.protocol.Tls;
+import org.postern.protocol.ServerTls;
 import org.postern.api.dns.SendingServerResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +68,10 @@ public class SmtpServer {
     volatile List<Map.Entry<Map<String, Object>, SmtpPolicy>> policies = List.of();
 
     private final Settings settings;
-    private volatile SSLContext tls;
+    /** The node's TLS identity (org.postern.tls); without it STARTTLS is not offered. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile ServerTls serverTls;
     private Listener listener;
 
     /** A policy, its place in the chain and the name the logs give it. */
@@ -135,7 +138,6 @@ public class SmtpServer {
     @Activate
     void start() {
         Spool.sweep(settings.spoolDirectory());
-        tls = tlsContext();
         try {
             listener = Listener.on(settings.host(), settings.port()).name("smtp")
                     .idleTimeout(settings.commandTimeoutSeconds())
@@ -148,26 +150,8 @@ public class SmtpServer {
             LOG.error("Postern SMTP not started: {}", reason);
             throw new IllegalStateException(reason, e);
         }
-        LOG.info("Postern SMTP listening on {} as {} (STARTTLS {})", listener.localAddress(), settings.hostname(),
-                tls == null ? "off" : "on");
-    }
-
-    private SSLContext tlsContext() {
-        boolean configured = !settings.tlsKeystore().isEmpty();
-        try {
-            return configured
-                    ? Tls.fromKeystore(java.nio.file.Path.of(settings.tlsKeystore()),
-                            settings.tlsKeystorePassword().toCharArray())
-                    : Tls.selfSigned(settings.dataDirectory().resolve("tls"), settings.hostname());
-        } catch (IOException | java.security.GeneralSecurityException | RuntimeException | LinkageError e) {
-            if (configured) {
-                String reason = "cannot load TLS keystore " + settings.tlsKeystore() + ": " + e.getMessage();
-                LOG.error("Postern SMTP not started: {}", reason);
-                throw new IllegalStateException(reason, e);
-            }
-            LOG.warn("Postern SMTP: STARTTLS not offered: cannot create a self-signed certificate: {}", e.toString());
-            return null;
-        }
+        LOG.info("Postern SMTP listening on {} as {} (STARTTLS {})", listener.localAddress(), hostname(),
+                serverTls == null ? "off until org.postern.tls is up" : "on");
     }
 
     @Deactivate
@@ -200,8 +184,24 @@ public class SmtpServer {
         return settings;
     }
 
+    /** The context for a STARTTLS now, or null when TLS is not available. */
     SSLContext tls() {
-        return tls;
+        ServerTls t = serverTls;
+        try {
+            return t == null ? null : t.context();
+        } catch (RuntimeException e) {
+            LOG.warn("Postern SMTP: STARTTLS not offered: {}", e.toString());
+            return null;
+        }
+    }
+
+    /** The name in greetings and headers: this PID's hostname, else the TLS identity's, else the machine's. */
+    String hostname() {
+        if (!settings.hostname().isEmpty()) {
+            return settings.hostname();
+        }
+        ServerTls t = serverTls;
+        return t != null ? t.hostname() : Settings.machineName();
     }
 
     /** The policies now, in {@link Ranked#ORDER}; a session asks once per stage and keeps the list. */

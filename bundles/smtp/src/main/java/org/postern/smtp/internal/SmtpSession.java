@@ -115,7 +115,7 @@ final class SmtpSession implements SmtpTransaction {
             close();
             return;
         }
-        send("220 " + settings.hostname() + " ESMTP Postern");
+        send("220 " + server.hostname() + " ESMTP Postern");
     }
 
     void line(Line line) {
@@ -149,7 +149,7 @@ final class SmtpSession implements SmtpTransaction {
             return; // a slow local operation (fsync, policy) ran; the client is not to blame
         }
         if (mode != Mode.AWAIT_TLS) {
-            send("421 4.4.2 " + settings.hostname() + " Error: timeout exceeded");
+            send("421 4.4.2 " + server.hostname() + " Error: timeout exceeded");
         }
         close();
     }
@@ -246,11 +246,11 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         if (!ehlo) {
-            send("250 " + settings.hostname());
+            send("250 " + server.hostname());
             return;
         }
         List<String> lines = new ArrayList<>();
-        lines.add(settings.hostname());
+        lines.add(server.hostname());
         lines.add("PIPELINING");
         lines.add("SIZE " + settings.maxMessageSize());
         lines.add("8BITMIME");
@@ -621,7 +621,7 @@ final class SmtpSession implements SmtpTransaction {
         InetAddress a = client.getAddress();
         String literal = a instanceof Inet6Address ? "IPv6:" + stripScope(a.getHostAddress()) : a.getHostAddress();
         String header = "Received: from " + helo + " (" + (confirmedName == null ? "unknown" : confirmedName)
-                + " [" + literal + "])\r\n\tby " + settings.hostname() + " (Postern) with " + with + " id " + id
+                + " [" + literal + "])\r\n\tby " + server.hostname() + " (Postern) with " + with + " id " + id
                 + "\r\n\tfor <" + recipient + ">; " + DATE.format(when) + "\r\n";
         return header.getBytes(StandardCharsets.UTF_8);
     }
@@ -662,7 +662,7 @@ final class SmtpSession implements SmtpTransaction {
     private void reply(int code, String enhanced, String text) {
         send(code + " " + enhanced + " " + text);
         if (code >= 500 && ++errors >= settings.maxErrors()) {
-            send("421 4.7.0 " + settings.hostname() + " Error: too many errors");
+            send("421 4.7.0 " + server.hostname() + " Error: too many errors");
             close();
         }
     }

@@ -51,7 +51,7 @@ abstract class SmtpTestSupport {
 
     Settings settings() {
         return new Settings("127.0.0.1", 0, HOSTNAME, maxMessageSize, maxRecipients, maxLineLength, commandTimeout,
-                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, "", "", data);
+                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data);
     }
 
     void start() {
@@ -59,6 +59,21 @@ abstract class SmtpTestSupport {
         server.recipientPolicy = recipients;
         server.blobStore = blobs;
         server.mailStore = mailboxes;
+        server.serverTls = new org.postern.protocol.ServerTls() {
+            @Override
+            public javax.net.ssl.SSLContext context() {
+                try {
+                    return org.postern.protocol.Tls.selfSigned(data.resolve("tls"), HOSTNAME);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public String hostname() {
+                return "tls-name.test.example";
+            }
+        };
         server.resolver = address -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
         server.start();
         port = server.localAddress().getPort();

@@ -65,7 +65,8 @@ public class Database implements StoreInfo {
             this.driver = factory.createDriver(null);
             try (Connection c = connect()) {
                 this.product = c.getMetaData().getDatabaseProductName() + " " + c.getMetaData().getDatabaseProductVersion();
-                this.schemaVersion = new Migrations(c).apply();
+                // Migrations open their own two connections: one migrates, one holds the lock.
+                this.schemaVersion = new Migrations(this::connect).apply();
             }
         } catch (SQLException e) {
             shutdownEmbedded();

@@ -1,6 +1,8 @@
 package org.postern.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -8,7 +10,16 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,17 +33,27 @@ class MigrationsDerbyTest {
     Path dir;
 
     private String url;
+    private final List<Path> databases = new ArrayList<>();
 
     @BeforeEach
     void freshDatabase() throws SQLException {
+        useDatabase("db");
+    }
+
+    /** Points {@link #connect()} at an empty database {@code name} under the temp directory. */
+    private void useDatabase(String name) throws SQLException {
         StoreTestSupport.derbyFactory(); // loads the support class: Derby log and durability settings
-        url = "jdbc:derby:" + dir.resolve("db");
+        Path home = dir.resolve(name);
+        databases.add(home);
+        url = "jdbc:derby:" + home.resolve("db");
         connect(";create=true").close();
     }
 
     @AfterEach
     void shutDown() {
-        StoreTestSupport.shutdownDerby(dir);
+        for (Path home : databases) {
+            StoreTestSupport.shutdownDerby(home);
+        }
     }
 
     private Connection connect(String attributes) throws SQLException {
@@ -43,27 +64,212 @@ class MigrationsDerbyTest {
         return connect("");
     }
 
-    private static long longValue(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    private Migrations migrations() {
+        return new Migrations(this::connect, () -> NOW);
+    }
+
+    private long longValue(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next(), sql);
             return rs.getLong(1);
         }
     }
 
+    private void execute(String... sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    // ---- checksums ----
+
+    @Test
+    void appliedMigrationsRecordTheShippedScriptsChecksums() throws SQLException {
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply());
+        try (Connection c = connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT version, script, checksum FROM postern_schema ORDER BY version")) {
+            for (String script : Migrations.SCRIPTS) {
+                assertTrue(rs.next(), script);
+                assertEquals(script, rs.getString(2));
+                assertEquals(Migrations.checksum(Migrations.shipped(script)), rs.getString(3), script);
+                assertEquals(64, rs.getString(3).length(), "SHA-256 in hex");
+            }
+            assertFalse(rs.next());
+        }
+    }
+
+    @Test
+    void aMigrationChangedAfterItWasAppliedIsRefusedByName() throws SQLException {
+        assertEquals(2, migrations().apply(2));
+        Migrations edited = new Migrations(this::connect, () -> NOW, script -> script.equals("V002__policy.sql")
+                ? Migrations.shipped(script).replace("VARCHAR(10)", "VARCHAR(20)")
+                : Migrations.shipped(script));
+        SQLException e = assertThrows(SQLException.class, edited::apply);
+        assertTrue(e.getMessage().contains("V002__policy.sql"), e.getMessage());
+        assertTrue(e.getMessage().contains("changed after it was applied"), e.getMessage());
+        assertEquals(2, longValue("SELECT MAX(version) FROM postern_schema"), "refused before migrating further");
+    }
+
+    @Test
+    void aChangedLineEndingIsNotAChange() throws SQLException {
+        migrations().apply();
+        Migrations crlf = new Migrations(this::connect, () -> NOW,
+                script -> Migrations.shipped(script).replace("\n", "\r\n"));
+        assertEquals(Migrations.SCRIPTS.size(), crlf.apply());
+    }
+
+    @Test
+    void aDifferentScriptRecordedForAVersionIsRefused() throws SQLException {
+        migrations().apply();
+        execute("UPDATE postern_schema SET script = 'V002__something_else.sql' WHERE version = 2");
+        SQLException e = assertThrows(SQLException.class, () -> migrations().apply());
+        assertTrue(e.getMessage().contains("V002__something_else.sql"), e.getMessage());
+        assertTrue(e.getMessage().contains("V002__policy.sql"), e.getMessage());
+    }
+
+    @Test
+    void aDatabaseFromBeforeChecksumsGetsThemAndTheLockTable() throws SQLException {
+        // What the runner before checksums and locks left: postern_schema without a checksum
+        // column, no lock table, version 3.
+        migrations().apply(3);
+        execute("ALTER TABLE postern_schema DROP COLUMN checksum", "DROP TABLE postern_schema_lock");
+
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply());
+        for (int v = 1; v <= Migrations.SCRIPTS.size(); v++) {
+            try (Connection c = connect(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT checksum FROM postern_schema WHERE version = " + v)) {
+                assertTrue(rs.next());
+                assertEquals(Migrations.checksum(Migrations.shipped(Migrations.SCRIPTS.get(v - 1))), rs.getString(1));
+            }
+        }
+        assertEquals(1, longValue("SELECT COUNT(*) FROM postern_schema_lock"));
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply(), "and starts again without complaint");
+    }
+
+    @Test
+    void aNewerDatabaseIsNotTouched() throws SQLException {
+        migrations().apply(3);
+        execute("ALTER TABLE postern_schema DROP COLUMN checksum", "DROP TABLE postern_schema_lock",
+                "INSERT INTO postern_schema (version, script, applied) VALUES (99, 'V099__future.sql', 0)");
+        SQLException e = assertThrows(SQLException.class, () -> migrations().apply());
+        assertTrue(e.getMessage().contains("newer"), e.getMessage());
+        try (Connection c = connect(); ResultSet rs = c.getMetaData().getTables(null, null, "POSTERN_SCHEMA_LOCK", null)) {
+            assertFalse(rs.next(), "no lock table created in a database of a newer Postern");
+        }
+    }
+
+    // ---- the lock ----
+
+    @Test
+    void nodesMigratingOneFreshDatabaseAtOnceEndWithOneSchema() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            useDatabase("race" + round);
+            int nodes = 3;
+            CyclicBarrier start = new CyclicBarrier(nodes);
+            ExecutorService pool = Executors.newFixedThreadPool(nodes);
+            try {
+                List<Future<Integer>> versions = new ArrayList<>();
+                Migrations.Connections db = this::connect;
+                for (int i = 0; i < nodes; i++) {
+                    versions.add(pool.submit(() -> {
+                        start.await();
+                        return new Migrations(db).apply();
+                    }));
+                }
+                for (Future<Integer> v : versions) {
+                    assertEquals(Migrations.SCRIPTS.size(), v.get(120, TimeUnit.SECONDS), "round " + round);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(Migrations.SCRIPTS.size(), longValue("SELECT COUNT(*) FROM postern_schema"), "each script once");
+            assertEquals(1, longValue("SELECT COUNT(*) FROM postern_schema_lock"));
+            assertEquals(1, longValue("SELECT COUNT(*) FROM postern_sequence"), "V004's row inserted once");
+        }
+    }
+
+    @Test
+    void aSecondNodeWaitsWhileTheLockIsHeld() throws Exception {
+        migrations().apply();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection other = connect()) {
+            other.setAutoCommit(false);
+            try (Statement st = other.createStatement()) {
+                st.executeUpdate("UPDATE postern_schema_lock SET locked_by = 'another node', locked_at = 1 WHERE id = 1");
+            }
+            Future<Integer> second = pool.submit(() -> migrations().apply());
+            assertThrows(TimeoutException.class, () -> second.get(1, TimeUnit.SECONDS), "blocked on the lock row");
+            other.commit();
+            assertEquals(Migrations.SCRIPTS.size(), second.get(60, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(NOW, longValue("SELECT locked_at FROM postern_schema_lock WHERE id = 1"),
+                "the lock row records the last migrator");
+    }
+
+    @Test
+    void aLockHeldTooLongFailsWithAClearMessage() throws Exception {
+        migrations().apply();
+        execute("CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('derby.locks.waitTimeout', '1')");
+        try (Connection other = connect()) {
+            other.setAutoCommit(false);
+            try (Statement st = other.createStatement()) {
+                st.executeUpdate("UPDATE postern_schema_lock SET locked_by = 'another node' WHERE id = 1");
+            }
+            SQLException e = assertThrows(SQLException.class, () -> migrations().apply());
+            assertTrue(e.getMessage().contains("schema migration lock"), e.getMessage());
+            other.rollback();
+        }
+    }
+
+    @Test
+    void theLockIsReleasedWhenAMigrationFails() throws SQLException {
+        Migrations broken = new Migrations(this::connect, () -> NOW, script -> script.equals("V003__mail.sql")
+                ? "CREATE TABLE mailbox (broken"
+                : Migrations.shipped(script));
+        SQLException e = assertThrows(SQLException.class, broken::apply);
+        assertTrue(e.getMessage().contains("V003__mail.sql"), e.getMessage());
+        assertEquals(2, longValue("SELECT MAX(version) FROM postern_schema"), "V001 and V002 stay applied");
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply(), "the next start is not locked out");
+    }
+
+    @Test
+    void databaseRefusesToStartNamingTheChangedMigration() throws SQLException {
+        StoreTestSupport.useDataDirectory(dir.resolve("node"));
+        Path home = dir.resolve("node");
+        databases.add(home);
+        try {
+            Database db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE postern_schema SET checksum = '" + "0".repeat(64) + "' WHERE version = 1");
+            }
+            db.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Database(
+                    StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of()));
+            assertTrue(e.getMessage().contains("V001__accounts_and_domains.sql"), e.getMessage());
+            assertTrue(e.getMessage().contains("changed after it was applied"), e.getMessage());
+        } finally {
+            StoreTestSupport.clearDataDirectory();
+        }
+    }
+
+    // ---- V004 on databases of version 3 ----
+
     @Test
     void uidValidityCounterStartsAboveFoldersOfAVersion3Database() throws SQLException {
-        try (Connection c = connect()) {
-            assertEquals(3, new Migrations(c, () -> NOW).apply(3));
-            try (Statement st = c.createStatement()) {
-                st.executeUpdate("INSERT INTO service_domain (name, created) VALUES ('example.net', 0)");
-                st.executeUpdate("INSERT INTO account (id, local_part, domain, status, created) VALUES "
-                        + "('a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'alice', 'example.net', 'ACTIVE', 0)");
+        assertEquals(3, migrations().apply(3));
+        execute("INSERT INTO service_domain (name, created) VALUES ('example.net', 0)",
+                "INSERT INTO account (id, local_part, domain, status, created) VALUES "
+                        + "('a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'alice', 'example.net', 'ACTIVE', 0)",
                 // A folder whose creation second is later than the clock at the upgrade (clocks move).
-                st.executeUpdate("INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
                         + "VALUES ('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'INBOX', "
                         + (NOW / 1000 + 500) + ", 1, 0)");
-            }
-            assertEquals(Migrations.SCRIPTS.size(), new Migrations(c, () -> NOW).apply());
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply());
+        try (Connection c = connect()) {
             c.setAutoCommit(false);
             assertEquals(NOW / 1000 + 501, Sequences.nextUidValidity(c), "above the newest folder");
             c.rollback();
@@ -72,18 +278,17 @@ class MigrationsDerbyTest {
 
     @Test
     void uidValidityCounterStartsAboveTheClockWhenFoldersWereDeleted() throws SQLException {
+        // A version 3 database whose folders were all deleted: their creation seconds were at
+        // most the clock's reading at the upgrade.
+        migrations().apply(3);
+        migrations().apply();
         try (Connection c = connect()) {
-            // A version 3 database whose folders were all deleted: their creation seconds were at
-            // most the clock's reading at the upgrade.
-            new Migrations(c, () -> NOW).apply(3);
-            new Migrations(c, () -> NOW).apply();
             c.setAutoCommit(false);
             long first = Sequences.nextUidValidity(c);
             assertEquals(NOW / 1000 + 1, first);
             assertEquals(first + 1, Sequences.nextUidValidity(c));
             c.commit();
-            assertEquals(first + 2, longValue(c, "SELECT next_value FROM postern_sequence WHERE name = 'uid_validity'"));
-            c.commit();
         }
+        assertEquals(NOW / 1000 + 3, longValue("SELECT next_value FROM postern_sequence WHERE name = 'uid_validity'"));
     }
 }

@@ -1,17 +1,11 @@
 package org.postern.smtp.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -19,15 +13,12 @@ import java.util.Locale;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.postern.api.address.MailAddress;
-import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
-import org.postern.api.mail.SendingServer;
 import org.postern.api.policy.RecipientPolicy;
 import org.postern.api.policy.RecipientVerdict;
 import org.postern.api.smtp.PolicyResult;
 import org.postern.api.smtp.SmtpPolicy;
 import org.postern.api.smtp.SmtpTransaction;
-import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
 import org.postern.protocol.Line;
 import org.slf4j.Logger;
@@ -41,9 +32,6 @@ import org.slf4j.LoggerFactory;
 final class SmtpSession implements SmtpTransaction {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final DateTimeFormatter DATE =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
-    private static final byte[] CRLF = {'\r', '\n'};
     private static final List<String> NOT_IMPLEMENTED =
             List.of("EXPN", "HELP", "TURN", "ETRN", "ATRN", "BDAT", "AUTH", "SEND", "SOML", "SAML");
 
@@ -85,14 +73,7 @@ final class SmtpSession implements SmtpTransaction {
 
     // DATA in progress
     private Spool spool;
-    private boolean previousCrlf;
-    private boolean bareLf;
-    private boolean badBytes;
-    private boolean badUtf8;
-    private boolean inHeader;
-    private boolean longLine;
-    private boolean oversize;
-    private boolean spoolFailed;
+    private DataFraming framing;
 
     SmtpSession(SmtpServer server, Out out, InetSocketAddress client) {
         this.server = server;
@@ -446,14 +427,7 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         spool = new Spool(settings.spoolDirectory());
-        previousCrlf = true;
-        bareLf = false;
-        badBytes = false;
-        badUtf8 = false;
-        inHeader = true;
-        longLine = false;
-        oversize = false;
-        spoolFailed = false;
+        framing = new DataFraming(spool, settings.maxMessageSize(), smtputf8);
         mode = Mode.DATA;
         out.idleTimeout(settings.dataTimeoutSeconds());
         send("354 End data with <CR><LF>.<CR><LF>");
@@ -486,57 +460,8 @@ final class SmtpSession implements SmtpTransaction {
     // ---- DATA ----
 
     private void data(Line line) {
-        byte[] b = line.bytes();
-        if (!line.crlf()) {
-            // RFC 5321 2.3.8: refused at the end of data; "\n.\n" and "\n.\r\n" never end DATA
-            bareLf = true;
-            previousCrlf = false;
-            return;
-        }
-        if (previousCrlf && !line.tooLong() && b.length == 1 && b[0] == '.') {
+        if (framing.line(line)) {
             endOfData();
-            return;
-        }
-        previousCrlf = true;
-        if (line.tooLong()) {
-            longLine = true;
-            discardSpool();
-            return;
-        }
-        if (SmtpSyntax.hasNulOrBareCr(b)) {
-            // Like bare LF (RFC 5321 2.3.8): a CR or NUL inside a line is read differently by
-            // different parsers down the line, the stuff of SMTP smuggling.
-            badBytes = true;
-            discardSpool();
-            return;
-        }
-        if (inHeader) {
-            if (b.length == 0) {
-                inHeader = false;
-            } else if (smtputf8 && !SmtpSyntax.isUtf8(b, 0, b.length)) {
-                // RFC 6532: under SMTPUTF8 header fields are UTF-8. Bodies keep their MIME
-                // charsets (8BITMIME Latin-1 is legitimate), so only the header is checked.
-                badUtf8 = true;
-                discardSpool();
-                return;
-            }
-        }
-        if (bareLf || badBytes || badUtf8 || longLine || oversize || spoolFailed) {
-            return; // refused already: read to the end without storing
-        }
-        int off = b.length > 0 && b[0] == '.' ? 1 : 0;
-        if (spool.size() + (b.length - off) + 2L > settings.maxMessageSize()) {
-            oversize = true;
-            discardSpool();
-            return;
-        }
-        try {
-            spool.write(b, off, b.length - off);
-            spool.write(CRLF, 0, 2);
-        } catch (IOException e) {
-            LOG.warn("Postern SMTP: cannot spool a message from [{}]: {}", ip(), e.toString());
-            spoolFailed = true;
-            discardSpool();
         }
     }
 
@@ -544,35 +469,36 @@ final class SmtpSession implements SmtpTransaction {
         mode = Mode.COMMAND;
         out.idleTimeout(settings.commandTimeoutSeconds());
         try {
-            if (spoolFailed) {
-                temporaryLocalProblem("spool failed");
-            } else if (bareLf) {
-                reply(554, "5.6.0", "Message refused: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
-            } else if (badBytes) {
-                reply(554, "5.6.0", "Message refused: bare CR or NUL in a line (RFC 5321 section 2.3.8)");
-            } else if (badUtf8) {
-                reply(554, "5.6.7", "Message refused: header is not valid UTF-8 (RFC 6532)");
-            } else if (oversize) {
-                reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
-            } else if (longLine) {
-                reply(554, "5.6.0", "Message refused: line longer than " + settings.maxLineLength() + " octets");
-            } else {
+            DataFraming.Refusal refusal = framing.refusal();
+            if (refusal == null) {
                 PolicyResult p = ask(policy -> policy.onData(this));
                 if (refusal(p)) {
                     reply(p);
                 } else {
                     deliver();
                 }
+                return;
+            }
+            switch (refusal) {
+                case SPOOL_FAILED -> {
+                    LOG.warn("Postern SMTP: cannot spool a message from [{}]: {}", ip(), framing.spoolFailure().toString());
+                    temporaryLocalProblem("spool failed");
+                }
+                case BARE_LF -> reply(554, "5.6.0",
+                        "Message refused: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
+                case BARE_CR_OR_NUL -> reply(554, "5.6.0",
+                        "Message refused: bare CR or NUL in a line (RFC 5321 section 2.3.8)");
+                case HEADER_NOT_UTF8 -> reply(554, "5.6.7", "Message refused: header is not valid UTF-8 (RFC 6532)");
+                case TOO_BIG -> reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+                case LINE_TOO_LONG -> reply(554, "5.6.0",
+                        "Message refused: line longer than " + settings.maxLineLength() + " octets");
+                default -> throw new IllegalStateException(refusal.toString());
             }
         } finally {
             resetTransaction();
         }
     }
 
-    /**
-     * One blob per recipient, each with its own Received header naming only that recipient;
-     * every blob is fsync'ed and every delivery recorded before the 250.
-     */
     private void deliver() {
         BlobStore blobs = server.blobStore;
         MailStore store = server.mailStore;
@@ -581,33 +507,10 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         String id = HexFormat.of().withUpperCase().formatHex(randomBytes(8));
-        Instant now = Instant.now();
-        SendingServer from = new SendingServer(client.getAddress().getHostAddress(), helo, confirmedName);
-        List<IncomingMessage> messages = new ArrayList<>();
-        int delivered = 0;
         try {
-            for (Accepted r : recipients) {
-                byte[] received = receivedHeader(r.address(), id, now);
-                BlobId blob;
-                try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), spool.open())) {
-                    blob = blobs.put(body);
-                }
-                messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
-                        received.length + spool.size(), now));
-            }
-            for (IncomingMessage m : messages) {
-                store.deliver(m, MailStore.INBOX);
-                delivered++;
-            }
+            Delivery.deliver(blobs, store, recipients, spool, sender, trace(), id, Instant.now());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Postern SMTP: message {} from [{}] not accepted: {}", id, ip(), e.toString());
-            for (int i = delivered; i < messages.size(); i++) {
-                try {
-                    blobs.delete(messages.get(i).body());
-                } catch (IOException | RuntimeException ignored) {
-                    // an orphan blob is harmless; the client will retry
-                }
-            }
             reply(451, "4.3.0", "Temporary local problem, try again later");
             return;
         }
@@ -616,14 +519,10 @@ final class SmtpSession implements SmtpTransaction {
         reply(250, "2.0.0", "Ok: queued as " + id);
     }
 
-    byte[] receivedHeader(MailAddress recipient, String id, Instant when) {
-        String with = tls ? "ESMTPS" : extended ? "ESMTP" : "SMTP";
-        InetAddress a = client.getAddress();
-        String literal = a instanceof Inet6Address ? "IPv6:" + stripScope(a.getHostAddress()) : a.getHostAddress();
-        String header = "Received: from " + helo + " (" + (confirmedName == null ? "unknown" : confirmedName)
-                + " [" + literal + "])\r\n\tby " + server.hostname() + " (Postern) with " + with + " id " + id
-                + "\r\n\tfor <" + recipient + ">; " + DATE.format(when) + "\r\n";
-        return header.getBytes(StandardCharsets.UTF_8);
+    /** This session's part of the Received header. */
+    Delivery.Trace trace() {
+        return new Delivery.Trace(helo, confirmedName, client.getAddress(), server.hostname(),
+                tls ? "ESMTPS" : extended ? "ESMTP" : "SMTP");
     }
 
     // ---- helpers ----
@@ -704,11 +603,6 @@ final class SmtpSession implements SmtpTransaction {
             }
         }
         return true;
-    }
-
-    private static String stripScope(String v6) {
-        int pct = v6.indexOf('%');
-        return pct < 0 ? v6 : v6.substring(0, pct);
     }
 
     private static byte[] randomBytes(int n) {

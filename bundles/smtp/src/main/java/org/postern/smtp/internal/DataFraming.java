@@ -1,0 +1,117 @@
+package org.postern.smtp.internal;
+
+import java.io.IOException;
+import org.postern.protocol.Line;
+
+/**
+ * One message's DATA: end-of-data detection and dot-unstuffing (RFC 5321 4.5.2), the line
+ * checks that refuse a message (bare LF, bare CR or NUL, overlong lines, non-UTF-8 headers under
+ * SMTPUTF8, the size limit) and spooling. It reads to the end of data whatever goes wrong, so the
+ * session stays in step with the client; {@link #refusal()} then says why the message is refused.
+ * Shared by the MX and (later) submission.
+ */
+final class DataFraming {
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** Why the message is refused, in the order the reply reports them; null when it is fine. */
+    enum Refusal {
+        SPOOL_FAILED, BARE_LF, BARE_CR_OR_NUL, HEADER_NOT_UTF8, TOO_BIG, LINE_TOO_LONG
+    }
+
+    private final Spool spool;
+    private final long maxSize;
+    private final boolean smtputf8;
+    private boolean previousCrlf = true;
+    private boolean inHeader = true;
+    private boolean bareLf;
+    private boolean badBytes;
+    private boolean badUtf8;
+    private boolean longLine;
+    private boolean oversize;
+    private IOException spoolFailure;
+
+    DataFraming(Spool spool, long maxSize, boolean smtputf8) {
+        this.spool = spool;
+        this.maxSize = maxSize;
+        this.smtputf8 = smtputf8;
+    }
+
+    /** Takes one line of DATA; true when it was the end-of-data line. */
+    boolean line(Line line) {
+        byte[] b = line.bytes();
+        if (!line.crlf()) {
+            // RFC 5321 2.3.8: refused at the end of data; "\n.\n" and "\n.\r\n" never end DATA
+            bareLf = true;
+            previousCrlf = false;
+            return false;
+        }
+        if (previousCrlf && !line.tooLong() && b.length == 1 && b[0] == '.') {
+            return true;
+        }
+        previousCrlf = true;
+        if (line.tooLong()) {
+            longLine = true;
+            spool.discard();
+            return false;
+        }
+        if (SmtpSyntax.hasNulOrBareCr(b)) {
+            // Like bare LF: a CR or NUL inside a line is read differently by different parsers
+            // down the line, the stuff of SMTP smuggling.
+            badBytes = true;
+            spool.discard();
+            return false;
+        }
+        if (inHeader) {
+            if (b.length == 0) {
+                inHeader = false;
+            } else if (smtputf8 && !SmtpSyntax.isUtf8(b, 0, b.length)) {
+                // RFC 6532: under SMTPUTF8 header fields are UTF-8. Bodies keep their MIME
+                // charsets (8BITMIME Latin-1 is legitimate), so only the header is checked.
+                badUtf8 = true;
+                spool.discard();
+                return false;
+            }
+        }
+        if (refusal() != null) {
+            return false; // refused already: read to the end without storing
+        }
+        int off = b.length > 0 && b[0] == '.' ? 1 : 0;
+        if (spool.size() + (b.length - off) + 2L > maxSize) {
+            oversize = true;
+            spool.discard();
+            return false;
+        }
+        try {
+            spool.write(b, off, b.length - off);
+            spool.write(CRLF, 0, 2);
+        } catch (IOException e) {
+            spoolFailure = e;
+            spool.discard();
+        }
+        return false;
+    }
+
+    /** Why the message must be refused, or null when it may be delivered. */
+    Refusal refusal() {
+        if (spoolFailure != null) {
+            return Refusal.SPOOL_FAILED;
+        }
+        if (bareLf) {
+            return Refusal.BARE_LF;
+        }
+        if (badBytes) {
+            return Refusal.BARE_CR_OR_NUL;
+        }
+        if (badUtf8) {
+            return Refusal.HEADER_NOT_UTF8;
+        }
+        if (oversize) {
+            return Refusal.TOO_BIG;
+        }
+        return longLine ? Refusal.LINE_TOO_LONG : null;
+    }
+
+    IOException spoolFailure() {
+        return spoolFailure;
+    }
+}

@@ -1,0 +1,90 @@
+package org.postern.smtp.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.postern.api.address.MailAddress;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.MailStore;
+import org.postern.api.mail.SendingServer;
+import org.postern.api.store.BlobId;
+import org.postern.api.store.BlobStore;
+
+/**
+ * Hands an accepted message to the mail store: one blob per recipient, each with its own
+ * Received header naming only that recipient (so one recipient never learns the others), every
+ * blob fsync'ed and every delivery recorded before the caller answers 250. On failure the blobs
+ * not yet delivered are deleted and the caller answers 451; the sending server retries. Shared by
+ * the MX and (later) submission's local deliveries.
+ */
+final class Delivery {
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    /** Who handed the message over and how, for the Received header (RFC 5321 4.4). */
+    record Trace(String helo, String confirmedName, InetAddress client, String byHost, String with) {
+        byte[] receivedHeader(MailAddress recipient, String id, Instant when) {
+            String literal = client instanceof Inet6Address ? "IPv6:" + stripScope(client.getHostAddress())
+                    : client.getHostAddress();
+            String header = "Received: from " + helo + " (" + (confirmedName == null ? "unknown" : confirmedName)
+                    + " [" + literal + "])\r\n\tby " + byHost + " (Postern) with " + with + " id " + id
+                    + "\r\n\tfor <" + recipient + ">; " + DATE.format(when) + "\r\n";
+            return header.getBytes(StandardCharsets.UTF_8);
+        }
+
+        private static String stripScope(String v6) {
+            int pct = v6.indexOf('%');
+            return pct < 0 ? v6 : v6.substring(0, pct);
+        }
+    }
+
+    private Delivery() {
+    }
+
+    /**
+     * Stores the spooled message for every recipient.
+     *
+     * @throws IOException or a RuntimeException when any recipient could not be served; blobs not
+     *         yet delivered are deleted first
+     */
+    static void deliver(BlobStore blobs, MailStore store, List<SmtpSession.Accepted> recipients, Spool spool,
+            String sender, Trace trace, String id, Instant now) throws IOException {
+        SendingServer from = new SendingServer(trace.client().getHostAddress(), trace.helo(), trace.confirmedName());
+        List<IncomingMessage> messages = new ArrayList<>();
+        int delivered = 0;
+        try {
+            for (SmtpSession.Accepted r : recipients) {
+                byte[] received = trace.receivedHeader(r.address(), id, now);
+                BlobId blob;
+                try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), spool.open())) {
+                    blob = blobs.put(body);
+                }
+                messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
+                        received.length + spool.size(), now));
+            }
+            for (IncomingMessage m : messages) {
+                store.deliver(m, MailStore.INBOX);
+                delivered++;
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int i = delivered; i < messages.size(); i++) {
+                try {
+                    blobs.delete(messages.get(i).body());
+                } catch (IOException | RuntimeException ignored) {
+                    // left for the blob store's collection of unreferenced bodies
+                }
+            }
+            throw e;
+        }
+    }
+}

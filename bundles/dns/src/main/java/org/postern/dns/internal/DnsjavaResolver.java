@@ -2,7 +2,6 @@ package org.postern.dns.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -370,7 +369,7 @@ public class DnsjavaResolver implements DnsResolver {
         }
         if (!s.chars().allMatch(c -> c < 0x80)) {
             try {
-                s = IDN.toASCII(s);
+                s = org.postern.api.address.DomainName.normalizeLabels(s); // the one IDN form (UTS #46)
             } catch (IllegalArgumentException e) {
                 return null;
             }

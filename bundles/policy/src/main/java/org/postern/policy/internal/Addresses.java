@@ -1,6 +1,5 @@
 package org.postern.policy.internal;
 
-import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.Locale;
@@ -139,11 +138,7 @@ final class Addresses {
             if (s.endsWith(".")) {
                 s = s.substring(0, s.length() - 1);
             }
-            try {
-                return IDN.toASCII(s, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-            } catch (IllegalArgumentException notIdn) {
-                return s.toLowerCase(Locale.ROOT);
-            }
+            return s.toLowerCase(Locale.ROOT); // not a valid IDN: compared as written
         }
     }
 

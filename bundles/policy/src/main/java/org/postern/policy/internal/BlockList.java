@@ -1,6 +1,5 @@
 package org.postern.policy.internal;
 
-import java.net.IDN;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -121,11 +120,16 @@ final class BlockList {
         if (s.endsWith(".")) {
             s = s.substring(0, s.length() - 1);
         }
-        try {
-            String ascii = IDN.toASCII(s, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-            return ascii.isEmpty() || ascii.startsWith(".") || ascii.contains("..") ? null : ascii;
-        } catch (IllegalArgumentException e) {
-            return null;
+        String ascii;
+        if (s.chars().allMatch(c -> c < 0x80)) {
+            ascii = s.toLowerCase(Locale.ROOT); // ASCII names as sent (underscores and all)
+        } else {
+            try {
+                ascii = org.postern.api.address.DomainName.normalizeLabels(s); // the one IDN form (UTS #46)
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
+        return ascii.isEmpty() || ascii.startsWith(".") || ascii.contains("..") ? null : ascii;
     }
 }

@@ -3,7 +3,6 @@ package org.postern.policy.internal;
 import static org.postern.api.account.AccountException.Reason.INVALID_ENTRY;
 import static org.postern.api.account.AccountException.Reason.NOT_ALLOWED;
 
-import java.net.IDN;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -126,7 +125,7 @@ final class PolicyEntries {
                 }
             } else {
                 try {
-                    ascii = IDN.toASCII(label, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+                    ascii = org.postern.api.address.DomainName.normalizeLabels(label);
                 } catch (IllegalArgumentException e) {
                     throw invalid(raw, "not a host name or pattern");
                 }

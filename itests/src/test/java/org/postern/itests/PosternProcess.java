@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 final class PosternProcess implements AutoCloseable {
     /** The schema version the store must report: the number of migrations shipped. */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 4;
 
     /** What bin/client printed and its exit status. */
     static final class ClientResult {
@@ -70,6 +70,7 @@ final class PosternProcess implements AutoCloseable {
         p.setConfig("org.apache.karaf.shell.cfg", "sshPort", String.valueOf(port));
         p.setConfig("org.postern.smtp.cfg", "port", String.valueOf(smtp));
         p.setConfig("org.postern.smtp.cfg", "hostname", "mx.postern.test");
+        p.setConfig("org.postern.tls.cfg", "hostname", "mx.postern.test");
         // The cheapest hashes the floor allows: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");
         p.setConfig("org.postern.accounts.cfg", "argon2.iterations", "2");

@@ -20,8 +20,19 @@ public class AccountRemoveCommand extends PosternCommand {
     @Option(name = "--force", description = "remove without asking (scripts); there is no undo and no backup")
     boolean force;
 
+    @Argument(index = 1, name = "options", multiValued = true, description = "--force may also follow the address")
+    java.util.List<String> tail;
+
     @Override
     void run() {
+        if (tail != null) {
+            for (String t : tail) {
+                if (!t.equals("--force")) {
+                    throw new CommandFailure("unexpected argument '" + t + "'");
+                }
+                force = true;
+            }
+        }
         AccountService service = require(accounts, "the accounts service");
         if (service.find(address).isEmpty()) {
             throw new CommandFailure("no account " + address);

@@ -238,6 +238,46 @@ public class HardeningIT {
         assertTrue(mode.output, mode.output.toLowerCase().contains("block"));
     }
 
+    // ---- 2. One TLS identity, replaced without rebinding ----
+
+    private static String starttlsSubject() throws Exception {
+        List<String> out = PosternProcess.runAllowingFailure(List.of("openssl", "s_client", "-starttls", "smtp",
+                "-connect", "127.0.0.1:" + postern.smtpPort, "-servername", "mx.postern.test"), 30);
+        return out.stream().filter(l -> l.startsWith("subject=")).findFirst().orElse(String.join("\n", out));
+    }
+
+    @Test
+    public void aNewKeystoreInOrgPosternTlsServesNewSessionsWhileALiveOneGoesOn() throws Exception {
+        assertTrue(starttlsSubject(), starttlsSubject().contains("mx.postern.test"));
+        Path p12 = postern.home.resolve("secrets/renewed.p12");
+        PosternProcess.runAllowingFailure(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "mx", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=renewed.postern.test",
+                "-validity", "30", "-storetype", "PKCS12", "-keystore", p12.toString(),
+                "-storepass", "renewal-pw", "-keypass", "renewal-pw"), 60);
+        try (SmtpWire live = new SmtpWire(postern.smtpPort)) {
+            live.reply();
+            assertTrue(live.command("EHLO before.example.org").startsWith("250"));
+            postern.setConfig("org.postern.tls.cfg", "keystore", p12.toString());
+            postern.setConfig("org.postern.tls.cfg", "keystore.password", "renewal-pw");
+            String subject = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                subject = starttlsSubject();
+                if (subject.contains("renewed.postern.test")) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            assertTrue("new sessions get the new certificate: " + subject, subject.contains("renewed.postern.test"));
+            assertTrue("the session opened before goes on", live.command("MAIL FROM:<a@origin.example>").startsWith("250"));
+            assertTrue(live.command("RCPT TO:<alice@example.net>").startsWith("250"));
+        } finally {
+            postern.setConfig("org.postern.tls.cfg", "keystore", "");
+            postern.setConfig("org.postern.tls.cfg", "keystore.password", "");
+        }
+        assertFalse("the keystore password is not logged", postern.logText().contains("renewal-pw"));
+    }
+
     // ---- 12. Each capability feature on its own ----
 
     @Test

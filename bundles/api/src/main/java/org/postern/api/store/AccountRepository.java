@@ -27,7 +27,9 @@ public interface AccountRepository {
 
     /**
      * In one transaction: status REMOVED, password hash erased, owned domains released, policy
-     * lists deleted.
+     * lists deleted, every folder and message deleted and their bodies recorded for deletion (the
+     * store unlinks them soon after, retrying until they are gone). When this returns, the mail is
+     * unreachable and its deletion cannot be forgotten; when it throws, nothing changed.
      *
      * @return false when there is no such account
      */

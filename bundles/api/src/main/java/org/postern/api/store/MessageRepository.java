@@ -1,7 +1,9 @@
 package org.postern.api.store;
 
+import java.util.Collection;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
+import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 
 /** Mailbox and message rows. Used by the mail store bundle only. */
@@ -11,6 +13,9 @@ public interface MessageRepository {
      * Files a message whose body is already durable into the account's folder, creating the
      * folder if needed, and returns its UID there. UIDs in a folder only grow; concurrent
      * deliveries into one folder get distinct UIDs.
+     *
+     * @throws AccountGoneException when the account does not exist or is removed (also when it is
+     *         removed while this runs): no folder is created and no row written
      */
     long append(String accountId, String folder, IncomingMessage message);
 
@@ -20,6 +25,18 @@ public interface MessageRepository {
     /** Every folder of the account with its message count, by name. */
     java.util.SortedMap<String, Long> folders(String accountId);
 
-    /** The blobs of every message of the account; then deletes its folders and messages. */
+    /**
+     * Deletes the account's folders and messages and, in the same transaction, records their
+     * bodies for deletion; the store then unlinks them, retrying until they are gone. Returns the
+     * bodies recorded (nothing to do for the caller).
+     */
     List<BlobId> deleteAllMail(String accountId);
+
+    /**
+     * Records bodies that no message row refers to (one a delivery filter replaced, one a failed
+     * delivery left) for deletion, when unlinking them at once failed: the store retries until
+     * they are gone. {@code reason} is a short code for the log, such as {@code "replaced"}; never
+     * message content.
+     */
+    void recordForDeletion(Collection<BlobId> bodies, String reason);
 }

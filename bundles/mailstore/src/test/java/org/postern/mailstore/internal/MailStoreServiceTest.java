@@ -59,6 +59,10 @@ class MailStoreServiceTest {
             log.removeIf(l -> l.startsWith(accountId + "/"));
             return bodies.getOrDefault(accountId, List.of());
         }
+
+        @Override
+        public void recordForDeletion(java.util.Collection<BlobId> ids, String reason) {
+        }
     }
 
     /** Knows which blobs exist. */

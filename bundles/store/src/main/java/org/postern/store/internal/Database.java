@@ -157,6 +157,33 @@ public class Database implements StoreInfo {
         return product;
     }
 
+    // ---- pending blob deletions ----
+
+    /** The BlobReaper's wake-up call while it runs; nothing otherwise. */
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> pendingRecorded =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * A repository committed records to {@code pending_blob_deletion}: wakes the reaper, if one
+     * runs, so it unlinks them now rather than at its next period. Never blocks. (A hook here
+     * rather than a service of the reaper's: a service would republish the store's configuration,
+     * JDBC password included, as service properties once more.)
+     */
+    void pendingDeletionsRecorded() {
+        Runnable r = pendingRecorded.get();
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    void onPendingDeletionsRecorded(Runnable wakeUp) {
+        pendingRecorded.set(wakeUp);
+    }
+
+    void noLongerOnPendingDeletionsRecorded(Runnable wakeUp) {
+        pendingRecorded.compareAndSet(wakeUp, null);
+    }
+
     // ---- a small JDBC helper for the repositories ----
 
     interface Binder {

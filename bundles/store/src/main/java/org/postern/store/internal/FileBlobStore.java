@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * too: after {@link #put} returns, a power cut cannot lose it, and a crash mid-write leaves only a
  * temp file (swept at start), never a half blob under a real id.
  */
-@Component(service = BlobStore.class, immediate = true, configurationPid = StoreConfig.PID,
+@Component(service = {BlobStore.class, FileBlobStore.class}, immediate = true, configurationPid = StoreConfig.PID,
         property = CoreService.PROPERTY + "=true")
 public class FileBlobStore implements BlobStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileBlobStore.class);
@@ -156,6 +156,32 @@ public class FileBlobStore implements BlobStore {
         Path p = path(id);
         return Files.exists(p) ? Files.size(p) : -1;
     }
+
+    /** The blob files in fan-out directory {@code index} (0..255) with their last-modified times. */
+    java.util.List<Map.Entry<BlobId, java.time.Instant>> list(int index) throws IOException {
+        java.util.List<Map.Entry<BlobId, java.time.Instant>> out = new java.util.ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> dir = Files.newDirectoryStream(root.resolve(String.format("%02x", index)))) {
+            for (Path p : dir) {
+                BlobId id;
+                try {
+                    id = BlobId.of(p.getFileName().toString());
+                } catch (IllegalArgumentException notABlob) {
+                    continue;
+                }
+                try {
+                    out.add(Map.entry(id, Files.getLastModifiedTime(p).toInstant()));
+                } catch (NoSuchFileException gone) {
+                    // deleted meanwhile
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // a fan-out directory removed by hand: nothing in it
+        }
+        return out;
+    }
+
+    /** Fan-out directories, {@code 00} to {@code ff}. */
+    static final int FAN_OUT = 256;
 
     @Override
     public boolean delete(BlobId id) throws IOException {

@@ -79,15 +79,31 @@ public class JdbcAccountRepository implements AccountRepository {
         }) == 1;
     }
 
+    /**
+     * The account row first: its lock orders this against a folder being created for the account
+     * (which takes the same lock, then finds the account removed). Then its mail: rows deleted and
+     * bodies recorded for deletion in this same transaction, so a removal that commits cannot
+     * forget a body and one that fails leaves everything as it was.
+     */
     @Override
     public boolean markRemoved(String id) {
-        return db.transaction(c -> {
+        long now = System.currentTimeMillis();
+        int[] bodies = new int[1];
+        boolean removed = db.transaction(c -> {
+            if (Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ?",
+                    ps -> ps.setString(1, id)) != 1) {
+                return false;
+            }
+            bodies[0] = PendingDeletions.deleteAccountMail(c, id, PendingDeletions.ACCOUNT_REMOVED, now).size();
             Database.update(c, "DELETE FROM owned_domain WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
-            return Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ?",
-                    ps -> ps.setString(1, id)) == 1;
+            return true;
         });
+        if (bodies[0] > 0) {
+            db.pendingDeletionsRecorded();
+        }
+        return removed;
     }
 
     private static AccountRecord map(ResultSet rs) throws SQLException {

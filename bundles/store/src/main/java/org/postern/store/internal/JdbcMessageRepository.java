@@ -1,16 +1,19 @@
 package org.postern.store.internal;
 
 import java.security.SecureRandom;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.DuplicateKeyException;
 import org.postern.api.store.MessageRepository;
+import org.postern.api.store.StoreException;
 
 @Component(service = MessageRepository.class)
 public class JdbcMessageRepository implements MessageRepository {
@@ -23,14 +26,49 @@ public class JdbcMessageRepository implements MessageRepository {
         this.db = db;
     }
 
+    /**
+     * Never files into a removed account: a folder is created only while the account row is
+     * locked and not REMOVED, and {@code markRemoved} deletes the folders under that same lock.
+     * A folder that vanishes between looking it up and locking it (the account was removed, or
+     * later the folder deleted) is looked up, or created, once more.
+     */
     @Override
     public long append(String accountId, String folder, IncomingMessage m) {
-        String mailbox = mailbox(accountId, folder);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Long uid = appendTo(mailbox(accountId, folder), m);
+            if (uid != null) {
+                return uid;
+            }
+        }
+        throw new StoreException("folder " + folder + " of account " + accountId + " vanished twice while filing into it",
+                null);
+    }
+
+    /** @return the UID, or null when the folder no longer exists */
+    private Long appendTo(String mailbox, IncomingMessage m) {
         return db.transaction(c -> {
+            // markRemoved deletes the folders with the account under the mailbox locks; this
+            // catches any other way of marking an account REMOVED that leaves its folders behind.
+            // Read before the mailbox lock is taken: a folder being created holds the account row
+            // and may wait for this mailbox's row (Derby checks the unique name), so reading the
+            // account while holding the mailbox would deadlock.
+            // Two statements, not a join: a join would hold the mailbox row while waiting for
+            // the account row, the cycle just described.
+            List<String> owner = Database.query(c, "SELECT account_id FROM mailbox WHERE id = ?",
+                    ps -> ps.setString(1, mailbox), rs -> rs.getString(1).trim());
+            if (owner.isEmpty()) {
+                return null;
+            }
+            if (Database.query(c, "SELECT status FROM account WHERE id = ?", ps -> ps.setString(1, owner.get(0)),
+                    rs -> rs.getString(1)).contains("REMOVED")) {
+                throw new AccountGoneException(owner.get(0));
+            }
             // The UPDATE row-locks the mailbox until commit: concurrent deliveries queue here and
             // each reads back its own UID.
-            Database.update(c, "UPDATE mailbox SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
-                    + "WHERE id = ?", ps -> ps.setString(1, mailbox));
+            if (Database.update(c, "UPDATE mailbox SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
+                    + "WHERE id = ?", ps -> ps.setString(1, mailbox)) != 1) {
+                return null;
+            }
             long[] next = Database.query(c, "SELECT uid_next, highest_modseq FROM mailbox WHERE id = ?",
                     ps -> ps.setString(1, mailbox), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
             long uid = next[0] - 1;
@@ -69,6 +107,13 @@ public class JdbcMessageRepository implements MessageRepository {
         String id = HexFormat.of().formatHex(raw);
         try {
             db.transaction(c -> {
+                // Row-locks the account until commit, and refuses a removed (or unknown) one: a
+                // concurrent markRemoved either waits for this folder and deletes it with the rest,
+                // or has committed, and then no folder is created for a removed account.
+                if (Database.update(c, "UPDATE account SET status = status WHERE id = ? AND status <> 'REMOVED'",
+                        ps -> ps.setString(1, accountId)) != 1) {
+                    throw new AccountGoneException(accountId);
+                }
                 // RFC 3501 2.3.1.1: a folder's UIDVALIDITY must never repeat, also for a folder
                 // deleted and created again under the same name: a counter, not the clock. The
                 // counter is taken in this transaction, so a lost creation race hands it back.
@@ -114,11 +159,27 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public List<BlobId> deleteAllMail(String accountId) {
-        return db.transaction(c -> {
-            List<BlobId> blobs = Database.query(c, "SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
-                    + "WHERE b.account_id = ?", ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
-            Database.update(c, "DELETE FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId));
-            return blobs;
+        long now = System.currentTimeMillis();
+        List<BlobId> bodies = db.transaction(
+                c -> PendingDeletions.deleteAccountMail(c, accountId, PendingDeletions.MAIL_DELETED, now));
+        kick(bodies.size());
+        return bodies;
+    }
+
+    @Override
+    public void recordForDeletion(Collection<BlobId> bodies, String reason) {
+        List<BlobId> ids = List.copyOf(bodies);
+        long now = System.currentTimeMillis();
+        db.transaction(c -> {
+            PendingDeletions.record(c, ids, reason, now);
+            return null;
         });
+        kick(ids.size());
+    }
+
+    private void kick(int recorded) {
+        if (recorded > 0) {
+            db.pendingDeletionsRecorded();
+        }
     }
 }

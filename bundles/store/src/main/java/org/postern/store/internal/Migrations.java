@@ -46,7 +46,8 @@ final class Migrations {
             "V001__accounts_and_domains.sql",
             "V002__policy.sql",
             "V003__mail.sql",
-            "V004__uid_validity_sequence.sql");
+            "V004__uid_validity_sequence.sql",
+            "V005__pending_blob_deletion.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

@@ -27,4 +27,22 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "fsync blobs",
             description = "Flush every message body to disk before it is acknowledged. Only tests turn this off.")
     boolean blob_fsync() default true;
+
+    @AttributeDefinition(name = "Blob deletion retry (seconds)",
+            description = "How often bodies recorded for deletion whose unlinking failed are tried again (1..86400)")
+    int blob_deletion_retry_seconds() default 60;
+
+    @AttributeDefinition(name = "Orphaned blob grace (minutes)",
+            description = "A blob file no message refers to is deleted once it is this old; younger ones may be "
+                    + "deliveries in flight (5..10080)")
+    int blob_orphan_grace_minutes() default 60;
+
+    @AttributeDefinition(name = "Orphaned blob sweep (hours)",
+            description = "How often the collector of orphaned blob files runs; also once shortly after start (1..720)")
+    int blob_orphan_interval_hours() default 24;
+
+    @AttributeDefinition(name = "Orphaned blob files per sweep",
+            description = "At most about this many blob files are looked at per sweep; the next one goes on where it "
+                    + "stopped (1000..100000000)")
+    int blob_orphan_max_files() default 200000;
 }

@@ -291,4 +291,32 @@ class MigrationsDerbyTest {
         }
         assertEquals(NOW / 1000 + 3, longValue("SELECT next_value FROM postern_sequence WHERE name = 'uid_validity'"));
     }
+
+    // ---- V005 on databases of version 4 ----
+
+    @Test
+    void mailARemovedAccountKeptIsDeletedAndItsBodiesRecordedByV005() throws SQLException {
+        assertEquals(4, migrations().apply(4));
+        String alice = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+        String bob = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+        execute("INSERT INTO service_domain (name, created) VALUES ('example.net', 0)",
+                "INSERT INTO account (id, local_part, domain, status, created) VALUES "
+                        + "('" + alice + "', 'alice', 'example.net', 'REMOVED', 0)",
+                "INSERT INTO account (id, local_part, domain, status, created) VALUES "
+                        + "('" + bob + "', 'bob', 'example.net', 'ACTIVE', 0)",
+                "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                        + "VALUES ('11111111111111111111111111111111', '" + alice + "', 'INBOX', 1, 2, 1)",
+                "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                        + "VALUES ('22222222222222222222222222222222', '" + bob + "', 'INBOX', 2, 2, 1)",
+                "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
+                        + "('11111111111111111111111111111111', 1, 1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 1, 0, '', 'a@x')",
+                "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
+                        + "('22222222222222222222222222222222', 1, 1, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 1, 0, '', 'b@x')");
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply());
+        assertEquals(0, longValue("SELECT COUNT(*) FROM mailbox WHERE account_id = '" + alice + "'"));
+        assertEquals(1, longValue("SELECT COUNT(*) FROM message"), "bob's message stays");
+        assertEquals(1, longValue("SELECT COUNT(*) FROM pending_blob_deletion "
+                + "WHERE blob_id = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' AND reason = 'account-removed' AND attempts = 0"));
+        assertEquals(1, longValue("SELECT COUNT(*) FROM pending_blob_deletion"));
+    }
 }

@@ -1,0 +1,314 @@
+package org.postern.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.address.MailAddress;
+import org.postern.api.mail.AccountGoneException;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.SendingServer;
+import org.postern.api.store.AccountRecord;
+import org.postern.api.store.BlobId;
+
+/**
+ * Deleted means gone: account removal, pending deletions and their retries, and the collector of
+ * orphaned blobs, against a real embedded Derby and a real blob directory.
+ */
+class BlobDeletionTest {
+    private static final String ALICE_ID = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+    private static final String BOB_ID = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+    private static final Instant NOW = Instant.parse("2025-03-04T05:06:07Z");
+
+    @TempDir
+    Path dataDir;
+
+    private Database db;
+    private JdbcAccountRepository accounts;
+    private JdbcMessageRepository messages;
+    private Path blobRoot;
+    /** Deletes that should fail before the real one runs (the disk said no). */
+    private final AtomicInteger failDeletes = new AtomicInteger();
+    private FileBlobStore blobs;
+    private BlobReaper reaper;
+
+    @BeforeEach
+    void open() {
+        StoreTestSupport.useDataDirectory(dataDir);
+        db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+        accounts = new JdbcAccountRepository(db);
+        messages = new JdbcMessageRepository(db);
+        JdbcDomainRepository domains = new JdbcDomainRepository(db);
+        domains.insertServiceDomain("example.net");
+        blobRoot = dataDir.resolve("blobs");
+        blobs = new FileBlobStore(blobRoot, false) {
+            @Override
+            public boolean delete(BlobId id) throws IOException {
+                if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new IOException("disk said no to " + id);
+                }
+                return super.delete(id);
+            }
+        };
+        reaper = new BlobReaper(db, blobs, Clock.fixed(NOW, ZoneOffset.UTC), BlobReaper.Settings.DEFAULTS);
+        accounts.insert(account(ALICE_ID, "alice@example.net"));
+        accounts.insert(account(BOB_ID, "bob@example.net"));
+    }
+
+    @AfterEach
+    void close() {
+        try {
+            reaper.stop();
+            db.close();
+        } finally {
+            StoreTestSupport.clearDataDirectory();
+        }
+    }
+
+    private static AccountRecord account(String id, String address) {
+        return new AccountRecord(id, MailAddress.parse(address), AccountStatus.ACTIVE, "$argon2id$x", NOW,
+                LocalDate.of(2031, 1, 1));
+    }
+
+    private BlobId body(String text) throws IOException {
+        return blobs.put(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static IncomingMessage message(String accountId, BlobId body) {
+        return new IncomingMessage(accountId, MailAddress.parse("alice@example.net"), "x@example.org",
+                new SendingServer("192.0.2.7", "mx.example.org", null), body, 10, NOW);
+    }
+
+    private Set<BlobId> blobFiles() throws IOException {
+        try (Stream<Path> s = Files.walk(blobRoot)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.getParent().getFileName().toString().equals("tmp"))
+                    .map(p -> BlobId.of(p.getFileName().toString())).collect(Collectors.toSet());
+        }
+    }
+
+    private long rows(String sql) {
+        return db.queryOne(sql, ps -> { }, rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    private void age(BlobId id, Duration age) throws IOException {
+        Files.setLastModifiedTime(blobRoot.resolve(id.value().substring(0, 2)).resolve(id.value()),
+                FileTime.from(NOW.minus(age)));
+    }
+
+    // ---- account removal ----
+
+    @Test
+    void accountRemovalLeavesNoRowsAndNoBlobFiles() throws IOException {
+        BlobId a1 = body("alice one");
+        BlobId a2 = body("alice two");
+        BlobId b1 = body("bob one");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, a1));
+        messages.append(ALICE_ID, "Archive", message(ALICE_ID, a2));
+        messages.append(BOB_ID, "INBOX", message(BOB_ID, b1));
+
+        assertTrue(accounts.markRemoved(ALICE_ID));
+        // In the removal's own transaction: the rows are gone and the bodies recorded.
+        assertEquals(Map.of(), messages.folders(ALICE_ID));
+        assertEquals(0, rows("SELECT COUNT(*) FROM mailbox WHERE account_id = '" + ALICE_ID + "'"));
+        assertEquals(2, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+
+        assertEquals(2, reaper.deletePending());
+        assertEquals(Set.of(b1), blobFiles(), "alice's bodies unlinked, bob's kept");
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+        assertEquals(1, rows("SELECT COUNT(*) FROM message"), "only bob's message row is left");
+    }
+
+    @Test
+    void aRemovalKicksTheRunningReaper() throws Exception {
+        BlobId a1 = body("alice one");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, a1));
+        reaper.start();
+        accounts.markRemoved(ALICE_ID);
+        for (int i = 0; i < 200 && !blobFiles().isEmpty(); i++) {
+            Thread.sleep(50);
+        }
+        assertEquals(Set.of(), blobFiles());
+    }
+
+    @Test
+    void aFailedUnlinkIsRetriedAndThenGone() throws IOException {
+        BlobId a1 = body("alice one");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, a1));
+        accounts.markRemoved(ALICE_ID);
+
+        failDeletes.set(1);
+        assertEquals(0, reaper.deletePending());
+        assertEquals(Set.of(a1), blobFiles(), "still on disk after the failure");
+        assertEquals(1, rows("SELECT attempts FROM pending_blob_deletion"), "the record stays, one attempt counted");
+
+        assertEquals(1, reaper.deletePending(), "the next pass tries again");
+        assertEquals(Set.of(), blobFiles());
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+    }
+
+    @Test
+    void aBlobAlreadyMissingCountsAsGone() throws IOException {
+        BlobId a1 = body("alice one");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, a1));
+        blobs.delete(a1);
+        accounts.markRemoved(ALICE_ID);
+        assertEquals(1, reaper.deletePending());
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+    }
+
+    @Test
+    void aPendingBlobThatAMessageStillReferencesIsKept() throws IOException {
+        BlobId shared = body("one body, two rows");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, shared));
+        messages.append(BOB_ID, "INBOX", message(BOB_ID, shared));
+        accounts.markRemoved(ALICE_ID);
+        reaper.deletePending();
+        assertEquals(Set.of(shared), blobFiles(), "bob's message still needs it");
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+    }
+
+    @Test
+    void deleteAllMailAndRecordForDeletionGoThroughTheRecord() throws IOException {
+        BlobId a1 = body("alice one");
+        BlobId loose = body("a replaced body");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, a1));
+        assertEquals(List.of(a1), messages.deleteAllMail(ALICE_ID));
+        messages.recordForDeletion(List.of(loose), "replaced");
+        assertEquals(2, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+        assertEquals(2, reaper.deletePending());
+        assertEquals(Set.of(), blobFiles());
+    }
+
+    // ---- no folder for a removed account ----
+
+    @Test
+    void aRemovedAccountGetsNoFolderRecreated() throws IOException {
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, body("before")));
+        accounts.markRemoved(ALICE_ID);
+        AccountGoneException e = assertThrows(AccountGoneException.class,
+                () -> messages.append(ALICE_ID, "INBOX", message(ALICE_ID, body("after"))));
+        assertEquals(ALICE_ID, e.accountId());
+        assertEquals(Map.of(), messages.folders(ALICE_ID), "no INBOX recreated");
+        assertEquals(0, rows("SELECT COUNT(*) FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
+                + "WHERE b.account_id = '" + ALICE_ID + "'"));
+    }
+
+    @Test
+    void anUnknownAccountGetsNoFolder() throws IOException {
+        String nobody = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+        assertThrows(AccountGoneException.class, () -> messages.append(nobody, "INBOX", message(nobody, body("x"))));
+    }
+
+    @Test
+    void aFolderLeftBehindByAnotherWayOfRemovingTakesNoMail() throws IOException {
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, body("before")));
+        accounts.updateStatus(ALICE_ID, AccountStatus.REMOVED); // not markRemoved: the folder stays
+        assertThrows(AccountGoneException.class,
+                () -> messages.append(ALICE_ID, "INBOX", message(ALICE_ID, body("after"))));
+        assertEquals(Map.of("INBOX", 1L), messages.folders(ALICE_ID));
+    }
+
+    @Test
+    void aLockedAccountStillGetsMail() throws IOException {
+        accounts.updateStatus(ALICE_ID, AccountStatus.LOCKED);
+        assertEquals(1, messages.append(ALICE_ID, "INBOX", message(ALICE_ID, body("kept for later"))));
+    }
+
+    @Test
+    void deliveriesRacingARemovalAreFiledAndDeletedOrRefused() throws Exception {
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, body("first")));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.ConcurrentLinkedQueue<BlobId> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try {
+            List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                String folder = t % 2 == 0 ? "INBOX" : "Folder" + t;
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        BlobId b = body("racing " + i);
+                        try {
+                            messages.append(ALICE_ID, folder, message(ALICE_ID, b));
+                        } catch (AccountGoneException gone) {
+                            refused.add(b);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(20);
+            assertTrue(accounts.markRemoved(ALICE_ID));
+            for (java.util.concurrent.Future<?> f : runs) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, rows("SELECT COUNT(*) FROM mailbox WHERE account_id = '" + ALICE_ID + "'"),
+                "no folder outlives the removal");
+        reaper.deletePending();
+        Set<BlobId> left = blobFiles();
+        assertEquals(Set.copyOf(refused), left, "every filed body is gone; only the refused ones, still their "
+                + "caller's, are left");
+    }
+
+    // ---- orphaned blobs ----
+
+    @Test
+    void theCollectorDeletesOldUnreferencedBlobsOnly() throws IOException {
+        BlobId orphan = body("left by a crash");
+        BlobId filed = body("in a folder");
+        BlobId young = body("a delivery in flight");
+        BlobId pending = body("recorded for deletion");
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, filed));
+        failDeletes.set(1);
+        messages.recordForDeletion(List.of(pending), "replaced");
+        reaper.deletePending(); // fails once: the record stays
+        for (BlobId id : List.of(orphan, filed, pending)) {
+            age(id, Duration.ofHours(2));
+        }
+        age(young, Duration.ofMinutes(5));
+
+        assertEquals(1, reaper.collectOrphans());
+        assertEquals(Set.of(filed, young, pending), blobFiles());
+        assertEquals(1, rows("SELECT COUNT(*) FROM pending_blob_deletion"), "the reaper's record is left to it");
+    }
+
+    @Test
+    void theCollectorLooksAtABoundedNumberOfFilesPerRunAndGoesOn() throws IOException {
+        BlobReaper small = new BlobReaper(db, blobs, Clock.fixed(NOW, ZoneOffset.UTC),
+                new BlobReaper.Settings(Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofHours(24), 1));
+        for (int i = 0; i < 20; i++) {
+            age(body("orphan " + i), Duration.ofDays(1));
+        }
+        int first = small.collectOrphans();
+        assertTrue(first >= 1 && first < 20, "one directory's worth per run: " + first);
+        int total = first;
+        for (int run = 0; run < 256 && total < 20; run++) {
+            total += small.collectOrphans();
+        }
+        assertEquals(20, total);
+        assertEquals(Set.of(), blobFiles());
+    }
+}

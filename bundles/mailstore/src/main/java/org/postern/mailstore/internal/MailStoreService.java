@@ -3,9 +3,12 @@ package org.postern.mailstore.internal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -16,6 +19,7 @@ import org.postern.api.account.Account;
 import org.postern.api.account.AccountLifecycleListener;
 import org.postern.api.delivery.DeliveryFilter;
 import org.postern.api.delivery.FilterOutcome;
+import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
 import org.postern.api.smtp.CoreService;
@@ -27,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivery into an account's folders. Runs the {@link DeliveryFilter} whiteboard in
- * {@code service.ranking} order (highest first), then records the message. When the account is
- * removed, its messages and their bodies are deleted for good. Registered as Postern's own
+ * {@code service.ranking} order (highest first), then records the message, deleting every body
+ * that ends up filed nowhere. A removed account gets no mail (and no folder created for it). Registered as Postern's own
  * {@link MailStore} ({@code postern.core=true}), the one the SMTP server delivers into.
  */
 @Component(service = {MailStore.class, AccountLifecycleListener.class},
@@ -93,36 +97,60 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
     }
 
     /**
+     * Bodies: the caller's {@code message.body()} is filed, or replaced by a filter and then
+     * deleted once the replacement is filed. Every body a filter makes is either filed or deleted
+     * before this returns or throws: intermediate ones (a filter replacing another filter's
+     * replacement) and, when nothing is filed, all of them. When this throws, the caller's own
+     * body is left to the caller (to retry with, bounce or delete).
+     *
      * @throws UncheckedIOException when a filter asks for the delivery to be retried later; the
      *         caller must then not acknowledge the message
+     * @throws AccountGoneException when the account was removed (between RCPT and the end of DATA,
+     *         say): nothing is filed and no folder is created; permanent for this recipient
      */
     @Override
     public long deliver(IncomingMessage message, String folder) {
         IncomingMessage current = message;
         String target = folder;
-        for (DeliveryFilter f : filters()) {
-            FilterOutcome outcome;
-            try {
-                outcome = f.filter(current);
-            } catch (IOException e) {
-                throw new UncheckedIOException("delivery filter " + f.getClass().getName() + " asked for a retry", e);
-            }
-            if (outcome.replacement() != null) {
-                if (!outcome.replacement().accountId().equals(message.accountId())) {
-                    throw new IllegalStateException("delivery filter " + f.getClass().getName()
-                            + " tried to hand a message to another account");
+        // Bodies filters made during this delivery, not the caller's: ours to file or delete.
+        Set<BlobId> made = new LinkedHashSet<>();
+        long uid;
+        try {
+            for (DeliveryFilter f : filters()) {
+                FilterOutcome outcome;
+                try {
+                    outcome = f.filter(current);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("delivery filter " + f.getClass().getName() + " asked for a retry", e);
                 }
-                current = outcome.replacement();
+                if (outcome.replacement() != null) {
+                    if (!outcome.replacement().body().equals(message.body())) {
+                        made.add(outcome.replacement().body());
+                    }
+                    if (!outcome.replacement().accountId().equals(message.accountId())) {
+                        throw new IllegalStateException("delivery filter " + f.getClass().getName()
+                                + " tried to hand a message to another account");
+                    }
+                    current = outcome.replacement();
+                }
+                if (outcome.folder() != null) {
+                    target = outcome.folder();
+                }
             }
-            if (outcome.folder() != null) {
-                target = outcome.folder();
-            }
+            // The store re-checks the account as it files: an account removed since RCPT gets
+            // AccountGoneException here, and no INBOX is created for it.
+            uid = messages.append(current.accountId(), target, current);
+        } catch (RuntimeException e) {
+            // Nothing was filed: no row refers to any body a filter made.
+            discard(made, "failed-delivery");
+            throw e;
         }
-        long uid = messages.append(current.accountId(), target, current);
-        if (!current.body().equals(message.body())) {
-            // A filter replaced the body (encrypted it, say): the original must not linger on disk.
-            deleteQuietly(message.body());
-        }
+        // Filed: every other body is garbage now, the replaced original (no plaintext copy may
+        // linger after encryption) and any intermediate replacement.
+        Set<BlobId> garbage = new LinkedHashSet<>(made);
+        garbage.add(message.body());
+        garbage.remove(current.body());
+        discard(garbage, "replaced");
         return uid;
     }
 
@@ -131,18 +159,48 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
         return messages.folders(accountId);
     }
 
+    /**
+     * Normally finds nothing: the store deletes an account's folders and messages, and records
+     * their bodies for deletion, in the transaction that marks it removed. Kept as a second pass
+     * for mail filed in any other way; it goes through the same record.
+     */
     @Override
     public void removed(Account account) {
         List<BlobId> bodies = messages.deleteAllMail(account.id());
-        bodies.forEach(this::deleteQuietly);
-        LOG.info("Postern: deleted {} messages of removed account {}", bodies.size(), account.address());
+        if (!bodies.isEmpty()) {
+            for (BlobId id : bodies) {
+                try {
+                    blobs.delete(id);
+                } catch (IOException | RuntimeException e) {
+                    // recorded by deleteAllMail: the store retries
+                }
+            }
+            LOG.info("Postern: deleted {} more messages of removed account {}", bodies.size(), account.address());
+        }
     }
 
-    private void deleteQuietly(BlobId id) {
+    /**
+     * Unlinks bodies no row refers to. One that cannot be unlinked now is recorded with the store,
+     * which retries until it is gone; if even that fails, the store's sweep for orphaned blobs
+     * finds it later. Never throws: a delivery's outcome does not depend on its garbage.
+     */
+    private void discard(Collection<BlobId> bodies, String reason) {
+        List<BlobId> failed = new ArrayList<>();
+        for (BlobId id : bodies) {
+            try {
+                blobs.delete(id);
+            } catch (IOException | RuntimeException e) {
+                failed.add(id);
+            }
+        }
+        if (failed.isEmpty()) {
+            return;
+        }
         try {
-            blobs.delete(id);
-        } catch (IOException e) {
-            LOG.warn("Postern: could not delete blob {}: {}", id, e.getMessage());
+            messages.recordForDeletion(failed, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("Postern: could not delete {} blob(s) ({}) nor record them for deletion; the sweep for orphaned "
+                    + "blobs will: {}", failed.size(), reason, e.toString());
         }
     }
 }

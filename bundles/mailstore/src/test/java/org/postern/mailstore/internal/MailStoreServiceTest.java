@@ -1,6 +1,7 @@
 package org.postern.mailstore.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,22 +22,33 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
 import org.postern.api.delivery.DeliveryFilter;
 import org.postern.api.delivery.FilterOutcome;
+import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
 import org.postern.api.store.MessageRepository;
+import org.postern.api.store.StoreException;
 
 class MailStoreServiceTest {
     private static final String ALICE = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 
-    /** Records appends in memory. */
+    /** Records appends in memory; refuses removed accounts and, when asked, fails like a broken database. */
     static final class Messages implements MessageRepository {
         final List<String> log = new ArrayList<>();
         final Map<String, List<BlobId>> bodies = new HashMap<>();
+        final java.util.Set<String> removed = new java.util.HashSet<>();
+        final List<BlobId> recorded = new ArrayList<>();
+        boolean failAppends;
 
         @Override
         public long append(String accountId, String folder, IncomingMessage m) {
+            if (removed.contains(accountId)) {
+                throw new AccountGoneException(accountId);
+            }
+            if (failAppends) {
+                throw new StoreException("database error: disk full", null);
+            }
             log.add(accountId + "/" + folder + "/" + m.body());
             bodies.computeIfAbsent(accountId, k -> new ArrayList<>()).add(m.body());
             return log.size();
@@ -57,11 +69,15 @@ class MailStoreServiceTest {
         @Override
         public List<BlobId> deleteAllMail(String accountId) {
             log.removeIf(l -> l.startsWith(accountId + "/"));
-            return bodies.getOrDefault(accountId, List.of());
+            List<BlobId> gone = bodies.getOrDefault(accountId, List.of());
+            recorded.addAll(gone);
+            bodies.remove(accountId);
+            return gone;
         }
 
         @Override
         public void recordForDeletion(java.util.Collection<BlobId> ids, String reason) {
+            recorded.addAll(ids);
         }
     }
 
@@ -87,8 +103,15 @@ class MailStoreServiceTest {
             return stored.containsKey(id) ? stored.get(id).length : -1;
         }
 
+        /** Deletes that fail (the disk said no) before deleting works again. */
+        int failDeletes;
+
         @Override
-        public boolean delete(BlobId id) {
+        public boolean delete(BlobId id) throws IOException {
+            if (failDeletes > 0) {
+                failDeletes--;
+                throw new IOException("disk said no");
+            }
             return stored.remove(id) != null;
         }
     }
@@ -253,5 +276,89 @@ class MailStoreServiceTest {
         assertEquals(List.of(), messages.log);
         assertEquals(-1, blobs.size(m1.body()));
         assertEquals(-1, blobs.size(m2.body()));
+    }
+
+    // ---- no body left behind ----
+
+    /** A filter that stores a new body, as PGP encryption does, and passes it on. */
+    private DeliveryFilter replacing(String text, List<BlobId> made) {
+        return msg -> {
+            BlobId b = blobs.put(new ByteArrayInputStream(text.getBytes()));
+            made.add(b);
+            return FilterOutcome.replace(new IncomingMessage(msg.accountId(), msg.recipient(), msg.envelopeSender(),
+                    msg.sendingServer(), b, text.length(), msg.received()));
+        };
+    }
+
+    @Test
+    void aReplacementThatIsReplacedAgainIsDeletedToo() throws Exception {
+        List<BlobId> made = new ArrayList<>();
+        register(replacing("signed", made), props(10, 1));
+        register(replacing("encrypted", made), props(0, 2));
+        IncomingMessage m = incoming(ALICE);
+        store.deliver(m, MailStore.INBOX);
+        assertEquals(List.of(ALICE + "/INBOX/" + made.get(1)), messages.log);
+        assertEquals(java.util.Set.of(made.get(1)), blobs.stored.keySet(),
+                "only the filed body is left: not the original, not the intermediate one");
+    }
+
+    @Test
+    void aFailedAppendLeavesNoBodyAFilterMade() throws Exception {
+        List<BlobId> made = new ArrayList<>();
+        register(replacing("encrypted", made), props(0, 1));
+        IncomingMessage m = incoming(ALICE);
+        messages.failAppends = true;
+        assertThrows(StoreException.class, () -> store.deliver(m, MailStore.INBOX));
+        assertEquals(List.of(), messages.log);
+        assertEquals(-1, blobs.size(made.get(0)), "the replacement is deleted");
+        assertEquals(java.util.Set.of(m.body()), blobs.stored.keySet(),
+                "only the caller's own body is left, for the caller to retry with or delete");
+    }
+
+    @Test
+    void aFilterHandingTheMessageToAnotherAccountLeavesNoBodyBehind() throws Exception {
+        IncomingMessage m = incoming(ALICE);
+        List<BlobId> made = new ArrayList<>();
+        register(msg -> {
+            BlobId b = blobs.put(new ByteArrayInputStream("elsewhere".getBytes()));
+            made.add(b);
+            return FilterOutcome.replace(new IncomingMessage("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2", msg.recipient(),
+                    msg.envelopeSender(), null, b, 9, msg.received()));
+        }, props(0, 1));
+        assertThrows(IllegalStateException.class, () -> store.deliver(m, MailStore.INBOX));
+        assertEquals(-1, blobs.size(made.get(0)));
+    }
+
+    @Test
+    void anAccountRemovedBeforeDeliveryGetsNothingFiledAndNoBodyLeft() throws Exception {
+        List<BlobId> made = new ArrayList<>();
+        register(replacing("encrypted", made), props(0, 1));
+        IncomingMessage m = incoming(ALICE);
+        messages.removed.add(ALICE); // removed between RCPT and the end of DATA
+        AccountGoneException e = assertThrows(AccountGoneException.class, () -> store.deliver(m, MailStore.INBOX));
+        assertEquals(ALICE, e.accountId());
+        assertEquals(java.util.Map.of(), store.folders(ALICE), "no INBOX");
+        assertEquals(-1, blobs.size(made.get(0)), "the filter's body is deleted");
+        assertTrue(blobs.size(m.body()) > 0, "the caller's body is the caller's to bounce or delete");
+    }
+
+    @Test
+    void aBodyThatCannotBeUnlinkedNowIsRecordedForTheStoreToRetry() throws Exception {
+        IncomingMessage original = incoming(ALICE);
+        List<BlobId> made = new ArrayList<>();
+        register(replacing("encrypted", made), props(0, 1));
+        blobs.failDeletes = 1;
+        store.deliver(original, MailStore.INBOX);
+        assertEquals(List.of(original.body()), messages.recorded, "the replaced plaintext is not forgotten");
+    }
+
+    @Test
+    void aFailedUnlinkDoesNotFailTheDelivery() throws Exception {
+        IncomingMessage original = incoming(ALICE);
+        List<BlobId> made = new ArrayList<>();
+        register(replacing("encrypted", made), props(0, 1));
+        blobs.failDeletes = 1;
+        assertEquals(1, store.deliver(original, MailStore.INBOX));
+        assertFalse(messages.log.isEmpty());
     }
 }

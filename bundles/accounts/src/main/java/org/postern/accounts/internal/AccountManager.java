@@ -331,6 +331,13 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         }
     }
 
+    /**
+     * {@inheritDoc}
+     * <p>
+     * The store deletes the account's folders and messages, and records their bodies for
+     * deletion, in {@code markRemoved}'s own transaction. When that fails, this throws: the
+     * operator sees the error, never "removed", and no listener is told.
+     */
     @Override
     public void remove(String address) {
         AccountRecord r = existing(address);

@@ -486,6 +486,25 @@ class AccountManagerTest {
         assertRefused(Reason.UNKNOWN_ACCOUNT, () -> manager.remove("alice@example.net"));
     }
 
+    @Test
+    void aRemovalTheStoreCouldNotCommitIsReportedAndNobodyIsTold() {
+        // The store deletes the mail (and records the bodies for deletion) in markRemoved's own
+        // transaction: if that fails, the operator must see the failure, not "removed".
+        InMemoryAccountRepository failing = new InMemoryAccountRepository(domains) {
+            @Override
+            public synchronized boolean markRemoved(String id) {
+                throw new org.postern.api.store.StoreException("database error: disk full", null);
+            }
+        };
+        manager = newManager(failing);
+        create("alice@example.net");
+        Recorder recorder = new Recorder();
+        register(recorder, 0, 1);
+        assertThrows(org.postern.api.store.StoreException.class, () -> manager.remove("alice@example.net"));
+        assertEquals(AccountStatus.ACTIVE, manager.find("alice@example.net").orElseThrow().status());
+        assertEquals(List.of(), recorder.events, "no listener hears of a removal that did not happen");
+    }
+
     // ---- owned domains ----
 
     @Test

@@ -113,7 +113,6 @@ public class BlobReaper {
         db.onPendingDeletionsRecorded(wakeUp);
     }
 
-
     @Deactivate
     void stop() {
         db.noLongerOnPendingDeletionsRecorded(wakeUp);
@@ -190,8 +189,8 @@ public class BlobReaper {
                     continue; // recorded twice
                 }
                 if (stillFiled.contains(p.blob())) {
-                    // Only a delivery whose outcome looked failed but committed can do this: the
-                    // message exists, so its body must stay.
+                    // Another message still refers to it (a body shared between messages, or a
+                    // delivery that looked failed but committed): the body must stay.
                     LOG.warn("Postern blob reaper: blob {} ({}) is still referenced by a message; kept", p.blob(),
                             p.reason());
                     PendingDeletions.done(db, p.blob());

@@ -24,6 +24,9 @@ import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
  * and stops the worker pool.
  */
 public final class Listener implements AutoCloseable {
+    /** Largest socket read, in bytes (MINA's default grows to 64 KiB). */
+    static final int MAX_READ_BUFFER = 4096;
+
     private final NioSocketAcceptor acceptor;
     private final OrderedThreadPoolExecutor workers;
 
@@ -129,6 +132,9 @@ public final class Listener implements AutoCloseable {
                 // client's delayed ACK (40 ms on Linux) behind the previous one. Measured: one
                 // SMTP client went from 50 ms to a few ms per message.
                 acceptor.getSessionConfig().setTcpNoDelay(true);
+                // One socket read is decoded whole before a suspension can take effect: keep it
+                // small, so that a read of bare LFs is a few thousand lines, not 65,536.
+                acceptor.getSessionConfig().setMaxReadBufferSize(MAX_READ_BUFFER);
                 DefaultIoFilterChainBuilder chain = acceptor.getFilterChain();
                 for (Map.Entry<String, IoFilter> f : filters) {
                     chain.addLast(f.getKey(), f.getValue());

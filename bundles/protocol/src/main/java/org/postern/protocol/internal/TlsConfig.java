@@ -16,8 +16,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "PKCS#12 file with key and chain; empty: a self-signed certificate in ${postern.data}/tls")
     String keystore() default "";
 
+    /**
+     * {@code .keystore.password}: the leading dot makes it a private property, which DS does not
+     * copy into the service's properties, where every bundle and {@code service:list} could read it.
+     */
     @AttributeDefinition(name = "Keystore password", type = AttributeType.PASSWORD)
-    String keystore_password() default "";
+    String _keystore_password() default "";
 
     @AttributeDefinition(name = "Renewal check (seconds)",
             description = "How often the keystore file is checked for a renewed certificate")

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * under {@code ${postern.data}/tls} is used. A keystore that cannot be read at start fails the
  * component with one log line; a broken renewal keeps the previous certificate.
  */
-@Component(service = ServerTls.class, immediate = true, configurationPid = TlsConfig.PID)
+@Component(service = ServerTls.class, immediate = true, configurationPid = TlsConfig.PID,
+        property = org.postern.api.smtp.CoreService.PROPERTY + "=true")
 @Designate(ocd = TlsConfig.class)
 public class TlsService implements ServerTls {
     private static final Logger LOG = LoggerFactory.getLogger(TlsService.class);
@@ -47,6 +48,7 @@ public class TlsService implements ServerTls {
     private volatile Tls.Reloadable reloadable;
     private volatile String hostname;
     private volatile String source = "";
+    private volatile String password = "";
 
     @Activate
     public TlsService(TlsConfig config, Map<String, Object> properties) {
@@ -95,8 +97,9 @@ public class TlsService implements ServerTls {
                 SSLContext selfSigned = Tls.selfSigned(DataDirectory.resolve().resolve("tls"), host);
                 reloadable = null;
                 context = () -> selfSigned;
-            } else if (!keystore.equals(source) || reloadable == null) {
-                Tls.Reloadable r = Tls.Reloadable.of(Path.of(keystore), config.keystore_password().toCharArray());
+            } else if (!keystore.equals(source) || reloadable == null
+                    || !config._keystore_password().equals(password)) {
+                Tls.Reloadable r = Tls.Reloadable.of(Path.of(keystore), config._keystore_password().toCharArray());
                 reloadable = r;
                 context = r;
             } else {
@@ -106,6 +109,7 @@ public class TlsService implements ServerTls {
             throw new IllegalStateException("cannot load TLS keystore " + keystore + ": " + e.getMessage(), e);
         }
         source = keystore;
+        password = config._keystore_password();
         hostname = host;
         LOG.info("Postern TLS: {} for {}", keystore.isEmpty() ? "self-signed certificate" : "keystore " + keystore, host);
     }

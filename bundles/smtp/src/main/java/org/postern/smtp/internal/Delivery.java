@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.postern.api.address.MailAddress;
+import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
 import org.postern.api.mail.SendingServer;
@@ -52,12 +53,14 @@ final class Delivery {
     }
 
     /**
-     * Stores the spooled message for every recipient.
+     * Stores the spooled message for every recipient. A recipient whose account was removed
+     * after RCPT is skipped (its body deleted): the mail store files nothing for it.
      *
+     * @return how many recipients got the message (0: every account was gone)
      * @throws IOException or a RuntimeException when any recipient could not be served; blobs not
      *         yet delivered are deleted first
      */
-    static void deliver(BlobStore blobs, MailStore store, List<SmtpSession.Accepted> recipients, Spool spool,
+    static int deliver(BlobStore blobs, MailStore store, List<SmtpSession.Accepted> recipients, Spool spool,
             String sender, Trace trace, String id, Instant now) throws IOException {
         SendingServer from = new SendingServer(trace.client().getHostAddress(), trace.helo(), trace.confirmedName());
         List<IncomingMessage> messages = new ArrayList<>();
@@ -72,19 +75,30 @@ final class Delivery {
                 messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
                         received.length + spool.size(), now));
             }
+            int filed = 0;
             for (IncomingMessage m : messages) {
-                store.deliver(m, MailStore.INBOX);
+                try {
+                    store.deliver(m, MailStore.INBOX);
+                    filed++;
+                } catch (AccountGoneException gone) {
+                    deleteQuietly(blobs, m.body());
+                }
                 delivered++;
             }
+            return filed;
         } catch (IOException | RuntimeException e) {
             for (int i = delivered; i < messages.size(); i++) {
-                try {
-                    blobs.delete(messages.get(i).body());
-                } catch (IOException | RuntimeException ignored) {
-                    // left for the blob store's collection of unreferenced bodies
-                }
+                deleteQuietly(blobs, messages.get(i).body());
             }
             throw e;
+        }
+    }
+
+    private static void deleteQuietly(BlobStore blobs, BlobId blob) {
+        try {
+            blobs.delete(blob);
+        } catch (IOException | RuntimeException ignored) {
+            // left for the blob store's collection of unreferenced bodies
         }
     }
 }

@@ -43,8 +43,17 @@ final class SmtpHandler extends IoHandlerAdapter {
      * Starts the session. The forward-confirmed reverse lookup runs asynchronously: no worker
      * waits on the network, so slow DNS for one client never holds up another (with 64 workers
      * and 64 slow lookups, it used to stall every session). Reads stay suspended until the
-     * greeting is out, so the client's first command is read after it, as before.
+     * greeting is out (see {@link #sessionCreated}).
      */
+    /**
+     * Runs on the I/O thread before anything is read: nothing the client sends is read until the
+     * greeting is out, so no command runs before the connect-stage policies and the lookup.
+     */
+    @Override
+    public void sessionCreated(IoSession io) {
+        ReadThrottle.hold(io);
+    }
+
     @Override
     public void sessionOpened(IoSession io) {
         InetSocketAddress remote = (InetSocketAddress) io.getRemoteAddress();
@@ -53,9 +62,9 @@ final class SmtpHandler extends IoHandlerAdapter {
         SendingServerResolver resolver = server.resolver;
         if (resolver == null) {
             s.open(null);
+            ReadThrottle.release(io);
             return;
         }
-        io.suspendRead();
         CompletableFuture<Optional<String>> lookup;
         try {
             lookup = resolver.confirmedName(remote.getAddress()).toCompletableFuture();
@@ -86,7 +95,7 @@ final class SmtpHandler extends IoHandlerAdapter {
             s.line((Line) message);
         } else if (message instanceof Resolved) {
             s.open(((Resolved) message).confirmedName());
-            ReadThrottle.resumeReadNow(io);
+            ReadThrottle.release(io);
         }
     }
 
@@ -140,13 +149,13 @@ final class SmtpHandler extends IoHandlerAdapter {
             // handshake is read. Reading is suspended until both hold: the write listener may run
             // on this worker thread (when the write completes before addListener), so relying on
             // the I/O thread's ordering let a ClientHello slip into the line decoder under load.
-            io.suspendRead();
+            ReadThrottle.hold(io);
             io.write(IoBuffer.wrap((line + "\r\n").getBytes(StandardCharsets.US_ASCII))).addListener(f -> {
                 try {
                     LineFilter.reset(io);
                     io.getFilterChain().addFirst("tls", Tls.filter(context));
                 } finally {
-                    ReadThrottle.resumeReadNow(io);
+                    ReadThrottle.release(io);
                 }
             });
         }

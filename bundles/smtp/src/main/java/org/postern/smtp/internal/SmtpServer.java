@@ -55,7 +55,7 @@ public class SmtpServer {
     volatile MailStore mailStore;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile SendingServerResolver resolver;
 
     /**
@@ -70,7 +70,7 @@ public class SmtpServer {
     private final Settings settings;
     /** The node's TLS identity (org.postern.tls); without it STARTTLS is not offered. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile ServerTls serverTls;
     private Listener listener;
 

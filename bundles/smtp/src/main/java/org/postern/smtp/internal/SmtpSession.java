@@ -155,6 +155,11 @@ final class SmtpSession implements SmtpTransaction {
             reply(500, "5.5.2", "Syntax error: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
             return;
         }
+        if (!SmtpSyntax.isUtf8(line.bytes(), 0, line.length())) {
+            // decoded leniently, invalid bytes would become U+FFFD and pass for an address
+            reply(500, "5.5.2", "Syntax error: command is not valid UTF-8");
+            return;
+        }
         String text = line.text();
         int sp = text.indexOf(' ');
         String verb = (sp < 0 ? text : text.substring(0, sp)).toUpperCase(Locale.ROOT);
@@ -507,15 +512,20 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         String id = HexFormat.of().withUpperCase().formatHex(randomBytes(8));
+        int filed;
         try {
-            Delivery.deliver(blobs, store, recipients, spool, sender, trace(), id, Instant.now());
+            filed = Delivery.deliver(blobs, store, recipients, spool, sender, trace(), id, Instant.now());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Postern SMTP: message {} from [{}] not accepted: {}", id, ip(), e.toString());
             reply(451, "4.3.0", "Temporary local problem, try again later");
             return;
         }
-        LOG.info("Postern SMTP: queued {} from [{}], {} octets, {} recipient(s)", id, ip(), spool.size(),
-                recipients.size());
+        if (filed == 0) {
+            // every account was removed between RCPT and now: what an unknown address gets
+            reply(550, "5.1.1", "Recipient address rejected: User unknown");
+            return;
+        }
+        LOG.info("Postern SMTP: queued {} from [{}], {} octets, {} recipient(s)", id, ip(), spool.size(), filed);
         reply(250, "2.0.0", "Ok: queued as " + id);
     }
 

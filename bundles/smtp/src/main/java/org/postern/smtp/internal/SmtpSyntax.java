@@ -124,8 +124,10 @@ final class SmtpSyntax {
             }
             return true;
         }
-        if (ip.indexOf(':') < 0) {
-            return false; // without a colon InetAddress would take it for a host name and look it up
+        if (ip.indexOf(':') < 0 || !(ip.charAt(0) == ':' || Character.digit(ip.charAt(0), 16) >= 0)) {
+            // InetAddress takes anything that does not start like an IPv6 literal for a host name
+            // and looks it up, blocking a worker on the network
+            return false;
         }
         try {
             InetAddress.getByName(ip);

@@ -84,4 +84,26 @@ class SlowDnsTest extends SmtpTestSupport {
             }
         }
     }
+
+    @Test
+    void nothingTheClientSendsBeforeTheGreetingIsReadBeforeIt() throws Exception {
+        CompletableFuture<Optional<String>> lookup = new CompletableFuture<>();
+        server.resolver = address -> lookup;
+        try (RawClient c = new RawClient(port)) {
+            // A whole transaction pipelined before the greeting (RFC 5321 says wait for it).
+            c.send("EHLO early.example\r\nMAIL FROM:<s@origin.example>\r\nRCPT TO:<alice@example.net>\r\n"
+                    + "DATA\r\nSubject: early\r\n\r\nbody\r\n.\r\n");
+            c.socket().setSoTimeout(1000);
+            try {
+                int b = c.socket().getInputStream().read();
+                throw new AssertionError("the server answered before its greeting: " + (char) b);
+            } catch (SocketTimeoutException expected) {
+                // nothing was read, so nothing was answered
+            }
+            assertEquals(0, mailboxes.delivered.size(), "no message before the connect stage is over");
+            lookup.complete(Optional.of("early.sender.example"));
+            c.socket().setSoTimeout(10_000);
+            assertEquals("220 " + HOSTNAME + " ESMTP Postern", c.reply(), "the greeting comes first");
+        }
+    }
 }

@@ -118,4 +118,26 @@ class SmtpInputLimitsTest extends SmtpTestSupport {
         }
         assertEquals(1, mailboxes.delivered.size());
     }
+
+    @Test
+    void aCommandThatIsNotUtf8IsRefusedNotReadAsReplacementCharacters() throws IOException {
+        try (RawClient c = ehlo()) {
+            // ISO-8859-1 "ä" (0xE4) alone is not UTF-8
+            assertEquals("500 5.5.2 Syntax error: command is not valid UTF-8",
+                    c.command("MAIL FROM:<sp\u00e4m@evil.example> SMTPUTF8"));
+        }
+    }
+
+    @Test
+    void anAccountRemovedBetweenRcptAndDataGetsNothingAndTheSenderHearsUserUnknown() throws IOException {
+        mailboxes.fail = new org.postern.api.mail.AccountGoneException("acc-alice");
+        try (RawClient c = ehlo()) {
+            c.command("MAIL FROM:<s@origin.example>");
+            assertTrue(c.command("RCPT TO:<alice@example.net>").startsWith("250"));
+            c.command("DATA");
+            assertEquals("550 5.1.1 Recipient address rejected: User unknown", c.command(BODY + "."));
+        }
+        assertEquals(0, mailboxes.delivered.size());
+        assertEquals(0, blobs.count(), "no body left behind");
+    }
 }

@@ -21,12 +21,14 @@ import org.postern.api.dns.SendingServerResolver;
  * empty at once. Bounded by the resolver's timeout twice (PTR, then the forward lookups in
  * parallel).
  */
-@Component(service = SendingServerResolver.class, property = "service.ranking:Integer=0")
+@Component(service = SendingServerResolver.class,
+        property = {"service.ranking:Integer=0", org.postern.api.smtp.CoreService.PROPERTY + "=true"})
 public class DnsSendingServerResolver implements SendingServerResolver {
     private final DnsResolver dns;
 
     @Activate
-    public DnsSendingServerResolver(@Reference(policyOption = ReferencePolicyOption.GREEDY) DnsResolver dns) {
+    public DnsSendingServerResolver(@Reference(policyOption = ReferencePolicyOption.GREEDY,
+            target = org.postern.api.smtp.CoreService.TARGET) DnsResolver dns) {
         this.dns = dns;
     }
 

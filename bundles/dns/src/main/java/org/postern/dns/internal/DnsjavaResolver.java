@@ -70,7 +70,8 @@ import org.xbill.DNS.Type;
  * again over TCP. Completions run on two {@code postern-dns} threads that stop with the
  * component; on deactivation every pending question completes as {@link Status#TEMPFAIL}.
  */
-@Component(service = DnsResolver.class, configurationPid = DnsConfig.PID)
+@Component(service = DnsResolver.class, configurationPid = DnsConfig.PID,
+        property = org.postern.api.smtp.CoreService.PROPERTY + "=true")
 @Designate(ocd = DnsConfig.class)
 public class DnsjavaResolver implements DnsResolver {
     private static final Logger LOG = LoggerFactory.getLogger(DnsjavaResolver.class);

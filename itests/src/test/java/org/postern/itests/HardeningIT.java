@@ -228,7 +228,10 @@ public class HardeningIT {
         assertTrue(read.output, read.output.contains("alice@example.net"));
         for (String change : List.of("postern:domain-add evil.example", "postern:account-remove --force alice@example.net",
                 "postern:catchall-mode alice@example.net whitelist",
-                "postern:block-add alice@example.net spam@x.example")) {
+                "postern:catchall-mode alice@example.net wh\u0131telist", // dotless i: Unicode case folding
+                "postern:block-add alice@example.net spam@x.example",
+                // commands of scopes without a postern ACL need admin too (compulsory roles)
+                "shell:cat postern-data/admin.password", "config:list", "feature:repo-add file:/nonexistent.xml")) {
             // No retry: "Command not found" is the ACL hiding the command, not a console still starting.
             ClientResult denied = postern.clientAs("support", "support-password-1", change, 0);
             assertNotEquals(change + ": " + denied, 0, denied.exit);
@@ -258,7 +261,7 @@ public class HardeningIT {
             live.reply();
             assertTrue(live.command("EHLO before.example.org").startsWith("250"));
             postern.setConfig("org.postern.tls.cfg", "keystore", p12.toString());
-            postern.setConfig("org.postern.tls.cfg", "keystore.password", "renewal-pw");
+            postern.setConfig("org.postern.tls.cfg", ".keystore.password", "renewal-pw");
             String subject = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
@@ -273,7 +276,7 @@ public class HardeningIT {
             assertTrue(live.command("RCPT TO:<alice@example.net>").startsWith("250"));
         } finally {
             postern.setConfig("org.postern.tls.cfg", "keystore", "");
-            postern.setConfig("org.postern.tls.cfg", "keystore.password", "");
+            postern.setConfig("org.postern.tls.cfg", ".keystore.password", "");
         }
         assertFalse("the keystore password is not logged", postern.logText().contains("renewal-pw"));
     }

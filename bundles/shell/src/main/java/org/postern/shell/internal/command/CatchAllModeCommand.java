@@ -19,11 +19,16 @@ public class CatchAllModeCommand extends AccountPolicyCommand {
             out().println(r.catchAllMode(account).name().toLowerCase(Locale.ROOT));
             return;
         }
+        // Exactly "block" or "whitelist" in ASCII letters: no trimming and no Unicode case folding
+        // ("whıtelist" with a dotless i folds to WHITELIST), so the command ACL's regex, which
+        // sends every change to the admin role, sees exactly what this command acts on.
         CatchAllMode m;
-        try {
-            m = CatchAllMode.valueOf(mode.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure("mode must be block or whitelist, not '" + mode + "'");
+        if (mode.equalsIgnoreCase("block") && mode.chars().allMatch(c -> c < 0x80)) {
+            m = CatchAllMode.BLOCK;
+        } else if (mode.equalsIgnoreCase("whitelist") && mode.chars().allMatch(c -> c < 0x80)) {
+            m = CatchAllMode.WHITELIST;
+        } else {
+            throw new CommandFailure("mode must be block or whitelist");
         }
         r.setCatchAllMode(account, m);
         out().println("catch-all mode of " + account + " is now " + m.name().toLowerCase(Locale.ROOT));

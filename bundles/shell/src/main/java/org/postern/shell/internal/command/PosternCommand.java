@@ -59,6 +59,9 @@ abstract class PosternCommand implements Action {
     }
 
     /** Why {@code --password} is refused: the message names the ways that keep the secret private. */
+    /** Longest password file read; a password is a line, not a file's worth. */
+    static final int MAX_PASSWORD_FILE = 4096;
+
     static final String NO_PASSWORD_ON_COMMAND_LINE = "--password is not accepted: a password on the command line "
             + "ends up in thread names, process lists and shell history. Use --password-file <file> "
             + "(readable by its owner only), type it at the prompt, or pipe it to an SSH exec session";
@@ -94,14 +97,33 @@ abstract class PosternCommand implements Action {
     static char[] readPasswordFile(Path file) throws IOException {
         byte[] bytes;
         try {
-            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+            // A regular file (no FIFO or device that could hang the console), not a link, small,
+            // and readable by its owner only.
+            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            java.nio.file.attribute.BasicFileAttributes basic = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!basic.isRegularFile()) {
+                throw new CommandFailure("password file " + file + " is not a regular file");
+            }
+            if (basic.size() > MAX_PASSWORD_FILE) {
+                throw new CommandFailure("password file " + file + " is larger than " + MAX_PASSWORD_FILE + " bytes");
+            }
             if (view != null) {
                 Set<PosixFilePermission> perms = view.readAttributes().permissions();
                 if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
                     throw new CommandFailure("password file " + file + " is readable by other users: chmod 600 it");
                 }
             }
-            bytes = Files.readAllBytes(file);
+            try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file,
+                    java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(MAX_PASSWORD_FILE);
+                while (buf.hasRemaining() && ch.read(buf) > 0) {
+                    // read at most MAX_PASSWORD_FILE bytes
+                }
+                bytes = java.util.Arrays.copyOf(buf.array(), buf.position());
+                java.util.Arrays.fill(buf.array(), (byte) 0);
+            }
         } catch (NoSuchFileException e) {
             throw new CommandFailure("no password file " + file);
         }

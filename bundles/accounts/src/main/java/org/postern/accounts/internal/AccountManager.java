@@ -30,6 +30,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.whiteboard.WhiteboardOrder;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountException;
 import org.postern.api.account.AccountLifecycleListener;
@@ -69,7 +70,7 @@ public class AccountManager implements AccountService, DomainService, AddressRes
     /**
      * Lifecycle listeners with their service properties, as SCR hands them over: a list it
      * replaces on every change and never mutates, so an event in progress reaches the listeners
-     * it started with. Told in {@link Ranked#ORDER}.
+     * it started with. Told in {@link WhiteboardOrder#ORDER}.
      */
     @Reference(service = AccountLifecycleListener.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -128,41 +129,9 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         return hasher;
     }
 
-    /**
-     * Postern's one whiteboard order, identical in {@code AccountManager}, {@code MailStoreService}
-     * and {@code SmtpServer}: highest {@code service.ranking} first (a ranking that is not an
-     * {@code Integer} counts as 0), equal rankings by lowest {@code service.id}, the one registered
-     * first. SCR's own list is sorted by {@code ServiceReference.compareTo}, which is ascending
-     * (lowest ranking first, equal rankings by highest id); sorting here by the properties each
-     * tuple carries keeps the order explicit and testable without a framework.
-     */
-    static final class Ranked {
-        static final Comparator<Map<String, Object>> ORDER = Comparator.comparingInt(Ranked::ranking).reversed()
-                .thenComparingLong(Ranked::id);
-
-        private Ranked() {
-        }
-
-        /** The tuples in {@link #ORDER}: a new list; the one SCR set is not touched. */
-        static <S> List<Map.Entry<Map<String, Object>, S>> sorted(List<Map.Entry<Map<String, Object>, S>> tuples) {
-            List<Map.Entry<Map<String, Object>, S>> copy = new ArrayList<>(tuples);
-            copy.sort(Map.Entry.comparingByKey(ORDER));
-            return copy;
-        }
-
-        static int ranking(Map<String, Object> properties) {
-            return properties.get("service.ranking") instanceof Integer r ? r : 0;
-        }
-
-        /** Only a test's fake lacks an id: it comes after every registered service. */
-        static long id(Map<String, Object> properties) {
-            return properties.get("service.id") instanceof Long id ? id : Long.MAX_VALUE;
-        }
-    }
-
-    /** The listeners now, in {@link Ranked#ORDER}. */
+    /** The listeners now, in {@link WhiteboardOrder#ORDER}. */
     List<AccountLifecycleListener> listeners() {
-        return Ranked.sorted(listeners).stream().map(Map.Entry::getValue).toList();
+        return WhiteboardOrder.sorted(listeners).stream().map(Map.Entry::getValue).toList();
     }
 
     // ---- service domains ----

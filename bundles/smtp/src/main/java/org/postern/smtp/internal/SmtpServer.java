@@ -2,7 +2,6 @@ package org.postern.smtp.internal;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -14,6 +13,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.whiteboard.WhiteboardOrder;
 import org.postern.api.mail.MailStore;
 import org.postern.api.policy.RecipientPolicy;
 import org.postern.api.smtp.CoreService;
@@ -79,40 +79,8 @@ public class SmtpServer {
         static RankedPolicy of(Map.Entry<Map<String, Object>, SmtpPolicy> tuple) {
             Map<String, Object> p = tuple.getKey();
             Object name = p.get(SmtpPolicy.NAME);
-            return new RankedPolicy(tuple.getValue(), Ranked.ranking(p), Ranked.id(p),
+            return new RankedPolicy(tuple.getValue(), WhiteboardOrder.ranking(p), WhiteboardOrder.id(p),
                     name != null ? name.toString() : tuple.getValue().getClass().getName());
-        }
-    }
-
-    /**
-     * Postern's one whiteboard order, identical in {@code AccountManager}, {@code MailStoreService}
-     * and {@code SmtpServer}: highest {@code service.ranking} first (a ranking that is not an
-     * {@code Integer} counts as 0), equal rankings by lowest {@code service.id}, the one registered
-     * first. SCR's own list is sorted by {@code ServiceReference.compareTo}, which is ascending
-     * (lowest ranking first, equal rankings by highest id); sorting here by the properties each
-     * tuple carries keeps the order explicit and testable without a framework.
-     */
-    static final class Ranked {
-        static final Comparator<Map<String, Object>> ORDER = Comparator.comparingInt(Ranked::ranking).reversed()
-                .thenComparingLong(Ranked::id);
-
-        private Ranked() {
-        }
-
-        /** The tuples in {@link #ORDER}: a new list; the one SCR set is not touched. */
-        static <S> List<Map.Entry<Map<String, Object>, S>> sorted(List<Map.Entry<Map<String, Object>, S>> tuples) {
-            List<Map.Entry<Map<String, Object>, S>> copy = new ArrayList<>(tuples);
-            copy.sort(Map.Entry.comparingByKey(ORDER));
-            return copy;
-        }
-
-        static int ranking(Map<String, Object> properties) {
-            return properties.get("service.ranking") instanceof Integer r ? r : 0;
-        }
-
-        /** Only a test's fake lacks an id: it comes after every registered service. */
-        static long id(Map<String, Object> properties) {
-            return properties.get("service.id") instanceof Long id ? id : Long.MAX_VALUE;
         }
     }
 
@@ -204,9 +172,9 @@ public class SmtpServer {
         return t != null ? t.hostname() : Settings.machineName();
     }
 
-    /** The policies now, in {@link Ranked#ORDER}; a session asks once per stage and keeps the list. */
+    /** The policies now, in {@link WhiteboardOrder#ORDER}; a session asks once per stage and keeps the list. */
     List<RankedPolicy> policies() {
-        return Ranked.sorted(policies).stream().map(RankedPolicy::of).toList();
+        return WhiteboardOrder.sorted(policies).stream().map(RankedPolicy::of).toList();
     }
 
     /** The bound address (tests: the ephemeral port). */

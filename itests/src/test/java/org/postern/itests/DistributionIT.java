@@ -126,7 +126,7 @@ public class DistributionIT {
                 ClientResult status = postern.client(pw, "postern:status");
                 assertNotEquals("status fails while the store is down: " + status, 0, status.exit);
                 assertTrue(status.output, status.output.contains("store:          NOT RUNNING"));
-                ClientResult list = postern.client(pw, "postern:account-list");
+                ClientResult list = postern.clientWhileDown(pw, "postern:account-list");
                 assertNotEquals(0, list.exit);
                 assertTrue(list.output, list.output.contains("the accounts service is not running"));
                 String log = postern.logText();
@@ -175,7 +175,7 @@ public class DistributionIT {
             postern.setConfig("org.postern.accounts.cfg", "argon2.iterations", "lots");
             postern.start();
             String pw = postern.adminPassword(120);
-            ClientResult list = postern.client(pw, "postern:account-list");
+            ClientResult list = postern.clientWhileDown(pw, "postern:account-list");
             assertNotEquals(list.toString(), 0, list.exit);
             assertTrue(list.output, list.output.contains("the accounts service is not running"));
             ClientResult status = postern.client(pw, "postern:status");

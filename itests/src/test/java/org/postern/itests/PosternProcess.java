@@ -165,6 +165,14 @@ final class PosternProcess implements AutoCloseable {
     }
 
     /**
+     * Like {@link #client} but takes "the ... service is not running" as the answer instead of
+     * waiting for the capability to come up: for tests of a capability that must stay down.
+     */
+    ClientResult clientWhileDown(String password, String commands) throws Exception {
+        return clientAs("admin", password, commands, 90, false);
+    }
+
+    /**
      * Runs commands until they succeed (a capability still starting answers "not running"),
      * up to {@code seconds}; returns the last result.
      */
@@ -181,12 +189,19 @@ final class PosternProcess implements AutoCloseable {
 
     /** Like {@link #client} as another console user. */
     ClientResult clientAs(String user, String password, String commands, long seconds) throws Exception {
+        return clientAs(user, password, commands, seconds, true);
+    }
+
+    private ClientResult clientAs(String user, String password, String commands, long seconds, boolean awaitUp)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             ClientResult r = runClient(user, password, commands);
             boolean notUp = r.output.contains("Connection refused") || r.output.contains("Failed to get the session")
                     || r.output.contains("Authentication failed")
-                    || r.output.contains("Command not found: postern:");
+                    || r.output.contains("Command not found: postern:")
+                    // capabilities start in any order after the console: "is not running" at first
+                    || (awaitUp && r.output.contains("is not running (is the store up?"));
             if (!notUp || System.nanoTime() > deadline) {
                 return r;
             }

@@ -70,4 +70,40 @@ public class CoreFeatureIT extends PosternTestSupport {
         return null;
     }
 
+
+    /** A bundle with just this manifest, as a plugin author's jar would be. */
+    private static java.io.InputStream bundleJar(String name, String importPackage) throws Exception {
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().putValue("Manifest-Version", "1.0");
+        m.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+        m.getMainAttributes().putValue("Bundle-SymbolicName", name);
+        m.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+        m.getMainAttributes().putValue("Import-Package", importPackage);
+        java.io.ByteArrayOutputStream jar = new java.io.ByteArrayOutputStream();
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(jar, m)) {
+            out.flush();
+        }
+        return new java.io.ByteArrayInputStream(jar.toByteArray());
+    }
+
+    @Test
+    public void aPluginCannotWireToTheRepositoriesButPosternsOwnBundlesCan() throws Exception {
+        Bundle plugin = bundleContext.installBundle("test:plugin",
+                bundleJar("test.plugin", "org.postern.api.store,org.postern.core.store"));
+        Bundle internal = bundleContext.installBundle("test:internal",
+                bundleJar("test.internal", "org.postern.core.store;postern.core=true"));
+        try {
+            try {
+                plugin.start();
+                throw new AssertionError("a plugin importing org.postern.core.store must not resolve");
+            } catch (org.osgi.framework.BundleException expected) {
+                assertTrue(expected.getMessage(), expected.getMessage().contains("org.postern.core.store"));
+            }
+            internal.start();
+            assertEquals("asking for postern.core=true wires", Bundle.ACTIVE, internal.getState());
+        } finally {
+            plugin.uninstall();
+            internal.uninstall();
+        }
+    }
 }

@@ -8,6 +8,7 @@ import org.junit.Test;
 import org.osgi.framework.Bundle;
 import org.postern.api.account.AccountService;
 import org.postern.api.store.StoreInfo;
+import org.postern.core.account.PasswordVerifier;
 
 /** Hot redeployment of the core feature: every account, domain and password survives. */
 public class FeatureRedeployIT extends PosternTestSupport {
@@ -56,6 +57,7 @@ public class FeatureRedeployIT extends PosternTestSupport {
         assertTrue(accounts.find("a2@reinstall.example").isPresent());
         assertEquals("a2@reinstall.example", ok("postern:resolve x@a2-company.example").trim());
         String id = accounts.find("a1@reinstall.example").get().id();
-        assertTrue("password survived", accounts.verifyPassword(id, "first password 1".toCharArray()));
+        PasswordVerifier passwords = await(PasswordVerifier.class, 60);
+        assertTrue("password survived", passwords.verifyPassword(id, "first password 1".toCharArray()));
     }
 }

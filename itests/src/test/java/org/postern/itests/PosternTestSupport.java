@@ -47,6 +47,16 @@ public abstract class PosternTestSupport {
     @Inject
     protected SessionFactory sessionFactory;
 
+    /**
+     * The test probe is one of Postern's own bundles: it may wire to org.postern.core.* (exported
+     * only to importers asking for postern.core=true), which a plugin would not.
+     */
+    @org.ops4j.pax.exam.ProbeBuilder
+    public org.ops4j.pax.exam.TestProbeBuilder probe(org.ops4j.pax.exam.TestProbeBuilder probe) {
+        probe.setHeader("DynamicImport-Package", "org.postern.core.*;postern.core=true,*");
+        return probe;
+    }
+
     @Configuration
     public Option[] config() {
         String karaf = System.getProperty("karaf.version");

@@ -30,6 +30,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.postern.core.account.PasswordVerifier;
 import org.postern.api.whiteboard.WhiteboardOrder;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountException;
@@ -42,11 +43,11 @@ import org.postern.api.account.OwnedDomain;
 import org.postern.api.account.Resolution;
 import org.postern.api.address.DomainName;
 import org.postern.api.address.MailAddress;
-import org.postern.api.config.ConfigCheck;
-import org.postern.api.store.AccountRecord;
-import org.postern.api.store.AccountRepository;
-import org.postern.api.store.DomainRepository;
-import org.postern.api.store.DuplicateKeyException;
+import org.postern.core.config.ConfigCheck;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.AccountRepository;
+import org.postern.core.store.DomainRepository;
+import org.postern.core.store.DuplicateKeyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,10 +55,10 @@ import org.slf4j.LoggerFactory;
  * Accounts, service domains and owned domains: the rules (who may own what, password strength,
  * tombstones for removed addresses) on top of the store's repositories.
  */
-@Component(service = {AccountService.class, DomainService.class, AddressResolver.class},
+@Component(service = {AccountService.class, DomainService.class, AddressResolver.class, PasswordVerifier.class},
         configurationPid = AccountsConfig.PID)
 @Designate(ocd = AccountsConfig.class)
-public class AccountManager implements AccountService, DomainService, AddressResolver {
+public class AccountManager implements AccountService, DomainService, AddressResolver, PasswordVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(AccountManager.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 

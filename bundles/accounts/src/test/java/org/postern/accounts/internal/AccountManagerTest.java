@@ -33,7 +33,7 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.account.OwnedDomain;
 import org.postern.api.account.Resolution;
 import org.postern.api.address.MailAddress;
-import org.postern.api.store.AccountRecord;
+import org.postern.core.store.AccountRecord;
 
 class AccountManagerTest {
     private static final int MIN_LENGTH = 12;
@@ -493,14 +493,14 @@ class AccountManagerTest {
         InMemoryAccountRepository failing = new InMemoryAccountRepository(domains) {
             @Override
             public synchronized boolean markRemoved(String id) {
-                throw new org.postern.api.store.StoreException("database error: disk full", null);
+                throw new org.postern.core.store.StoreException("database error: disk full", null);
             }
         };
         manager = newManager(failing);
         create("alice@example.net");
         Recorder recorder = new Recorder();
         register(recorder, 0, 1);
-        assertThrows(org.postern.api.store.StoreException.class, () -> manager.remove("alice@example.net"));
+        assertThrows(org.postern.core.store.StoreException.class, () -> manager.remove("alice@example.net"));
         assertEquals(AccountStatus.ACTIVE, manager.find("alice@example.net").orElseThrow().status());
         assertEquals(List.of(), recorder.events, "no listener hears of a removal that did not happen");
     }

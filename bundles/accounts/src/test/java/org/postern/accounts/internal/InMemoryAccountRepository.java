@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
-import org.postern.api.store.AccountRecord;
-import org.postern.api.store.AccountRepository;
-import org.postern.api.store.DuplicateKeyException;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.AccountRepository;
+import org.postern.core.store.DuplicateKeyException;
 
 /** AccountRepository in memory, behaving like JdbcAccountRepository (unique id and address, tombstones). */
 class InMemoryAccountRepository implements AccountRepository {

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.postern.api.account.OwnedDomain;
-import org.postern.api.store.DomainRepository;
-import org.postern.api.store.DuplicateKeyException;
+import org.postern.core.store.DomainRepository;
+import org.postern.core.store.DuplicateKeyException;
 
 /** DomainRepository in memory, with the unique keys of the SQL schema. */
 class InMemoryDomainRepository implements DomainRepository {

@@ -30,11 +30,6 @@ public interface AccountService {
     /** @param password cleared by the implementation once hashed */
     void setPassword(String address, char[] password);
 
-    /**
-     * Checks the account password in constant time. False for LOCKED and REMOVED accounts. Only
-     * the authenticator should call this: protocols ask the authenticator.
-     */
-    boolean verifyPassword(String accountId, char[] password);
 
     /** Deletes the account's data; the address is kept as a tombstone and never issued again. */
     void remove(String address);

@@ -1,6 +1,8 @@
 /**
- * Persistence services offered by the store bundle: blob store, store status and the repositories behind the accounts bundle.
+ * What the store offers every bundle, plugins included: the blob store for message bodies, the
+ * data directory and the store's status. The repositories, which hold password hashes and every
+ * account's mail, are in {@code org.postern.core.store}, which only Postern's own bundles wire to.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.postern.api.store;

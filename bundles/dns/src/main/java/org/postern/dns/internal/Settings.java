@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.postern.api.config.ConfigCheck;
+import org.postern.core.config.ConfigCheck;
 import org.xbill.DNS.Address;
 
 /**

@@ -25,7 +25,7 @@ import org.postern.api.mail.MailStore;
 import org.postern.api.smtp.CoreService;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
-import org.postern.api.store.MessageRepository;
+import org.postern.core.store.MessageRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -27,8 +27,8 @@ import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
-import org.postern.api.store.MessageRepository;
-import org.postern.api.store.StoreException;
+import org.postern.core.store.MessageRepository;
+import org.postern.core.store.StoreException;
 
 class MailStoreServiceTest {
     private static final String ALICE = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";

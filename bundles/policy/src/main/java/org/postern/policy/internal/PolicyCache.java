@@ -12,7 +12,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountLifecycleListener;
-import org.postern.api.config.ConfigCheck;
+import org.postern.core.config.ConfigCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -26,10 +26,10 @@ import org.postern.api.policy.CatchAllMode;
 import org.postern.api.policy.PolicyRules;
 import org.postern.api.policy.RecipientPolicy;
 import org.postern.api.policy.RecipientVerdict;
-import org.postern.api.store.DuplicateKeyException;
-import org.postern.api.store.PolicyRepository;
+import org.postern.core.store.DuplicateKeyException;
+import org.postern.core.store.PolicyRepository;
 import org.postern.policy.internal.PolicyCache.Compiled;
-import org.postern.api.store.PolicyRepository.ListKind;
+import org.postern.core.store.PolicyRepository.ListKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -19,8 +19,8 @@ import org.postern.api.account.DomainService;
 import org.postern.api.account.OwnedDomain;
 import org.postern.api.account.Resolution;
 import org.postern.api.address.MailAddress;
-import org.postern.api.store.DuplicateKeyException;
-import org.postern.api.store.PolicyRepository;
+import org.postern.core.store.DuplicateKeyException;
+import org.postern.core.store.PolicyRepository;
 
 /**
  * In-memory stand-ins for the accounts and store bundles, resolving the way AccountManager does:

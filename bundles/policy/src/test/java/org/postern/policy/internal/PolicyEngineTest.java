@@ -65,7 +65,7 @@ class PolicyEngineTest {
     @Test
     void anEntryStoredBeforeTheCapsStillWorksAndIsRemovable() {
         String legacy = "server:*a*a*a*a*a*a*a*a*a.example";
-        fakes.repository.addEntry("acc-alice", org.postern.api.store.PolicyRepository.ListKind.BLOCK, legacy);
+        fakes.repository.addEntry("acc-alice", org.postern.core.store.PolicyRepository.ListKind.BLOCK, legacy);
         assertEquals(Kind.USER_UNKNOWN, engine.decide("alice@example.net", "a@b.example",
                 List.of("aaaaaaaaa.example"), false).kind());
         engine.removeBlockEntry("alice@example.net", legacy);

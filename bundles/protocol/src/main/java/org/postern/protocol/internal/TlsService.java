@@ -19,7 +19,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.address.DomainName;
-import org.postern.api.config.ConfigCheck;
+import org.postern.core.config.ConfigCheck;
 import org.postern.api.store.DataDirectory;
 import org.postern.protocol.ServerTls;
 import org.postern.protocol.Tls;

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import org.postern.api.address.DomainName;
-import org.postern.api.config.ConfigCheck;
+import org.postern.core.config.ConfigCheck;
 import org.postern.api.store.DataDirectory;
 
 /** The SMTP server's settings, validated. Tests build one directly. */

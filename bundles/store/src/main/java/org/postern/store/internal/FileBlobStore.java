@@ -17,7 +17,7 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.postern.api.smtp.CoreService;
-import org.postern.api.config.ConfigCheck;
+import org.postern.core.config.ConfigCheck;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
 import org.postern.api.store.DataDirectory;

@@ -12,8 +12,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
-import org.postern.api.store.AccountRecord;
-import org.postern.api.store.AccountRepository;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.AccountRepository;
 
 @Component(service = AccountRepository.class)
 public class JdbcAccountRepository implements AccountRepository {

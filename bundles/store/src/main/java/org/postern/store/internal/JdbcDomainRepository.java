@@ -8,7 +8,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.postern.api.account.OwnedDomain;
-import org.postern.api.store.DomainRepository;
+import org.postern.core.store.DomainRepository;
 
 @Component(service = DomainRepository.class)
 public class JdbcDomainRepository implements DomainRepository {

@@ -11,9 +11,9 @@ import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
-import org.postern.api.store.DuplicateKeyException;
-import org.postern.api.store.MessageRepository;
-import org.postern.api.store.StoreException;
+import org.postern.core.store.DuplicateKeyException;
+import org.postern.core.store.MessageRepository;
+import org.postern.core.store.StoreException;
 
 @Component(service = MessageRepository.class)
 public class JdbcMessageRepository implements MessageRepository {

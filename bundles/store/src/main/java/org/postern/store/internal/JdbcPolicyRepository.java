@@ -4,7 +4,7 @@ import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.postern.api.store.PolicyRepository;
+import org.postern.core.store.PolicyRepository;
 
 @Component(service = PolicyRepository.class)
 public class JdbcPolicyRepository implements PolicyRepository {

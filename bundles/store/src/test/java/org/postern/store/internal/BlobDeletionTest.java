@@ -30,7 +30,7 @@ import org.postern.api.address.MailAddress;
 import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
-import org.postern.api.store.AccountRecord;
+import org.postern.core.store.AccountRecord;
 import org.postern.api.store.BlobId;
 
 /**

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
-import org.postern.api.store.AccountRecord;
-import org.postern.api.store.StoreException;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.StoreException;
 
 class DatabaseTest {
     @TempDir

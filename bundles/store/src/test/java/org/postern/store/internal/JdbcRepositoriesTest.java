@@ -19,13 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postern.api.account.AccountStatus;
 import org.postern.api.account.OwnedDomain;
 import org.postern.api.address.MailAddress;
-import org.postern.api.store.AccountRecord;
-import org.postern.api.store.DuplicateKeyException;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.DuplicateKeyException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
-import org.postern.api.store.PolicyRepository;
-import org.postern.api.store.StoreException;
+import org.postern.core.store.PolicyRepository;
+import org.postern.core.store.StoreException;
 
 /** JdbcAccountRepository and JdbcDomainRepository against a real embedded Derby. */
 class JdbcRepositoriesTest {

@@ -1,4 +1,4 @@
-package org.postern.api.store;
+package org.postern.core.store;
 
 /** An insert collided with an existing row (a unique key). */
 public class DuplicateKeyException extends StoreException {

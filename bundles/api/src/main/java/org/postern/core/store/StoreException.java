@@ -1,4 +1,4 @@
-package org.postern.api.store;
+package org.postern.core.store;
 
 /** The store could not do what was asked; the database or disk said why (in the cause). */
 public class StoreException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.postern.api.config;
+package org.postern.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.postern.api.config;
+package org.postern.core.config;
 
 import java.util.ArrayList;
 import java.util.List;

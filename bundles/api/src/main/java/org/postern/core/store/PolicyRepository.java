@@ -1,4 +1,4 @@
-package org.postern.api.store;
+package org.postern.core.store;
 
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;

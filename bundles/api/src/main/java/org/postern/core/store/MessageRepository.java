@@ -1,5 +1,6 @@
-package org.postern.api.store;
+package org.postern.core.store;
 
+import org.postern.api.store.BlobId;
 import java.util.Collection;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;

@@ -1,0 +1,19 @@
+package org.postern.core.account;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Checks an account password. Only Postern's authentication may ask: a plugin that could call
+ * this could guess passwords without any rate limit, so it is not part of {@code AccountService}.
+ */
+@ProviderType
+public interface PasswordVerifier {
+    /**
+     * True when {@code password} is the account's password and the account may log in. Takes as
+     * long for an unknown account as for a known one. The array is cleared.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException when the server is too busy hashing
+     *         (a temporary failure, not a wrong password)
+     */
+    boolean verifyPassword(String accountId, char[] password);
+}

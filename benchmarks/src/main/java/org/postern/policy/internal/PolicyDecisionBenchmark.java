@@ -27,7 +27,7 @@ import org.postern.api.account.Resolution;
 import org.postern.api.address.MailAddress;
 import org.postern.api.policy.CatchAllMode;
 import org.postern.api.policy.RecipientVerdict;
-import org.postern.api.store.PolicyRepository;
+import org.postern.core.store.PolicyRepository;
 
 /**
  * One RCPT TO decision through {@link PolicyEngine} for an account holding {@code entries}

@@ -28,7 +28,7 @@ import org.postern.api.account.Resolution;
 import org.postern.api.address.MailAddress;
 import org.postern.api.policy.CatchAllMode;
 import org.postern.api.policy.RecipientVerdict;
-import org.postern.api.store.PolicyRepository;
+import org.postern.core.store.PolicyRepository;
 
 /**
  * DESIGN §4 says a refused recipient looks exactly like one that does not exist; issue 6 item 4

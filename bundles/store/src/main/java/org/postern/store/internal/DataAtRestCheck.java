@@ -36,12 +36,26 @@ public class DataAtRestCheck {
         check(roots, etc == null ? null : Path.of(etc));
     }
 
+    /**
+     * Written in the data directory after one complete check. Message bodies are created 0600 by
+     * this version, so from then on the (possibly millions of) files in the blob fan-out
+     * directories are not walked at every start; those directories themselves still are.
+     */
+    static final String BLOBS_CHECKED = ".blobs-owner-only";
+
     /** Tightens and reports; returns what had to be changed (tests). */
     static List<Path> check(List<Path> roots, Path etc) {
         List<Path> changed = new ArrayList<>();
         try {
             for (Path root : roots) {
-                changed.addAll(OwnerOnly.tighten(root));
+                Path marker = root.resolve(BLOBS_CHECKED);
+                boolean blobsChecked = Files.exists(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Path blobs = root.resolve("blobs");
+                changed.addAll(OwnerOnly.tighten(root, dir -> blobsChecked && blobs.equals(dir.getParent())
+                        && !dir.getFileName().toString().equals("tmp")));
+                if (!blobsChecked && Files.isDirectory(blobs)) {
+                    Files.createFile(marker, OwnerOnly.fileAttribute());
+                }
             }
             if (etc != null && Files.isDirectory(etc)) {
                 for (String name : SECRET_ETC_FILES) {

@@ -59,6 +59,14 @@ final class OwnerOnly {
      * links are not followed. Returns the paths that had to be changed.
      */
     static List<Path> tighten(Path root) throws IOException {
+        return tighten(root, dir -> false);
+    }
+
+    /**
+     * Like {@link #tighten(Path)}, but the files inside a directory {@code skipFilesIn} accepts
+     * are not visited (the directory itself still is).
+     */
+    static List<Path> tighten(Path root, java.util.function.Predicate<Path> skipFilesIn) throws IOException {
         List<Path> changed = new ArrayList<>();
         if (!posix() || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return changed;
@@ -67,7 +75,7 @@ final class OwnerOnly {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                 restrict(dir, changed);
-                return FileVisitResult.CONTINUE;
+                return skipFilesIn.test(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
             }
 
             @Override

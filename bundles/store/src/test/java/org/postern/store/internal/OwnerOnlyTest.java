@@ -59,4 +59,22 @@ class OwnerOnlyTest {
         assertEquals("rw-r--r--", mode(harmless), "files without secrets are left alone");
         assertEquals(List.of(), DataAtRestCheck.check(List.of(tmp.resolve("postern-data")), etc), "second start: clean");
     }
+
+    @Test
+    void blobFilesAreWalkedOnceThenOnlyTheirDirectories() throws Exception {
+        Path data = tmp.resolve("postern-data");
+        Path fan = Files.createDirectories(data.resolve("blobs/ab"));
+        Path oldBlob = Files.writeString(fan.resolve("ab01"), "written by an older version");
+        Files.setPosixFilePermissions(oldBlob, PosixFilePermissions.fromString("rw-r--r--"));
+
+        assertTrue(DataAtRestCheck.check(List.of(data), null).contains(oldBlob), "the first start fixes old bodies");
+        assertEquals("rw-------", mode(oldBlob));
+        assertTrue(Files.exists(data.resolve(DataAtRestCheck.BLOBS_CHECKED)));
+
+        Files.setPosixFilePermissions(fan, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path db = Files.writeString(Files.createDirectories(data.resolve("db")).resolve("seg0"), "x");
+        Files.setPosixFilePermissions(db, PosixFilePermissions.fromString("rw-r--r--"));
+        List<Path> later = DataAtRestCheck.check(List.of(data), null);
+        assertTrue(later.containsAll(List.of(fan, db)), "directories and everything else are still checked: " + later);
+    }
 }

@@ -114,12 +114,13 @@ public class SmtpServer {
                     .filter("lines", new LineFilter(settings.maxLineLength()))
                     .bind(new SmtpHandler(this));
         } catch (IOException | RuntimeException e) {
-            String reason = "cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage();
+            String reason = "cannot listen on " + settings.host() + ":" + settings.port() + settings.portNote() + ": "
+                    + e.getMessage();
             LOG.error("Postern SMTP not started: {}", reason);
             throw new IllegalStateException(reason, e);
         }
-        LOG.info("Postern SMTP listening on {} as {} (STARTTLS {})", listener.localAddress(), hostname(),
-                serverTls == null ? "off until org.postern.tls is up" : "on");
+        LOG.info("Postern SMTP listening on {}{} as {} (STARTTLS {})", listener.localAddress(), settings.portNote(),
+                hostname(), serverTls == null ? "off until org.postern.tls is up" : "on");
     }
 
     @Deactivate

@@ -24,7 +24,7 @@ import org.w3c.dom.NodeList;
  */
 class SmtpServerWiringTest {
     private final SmtpServer server = new SmtpServer(new Settings("127.0.0.1", 0, "mx.test.example", 1_048_576,
-            100, 1000, 30, 30, 20, 1000, 20, Path.of("unused")));
+            100, 1000, 30, 30, 20, 1000, 20, Path.of("unused"), 0));
 
     private static SmtpPolicy policy() {
         return new SmtpPolicy() {

@@ -51,7 +51,7 @@ abstract class SmtpTestSupport {
 
     Settings settings() {
         return new Settings("127.0.0.1", 0, HOSTNAME, maxMessageSize, maxRecipients, maxLineLength, commandTimeout,
-                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data);
+                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data, 0);
     }
 
     void start() {

@@ -11,6 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.postern.core.store.ChangeListener;
+import org.postern.core.store.StoreUnavailableException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -46,13 +51,22 @@ public class Database implements StoreInfo {
     private final Path dataDirectory;
     private final int schemaVersion;
     private final String product;
+    /** Pooled connections for a server database; null for embedded Derby (a connection per operation). */
+    private ConnectionPool pool;
+    private boolean postgresql;
+    private final Availability availability = new Availability();
+    private final List<ChangeListener> changeListeners = new CopyOnWriteArrayList<>();
+    /** Changes announced in the transaction running on this thread, told to listeners after its commit. */
+    private final ThreadLocal<List<String[]>> announced = new ThreadLocal<>();
 
     @Activate
     public Database(@Reference(name = "dataSourceFactory") DataSourceFactory factory, StoreConfig config,
             Map<String, Object> properties) {
         String jdbcUrl = config.jdbc_url().isBlank() ? DERBY_PREFIX + "<postern.data>/db" : config.jdbc_url().trim();
         try {
-            ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync").throwIfInvalid();
+            ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync")
+                    .isLong("jdbc.pool.size", 2, 1000).isLong("jdbc.connect.timeout.seconds", 1, 600)
+                    .throwIfInvalid();
             this.dataDirectory = DataDirectories.requireWritable(DataDirectory.resolve(), "data directory");
             if (config.jdbc_url().isBlank()) {
                 jdbcUrl = DERBY_PREFIX + dataDirectory.resolve("db") + ";create=true";
@@ -63,12 +77,19 @@ public class Database implements StoreInfo {
                 credentials.setProperty("password", config.jdbc_password());
             }
             this.driver = factory.createDriver(null);
+            if (!url.startsWith(DERBY_PREFIX)) {
+                this.pool = new ConnectionPool(driver, url, credentials, config.jdbc_pool_size(),
+                        config.jdbc_connect_timeout_seconds());
+            }
             try (Connection c = connect()) {
                 this.product = c.getMetaData().getDatabaseProductName() + " " + c.getMetaData().getDatabaseProductVersion();
+                this.postgresql = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT)
+                        .contains("postgresql");
                 // Migrations open their own two connections: one migrates, one holds the lock.
                 this.schemaVersion = new Migrations(this::connect).apply();
             }
         } catch (SQLException e) {
+            closePool();
             shutdownEmbedded();
             String reason = inUse(e)
                     ? "database " + redact(jdbcUrl) + " is in use by another instance (stop it first)"
@@ -76,6 +97,7 @@ public class Database implements StoreInfo {
             LOG.error("Postern store not started: {}", reason);
             throw new IllegalStateException(reason, e);
         } catch (RuntimeException e) {
+            closePool();
             shutdownEmbedded();
             LOG.error("Postern store not started: {}", e.getMessage());
             throw e;
@@ -99,8 +121,15 @@ public class Database implements StoreInfo {
 
     @Deactivate
     void close() {
+        closePool();
         shutdownEmbedded();
         LOG.info("Postern store stopped");
+    }
+
+    private void closePool() {
+        if (pool != null) {
+            pool.close();
+        }
     }
 
     /**
@@ -123,6 +152,9 @@ public class Database implements StoreInfo {
     }
 
     Connection connect() throws SQLException {
+        if (pool != null) {
+            return pool.connection();
+        }
         Connection c = driver.connect(url, credentials);
         if (c == null) {
             throw new SQLException("the configured driver does not accept URL " + redact(url));
@@ -233,21 +265,112 @@ public class Database implements StoreInfo {
 
     /** Runs work in one transaction: committed when it returns, rolled back when it throws. */
     <T> T transaction(Work<T> work) {
+        List<String[]> outer = announced.get();
+        List<String[]> mine = new ArrayList<>();
+        announced.set(mine);
+        T result;
         try (Connection c = connect()) {
             c.setAutoCommit(false);
             try {
-                T result = work.run(c);
+                result = work.run(c);
                 c.commit();
-                return result;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                rollbackQuietly(c, e);
                 throw e;
             }
         } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw new DuplicateKeyException("already exists", e);
-            }
-            throw new StoreException("database error: " + e.getMessage(), e);
+            throw translate(e);
+        } finally {
+            announced.set(outer);
         }
+        availability.up();
+        for (String[] change : mine) {
+            tell(change[0], change[1]);
+        }
+        return result;
+    }
+
+    /** A rollback on a connection that is gone fails too; the first error is the one to report. */
+    private static void rollbackQuietly(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private RuntimeException translate(SQLException e) {
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            return new DuplicateKeyException("already exists", e);
+        }
+        if (Availability.isConnectionLost(e)) {
+            availability.down(e);
+            return new StoreUnavailableException("database unreachable: " + e.getMessage(), e);
+        }
+        return new StoreException("database error: " + e.getMessage(), e);
+    }
+
+    /** An update in a transaction of its own that, when it changed a row, announces {@code topic}/{@code key}. */
+    int update(String sql, Binder binder, String topic, String key) {
+        return transaction(c -> {
+            int n = update(c, sql, binder);
+            if (n > 0) {
+                changed(c, topic, key);
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Announces, inside the running transaction on {@code c}, that cached data changed: once it
+     * commits, this node's {@link ChangeListener}s hear it, and with PostgreSQL every other node's
+     * too (NOTIFY is delivered at commit, and not at all on rollback).
+     */
+    void changed(Connection c, String topic, String key) throws SQLException {
+        List<String[]> mine = announced.get();
+        if (mine == null) {
+            throw new IllegalStateException("changed() outside Database.transaction()");
+        }
+        mine.add(new String[] {topic, key});
+        if (postgresql) {
+            notifyPostgresql(c, topic, key);
+        }
+    }
+
+    /** The channel every node LISTENs on (postern-store-postgresql); payload "topic key". */
+    static final String CHANNEL = "postern_changes";
+
+    /** PostgreSQL only: NOTIFY in the caller's transaction (there is no portable form). */
+    private static void notifyPostgresql(Connection c, String topic, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, CHANNEL);
+            ps.setString(2, topic + " " + key);
+            ps.executeQuery().close();
+        }
+    }
+
+    private void tell(String topic, String key) {
+        for (ChangeListener l : changeListeners) {
+            try {
+                l.changed(topic, key);
+            } catch (RuntimeException e) {
+                LOG.warn("Postern store: change listener {} failed on {} {}: {}", l.getClass().getName(), topic, key,
+                        e.toString());
+            }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addChangeListener(ChangeListener l) {
+        changeListeners.add(l);
+    }
+
+    void removeChangeListener(ChangeListener l) {
+        changeListeners.remove(l);
+    }
+
+    /** Whether the store is PostgreSQL: tells postern:status and the tests which dialect runs. */
+    boolean isPostgresql() {
+        return postgresql;
     }
 }

@@ -14,6 +14,7 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
 import org.postern.core.store.AccountRecord;
 import org.postern.core.store.AccountRepository;
+import org.postern.core.store.ChangeListener;
 
 @Component(service = AccountRepository.class)
 public class JdbcAccountRepository implements AccountRepository {
@@ -68,7 +69,7 @@ public class JdbcAccountRepository implements AccountRepository {
         return db.update("UPDATE account SET password_hash = ? WHERE id = ? AND status <> 'REMOVED'", ps -> {
             ps.setString(1, passwordHash);
             ps.setString(2, id);
-        }) == 1;
+        }, ChangeListener.ACCOUNT, id) == 1;
     }
 
     @Override
@@ -76,7 +77,7 @@ public class JdbcAccountRepository implements AccountRepository {
         return db.update("UPDATE account SET status = ? WHERE id = ?", ps -> {
             ps.setString(1, status.name());
             ps.setString(2, id);
-        }) == 1;
+        }, ChangeListener.ACCOUNT, id) == 1;
     }
 
     /**
@@ -98,6 +99,7 @@ public class JdbcAccountRepository implements AccountRepository {
             Database.update(c, "DELETE FROM owned_domain WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
+            db.changed(c, ChangeListener.ACCOUNT, id);
             return true;
         });
         if (bodies[0] > 0) {

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.postern.core.store.ChangeListener;
 import org.postern.api.account.OwnedDomain;
 import org.postern.core.store.DomainRepository;
 
@@ -45,7 +46,7 @@ public class JdbcDomainRepository implements DomainRepository {
             ps.setString(2, d.accountId());
             ps.setString(3, d.kind().name());
             ps.setLong(4, System.currentTimeMillis());
-        });
+        }, ChangeListener.ACCOUNT, d.accountId());
     }
 
     @Override
@@ -65,7 +66,7 @@ public class JdbcDomainRepository implements DomainRepository {
         return db.update("DELETE FROM owned_domain WHERE account_id = ? AND name = ?", ps -> {
             ps.setString(1, accountId);
             ps.setString(2, name);
-        }) == 1;
+        }, ChangeListener.ACCOUNT, accountId) == 1;
     }
 
     private static OwnedDomain map(ResultSet rs) throws SQLException {

@@ -4,6 +4,7 @@ import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.postern.core.store.ChangeListener;
 import org.postern.core.store.PolicyRepository;
 
 @Component(service = PolicyRepository.class)
@@ -30,7 +31,7 @@ public class JdbcPolicyRepository implements PolicyRepository {
             ps.setString(2, list.name());
             ps.setString(3, entry);
             ps.setLong(4, System.currentTimeMillis());
-        });
+        }, ChangeListener.POLICY, accountId);
     }
 
     @Override
@@ -39,7 +40,7 @@ public class JdbcPolicyRepository implements PolicyRepository {
             ps.setString(1, accountId);
             ps.setString(2, list.name());
             ps.setString(3, entry);
-        }) == 1;
+        }, ChangeListener.POLICY, accountId) == 1;
     }
 
     @Override
@@ -61,6 +62,7 @@ public class JdbcPolicyRepository implements PolicyRepository {
                     ps.setString(2, mode);
                 });
             }
+            db.changed(c, ChangeListener.POLICY, accountId);
             return null;
         });
     }

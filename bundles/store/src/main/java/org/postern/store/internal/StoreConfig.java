@@ -21,6 +21,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Driver", description = "Filter selecting the pax-jdbc DataSourceFactory")
     String dataSourceFactory_target() default "(osgi.jdbc.driver.class=org.apache.derby.jdbc.EmbeddedDriver)";
 
+    @AttributeDefinition(name = "Pool size",
+            description = "Connections kept to a database server (PostgreSQL); embedded Derby uses none (2..1000)")
+    int jdbc_pool_size() default 16;
+
+    @AttributeDefinition(name = "Connect timeout (seconds)",
+            description = "How long an operation waits for a database connection before it fails temporarily "
+                    + "(SMTP answers 451) (1..600)")
+    int jdbc_connect_timeout_seconds() default 5;
+
     @AttributeDefinition(name = "Blob directory", description = "Empty: ${postern.data}/blobs")
     String blob_dir() default "";
 

@@ -37,7 +37,7 @@ import org.postern.api.store.BlobId;
  * Deleted means gone: account removal, pending deletions and their retries, and the collector of
  * orphaned blobs, against a real embedded Derby and a real blob directory.
  */
-class BlobDeletionTest {
+abstract class BlobDeletionTest {
     private static final String ALICE_ID = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
     private static final String BOB_ID = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
     private static final Instant NOW = Instant.parse("2025-03-04T05:06:07Z");
@@ -45,7 +45,10 @@ class BlobDeletionTest {
     @TempDir
     Path dataDir;
 
+    private TestDatabase testDb;
     private Database db;
+
+    abstract TestDatabase.Engine engine();
     private JdbcAccountRepository accounts;
     private JdbcMessageRepository messages;
     private Path blobRoot;
@@ -56,8 +59,8 @@ class BlobDeletionTest {
 
     @BeforeEach
     void open() {
-        StoreTestSupport.useDataDirectory(dataDir);
-        db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+        testDb = TestDatabase.create(engine(), dataDir);
+        db = testDb.open();
         accounts = new JdbcAccountRepository(db);
         messages = new JdbcMessageRepository(db);
         JdbcDomainRepository domains = new JdbcDomainRepository(db);
@@ -83,7 +86,7 @@ class BlobDeletionTest {
             reaper.stop();
             db.close();
         } finally {
-            StoreTestSupport.clearDataDirectory();
+            testDb.close();
         }
     }
 

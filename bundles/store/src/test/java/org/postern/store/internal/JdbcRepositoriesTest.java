@@ -27,8 +27,11 @@ import org.postern.api.store.BlobId;
 import org.postern.core.store.PolicyRepository;
 import org.postern.core.store.StoreException;
 
-/** JdbcAccountRepository and JdbcDomainRepository against a real embedded Derby. */
-class JdbcRepositoriesTest {
+/**
+ * The repositories against a real database: each subclass names the engine (embedded Derby,
+ * PostgreSQL), and every test here runs on both.
+ */
+abstract class JdbcRepositoriesTest {
     private static final String ALICE_ID = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
     private static final String BOB_ID = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
     private static final Instant CREATED = Instant.parse("2024-05-06T07:08:09.123Z");
@@ -36,14 +39,17 @@ class JdbcRepositoriesTest {
     @TempDir
     Path dataDir;
 
+    private TestDatabase testDb;
     private Database db;
+
+    abstract TestDatabase.Engine engine();
     private JdbcAccountRepository accounts;
     private JdbcDomainRepository domains;
 
     @BeforeEach
     void openDatabase() {
-        StoreTestSupport.useDataDirectory(dataDir);
-        db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+        testDb = TestDatabase.create(engine(), dataDir);
+        db = testDb.open();
         accounts = new JdbcAccountRepository(db);
         domains = new JdbcDomainRepository(db);
         domains.insertServiceDomain("example.net");
@@ -53,9 +59,11 @@ class JdbcRepositoriesTest {
     @AfterEach
     void closeDatabase() {
         try {
-            db.close();
+            if (db != null) {
+                db.close();
+            }
         } finally {
-            StoreTestSupport.clearDataDirectory();
+            testDb.close();
         }
     }
 
@@ -388,7 +396,7 @@ class JdbcRepositoriesTest {
         new JdbcMessageRepository(db).append(ALICE_ID, "INBOX", message(ALICE_ID, "11111111111111111111111111111111"));
         long first = uidValidity(ALICE_ID, "INBOX");
         db.close();
-        db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
+        db = testDb.open();
         new JdbcMessageRepository(db).append(ALICE_ID, "Spam", message(ALICE_ID, "22222222222222222222222222222222"));
         assertTrue(uidValidity(ALICE_ID, "Spam") > first);
     }

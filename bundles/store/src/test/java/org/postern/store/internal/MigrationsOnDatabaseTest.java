@@ -25,43 +25,43 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The migration runner against a real embedded Derby, including databases of earlier versions. */
-class MigrationsDerbyTest {
+/**
+ * The migration runner against a real database, including databases of earlier versions; each
+ * subclass names the engine (embedded Derby, PostgreSQL) and every test runs on both.
+ */
+abstract class MigrationsOnDatabaseTest {
     private static final long NOW = 1_750_000_000_000L;
 
     @TempDir
     Path dir;
 
-    private String url;
-    private final List<Path> databases = new ArrayList<>();
+    private TestDatabase current;
+    private final List<TestDatabase> databases = new ArrayList<>();
+
+    abstract TestDatabase.Engine engine();
 
     @BeforeEach
     void freshDatabase() throws SQLException {
         useDatabase("db");
     }
 
-    /** Points {@link #connect()} at an empty database {@code name} under the temp directory. */
-    private void useDatabase(String name) throws SQLException {
-        StoreTestSupport.derbyFactory(); // loads the support class: Derby log and durability settings
-        Path home = dir.resolve(name);
-        databases.add(home);
-        url = "jdbc:derby:" + home.resolve("db");
-        connect(";create=true").close();
+    /** Points {@link #connect()} at a new empty database {@code name}. */
+    private TestDatabase useDatabase(String name) throws SQLException {
+        current = TestDatabase.create(engine(), dir.resolve(name));
+        databases.add(current);
+        current.connect().close();
+        return current;
     }
 
     @AfterEach
     void shutDown() {
-        for (Path home : databases) {
-            StoreTestSupport.shutdownDerby(home);
+        for (TestDatabase db : databases) {
+            db.close();
         }
     }
 
-    private Connection connect(String attributes) throws SQLException {
-        return new org.apache.derby.jdbc.EmbeddedDriver().connect(url + attributes, new Properties());
-    }
-
     private Connection connect() throws SQLException {
-        return connect("");
+        return current.connect();
     }
 
     private Migrations migrations() {
@@ -155,8 +155,10 @@ class MigrationsDerbyTest {
                 "INSERT INTO postern_schema (version, script, applied) VALUES (99, 'V099__future.sql', 0)");
         SQLException e = assertThrows(SQLException.class, () -> migrations().apply());
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
-        try (Connection c = connect(); ResultSet rs = c.getMetaData().getTables(null, null, "POSTERN_SCHEMA_LOCK", null)) {
-            assertFalse(rs.next(), "no lock table created in a database of a newer Postern");
+        for (String name : new String[] {"POSTERN_SCHEMA_LOCK", "postern_schema_lock"}) {
+            try (Connection c = connect(); ResultSet rs = c.getMetaData().getTables(null, null, name, null)) {
+                assertFalse(rs.next(), "no lock table created in a database of a newer Postern");
+            }
         }
     }
 
@@ -213,7 +215,7 @@ class MigrationsDerbyTest {
     @Test
     void aLockHeldTooLongFailsWithAClearMessage() throws Exception {
         migrations().apply();
-        execute("CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('derby.locks.waitTimeout', '1')");
+        current.shortenLockWaits();
         try (Connection other = connect()) {
             other.setAutoCommit(false);
             try (Statement st = other.createStatement()) {
@@ -238,22 +240,15 @@ class MigrationsDerbyTest {
 
     @Test
     void databaseRefusesToStartNamingTheChangedMigration() throws SQLException {
-        StoreTestSupport.useDataDirectory(dir.resolve("node"));
-        Path home = dir.resolve("node");
-        databases.add(home);
-        try {
-            Database db = new Database(StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of());
-            try (Connection c = db.connect(); Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE postern_schema SET checksum = '" + "0".repeat(64) + "' WHERE version = 1");
-            }
-            db.close();
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Database(
-                    StoreTestSupport.derbyFactory(), StoreTestSupport.defaultStoreConfig(), Map.of()));
-            assertTrue(e.getMessage().contains("V001__accounts_and_domains.sql"), e.getMessage());
-            assertTrue(e.getMessage().contains("changed after it was applied"), e.getMessage());
-        } finally {
-            StoreTestSupport.clearDataDirectory();
+        TestDatabase node = useDatabase("node");
+        Database db = node.open();
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE postern_schema SET checksum = '" + "0".repeat(64) + "' WHERE version = 1");
         }
+        db.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, node::open);
+        assertTrue(e.getMessage().contains("V001__accounts_and_domains.sql"), e.getMessage());
+        assertTrue(e.getMessage().contains("changed after it was applied"), e.getMessage());
     }
 
     // ---- V004 on databases of version 3 ----

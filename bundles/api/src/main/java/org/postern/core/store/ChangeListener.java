@@ -1,0 +1,29 @@
+package org.postern.core.store;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Told when data that a node may cache has changed, on this node or on another node of the same
+ * database: a whiteboard service. The store calls it after the change has committed; with
+ * PostgreSQL, other nodes learn of it through LISTEN/NOTIFY (DESIGN section 10). Implementations
+ * drop what they cached and return at once: they run on the store's notification thread.
+ */
+@ConsumerType
+public interface ChangeListener {
+    /** An account's Block List or Manage Catch-alls changed. Key: the account id. */
+    String POLICY = "policy";
+    /** An account changed: status, password, owned domains, removal. Key: the account id. */
+    String ACCOUNT = "account";
+
+    /**
+     * @param topic {@link #POLICY}, {@link #ACCOUNT}, or a topic a later version adds (ignore those)
+     * @param key   what changed within the topic
+     */
+    void changed(String topic, String key);
+
+    /**
+     * Changes may have been missed (the connection that hears other nodes was lost and is back):
+     * drop everything cached.
+     */
+    void resync();
+}

@@ -1,0 +1,8 @@
+package org.postern.store.internal;
+
+class BlobDeletionOnDerbyTest extends BlobDeletionTest {
+    @Override
+    TestDatabase.Engine engine() {
+        return TestDatabase.Engine.DERBY;
+    }
+}

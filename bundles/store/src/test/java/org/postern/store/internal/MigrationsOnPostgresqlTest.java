@@ -1,0 +1,8 @@
+package org.postern.store.internal;
+
+class MigrationsOnPostgresqlTest extends MigrationsOnDatabaseTest {
+    @Override
+    TestDatabase.Engine engine() {
+        return TestDatabase.Engine.POSTGRESQL;
+    }
+}

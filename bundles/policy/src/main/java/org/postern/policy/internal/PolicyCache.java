@@ -13,13 +13,15 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountLifecycleListener;
 import org.postern.core.config.ConfigCheck;
+import org.postern.core.store.ChangeListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Each account's compiled lists, at most {@code cache.accounts} of them; past that the least
  * recently used tenth goes. Dropped when the lists change ({@link #invalidate}) and when the
- * account is removed.
+ * account is removed, on this node or, through the store's {@link ChangeListener}s (LISTEN/NOTIFY
+ * with PostgreSQL), on another node of the same database.
  *
  * <p>Loading reads the database and compiles up to 100,000 entries, so it runs outside every
  * lock and outside {@link ConcurrentHashMap#computeIfAbsent}: a slow load holds no map bin and no
@@ -30,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>A component of its own, not part of {@link PolicyEngine}, so that the accounts bundle's
  * listener reference does not loop back through the engine's reference to the accounts service.
  */
-@Component(service = {PolicyCache.class, AccountLifecycleListener.class}, configurationPid = PolicyConfig.PID)
+@Component(service = {PolicyCache.class, AccountLifecycleListener.class, ChangeListener.class},
+        configurationPid = PolicyConfig.PID)
 @Designate(ocd = PolicyConfig.class)
-public class PolicyCache implements AccountLifecycleListener {
+public class PolicyCache implements AccountLifecycleListener, ChangeListener {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyCache.class);
 
     /** What one account's lists compile to. */
@@ -126,6 +129,21 @@ public class PolicyCache implements AccountLifecycleListener {
     @Override
     public void removed(Account account) {
         invalidate(account.id());
+    }
+
+    /** A change committed here or on another node: the account's lists or the account itself. */
+    @Override
+    public void changed(String topic, String key) {
+        if (POLICY.equals(topic) || ACCOUNT.equals(topic)) {
+            invalidate(key);
+        }
+    }
+
+    /** Changes may have been missed: every account's lists are read again. */
+    @Override
+    public void resync() {
+        generation.incrementAndGet();
+        slots.clear();
     }
 
     int size() {

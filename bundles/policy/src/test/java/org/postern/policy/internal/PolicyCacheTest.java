@@ -84,6 +84,35 @@ class PolicyCacheTest {
     }
 
     @Test
+    void aChangeAnnouncedByAnotherNodeIsEnforcedAtTheNextDecision() {
+        Fakes fakes = new Fakes();
+        fakes.account("acc-alice", "alice@example.net");
+        PolicyCache cache = new PolicyCache(100);
+        PolicyEngine engine = fakes.engine(cache);
+        assertEquals(Kind.ACCEPT, engine.decide("alice@example.net", "spam@leaky.example", INNOCENT, false).kind());
+
+        // Another node writes the entry to the shared database: this node's cache does not know yet.
+        fakes.repository.addEntry("acc-alice", org.postern.core.store.PolicyRepository.ListKind.BLOCK,
+                "spam@leaky.example");
+        assertEquals(Kind.ACCEPT, engine.decide("alice@example.net", "spam@leaky.example", INNOCENT, false).kind(),
+                "served from the cache until told");
+
+        cache.changed(org.postern.core.store.ChangeListener.POLICY, "acc-alice"); // the feed hears NOTIFY
+        assertEquals(Kind.USER_UNKNOWN, engine.decide("alice@example.net", "spam@leaky.example", INNOCENT, false).kind());
+    }
+
+    @Test
+    void aResyncDropsEveryAccountsLists() {
+        PolicyCache cache = new PolicyCache(100);
+        cache.get("a", PolicyCacheTest::empty);
+        cache.get("b", PolicyCacheTest::empty);
+        cache.changed("a-topic-of-a-later-version", "a");
+        assertTrue(cache.isCached("a"), "unknown topics are ignored");
+        cache.resync();
+        assertEquals(0, cache.size());
+    }
+
+    @Test
     void anUnknownRecipientLoadsNothing() {
         Fakes fakes = new Fakes();
         fakes.account("acc-alice", "alice@example.net");

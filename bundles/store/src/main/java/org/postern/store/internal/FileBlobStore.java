@@ -30,12 +30,19 @@ import org.slf4j.LoggerFactory;
  * {@code blobs/tmp}, forced to disk, renamed into place atomically, and the directory entry forced
  * too: after {@link #put} returns, a power cut cannot lose it, and a crash mid-write leaves only a
  * temp file (swept at start), never a half blob under a real id.
+ *
+ * <p>Several nodes may share one blob directory (DESIGN section 10), so the sweep at start takes
+ * only temp files older than {@link #TEMP_GRACE}: a younger one may be another node's delivery
+ * being written right now.
  */
 @Component(service = {BlobStore.class, FileBlobStore.class}, immediate = true, configurationPid = StoreConfig.PID,
         property = CoreService.PROPERTY + "=true")
 public class FileBlobStore implements BlobStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileBlobStore.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A temp file lives for as long as one body takes to copy; one this old is a crash's leftover. */
+    static final java.time.Duration TEMP_GRACE = java.time.Duration.ofHours(1);
 
     private final Path root;
     private final Path tmp;
@@ -92,9 +99,13 @@ public class FileBlobStore implements BlobStore {
     }
 
     private void sweepTemporaryFiles() {
+        long cutoff = System.currentTimeMillis() - TEMP_GRACE.toMillis();
         try (var files = Files.list(tmp)) {
             files.forEach(f -> {
                 try {
+                    if (Files.getLastModifiedTime(f).toMillis() > cutoff) {
+                        return; // maybe another node's delivery in flight
+                    }
                     Files.deleteIfExists(f);
                 } catch (IOException e) {
                     LOG.warn("Postern blob store: cannot remove leftover {}: {}", f, e.getMessage());

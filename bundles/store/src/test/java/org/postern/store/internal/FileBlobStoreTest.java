@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,13 +162,19 @@ class FileBlobStoreTest {
         FileBlobStore first = new FileBlobStore(root, false);
         BlobId kept = put(first, "keep me".getBytes(StandardCharsets.UTF_8));
         Path tmp = root.resolve("tmp");
-        Files.writeString(tmp.resolve("0123456789abcdef0123456789abcdef"), "half a message");
-        Files.writeString(tmp.resolve("junk"), "?");
+        Path leftover = Files.writeString(tmp.resolve("0123456789abcdef0123456789abcdef"), "half a message");
+        Path junk = Files.writeString(tmp.resolve("junk"), "?");
+        Path inFlight = Files.writeString(tmp.resolve("fedcba9876543210fedcba9876543210"), "another node's");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - FileBlobStore.TEMP_GRACE.toMillis() - 60_000);
+        Files.setLastModifiedTime(leftover, old);
+        Files.setLastModifiedTime(junk, old);
 
         FileBlobStore second = new FileBlobStore(root, false);
 
         try (Stream<Path> s = Files.list(tmp)) {
-            assertEquals(0, s.count(), "tmp swept");
+            assertEquals(List.of(inFlight), s.toList(),
+                    "leftovers swept; a young temp file (another node sharing blob.dir, mid-delivery) kept");
         }
         assertEquals("keep me", new String(read(second, kept), StandardCharsets.UTF_8));
     }

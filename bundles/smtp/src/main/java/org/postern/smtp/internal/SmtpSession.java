@@ -21,6 +21,7 @@ import org.postern.api.smtp.SmtpPolicy;
 import org.postern.api.smtp.SmtpTransaction;
 import org.postern.api.store.BlobStore;
 import org.postern.protocol.Line;
+import org.postern.core.store.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -374,7 +375,12 @@ final class SmtpSession implements SmtpTransaction {
         try {
             verdict = policy.decide(raw, sender, serverNames(), false);
         } catch (RuntimeException e) {
-            temporaryLocalProblem("recipient policy failed: " + e);
+            if (StoreUnavailableException.isCause(e)) {
+                LOG.debug("Postern SMTP: [{}] answered 451: database unreachable", ip());
+                reply(451, "4.3.0", "Temporary local problem, try again later");
+            } else {
+                temporaryLocalProblem("recipient policy failed: " + e);
+            }
             return;
         }
         if (verdict == null) {
@@ -516,7 +522,12 @@ final class SmtpSession implements SmtpTransaction {
         try {
             filed = Delivery.deliver(blobs, store, recipients, spool, sender, trace(), id, Instant.now());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Postern SMTP: message {} from [{}] not accepted: {}", id, ip(), e.toString());
+            if (StoreUnavailableException.isCause(e)) {
+                // The store logged the outage once; a line per refused message would bury it.
+                LOG.debug("Postern SMTP: message {} from [{}] not accepted: database unreachable", id, ip());
+            } else {
+                LOG.warn("Postern SMTP: message {} from [{}] not accepted: {}", id, ip(), e.toString());
+            }
             reply(451, "4.3.0", "Temporary local problem, try again later");
             return;
         }
@@ -544,7 +555,11 @@ final class SmtpSession implements SmtpTransaction {
             try {
                 result = stage.apply(r.policy());
             } catch (RuntimeException e) {
-                LOG.warn("Postern SMTP: policy {} failed: {}", r.name(), e.toString());
+                if (StoreUnavailableException.isCause(e)) {
+                    LOG.debug("Postern SMTP: policy {} failed: database unreachable", r.name());
+                } else {
+                    LOG.warn("Postern SMTP: policy {} failed: {}", r.name(), e.toString());
+                }
                 return PolicyResult.tempfail(451, "4.3.0", "Temporary local problem, try again later");
             }
             if (result != null && result.kind() != PolicyResult.Kind.DECLINE) {

@@ -43,7 +43,9 @@ final class PosternProcess implements AutoCloseable {
 
     final Path home;
     final int sshPort;
-    final int smtpPort;
+    /** Where SMTP listens: the configured port plus any {@link #portOffset}. */
+    int smtpPort;
+    private Path blobDir;
     private Process process;
 
     private PosternProcess(Path home, int sshPort, int smtpPort) {
@@ -115,6 +117,37 @@ final class PosternProcess implements AutoCloseable {
 
     Path dataDir() {
         return home.resolve("postern-data");
+    }
+
+    /** Message bodies: {@code postern-data/blobs} unless {@link #usePostgresql} shares a directory. */
+    Path blobDir() {
+        return blobDir != null ? blobDir : dataDir().resolve("blobs");
+    }
+
+    /**
+     * Points the node at a PostgreSQL database and a blob directory, the documented way: the
+     * store's keys in etc/org.postern.store.cfg and postern-store-postgresql in featuresBoot.
+     */
+    void usePostgresql(String jdbcUrl, String user, String password, Path blobs) throws IOException {
+        setConfig("org.postern.store.cfg", "jdbc.url", jdbcUrl);
+        setConfig("org.postern.store.cfg", "jdbc.user", user);
+        setConfig("org.postern.store.cfg", "jdbc.password", password);
+        setConfig("org.postern.store.cfg", "dataSourceFactory.target", "(osgi.jdbc.driver.class=org.postgresql.Driver)");
+        setConfig("org.postern.store.cfg", "blob.dir", blobs.toString());
+        this.blobDir = blobs;
+        Path features = home.resolve("etc/org.apache.karaf.features.cfg");
+        String text = Files.readString(features);
+        String boot = "featuresBoot = \\\n";
+        if (!text.contains(boot)) {
+            throw new AssertionError("no featuresBoot list in " + features);
+        }
+        Files.writeString(features, text.replace(boot, boot + "    postern-store-postgresql, \\\n"));
+    }
+
+    /** Sets postern.port.offset in etc/system.properties: every Postern listener moves by it. */
+    void portOffset(int offset) throws IOException {
+        setConfig("system.properties", "postern.port.offset", String.valueOf(offset));
+        smtpPort += offset;
     }
 
     Path log() {

@@ -42,7 +42,7 @@ public class SmtpIT {
     /** How long a greylisted sender keeps retrying before the test gives up. */
     private static final long RETRY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
-    private static String setUp(PosternProcess postern) throws Exception {
+    static String setUp(PosternProcess postern) throws Exception {
         String pw = postern.adminPassword(120);
         ClientResult r = postern.client(pw, String.join("\n",
                 "postern:domain-add example.net",
@@ -97,43 +97,47 @@ public class SmtpIT {
     public void deliveriesAndRejectionsFollowTheDesignOnTheWire() throws Exception {
         try (PosternProcess postern = PosternProcess.unpack("smtp")) {
             postern.start();
-            String pw = setUp(postern);
-            int port = postern.smtpPort;
-
-            assertEquals(List.of(), send(port, "client.example.org", "friend@origin.example", "alice@example.net"));
-            assertEquals("catch-all domain", List.of(), send(port, "client.example.org", "shop@origin.example",
-                    "orders@shop.alice.example.net", "sales@example.com"));
-
-            // Unknown user, catch-all refusal and Block List refusal: the same reply, byte for byte.
-            List<String> refused = send(port, "client.example.org", "friend@origin.example",
-                    "nobody@example.net", "sales@shop.alice.example.net", "bob@example.net");
-            assertEquals(List.of(String.format(UNKNOWN, "nobody@example.net"),
-                    String.format(UNKNOWN, "sales@shop.alice.example.net")), refused);
-            assertEquals("Block List by EHLO name", List.of(String.format(UNKNOWN, "bob@example.net")),
-                    send(port, "mx1.Spammer.COM.", "friend@origin.example", "bob@example.net"));
-            assertEquals("Block List by sender", List.of(String.format(UNKNOWN, "bob@example.net")),
-                    send(port, "client.example.org", "SPAM@evil.example", "bob@example.net"));
-            assertEquals("label boundary", List.of(), send(port, "mx.notspammer.com", "x@origin.example", "bob@example.net"));
-            assertEquals(List.of("554 5.7.1 <someone@elsewhere.example>: Relay access denied"),
-                    send(port, "client.example.org", "friend@origin.example", "someone@elsewhere.example"));
-
-            ClientResult boxes = postern.client(pw, "postern:mailbox-list alice@example.net\npostern:mailbox-list bob@example.net");
-            assertEquals(boxes.toString(), "INBOX 3\nINBOX 2", boxes.output.trim());
-
-            // The sending server's identity travels with the message (the Block menu will offer it).
-            assertTrue("a stored message records its sender's EHLO name and address",
-                    blobsContain(postern, "Received: from client.example.org (unknown [127.0.0.1])"));
-
-            // swaks, as an operator would try it.
-            String ok = swaks(port, "alice@example.net", "client.example.org", 0);
-            assertTrue(ok, ok.contains("250 2.0.0 Ok: queued as"));
-            assertTrue(ok, ok.contains("250-STARTTLS") && ok.contains("250-PIPELINING") && ok.contains("250 SMTPUTF8"));
-            String tls = swaks(port, "alice@example.net", "client.example.org", 0, "--tls");
-            assertTrue(tls, tls.contains("TLS started") && tls.contains("250 2.0.0 Ok: queued as"));
-            String unknown = swaks(port, "nobody@example.net", "client.example.org", 24);
-            assertTrue(unknown, unknown.contains(String.format(UNKNOWN, "nobody@example.net")));
-            assertEquals("INBOX 5", postern.client(pw, "postern:mailbox-list alice@example.net").output.trim());
+            deliveriesAndRejectionsFollowTheDesign(postern, setUp(postern));
         }
+    }
+
+    /** DESIGN section 4 on the wire, against a started node whose accounts {@link #setUp} made. */
+    static void deliveriesAndRejectionsFollowTheDesign(PosternProcess postern, String pw) throws Exception {
+        int port = postern.smtpPort;
+
+        assertEquals(List.of(), send(port, "client.example.org", "friend@origin.example", "alice@example.net"));
+        assertEquals("catch-all domain", List.of(), send(port, "client.example.org", "shop@origin.example",
+                "orders@shop.alice.example.net", "sales@example.com"));
+
+        // Unknown user, catch-all refusal and Block List refusal: the same reply, byte for byte.
+        List<String> refused = send(port, "client.example.org", "friend@origin.example",
+                "nobody@example.net", "sales@shop.alice.example.net", "bob@example.net");
+        assertEquals(List.of(String.format(UNKNOWN, "nobody@example.net"),
+                String.format(UNKNOWN, "sales@shop.alice.example.net")), refused);
+        assertEquals("Block List by EHLO name", List.of(String.format(UNKNOWN, "bob@example.net")),
+                send(port, "mx1.Spammer.COM.", "friend@origin.example", "bob@example.net"));
+        assertEquals("Block List by sender", List.of(String.format(UNKNOWN, "bob@example.net")),
+                send(port, "client.example.org", "SPAM@evil.example", "bob@example.net"));
+        assertEquals("label boundary", List.of(), send(port, "mx.notspammer.com", "x@origin.example", "bob@example.net"));
+        assertEquals(List.of("554 5.7.1 <someone@elsewhere.example>: Relay access denied"),
+                send(port, "client.example.org", "friend@origin.example", "someone@elsewhere.example"));
+
+        ClientResult boxes = postern.client(pw, "postern:mailbox-list alice@example.net\npostern:mailbox-list bob@example.net");
+        assertEquals(boxes.toString(), "INBOX 3\nINBOX 2", boxes.output.trim());
+
+        // The sending server's identity travels with the message (the Block menu will offer it).
+        assertTrue("a stored message records its sender's EHLO name and address",
+                blobsContain(postern, "Received: from client.example.org (unknown [127.0.0.1])"));
+
+        // swaks, as an operator would try it.
+        String ok = swaks(port, "alice@example.net", "client.example.org", 0);
+        assertTrue(ok, ok.contains("250 2.0.0 Ok: queued as"));
+        assertTrue(ok, ok.contains("250-STARTTLS") && ok.contains("250-PIPELINING") && ok.contains("250 SMTPUTF8"));
+        String tls = swaks(port, "alice@example.net", "client.example.org", 0, "--tls");
+        assertTrue(tls, tls.contains("TLS started") && tls.contains("250 2.0.0 Ok: queued as"));
+        String unknown = swaks(port, "nobody@example.net", "client.example.org", 24);
+        assertTrue(unknown, unknown.contains(String.format(UNKNOWN, "nobody@example.net")));
+        assertEquals("INBOX 5", postern.client(pw, "postern:mailbox-list alice@example.net").output.trim());
     }
 
     @Test
@@ -301,7 +305,7 @@ public class SmtpIT {
     }
 
     private static boolean blobsContain(PosternProcess postern, String text) throws IOException {
-        try (Stream<Path> files = Files.walk(postern.dataDir().resolve("blobs"))) {
+        try (Stream<Path> files = Files.walk(postern.blobDir())) {
             return files.filter(Files::isRegularFile).anyMatch(f -> {
                 try {
                     return Files.readString(f, StandardCharsets.ISO_8859_1).contains(text);

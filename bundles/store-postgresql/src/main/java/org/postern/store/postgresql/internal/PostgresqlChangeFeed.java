@@ -116,7 +116,7 @@ public class PostgresqlChangeFeed {
                 // Connected (again): whatever happened meanwhile is unknown to this node's caches.
                 resyncAll();
                 if (lost) {
-                    LOG.warn("Postern change feed: listening again; caches were dropped and refill from the database");
+                    LOG.info("Postern change feed: listening again; caches were dropped and refill from the database");
                     lost = false;
                 } else {
                     LOG.info("Postern change feed: listening for other nodes' changes");
@@ -129,7 +129,7 @@ public class PostgresqlChangeFeed {
                 }
                 if (!lost) {
                     lost = true;
-                    LOG.warn("Postern change feed: lost the database ({}); caches are dropped and each lookup reads "
+                    LOG.info("Postern change feed: lost the database ({}); caches are dropped and each lookup reads "
                             + "the database until the feed is back", firstLine(e));
                     resyncAll();
                 }

@@ -53,6 +53,7 @@ public class Database implements StoreInfo {
     private final String product;
     /** Pooled connections for a server database; null for embedded Derby (a connection per operation). */
     private ConnectionPool pool;
+    private NodeLock nodeLock;
     private boolean postgresql;
     private final Availability availability = new Availability();
     private final List<ChangeListener> changeListeners = new CopyOnWriteArrayList<>();
@@ -68,6 +69,7 @@ public class Database implements StoreInfo {
                     .isLong("jdbc.pool.size", 2, 1000).isLong("jdbc.connect.timeout.seconds", 1, 600)
                     .throwIfInvalid();
             this.dataDirectory = DataDirectories.requireWritable(DataDirectory.resolve(), "data directory");
+            this.nodeLock = NodeLock.acquire(dataDirectory);
             if (config.jdbc_url().isBlank()) {
                 jdbcUrl = DERBY_PREFIX + dataDirectory.resolve("db") + ";create=true";
             }
@@ -91,6 +93,7 @@ public class Database implements StoreInfo {
         } catch (SQLException e) {
             closePool();
             shutdownEmbedded();
+            releaseNodeLock();
             String reason = inUse(e)
                     ? "database " + redact(jdbcUrl) + " is in use by another instance (stop it first)"
                     : "cannot open database " + redact(jdbcUrl) + ": " + e.getMessage();
@@ -99,6 +102,7 @@ public class Database implements StoreInfo {
         } catch (RuntimeException e) {
             closePool();
             shutdownEmbedded();
+            releaseNodeLock();
             LOG.error("Postern store not started: {}", e.getMessage());
             throw e;
         }
@@ -123,12 +127,21 @@ public class Database implements StoreInfo {
     void close() {
         closePool();
         shutdownEmbedded();
+        releaseNodeLock();
         LOG.info("Postern store stopped");
     }
 
     private void closePool() {
         if (pool != null) {
             pool.close();
+        }
+    }
+
+    /** Last, after the database let go of its files: then another node may take this directory. */
+    private void releaseNodeLock() {
+        if (nodeLock != null) {
+            nodeLock.close();
+            nodeLock = null;
         }
     }
 

@@ -98,6 +98,18 @@ class DatabaseTest {
     }
 
     @Test
+    void aSecondNodeOnTheSameDataDirectoryIsRefusedUntilTheFirstStops() {
+        db = open();
+        IllegalStateException e = assertThrows(IllegalStateException.class, DatabaseTest::open);
+        assertTrue(e.getMessage().contains("in use by another instance"), e.getMessage());
+        assertTrue(e.getMessage().contains("postern.data"), e.getMessage());
+        assertTrue(db.schemaVersion() > 0, "the first one keeps running");
+        db.close();
+        db = open();
+        assertEquals(Migrations.SCRIPTS.size(), db.schemaVersion());
+    }
+
+    @Test
     void refusesSchemaNewerThanItKnows() throws Exception {
         db = open();
         try (Connection c = db.connect(); Statement st = c.createStatement()) {

@@ -78,6 +78,13 @@ public class PostgresqlIT {
 
         assertFalse("the database password is in no log", postern.logText().contains(PostgresqlServer.password()));
         assertFalse("nor in what postern:status shows", status.output.contains(PostgresqlServer.password()));
+        // Every bundle, plugins included, can read service properties: the store's configuration
+        // must not be published with its services.
+        ClientResult services = postern.client(pw, "service:list");
+        assertEquals(services.toString(), 0, services.exit);
+        assertTrue(services.output, services.output.contains("org.postern.api.store.StoreInfo"));
+        assertFalse("the database password is no service property", services.output.contains(PostgresqlServer.password()));
+        assertFalse(services.output, services.output.contains("jdbc.password"));
     }
 
     @Test

@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * The one place that opens the database: checks the data directory, connects, refuses to start
  * when another instance holds an embedded database, applies schema migrations, and offers the
  * repositories a small JDBC helper. Registered (and so the repositories too) only when all of that
- * succeeded.
+ * succeeded, by hand ({@link QuietRegistration}), so that the configuration's JDBC password is no
+ * service property.
  */
-@Component(service = {Database.class, StoreInfo.class}, immediate = true, configurationPid = StoreConfig.PID)
+@Component(service = {}, immediate = true, configurationPid = StoreConfig.PID)
 @Designate(ocd = StoreConfig.class)
 public class Database implements StoreInfo {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -60,9 +61,22 @@ public class Database implements StoreInfo {
     /** Changes announced in the transaction running on this thread, told to listeners after its commit. */
     private final ThreadLocal<List<String[]>> announced = new ThreadLocal<>();
 
+    private QuietRegistration registration;
+
     @Activate
     public Database(@Reference(name = "dataSourceFactory") DataSourceFactory factory, StoreConfig config,
-            Map<String, Object> properties) {
+            Map<String, Object> properties, org.osgi.framework.BundleContext context) {
+        this(factory, config, properties);
+        try {
+            registration = QuietRegistration.register(context, this,
+                    new String[] {Database.class.getName(), StoreInfo.class.getName()});
+        } catch (RuntimeException e) {
+            close(); // DS does not deactivate what failed to activate
+            throw e;
+        }
+    }
+
+    Database(DataSourceFactory factory, StoreConfig config, Map<String, Object> properties) {
         String jdbcUrl = config.jdbc_url().isBlank() ? DERBY_PREFIX + "<postern.data>/db" : config.jdbc_url().trim();
         try {
             ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync")
@@ -125,6 +139,10 @@ public class Database implements StoreInfo {
 
     @Deactivate
     void close() {
+        if (registration != null) {
+            registration.close();
+            registration = null;
+        }
         closePool();
         shutdownEmbedded();
         releaseNodeLock();

@@ -35,8 +35,7 @@ import org.slf4j.LoggerFactory;
  * only temp files older than {@link #TEMP_GRACE}: a younger one may be another node's delivery
  * being written right now.
  */
-@Component(service = {BlobStore.class, FileBlobStore.class}, immediate = true, configurationPid = StoreConfig.PID,
-        property = CoreService.PROPERTY + "=true")
+@Component(service = {}, immediate = true, configurationPid = StoreConfig.PID)
 public class FileBlobStore implements BlobStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileBlobStore.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -48,10 +47,31 @@ public class FileBlobStore implements BlobStore {
     private final Path tmp;
     private final boolean fsync;
 
+    private QuietRegistration registration;
+
+    /**
+     * Registered by hand with {@code postern.core=true} only ({@link QuietRegistration}): a DS
+     * registration would publish the store's configuration, JDBC password included.
+     */
     @Activate
-    public FileBlobStore(StoreConfig config, Map<String, Object> properties) {
+    public FileBlobStore(StoreConfig config, Map<String, Object> properties, org.osgi.framework.BundleContext context) {
+        this(config, properties);
+        registration = QuietRegistration.register(context, this,
+                new String[] {BlobStore.class.getName(), FileBlobStore.class.getName()}, CoreService.PROPERTY, "true");
+        // (holds nothing that needs releasing if that throws: no threads, no open files)
+    }
+
+    FileBlobStore(StoreConfig config, Map<String, Object> properties) {
         this(config.blob_dir().isBlank() ? DataDirectory.resolve().resolve("blobs") : Path.of(config.blob_dir()),
                 fsyncChecked(config, properties));
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void unregister() {
+        if (registration != null) {
+            registration.close();
+            registration = null;
+        }
     }
 
     FileBlobStore(Path root, boolean fsync) {

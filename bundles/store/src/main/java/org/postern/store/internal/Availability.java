@@ -25,9 +25,14 @@ final class Availability {
         }
     }
 
-    void up() {
-        long since = downSince.getAndSet(0);
-        if (since != 0) {
+    /**
+     * An operation that began at {@code beganNanos} succeeded. Only one that began after the
+     * database went down says it is back: a commit that was already under way when another
+     * thread saw the outage says nothing about now.
+     */
+    void up(long beganNanos) {
+        long since = downSince.get();
+        if (since != 0 && beganNanos - since > 0 && downSince.compareAndSet(since, 0)) {
             LOG.warn("Postern store: database reachable again after {} s", (System.nanoTime() - since) / 1_000_000_000L);
         }
     }
@@ -43,7 +48,15 @@ final class Availability {
      */
     static boolean isConnectionLost(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException) {
+            if (t instanceof SQLTransientConnectionException) {
+                // The pool's "no connection within the timeout": an outage when connecting failed
+                // (it carries that failure), merely a busy pool when it does not.
+                if (t.getCause() != null || ((SQLException) t).getSQLState() != null) {
+                    return true;
+                }
+                continue;
+            }
+            if (t instanceof SQLNonTransientConnectionException) {
                 return true;
             }
             if (t instanceof SQLException) {
@@ -57,12 +70,22 @@ final class Availability {
         return false;
     }
 
-    private static String oneLine(SQLException e) {
-        String m = e.getMessage();
+    /** The first line of the message, and of the deepest cause's (the pool's message hides it). */
+    static String oneLine(SQLException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String line = firstLine(e) + (e.getSQLState() == null ? "" : " [" + e.getSQLState() + "]");
+        return root == e ? line : line + ", caused by " + firstLine(root);
+    }
+
+    private static String firstLine(Throwable t) {
+        String m = t.getMessage();
         if (m == null) {
-            return e.getClass().getSimpleName();
+            return t.getClass().getSimpleName();
         }
         int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)) + (e.getSQLState() == null ? "" : " [" + e.getSQLState() + "]");
+        return nl < 0 ? m : m.substring(0, nl);
     }
 }

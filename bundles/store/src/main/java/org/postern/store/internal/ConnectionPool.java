@@ -29,7 +29,7 @@ final class ConnectionPool {
         props.putAll(credentials);
         // pgjdbc's names, in seconds; other drivers ignore properties they do not know.
         props.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
-        props.setProperty("socketTimeout", "120");
+        props.setProperty("socketTimeout", "300");
         props.setProperty("tcpKeepAlive", "true");
         props.setProperty("ApplicationName", "postern");
         HikariConfig config = new HikariConfig();

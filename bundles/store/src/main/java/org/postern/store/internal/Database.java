@@ -49,38 +49,51 @@ public class Database implements StoreInfo {
     private Driver driver;
     private String url;
     private final Properties credentials = new Properties();
+    /** Credentials plus a connect timeout: connections outside the pool (start-up, migrations). */
+    private final Properties unpooledProperties = new Properties();
     private final Path dataDirectory;
-    private final int schemaVersion;
-    private final String product;
+    private volatile int schemaVersion;
+    private volatile String product;
     /** Pooled connections for a server database; null for embedded Derby (a connection per operation). */
     private ConnectionPool pool;
     private NodeLock nodeLock;
-    private boolean postgresql;
+    private volatile boolean postgresql;
     private final Availability availability = new Availability();
     private final List<ChangeListener> changeListeners = new CopyOnWriteArrayList<>();
     /** Changes announced in the transaction running on this thread, told to listeners after its commit. */
     private final ThreadLocal<List<String[]>> announced = new ThreadLocal<>();
 
-    private QuietRegistration registration;
+    private volatile QuietRegistration registration;
+    /** Retries the start while a database server is unreachable; null otherwise. */
+    private volatile Thread waiting;
+    private volatile boolean closed;
 
+    /**
+     * Registers {@code Database} and {@code StoreInfo} once the schema is current: at once, or,
+     * when a database server cannot be reached at start, as soon as it can (retried in the
+     * background; the component stays active meanwhile, so no restart is needed).
+     */
     @Activate
     public Database(@Reference(name = "dataSourceFactory") DataSourceFactory factory, StoreConfig config,
             Map<String, Object> properties, org.osgi.framework.BundleContext context) {
-        this(factory, config, properties);
-        try {
-            registration = QuietRegistration.register(context, this,
-                    new String[] {Database.class.getName(), StoreInfo.class.getName()});
-        } catch (RuntimeException e) {
-            close(); // DS does not deactivate what failed to activate
-            throw e;
-        }
+        this(factory, config, properties, db -> db.register(context));
     }
 
+    /** Starts at once or throws: for tests, and what embedded Derby always does. */
     Database(DataSourceFactory factory, StoreConfig config, Map<String, Object> properties) {
+        this(factory, config, properties, (java.util.function.Consumer<Database>) null);
+    }
+
+    /**
+     * @param whenStarted told once the schema is current; null: no waiting for an unreachable
+     *                    server, the constructor throws instead
+     */
+    Database(DataSourceFactory factory, StoreConfig config, Map<String, Object> properties,
+            java.util.function.Consumer<Database> whenStarted) {
         String jdbcUrl = config.jdbc_url().isBlank() ? DERBY_PREFIX + "<postern.data>/db" : config.jdbc_url().trim();
         try {
             ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync")
-                    .isLong("jdbc.pool.size", 2, 1000).isLong("jdbc.connect.timeout.seconds", 1, 600)
+                    .isLong("jdbc.pool.size", 4, 1000).isLong("jdbc.connect.timeout.seconds", 1, 600)
                     .throwIfInvalid();
             this.dataDirectory = DataDirectories.requireWritable(DataDirectory.resolve(), "data directory");
             this.nodeLock = NodeLock.acquire(dataDirectory);
@@ -92,36 +105,134 @@ public class Database implements StoreInfo {
                 credentials.setProperty("user", config.jdbc_user());
                 credentials.setProperty("password", config.jdbc_password());
             }
+            unpooledProperties.putAll(credentials);
             this.driver = factory.createDriver(null);
             if (!url.startsWith(DERBY_PREFIX)) {
+                unpooledProperties.setProperty("connectTimeout", Integer.toString(config.jdbc_connect_timeout_seconds()));
+                unpooledProperties.setProperty("ApplicationName", "postern-start");
                 this.pool = new ConnectionPool(driver, url, credentials, config.jdbc_pool_size(),
                         config.jdbc_connect_timeout_seconds());
             }
-            try (Connection c = connect()) {
-                this.product = c.getMetaData().getDatabaseProductName() + " " + c.getMetaData().getDatabaseProductVersion();
-                this.postgresql = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT)
-                        .contains("postgresql");
-                // Migrations open their own two connections: one migrates, one holds the lock.
-                this.schemaVersion = new Migrations(this::connect).apply();
+            try {
+                open();
+            } catch (SQLException e) {
+                if (whenStarted == null || pool == null || !Availability.isConnectionLost(e)) {
+                    throw e;
+                }
+                availability.down(e);
+                LOG.warn("Postern store: waiting for the database at {}; the store starts as soon as it answers",
+                        redact(url));
+                Thread t = new Thread(() -> keepTrying(whenStarted), "postern-store-start");
+                t.setDaemon(true);
+                waiting = t;
+                t.start();
+                return;
             }
         } catch (SQLException e) {
-            closePool();
-            shutdownEmbedded();
-            releaseNodeLock();
-            String reason = inUse(e)
-                    ? "database " + redact(jdbcUrl) + " is in use by another instance (stop it first)"
-                    : "cannot open database " + redact(jdbcUrl) + ": " + e.getMessage();
-            LOG.error("Postern store not started: {}", reason);
-            throw new IllegalStateException(reason, e);
+            throw refuse(jdbcUrl, e);
         } catch (RuntimeException e) {
-            closePool();
-            shutdownEmbedded();
-            releaseNodeLock();
+            releaseAll();
             LOG.error("Postern store not started: {}", e.getMessage());
             throw e;
         }
+        started();
+        if (whenStarted != null) {
+            whenStarted.accept(this);
+        }
+    }
+
+    /**
+     * What starting means: the product, then the migrations. On connections of their own outside
+     * the pool, closed before the next is opened (the migrations take two at most, three on a new
+     * lock table), and without the pool's socket timeout: waiting for another node's migration
+     * lock may take long.
+     */
+    private void open() throws SQLException {
+        try (Connection c = unpooled()) {
+            this.product = c.getMetaData().getDatabaseProductName() + " " + c.getMetaData().getDatabaseProductVersion();
+            this.postgresql = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT)
+                    .contains("postgresql");
+        }
+        this.schemaVersion = new Migrations(this::unpooled).apply();
+    }
+
+    private Connection unpooled() throws SQLException {
+        Connection c = driver.connect(url, pool == null ? credentials : unpooledProperties);
+        if (c == null) {
+            throw new SQLException("the configured driver does not accept URL " + redact(url));
+        }
+        return c;
+    }
+
+    private void started() {
         LOG.info("Postern store up: {} ({}), schema version {}, data in {}", redact(url), product, schemaVersion,
                 dataDirectory);
+    }
+
+    private IllegalStateException refuse(String jdbcUrl, SQLException e) {
+        releaseAll();
+        String reason = inUse(e)
+                ? "database " + redact(jdbcUrl) + " is in use by another instance (stop it first)"
+                : "cannot open database " + redact(jdbcUrl) + ": " + e.getMessage();
+        LOG.error("Postern store not started: {}", reason);
+        return new IllegalStateException(reason, e);
+    }
+
+    /** The background start: retries every few seconds (up to 30) until the server answers. */
+    private void keepTrying(java.util.function.Consumer<Database> whenStarted) {
+        long delay = 1000;
+        while (!closed) {
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return;
+            }
+            delay = Math.min(30_000, delay * 2);
+            try {
+                open();
+            } catch (SQLException e) {
+                if (Availability.isConnectionLost(e)) {
+                    continue;
+                }
+                LOG.error("Postern store not started: cannot open database {}: {}", redact(url), e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("Postern store not started: {}", e.getMessage());
+                return;
+            }
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                availability.up(System.nanoTime());
+                started();
+                whenStarted.accept(this);
+            }
+            return;
+        }
+    }
+
+    private void register(org.osgi.framework.BundleContext context) {
+        try {
+            registration = QuietRegistration.register(context, this,
+                    new String[] {Database.class.getName(), StoreInfo.class.getName()});
+        } catch (RuntimeException e) {
+            LOG.error("Postern store not started: cannot register its services: {}", e.toString());
+            if (waiting == null) {
+                close(); // DS does not deactivate what failed to activate
+                throw e;
+            }
+        }
+    }
+
+    /** Whether the schema is current and the store's services may be used (a test's view). */
+    boolean isStarted() {
+        return schemaVersion > 0 && product != null && waitingDone();
+    }
+
+    private boolean waitingDone() {
+        Thread t = waiting;
+        return t == null || !t.isAlive();
     }
 
     private static boolean inUse(SQLException e) {
@@ -139,14 +250,31 @@ public class Database implements StoreInfo {
 
     @Deactivate
     void close() {
-        if (registration != null) {
-            registration.close();
+        synchronized (this) {
+            closed = true;
+        }
+        Thread t = waiting;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        QuietRegistration r = registration;
+        if (r != null) {
+            r.close();
             registration = null;
         }
+        releaseAll();
+        LOG.info("Postern store stopped");
+    }
+
+    private void releaseAll() {
         closePool();
         shutdownEmbedded();
         releaseNodeLock();
-        LOG.info("Postern store stopped");
     }
 
     private void closePool() {
@@ -296,6 +424,7 @@ public class Database implements StoreInfo {
 
     /** Runs work in one transaction: committed when it returns, rolled back when it throws. */
     <T> T transaction(Work<T> work) {
+        long began = System.nanoTime();
         List<String[]> outer = announced.get();
         List<String[]> mine = new ArrayList<>();
         announced.set(mine);
@@ -312,9 +441,13 @@ public class Database implements StoreInfo {
         } catch (SQLException e) {
             throw translate(e);
         } finally {
-            announced.set(outer);
+            if (outer == null) {
+                announced.remove();
+            } else {
+                announced.set(outer);
+            }
         }
-        availability.up();
+        availability.up(began);
         for (String[] change : mine) {
             tell(change[0], change[1]);
         }

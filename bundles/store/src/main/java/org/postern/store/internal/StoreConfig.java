@@ -22,7 +22,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String dataSourceFactory_target() default "(osgi.jdbc.driver.class=org.apache.derby.jdbc.EmbeddedDriver)";
 
     @AttributeDefinition(name = "Pool size",
-            description = "Connections kept to a database server (PostgreSQL); embedded Derby uses none (2..1000)")
+            description = "Connections kept to a database server (PostgreSQL); embedded Derby uses none (4..1000)")
     int jdbc_pool_size() default 16;
 
     @AttributeDefinition(name = "Connect timeout (seconds)",

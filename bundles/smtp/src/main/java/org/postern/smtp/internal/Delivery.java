@@ -20,6 +20,7 @@ import org.postern.api.mail.MailStore;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
 import org.postern.api.store.BlobStore;
+import org.postern.core.store.StoreUnavailableException;
 
 /**
  * Hands an accepted message to the mail store: one blob per recipient, each with its own
@@ -87,7 +88,12 @@ final class Delivery {
             }
             return filed;
         } catch (IOException | RuntimeException e) {
-            for (int i = delivered; i < messages.size(); i++) {
+            // When the database went away, the message being filed may have committed before its
+            // connection died: its body is left for the orphan sweep, which deletes it only when
+            // no row refers to it. The sending server retries after the 451 (a duplicate at
+            // worst, never a message without its body).
+            int first = StoreUnavailableException.isCause(e) ? delivered + 1 : delivered;
+            for (int i = first; i < messages.size(); i++) {
                 deleteQuietly(blobs, messages.get(i).body());
             }
             throw e;

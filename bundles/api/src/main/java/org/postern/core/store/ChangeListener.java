@@ -26,4 +26,13 @@ public interface ChangeListener {
      * drop everything cached.
      */
     void resync();
+
+    /**
+     * Whether this node hears other nodes' changes: false while the change feed has lost its
+     * connection, true again once it listens. While false, keep nothing cached (read through):
+     * a change made meanwhile on another node would go unheard. Nodes without a feed (embedded
+     * Derby, one node) never call it.
+     */
+    default void hearing(boolean changesAreHeard) {
+    }
 }

@@ -65,6 +65,8 @@ public class PolicyCache implements AccountLifecycleListener, ChangeListener {
     /** Moves on every invalidation; a load that saw it move is not stored. */
     private final AtomicLong generation = new AtomicLong();
     private final ReentrantLock evicting = new ReentrantLock();
+    /** False while the change feed is down: decisions read the database, nothing is kept. */
+    private volatile boolean storing = true;
 
     @Activate
     public PolicyCache(PolicyConfig config, Map<String, Object> properties) {
@@ -96,6 +98,9 @@ public class PolicyCache implements AccountLifecycleListener, ChangeListener {
 
     /** The account's compiled lists, loaded by {@code loader} (outside any lock) on a miss. */
     Compiled get(String accountId, Function<String, Compiled> loader) {
+        if (!storing) {
+            return loader.apply(accountId);
+        }
         Slot slot = slots.get(accountId);
         if (slot != null) {
             slot.lastUsed = clock.getAsLong();
@@ -144,6 +149,13 @@ public class PolicyCache implements AccountLifecycleListener, ChangeListener {
     public void resync() {
         generation.incrementAndGet();
         slots.clear();
+    }
+
+    /** The feed lost its connection (false) or listens again (true). */
+    @Override
+    public void hearing(boolean changesAreHeard) {
+        storing = changesAreHeard;
+        resync();
     }
 
     int size() {

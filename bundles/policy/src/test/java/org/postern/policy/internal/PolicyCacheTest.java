@@ -102,6 +102,19 @@ class PolicyCacheTest {
     }
 
     @Test
+    void whileOtherNodesCannotBeHeardNothingIsCached() {
+        PolicyCache cache = new PolicyCache(100);
+        cache.get("a", PolicyCacheTest::empty);
+        cache.hearing(false);
+        assertEquals(0, cache.size(), "dropped when the feed went");
+        cache.get("a", PolicyCacheTest::empty);
+        assertFalse(cache.isCached("a"), "read through while deaf");
+        cache.hearing(true);
+        cache.get("a", PolicyCacheTest::empty);
+        assertTrue(cache.isCached("a"), "cached again once the feed listens");
+    }
+
+    @Test
     void aResyncDropsEveryAccountsLists() {
         PolicyCache cache = new PolicyCache(100);
         cache.get("a", PolicyCacheTest::empty);

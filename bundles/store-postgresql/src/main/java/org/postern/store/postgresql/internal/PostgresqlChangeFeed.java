@@ -53,6 +53,8 @@ public class PostgresqlChangeFeed {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection current;
+    /** True from losing the connection until listening again; also before the first LISTEN. */
+    private volatile boolean deaf;
 
     @Activate
     public PostgresqlChangeFeed(@Reference(name = "dataSourceFactory") DataSourceFactory factory,
@@ -72,6 +74,7 @@ public class PostgresqlChangeFeed {
         props.setProperty("connectTimeout", "10");
         props.setProperty("tcpKeepAlive", "true");
         props.setProperty("ApplicationName", "postern-change-feed");
+        this.deaf = true; // until the first LISTEN
         this.thread = new Thread(this::run, "postern-change-feed");
         thread.setDaemon(true);
         thread.start();
@@ -79,7 +82,12 @@ public class PostgresqlChangeFeed {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(ChangeListener l) {
-        listeners.add(l);
+        synchronized (listeners) {
+            listeners.add(l);
+            if (deaf) {
+                l.hearing(false);
+            }
+        }
     }
 
     void removeListener(ChangeListener l) {
@@ -104,37 +112,51 @@ public class PostgresqlChangeFeed {
         long backoff = 500;
         boolean lost = false;
         while (running) {
+            long connectedAt = 0;
             try (Connection c = driver.connect(url, props)) {
                 if (c == null) {
                     LOG.error("Postern change feed not started: the configured driver does not accept the store's URL");
                     return;
                 }
                 current = c;
+                if (!running) {
+                    return; // stopped while connecting
+                }
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + CHANNEL);
                 }
-                // Connected (again): whatever happened meanwhile is unknown to this node's caches.
-                resyncAll();
+                connectedAt = System.nanoTime();
+                // Listening (again): whatever happened meanwhile is unknown to this node's caches.
+                synchronized (listeners) {
+                    deaf = false;
+                    tellAll(true);
+                }
                 if (lost) {
                     LOG.info("Postern change feed: listening again; caches were dropped and refill from the database");
                     lost = false;
                 } else {
                     LOG.info("Postern change feed: listening for other nodes' changes");
                 }
-                backoff = 500;
                 listen(c);
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;
                 }
+                synchronized (listeners) {
+                    deaf = true;
+                    tellAll(false);
+                }
                 if (!lost) {
                     lost = true;
-                    LOG.info("Postern change feed: lost the database ({}); caches are dropped and each lookup reads "
-                            + "the database until the feed is back", firstLine(e));
-                    resyncAll();
+                    LOG.info("Postern change feed: lost the database ({}); until it is back nothing is cached and "
+                            + "each lookup reads the database", firstLine(e));
                 }
             } finally {
                 current = null;
+            }
+            // A connection that lived a while earns a quick reconnect; one that dies at once does not.
+            if (connectedAt != 0 && System.nanoTime() - connectedAt > TimeUnit.SECONDS.toNanos(60)) {
+                backoff = 500;
             }
             sleep(backoff);
             backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
@@ -180,10 +202,12 @@ public class PostgresqlChangeFeed {
         }
     }
 
-    private void resyncAll() {
+    /** Every listener drops its cache; and caches (true) or reads through (false) from now on. */
+    private void tellAll(boolean hearing) {
         for (ChangeListener l : listeners) {
             try {
                 l.resync();
+                l.hearing(hearing);
             } catch (RuntimeException e) {
                 LOG.warn("Postern change feed: listener {} failed to resync: {}", l.getClass().getName(), e.toString());
             }

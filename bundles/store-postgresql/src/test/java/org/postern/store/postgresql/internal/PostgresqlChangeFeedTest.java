@@ -32,6 +32,7 @@ class PostgresqlChangeFeedTest {
 
     private final List<String> heard = new CopyOnWriteArrayList<>();
     private final AtomicInteger resyncs = new AtomicInteger();
+    private final List<Boolean> hearing = new CopyOnWriteArrayList<>();
     private PostgresqlChangeFeed feed;
 
     private final ChangeListener listener = new ChangeListener() {
@@ -43,6 +44,11 @@ class PostgresqlChangeFeedTest {
         @Override
         public void resync() {
             resyncs.incrementAndGet();
+        }
+
+        @Override
+        public void hearing(boolean changesAreHeard) {
+            hearing.add(changesAreHeard);
         }
     };
 
@@ -80,6 +86,8 @@ class PostgresqlChangeFeedTest {
             ps.executeQuery().close();
         }
         waitFor("resync on loss and on return", () -> resyncs.get() >= before + 2);
+        waitFor("deaf, then hearing again", () -> hearing.lastIndexOf(false) >= 0
+                && hearing.lastIndexOf(true) > hearing.lastIndexOf(false));
         // Listening again: a notification sent now arrives (retried: LISTEN may lag the resync by a moment).
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
         while (!heard.contains("account/after") && System.nanoTime() < end) {

@@ -101,6 +101,10 @@ final class PosternProcess implements AutoCloseable {
             lines.add(key + " = " + value);
         }
         Path tmp = f.resolveSibling(file + ".tmp");
+        Files.deleteIfExists(tmp);
+        // etc/ files may hold secrets (jdbc.password): owner-only from the first byte
+        Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.write(tmp, lines);
         Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

@@ -127,6 +127,8 @@ public class FileBlobStore implements BlobStore {
                         return; // maybe another node's delivery in flight
                     }
                     Files.deleteIfExists(f);
+                } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
+                    // another node's delivery finished between listing and looking
                 } catch (IOException e) {
                     LOG.warn("Postern blob store: cannot remove leftover {}: {}", f, e.getMessage());
                 }

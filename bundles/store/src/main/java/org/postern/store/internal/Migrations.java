@@ -273,11 +273,16 @@ final class Migrations {
         }
     }
 
-    /** Derby folds unquoted names to upper case, PostgreSQL to lower case. */
+    /**
+     * Derby folds unquoted names to upper case, PostgreSQL to lower case. Only the connection's
+     * current schema counts: a PostgreSQL database may hold another schema with a table of the
+     * same name (another instance's, with {@code currentSchema=} in its URL).
+     */
     private static boolean exists(Connection c, String table) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
+        String schema = currentSchema(c);
         for (String name : new String[] {table.toUpperCase(java.util.Locale.ROOT), table}) {
-            try (ResultSet rs = md.getTables(null, null, name, null)) {
+            try (ResultSet rs = md.getTables(null, schema, name, null)) {
                 if (rs.next()) {
                     return true;
                 }
@@ -286,12 +291,21 @@ final class Migrations {
         return false;
     }
 
+    private static String currentSchema(Connection c) {
+        try {
+            return c.getSchema();
+        } catch (SQLException | AbstractMethodError e) {
+            return null; // a driver that cannot say: any schema
+        }
+    }
+
     private static boolean columnExists(Connection c, String table, String column) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
+        String schema = currentSchema(c);
         for (boolean upper : new boolean[] {true, false}) {
             String t = upper ? table.toUpperCase(java.util.Locale.ROOT) : table;
             String col = upper ? column.toUpperCase(java.util.Locale.ROOT) : column;
-            try (ResultSet rs = md.getColumns(null, null, t, col)) {
+            try (ResultSet rs = md.getColumns(null, schema, t, col)) {
                 if (rs.next()) {
                     return true;
                 }

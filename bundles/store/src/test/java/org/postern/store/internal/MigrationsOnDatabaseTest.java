@@ -60,7 +60,7 @@ abstract class MigrationsOnDatabaseTest {
         }
     }
 
-    private Connection connect() throws SQLException {
+    Connection connect() throws SQLException {
         return current.connect();
     }
 

@@ -66,8 +66,7 @@ public class PostgresqlIT {
 
     @Test
     public void smtpDeliveryEndToEndOnPostgresql() throws Exception {
-        PosternProcess postern = node("pg-smtp", Path.of(System.getProperty("postern.itest.dir", "target"), "runs",
-                "pg-smtp-blobs").toAbsolutePath());
+        PosternProcess postern = node("pg-smtp", runs("pg-smtp-blobs"));
         postern.start();
         String pw = SmtpIT.setUp(postern);
         ClientResult status = postern.client(pw, "postern:status");
@@ -89,7 +88,7 @@ public class PostgresqlIT {
 
     @Test
     public void twoNodesShareOneDatabaseAndOneBlobDirectory() throws Exception {
-        Path blobs = Path.of(System.getProperty("postern.itest.dir", "target"), "runs", "two-nodes-blobs").toAbsolutePath();
+        Path blobs = runs("two-nodes-blobs");
         if (Files.exists(blobs)) {
             PosternProcess.run(List.of("rm", "-rf", blobs.toString()), null, 60);
         }
@@ -155,8 +154,7 @@ public class PostgresqlIT {
 
     @Test
     public void postgresqlStoppedUnderLoadGets451AndServiceResumesWithNothingAcknowledgedLost() throws Exception {
-        PosternProcess postern = node("pg-fault", Path.of(System.getProperty("postern.itest.dir", "target"), "runs",
-                "pg-fault-blobs").toAbsolutePath());
+        PosternProcess postern = node("pg-fault", runs("pg-fault-blobs"));
         postern.start();
         String pw = SmtpIT.setUp(postern);
         int port = postern.smtpPort;
@@ -252,6 +250,11 @@ public class PostgresqlIT {
     }
 
     // ---- helpers ----
+
+    /** A directory under target/runs, beside the unpacked nodes. */
+    private static Path runs(String name) {
+        return Path.of(System.getProperty("postern.itest.dir", "target"), "runs", name).toAbsolutePath();
+    }
 
     /** One message over a bare socket; the first three characters of the final reply. */
     private static String smtp(int port, String from, String to, String marker) throws IOException {

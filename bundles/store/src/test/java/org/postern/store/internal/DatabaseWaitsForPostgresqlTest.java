@@ -36,11 +36,8 @@ class DatabaseWaitsForPostgresqlTest {
     void aStoreStartedWhileTheServerIsDownStartsWhenItAnswers() throws Exception {
         TestDatabase.requirePostgresql();
         try (TestDatabase target = TestDatabase.create(TestDatabase.Engine.POSTGRESQL, dataDir)) {
-            int realPort = URI.create(target.url().substring("jdbc:".length())).getPort();
-            int port;
-            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = probe.getLocalPort();
-            }
+            int realPort = portOf(target.url());
+            int port = freePort();
             String unreachable = target.url().replace(":" + realPort + "/", ":" + port + "/");
             AtomicReference<Database> started = new AtomicReference<>();
             Database db = new Database(target.factory(), target.config(Map.of("jdbc_url", unreachable,
@@ -70,15 +67,23 @@ class DatabaseWaitsForPostgresqlTest {
     void withoutWaitingTheStoreRefusesAtOnce() throws Exception {
         TestDatabase.requirePostgresql();
         try (TestDatabase target = TestDatabase.create(TestDatabase.Engine.POSTGRESQL, dataDir)) {
-            int realPort = URI.create(target.url().substring("jdbc:".length())).getPort();
-            int port;
-            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = probe.getLocalPort();
-            }
+            int realPort = portOf(target.url());
+            int port = freePort();
             String unreachable = target.url().replace(":" + realPort + "/", ":" + port + "/");
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> target.open(
                     Map.of("jdbc_url", unreachable, "jdbc_connect_timeout_seconds", 1)));
             assertTrue(e.getMessage().contains("cannot open database"), e.getMessage());
+        }
+    }
+
+    private static int portOf(String jdbcUrl) {
+        return URI.create(jdbcUrl.substring("jdbc:".length())).getPort();
+    }
+
+    /** A port nothing listens on (until a test's forwarder does). */
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
         }
     }
 

@@ -8,9 +8,6 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import javax.sql.ConnectionPoolDataSource;
-import javax.sql.DataSource;
-import javax.sql.XADataSource;
 import org.osgi.service.jdbc.DataSourceFactory;
 import org.postern.api.store.DataDirectory;
 
@@ -28,27 +25,14 @@ final class StoreTestSupport {
 
     /** A DataSourceFactory as pax-jdbc-derby registers it; only the driver is used by the store. */
     static DataSourceFactory derbyFactory() {
-        return new DataSourceFactory() {
-            @Override
-            public DataSource createDataSource(Properties props) {
-                return null;
-            }
+        return driverFactory(org.apache.derby.jdbc.EmbeddedDriver::new);
+    }
 
-            @Override
-            public ConnectionPoolDataSource createConnectionPoolDataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public XADataSource createXADataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public Driver createDriver(Properties props) throws SQLException {
-                return new org.apache.derby.jdbc.EmbeddedDriver();
-            }
-        };
+    /** A DataSourceFactory whose only working method is the one the store calls: createDriver. */
+    static DataSourceFactory driverFactory(java.util.function.Supplier<Driver> driver) {
+        return (DataSourceFactory) Proxy.newProxyInstance(DataSourceFactory.class.getClassLoader(),
+                new Class<?>[] {DataSourceFactory.class},
+                (proxy, method, args) -> method.getName().equals("createDriver") ? driver.get() : null);
     }
 
     /**

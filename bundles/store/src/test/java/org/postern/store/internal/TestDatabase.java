@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
@@ -12,9 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
-import javax.sql.ConnectionPoolDataSource;
-import javax.sql.DataSource;
-import javax.sql.XADataSource;
 import org.osgi.service.jdbc.DataSourceFactory;
 
 /**
@@ -167,26 +163,6 @@ final class TestDatabase implements AutoCloseable {
 
     /** What pgjdbc's own OSGi DataSourceFactory hands the store: its driver. */
     static DataSourceFactory postgresqlFactory() {
-        return new DataSourceFactory() {
-            @Override
-            public DataSource createDataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public ConnectionPoolDataSource createConnectionPoolDataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public XADataSource createXADataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public Driver createDriver(Properties props) {
-                return new org.postgresql.Driver();
-            }
-        };
+        return StoreTestSupport.driverFactory(org.postgresql.Driver::new);
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
@@ -13,9 +12,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import javax.sql.ConnectionPoolDataSource;
-import javax.sql.DataSource;
-import javax.sql.XADataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -150,27 +146,10 @@ class PostgresqlChangeFeedTest {
                 });
     }
 
+    /** What pgjdbc's OSGi DataSourceFactory hands out; the feed only asks it for the driver. */
     private static DataSourceFactory factory() {
-        return new DataSourceFactory() {
-            @Override
-            public DataSource createDataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public ConnectionPoolDataSource createConnectionPoolDataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public XADataSource createXADataSource(Properties props) {
-                return null;
-            }
-
-            @Override
-            public Driver createDriver(Properties props) {
-                return new org.postgresql.Driver();
-            }
-        };
+        return (DataSourceFactory) Proxy.newProxyInstance(DataSourceFactory.class.getClassLoader(),
+                new Class<?>[] {DataSourceFactory.class},
+                (proxy, method, args) -> method.getName().equals("createDriver") ? new org.postgresql.Driver() : null);
     }
 }

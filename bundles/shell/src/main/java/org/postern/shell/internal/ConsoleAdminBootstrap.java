@@ -65,6 +65,11 @@ public class ConsoleAdminBootstrap {
             LOG.warn("Postern: user '{}' exists in {} without the admin role; not touching it", USER, usersFile);
             return false;
         }
+        if (heldByAnotherProcess(passwordFile.resolveSibling(NODE_LOCK))) {
+            LOG.error("Postern: not creating a console admin: {} belongs to another running node (each node needs "
+                    + "a postern.data of its own)", passwordFile.getParent());
+            return false;
+        }
         byte[] raw = new byte[24];
         new SecureRandom().nextBytes(raw);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -94,6 +99,33 @@ public class ConsoleAdminBootstrap {
         // The operator starting Postern by hand looks at the console, not the log.
         System.out.println(message);
         return true;
+    }
+
+    /** The store's lock on its postern.data (NodeLock in postern-store), held while a node runs. */
+    static final String NODE_LOCK = ".node.lock";
+
+    /**
+     * Whether another process holds the store's lock on this data directory: then it is another
+     * node's, and its admin.password is not ours to replace. This runs before the store (so a
+     * broken database never locks the operator out), hence its own look at the lock. Our own
+     * store holding it (same JVM) is fine.
+     */
+    static boolean heldByAnotherProcess(Path lockFile) {
+        if (!Files.exists(lockFile)) {
+            return false;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock lock = ch.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException ours) {
+            return false;
+        } catch (IOException e) {
+            return false; // cannot tell: the store's own lock will refuse a second node anyway
+        }
     }
 
     /** True when some user has the admin role, directly or through a group. */

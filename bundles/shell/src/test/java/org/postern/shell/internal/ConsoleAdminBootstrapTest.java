@@ -84,6 +84,29 @@ class ConsoleAdminBootstrapTest {
     }
 
     @Test
+    void anotherRunningNodesDataDirectoryIsLeftAlone() throws Exception {
+        Files.createDirectories(passwordFile.getParent());
+        Files.writeString(passwordFile, "the other node's password\n");
+        Path lock = passwordFile.resolveSibling(ConsoleAdminBootstrap.NODE_LOCK);
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), LockHolder.class.getName(), lock.toString())
+                .redirectErrorStream(true).start();
+        try {
+            assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()))
+                    .readLine());
+            assertTrue(ConsoleAdminBootstrap.heldByAnotherProcess(lock));
+            assertFalse(ConsoleAdminBootstrap.ensureAdmin(users, passwordFile), "no admin made on another's data");
+            assertEquals("the other node's password\n", Files.readString(passwordFile));
+        } finally {
+            other.getOutputStream().close();
+            other.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            other.destroyForcibly();
+        }
+        assertFalse(ConsoleAdminBootstrap.heldByAnotherProcess(lock), "free once that node stopped");
+        assertTrue(ConsoleAdminBootstrap.ensureAdmin(users, passwordFile));
+    }
+
+    @Test
     void passwordFileIsReadableByItsOwnerOnly() throws Exception {
         ConsoleAdminBootstrap.ensureAdmin(users, passwordFile);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)));

@@ -79,7 +79,7 @@ public class PostgresqlIT {
         assertFalse("nor in what postern:status shows", status.output.contains(PostgresqlServer.password()));
         // Every bundle, plugins included, can read service properties: the store's configuration
         // must not be published with its services.
-        ClientResult services = postern.client(pw, "service:list");
+        ClientResult services = postern.client(pw, "bundle:services -p");
         assertEquals(services.toString(), 0, services.exit);
         assertTrue(services.output, services.output.contains("org.postern.api.store.StoreInfo"));
         assertFalse("the database password is no service property", services.output.contains(PostgresqlServer.password()));

@@ -30,9 +30,11 @@ public interface ChangeListener {
     /**
      * Whether this node hears other nodes' changes: false while the change feed has lost its
      * connection, true again once it listens. While false, keep nothing cached (read through):
-     * a change made meanwhile on another node would go unheard. Nodes without a feed (embedded
-     * Derby, one node) never call it.
+     * a change made meanwhile on another node would go unheard. Either way what was cached may
+     * be stale: the default drops it ({@link #resync()}), and so must an override. Nodes without
+     * a feed (embedded Derby, one node) never call it.
      */
     default void hearing(boolean changesAreHeard) {
+        resync();
     }
 }

@@ -375,12 +375,8 @@ final class SmtpSession implements SmtpTransaction {
         try {
             verdict = policy.decide(raw, sender, serverNames(), false);
         } catch (RuntimeException e) {
-            if (StoreUnavailableException.isCause(e)) {
-                LOG.debug("Postern SMTP: [{}] answered 451: database unreachable", ip());
-                reply(451, "4.3.0", "Temporary local problem, try again later");
-            } else {
-                temporaryLocalProblem("recipient policy failed: " + e);
-            }
+            warnUnlessStoreDown("answered 451, recipient policy failed", e);
+            reply(451, "4.3.0", "Temporary local problem, try again later");
             return;
         }
         if (verdict == null) {
@@ -522,12 +518,7 @@ final class SmtpSession implements SmtpTransaction {
         try {
             filed = Delivery.deliver(blobs, store, recipients, spool, sender, trace(), id, Instant.now());
         } catch (IOException | RuntimeException e) {
-            if (StoreUnavailableException.isCause(e)) {
-                // The store logged the outage once; a line per refused message would bury it.
-                LOG.debug("Postern SMTP: message {} from [{}] not accepted: database unreachable", id, ip());
-            } else {
-                LOG.warn("Postern SMTP: message {} from [{}] not accepted: {}", id, ip(), e.toString());
-            }
+            warnUnlessStoreDown("message " + id + " not accepted", e);
             reply(451, "4.3.0", "Temporary local problem, try again later");
             return;
         }
@@ -555,11 +546,7 @@ final class SmtpSession implements SmtpTransaction {
             try {
                 result = stage.apply(r.policy());
             } catch (RuntimeException e) {
-                if (StoreUnavailableException.isCause(e)) {
-                    LOG.debug("Postern SMTP: policy {} failed: database unreachable", r.name());
-                } else {
-                    LOG.warn("Postern SMTP: policy {} failed: {}", r.name(), e.toString());
-                }
+                warnUnlessStoreDown("policy " + r.name() + " failed", e);
                 return PolicyResult.tempfail(451, "4.3.0", "Temporary local problem, try again later");
             }
             if (result != null && result.kind() != PolicyResult.Kind.DECLINE) {
@@ -575,6 +562,18 @@ final class SmtpSession implements SmtpTransaction {
 
     private void reply(PolicyResult p) {
         reply(p.code(), p.enhancedCode(), p.text().replaceAll("[\\r\\n]+", " "));
+    }
+
+    /**
+     * A failure worth a warning, unless the database is unreachable: the store logs that once,
+     * and a line per refused command would bury it.
+     */
+    private void warnUnlessStoreDown(String what, Throwable e) {
+        if (StoreUnavailableException.isCause(e)) {
+            LOG.debug("Postern SMTP: [{}] {}: database unreachable", ip(), what);
+        } else {
+            LOG.warn("Postern SMTP: [{}] {}: {}", ip(), what, e.toString());
+        }
     }
 
     private void temporaryLocalProblem(String why) {

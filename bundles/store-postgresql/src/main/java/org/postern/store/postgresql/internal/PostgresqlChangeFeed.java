@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * (hearing its own change again is harmless: a second invalidation). This component keeps one
  * connection of its own, outside the store's pool, LISTENing on one daemon thread.
  *
- * <p>While that connection is down, changes may be missed. So on losing it, and again on
- * getting it back, every listener is told to {@link ChangeListener#resync() resync}: caches are
- * dropped and refilled from the database. One log line when the feed goes, one when it is back.
+ * <p>While that connection is down, changes may be missed. So on losing it every listener is
+ * told {@link ChangeListener#hearing(boolean) hearing(false)} (drop what is cached, cache
+ * nothing), and on getting it back {@code hearing(true)} (drop it again, cache again). One log
+ * line when the feed goes, one when it is back.
  *
  * <p>Configured by the store's PID and its {@code dataSourceFactory.target}: it listens where
  * the store writes. With any other database (embedded Derby: one node) it does nothing.
@@ -202,14 +203,13 @@ public class PostgresqlChangeFeed {
         }
     }
 
-    /** Every listener drops its cache; and caches (true) or reads through (false) from now on. */
+    /** Every listener drops its cache, and caches (true) or reads through (false) from now on. */
     private void tellAll(boolean hearing) {
         for (ChangeListener l : listeners) {
             try {
-                l.resync();
                 l.hearing(hearing);
             } catch (RuntimeException e) {
-                LOG.warn("Postern change feed: listener {} failed to resync: {}", l.getClass().getName(), e.toString());
+                LOG.warn("Postern change feed: listener {} failed to drop its cache: {}", l.getClass().getName(), e.toString());
             }
         }
     }

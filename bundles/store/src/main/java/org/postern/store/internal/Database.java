@@ -67,6 +67,7 @@ public class Database implements StoreInfo {
     /** Retries the start while a database server is unreachable; null otherwise. */
     private volatile Thread waiting;
     private volatile boolean closed;
+    private volatile boolean started;
 
     /**
      * Registers {@code Database} and {@code StoreInfo} once the schema is current: at once, or,
@@ -165,6 +166,7 @@ public class Database implements StoreInfo {
     }
 
     private void started() {
+        started = true;
         LOG.info("Postern store up: {} ({}), schema version {}, data in {}", redact(url), product, schemaVersion,
                 dataDirectory);
     }
@@ -227,12 +229,7 @@ public class Database implements StoreInfo {
 
     /** Whether the schema is current and the store's services may be used (a test's view). */
     boolean isStarted() {
-        return schemaVersion > 0 && product != null && waitingDone();
-    }
-
-    private boolean waitingDone() {
-        Thread t = waiting;
-        return t == null || !t.isAlive();
+        return started;
     }
 
     private static boolean inUse(SQLException e) {

@@ -301,6 +301,34 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         }
     }
 
+    @Override
+    public void lock(String address) {
+        changeStatus(address, AccountStatus.LOCKED);
+    }
+
+    @Override
+    public void unlock(String address) {
+        changeStatus(address, AccountStatus.ACTIVE);
+    }
+
+    /** The store announces the change (ChangeListener.ACCOUNT): that is what closes open sessions. */
+    private void changeStatus(String address, AccountStatus status) {
+        AccountRecord r = existing(address);
+        if (r.status() == status) {
+            return;
+        }
+        accounts.updateStatus(r.id(), status);
+        Account changed = toAccount(accounts.byId(r.id()).orElseThrow());
+        LOG.info("Postern: account {} {}", r.address(), status == AccountStatus.LOCKED ? "locked" : "unlocked");
+        notify(l -> {
+            if (status == AccountStatus.LOCKED) {
+                l.locked(changed);
+            } else {
+                l.unlocked(changed);
+            }
+        });
+    }
+
     /**
      * {@inheritDoc}
      * <p>

@@ -31,6 +31,17 @@ public interface AccountService {
     void setPassword(String address, char[] password);
 
 
+    /**
+     * Locks an active account: no login on any protocol (open sessions are closed); mail is still
+     * accepted and kept. Idempotent for a locked account.
+     *
+     * @throws AccountException when there is no such account or it was removed
+     */
+    void lock(String address);
+
+    /** Makes a locked account active again. Idempotent for an active account. */
+    void unlock(String address);
+
     /** Deletes the account's data; the address is kept as a tombstone and never issued again. */
     void remove(String address);
 

@@ -74,7 +74,7 @@ public class JdbcAccountRepository implements AccountRepository {
 
     @Override
     public boolean updateStatus(String id, AccountStatus status) {
-        return db.update("UPDATE account SET status = ? WHERE id = ?", ps -> {
+        return db.update("UPDATE account SET status = ? WHERE id = ? AND status <> 'REMOVED'", ps -> {
             ps.setString(1, status.name());
             ps.setString(2, id);
         }, ChangeListener.ACCOUNT, id) == 1;
@@ -99,6 +99,7 @@ public class JdbcAccountRepository implements AccountRepository {
             Database.update(c, "DELETE FROM owned_domain WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
+            Database.update(c, "DELETE FROM app_password WHERE account_id = ?", ps -> ps.setString(1, id));
             db.changed(c, ChangeListener.ACCOUNT, id);
             return true;
         });

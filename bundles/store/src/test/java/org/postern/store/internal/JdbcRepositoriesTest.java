@@ -20,6 +20,13 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.account.OwnedDomain;
 import org.postern.api.address.MailAddress;
 import org.postern.core.store.AccountRecord;
+import org.postern.core.store.AppPasswordRecord;
+import org.postern.core.store.ChangeListener;
+import org.postern.api.auth.Protocol;
+import org.postern.api.mail.AccountGoneException;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.postern.core.store.DuplicateKeyException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
@@ -408,5 +415,98 @@ abstract class JdbcRepositoriesTest {
         new JdbcMessageRepository(db).append(ALICE_ID, "INBOX", message(ALICE_ID, "11111111111111111111111111111111"));
         long v = uidValidity(ALICE_ID, "INBOX");
         assertTrue(v > 1_700_000_000L && v <= nowSeconds + 1, "above the creation seconds of any older database: " + v);
+    }
+
+    // ---- app passwords ----
+
+    private static AppPasswordRecord appPassword(String id, String accountId, String name, String hash) {
+        return new AppPasswordRecord(id, accountId, name, hash, "0123456789abcdef", EnumSet.of(Protocol.IMAP, Protocol.POP3),
+                List.of("192.0.2.0/24", "2001:db8::/32"), LocalDate.of(2030, 1, 31), CREATED, null);
+    }
+
+    private static String hash(char c) {
+        return String.valueOf(c).repeat(64);
+    }
+
+    @Test
+    void appPasswordsRoundTripAndAreFoundByTheirHash() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        JdbcAppPasswordRepository passwords = new JdbcAppPasswordRepository(db);
+        passwords.insert(appPassword("11111111111111111111111111111111", ALICE_ID, "Thunderbird on the laptop", hash('a')));
+        AppPasswordRecord found = passwords.bySecretHash(hash('a')).orElseThrow();
+        assertEquals("Thunderbird on the laptop", found.name());
+        assertEquals(ALICE_ID, found.accountId());
+        assertEquals(Set.of(Protocol.IMAP, Protocol.POP3), found.protocols());
+        assertEquals(List.of("192.0.2.0/24", "2001:db8::/32"), found.networks());
+        assertEquals(LocalDate.of(2030, 1, 31), found.expires());
+        assertEquals(CREATED, found.created());
+        assertNull(found.lastUsed());
+        assertEquals("0123456789abcdef", found.keyId());
+        assertTrue(passwords.bySecretHash(hash('b')).isEmpty());
+        assertTrue(passwords.hasAny(ALICE_ID));
+        assertEquals(0, passwords.countMadeWithOtherKey("0123456789abcdef"));
+        assertEquals(1, passwords.countMadeWithOtherKey("fedcba9876543210"));
+    }
+
+    @Test
+    void appPasswordNamesAreUniquePerAccountOnly() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        JdbcAppPasswordRepository passwords = new JdbcAppPasswordRepository(db);
+        passwords.insert(appPassword("11111111111111111111111111111111", ALICE_ID, "phone", hash('a')));
+        passwords.insert(appPassword("22222222222222222222222222222222", BOB_ID, "phone", hash('b')));
+        assertThrows(DuplicateKeyException.class,
+                () -> passwords.insert(appPassword("33333333333333333333333333333333", ALICE_ID, "phone", hash('c'))));
+        assertEquals(1, passwords.byAccount(ALICE_ID).size());
+        assertFalse(passwords.hasAny("c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"));
+    }
+
+    @Test
+    void recordUseOnlyMovesForwardAndDeleteAnnouncesTheAccount() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        List<String> heard = new CopyOnWriteArrayList<>();
+        db.addChangeListener(new ChangeListener() {
+            @Override
+            public void changed(String topic, String key) {
+                heard.add(topic + " " + key);
+            }
+
+            @Override
+            public void resync() {
+            }
+        });
+        JdbcAppPasswordRepository passwords = new JdbcAppPasswordRepository(db);
+        passwords.insert(appPassword("11111111111111111111111111111111", ALICE_ID, "phone", hash('a')));
+        assertEquals(List.of(ChangeListener.ACCOUNT + " " + ALICE_ID), heard);
+        Instant later = CREATED.plusSeconds(3600);
+        passwords.recordUse("11111111111111111111111111111111", later);
+        passwords.recordUse("11111111111111111111111111111111", CREATED);
+        assertEquals(later, passwords.byId("11111111111111111111111111111111").orElseThrow().lastUsed());
+        assertEquals(1, heard.size(), "a use is not a change anyone caches");
+        assertFalse(passwords.delete(ALICE_ID, "tablet"));
+        assertTrue(passwords.delete(ALICE_ID, "phone"));
+        assertEquals(2, heard.size());
+        assertTrue(passwords.bySecretHash(hash('a')).isEmpty());
+    }
+
+    @Test
+    void removedAccountLosesItsAppPasswordsAndGetsNoNewOnes() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        JdbcAppPasswordRepository passwords = new JdbcAppPasswordRepository(db);
+        passwords.insert(appPassword("11111111111111111111111111111111", ALICE_ID, "phone", hash('a')));
+        assertTrue(accounts.markRemoved(ALICE_ID));
+        assertTrue(passwords.bySecretHash(hash('a')).isEmpty());
+        assertThrows(AccountGoneException.class,
+                () -> passwords.insert(appPassword("22222222222222222222222222222222", ALICE_ID, "tablet", hash('b'))));
+        assertThrows(AccountGoneException.class,
+                () -> passwords.insert(appPassword("33333333333333333333333333333333", BOB_ID, "tablet", hash('c'))));
+    }
+
+    @Test
+    void statusOfARemovedAccountCannotBeChangedBack() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        assertTrue(accounts.markRemoved(ALICE_ID));
+        assertFalse(accounts.updateStatus(ALICE_ID, AccountStatus.ACTIVE));
+        assertEquals(AccountStatus.REMOVED, accounts.byId(ALICE_ID).orElseThrow().status());
     }
 }

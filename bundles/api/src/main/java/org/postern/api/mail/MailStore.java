@@ -1,8 +1,17 @@
 package org.postern.api.mail;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Collection;
+import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** Mailboxes and messages. Provisional: delivery only until the IMAP issue adds access. */
+/**
+ * Mailboxes and messages. Provisional: delivery, plus the reading and deleting POP3 needs
+ * ({@link #snapshot}, {@link #open}, {@link #delete}); the IMAP issue grows it (flags, MODSEQ,
+ * folders). Messages are named by folder, UIDVALIDITY and UID, so a name taken from a snapshot
+ * never reaches another message after the folder was deleted and created again.
+ */
 @ProviderType
 public interface MailStore {
     /** The folder incoming mail lands in unless a filter routes it elsewhere. */
@@ -26,4 +35,41 @@ public interface MailStore {
 
     /** The account's folders with their message counts, by name. */
     java.util.SortedMap<String, Long> folders(String accountId);
+
+    /**
+     * The folder's messages now, in ascending UID order, with its UIDVALIDITY; an empty snapshot
+     * with UIDVALIDITY 0 when the account has no such folder. Reads only: nothing is marked seen.
+     *
+     * @throws UnsupportedOperationException from a store that only delivers (the default)
+     */
+    default FolderSnapshot snapshot(String accountId, String folder) {
+        throw new UnsupportedOperationException("this mail store only delivers");
+    }
+
+    /**
+     * Opens a message's body for reading, streaming from the blob store (never read whole into
+     * memory). Empty when the folder's UIDVALIDITY is no longer {@code uidValidity} or the
+     * message is gone (deleted meanwhile). The caller closes the stream.
+     *
+     * @throws IOException when the body exists but cannot be opened
+     * @throws UnsupportedOperationException from a store that only delivers (the default)
+     */
+    default Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid)
+            throws IOException {
+        throw new UnsupportedOperationException("this mail store only delivers");
+    }
+
+    /**
+     * Deletes messages for good (DESIGN section 3: no backups): their rows go and, in the same
+     * transaction, their bodies are recorded for deletion, which the store unlinks at once and
+     * retries until they are gone. Bumps the folder's MODSEQ when anything was deleted. UIDs that
+     * are already gone are skipped; nothing is deleted when the folder's UIDVALIDITY is no longer
+     * {@code uidValidity}.
+     *
+     * @return how many messages this call deleted
+     * @throws UnsupportedOperationException from a store that only delivers (the default)
+     */
+    default int delete(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        throw new UnsupportedOperationException("this mail store only delivers");
+    }
 }

@@ -1,6 +1,7 @@
 /**
- * Mail store: where accepted messages are delivered. Provisional: the SMTP and IMAP issues fill it in.
+ * Mail store: where accepted messages are delivered, and where POP3 lists, reads and deletes them.
+ * Provisional: the IMAP issue fills it in.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package org.postern.api.mail;

@@ -4,7 +4,9 @@ import org.postern.api.store.BlobId;
 import java.util.Collection;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
+import java.util.Optional;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.IncomingMessage;
 
 /** Mailbox and message rows. Used by the mail store bundle only. */
@@ -40,4 +42,26 @@ public interface MessageRepository {
      * message content.
      */
     void recordForDeletion(Collection<BlobId> bodies, String reason);
+
+    /**
+     * The folder's messages now, ascending by UID, and its UIDVALIDITY, read in one transaction;
+     * {@link FolderSnapshot#missing} when the account has no such folder.
+     */
+    FolderSnapshot snapshot(String accountId, String folder);
+
+    /**
+     * The body of one message, or empty when it is gone or the folder's UIDVALIDITY is no
+     * longer {@code uidValidity}.
+     */
+    Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid);
+
+    /**
+     * Deletes those messages of the folder and, in the same transaction, records their bodies
+     * for deletion (the store then unlinks them, retrying until they are gone), and bumps the
+     * folder's highest MODSEQ when any was deleted. UIDs already gone are skipped; nothing
+     * happens when the folder's UIDVALIDITY is no longer {@code uidValidity}.
+     *
+     * @return the bodies of the messages this call deleted, as recorded (nothing to do for the caller)
+     */
+    List<BlobId> delete(String accountId, String folder, long uidValidity, Collection<Long> uids);
 }

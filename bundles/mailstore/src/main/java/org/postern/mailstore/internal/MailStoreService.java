@@ -1,12 +1,14 @@
 package org.postern.mailstore.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,6 +22,7 @@ import org.postern.api.account.AccountLifecycleListener;
 import org.postern.api.delivery.DeliveryFilter;
 import org.postern.api.delivery.FilterOutcome;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
 import org.postern.api.smtp.CoreService;
@@ -125,6 +128,31 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
     @Override
     public java.util.SortedMap<String, Long> folders(String accountId) {
         return messages.folders(accountId);
+    }
+
+    @Override
+    public FolderSnapshot snapshot(String accountId, String folder) {
+        return messages.snapshot(accountId, folder);
+    }
+
+    /**
+     * Streams from the blob store. A row whose blob file is missing (a crash between unlinking
+     * and deleting, or a body lost on disk) reads as gone, like a deleted message.
+     */
+    @Override
+    public Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid) throws IOException {
+        Optional<BlobId> body = messages.body(accountId, folder, uidValidity, uid);
+        return body.isEmpty() ? Optional.empty() : blobs.open(body.get());
+    }
+
+    /**
+     * The store deletes the rows and records their bodies in one transaction, then wakes its
+     * reaper, which unlinks them (checking first that no other row refers to one). Not unlinked
+     * here: the reaper's check is what keeps a body some other row still uses.
+     */
+    @Override
+    public int delete(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        return messages.delete(accountId, folder, uidValidity, uids).size();
     }
 
     /**

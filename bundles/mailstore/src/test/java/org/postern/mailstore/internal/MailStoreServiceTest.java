@@ -79,6 +79,41 @@ class MailStoreServiceTest {
         public void recordForDeletion(java.util.Collection<BlobId> ids, String reason) {
             recorded.addAll(ids);
         }
+
+        /** Folder "INBOX" of an account: UIDVALIDITY 7, the UID is the position in its body list + 1. */
+        @Override
+        public org.postern.api.mail.FolderSnapshot snapshot(String accountId, String folder) {
+            List<BlobId> list = bodies.getOrDefault(accountId, List.of());
+            List<org.postern.api.mail.StoredMessage> out = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i) != null) {
+                    out.add(new org.postern.api.mail.StoredMessage(i + 1, 24, Instant.EPOCH));
+                }
+            }
+            return new org.postern.api.mail.FolderSnapshot(folder, 7, out);
+        }
+
+        @Override
+        public Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid) {
+            List<BlobId> list = bodies.getOrDefault(accountId, List.of());
+            return uidValidity != 7 || uid < 1 || uid > list.size() ? Optional.empty()
+                    : Optional.ofNullable(list.get((int) uid - 1));
+        }
+
+        @Override
+        public List<BlobId> delete(String accountId, String folder, long uidValidity, java.util.Collection<Long> uids) {
+            List<BlobId> gone = new ArrayList<>();
+            List<BlobId> list = bodies.getOrDefault(accountId, new ArrayList<>());
+            for (long uid : uids) {
+                Optional<BlobId> b = body(accountId, folder, uidValidity, uid);
+                if (b.isPresent()) {
+                    list.set((int) uid - 1, null);
+                    gone.add(b.get());
+                }
+            }
+            recorded.addAll(gone);
+            return gone;
+        }
     }
 
     /** Knows which blobs exist. */
@@ -360,5 +395,32 @@ class MailStoreServiceTest {
         blobs.failDeletes = 1;
         assertEquals(1, store.deliver(original, MailStore.INBOX));
         assertFalse(messages.log.isEmpty());
+    }
+
+    // ---- reading and deleting (POP3) ----
+
+    @Test
+    void opensAndDeletesThroughTheRepository() throws Exception {
+        IncomingMessage m1 = incoming(ALICE);
+        IncomingMessage m2 = incoming(ALICE);
+        store.deliver(m1, MailStore.INBOX);
+        store.deliver(m2, MailStore.INBOX);
+        assertEquals(List.of(1L, 2L), store.snapshot(ALICE, MailStore.INBOX).messages().stream()
+                .map(org.postern.api.mail.StoredMessage::uid).toList());
+        try (InputStream in = store.open(ALICE, MailStore.INBOX, 7, 2).orElseThrow()) {
+            assertEquals("Subject: hi\r\n\r\nhello\r\n", new String(in.readAllBytes()));
+        }
+        assertTrue(store.open(ALICE, MailStore.INBOX, 8, 2).isEmpty(), "another UIDVALIDITY");
+        assertEquals(1, store.delete(ALICE, MailStore.INBOX, 7, List.of(1L, 5L)));
+        assertEquals(List.of(m1.body()), messages.recorded, "recorded for the store's reaper to unlink");
+        assertTrue(store.open(ALICE, MailStore.INBOX, 7, 1).isEmpty());
+    }
+
+    @Test
+    void aBodyMissingOnDiskReadsAsGone() throws Exception {
+        IncomingMessage m = incoming(ALICE);
+        store.deliver(m, MailStore.INBOX);
+        blobs.delete(m.body());
+        assertTrue(store.open(ALICE, MailStore.INBOX, 7, 1).isEmpty());
     }
 }

@@ -4,10 +4,13 @@ import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.api.mail.FolderSnapshot;
+import org.postern.api.mail.StoredMessage;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
@@ -175,6 +178,72 @@ public class JdbcMessageRepository implements MessageRepository {
             return null;
         });
         kick(ids.size());
+    }
+
+    @Override
+    public FolderSnapshot snapshot(String accountId, String folder) {
+        return db.transaction(c -> {
+            List<Object[]> box = Database.query(c, "SELECT id, uid_validity FROM mailbox WHERE account_id = ? AND name = ?",
+                    ps -> {
+                        ps.setString(1, accountId);
+                        ps.setString(2, folder);
+                    }, rs -> new Object[] {rs.getString(1), rs.getLong(2)});
+            if (box.isEmpty()) {
+                return FolderSnapshot.missing(folder);
+            }
+            String mailbox = (String) box.get(0)[0];
+            List<StoredMessage> list = Database.query(c,
+                    "SELECT uid, size, received FROM message WHERE mailbox_id = ? ORDER BY uid",
+                    ps -> ps.setString(1, mailbox),
+                    rs -> new StoredMessage(rs.getLong(1), rs.getLong(2), java.time.Instant.ofEpochMilli(rs.getLong(3))));
+            return new FolderSnapshot(folder, (Long) box.get(0)[1], list);
+        });
+    }
+
+    @Override
+    public Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid) {
+        return db.queryOne("SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
+                + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, folder);
+                    ps.setLong(3, uidValidity);
+                    ps.setLong(4, uid);
+                }, rs -> BlobId.of(rs.getString(1).trim()));
+    }
+
+    /**
+     * Row-locks the folder first (the lock a delivery takes to allocate a UID), so the bodies
+     * read are exactly the rows deleted, then records them and deletes the rows through
+     * {@link PendingDeletions#deleteMessages}, and bumps the folder's MODSEQ, all in one
+     * transaction. Then wakes the reaper, which unlinks the bodies.
+     */
+    @Override
+    public List<BlobId> delete(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        if (uids.isEmpty()) {
+            return List.of();
+        }
+        long now = System.currentTimeMillis();
+        List<BlobId> bodies = db.transaction(c -> {
+            Database.Binder which = ps -> {
+                ps.setString(1, accountId);
+                ps.setString(2, folder);
+                ps.setLong(3, uidValidity);
+            };
+            if (Database.update(c, "UPDATE mailbox SET uid_next = uid_next WHERE account_id = ? AND name = ? "
+                    + "AND uid_validity = ?", which) != 1) {
+                return List.<BlobId>of(); // gone, or deleted and created again: those UIDs are not ours
+            }
+            String mailbox = Database.query(c, "SELECT id FROM mailbox WHERE account_id = ? AND name = ? "
+                    + "AND uid_validity = ?", which, rs -> rs.getString(1)).get(0);
+            List<BlobId> gone = PendingDeletions.deleteMessages(c, mailbox, uids, PendingDeletions.MESSAGES_DELETED, now);
+            if (!gone.isEmpty()) {
+                Database.update(c, "UPDATE mailbox SET highest_modseq = highest_modseq + 1 WHERE id = ?",
+                        ps -> ps.setString(1, mailbox));
+            }
+            return gone;
+        });
+        kick(bodies.size());
+        return bodies;
     }
 
     private void kick(int recorded) {

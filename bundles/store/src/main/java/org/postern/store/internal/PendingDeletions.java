@@ -19,6 +19,8 @@ final class PendingDeletions {
     /** Reasons: short codes for the log, never message content. */
     static final String ACCOUNT_REMOVED = "account-removed";
     static final String MAIL_DELETED = "mail-deleted";
+    /** Single messages deleted by a client (POP3 DELE + QUIT; later IMAP EXPUNGE). */
+    static final String MESSAGES_DELETED = "message-deleted";
 
     /** Longest reason the column holds. */
     static final int REASON_MAX = 32;
@@ -48,6 +50,39 @@ final class PendingDeletions {
                 + "WHERE b.account_id = ?", ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
         record(c, bodies, reason, now);
         Database.update(c, "DELETE FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId));
+        return bodies;
+    }
+
+    /**
+     * Deletes those messages of one folder and records their bodies, inside the caller's
+     * transaction on {@code c}; the caller holds the folder's row lock (so no delivery or other
+     * deletion runs on it meanwhile). UIDs with no row are skipped.
+     *
+     * @return the bodies of the rows deleted
+     */
+    static List<BlobId> deleteMessages(Connection c, String mailboxId, Collection<Long> uids, String reason, long now)
+            throws SQLException {
+        List<Long> all = List.copyOf(new java.util.TreeSet<>(uids));
+        List<BlobId> bodies = new java.util.ArrayList<>();
+        for (int from = 0; from < all.size(); from += IN_CHUNK) {
+            List<Long> chunk = all.subList(from, Math.min(all.size(), from + IN_CHUNK));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            Database.Binder bind = ps -> {
+                ps.setString(1, mailboxId);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setLong(i + 2, chunk.get(i));
+                }
+            };
+            List<BlobId> found = Database.query(c, "SELECT blob_id FROM message WHERE mailbox_id = ? AND uid IN ("
+                    + marks + ")", bind, rs -> BlobId.of(rs.getString(1).trim()));
+            record(c, found, reason, now);
+            int deleted = Database.update(c, "DELETE FROM message WHERE mailbox_id = ? AND uid IN (" + marks + ")", bind);
+            if (deleted != found.size()) {
+                // the folder's row lock makes this impossible; never commit rows without their record
+                throw new SQLException("deleted " + deleted + " message rows but recorded " + found.size() + " bodies");
+            }
+            bodies.addAll(found);
+        }
         return bodies;
     }
 

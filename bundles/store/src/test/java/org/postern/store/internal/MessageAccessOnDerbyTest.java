@@ -1,0 +1,8 @@
+package org.postern.store.internal;
+
+class MessageAccessOnDerbyTest extends MessageAccessTest {
+    @Override
+    TestDatabase.Engine engine() {
+        return TestDatabase.Engine.DERBY;
+    }
+}

@@ -1,0 +1,23 @@
+package org.postern.shell.internal.command;
+
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.postern.api.account.AccountService;
+
+@Command(scope = "postern", name = "account-unlock", description = "Make a locked account active again")
+@Service
+public class AccountUnlockCommand extends PosternCommand {
+    @Reference(optional = true)
+    AccountService accounts;
+
+    @Argument(index = 0, name = "address", required = true)
+    String address;
+
+    @Override
+    void run() {
+        require(accounts, "the accounts service").unlock(address);
+        out().println("account " + address + " unlocked");
+    }
+}

@@ -165,9 +165,15 @@ public class Pop3Server {
         }
     }
 
-    /** Takes the maildrop lock of {@code accountId} for {@code session}; false when another session holds it. */
+    /**
+     * Takes the maildrop lock of {@code accountId} for {@code session}; false when another live
+     * session holds it. A holder whose connection is already closing (the client dropped it, or
+     * QUIT's deletions are done and the reply is leaving) gives way at once: a client that
+     * reconnects right after closing must not find its own old session in the way.
+     */
     boolean lock(String accountId, Pop3Session session) {
-        return locks.putIfAbsent(accountId, session) == null;
+        Pop3Session holder = locks.putIfAbsent(accountId, session);
+        return holder == null || (holder.isEnding() && locks.replace(accountId, holder, session));
     }
 
     void unlock(String accountId, Pop3Session session) {

@@ -92,7 +92,7 @@ final class Pop3Session {
     private final IoSession io;
     private final InetAddress client;
 
-    private State state = State.AUTHORIZATION;
+    private volatile State state = State.AUTHORIZATION;
     private boolean tls;
     private int errors;
     private int authFailures;
@@ -162,6 +162,11 @@ final class Pop3Session {
         }
         maildrop = null;
         queued.clear();
+    }
+
+    /** The connection is closing or closed: no command of this session will run any more. */
+    boolean isEnding() {
+        return state == State.CLOSED || !io.isConnected() || io.isClosing();
     }
 
     // ---- commands ----

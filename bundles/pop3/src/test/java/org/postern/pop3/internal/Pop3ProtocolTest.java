@@ -234,6 +234,18 @@ class Pop3ProtocolTest extends Pop3TestSupport {
     }
 
     @Test
+    void aClientThatReconnectsAtOnceIsNotLockedOutByItsOldSession() throws Exception {
+        store.add(ALICE, FIRST);
+        for (int i = 0; i < 20; i++) {
+            RawClient c = alice(); // asserts +OK Logged in
+            if (i % 2 == 0) {
+                c.send("QUIT\r\n");
+            }
+            c.close(); // no waiting for the server to notice
+        }
+    }
+
+    @Test
     void deleThenQuitDeletesForGood() throws Exception {
         long u1 = store.add(ALICE, FIRST);
         long u2 = store.add(ALICE, SECOND);

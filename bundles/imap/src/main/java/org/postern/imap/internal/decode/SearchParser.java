@@ -63,6 +63,9 @@ final class SearchParser {
         if (in.atSequenceSet()) {
             return new SearchKey.Sequence(false, in.sequenceSet(ImapRequestParser.MAX_RANGES));
         }
+        if (!ImapChars.isAtomChar(in.peek())) {
+            throw in.error("Expected a search key");
+        }
         String word = in.word();
         switch (word) {
             case "ALL": return Simple.ALL;

@@ -276,6 +276,23 @@ public class AccountManager implements AccountService, DomainService, AddressRes
     }
 
     /**
+     * A digest of the stored hash: it changes with the password (and with a rehash to new
+     * parameters, which then ends account-password sessions once; rare and harmless).
+     */
+    @Override
+    public String passwordStamp(String accountId) {
+        return accounts.byId(accountId).map(AccountRecord::passwordHash).filter(Objects::nonNull).map(h -> {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(h.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return java.util.HexFormat.of().formatHex(d, 0, 8);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }).orElse("");
+    }
+
+    /**
      * Stores a hash with the current parameters, unless the password was changed meanwhile (a
      * narrow window remains between the re-read and the update: the repository has no
      * compare-and-set). A failure here does not fail the login; the next one tries again.

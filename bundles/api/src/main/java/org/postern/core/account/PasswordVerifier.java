@@ -16,4 +16,14 @@ public interface PasswordVerifier {
      *         (a temporary failure, not a wrong password)
      */
     boolean verifyPassword(String accountId, char[] password);
+
+    /**
+     * Something that changes whenever the account's password changes (never the hash itself):
+     * logins made with the old password end when it differs. Empty when there is no such account.
+     *
+     * @since 1.1
+     */
+    default String passwordStamp(String accountId) {
+        return "";
+    }
 }

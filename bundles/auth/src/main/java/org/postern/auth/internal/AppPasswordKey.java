@@ -91,24 +91,29 @@ final class AppPasswordKey {
         new SecureRandom().nextBytes(raw);
         byte[] text = (HexFormat.of().formatHex(raw) + "\n").getBytes(StandardCharsets.US_ASCII);
         Arrays.fill(raw, (byte) 0);
-        Path tmp = dir.resolve(file.getFileName() + ".new");
+        // A temporary file of its own (two nodes starting on one directory must not delete each
+        // other's), owner-only from its creation, synced, then moved into place without replacing.
+        Path tmp = posix
+                ? Files.createTempFile(dir, file.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY))
+                : Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
         try {
-            Files.deleteIfExists(tmp);
-            if (posix) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } else {
-                Files.createFile(tmp);
-            }
             try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.wrap(text));
                 ch.force(true);
             }
-            // No replace: when another process made the file meanwhile, its key wins.
-            Files.move(tmp, file);
-            LOG.info("Postern auth: made a new app password key in {}; copy it to every other node", file);
-        } catch (FileAlreadyExistsException raced) {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.move(tmp, file);
+                LOG.info("Postern auth: made a new app password key in {}; copy it to every other node", file);
+            } catch (FileAlreadyExistsException raced) {
+                // Another process made it meanwhile: its key wins.
+            }
+            try (var d = java.nio.channels.FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException notSupported) {
+                // Not every file system syncs a directory; the key is written either way.
+            }
         } finally {
+            Files.deleteIfExists(tmp);
             Arrays.fill(text, (byte) 0);
         }
     }

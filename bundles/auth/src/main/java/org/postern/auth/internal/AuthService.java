@@ -1,6 +1,5 @@
 package org.postern.auth.internal;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,6 +30,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.postern.api.address.MailAddress;
 import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -85,10 +86,12 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
     private final Clock clock;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timer;
-    private final AtomicInteger delayed = new AtomicInteger();
+    private final LiveLogins live;
+    /** Attempts not yet answered, with their secrets: failed and cleared if the component stops. */
+    private final Map<Attempt, Boolean> pending = new ConcurrentHashMap<>();
     /** Counts account changes heard: a login decided while one arrived checks itself once more. */
-    private final java.util.concurrent.atomic.AtomicLong accountChanges = new java.util.concurrent.atomic.AtomicLong();
-    private final Map<String, Set<LiveLogin>> live = new ConcurrentHashMap<>();
+    private final AtomicLong accountChanges = new AtomicLong();
+    private volatile boolean stopped;
 
     private volatile Settings settings;
     private volatile AppPasswordKey key;
@@ -96,24 +99,12 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
     /** Everything the configuration decides, swapped whole on a change. */
     private static final class Settings {
         final Instant cutover;
-        final FailureLimiter perPair;
-        final FailureLimiter perAddress;
-        final FailureLimiter perAccount;
-        final int delayAfter;
-        final long maxDelayMillis;
-        final int maxPending;
+        final LoginThrottle throttle;
         final Path keyFile;
 
         Settings(AuthConfig c, Clock clock) {
             this.cutover = parseCutover(c.cutover());
-            Duration window = Duration.ofMinutes(Math.max(1, c.failure_window_minutes()));
-            Duration block = Duration.ofMinutes(Math.max(1, c.block_minutes()));
-            this.perPair = new FailureLimiter(c.failures_per_account_address(), window, block, MAX_LIMITER_KEYS, clock);
-            this.perAddress = new FailureLimiter(c.failures_per_address(), window, block, MAX_LIMITER_KEYS, clock);
-            this.delayAfter = Math.max(1, c.account_delay_after());
-            this.perAccount = new FailureLimiter(delayAfter, window, Duration.ZERO, MAX_LIMITER_KEYS, clock);
-            this.maxDelayMillis = Math.max(0, c.account_delay_max_seconds()) * 1000L;
-            this.maxPending = Math.max(16, c.max_pending());
+            this.throttle = new LoginThrottle(c, MAX_LIMITER_KEYS, clock);
             this.keyFile = c.app_password_key_file().isBlank()
                     ? DataDirectory.resolve().resolve("auth").resolve("app-password.key")
                     : Path.of(c.app_password_key_file().strip());
@@ -138,7 +129,7 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
         int threads = Math.max(1, config.threads());
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(s.maxPending), r -> {
+                new LinkedBlockingQueue<>(Math.max(16, config.max_pending())), r -> {
                     Thread t = new Thread(r, "postern-auth-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -149,14 +140,19 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
             t.setDaemon(true);
             return t;
         });
+        this.live = new LiveLogins(login -> stillValid(login, settings, clock.instant()));
         long period = Math.max(1, config.revalidate_seconds());
-        timer.scheduleWithFixedDelay(() -> submit(this::revalidateAll), period, period, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(live::revalidateAll, period, period, TimeUnit.SECONDS);
         warnAboutOtherKeys();
         if (s.cutover != null) {
             LOG.info("Postern auth: account passwords open only the webmail from {}", s.cutover);
         }
     }
 
+    /**
+     * Cutover, budgets and the key file take effect at once (counters start afresh); threads,
+     * queue length and the revalidation period when the component next starts.
+     */
     @Modified
     void modified(AuthConfig config) {
         Settings s = new Settings(config, clock);
@@ -166,29 +162,32 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
         settings = s;
         warnAboutOtherKeys();
         // A new cutover may end bridge-mode sessions.
-        submit(this::revalidateAll);
+        live.revalidateAll();
     }
 
     /**
-     * Every live login is revoked: nobody would be left to revoke them later. Their sessions end
-     * and their clients log in again once the authenticator is back.
+     * Every live login is revoked (nobody would be left to revoke them later) and every attempt
+     * not yet answered fails as a temporary failure, its secret cleared. Clients log in again
+     * once the authenticator is back.
      */
     @Deactivate
     void deactivate() {
+        stopped = true;
         timer.shutdownNow();
         workers.shutdownNow();
-        List<LiveLogin> all = new ArrayList<>();
-        live.values().forEach(all::addAll);
-        live.clear();
-        all.forEach(LiveLogin::revoke);
+        for (Attempt a : List.copyOf(pending.keySet())) {
+            a.unavailable(new IllegalStateException("the authenticator stopped"));
+        }
+        live.stop();
     }
 
     private void warnAboutOtherKeys() {
         try {
-            long other = repository.countMadeWithOtherKey(key.id());
+            AppPasswordKey k = key;
+            long other = repository.countMadeWithOtherKey(k.id());
             if (other > 0) {
                 LOG.warn("Postern auth: {} app password(s) were made with another key than {} (key id {}); they cannot "
-                        + "log in on this node. Every node needs the same key file", other, settings.keyFile, key.id());
+                        + "log in on this node. Every node needs the same key file", other, settings.keyFile, k.id());
             }
         } catch (RuntimeException e) {
             LOG.debug("Postern auth: could not count app passwords made with other keys", e);
@@ -199,105 +198,137 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
 
     @Override
     public CompletionStage<Optional<Login>> login(Protocol protocol, String username, char[] secret, InetAddress client) {
-        CompletableFuture<Optional<Login>> result = new CompletableFuture<>();
-        Settings s = settings;
-        String user = loginKey(username);
-        String address = addressKey(client);
-        String pair = user + " " + address;
-        if (protocol == null || secret == null || s.perAddress.blocked(address) || s.perPair.blocked(pair)) {
-            clear(secret);
-            result.complete(Optional.empty());
-            return result;
+        Attempt a = new Attempt(settings, protocol, username, secret, client);
+        a.start();
+        return a.result;
+    }
+
+    /**
+     * One login attempt, from the protocol's call to its answer. The protocol's thread only
+     * checks the client address's block and hands over; everything else runs on this
+     * component's threads: resolve the account, check and count the rate limits, wait for the
+     * account's turn when it is under attack, decide. The secret is cleared before the answer.
+     */
+    private final class Attempt {
+        final Settings s;
+        final Protocol protocol;
+        final String username;
+        final char[] secret;
+        final InetAddress client;
+        final String address;
+        final String network;
+        final CompletableFuture<Optional<Login>> result = new CompletableFuture<>();
+        private String accountKey;
+        private LoginThrottle.Ticket ticket;
+
+        Attempt(Settings s, Protocol protocol, String username, char[] secret, InetAddress client) {
+            this.s = s;
+            this.protocol = protocol;
+            this.username = username;
+            this.secret = secret;
+            this.client = client;
+            this.address = LoginThrottle.addressKey(client);
+            this.network = LoginThrottle.networkKey(client);
         }
-        Runnable decide = () -> {
+
+        void start() {
+            if (protocol == null || secret == null || stopped || s.throttle.addressBlocked(address, network)) {
+                refuse();
+                return;
+            }
+            pending.put(this, Boolean.TRUE);
+            run(this::resolve);
+        }
+
+        private void run(Runnable step) {
             try {
-                Optional<Login> login = decide(s, protocol, username, secret, client);
-                if (login.isPresent()) {
-                    s.perPair.forget(pair);
-                } else {
-                    refused(s, protocol, user, address, pair);
-                }
-                result.complete(login);
-            } catch (StoreUnavailableException | RejectedExecutionException | AccountGoneException e) {
-                result.completeExceptionally(new AuthUnavailableException("cannot decide logins now", e));
-            } catch (RuntimeException e) {
-                LOG.warn("Postern auth: a {} login could not be decided: {}", protocol, e.toString());
-                result.completeExceptionally(new AuthUnavailableException("cannot decide logins now", e));
-            } finally {
-                clear(secret);
-            }
-        };
-        long delay = accountDelay(s, user);
-        try {
-            if (delay > 0) {
-                if (delayed.incrementAndGet() > s.maxPending) {
-                    delayed.decrementAndGet();
-                    throw new RejectedExecutionException("too many delayed logins");
-                }
-                timer.schedule(() -> {
-                    delayed.decrementAndGet();
-                    if (s.perAddress.blocked(address) || s.perPair.blocked(pair)) {
-                        clear(secret);
-                        result.complete(Optional.empty());
-                    } else {
-                        submitOrFail(decide, secret, result);
+                workers.execute(() -> {
+                    try {
+                        step.run();
+                    } catch (StoreUnavailableException | RejectedExecutionException | AccountGoneException e) {
+                        unavailable(e);
+                    } catch (RuntimeException e) {
+                        LOG.warn("Postern auth: a {} login could not be decided: {}", protocol, e.toString());
+                        unavailable(e);
                     }
-                }, delay, TimeUnit.MILLISECONDS);
-            } else {
-                workers.execute(decide);
+                });
+            } catch (RejectedExecutionException e) {
+                unavailable(e);
             }
-        } catch (RejectedExecutionException e) {
+        }
+
+        /** Which account, whether this pair is blocked, the attempt counted, and its turn. */
+        private void resolve() {
+            Optional<Account> account = find(username);
+            accountKey = LoginThrottle.hashed(account.map(a -> "id:" + a.id()).orElseGet(() -> "name:" + canonical(username)));
+            String pair = LoginThrottle.hashed(accountKey + " " + address);
+            if (s.throttle.pairBlocked(pair) || s.throttle.addressBlocked(address, network)) {
+                refuse();
+                return;
+            }
+            ticket = s.throttle.count(pair, address, network);
+            long wait = s.throttle.reserve(accountKey, address);
+            if (wait < 0) {
+                unavailable(new RejectedExecutionException("too many attempts waiting for this account"));
+            } else if (wait > 0) {
+                try {
+                    timer.schedule(() -> run(() -> decide(account)), wait, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    unavailable(e);
+                }
+            } else {
+                decide(account);
+            }
+        }
+
+        private void decide(Optional<Account> account) {
+            Optional<Login> login = AuthService.this.decide(s, protocol, account, secret, client);
+            if (login.isPresent()) {
+                s.throttle.succeeded(ticket, accountKey);
+                succeed(login.get());
+            } else {
+                s.throttle.failed(accountKey);
+                // The client address only: a login name is personal data, and users type
+                // passwords into it.
+                LOG.info("Postern auth: {} login refused from {}", protocol, address);
+                refuse();
+            }
+        }
+
+        private void succeed(Login login) {
             clear(secret);
-            result.completeExceptionally(new AuthUnavailableException("too many logins waiting", e));
+            pending.remove(this);
+            if (!result.complete(Optional.of(login))) {
+                login.close();
+            }
         }
-        return result;
-    }
 
-    private void submitOrFail(Runnable decide, char[] secret, CompletableFuture<Optional<Login>> result) {
-        try {
-            workers.execute(decide);
-        } catch (RejectedExecutionException e) {
+        void refuse() {
             clear(secret);
-            result.completeExceptionally(new AuthUnavailableException("too many logins waiting", e));
+            pending.remove(this);
+            result.complete(Optional.empty());
         }
-    }
 
-    /** 0 until the account has had {@code delayAfter} recent failures, then 1 s, 2 s, 4 s ... up to the maximum. */
-    private static long accountDelay(Settings s, String user) {
-        int recent = s.perAccount.recent(user);
-        if (recent < s.delayAfter || s.maxDelayMillis == 0) {
-            return 0;
-        }
-        int doublings = Math.min(30, recent - s.delayAfter);
-        return Math.min(s.maxDelayMillis, 1000L << doublings);
-    }
-
-    private void refused(Settings s, Protocol protocol, String user, String address, String pair) {
-        s.perAccount.failure(user);
-        boolean pairBlocked = s.perPair.failure(pair);
-        boolean addressBlocked = s.perAddress.failure(address);
-        // The client address only: a login name is personal data, and users type passwords into it.
-        LOG.info("Postern auth: {} login refused from {}", protocol, address);
-        if (pairBlocked) {
-            LOG.warn("Postern auth: too many failed logins for one account from {}; that account is refused from there "
-                    + "for a while", address);
-        }
-        if (addressBlocked) {
-            LOG.warn("Postern auth: too many failed logins from {}; every login from there is refused for a while", address);
+        void unavailable(Exception cause) {
+            clear(secret);
+            pending.remove(this);
+            result.completeExceptionally(new AuthUnavailableException("cannot decide logins now", cause));
         }
     }
 
     /**
-     * The decision itself, on a worker thread. The order keeps timing alike for every refusal
-     * that matters: before the cutover every login that is not a matching app password pays one
-     * Argon2id verification, known account or not, app passwords or not.
+     * The decision itself, on a worker thread. Timing is alike for every refusal that matters:
+     * before the cutover every login that is not a matching app password pays one Argon2id
+     * verification, against the account only while it may use its password here (else against
+     * a decoy), so neither existence, app passwords nor a correct password show in the timing.
      */
-    private Optional<Login> decide(Settings s, Protocol protocol, String username, char[] secret, InetAddress client) {
+    private Optional<Login> decide(Settings s, Protocol protocol, Optional<Account> account, char[] secret,
+            InetAddress client) {
         long changesBefore = accountChanges.get();
-        Optional<Account> account = find(username);
         String accountId = account.map(Account::id).orElse(null);
         Instant now = clock.instant();
         String appPasswordId = null;
+        String stamp = null;
         boolean ok = false;
         if (protocol != Protocol.WEBMAIL) {
             char[] normalized = AppPasswordSecrets.normalize(secret);
@@ -320,21 +351,36 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
                 }
             }
             if (!ok && !cutoverPassed(s, now)) {
-                ok = verifier.verifyPassword(accountId, secret) && accountId != null && !repository.hasAny(accountId);
+                boolean bridge = accountId != null && !repository.hasAny(accountId);
+                ok = verifier.verifyPassword(bridge ? accountId : null, secret) && bridge;
+                stamp = ok ? verifier.passwordStamp(accountId) : null;
             }
         } else {
             ok = verifier.verifyPassword(accountId, secret) && accountId != null;
+            stamp = ok ? verifier.passwordStamp(accountId) : null;
         }
         if (!ok || account.get().status() != AccountStatus.ACTIVE) {
             return Optional.empty();
         }
-        LiveLogin login = new LiveLogin(accountId, account.get().address(), protocol, appPasswordId, this::closed);
-        live.computeIfAbsent(accountId, k -> ConcurrentHashMap.newKeySet()).add(login);
+        LiveLogin login = new LiveLogin(accountId, account.get().address(), protocol, appPasswordId, stamp, live::forget);
+        live.register(login);
         // A change heard between the lookups and the registration (a delete racing this login)
         // found no login to revalidate: check this one again. Rare, so logins stay cheap.
-        if (accountChanges.get() != changesBefore && !stillValid(login, s, clock.instant())) {
-            login.revoke();
-            live.getOrDefault(accountId, Set.of()).remove(login);
+        if (accountChanges.get() != changesBefore) {
+            boolean valid;
+            try {
+                valid = stillValid(login, s, clock.instant());
+            } catch (RuntimeException e) {
+                live.forget(login);
+                throw e;
+            }
+            if (!valid) {
+                live.forget(login);
+                login.revoke();
+                return Optional.empty();
+            }
+        }
+        if (login.isRevoked()) {
             return Optional.empty();
         }
         return Optional.of(login);
@@ -348,6 +394,21 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
             return accounts.find(username.strip());
         } catch (AccountException invalid) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * One key per address however it is spelt (case, IDN forms, a trailing dot), so that
+     * spellings of one unknown name share their limits too; names that are no address share one.
+     */
+    private static String canonical(String username) {
+        if (username == null || username.isBlank() || username.length() > MAX_USERNAME) {
+            return "(invalid)";
+        }
+        try {
+            return MailAddress.parse(username.strip()).toString();
+        } catch (RuntimeException invalid) {
+            return "(invalid)";
         }
     }
 
@@ -389,16 +450,9 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
 
     // ---- live logins ----
 
-    private void closed(LiveLogin login) {
-        live.computeIfPresent(login.accountId(), (id, set) -> {
-            set.remove(login);
-            return set.isEmpty() ? null : set;
-        });
-    }
-
     /** Number of logins sessions hold now (for tests and status). */
     int liveLogins() {
-        return live.values().stream().mapToInt(Set::size).sum();
+        return live.size();
     }
 
     @Override
@@ -407,56 +461,15 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
             return;
         }
         accountChanges.incrementAndGet();
-        if (live.containsKey(key)) {
-            submit(() -> revalidate(key));
+        if (live.watches(key)) {
+            live.revalidate(key);
         }
     }
 
     @Override
     public void resync() {
         accountChanges.incrementAndGet();
-        submit(this::revalidateAll);
-    }
-
-    private void submit(Runnable r) {
-        try {
-            workers.execute(r);
-        } catch (RejectedExecutionException e) {
-            // Saturated or stopping: the periodic revalidation comes soon anyway.
-            LOG.debug("Postern auth: revalidation postponed: {}", e.toString());
-        }
-    }
-
-    private void revalidateAll() {
-        for (String accountId : List.copyOf(live.keySet())) {
-            revalidate(accountId);
-        }
-    }
-
-    private void revalidate(String accountId) {
-        Set<LiveLogin> logins = live.get(accountId);
-        if (logins == null || logins.isEmpty()) {
-            return;
-        }
-        Settings s = settings;
-        Instant now = clock.instant();
-        for (LiveLogin login : List.copyOf(logins)) {
-            try {
-                if (!stillValid(login, s, now)) {
-                    LOG.info("Postern auth: a {} session of account {} ends: its login is no longer valid",
-                            login.protocol(), accountId);
-                    logins.remove(login);
-                    login.revoke();
-                }
-            } catch (StoreUnavailableException e) {
-                // The store cannot tell now: keep the session; the next revalidation asks again.
-                return;
-            } catch (RuntimeException e) {
-                LOG.warn("Postern auth: could not revalidate the logins of account {}: {}", accountId, e.toString());
-                return;
-            }
-        }
-        live.computeIfPresent(accountId, (id, set) -> set.isEmpty() ? null : set);
+        live.revalidateAll();
     }
 
     private boolean stillValid(LiveLogin login, Settings s, Instant now) {
@@ -468,6 +481,9 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
             Optional<AppPasswordRecord> r = repository.byId(login.appPasswordId());
             return r.isPresent() && (r.get().expires() == null
                     || !LocalDate.ofInstant(now, ZoneOffset.UTC).isAfter(r.get().expires()));
+        }
+        if (!verifier.passwordStamp(login.accountId()).equals(login.passwordStamp())) {
+            return false;
         }
         if (login.protocol() == Protocol.WEBMAIL) {
             return true;
@@ -507,15 +523,16 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
         }
         Account account = accounts.get(accountId).filter(a -> a.status() != AccountStatus.REMOVED)
                 .orElseThrow(() -> new AccountException(AccountException.Reason.UNKNOWN_ACCOUNT, "no such account"));
+        AppPasswordKey k = key;
         char[] secret = AppPasswordSecrets.generate();
         char[] normalized = AppPasswordSecrets.normalize(secret);
         String hash;
         try {
-            hash = key.hash(normalized);
+            hash = k.hash(normalized);
         } finally {
             clear(normalized);
         }
-        AppPasswordRecord record = new AppPasswordRecord(newId(), account.id(), n, hash, key.id(),
+        AppPasswordRecord record = new AppPasswordRecord(newId(), account.id(), n, hash, k.id(),
                 EnumSet.copyOf(protocols), List.copyOf(nets), expires, now, null);
         try {
             repository.insert(record);
@@ -548,7 +565,7 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
             LOG.info("Postern auth: account {} deleted an app password", accountId);
             // The store's announcement revalidates too; this makes it immediate on this node even
             // while the announcement is queued behind others.
-            submit(() -> revalidate(accountId));
+            live.revalidate(accountId);
         }
         return deleted;
     }
@@ -566,7 +583,11 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
             throw new AccountException(AccountException.Reason.INVALID_ENTRY,
                     "an app password's name has at most " + MAX_NAME + " characters");
         }
-        if (n.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+        // Control characters, unpaired surrogates (PostgreSQL would store '?', and the name
+        // would then never match again) and format characters such as bidi overrides (a name
+        // that displays as another).
+        if (n.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.isSurrogate((char) c) && c <= 0xFFFF
+                || Character.getType(c) == Character.FORMAT || c == '\u2028' || c == '\u2029')) {
             throw new AccountException(AccountException.Reason.INVALID_ENTRY, "an app password's name cannot hold control characters");
         }
         return n;
@@ -579,32 +600,6 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
     }
 
     // ---- small things ----
-
-    /** The login name as the limiter counts it: case folded, bounded. */
-    private static String loginKey(String username) {
-        if (username == null) {
-            return "";
-        }
-        String u = username.strip().toLowerCase(java.util.Locale.ROOT);
-        return u.length() > MAX_USERNAME ? u.substring(0, MAX_USERNAME) : u;
-    }
-
-    /** The client as the limiter counts it: an IPv4 address, or an IPv6 /64 (one subscriber's). */
-    static String addressKey(InetAddress client) {
-        if (client == null) {
-            return "unknown";
-        }
-        if (client instanceof Inet6Address) {
-            byte[] a = Arrays.copyOf(client.getAddress(), 16);
-            Arrays.fill(a, 8, 16, (byte) 0);
-            try {
-                return InetAddress.getByAddress(a).getHostAddress() + "/64";
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return client.getHostAddress();
-    }
 
     static Instant parseCutover(String text) {
         String t = text == null ? "" : text.strip();

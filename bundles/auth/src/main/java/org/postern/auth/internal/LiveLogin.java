@@ -18,12 +18,16 @@ final class LiveLogin implements Login {
     private final Protocol protocol;
     /** The app password's row id; null for the account password (bridge mode, webmail). */
     private final String appPasswordId;
+    /** For the account password: its stamp when this login was made. */
+    private final String passwordStamp;
     private final Consumer<LiveLogin> onClose;
     private final List<Runnable> actions = new ArrayList<>();
     private boolean revoked;
     private boolean closed;
 
-    LiveLogin(String accountId, MailAddress address, Protocol protocol, String appPasswordId, Consumer<LiveLogin> onClose) {
+    LiveLogin(String accountId, MailAddress address, Protocol protocol, String appPasswordId, String passwordStamp,
+            Consumer<LiveLogin> onClose) {
+        this.passwordStamp = passwordStamp;
         this.accountId = accountId;
         this.address = address;
         this.protocol = protocol;
@@ -48,6 +52,10 @@ final class LiveLogin implements Login {
 
     String appPasswordId() {
         return appPasswordId;
+    }
+
+    String passwordStamp() {
+        return passwordStamp;
     }
 
     @Override

@@ -3,6 +3,8 @@ package org.postern.auth.internal;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A CIDR network an app password is restricted to. Parsed by hand, strictly, as literals only:
@@ -69,17 +71,78 @@ final class Network {
         return out;
     }
 
+    /**
+     * RFC 4291 2.2 text forms, parsed here: ASCII hex groups, at most one "::", an optional
+     * dotted IPv4 tail. Never handed to InetAddress, which looks up what it cannot parse.
+     * ::ffff:a.b.c.d comes back as IPv4 (4 bytes), so that it matches IPv4 clients.
+     */
     private static byte[] ipv6(String s, String original) {
-        if (s.length() > 45 || !s.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
+        if (s.length() > 45) {
             throw invalid(original);
         }
-        try {
-            // A string with ':' and only hex digits, dots and colons is a literal: no lookup.
-            // ::ffff:a.b.c.d comes back as IPv4 (4 bytes): it then matches IPv4 clients, as it should.
-            return InetAddress.getByName(s).getAddress();
-        } catch (UnknownHostException e) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c == ':' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+                throw invalid(original);
+            }
+        }
+        int gap = s.indexOf("::");
+        if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
             throw invalid(original);
         }
+        String head = gap >= 0 ? s.substring(0, gap) : s;
+        String tail = gap >= 0 ? s.substring(gap + 2) : "";
+        List<Integer> h = groups(head, original, gap < 0);
+        List<Integer> t = gap >= 0 ? groups(tail, original, true) : List.of();
+        int total = h.size() + t.size();
+        if (gap < 0 ? total != 8 : total > 7) {
+            throw invalid(original);
+        }
+        byte[] out = new byte[16];
+        int i = 0;
+        for (int g : h) {
+            out[i++] = (byte) (g >> 8);
+            out[i++] = (byte) g;
+        }
+        i = 16 - 2 * t.size();
+        for (int g : t) {
+            out[i++] = (byte) (g >> 8);
+            out[i++] = (byte) g;
+        }
+        boolean mapped = true;
+        for (int k = 0; k < 10; k++) {
+            mapped &= out[k] == 0;
+        }
+        if (mapped && out[10] == (byte) 0xff && out[11] == (byte) 0xff) {
+            return java.util.Arrays.copyOfRange(out, 12, 16);
+        }
+        return out;
+    }
+
+    /** Colon-separated 16-bit groups; the last may be a dotted IPv4 address (two groups) when allowed. */
+    private static List<Integer> groups(String part, String original, boolean ipv4TailAllowed) {
+        List<Integer> out = new ArrayList<>();
+        if (part.isEmpty()) {
+            return out;
+        }
+        String[] pieces = part.split(":", -1);
+        for (int i = 0; i < pieces.length; i++) {
+            String p = pieces[i];
+            if (p.indexOf('.') >= 0) {
+                if (i != pieces.length - 1 || !ipv4TailAllowed) {
+                    throw invalid(original);
+                }
+                byte[] v4 = ipv4(p, original);
+                out.add((v4[0] & 0xff) << 8 | v4[1] & 0xff);
+                out.add((v4[2] & 0xff) << 8 | v4[3] & 0xff);
+            } else {
+                if (p.isEmpty() || p.length() > 4) {
+                    throw invalid(original);
+                }
+                out.add(Integer.parseInt(p, 16));
+            }
+        }
+        return out;
     }
 
     private static IllegalArgumentException invalid(String text) {

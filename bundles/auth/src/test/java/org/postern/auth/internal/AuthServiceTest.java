@@ -297,4 +297,103 @@ class AuthServiceTest {
             wrongKey.deactivate();
         }
     }
+
+    @Test
+    public void spellingsOfOneAddressShareTheirLimits() throws Exception {
+        start(Map.of("account_delay_after", 1000));
+        String secret = create(ALICE, "laptop", Set.of(Protocol.IMAP), List.of(), null);
+        String[] spellings = {"alice@example.net", "ALICE@EXAMPLE.NET", "alice@example.net.", "Alice@Example.Net",
+            "alice@EXAMPLE.net", "alice@example.NET", "aLiCe@example.net", "alice@eXample.net", "alice@exAmple.net",
+            "alice@examPle.net"};
+        for (String spelling : spellings) {
+            assertTrue(login(Protocol.IMAP, spelling, "wrong", home).isEmpty());
+        }
+        assertTrue(login(Protocol.IMAP, "alice@example.net", secret, home).isEmpty(), "ten failures, however spelt");
+        assertTrue(login(Protocol.IMAP, "alice@example.net", secret, elsewhere).isPresent());
+    }
+
+    @Test
+    public void aPasswordChangeEndsTheSessionsOpenedWithTheOldPassword() throws Exception {
+        Login webmail = login(Protocol.WEBMAIL, "alice@example.net", ALICE_PASSWORD, home).orElseThrow();
+        Login bridged = login(Protocol.IMAP, "alice@example.net", ALICE_PASSWORD, home).orElseThrow();
+        String secret = create(BOB, "laptop", Set.of(Protocol.IMAP), List.of(), null);
+        Login bobs = login(Protocol.IMAP, "bob@example.net", secret, home).orElseThrow();
+        accounts.setPassword("alice@example.net", "a new password for alice".toCharArray());
+        awaitRevoked(webmail);
+        awaitRevoked(bridged);
+        assertFalse(bobs.isRevoked());
+        assertTrue(login(Protocol.WEBMAIL, "alice@example.net", "a new password for alice", home).isPresent());
+    }
+
+    private static void awaitRevoked(Login l) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!l.isRevoked() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(l.isRevoked(), "revoked");
+    }
+
+    @Test
+    public void loginsOpenedAndClosedConcurrentlyAreAllStillRevokedWhenTheAccountLocks() throws Exception {
+        String secret = create(ALICE, "laptop", Set.of(Protocol.IMAP), List.of(), null);
+        List<Login> kept = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runnable churn = () -> {
+            try {
+                for (int i = 0; i < 300; i++) {
+                    Login l = login(Protocol.IMAP, "alice@example.net", secret, home).orElseThrow();
+                    if (i % 10 == 0) {
+                        kept.add(l);
+                    } else {
+                        l.close();
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Thread a = new Thread(churn);
+        Thread b = new Thread(churn);
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        assertEquals(kept.size(), auth.liveLogins());
+        accounts.lock("alice@example.net");
+        for (Login l : kept) {
+            awaitRevoked(l);
+        }
+        assertEquals(0, auth.liveLogins());
+    }
+
+    @Test
+    public void theSecretIsClearedBeforeTheAnswerArrives() throws Exception {
+        String secret = create(ALICE, "laptop", Set.of(Protocol.IMAP), List.of(), null);
+        char[] typed = secret.toCharArray();
+        String seen = auth.login(Protocol.IMAP, "alice@example.net", typed, home).toCompletableFuture()
+                .thenApply(l -> new String(typed)).get(30, TimeUnit.SECONDS);
+        assertEquals("\0".repeat(typed.length), seen);
+    }
+
+    @Test
+    public void stoppingFailsWaitingAttemptsAsTemporaryAndClearsTheirSecrets() throws Exception {
+        start(Map.of("account_delay_after", 1, "account_delay_max_seconds", 16));
+        assertTrue(login(Protocol.IMAP, "alice@example.net", "wrong", elsewhere).isEmpty());
+        char[] typed = ALICE_PASSWORD.toCharArray();
+        java.util.concurrent.CompletableFuture<Optional<Login>> waiting =
+                auth.login(Protocol.IMAP, "alice@example.net", typed, elsewhere).toCompletableFuture();
+        Thread.sleep(200);
+        assertFalse(waiting.isDone(), "delayed: the account has a failure");
+        auth.deactivate();
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> waiting.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof org.postern.api.auth.AuthUnavailableException);
+        assertEquals("\0".repeat(typed.length), new String(typed));
+    }
+
+    @Test
+    public void namesThatDisplayAsOthersAreRefused() {
+        assertThrows(AccountException.class, () -> create(ALICE, "\u202Eenotsilb", Set.of(Protocol.IMAP), List.of(), null));
+        assertThrows(AccountException.class, () -> create(ALICE, "half \uD800", Set.of(Protocol.IMAP), List.of(), null));
+        create(ALICE, "Téléphone 📱", Set.of(Protocol.IMAP), List.of(), null);
+    }
 }

@@ -56,8 +56,8 @@ class FailureLimiterTest {
         MutableClock clock = new MutableClock();
         FailureLimiter l = new FailureLimiter(3, Duration.ofMinutes(15), Duration.ofMinutes(10), 100, clock);
         for (int i = 0; i < 20; i++) {
-            assertFalse(l.failure("k"), "one failure every 5 minutes is within 3 per 15 minutes");
-            clock.advance(Duration.ofMinutes(5));
+            assertFalse(l.failure("k"), "one failure every 10 minutes stays under 3 per 15 minutes");
+            clock.advance(Duration.ofMinutes(10));
         }
         assertFalse(l.blocked("k"));
     }
@@ -65,14 +65,37 @@ class FailureLimiterTest {
     @Test
     void withoutABlockTheLevelOnlyCounts() {
         MutableClock clock = new MutableClock();
-        FailureLimiter l = new FailureLimiter(5, Duration.ofMinutes(15), Duration.ZERO, 100, clock);
+        FailureLimiter l = new FailureLimiter(5, 100, Duration.ofMinutes(15), Duration.ZERO, 100, clock);
         for (int i = 0; i < 12; i++) {
             assertFalse(l.failure("k"));
         }
         assertFalse(l.blocked("k"));
         assertEquals(12, l.recent("k"));
-        clock.advance(Duration.ofMinutes(15));
-        assertEquals(7, l.recent("k"), "five drain per window");
+        clock.advance(Duration.ofMinutes(20));
+        assertEquals(8, l.recent("k"), "a third of the previous window still overlaps");
+        clock.advance(Duration.ofMinutes(10));
+        assertEquals(0, l.recent("k"), "gone after two windows");
+    }
+
+    @Test
+    void failuresSpreadOverTheWindowCountAsMuchAsABurst() {
+        MutableClock clock = new MutableClock();
+        FailureLimiter l = new FailureLimiter(10, Duration.ofMinutes(15), Duration.ofMinutes(15), 100, clock);
+        for (int i = 0; i < 9; i++) {
+            assertFalse(l.failure("k"));
+            clock.advance(Duration.ofSeconds(90));
+        }
+        assertTrue(l.failure("k"), "ten failures in fifteen minutes, one every 90 seconds, block");
+    }
+
+    @Test
+    void theLevelStopsAtItsMaximum() {
+        MutableClock clock = new MutableClock();
+        FailureLimiter l = new FailureLimiter(5, 8, Duration.ofMinutes(15), Duration.ZERO, 100, clock);
+        for (int i = 0; i < 400; i++) {
+            l.failure("k");
+        }
+        assertEquals(8, l.recent("k"));
     }
 
     @Test

@@ -61,6 +61,12 @@ final class Fakes {
         }
 
         @Override
+        public String passwordStamp(String accountId) {
+            char[] p = passwords.get(accountId);
+            return p == null ? "" : Integer.toHexString(Arrays.hashCode(p));
+        }
+
+        @Override
         public Optional<Account> find(String address) {
             MailAddress m;
             try {
@@ -88,7 +94,9 @@ final class Fakes {
 
         @Override
         public void setPassword(String address, char[] password) {
-            throw new UnsupportedOperationException();
+            String id = find(address).orElseThrow().id();
+            passwords.put(id, password.clone());
+            announce.accept(ChangeListener.ACCOUNT, id);
         }
 
         @Override

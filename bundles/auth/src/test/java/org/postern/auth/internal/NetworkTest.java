@@ -46,10 +46,22 @@ class NetworkTest {
     void namesAndJunkAreRefusedWithoutAnyLookup() {
         for (String bad : new String[] {"example.com", "localhost", "192.0.2", "192.0.2.0/33", "2001:db8::/129",
                 "192.0.2.256", "192.0.2.1/", "/24", "", " ", "fe80::1%eth0", "1.2.3.4/a", "::g", "1.2.3.4.5",
-                "192.0.2.1/0024", "a".repeat(100)}) {
+                "192.0.2.1/0024", "a".repeat(100), "\u0660::1", ".1::", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::",
+                ":1::", "1:2:3:4:5:6:7", "::1.2.3.4:5", "1.2.3.4::"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Network.parse(bad), bad);
             assertTrue(e.getMessage().startsWith("not a network"), e.getMessage());
         }
+    }
+
+    @Test
+    void everyIpv6TextFormParses() throws Exception {
+        assertEquals("1:2:3:4:5:6:7:8/128", Network.parse("1:2:3:4:5:6:7:8").toString());
+        assertEquals("::/0", Network.parse("::/0").toString());
+        assertEquals("::1/128", Network.parse("::1").toString());
+        assertEquals("1::/16", Network.parse("1::/16").toString());
+        assertEquals("::102:304/128", Network.parse("::1.2.3.4").toString());
+        assertEquals("192.0.2.1/32", Network.parse("::FFFF:192.0.2.1").toString());
+        assertTrue(Network.parse("fe80::/10").contains(ip("fe80::1234")));
     }
 
     @Test

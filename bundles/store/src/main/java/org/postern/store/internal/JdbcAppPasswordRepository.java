@@ -119,8 +119,11 @@ public class JdbcAppPasswordRepository implements AppPasswordRepository {
     private static AppPasswordRecord map(ResultSet rs) throws SQLException {
         Set<Protocol> protocols = EnumSet.noneOf(Protocol.class);
         for (String p : rs.getString(6).split(",")) {
-            if (!p.isEmpty()) {
-                protocols.add(Protocol.valueOf(p));
+            // A scope this version does not know (written by a newer node) opens nothing here.
+            for (Protocol known : Protocol.values()) {
+                if (known.name().equals(p)) {
+                    protocols.add(known);
+                }
             }
         }
         String networks = rs.getString(7);

@@ -59,7 +59,7 @@ public class AppPasswordCreateCommand extends AppPasswordCommand {
             out().println("expires:   " + (d.expires() == null ? "never" : d.expires() + " (end of day, UTC)"));
             out().println("It is shown this once; Postern keeps only a hash of it. Log in with " + a.address()
                     + " and:");
-            out().println(new String(made.secret()));
+            out().println(made.secret());
         } finally {
             made.clear();
         }

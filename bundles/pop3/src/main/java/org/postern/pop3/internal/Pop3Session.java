@@ -350,11 +350,12 @@ final class Pop3Session {
         }
         CompletionStage<Optional<Login>> stage;
         try {
+            // The authenticator reads the secret on its own thread and clears it itself
+            // (Authenticator's contract): clearing it here would race that read.
             stage = authenticator.login(Protocol.POP3, username, secret, client);
         } catch (RuntimeException e) {
-            stage = CompletableFuture.failedFuture(e);
-        } finally {
             Arrays.fill(secret, '\0');
+            stage = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Optional<Login>> pending = stage.toCompletableFuture();
         pendingLogin = pending;

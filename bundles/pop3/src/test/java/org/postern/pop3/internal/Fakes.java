@@ -111,10 +111,12 @@ final class Fakes {
                 InetAddress client) {
             lastProtocol = protocol;
             asked.add(username);
-            String given = new String(secret);
-            java.util.Arrays.fill(secret, '\0');
             Executor later = CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS);
             return CompletableFuture.supplyAsync(() -> {
+                // Read on the authenticator's thread, as the real one does: a caller that clears
+                // the secret before the answer makes every login fail here too.
+                String given = new String(secret);
+                java.util.Arrays.fill(secret, '\0');
                 if (unavailable) {
                     throw new AuthUnavailableException("store down", null);
                 }

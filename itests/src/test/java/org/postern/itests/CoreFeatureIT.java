@@ -20,7 +20,7 @@ public class CoreFeatureIT extends PosternTestSupport {
 
     @Test
     public void distributionBootsEveryPosternFeatureAndItsServices() throws Exception {
-        for (String f : new String[] {"postern-core", "postern-api", "postern-auth", "postern-policy", "postern-mailstore",
+        for (String f : new String[] {"postern-core", "postern-api", "postern-auth", "postern-pop3", "postern-policy", "postern-mailstore",
             "postern-protocol", "postern-smtp"}) {
             assertTrue(f + " installed", features.isInstalled(features.getFeature(f)));
         }

@@ -45,6 +45,9 @@ final class PosternProcess implements AutoCloseable {
     final int sshPort;
     /** Where SMTP listens: the configured port plus any {@link #portOffset}. */
     int smtpPort;
+    /** Where POP3 listens (STLS) and POP3S (implicit TLS), offset included. */
+    int pop3Port;
+    int pop3sPort;
     private Path blobDir;
     private Process process;
 
@@ -72,6 +75,10 @@ final class PosternProcess implements AutoCloseable {
         p.setConfig("org.apache.karaf.shell.cfg", "sshPort", String.valueOf(port));
         p.setConfig("org.postern.smtp.cfg", "port", String.valueOf(smtp));
         p.setConfig("org.postern.smtp.cfg", "hostname", "mx.postern.test");
+        p.pop3Port = freePort();
+        p.pop3sPort = freePort();
+        p.setConfig("org.postern.pop3.cfg", "port", String.valueOf(p.pop3Port));
+        p.setConfig("org.postern.pop3.cfg", "tls.port", String.valueOf(p.pop3sPort));
         p.setConfig("org.postern.tls.cfg", "hostname", "mx.postern.test");
         // The cheapest hashes the floor allows: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");
@@ -152,6 +159,8 @@ final class PosternProcess implements AutoCloseable {
     void portOffset(int offset) throws IOException {
         setConfig("system.properties", "postern.port.offset", String.valueOf(offset));
         smtpPort += offset;
+        pop3Port += offset;
+        pop3sPort += offset;
     }
 
     Path log() {

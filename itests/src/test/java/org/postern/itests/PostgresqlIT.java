@@ -99,6 +99,21 @@ public class PostgresqlIT {
         b.smtpPort = a.smtpPort;
         b.portOffset(100);
 
+        // One app password key for the cluster, copied to every node before its first start, as
+        // the auth bundle's README tells operators (like the TLS certificate).
+        byte[] raw = new byte[32];
+        new java.security.SecureRandom().nextBytes(raw);
+        String key = java.util.HexFormat.of().formatHex(raw);
+        for (PosternProcess n : List.of(a, b)) {
+            Path dir = n.dataDir().resolve("auth");
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Path file = dir.resolve("app-password.key");
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, key + "\n");
+        }
+
         // Both at once on an empty database: the migrations race, one wins, the other waits.
         a.start();
         b.start();
@@ -137,6 +152,27 @@ public class PostgresqlIT {
         assertEquals("A enforces it too", unknown, rcpt(a.smtpPort, "spam@leaky.example", "carol@example.net"));
         assertEquals("other senders still reach carol through B", "250",
                 smtp(b.smtpPort, "friend@origin.example", "carol@example.net", "via-b"));
+
+        // An app password made on A opens POP3 on B; deleting it on A ends B's live session.
+        ClientResult created = a.client(pwA, "postern:app-password-create carol@example.net --name phone --protocols pop3");
+        assertEquals(created.toString(), 0, created.exit);
+        String[] lines = PosternProcess.stripAnsi(created.output).strip().split("\\R");
+        String secret = lines[lines.length - 1].strip();
+        Pop3Wire.awaitListening(b.pop3Port, DEADLINE_SECONDS, b);
+        try (Pop3Wire pop3 = new Pop3Wire(b.pop3Port)) {
+            String reply = pop3.userPass("carol@example.net", secret);
+            assertTrue("an app password made on A logs in on B: " + reply, reply.startsWith("+OK"));
+            assertTrue("carol's three messages", pop3.send("STAT").startsWith("+OK 3 "));
+            long deleted = System.nanoTime();
+            ClientResult delete = a.client(pwA, "postern:app-password-delete carol@example.net phone");
+            assertEquals(delete.toString(), 0, delete.exit);
+            assertTrue("B closes the session of an app password deleted on A", pop3.awaitClosedByServer(30));
+            System.out.printf("two nodes: an app password deleted on node A closed node B's POP3 session after %d ms "
+                    + "(including the console command)%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deleted));
+        }
+        try (Pop3Wire pop3 = new Pop3Wire(b.pop3Port)) {
+            assertTrue(pop3.userPass("carol@example.net", secret).startsWith("-ERR"));
+        }
 
         // Removing the account on A: both MXs answer User unknown.
         ClientResult removed = a.client(pwA, "postern:account-remove carol@example.net --force");

@@ -1,7 +1,7 @@
 /**
  * Mail store: where accepted messages are delivered, and where POP3 lists, reads and deletes them.
- * Provisional: the IMAP issue fills it in.
+ * Mailboxes is the IMAP-grade access (folders, flags, MODSEQ, copy, move, append, quota).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.3.0")
+@org.osgi.annotation.versioning.Version("0.4.0")
 package org.postern.api.mail;

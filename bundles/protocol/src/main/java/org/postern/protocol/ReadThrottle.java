@@ -190,6 +190,9 @@ public final class ReadThrottle {
         if (message instanceof IoBuffer) {
             return ((IoBuffer) message).remaining() + (long) PER_MESSAGE_OVERHEAD;
         }
+        if (message instanceof Chunk) {
+            return ((Chunk) message).length() + (long) PER_MESSAGE_OVERHEAD;
+        }
         return PER_MESSAGE_OVERHEAD;
     }
 }

@@ -45,11 +45,18 @@ final class OwnerOnly {
         if (parent != null && !Files.exists(parent)) {
             createDirectories(parent);
         }
-        if (posix()) {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIRECTORY));
-            Files.setPosixFilePermissions(dir, DIRECTORY); // the umask may have cut the attribute
-        } else {
-            Files.createDirectory(dir);
+        try {
+            if (posix()) {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIRECTORY));
+                Files.setPosixFilePermissions(dir, DIRECTORY); // the umask may have cut the attribute
+            } else {
+                Files.createDirectory(dir);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // Another thread or node (two nodes share one blob directory) made it meanwhile.
+            if (!Files.isDirectory(dir)) {
+                throw raced;
+            }
         }
         return dir;
     }

@@ -77,4 +77,29 @@ class OwnerOnlyTest {
         List<Path> later = DataAtRestCheck.check(List.of(data), null);
         assertTrue(later.containsAll(List.of(fan, db)), "directories and everything else are still checked: " + later);
     }
+
+    @Test
+    void directoriesCreatedConcurrentlyAreCreatedOnceWithoutFailing() throws Exception {
+        // Two nodes starting at once on one blob directory both create its fan-out directories.
+        for (int round = 0; round < 20; round++) {
+            Path dir = tmp.resolve("race" + round).resolve("50");
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+            List<java.util.concurrent.Future<Path>> made = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (int t = 0; t < 4; t++) {
+                    made.add(pool.submit(() -> {
+                        start.await();
+                        return OwnerOnly.createDirectories(dir);
+                    }));
+                }
+                for (java.util.concurrent.Future<Path> f : made) {
+                    assertEquals(dir, f.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        }
+    }
 }

@@ -1,0 +1,312 @@
+package org.postern.imap.internal.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.postern.api.mail.Mailboxes;
+import org.postern.api.mail.Mailboxes.MessageInfo;
+import org.postern.imap.internal.decode.FetchItem;
+import org.postern.imap.internal.decode.ImapRequest;
+import org.postern.imap.internal.structure.MessageStructure;
+import org.postern.imap.internal.structure.Part;
+import org.postern.imap.internal.structure.Range;
+
+/**
+ * [UID] FETCH: metadata from the session's view; bodies and their sections as byte ranges of the
+ * stored message, streamed through the outbox (never a whole message in memory); ENVELOPE and
+ * BODYSTRUCTURE from one streaming parse of the message ({@link MessageStructure}).
+ */
+final class Fetching {
+    private final ImapSession session;
+    private final SelectedFolder folder;
+    private final Mailboxes mailboxes;
+    private final String accountId;
+    private final boolean condstore;
+
+    Fetching(ImapSession session, SelectedFolder folder, Mailboxes mailboxes, String accountId, boolean condstore) {
+        this.session = session;
+        this.folder = folder;
+        this.mailboxes = mailboxes;
+        this.accountId = accountId;
+        this.condstore = condstore;
+    }
+
+    void fetch(ImapRequest.Fetch f) {
+        for (FetchItem item : f.items()) {
+            if (item instanceof FetchItem.Binary || item instanceof FetchItem.BinarySize) {
+                session.send(f.tag() + " NO [CANNOT] BINARY is not offered");
+                return;
+            }
+        }
+        int[] seqs = folder.resolve(f.set(), f.uid());
+        if (seqs == null) {
+            session.send(f.tag() + " BAD Message number out of range");
+            return;
+        }
+        boolean modseq = f.changedSince() != null || f.items().contains(FetchItem.Simple.MODSEQ);
+        boolean marksSeen = !folder.readOnly && f.items().stream().anyMatch(Fetching::marksSeen);
+        Set<Long> newlySeen = new HashSet<>();
+        if (marksSeen) {
+            List<Long> unseen = new ArrayList<>();
+            for (int seq : seqs) {
+                MessageInfo m = folder.bySeq(seq);
+                if (!m.flags().contains("\\Seen")) {
+                    unseen.add(m.uid());
+                }
+            }
+            if (!unseen.isEmpty()) {
+                Mailboxes.StoreResult r = mailboxes.storeFlags(accountId, folder.name, folder.uidValidity, unseen,
+                        Mailboxes.FlagUpdate.ADD, Set.of("\\Seen"), 0);
+                for (MessageInfo m : r.updated()) {
+                    folder.update(m);
+                    newlySeen.add(m.uid());
+                }
+            }
+        }
+        for (int seq : seqs) {
+            MessageInfo m = folder.bySeq(seq);
+            if (f.changedSince() != null && m.modseq() <= f.changedSince()) {
+                continue;
+            }
+            one(seq, m, f.items(), newlySeen.contains(m.uid()), modseq || condstore && newlySeen.contains(m.uid()));
+        }
+        session.send(f.tag() + " OK FETCH completed");
+    }
+
+    private static boolean marksSeen(FetchItem i) {
+        return i instanceof FetchItem.Body b && !b.peek()
+                || i == FetchItem.Simple.RFC822 || i == FetchItem.Simple.RFC822_TEXT;
+    }
+
+    /** Builds one FETCH response: text, with literals streamed from the store in between. */
+    private final class Response {
+        private StringBuilder text = new StringBuilder();
+
+        void add(String s) {
+            text.append(s);
+        }
+
+        void literal(byte[] bytes) {
+            text.append('{').append(bytes.length).append("}\r\n");
+            flushText();
+            session.outbox.add(bytes);
+        }
+
+        void literal(Outbox.Source source, long offset, long length) {
+            text.append('{').append(length).append("}\r\n");
+            flushText();
+            session.outbox.add(source, offset, length);
+        }
+
+        private void flushText() {
+            session.outbox.add(text.toString().getBytes(StandardCharsets.UTF_8));
+            text = new StringBuilder();
+        }
+
+        void end() {
+            text.append(")\r\n");
+            flushText();
+        }
+    }
+
+    private void one(int seq, MessageInfo m, List<FetchItem> items, boolean seenNow, boolean modseq) {
+        Response r = new Response();
+        r.add("* " + seq + " FETCH (");
+        boolean first = true;
+        boolean flagsSent = false;
+        boolean modseqSent = false;
+        Outbox.Source source = () -> mailboxes.open(accountId, folder.name, folder.uidValidity, m.uid())
+                .orElseThrow(() -> new IOException("message " + m.uid() + " is gone"));
+        Lazy lazy = new Lazy(source, m.size());
+        for (FetchItem item : items) {
+            if (!first) {
+                r.add(" ");
+            }
+            first = false;
+            if (item instanceof FetchItem.Simple s) {
+                switch (s) {
+                    case UID -> r.add("UID " + m.uid());
+                    case FLAGS -> {
+                        r.add("FLAGS " + Responses.flags(m.flags()));
+                        flagsSent = true;
+                    }
+                    case INTERNALDATE -> r.add("INTERNALDATE " + Responses.internalDate(m.internalDate()));
+                    case RFC822_SIZE -> r.add("RFC822.SIZE " + m.size());
+                    case MODSEQ -> {
+                        r.add("MODSEQ (" + m.modseq() + ")");
+                        modseqSent = true;
+                    }
+                    case ENVELOPE -> r.add("ENVELOPE " + lazy.structure().envelope());
+                    case BODYSTRUCTURE -> r.add("BODYSTRUCTURE " + lazy.structure().bodyStructure());
+                    case BODY -> r.add("BODY " + lazy.structure().body());
+                    case RFC822 -> {
+                        r.add("RFC822 ");
+                        r.literal(source, 0, m.size());
+                    }
+                    case RFC822_HEADER -> {
+                        r.add("RFC822.HEADER ");
+                        r.literal(lazy.text().header);
+                    }
+                    case RFC822_TEXT -> {
+                        r.add("RFC822.TEXT ");
+                        long start = lazy.text().bodyStart;
+                        r.literal(source, start, Math.max(0, m.size() - start));
+                    }
+                }
+            } else if (item instanceof FetchItem.Body b) {
+                body(r, b, m, source, lazy);
+            }
+        }
+        if (seenNow && !flagsSent) {
+            r.add((first ? "" : " ") + "FLAGS " + Responses.flags(m.flags()));
+            first = false;
+        }
+        if (modseq && !modseqSent) {
+            r.add((first ? "" : " ") + "MODSEQ (" + m.modseq() + ")");
+        }
+        r.end();
+    }
+
+    /** The message's header split and structure, each read at most once per message. */
+    private static final class Lazy {
+        private final Outbox.Source source;
+        private final long size;
+        private MessageText text;
+        private MessageStructure structure;
+
+        Lazy(Outbox.Source source, long size) {
+            this.source = source;
+            this.size = size;
+        }
+
+        MessageText text() {
+            if (text == null) {
+                try (InputStream in = source.open()) {
+                    text = MessageText.read(in);
+                } catch (IOException e) {
+                    text = MessageText.empty();
+                }
+            }
+            return text;
+        }
+
+        MessageStructure structure() {
+            if (structure == null) {
+                try (InputStream in = source.open()) {
+                    structure = MessageStructure.parse(in, size);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return structure;
+        }
+    }
+
+    private void body(Response r, FetchItem.Body b, MessageInfo m, Outbox.Source source, Lazy lazy) {
+        FetchItem.Section sec = b.section();
+        String spec = spec(sec);
+        String origin = b.partial() == null ? "" : "<" + b.partial().origin() + ">";
+        r.add("BODY[" + spec + "]" + origin + " ");
+        // What the section is: a range of the stored octets, or octets made here (header fields).
+        long start;
+        long length;
+        byte[] made = null;
+        if (sec.part().isEmpty()) {
+            switch (sec.text()) {
+                case ALL -> {
+                    start = 0;
+                    length = m.size();
+                }
+                case HEADER -> {
+                    made = lazy.text().header;
+                    start = 0;
+                    length = made.length;
+                }
+                case TEXT -> {
+                    start = lazy.text().bodyStart;
+                    length = Math.max(0, m.size() - start);
+                }
+                case HEADER_FIELDS, HEADER_FIELDS_NOT -> {
+                    made = lazy.text().select(sec.fields(), sec.text() == FetchItem.Section.Text.HEADER_FIELDS_NOT);
+                    start = 0;
+                    length = made.length;
+                }
+                default -> {
+                    r.add("NIL");
+                    return;
+                }
+            }
+        } else {
+            int[] path = sec.part().stream().mapToInt(Integer::intValue).toArray();
+            Optional<Part> part = lazy.structure().part(path);
+            if (part.isEmpty()) {
+                r.add("NIL");
+                return;
+            }
+            Part p = part.get();
+            Range range;
+            switch (sec.text()) {
+                case ALL -> range = p.content();
+                case MIME -> range = p.mime();
+                case HEADER, HEADER_FIELDS, HEADER_FIELDS_NOT -> range = p.header().orElse(null);
+                case TEXT -> range = p.text().orElse(null);
+                default -> range = null;
+            }
+            if (range == null) {
+                r.add("NIL");
+                return;
+            }
+            if (sec.text() == FetchItem.Section.Text.HEADER_FIELDS
+                    || sec.text() == FetchItem.Section.Text.HEADER_FIELDS_NOT) {
+                try (InputStream in = source.open()) {
+                    in.skipNBytes(range.start());
+                    MessageText t = MessageText.read(new java.io.ByteArrayInputStream(
+                            in.readNBytes((int) Math.min(range.length(), MessageText.MAX_HEADER))));
+                    made = t.select(sec.fields(), sec.text() == FetchItem.Section.Text.HEADER_FIELDS_NOT);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                start = 0;
+                length = made.length;
+            } else {
+                start = range.start();
+                length = range.length();
+            }
+        }
+        if (b.partial() != null) {
+            long from = Math.min(b.partial().origin(), length);
+            long n = Math.min(b.partial().length(), length - from);
+            start += from;
+            length = n;
+        }
+        if (made != null) {
+            r.literal(java.util.Arrays.copyOfRange(made, (int) start, (int) (start + length)));
+        } else {
+            r.literal(source, start, length);
+        }
+    }
+
+    private static String spec(FetchItem.Section s) {
+        StringBuilder b = new StringBuilder();
+        for (int p : s.part()) {
+            b.append(b.length() == 0 ? "" : ".").append(p);
+        }
+        String text = switch (s.text()) {
+            case ALL -> "";
+            case HEADER -> "HEADER";
+            case HEADER_FIELDS -> "HEADER.FIELDS (" + String.join(" ", s.fields()) + ")";
+            case HEADER_FIELDS_NOT -> "HEADER.FIELDS.NOT (" + String.join(" ", s.fields()) + ")";
+            case TEXT -> "TEXT";
+            case MIME -> "MIME";
+        };
+        if (!text.isEmpty() && b.length() > 0) {
+            b.append('.');
+        }
+        return b.append(text).toString();
+    }
+}

@@ -1,0 +1,159 @@
+package org.postern.imap.internal.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.session.IoSession;
+
+/**
+ * What a session has to send, in order: response bytes and message bodies, the bodies read from
+ * the store only as the socket takes them. At most {@link #WINDOW} octets are written and not yet
+ * sent; the rest waits, and the next part is written when the socket has taken half (an event in
+ * the session's ordered stream, so no worker ever waits for a slow reader). Not thread-safe: used
+ * from the session's ordered stream only, except the write completions.
+ */
+final class Outbox {
+    static final int CHUNK = 16 * 1024;
+    static final long WINDOW = 128 * 1024;
+
+    /** Opens a message's bytes from their start. */
+    interface Source {
+        InputStream open() throws IOException;
+    }
+
+    private record Range(Source source, long offset, long length) {
+    }
+
+    private final IoSession io;
+    private final Runnable wakeUp;
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private InputStream current;
+    private long currentLeft;
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicBoolean waiting = new AtomicBoolean();
+
+    /** @param wakeUp puts a pump event into the session's ordered stream (from any thread) */
+    Outbox(IoSession io, Runnable wakeUp) {
+        this.io = io;
+        this.wakeUp = wakeUp;
+    }
+
+    void add(byte[] bytes) {
+        if (bytes.length > 0) {
+            queue.add(bytes);
+        }
+    }
+
+    /** {@code length} octets of {@code source} from {@code offset}; a shorter source is padded with spaces. */
+    void add(Source source, long offset, long length) {
+        if (length > 0) {
+            queue.add(new Range(source, offset, length));
+        }
+    }
+
+    /** True when everything added has been handed to the socket. */
+    boolean drained() {
+        return queue.isEmpty() && current == null;
+    }
+
+    /** Octets handed to the socket and not yet sent. */
+    long inFlight() {
+        return inFlight.get();
+    }
+
+    /**
+     * Writes what fits in the window. A body that can no longer be read (deleted meanwhile) cannot
+     * be taken back once its literal was announced: the caller closes the connection.
+     *
+     * @throws UncheckedIOException when a body cannot be read
+     */
+    void pump() {
+        waiting.set(false);
+        while (inFlight.get() < WINDOW) {
+            byte[] next = next();
+            if (next == null) {
+                return;
+            }
+            int n = next.length;
+            inFlight.addAndGet(n);
+            io.write(IoBuffer.wrap(next)).addListener(f -> {
+                long left = inFlight.addAndGet(-n);
+                if (left <= WINDOW / 2 && waiting.compareAndSet(true, false)) {
+                    wakeUp.run();
+                }
+            });
+        }
+        waiting.set(true);
+        if (inFlight.get() <= WINDOW / 2 && waiting.compareAndSet(true, false)) {
+            wakeUp.run();
+        }
+    }
+
+    private byte[] next() {
+        try {
+            while (true) {
+                if (current != null) {
+                    if (currentLeft == 0) {
+                        closeCurrent();
+                        continue;
+                    }
+                    byte[] buf = new byte[(int) Math.min(CHUNK, currentLeft)];
+                    int read = current.readNBytes(buf, 0, buf.length);
+                    if (read < buf.length) {
+                        // The stored size said more: keep the announced literal's length.
+                        java.util.Arrays.fill(buf, read, buf.length, (byte) ' ');
+                        if (read == 0) {
+                            closeCurrent();
+                            currentLeft = 0;
+                            return buf;
+                        }
+                    }
+                    currentLeft -= buf.length;
+                    return buf;
+                }
+                Object head = queue.poll();
+                if (head == null) {
+                    return null;
+                }
+                if (head instanceof byte[]) {
+                    return (byte[]) head;
+                }
+                Range r = (Range) head;
+                InputStream in = r.source().open();
+                long skipped = in.skip(r.offset());
+                while (skipped < r.offset()) {
+                    long s = in.skip(r.offset() - skipped);
+                    if (s <= 0) {
+                        break;
+                    }
+                    skipped += s;
+                }
+                current = in;
+                currentLeft = r.length();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void closeCurrent() {
+        try {
+            if (current != null) {
+                current.close();
+            }
+        } catch (IOException ignored) {
+            // read to its end or abandoned: nothing to keep
+        }
+        current = null;
+    }
+
+    /** The session ended: nothing more is sent; open bodies are closed. */
+    void close() {
+        closeCurrent();
+        queue.clear();
+    }
+}

@@ -1,0 +1,228 @@
+package org.postern.imap.internal.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
+import org.postern.api.mail.Mailboxes;
+import org.postern.api.mail.Mailboxes.MessageInfo;
+import org.postern.imap.internal.decode.ImapRequest;
+import org.postern.imap.internal.decode.SearchKey;
+
+/**
+ * [UID] SEARCH over the selected folder: flags, sizes, dates, sets and MODSEQ from the session's
+ * view; header and text keys by reading the message (header fields unfolded; text as a
+ * case-insensitive substring of the raw octets: encoded words and transfer encodings are not
+ * decoded yet).
+ */
+final class Searching {
+    private final ImapSession session;
+    private final SelectedFolder folder;
+    private final Mailboxes mailboxes;
+    private final String accountId;
+    private boolean modseqAsked;
+
+    Searching(ImapSession session, SelectedFolder folder, Mailboxes mailboxes, String accountId) {
+        this.session = session;
+        this.folder = folder;
+        this.mailboxes = mailboxes;
+        this.accountId = accountId;
+    }
+
+    void search(ImapRequest.Search s) {
+        StringBuilder out = new StringBuilder("* SEARCH");
+        long maxModseq = 0;
+        for (int seq = 1; seq <= folder.size(); seq++) {
+            MessageInfo m = folder.bySeq(seq);
+            Message msg = new Message(seq, m);
+            if (matches(s.key(), msg, 0)) {
+                out.append(' ').append(s.uid() ? m.uid() : seq);
+                maxModseq = Math.max(maxModseq, m.modseq());
+            }
+        }
+        if (modseqAsked && maxModseq > 0) {
+            out.append(" (MODSEQ ").append(maxModseq).append(')');
+        }
+        session.send(out.toString());
+        session.send(s.tag() + " OK SEARCH completed");
+    }
+
+    /** One message under test; its header and body are read at most once, when a key needs them. */
+    private final class Message {
+        final int seq;
+        final MessageInfo info;
+        private MessageText text;
+
+        Message(int seq, MessageInfo info) {
+            this.seq = seq;
+            this.info = info;
+        }
+
+        MessageText text() {
+            if (text == null) {
+                try (InputStream in = open()) {
+                    text = MessageText.read(in);
+                } catch (IOException e) {
+                    text = MessageText.empty();
+                }
+            }
+            return text;
+        }
+
+        InputStream open() throws IOException {
+            Optional<InputStream> in = mailboxes.open(accountId, folder.name, folder.uidValidity, info.uid());
+            return in.orElseGet(() -> InputStream.nullInputStream());
+        }
+
+        boolean bodyContains(String needle) {
+            byte[] n = lowerAscii(needle.getBytes(StandardCharsets.UTF_8));
+            if (n.length == 0) {
+                return true;
+            }
+            try (InputStream in = open()) {
+                in.skipNBytes(Math.min(text().bodyStart, info.size()));
+                return contains(in, n);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+
+    private boolean matches(SearchKey key, Message m, int depth) {
+        Instant t = m.info.internalDate();
+        if (key instanceof SearchKey.Simple simple) {
+            java.util.Set<String> f = m.info.flags();
+            return switch (simple) {
+                case ALL, OLD -> true;
+                case NEW, RECENT -> false;
+                case ANSWERED -> f.contains("\\Answered");
+                case DELETED -> f.contains("\\Deleted");
+                case DRAFT -> f.contains("\\Draft");
+                case FLAGGED -> f.contains("\\Flagged");
+                case SEEN -> f.contains("\\Seen");
+                case UNANSWERED -> !f.contains("\\Answered");
+                case UNDELETED -> !f.contains("\\Deleted");
+                case UNDRAFT -> !f.contains("\\Draft");
+                case UNFLAGGED -> !f.contains("\\Flagged");
+                case UNSEEN -> !f.contains("\\Seen");
+            };
+        } else if (key instanceof SearchKey.Keyword k) {
+            boolean has = m.info.flags().stream().anyMatch(x -> x.equalsIgnoreCase(k.keyword()));
+            return has == k.present();
+        } else if (key instanceof SearchKey.Size s) {
+            return s.larger() ? m.info.size() > s.size() : m.info.size() < s.size();
+        } else if (key instanceof SearchKey.Within w) {
+            long age = Instant.now().getEpochSecond() - t.getEpochSecond();
+            return w.older() ? age >= w.seconds() : age <= w.seconds();
+        } else if (key instanceof SearchKey.Sequence sq) {
+            return sq.uid() ? sq.set().contains(m.info.uid(), folder.lastUid()) : sq.set().contains(m.seq, folder.size());
+        } else if (key instanceof SearchKey.ModSeq ms) {
+            modseqAsked = true;
+            return m.info.modseq() >= ms.modseq();
+        } else if (key instanceof SearchKey.Date d) {
+            LocalDate day = d.sent() ? sentDate(m.text().value("Date")) : LocalDate.ofInstant(t, ZoneOffset.UTC);
+            if (day == null) {
+                return false;
+            }
+            return switch (d.comparison()) {
+                case BEFORE -> day.isBefore(d.date());
+                case ON -> day.isEqual(d.date());
+                case SINCE -> !day.isBefore(d.date());
+            };
+        } else if (key instanceof SearchKey.Header h) {
+            String needle = MessageText.lower(h.value());
+            for (MessageText.Field f : m.text().fields()) {
+                if (f.name().equalsIgnoreCase(h.name()) && MessageText.lower(f.value()).contains(needle)) {
+                    return true;
+                }
+            }
+            return false;
+        } else if (key instanceof SearchKey.Text tx) {
+            String needle = MessageText.lower(tx.value());
+            return switch (tx.field()) {
+                case BCC, CC, FROM, SUBJECT, TO -> {
+                    String v = m.text().value(tx.field().name());
+                    yield v != null && MessageText.lower(v).contains(needle);
+                }
+                case BODY -> m.bodyContains(tx.value());
+                case TEXT -> headerContains(m.text(), needle) || m.bodyContains(tx.value());
+            };
+        } else if (key instanceof SearchKey.Not n) {
+            return !matches(n.key(), m, depth + 1);
+        } else if (key instanceof SearchKey.Or o) {
+            return matches(o.left(), m, depth + 1) || matches(o.right(), m, depth + 1);
+        } else if (key instanceof SearchKey.And a) {
+            for (SearchKey k : a.keys()) {
+                if (!matches(k, m, depth + 1)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean headerContains(MessageText text, String needle) {
+        return MessageText.lower(new String(text.header, StandardCharsets.UTF_8)).contains(needle);
+    }
+
+    private static LocalDate sentDate(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            // A trailing comment, "(UTC)", is not part of RFC 1123's form; cut by hand, not by
+            // a pattern (header text is the sender's).
+            String v = value.trim();
+            int open = v.lastIndexOf('(');
+            if (v.endsWith(")") && open > 0) {
+                v = v.substring(0, open).trim();
+            }
+            return ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT)).toLocalDate();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static byte[] lowerAscii(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] >= 'A' && b[i] <= 'Z') {
+                b[i] = (byte) (b[i] + 32);
+            }
+        }
+        return b;
+    }
+
+    /** Streaming substring search (ASCII case-insensitive), memory bounded by the needle. */
+    private static boolean contains(InputStream in, byte[] needle) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        int keep = needle.length - 1;
+        byte[] window = new byte[buf.length + keep];
+        int carried = 0;
+        int read;
+        while ((read = in.read(buf)) > 0) {
+            System.arraycopy(buf, 0, window, carried, read);
+            int len = carried + read;
+            lowerAscii(window);
+            outer:
+            for (int i = 0; i + needle.length <= len; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (window[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return true;
+            }
+            carried = Math.min(keep, len);
+            System.arraycopy(window, len - carried, window, 0, carried);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,183 @@
+package org.postern.imap.internal.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** IMAP on the wire, over raw sockets, against the real server. */
+class ImapProtocolTest extends ImapTestSupport {
+    private static final String HELLO = "From: Bob <bob@example.org>\r\nTo: alice@example.net\r\nSubject: hello\r\n"
+            + "Date: Wed, 02 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@example.org>\r\n\r\nHello Alice.\r\n";
+
+    @Test
+    void loginSelectFetchStoreExpungeLogout() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO);
+        store.deliver(ALICE, "INBOX", HELLO.replace("hello", "second"));
+        try (Raw c = alice()) {
+            List<String> sel = c.command("a", "SELECT INBOX");
+            assertTrue(sel.contains("* 2 EXISTS"), sel.toString());
+            assertTrue(sel.stream().anyMatch(l -> l.startsWith("* OK [UIDVALIDITY ")), sel.toString());
+            assertTrue(last(sel).startsWith("a OK [READ-WRITE]"), sel.toString());
+            List<String> f = c.command("b", "FETCH 1:* (UID FLAGS RFC822.SIZE)");
+            assertEquals("* 1 FETCH (UID 1 FLAGS () RFC822.SIZE " + HELLO.length() + ")", f.get(0));
+            assertEquals("b OK FETCH completed", last(f));
+            List<String> body = c.command("c", "UID FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+            assertEquals("* 1 FETCH (UID 1 BODY[HEADER.FIELDS (SUBJECT)] {18}", body.get(0));
+            assertEquals("Subject: hello", body.get(1));
+            List<String> full = c.command("d", "FETCH 1 BODY[TEXT]");
+            assertEquals("* 1 FETCH (BODY[TEXT] {14}", full.get(0));
+            assertEquals("Hello Alice.", full.get(1));
+            assertTrue(full.contains(" FLAGS (\\Seen))"), "an implicit \\Seen is reported: " + full);
+            assertEquals(java.util.Set.of("\\Seen"), store.flags(ALICE, "INBOX", 1));
+            List<String> st = c.command("e", "STORE 2 +FLAGS (\\Deleted)");
+            assertEquals("* 2 FETCH (FLAGS (\\Deleted))", st.get(0));
+            List<String> ex = c.command("f", "EXPUNGE");
+            assertEquals("* 2 EXPUNGE", ex.get(0));
+            assertEquals(List.of(1L), store.uids(ALICE, "INBOX"));
+            List<String> out = c.command("g", "LOGOUT");
+            assertEquals("* BYE Logging out", out.get(0));
+        }
+    }
+
+    @Test
+    void listShowsSpecialUseFoldersAndStatus() throws Exception {
+        try (Raw c = alice()) {
+            List<String> l = c.command("a", "LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT))");
+            assertTrue(l.contains("* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent\""), l.toString());
+            assertTrue(l.contains("* LIST (\\HasNoChildren) \"/\" \"INBOX\""), l.toString());
+            assertTrue(l.contains("* STATUS \"INBOX\" (MESSAGES 0 UIDNEXT 1)"), l.toString());
+            assertTrue(last(c.command("b", "CREATE \"Projects/Caf&AOk-\"")).startsWith("b OK"));
+            List<String> p = c.command("c", "LIST \"\" \"Projects/%\"");
+            assertEquals("* LIST (\\HasNoChildren) \"/\" \"Projects/Caf&AOk-\"", p.get(0));
+            assertTrue(last(c.command("d", "CREATE INBOX")).startsWith("d NO [ALREADYEXISTS]"));
+            assertTrue(last(c.command("e", "STATUS Nope (MESSAGES)")).startsWith("e NO [NONEXISTENT]"));
+        }
+    }
+
+    @Test
+    void idleHearsADeliveryAtOnce() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            c.send("b IDLE\r\n");
+            assertEquals("+ idling", c.line());
+            store.deliver(ALICE, "INBOX", HELLO);
+            assertEquals("* 1 EXISTS", c.line());
+            c.send("DONE\r\n");
+            assertEquals("b OK IDLE terminated", c.line());
+        }
+    }
+
+    @Test
+    void appendCopyAndMoveReportUids() throws Exception {
+        try (Raw c = alice()) {
+            c.send("a APPEND Drafts (\\Draft) {" + HELLO.length() + "}\r\n");
+            assertEquals("+ Ready for literal data", c.line());
+            c.send(HELLO + "\r\n");
+            String ok = c.line();
+            assertTrue(ok.matches("a OK \\[APPENDUID \\d+ 1\\] APPEND completed"), ok);
+            c.command("b", "SELECT Drafts");
+            String copy = last(c.command("c", "UID COPY 1 Archive"));
+            assertTrue(copy.matches("c OK \\[COPYUID \\d+ 1 1\\] COPY completed"), copy);
+            List<String> move = c.command("d", "MOVE 1 Trash");
+            assertTrue(move.get(0).matches("\\* OK \\[COPYUID \\d+ 1 1\\] Moved"), move.toString());
+            assertEquals("* 1 EXPUNGE", move.get(1));
+            assertTrue(store.uids(ALICE, "Drafts").isEmpty());
+            assertEquals(List.of(1L), store.uids(ALICE, "Trash"));
+            store.quotaLimit = 10;
+            c.send("e APPEND INBOX {5+}\r\nhello\r\n");
+            assertTrue(c.line().startsWith("e NO [OVERQUOTA]"));
+            c.send("f APPEND Nope {5+}\r\nhello\r\n");
+            assertTrue(c.line().startsWith("f NO [TRYCREATE]"));
+        }
+    }
+
+    @Test
+    void searchFindsByFlagsHeadersAndText() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO);
+        store.deliver(ALICE, "INBOX", HELLO.replace("Subject: hello", "Subject: invoice").replace("Hello Alice", "Pay now"));
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            c.command("b", "STORE 1 +FLAGS (\\Flagged)");
+            assertEquals("* SEARCH 1", c.command("c", "SEARCH FLAGGED").get(0));
+            assertEquals("* SEARCH 2", c.command("d", "SEARCH SUBJECT INVOICE").get(0));
+            assertEquals("* SEARCH 2", c.command("e", "UID SEARCH BODY \"pay NOW\"").get(0));
+            assertEquals("* SEARCH 1 2", c.command("f", "SEARCH OR FLAGGED TEXT pay").get(0));
+            assertEquals("* SEARCH 1 2", c.command("g", "SEARCH SENTON 2-Dec-2026").get(0));
+            assertEquals("* SEARCH", c.command("h", "SEARCH NOT ALL").get(0));
+        }
+    }
+
+    @Test
+    void plaintextLoginIsRefusedOffLoopbackUntilTls() throws Exception {
+        // Loopback may log in in clear text (tests, local clients); other hosts get LOGINDISABLED.
+        try (Raw c = connect()) {
+            List<String> cap = c.command("a", "CAPABILITY");
+            assertTrue(cap.get(0).contains("STARTTLS") && cap.get(0).contains("AUTH=PLAIN"), cap.toString());
+            List<String> tls = c.command("b", "STARTTLS");
+            assertEquals("b OK Begin TLS negotiation now", last(tls));
+        }
+    }
+
+    @Test
+    void badInputGetsBadAndTheSessionGoesOn() throws Exception {
+        try (Raw c = connect()) {
+            assertTrue(last(c.command("a", "FETCH 1 FLAGS")).startsWith("a BAD"), "wrong state");
+            assertTrue(last(c.command("b", "NOSUCHCOMMAND")).startsWith("b BAD"));
+            c.send("c LOGIN {4294967295}\r\n");
+            String bomb = c.line();
+            assertTrue(bomb.startsWith("c BAD"), "a literal bomb is refused before any allocation: " + bomb);
+            assertTrue(last(c.command("d", "NOOP")).startsWith("d OK"));
+        }
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            assertTrue(last(c.command("b", "FETCH 1:* BODY[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23"
+                    + ".24.25.26.27.28.29.30.31.32.33.34]")).startsWith("b BAD"));
+            assertTrue(last(c.command("c", "FETCH 99 FLAGS")).startsWith("c BAD"), "beyond the folder");
+            assertTrue(last(c.command("d", "SELECT \"&Jjo-&\"")).startsWith("d BAD"), "invalid modified UTF-7");
+            assertTrue(last(c.command("e", "NOOP")).startsWith("e OK"));
+        }
+    }
+
+    @Test
+    void aRevokedLoginEndsTheSession() throws Exception {
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            c.send("b IDLE\r\n");
+            assertEquals("+ idling", c.line());
+            accounts.logins.get(0).revoke();
+            assertEquals("* BYE Login no longer valid", c.line());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String l = "";
+            while (l != null && System.nanoTime() < deadline) {
+                l = c.line();
+            }
+            assertEquals(null, l, "closed");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!accounts.logins.get(0).closed && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(accounts.logins.get(0).closed, "the login is closed with the session");
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedAndThirdTimeClosed() throws Exception {
+        try (Raw c = connect()) {
+            for (int i = 0; i < 2; i++) {
+                assertEquals(i + " NO [AUTHENTICATIONFAILED] Authentication failed",
+                        last(c.command(String.valueOf(i), "LOGIN alice@example.net wrong")));
+            }
+            List<String> third = c.command("2", "LOGIN alice@example.net wrong");
+            assertEquals("2 NO [AUTHENTICATIONFAILED] Authentication failed", last(third));
+            assertEquals("* BYE Too many failed logins", c.line());
+        }
+        assertTrue(accounts.logins.isEmpty(), "no login was made");
+    }
+}

@@ -14,9 +14,15 @@ public interface ChangeListener {
     String POLICY = "policy";
     /** An account changed: status, password, owned domains, removal. Key: the account id. */
     String ACCOUNT = "account";
+    /**
+     * An account's mail changed: a delivery, an append, flags, an expunge or deletion, a copy or
+     * move, a folder created, deleted, renamed or (un)subscribed, the quota. Key: the account id.
+     * IMAP sessions then ask {@code Mailboxes.changes} what happened.
+     */
+    String MAIL = "mail";
 
     /**
-     * @param topic {@link #POLICY}, {@link #ACCOUNT}, or a topic a later version adds (ignore those)
+     * @param topic {@link #POLICY}, {@link #ACCOUNT}, {@link #MAIL}, or a topic a later version adds (ignore those)
      * @param key   what changed within the topic
      */
     void changed(String topic, String key);

@@ -189,12 +189,15 @@ public class BlobReaper {
                     continue; // recorded twice
                 }
                 if (stillFiled.contains(p.blob())) {
-                    // Another message still refers to it (a body shared between messages, or a
-                    // delivery that looked failed but committed): the body must stay.
-                    LOG.warn("Postern blob reaper: blob {} ({}) is still referenced by a message; kept", p.blob(),
-                            p.reason());
-                    PendingDeletions.done(db, p.blob());
-                    clearedNow++;
+                    // Another message still refers to it: a body shared between copies (IMAP
+                    // COPY; normal), or a delivery that looked failed but committed. The body
+                    // stays, and the records go only while a row still refers to it: a record
+                    // committed meanwhile by the deletion of that last row is kept.
+                    if (PendingDeletions.keptForAnotherMessage(db, p.blob()) > 0) {
+                        LOG.debug("Postern blob reaper: blob {} ({}) is still referenced by a message; kept",
+                                p.blob(), p.reason());
+                        clearedNow++;
+                    }
                     continue;
                 }
                 try {

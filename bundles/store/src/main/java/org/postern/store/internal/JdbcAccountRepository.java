@@ -101,6 +101,7 @@ public class JdbcAccountRepository implements AccountRepository {
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM app_password WHERE account_id = ?", ps -> ps.setString(1, id));
             db.changed(c, ChangeListener.ACCOUNT, id);
+            db.changed(c, ChangeListener.MAIL, id);
             return true;
         });
         if (bodies[0] > 0) {

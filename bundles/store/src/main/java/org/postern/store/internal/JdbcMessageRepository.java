@@ -14,6 +14,7 @@ import org.postern.api.mail.StoredMessage;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
+import org.postern.core.store.ChangeListener;
 import org.postern.core.store.DuplicateKeyException;
 import org.postern.core.store.MessageRepository;
 import org.postern.core.store.StoreException;
@@ -67,9 +68,12 @@ public class JdbcMessageRepository implements MessageRepository {
                 throw new AccountGoneException(owner.get(0));
             }
             // The UPDATE row-locks the mailbox until commit: concurrent deliveries queue here and
-            // each reads back its own UID.
-            if (Database.update(c, "UPDATE mailbox SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 "
-                    + "WHERE id = ?", ps -> ps.setString(1, mailbox)) != 1) {
+            // each reads back its own UID. The folder's usage grows with the row (quotas, V007).
+            if (Database.update(c, "UPDATE mailbox SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1, "
+                    + "used_bytes = used_bytes + ? WHERE id = ?", ps -> {
+                        ps.setLong(1, m.size());
+                        ps.setString(2, mailbox);
+                    }) != 1) {
                 return null;
             }
             long[] next = Database.query(c, "SELECT uid_next, highest_modseq FROM mailbox WHERE id = ?",
@@ -91,6 +95,7 @@ public class JdbcMessageRepository implements MessageRepository {
                         ps.setString(10, s == null ? null : s.ehloName());
                         ps.setString(11, s == null ? null : s.confirmedName());
                     });
+            db.changed(c, ChangeListener.MAIL, owner.get(0));
             return uid;
         });
     }
@@ -122,7 +127,7 @@ public class JdbcMessageRepository implements MessageRepository {
                 // counter is taken in this transaction, so a lost creation race hands it back.
                 long uidValidity = Sequences.nextUidValidity(c);
                 return Database.update(c, "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, "
-                        + "highest_modseq) VALUES (?, ?, ?, ?, 1, 0)", ps -> {
+                        + "highest_modseq) VALUES (?, ?, ?, ?, 1, 1)", ps -> {
                             ps.setString(1, id);
                             ps.setString(2, accountId);
                             ps.setString(3, folder);
@@ -163,8 +168,11 @@ public class JdbcMessageRepository implements MessageRepository {
     @Override
     public List<BlobId> deleteAllMail(String accountId) {
         long now = System.currentTimeMillis();
-        List<BlobId> bodies = db.transaction(
-                c -> PendingDeletions.deleteAccountMail(c, accountId, PendingDeletions.MAIL_DELETED, now));
+        List<BlobId> bodies = db.transaction(c -> {
+            List<BlobId> recorded = PendingDeletions.deleteAccountMail(c, accountId, PendingDeletions.MAIL_DELETED, now);
+            db.changed(c, ChangeListener.MAIL, accountId);
+            return recorded;
+        });
         kick(bodies.size());
         return bodies;
     }
@@ -235,10 +243,12 @@ public class JdbcMessageRepository implements MessageRepository {
             }
             String mailbox = Database.query(c, "SELECT id FROM mailbox WHERE account_id = ? AND name = ? "
                     + "AND uid_validity = ?", which, rs -> rs.getString(1)).get(0);
-            List<BlobId> gone = PendingDeletions.deleteMessages(c, mailbox, uids, PendingDeletions.MESSAGES_DELETED, now);
+            List<BlobId> gone = PendingDeletions.deleteMessages(c, mailbox, uids, PendingDeletions.MESSAGES_DELETED, now)
+                    .bodies();
             if (!gone.isEmpty()) {
                 Database.update(c, "UPDATE mailbox SET highest_modseq = highest_modseq + 1 WHERE id = ?",
                         ps -> ps.setString(1, mailbox));
+                db.changed(c, ChangeListener.MAIL, accountId);
             }
             return gone;
         });

@@ -48,7 +48,8 @@ final class Migrations {
             "V003__mail.sql",
             "V004__uid_validity_sequence.sql",
             "V005__pending_blob_deletion.sql",
-            "V006__app_passwords.sql");
+            "V006__app_passwords.sql",
+            "V007__imap_folders_and_quota.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

@@ -19,8 +19,12 @@ final class PendingDeletions {
     /** Reasons: short codes for the log, never message content. */
     static final String ACCOUNT_REMOVED = "account-removed";
     static final String MAIL_DELETED = "mail-deleted";
-    /** Single messages deleted by a client (POP3 DELE + QUIT; later IMAP EXPUNGE). */
+    /** Single messages deleted by a client (POP3 DELE + QUIT). */
     static final String MESSAGES_DELETED = "message-deleted";
+    /** IMAP EXPUNGE (and the source rows of nothing else: a MOVE keeps its bodies). */
+    static final String EXPUNGED = "expunged";
+    /** A folder deleted with its messages (IMAP DELETE). */
+    static final String FOLDER_DELETED = "folder-deleted";
 
     /** Longest reason the column holds. */
     static final int REASON_MAX = 32;
@@ -53,17 +57,30 @@ final class PendingDeletions {
         return bodies;
     }
 
+    /** What {@link #deleteMessages} deleted: the UIDs (ascending), their bodies and their sizes' sum. */
+    record Deleted(List<Long> uids, List<BlobId> bodies, long bytes) {
+        static final Deleted NOTHING = new Deleted(List.of(), List.of(), 0);
+    }
+
     /**
      * Deletes those messages of one folder and records their bodies, inside the caller's
-     * transaction on {@code c}; the caller holds the folder's row lock (so no delivery or other
-     * deletion runs on it meanwhile). UIDs with no row are skipped.
+     * transaction on {@code c}, and takes their sizes off the folder's {@code used_bytes}; the
+     * caller holds the folder's row lock (so no delivery or other deletion runs on it meanwhile)
+     * and bumps its MODSEQ. UIDs with no row are skipped.
+     * <p>
+     * Every body is recorded, also one another message (a copy) still refers to: the reaper
+     * checks for such rows before it unlinks and keeps the body then. Recording only bodies no
+     * other row refers to would lose one when two transactions delete its last two rows at once
+     * (each still sees the other's row).
      *
-     * @return the bodies of the rows deleted
+     * @return the rows deleted
      */
-    static List<BlobId> deleteMessages(Connection c, String mailboxId, Collection<Long> uids, String reason, long now)
+    static Deleted deleteMessages(Connection c, String mailboxId, Collection<Long> uids, String reason, long now)
             throws SQLException {
         List<Long> all = List.copyOf(new java.util.TreeSet<>(uids));
         List<BlobId> bodies = new java.util.ArrayList<>();
+        List<Long> deletedUids = new java.util.ArrayList<>();
+        long bytes = 0;
         for (int from = 0; from < all.size(); from += IN_CHUNK) {
             List<Long> chunk = all.subList(from, Math.min(all.size(), from + IN_CHUNK));
             String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
@@ -73,16 +90,46 @@ final class PendingDeletions {
                     ps.setLong(i + 2, chunk.get(i));
                 }
             };
-            List<BlobId> found = Database.query(c, "SELECT blob_id FROM message WHERE mailbox_id = ? AND uid IN ("
-                    + marks + ")", bind, rs -> BlobId.of(rs.getString(1).trim()));
-            record(c, found, reason, now);
+            List<Object[]> found = Database.query(c, "SELECT uid, blob_id, size FROM message WHERE mailbox_id = ? "
+                    + "AND uid IN (" + marks + ")", bind,
+                    rs -> new Object[] {rs.getLong(1), BlobId.of(rs.getString(2).trim()), rs.getLong(3)});
+            List<BlobId> foundBodies = found.stream().map(r -> (BlobId) r[1]).toList();
+            record(c, foundBodies, reason, now);
             int deleted = Database.update(c, "DELETE FROM message WHERE mailbox_id = ? AND uid IN (" + marks + ")", bind);
             if (deleted != found.size()) {
                 // the folder's row lock makes this impossible; never commit rows without their record
                 throw new SQLException("deleted " + deleted + " message rows but recorded " + found.size() + " bodies");
             }
-            bodies.addAll(found);
+            bodies.addAll(foundBodies);
+            for (Object[] r : found) {
+                deletedUids.add((Long) r[0]);
+                bytes += (Long) r[2];
+            }
         }
+        if (deletedUids.isEmpty()) {
+            return Deleted.NOTHING;
+        }
+        long sum = bytes;
+        Database.update(c, "UPDATE mailbox SET used_bytes = used_bytes - ? WHERE id = ?", ps -> {
+            ps.setLong(1, sum);
+            ps.setString(2, mailboxId);
+        });
+        java.util.Collections.sort(deletedUids);
+        return new Deleted(List.copyOf(deletedUids), List.copyOf(bodies), bytes);
+    }
+
+    /**
+     * Deletes one folder with its messages and records their bodies, inside the caller's
+     * transaction on {@code c}, which holds the folder's row lock.
+     *
+     * @return the bodies recorded
+     */
+    static List<BlobId> deleteFolder(Connection c, String mailboxId, String reason, long now) throws SQLException {
+        List<BlobId> bodies = Database.query(c, "SELECT blob_id FROM message WHERE mailbox_id = ?",
+                ps -> ps.setString(1, mailboxId), rs -> BlobId.of(rs.getString(1).trim()));
+        record(c, bodies, reason, now);
+        Database.update(c, "DELETE FROM message WHERE mailbox_id = ?", ps -> ps.setString(1, mailboxId));
+        Database.update(c, "DELETE FROM mailbox WHERE id = ?", ps -> ps.setString(1, mailboxId));
         return bodies;
     }
 
@@ -119,6 +166,21 @@ final class PendingDeletions {
     /** The body is gone: forget every record of it. */
     static void done(Database db, BlobId blob) {
         db.update("DELETE FROM pending_blob_deletion WHERE blob_id = ?", ps -> ps.setString(1, blob.value()));
+    }
+
+    /**
+     * The body is still a message's (a copy's): forget its records, in one statement that does so
+     * only while a message row still refers to it. A record written by a transaction that deleted
+     * that last row and committed after the reaper looked stays for the next pass.
+     *
+     * @return the records forgotten
+     */
+    static int keptForAnotherMessage(Database db, BlobId blob) {
+        return db.update("DELETE FROM pending_blob_deletion WHERE blob_id = ? "
+                + "AND EXISTS (SELECT 1 FROM message WHERE blob_id = ?)", ps -> {
+                    ps.setString(1, blob.value());
+                    ps.setString(2, blob.value());
+                });
     }
 
     static void failed(Database db, BlobId blob) {

@@ -314,4 +314,30 @@ abstract class MigrationsOnDatabaseTest {
                 + "WHERE blob_id = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' AND reason = 'account-removed' AND attempts = 0"));
         assertEquals(1, longValue("SELECT COUNT(*) FROM pending_blob_deletion"));
     }
+
+    // ---- V007 on databases of version 6 ----
+
+    @Test
+    void v007ComputesEachFoldersUsageAndGivesEmptyFoldersAPositiveModseq() throws SQLException {
+        assertEquals(6, migrations().apply(6));
+        String bob = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+        execute("INSERT INTO service_domain (name, created) VALUES ('example.net', 0)",
+                "INSERT INTO account (id, local_part, domain, status, created) VALUES "
+                        + "('" + bob + "', 'bob', 'example.net', 'ACTIVE', 0)",
+                "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                        + "VALUES ('22222222222222222222222222222222', '" + bob + "', 'INBOX', 2, 3, 2)",
+                "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                        + "VALUES ('33333333333333333333333333333333', '" + bob + "', 'Empty', 3, 1, 0)",
+                "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
+                        + "('22222222222222222222222222222222', 1, 1, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 100, 0, '', 'b@x')",
+                "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
+                        + "('22222222222222222222222222222222', 2, 2, 'cccccccccccccccccccccccccccccccc', 23, 0, '', 'b@x')");
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply());
+        assertEquals(123, longValue("SELECT used_bytes FROM mailbox WHERE name = 'INBOX'"));
+        assertEquals(0, longValue("SELECT used_bytes FROM mailbox WHERE name = 'Empty'"));
+        assertEquals(1, longValue("SELECT highest_modseq FROM mailbox WHERE name = 'Empty'"));
+        assertEquals(2, longValue("SELECT highest_modseq FROM mailbox WHERE name = 'INBOX'"), "kept");
+        assertEquals(2, longValue("SELECT COUNT(*) FROM mailbox WHERE subscribed = 1 AND special_use IS NULL"));
+        assertEquals(1, longValue("SELECT COUNT(*) FROM account WHERE quota_bytes IS NULL"), "the default applies");
+    }
 }

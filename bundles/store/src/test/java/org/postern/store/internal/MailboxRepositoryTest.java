@@ -1,0 +1,482 @@
+package org.postern.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.address.MailAddress;
+import org.postern.api.mail.AccountGoneException;
+import org.postern.api.mail.FolderExistsException;
+import org.postern.api.mail.FolderNotFoundException;
+import org.postern.api.mail.IncomingMessage;
+import org.postern.api.mail.Mailboxes.AppendResult;
+import org.postern.api.mail.Mailboxes.CopyResult;
+import org.postern.api.mail.Mailboxes.FlagUpdate;
+import org.postern.api.mail.Mailboxes.FolderChanges;
+import org.postern.api.mail.Mailboxes.FolderInfo;
+import org.postern.api.mail.Mailboxes.FolderView;
+import org.postern.api.mail.Mailboxes.MessageInfo;
+import org.postern.api.mail.Mailboxes.StoreResult;
+import org.postern.api.mail.OverQuotaException;
+import org.postern.api.store.BlobId;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.ChangeListener;
+
+/**
+ * Folders and messages as IMAP sees them (V007): UIDs, MODSEQ, flags with CONDSTORE, expunge,
+ * copy and move with shared bodies, rename, quota accounting. Each subclass names the engine.
+ */
+abstract class MailboxRepositoryTest {
+    private static final String ALICE = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+    private static final String BOB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+    private static final Instant NOW = Instant.parse("2025-03-04T05:06:07Z");
+
+    @TempDir
+    Path dataDir;
+
+    private TestDatabase testDb;
+    private Database db;
+    private JdbcAccountRepository accounts;
+    private JdbcMessageRepository messages;
+    private JdbcMailboxRepository boxes;
+    private FileBlobStore blobs;
+    private Path blobRoot;
+    private BlobReaper reaper;
+    private final List<String> heard = new CopyOnWriteArrayList<>();
+
+    abstract TestDatabase.Engine engine();
+
+    @BeforeEach
+    void open() {
+        testDb = TestDatabase.create(engine(), dataDir);
+        db = testDb.open();
+        db.addChangeListener(new ChangeListener() {
+            @Override
+            public void changed(String topic, String key) {
+                heard.add(topic + " " + key);
+            }
+
+            @Override
+            public void resync() {
+            }
+        });
+        accounts = new JdbcAccountRepository(db);
+        new JdbcDomainRepository(db).insertServiceDomain("example.net");
+        messages = new JdbcMessageRepository(db);
+        boxes = new JdbcMailboxRepository(db);
+        blobRoot = dataDir.resolve("blobs");
+        blobs = new FileBlobStore(blobRoot, false);
+        reaper = new BlobReaper(db, blobs, Clock.fixed(NOW, ZoneOffset.UTC), BlobReaper.Settings.DEFAULTS);
+        accounts.insert(new AccountRecord(ALICE, MailAddress.parse("alice@example.net"), AccountStatus.ACTIVE,
+                "$argon2id$x", NOW, LocalDate.of(2031, 1, 1)));
+        accounts.insert(new AccountRecord(BOB, MailAddress.parse("bob@example.net"), AccountStatus.ACTIVE,
+                "$argon2id$x", NOW, LocalDate.of(2031, 1, 1)));
+    }
+
+    @AfterEach
+    void close() {
+        try {
+            reaper.stop();
+            db.close();
+        } finally {
+            testDb.close();
+        }
+    }
+
+    // ---- helpers ----
+
+    private BlobId deliver(String account, String folder, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        BlobId body = blobs.put(new ByteArrayInputStream(bytes));
+        messages.append(account, folder, new IncomingMessage(account, MailAddress.parse("alice@example.net"),
+                "x@example.org", null, body, bytes.length, NOW));
+        return body;
+    }
+
+    private AppendResult append(String account, String folder, String text, Set<String> flags, long limit)
+            throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        BlobId body = blobs.put(new ByteArrayInputStream(bytes));
+        return boxes.append(account, folder, body, bytes.length, flags, NOW, limit);
+    }
+
+    private FolderInfo info(String account, String folder) {
+        return boxes.folder(account, folder).orElseThrow();
+    }
+
+    private long rows(String sql) {
+        return db.queryOne(sql, ps -> { }, rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    /** The invariant: every folder's used_bytes is the sum of its messages' sizes. */
+    private void assertUsageInStep() {
+        assertEquals(0, rows("SELECT COUNT(*) FROM mailbox b WHERE b.used_bytes <> "
+                + "(SELECT COALESCE(SUM(m.size), 0) FROM message m WHERE m.mailbox_id = b.id)"),
+                "used_bytes in step with the message rows");
+    }
+
+    private Set<BlobId> blobFiles() throws IOException {
+        try (Stream<Path> s = Files.walk(blobRoot)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.getParent().getFileName().toString().equals("tmp"))
+                    .map(p -> BlobId.of(p.getFileName().toString())).collect(Collectors.toSet());
+        }
+    }
+
+    private static List<Long> uids(FolderView v) {
+        return v.messages().stream().map(MessageInfo::uid).toList();
+    }
+
+    // ---- folders ----
+
+    @Test
+    void foldersAreCreatedListedAndRefusedTwice() {
+        FolderInfo work = boxes.createFolder(ALICE, "Work", null);
+        FolderInfo sent = boxes.createFolder(ALICE, "Sent", "\\Sent");
+        assertTrue(sent.uidValidity() > work.uidValidity(), "UIDVALIDITY from the counter");
+        assertEquals(1, work.uidNext());
+        assertEquals(1, work.highestModseq(), "a MODSEQ is positive");
+        assertFalse(work.subscribed(), "CREATE does not subscribe");
+        assertThrows(FolderExistsException.class, () -> boxes.createFolder(ALICE, "Work", null));
+        boxes.createFolder(BOB, "Work", null);
+        assertEquals(List.of("Sent", "Work"), boxes.folders(ALICE).stream().map(FolderInfo::name).toList());
+        assertEquals("\\Sent", info(ALICE, "Sent").specialUse());
+        assertTrue(heard.contains("mail " + ALICE));
+        boxes.setSubscribed(ALICE, "Work", true);
+        assertTrue(info(ALICE, "Work").subscribed());
+        assertThrows(FolderNotFoundException.class, () -> boxes.setSubscribed(ALICE, "Nope", true));
+    }
+
+    @Test
+    void ensureFolderCreatesOnceAndGivesAnExistingFolderItsSpecialUse() throws IOException {
+        deliver(ALICE, "Junk", "spam\r\n"); // a filter filed into Junk before any login
+        assertTrue(boxes.ensureFolder(ALICE, "INBOX", null));
+        assertFalse(boxes.ensureFolder(ALICE, "INBOX", null));
+        assertFalse(boxes.ensureFolder(ALICE, "Junk", "\\Junk"));
+        assertEquals("\\Junk", info(ALICE, "Junk").specialUse());
+        assertTrue(info(ALICE, "INBOX").subscribed());
+        boxes.renameFolder(ALICE, "Junk", "Spam");
+        assertFalse(boxes.ensureFolder(ALICE, "Junk", "\\Junk"), "a folder has \\Junk already: no second one");
+        assertEquals(List.of("INBOX", "Spam"), boxes.folders(ALICE).stream().map(FolderInfo::name).toList());
+    }
+
+    @Test
+    void noFolderForARemovedAccount() {
+        assertTrue(accounts.markRemoved(BOB));
+        assertThrows(AccountGoneException.class, () -> boxes.createFolder(BOB, "Work", null));
+        assertThrows(AccountGoneException.class, () -> boxes.ensureFolder(BOB, "INBOX", null));
+        assertTrue(heard.contains("mail " + BOB), "removal announces the mail gone");
+    }
+
+    @Test
+    void renamingMovesTheFolderAndTheFoldersBelowItKeepingUidValidity() throws IOException {
+        boxes.createFolder(ALICE, "a/b", null);
+        boxes.createFolder(ALICE, "a/b/b", null);
+        boxes.createFolder(ALICE, "a/bc", null);
+        append(ALICE, "a/b/b", "x\r\n", Set.of(), 0);
+        long validity = info(ALICE, "a/b/b").uidValidity();
+        boxes.renameFolder(ALICE, "a/b", "a");
+        assertEquals(List.of("a", "a/b", "a/bc"), boxes.folders(ALICE).stream().map(FolderInfo::name).toList());
+        assertEquals(validity, info(ALICE, "a/b").uidValidity());
+        assertEquals(1, info(ALICE, "a/b").messages());
+        assertThrows(FolderNotFoundException.class, () -> boxes.renameFolder(ALICE, "nope", "x"));
+        assertThrows(FolderExistsException.class, () -> boxes.renameFolder(ALICE, "a/bc", "a/b"));
+        assertThrows(IllegalArgumentException.class, () -> boxes.renameFolder(ALICE, "a", "a/x"));
+        assertThrows(IllegalArgumentException.class, () -> boxes.renameFolder(ALICE, "a", "y".repeat(255)),
+                "a/b would become longer than 255");
+        assertUsageInStep();
+    }
+
+    @Test
+    void renamingInboxMovesItsMessagesToANewFolderAndLeavesItEmpty() throws IOException {
+        deliver(ALICE, "INBOX", "one\r\n");
+        deliver(ALICE, "INBOX", "two\r\n");
+        boxes.createFolder(ALICE, "INBOX/child", null);
+        FolderInfo before = info(ALICE, "INBOX");
+        boxes.renameFolder(ALICE, "INBOX", "Old");
+        FolderInfo inbox = info(ALICE, "INBOX");
+        FolderInfo old = info(ALICE, "Old");
+        assertEquals(0, inbox.messages());
+        assertEquals(0, inbox.size());
+        assertEquals(before.uidValidity(), inbox.uidValidity());
+        assertEquals(before.uidNext(), inbox.uidNext(), "UIDs are never reused in INBOX");
+        assertTrue(inbox.highestModseq() > before.highestModseq());
+        assertEquals(2, old.messages());
+        assertEquals(before.size(), old.size());
+        assertTrue(old.uidValidity() > before.uidValidity());
+        assertTrue(boxes.folder(ALICE, "INBOX/child").isPresent(), "INBOX's children stay");
+        assertEquals(3, messages.append(ALICE, "INBOX", new IncomingMessage(ALICE,
+                MailAddress.parse("alice@example.net"), "", null, BlobId.of("c".repeat(32)), 1, NOW)));
+        assertUsageInStep();
+    }
+
+    @Test
+    void deletingAFolderDeletesItsMessagesAndTheirBodies() throws Exception {
+        BlobId a = deliver(ALICE, "INBOX", "one\r\n");
+        boxes.createFolder(ALICE, "Work", null);
+        long validity = info(ALICE, "INBOX").uidValidity();
+        boxes.copy(ALICE, "INBOX", validity, List.of(1L), "Work", false, 0);
+        AppendResult two = append(ALICE, "Work", "two\r\n", Set.of(), 0);
+        BlobId b = boxes.body(ALICE, "Work", two.uidValidity(), two.uid()).orElseThrow();
+        assertEquals(Set.of(a, b), blobFiles());
+        boxes.deleteFolder(ALICE, "Work");
+        assertTrue(boxes.folder(ALICE, "Work").isEmpty());
+        assertThrows(FolderNotFoundException.class, () -> boxes.deleteFolder(ALICE, "Work"));
+        reaper.deletePending();
+        assertEquals(Set.of(a), blobFiles(), "the shared body stays for INBOX's message; Work's own is gone");
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+        assertUsageInStep();
+    }
+
+    // ---- messages ----
+
+    @Test
+    void uidsGrowAndEveryChangeTakesANewModseq() throws IOException {
+        boxes.createFolder(ALICE, "Work", null);
+        AppendResult first = append(ALICE, "Work", "one\r\n", Set.of("\\Seen"), 0);
+        AppendResult second = append(ALICE, "Work", "two\r\n", Set.of(), 0);
+        assertEquals(1, first.uid());
+        assertEquals(2, second.uid());
+        assertEquals(info(ALICE, "Work").uidValidity(), first.uidValidity());
+        FolderView v = boxes.view(ALICE, "Work");
+        assertEquals(List.of(1L, 2L), uids(v));
+        assertEquals(2, v.folder().messages());
+        assertEquals(1, v.folder().unseen());
+        assertEquals(1, info(ALICE, "Work").unseen(), "the listing counts \\Seen the same way");
+        assertEquals(Set.of("\\Seen"), v.messages().get(0).flags());
+        assertEquals(NOW, v.messages().get(0).internalDate());
+        long modseq = v.folder().highestModseq();
+        assertEquals(modseq, v.messages().get(1).modseq());
+
+        StoreResult r = boxes.storeFlags(ALICE, "Work", first.uidValidity(), List.of(1L, 2L, 99L), FlagUpdate.ADD,
+                Set.of("\\Flagged", "$Work"), 0);
+        assertEquals(List.of(1L, 2L), r.updated().stream().map(MessageInfo::uid).toList());
+        assertTrue(r.updated().stream().allMatch(m -> m.modseq() == modseq + 1));
+        assertEquals(Set.of("\\Seen", "\\Flagged", "$Work"), r.updated().get(0).flags());
+        assertEquals(modseq + 1, info(ALICE, "Work").highestModseq());
+
+        StoreResult same = boxes.storeFlags(ALICE, "Work", first.uidValidity(), List.of(1L), FlagUpdate.ADD,
+                Set.of("$work"), 0);
+        assertEquals(List.of(), same.updated(), "a keyword in another case is the same keyword: no change");
+        assertEquals(modseq + 1, info(ALICE, "Work").highestModseq(), "no change, no MODSEQ");
+
+        FolderChanges ch = boxes.changes(ALICE, "Work", first.uidValidity(), modseq);
+        assertEquals(2, ch.changed().size());
+        assertEquals(List.of(1L, 2L), java.util.Arrays.stream(ch.uids()).boxed().toList());
+        boxes.storeFlags(ALICE, "Work", first.uidValidity(), List.of(2L), FlagUpdate.REMOVE, Set.of("\\flagged"), 0);
+        FolderChanges ch2 = boxes.changes(ALICE, "Work", first.uidValidity(), modseq + 1);
+        assertEquals(List.of(2L), ch2.changed().stream().map(MessageInfo::uid).toList());
+        assertEquals(Set.of("$Work"), ch2.changed().get(0).flags());
+        boxes.storeFlags(ALICE, "Work", first.uidValidity(), List.of(2L), FlagUpdate.REPLACE, Set.of(), 0);
+        assertEquals(Set.of(), boxes.view(ALICE, "Work").messages().get(1).flags());
+        assertThrows(FolderNotFoundException.class,
+                () -> boxes.changes(ALICE, "Work", first.uidValidity() + 1, 0), "another UIDVALIDITY");
+        assertThrows(FolderNotFoundException.class, () -> boxes.view(ALICE, "Nope"));
+    }
+
+    @Test
+    void condstoreLeavesMessagesChangedSinceAloneAndReportsThem() throws IOException {
+        boxes.createFolder(ALICE, "Work", null);
+        long validity = append(ALICE, "Work", "one\r\n", Set.of(), 0).uidValidity();
+        append(ALICE, "Work", "two\r\n", Set.of(), 0);
+        long seenBy = info(ALICE, "Work").highestModseq();
+        boxes.storeFlags(ALICE, "Work", validity, List.of(2L), FlagUpdate.ADD, Set.of("\\Answered"), 0);
+        StoreResult r = boxes.storeFlags(ALICE, "Work", validity, List.of(1L, 2L), FlagUpdate.ADD, Set.of("\\Seen"),
+                seenBy);
+        assertEquals(List.of(2L), r.conflicts());
+        assertEquals(List.of(1L), r.updated().stream().map(MessageInfo::uid).toList());
+        assertEquals(Set.of("\\Answered"), boxes.view(ALICE, "Work").messages().get(1).flags());
+    }
+
+    @Test
+    void expungeDeletesOnlyDeletedMessagesAndKeepsABodyACopyStillUses() throws Exception {
+        BlobId one = deliver(ALICE, "INBOX", "one\r\n");
+        BlobId two = deliver(ALICE, "INBOX", "two\r\n");
+        BlobId three = deliver(ALICE, "INBOX", "three\r\n");
+        boxes.createFolder(ALICE, "Archive", "\\Archive");
+        long validity = info(ALICE, "INBOX").uidValidity();
+        boxes.copy(ALICE, "INBOX", validity, List.of(1L), "Archive", false, 0);
+        boxes.storeFlags(ALICE, "INBOX", validity, List.of(1L, 2L, 3L), FlagUpdate.ADD, Set.of("\\Deleted"), 0);
+        long modseq = info(ALICE, "INBOX").highestModseq();
+
+        assertEquals(List.of(1L, 2L), boxes.expunge(ALICE, "INBOX", validity, List.of(1L, 2L)));
+        assertEquals(List.of(3L), uids(boxes.view(ALICE, "INBOX")), "3 was not in the set");
+        assertEquals(modseq + 1, info(ALICE, "INBOX").highestModseq());
+        assertUsageInStep();
+        reaper.deletePending();
+        assertEquals(Set.of(one, three), blobFiles(), "one stays: Archive's copy refers to it");
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+
+        assertEquals(List.of(3L), boxes.expunge(ALICE, "INBOX", validity, null));
+        assertEquals(List.of(), boxes.expunge(ALICE, "INBOX", validity, null), "nothing left to expunge");
+        long archive = info(ALICE, "Archive").uidValidity();
+        boxes.storeFlags(ALICE, "Archive", archive, List.of(1L), FlagUpdate.ADD, Set.of("\\Deleted"), 0);
+        assertEquals(List.of(1L), boxes.expunge(ALICE, "Archive", archive, null));
+        reaper.deletePending();
+        assertEquals(Set.of(), blobFiles(), "the last copy gone, the body is gone");
+        assertFalse(blobFiles().contains(two));
+        assertThrows(FolderNotFoundException.class, () -> boxes.expunge(ALICE, "INBOX", validity + 1, null));
+    }
+
+    @Test
+    void aRecordWrittenWhileTheReaperKeptTheBodyIsNotLost() throws Exception {
+        BlobId one = deliver(ALICE, "INBOX", "one\r\n");
+        boxes.createFolder(ALICE, "Archive", null);
+        long validity = info(ALICE, "INBOX").uidValidity();
+        boxes.copy(ALICE, "INBOX", validity, List.of(1L), "Archive", false, 0);
+        messages.delete(ALICE, "INBOX", validity, List.of(1L));
+        // What the reaper does for a body still referenced: forget the records only while a row refers to it.
+        assertEquals(1, PendingDeletions.keptForAnotherMessage(db, one));
+        messages.delete(ALICE, "Archive", info(ALICE, "Archive").uidValidity(), List.of(1L));
+        assertEquals(0, PendingDeletions.keptForAnotherMessage(db, one), "no row left: the record stays");
+        assertEquals(1, reaper.deletePending());
+        assertEquals(Set.of(), blobFiles());
+    }
+
+    @Test
+    void copyAndMoveGiveNewUidsInOrderAndKeepFlagsAndDates() throws IOException {
+        boxes.createFolder(ALICE, "Work", null);
+        boxes.createFolder(ALICE, "Old", null);
+        for (int i = 0; i < 4; i++) {
+            append(ALICE, "Work", "message " + i + "\r\n", i == 2 ? Set.of("\\Flagged") : Set.of(), 0);
+        }
+        append(ALICE, "Old", "already there\r\n", Set.of(), 0);
+        long work = info(ALICE, "Work").uidValidity();
+        FolderInfo oldBefore = info(ALICE, "Old");
+
+        CopyResult copy = boxes.copy(ALICE, "Work", work, List.of(4L, 3L, 1L, 77L), "Old", false, 0);
+        assertEquals(oldBefore.uidValidity(), copy.targetUidValidity());
+        assertEquals(List.of(1L, 3L, 4L), copy.sourceUids());
+        assertEquals(List.of(2L, 3L, 4L), copy.targetUids());
+        FolderView old = boxes.view(ALICE, "Old");
+        assertEquals(Set.of("\\Flagged"), old.messages().get(2).flags(), "Work's 3 is Old's 3");
+        assertEquals(NOW, old.messages().get(2).internalDate());
+        assertTrue(old.messages().stream().skip(1).allMatch(m -> m.modseq() == oldBefore.highestModseq() + 1));
+        assertEquals(4, uids(boxes.view(ALICE, "Work")).size(), "a copy leaves the source");
+        assertUsageInStep();
+
+        long workModseq = info(ALICE, "Work").highestModseq();
+        CopyResult move = boxes.copy(ALICE, "Work", work, List.of(2L, 4L), "Old", true, 1);
+        assertEquals(List.of(2L, 4L), move.sourceUids());
+        assertEquals(List.of(5L, 6L), move.targetUids());
+        assertEquals(List.of(1L, 3L), uids(boxes.view(ALICE, "Work")));
+        assertEquals(workModseq + 1, info(ALICE, "Work").highestModseq());
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"), "a move deletes no body");
+        assertUsageInStep();
+
+        assertEquals(List.of(), boxes.copy(ALICE, "Work", work, List.of(2L), "Old", false, 0).sourceUids(),
+                "moved away: nothing to copy");
+        assertThrows(FolderNotFoundException.class, () -> boxes.copy(ALICE, "Work", work, List.of(1L), "Nope", false, 0));
+        assertThrows(FolderNotFoundException.class, () -> boxes.copy(ALICE, "Work", work + 1, List.of(1L), "Old", false, 0));
+        CopyResult self = boxes.copy(ALICE, "Work", work, List.of(1L), "Work", false, 0);
+        assertEquals(List.of(5L), self.targetUids(), "a copy into the same folder gets a new UID");
+        assertUsageInStep();
+    }
+
+    // ---- quota ----
+
+    @Test
+    void usageFollowsEveryOperationAndTheLimitIsEnforcedForAppendAndCopy() throws IOException {
+        deliver(ALICE, "INBOX", "12345678\r\n"); // 10 octets
+        assertEquals(10, boxes.usedBytes(ALICE));
+        boxes.createFolder(ALICE, "Work", null);
+        append(ALICE, "Work", "1234\r\n", Set.of(), 0); // 6
+        assertEquals(16, boxes.usedBytes(ALICE));
+        long inbox = info(ALICE, "INBOX").uidValidity();
+        boxes.copy(ALICE, "INBOX", inbox, List.of(1L), "Work", false, 0);
+        assertEquals(26, boxes.usedBytes(ALICE));
+        assertEquals(16, info(ALICE, "Work").size());
+
+        assertThrows(OverQuotaException.class, () -> boxes.copy(ALICE, "INBOX", inbox, List.of(1L), "Work", false, 35));
+        assertThrows(OverQuotaException.class, () -> append(ALICE, "Work", "1234567890\r\n", Set.of(), 37));
+        assertEquals(26, boxes.usedBytes(ALICE), "nothing filed when refused");
+        append(ALICE, "Work", "12\r\n", Set.of(), 30); // exactly up to the limit is allowed
+        assertEquals(30, boxes.usedBytes(ALICE));
+        boxes.copy(ALICE, "INBOX", inbox, List.of(1L), "Work", true, 30);
+        assertEquals(30, boxes.usedBytes(ALICE), "a move does not change the usage and is never refused");
+
+        long work = info(ALICE, "Work").uidValidity();
+        boxes.storeFlags(ALICE, "Work", work, List.of(1L), FlagUpdate.ADD, Set.of("\\Deleted"), 0);
+        boxes.expunge(ALICE, "Work", work, null);
+        assertEquals(24, boxes.usedBytes(ALICE));
+        messages.delete(ALICE, "Work", work, List.of(2L));
+        assertEquals(14, boxes.usedBytes(ALICE));
+        boxes.deleteFolder(ALICE, "Work");
+        assertEquals(0, boxes.usedBytes(ALICE));
+        assertUsageInStep();
+        deliver(BOB, "INBOX", "bob\r\n");
+        assertEquals(5, boxes.usedBytes(BOB));
+        assertEquals(0, boxes.usedBytes(ALICE), "per account");
+    }
+
+    @Test
+    void theAccountsOwnLimitIsKeptOrCleared() {
+        assertEquals(OptionalLong.empty(), boxes.quotaBytes(ALICE), "the default applies");
+        assertTrue(boxes.setQuotaBytes(ALICE, 500L * 1024 * 1024));
+        assertEquals(OptionalLong.of(500L * 1024 * 1024), boxes.quotaBytes(ALICE));
+        assertTrue(boxes.setQuotaBytes(ALICE, 0L));
+        assertEquals(OptionalLong.of(0), boxes.quotaBytes(ALICE), "0: no limit");
+        assertTrue(boxes.setQuotaBytes(ALICE, null));
+        assertEquals(OptionalLong.empty(), boxes.quotaBytes(ALICE));
+        assertFalse(boxes.setQuotaBytes("c".repeat(32), 1L));
+        assertThrows(IllegalArgumentException.class, () -> boxes.setQuotaBytes(ALICE, -1L));
+        assertTrue(heard.contains("mail " + ALICE));
+    }
+
+    @Test
+    void appendRefusesAMissingFolderAndARemovedAccount() throws IOException {
+        assertThrows(FolderNotFoundException.class, () -> append(ALICE, "Nope", "x\r\n", Set.of(), 0));
+        boxes.createFolder(BOB, "Work", null);
+        assertTrue(accounts.markRemoved(BOB));
+        assertThrows(AccountGoneException.class, () -> append(BOB, "Work", "x\r\n", Set.of(), 0));
+        assertEquals(Optional.empty(), boxes.body(BOB, "Work", 1, 1));
+    }
+
+    @Test
+    void deliveriesAndPop3DeletionsAnnounceMail() throws IOException {
+        deliver(ALICE, "INBOX", "one\r\n");
+        assertEquals(List.of("mail " + ALICE), heard);
+        heard.clear();
+        messages.delete(ALICE, "INBOX", info(ALICE, "INBOX").uidValidity(), List.of(1L));
+        assertEquals(List.of("mail " + ALICE), heard);
+        assertUsageInStep();
+        assertEquals(0, info(ALICE, "INBOX").size());
+    }
+
+    @Test
+    void manyUidsAtOnce() throws IOException {
+        boxes.createFolder(ALICE, "Work", null);
+        List<Long> all = new ArrayList<>();
+        for (int i = 1; i <= JdbcMailboxRepository.READ_WHOLE_ABOVE + 20; i++) {
+            deliver(ALICE, "Work", "m" + i + "\r\n");
+            all.add((long) i);
+        }
+        long v = info(ALICE, "Work").uidValidity();
+        assertEquals(all.size(), boxes.storeFlags(ALICE, "Work", v, all, FlagUpdate.ADD, Set.of("\\Deleted"), 0)
+                .updated().size());
+        assertEquals(all, boxes.expunge(ALICE, "Work", v, all));
+        assertUsageInStep();
+    }
+}

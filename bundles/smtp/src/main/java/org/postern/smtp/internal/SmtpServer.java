@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.whiteboard.WhiteboardOrder;
 import org.postern.api.mail.MailStore;
+import org.postern.api.mail.Mailboxes;
 import org.postern.api.policy.RecipientPolicy;
 import org.postern.api.smtp.CoreService;
 import org.postern.api.smtp.SmtpPolicy;
@@ -53,6 +54,11 @@ public class SmtpServer {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile MailStore mailStore;
+
+    /** Quotas, asked at RCPT TO (452 4.2.2 for a full mailbox); without it, RCPT does not check them. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
+    volatile Mailboxes mailboxes;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)

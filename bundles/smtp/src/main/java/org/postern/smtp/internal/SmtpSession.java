@@ -14,6 +14,7 @@ import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.postern.api.address.MailAddress;
 import org.postern.api.mail.MailStore;
+import org.postern.api.mail.Mailboxes;
 import org.postern.api.policy.RecipientPolicy;
 import org.postern.api.policy.RecipientVerdict;
 import org.postern.api.smtp.PolicyResult;
@@ -70,6 +71,8 @@ final class SmtpSession implements SmtpTransaction {
     // the transaction
     private String sender;
     private boolean smtputf8;
+    /** The size MAIL FROM declared (RFC 1870), 0 when none: counted against each recipient's quota. */
+    private long declaredSize;
     private final List<Accepted> recipients = new ArrayList<>();
 
     // DATA in progress
@@ -277,13 +280,14 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         boolean utf8 = false;
+        long size = 0;
         for (String param : path.params()) {
             int eq = param.indexOf('=');
             String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
             String value = eq < 0 ? null : param.substring(eq + 1);
             switch (key) {
                 case "SIZE":
-                    long size = value == null || !value.matches("[0-9]{1,20}") ? -1 : parseSize(value);
+                    size = value == null || !value.matches("[0-9]{1,20}") ? -1 : parseSize(value);
                     if (size < 0) {
                         reply(501, "5.5.4", "Bad SIZE parameter");
                         return;
@@ -317,6 +321,7 @@ final class SmtpSession implements SmtpTransaction {
         }
         sender = address;
         smtputf8 = utf8;
+        declaredSize = size;
         PolicyResult p = ask(policy -> policy.onMail(this));
         if (refusal(p)) {
             sender = null;
@@ -399,10 +404,43 @@ final class SmtpSession implements SmtpTransaction {
             reply(p);
             return;
         }
+        String accountId = verdict.resolution().account().id();
+        Boolean full = mailboxFull(accountId);
+        if (full == null) {
+            reply(451, "4.3.0", "Temporary local problem, try again later");
+            return;
+        }
+        if (full) {
+            // Never a silent drop: this recipient is refused, temporarily, and the sender retries
+            // (or bounces once it gives up); the transaction's other recipients are not affected.
+            reply(452, "4.2.2", "Mailbox full");
+            return;
+        }
         if (recipients.stream().noneMatch(a -> a.address().equals(address))) {
-            recipients.add(new Accepted(raw, address, verdict.resolution().account().id()));
+            recipients.add(new Accepted(raw, address, accountId));
         }
         reply(250, "2.1.5", "Ok");
+    }
+
+    /**
+     * Whether the account is at its storage quota, or would go above it with the size MAIL FROM
+     * declared; null when that could not be found out (the store is down). Without a
+     * {@link Mailboxes} service (the mail store bundle being redeployed) nothing is refused here:
+     * delivery itself does not check quotas.
+     */
+    private Boolean mailboxFull(String accountId) {
+        Mailboxes boxes = server.mailboxes;
+        if (boxes == null) {
+            return false;
+        }
+        Mailboxes.QuotaUsage q;
+        try {
+            q = boxes.quota(accountId);
+        } catch (RuntimeException e) {
+            warnUnlessStoreDown("answered 451, quota lookup failed", e);
+            return null;
+        }
+        return q.over() || (q.limit() > 0 && declaredSize > q.limit() - q.used());
     }
 
     private List<String> serverNames() {
@@ -607,6 +645,7 @@ final class SmtpSession implements SmtpTransaction {
     private void resetTransaction() {
         sender = null;
         smtputf8 = false;
+        declaredSize = 0;
         recipients.clear();
         discardSpool();
     }

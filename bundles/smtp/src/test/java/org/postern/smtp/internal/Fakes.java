@@ -130,4 +130,33 @@ final class Fakes {
                     delivered.stream().filter(m -> m.accountId().equals(accountId)).count()));
         }
     }
+
+    /** Quotas: each account's usage and limit as a test sets them (default: none); nothing else. */
+    static final class Quotas {
+        final Map<String, org.postern.api.mail.Mailboxes.QuotaUsage> usage = new ConcurrentHashMap<>();
+        volatile RuntimeException fail;
+
+        org.postern.api.mail.Mailboxes service() {
+            return (org.postern.api.mail.Mailboxes) java.lang.reflect.Proxy.newProxyInstance(
+                    Fakes.class.getClassLoader(), new Class<?>[] {org.postern.api.mail.Mailboxes.class},
+                    (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "quota":
+                                if (fail != null) {
+                                    throw fail;
+                                }
+                                return usage.getOrDefault((String) args[0],
+                                        new org.postern.api.mail.Mailboxes.QuotaUsage(0, 0));
+                            case "toString":
+                                return "Fakes.Quotas";
+                            case "hashCode":
+                                return System.identityHashCode(proxy);
+                            case "equals":
+                                return proxy == args[0];
+                            default:
+                                throw new UnsupportedOperationException(method.getName());
+                        }
+                    });
+        }
+    }
 }

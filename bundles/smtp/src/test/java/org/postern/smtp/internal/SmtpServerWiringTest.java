@@ -113,7 +113,7 @@ class SmtpServerWiringTest {
     void posternsOwnChecksAndStoresAreBoundOnlyFromCoreServices() throws Exception {
         Map<String, Element> refs = references();
         assertEquals("(postern.core=true)", CoreService.TARGET);
-        for (String name : List.of("recipientPolicy", "mailStore", "blobStore")) {
+        for (String name : List.of("recipientPolicy", "mailStore", "blobStore", "mailboxes")) {
             assertEquals(CoreService.TARGET, refs.get(name).getAttribute("target"), name);
         }
         assertEquals("", refs.get("policies").getAttribute("target"), "any SmtpPolicy is welcome");

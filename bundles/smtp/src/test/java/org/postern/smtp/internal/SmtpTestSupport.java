@@ -23,6 +23,7 @@ abstract class SmtpTestSupport {
     final Fakes.Recipients recipients = new Fakes.Recipients();
     Fakes.Blobs blobs;
     final Fakes.Mailboxes mailboxes = new Fakes.Mailboxes();
+    final Fakes.Quotas quotas = new Fakes.Quotas();
     SmtpServer server;
     int port;
 
@@ -59,6 +60,7 @@ abstract class SmtpTestSupport {
         server.recipientPolicy = recipients;
         server.blobStore = blobs;
         server.mailStore = mailboxes;
+        server.mailboxes = quotas.service();
         server.serverTls = new org.postern.protocol.ServerTls() {
             @Override
             public javax.net.ssl.SSLContext context() {

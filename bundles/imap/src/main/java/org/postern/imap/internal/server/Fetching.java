@@ -103,8 +103,9 @@ final class Fetching {
             session.outbox.add(source, offset, length);
         }
 
+        /** One char per octet: ENVELOPE and BODYSTRUCTURE carry 8-bit header octets that way. */
         private void flushText() {
-            session.outbox.add(text.toString().getBytes(StandardCharsets.UTF_8));
+            session.outbox.add(text.toString().getBytes(StandardCharsets.ISO_8859_1));
             text = new StringBuilder();
         }
 

@@ -101,6 +101,7 @@ final class ImapSession implements ImapFramer.Receiver {
     private Login login;
     private SelectedFolder selected;
     private boolean changesPending;
+    private long sentAtLastIdle = -1;
 
     ImapSession(ImapServer server, IoSession io) {
         this.server = server;
@@ -176,7 +177,17 @@ final class ImapSession implements ImapFramer.Receiver {
         }
     }
 
+    /**
+     * The client sent nothing for the idle timeout. A client still taking a long response (a big
+     * message on a slow link) is not idle: only when nothing left either since the last check.
+     */
     void idle() {
+        long sentNow = outbox.sent();
+        boolean sending = !outbox.drained() || outbox.inFlight() > 0;
+        if (sending && sentNow != sentAtLastIdle) {
+            sentAtLastIdle = sentNow;
+            return;
+        }
         if (!closed) {
             send("* BYE Autologout; idle for too long");
             flush();

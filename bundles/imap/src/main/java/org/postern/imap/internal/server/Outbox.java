@@ -34,6 +34,7 @@ final class Outbox {
     private InputStream current;
     private long currentLeft;
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
     private final AtomicBoolean waiting = new AtomicBoolean();
 
     /** @param wakeUp puts a pump event into the session's ordered stream (from any thread) */
@@ -60,6 +61,11 @@ final class Outbox {
         return queue.isEmpty() && current == null;
     }
 
+    /** Octets the socket has taken so far. */
+    long sent() {
+        return sent.get();
+    }
+
     /** Octets handed to the socket and not yet sent. */
     long inFlight() {
         return inFlight.get();
@@ -81,6 +87,7 @@ final class Outbox {
             int n = next.length;
             inFlight.addAndGet(n);
             io.write(IoBuffer.wrap(next)).addListener(f -> {
+                sent.addAndGet(n);
                 long left = inFlight.addAndGet(-n);
                 if (left <= WINDOW / 2 && waiting.compareAndSet(true, false)) {
                     wakeUp.run();

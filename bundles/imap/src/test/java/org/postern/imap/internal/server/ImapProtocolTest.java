@@ -180,4 +180,63 @@ class ImapProtocolTest extends ImapTestSupport {
         }
         assertTrue(accounts.logins.isEmpty(), "no login was made");
     }
+
+    @Test
+    void eightBitHeadersGoOutAsLiteralsCountedInOctets() throws Exception {
+        byte[] utf8 = "Subject: Grüße aus Köln\r\nFrom: a@example.org\r\n\r\nx\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", new String(utf8, java.nio.charset.StandardCharsets.ISO_8859_1));
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            c.send("b FETCH 1 ENVELOPE\r\n");
+            String first = c.line();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{(\\d+)\\}$").matcher(first);
+            assertTrue(m.find(), first);
+            int n = Integer.parseInt(m.group(1));
+            char[] literal = new char[n];
+            int read = 0;
+            while (read < n) {
+                read += c.in.read(literal, read, n - read);
+            }
+            byte[] octets = new String(literal).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertEquals("Grüße aus Köln", new String(octets, java.nio.charset.StandardCharsets.UTF_8));
+            List<String> rest = c.until("b");
+            assertEquals("b OK FETCH completed", last(rest));
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingA25MegabyteBodyHoldsNoMoreThanAWindowAndOthersAreServed() throws Exception {
+        StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
+        String line = "x".repeat(998) + "\r\n";
+        while (big.length() < 25 * 1024 * 1024) {
+            big.append(line);
+        }
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", big.toString());
+        try (Raw slow = alice()) {
+            slow.command("a", "SELECT INBOX");
+            slow.send("b FETCH 1 BODY.PEEK[]\r\n");
+            Thread.sleep(1000);
+            // the slow client reads nothing; another session is served meanwhile
+            try (Raw other = alice()) {
+                assertTrue(last(other.command("x", "SELECT INBOX")).startsWith("x OK"));
+                assertTrue(last(other.command("y", "FETCH 1 (UID RFC822.SIZE)")).startsWith("y OK"));
+            }
+            // and the slow one still gets every octet once it reads
+            String first = slow.line();
+            assertTrue(first.endsWith("{" + big.length() + "}"), first);
+            long skipped = 0;
+            while (skipped < big.length()) {
+                long s = slow.in.skip(big.length() - skipped);
+                if (s <= 0) {
+                    break;
+                }
+                skipped += s;
+            }
+            assertEquals(big.length(), skipped);
+            assertEquals(")", slow.line());
+            assertEquals("b OK FETCH completed", slow.line());
+        }
+    }
 }

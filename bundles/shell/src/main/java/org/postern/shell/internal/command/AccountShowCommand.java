@@ -7,12 +7,20 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountService;
 import org.postern.api.account.OwnedDomain;
+import org.postern.api.mail.Mailboxes;
+import org.postern.core.store.MailboxRepository;
 
-@Command(scope = "postern", name = "account-show", description = "Show one account and the domains it owns")
+@Command(scope = "postern", name = "account-show", description = "Show one account, the domains it owns and its storage (used / limit)")
 @Service
 public class AccountShowCommand extends PosternCommand {
     @Reference(optional = true)
     AccountService accounts;
+
+    @Reference(optional = true)
+    Mailboxes mailboxes;
+
+    @Reference(optional = true)
+    MailboxRepository repository;
 
     @Argument(index = 0, name = "address", required = true)
     String address;
@@ -29,6 +37,9 @@ public class AccountShowCommand extends PosternCommand {
         out().println("expires: " + (a.expires() == null ? "never" : a.expires()));
         for (OwnedDomain d : service.domains(a.id())) {
             out().println("domain:  " + d.name() + " (" + d.kind() + ")");
+        }
+        if (mailboxes != null && repository != null) {
+            out().println("quota:   " + AccountQuotaCommand.usage(mailboxes.quota(a.id()), repository.quotaBytes(a.id())));
         }
     }
 }

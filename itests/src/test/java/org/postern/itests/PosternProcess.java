@@ -48,6 +48,9 @@ final class PosternProcess implements AutoCloseable {
     /** Where POP3 listens (STLS) and POP3S (implicit TLS), offset included. */
     int pop3Port;
     int pop3sPort;
+    /** Where IMAP listens (STARTTLS) and IMAPS (implicit TLS), offset included. */
+    int imapPort;
+    int imapsPort;
     private Path blobDir;
     private Process process;
 
@@ -79,6 +82,10 @@ final class PosternProcess implements AutoCloseable {
         p.pop3sPort = freePort();
         p.setConfig("org.postern.pop3.cfg", "port", String.valueOf(p.pop3Port));
         p.setConfig("org.postern.pop3.cfg", "tls.port", String.valueOf(p.pop3sPort));
+        p.imapPort = freePort();
+        p.imapsPort = freePort();
+        p.setConfig("org.postern.imap.cfg", "port", String.valueOf(p.imapPort));
+        p.setConfig("org.postern.imap.cfg", "tls.port", String.valueOf(p.imapsPort));
         p.setConfig("org.postern.tls.cfg", "hostname", "mx.postern.test");
         // The cheapest hashes the floor allows: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");
@@ -161,6 +168,8 @@ final class PosternProcess implements AutoCloseable {
         smtpPort += offset;
         pop3Port += offset;
         pop3sPort += offset;
+        imapPort += offset;
+        imapsPort += offset;
     }
 
     Path log() {

@@ -866,16 +866,21 @@ final class ImapSession implements ImapFramer.Receiver {
         Mailboxes.StoreResult result = uids.isEmpty() ? new Mailboxes.StoreResult(List.of(), List.of())
                 : mailboxes().storeFlags(accountId(), selected.name, selected.uidValidity, uids, how, flags,
                         unchangedSince);
-        Set<Long> changed = new HashSet<>();
         for (MessageInfo m : result.updated()) {
             selected.update(m);
-            changed.add(m.uid());
-            int seq = selected.seqOf(m.uid());
-            if (seq > 0 && (!s.silent() || condstore)) {
-                send("* " + seq + " FETCH (" + (s.uid() ? "UID " + m.uid() + " " : "")
-                        + (s.silent() ? "" : "FLAGS " + Responses.flags(m.flags()) + (condstore ? " " : ""))
-                        + (condstore ? "MODSEQ (" + m.modseq() + ")" : "") + ")");
+        }
+        // Every message named gets its flags back (RFC 3501 6.4.6), also those the store left
+        // as they were (a flag added that was there already); conflicts are reported below.
+        Set<Long> conflicts = new HashSet<>(result.conflicts());
+        for (long uid : uids) {
+            int seq = selected.seqOf(uid);
+            if (seq <= 0 || conflicts.contains(uid) || s.silent() && !condstore) {
+                continue;
             }
+            MessageInfo m = selected.bySeq(seq);
+            send("* " + seq + " FETCH (" + (s.uid() ? "UID " + m.uid() + " " : "")
+                    + (s.silent() ? "" : "FLAGS " + Responses.flags(m.flags()) + (condstore ? " " : ""))
+                    + (condstore ? "MODSEQ (" + m.modseq() + ")" : "") + ")");
         }
         if (!result.conflicts().isEmpty()) {
             StringBuilder set = new StringBuilder();

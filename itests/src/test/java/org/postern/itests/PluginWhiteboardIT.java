@@ -113,9 +113,9 @@ public class PluginWhiteboardIT extends PosternTestSupport {
 
             awaitListener(port);
             deliver(port, "first " + unique, filteredAddress, plainAddress);
-            eventually("the tagged message is filed by the router", () -> mailStore.folders(filteredId),
+            eventually("the tagged message is filed by the router", () -> withMail(mailStore.folders(filteredId)),
                     folders(FOLDER, 1));
-            eventually("the other account's message is untouched", () -> mailStore.folders(plainId),
+            eventually("the other account's message is untouched", () -> withMail(mailStore.folders(plainId)),
                     folders(MailStore.INBOX, 1));
             assertEquals("highest ranking first, though registered last", List.of("tagger", "router"),
                     callsFor(filteredAddress));
@@ -130,7 +130,7 @@ public class PluginWhiteboardIT extends PosternTestSupport {
             eventually("the listener is told of the removal", () -> events, List.of("created " + filteredAddress,
                     "created " + plainAddress, "removed " + plainAddress));
             eventually("Postern's own listener deleted the removed account's mail alongside",
-                    () -> mailStore.folders(plainId), folders());
+                    () -> withMail(mailStore.folders(plainId)), folders());
 
             // Unregistering is synchronous (SCR unbinds dynamic references before unregister returns):
             // from here on neither is called, so the negative checks need no waiting.
@@ -140,7 +140,7 @@ public class PluginWhiteboardIT extends PosternTestSupport {
             registered = false;
             int callsBefore = calls.size();
             deliver(port, "second " + unique, filteredAddress);
-            eventually("the second message lands in INBOX, unfiltered", () -> mailStore.folders(filteredId),
+            eventually("the second message lands in INBOX, unfiltered", () -> withMail(mailStore.folders(filteredId)),
                     folders(FOLDER, 1, MailStore.INBOX, 1));
             assertEquals("no filter was called after unregistering", callsBefore, calls.size());
             assertEquals(1, replacements.size());
@@ -273,6 +273,13 @@ public class PluginWhiteboardIT extends PosternTestSupport {
             assertTrue(queued, queued.startsWith("250 2.0.0 Ok: queued as "));
             w.command("QUIT");
         }
+    }
+
+    /** The folders holding mail: every account also has its empty default folders (Sent, Drafts, ...). */
+    private static SortedMap<String, Long> withMail(SortedMap<String, Long> folders) {
+        SortedMap<String, Long> m = new TreeMap<>(folders);
+        m.values().removeIf(count -> count == 0);
+        return m;
     }
 
     private static SortedMap<String, Long> folders(Object... nameThenCount) {

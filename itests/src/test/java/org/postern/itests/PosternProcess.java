@@ -288,6 +288,23 @@ final class PosternProcess implements AutoCloseable {
         return buf.toByteArray();
     }
 
+    /**
+     * The INBOX line of {@code postern:mailbox-list} output ("INBOX 3"): every account has its
+     * default folders besides, listed by name.
+     */
+    static String inbox(String mailboxList) {
+        for (String line : stripAnsi(mailboxList).split("\\R")) {
+            if (line.trim().startsWith("INBOX ")) {
+                return line.trim();
+            }
+        }
+        return "(no INBOX in: " + mailboxList.trim() + ")";
+    }
+
+    static long inboxCount(String mailboxList) {
+        return Long.parseLong(inbox(mailboxList).replace("INBOX ", ""));
+    }
+
     static String stripAnsi(String s) {
         // bin/client's own chatter (a retried connect) is not the command's output
         return s.replaceAll("\u001B\\[[;\\d]*m", "").replaceAll("(?m)^client: JAVA_HOME not set.*\n", "")

@@ -55,6 +55,15 @@ public final class ImapFramer implements AutoCloseable {
 
         /** Send this {@code BYE} and close the connection; the framer reads nothing more. */
         void fatal(Rejection bye);
+
+        /**
+         * Whether a literal too large for the heap may be spooled now (an APPEND message). A
+         * session that is not logged in answers false: nobody may fill the server's disk
+         * before logging in.
+         */
+        default boolean mayAppend() {
+            return true;
+        }
     }
 
     private enum Mode { LINE, LITERAL, DISCARD_LINE, SKIP_LITERAL, CLOSED }
@@ -225,6 +234,10 @@ public final class ImapFramer implements AutoCloseable {
         if (!heap) {
             if (!isAppend()) {
                 refuse(new Rejection(t, Status.BAD, "TOOBIG", "Literal too large"), a, true);
+                return;
+            }
+            if (!receiver.mayAppend()) {
+                refuse(new Rejection(t, Status.NO, "TOOBIG", "Log in first"), a, true);
                 return;
             }
             if (n > limits.maxAppendLiteral() || spoolTotal + n > limits.maxAppendLiteral()) {

@@ -36,20 +36,33 @@ final class Fetching {
         this.condstore = condstore;
     }
 
+    /** Most body sections one FETCH may ask for per message (clients ask one to three). */
+    static final int MAX_BODY_ITEMS = 32;
+
     void fetch(ImapRequest.Fetch f) {
+        int bodies = 0;
         for (FetchItem item : f.items()) {
             if (item instanceof FetchItem.Binary || item instanceof FetchItem.BinarySize) {
                 session.send(f.tag() + " NO [CANNOT] BINARY is not offered");
                 return;
             }
+            if (item instanceof FetchItem.Body || item == FetchItem.Simple.RFC822 || item == FetchItem.Simple.RFC822_HEADER
+                    || item == FetchItem.Simple.RFC822_TEXT) {
+                bodies++;
+            }
         }
+        if (bodies > MAX_BODY_ITEMS) {
+            session.send(f.tag() + " BAD Too many body sections in one FETCH");
+            return;
+        }
+        List<FetchItem> items = new ArrayList<>(new java.util.LinkedHashSet<>(f.items()));
         int[] seqs = folder.resolve(f.set(), f.uid());
         if (seqs == null) {
             session.send(f.tag() + " BAD Message number out of range");
             return;
         }
-        boolean modseq = f.changedSince() != null || f.items().contains(FetchItem.Simple.MODSEQ);
-        boolean marksSeen = !folder.readOnly && f.items().stream().anyMatch(Fetching::marksSeen);
+        boolean modseq = f.changedSince() != null || items.contains(FetchItem.Simple.MODSEQ);
+        boolean marksSeen = !folder.readOnly && items.stream().anyMatch(Fetching::marksSeen);
         Set<Long> newlySeen = new HashSet<>();
         if (marksSeen) {
             List<Long> unseen = new ArrayList<>();
@@ -68,14 +81,50 @@ final class Fetching {
                 }
             }
         }
+        // One message's response at a time, as the socket takes them: a FETCH over a big folder
+        // never sits whole in memory. The view is copied now: later changes do not renumber it.
+        List<MessageInfo> chosen = new ArrayList<>(seqs.length);
         for (int seq : seqs) {
-            MessageInfo m = folder.bySeq(seq);
-            if (f.changedSince() != null && m.modseq() <= f.changedSince()) {
-                continue;
-            }
-            one(seq, m, f.items(), newlySeen.contains(m.uid()), modseq || condstore && newlySeen.contains(m.uid()));
+            chosen.add(folder.bySeq(seq));
         }
-        session.send(f.tag() + " OK FETCH completed");
+        String tag = f.tag();
+        Long changedSince = f.changedSince();
+        session.outbox.add(new Outbox.Producer() {
+            private int next;
+            private boolean failed;
+
+            @Override
+            public boolean produce(Outbox.Sink sink) {
+                while (next < chosen.size()) {
+                    int i = next++;
+                    MessageInfo m = chosen.get(i);
+                    if (changedSince != null && m.modseq() <= changedSince) {
+                        continue;
+                    }
+                    List<Object[]> parts = new ArrayList<>();
+                    try {
+                        one(seqs[i], m, items, newlySeen.contains(m.uid()),
+                                modseq || condstore && newlySeen.contains(m.uid()), parts);
+                    } catch (RuntimeException gone) {
+                        // Expunged by another session meanwhile (RFC 2180 4.1): no partial
+                        // response, and the command ends NO.
+                        failed = true;
+                        continue;
+                    }
+                    for (Object[] part : parts) {
+                        if (part.length == 1) {
+                            sink.add((byte[]) part[0]);
+                        } else {
+                            sink.add((Outbox.Source) part[0], (Long) part[1], (Long) part[2]);
+                        }
+                    }
+                    return true;
+                }
+                sink.add((failed ? tag + " NO Some messages were expunged meanwhile\r\n"
+                        : tag + " OK FETCH completed\r\n").getBytes(StandardCharsets.US_ASCII));
+                return false;
+            }
+        });
     }
 
     private static boolean marksSeen(FetchItem i) {
@@ -83,9 +132,17 @@ final class Fetching {
                 || i == FetchItem.Simple.RFC822 || i == FetchItem.Simple.RFC822_TEXT;
     }
 
-    /** Builds one FETCH response: text, with literals streamed from the store in between. */
-    private final class Response {
+    /**
+     * Builds one FETCH response into parts (text, and ranges of the stored message streamed later),
+     * added to the outbox only once the whole response could be made.
+     */
+    private static final class Response {
+        private final List<Object[]> parts;
         private StringBuilder text = new StringBuilder();
+
+        Response(List<Object[]> parts) {
+            this.parts = parts;
+        }
 
         void add(String s) {
             text.append(s);
@@ -94,18 +151,18 @@ final class Fetching {
         void literal(byte[] bytes) {
             text.append('{').append(bytes.length).append("}\r\n");
             flushText();
-            session.outbox.add(bytes);
+            parts.add(new Object[] {bytes});
         }
 
         void literal(Outbox.Source source, long offset, long length) {
             text.append('{').append(length).append("}\r\n");
             flushText();
-            session.outbox.add(source, offset, length);
+            parts.add(new Object[] {source, offset, length});
         }
 
         /** One char per octet: ENVELOPE and BODYSTRUCTURE carry 8-bit header octets that way. */
         private void flushText() {
-            session.outbox.add(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+            parts.add(new Object[] {text.toString().getBytes(StandardCharsets.ISO_8859_1)});
             text = new StringBuilder();
         }
 
@@ -115,8 +172,8 @@ final class Fetching {
         }
     }
 
-    private void one(int seq, MessageInfo m, List<FetchItem> items, boolean seenNow, boolean modseq) {
-        Response r = new Response();
+    private void one(int seq, MessageInfo m, List<FetchItem> items, boolean seenNow, boolean modseq, List<Object[]> parts) {
+        Response r = new Response(parts);
         r.add("* " + seq + " FETCH (");
         boolean first = true;
         boolean flagsSent = false;
@@ -190,7 +247,7 @@ final class Fetching {
                 try (InputStream in = source.open()) {
                     text = MessageText.read(in);
                 } catch (IOException e) {
-                    text = MessageText.empty();
+                    throw new java.io.UncheckedIOException(e);
                 }
             }
             return text;
@@ -292,6 +349,23 @@ final class Fetching {
         }
     }
 
+    /** Header names as the client gave them: atoms as they are, anything else quoted. */
+    private static String names(List<String> fields) {
+        StringBuilder b = new StringBuilder();
+        for (String f : fields) {
+            if (b.length() > 0) {
+                b.append(' ');
+            }
+            boolean atom = !f.isEmpty();
+            for (int i = 0; atom && i < f.length(); i++) {
+                char c = f.charAt(i);
+                atom = c > 0x20 && c < 0x7f && "(){%*\"\\]".indexOf(c) < 0;
+            }
+            b.append(atom ? f : Responses.string(f));
+        }
+        return b.toString();
+    }
+
     private static String spec(FetchItem.Section s) {
         StringBuilder b = new StringBuilder();
         for (int p : s.part()) {
@@ -300,8 +374,8 @@ final class Fetching {
         String text = switch (s.text()) {
             case ALL -> "";
             case HEADER -> "HEADER";
-            case HEADER_FIELDS -> "HEADER.FIELDS (" + String.join(" ", s.fields()) + ")";
-            case HEADER_FIELDS_NOT -> "HEADER.FIELDS.NOT (" + String.join(" ", s.fields()) + ")";
+            case HEADER_FIELDS -> "HEADER.FIELDS (" + names(s.fields()) + ")";
+            case HEADER_FIELDS_NOT -> "HEADER.FIELDS.NOT (" + names(s.fields()) + ")";
             case TEXT -> "TEXT";
             case MIME -> "MIME";
         };

@@ -98,7 +98,8 @@ final class ImapSession implements ImapFramer.Receiver {
     private String saslTag;
     private String idleTag;
     private boolean condstore;
-    private Login login;
+    private volatile Login login;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     private SelectedFolder selected;
     private boolean changesPending;
     private long sentAtLastIdle = -1;
@@ -111,6 +112,20 @@ final class ImapSession implements ImapFramer.Receiver {
         this.outbox = new Outbox(io, () -> ImapHandler.fire(io, PUMP));
         this.framer = newFramer();
         server.register(this, io);
+        // Also when sessionClosed never reaches the handler (a TLS filter that failed, a worker
+        // pool shut down with the event queued): the login and the registry entry go regardless.
+        io.getCloseFuture().addListener(f -> release());
+    }
+
+    /** Releases what outlives a connection: the login and the server's registry entry. Once. */
+    private void release() {
+        if (released.compareAndSet(false, true)) {
+            Login l = login;
+            server.forget(l == null ? null : l.accountId(), this);
+            if (l != null) {
+                l.close();
+            }
+        }
     }
 
     private ImapFramer newFramer() {
@@ -119,7 +134,12 @@ final class ImapSession implements ImapFramer.Receiver {
 
     // ---- events ----
 
+    /** Seconds a client that has not logged in may stay silent. */
+    static final int LOGIN_TIMEOUT_SECONDS = 60;
+
     void open() {
+        io.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.READER_IDLE,
+                Math.min(LOGIN_TIMEOUT_SECONDS, server.settings().idleTimeoutSeconds()));
         send("* OK [CAPABILITY " + capabilities() + "] Postern IMAP ready");
         flush();
     }
@@ -141,9 +161,30 @@ final class ImapSession implements ImapFramer.Receiver {
         flush();
     }
 
+    /**
+     * Called by the framer as soon as a request is complete, before it frames what follows: a
+     * command whose next line is not a command (IDLE's DONE, AUTHENTICATE's response) must say so
+     * now, or a pipelined DONE would be framed as a command and what follows it as a DONE.
+     */
     @Override
     public void request(FramedRequest request) {
+        if (request.lineCount() == 1 && expectsPlainLine(request.firstLine())) {
+            framer.expectLine();
+        }
         queue.add(request);
+    }
+
+    static boolean expectsPlainLine(String line) {
+        String[] words = line.trim().split(" ");
+        if (words.length == 2 && words[1].equalsIgnoreCase("IDLE")) {
+            return true;
+        }
+        return words.length == 3 && words[1].equalsIgnoreCase("AUTHENTICATE");
+    }
+
+    @Override
+    public boolean mayAppend() {
+        return state == State.AUTHENTICATED || state == State.SELECTED;
     }
 
     @Override
@@ -207,11 +248,7 @@ final class ImapSession implements ImapFramer.Receiver {
             }
         }
         queue.clear();
-        server.forget(login == null ? null : login.accountId(), this);
-        if (login != null) {
-            login.close();
-            login = null;
-        }
+        release();
     }
 
     // ---- flow ----
@@ -224,6 +261,14 @@ final class ImapSession implements ImapFramer.Receiver {
         while (!busy() && !queue.isEmpty()) {
             Object next = queue.poll();
             if (next instanceof Rejection r) {
+                if (idleTag != null || saslTag != null) {
+                    // The line IDLE or AUTHENTICATE waited for was refused (too long): that ends it.
+                    String t = idleTag != null ? idleTag : saslTag;
+                    idleTag = null;
+                    saslTag = null;
+                    send(t + " BAD Expected " + (t.equals(r.tag()) ? "a response" : "DONE"));
+                    continue;
+                }
                 if (r.status() == Rejection.Status.BYE) {
                     outbox.add(r.bytes());
                     flush();
@@ -280,6 +325,7 @@ final class ImapSession implements ImapFramer.Receiver {
     // ---- dispatch ----
 
     private void handle(FramedRequest framed) {
+        String tag = null;
         try {
             if (idleTag != null) {
                 idleLine(framed);
@@ -297,6 +343,7 @@ final class ImapSession implements ImapFramer.Receiver {
                 countBad();
                 return;
             }
+            tag = request.tag();
             if (!allowed(request.command())) {
                 send(request.tag() + " BAD " + request.command() + " not allowed now");
                 countBad();
@@ -305,7 +352,7 @@ final class ImapSession implements ImapFramer.Receiver {
             dispatch(request);
         } catch (RuntimeException e) {
             LOG.warn("Postern IMAP: a command failed", e);
-            send("* BAD Internal error");
+            send((tag == null ? "*" : tag) + " BAD Internal error");
         } finally {
             framed.close();
         }
@@ -382,11 +429,21 @@ final class ImapSession implements ImapFramer.Receiver {
                 done(tag, r.command() + " completed");
             });
             case LIST -> onFolder(tag, () -> {
-                Listing.list(this, (ImapRequest.ListMailboxes) r, mailboxes().folders(accountId()));
+                ImapRequest.ListMailboxes l = (ImapRequest.ListMailboxes) r;
+                if (!Listing.acceptable(l.patterns(), l.reference())) {
+                    send(tag + " BAD Too many or too long patterns");
+                    return;
+                }
+                Listing.list(this, l, mailboxes().folders(accountId()));
                 done(tag, "LIST completed");
             });
             case LSUB -> onFolder(tag, () -> {
-                Listing.lsub(this, (ImapRequest.Lsub) r, mailboxes().folders(accountId()));
+                ImapRequest.Lsub l = (ImapRequest.Lsub) r;
+                if (!Listing.acceptable(List.of(l.pattern()), l.reference())) {
+                    send(tag + " BAD Pattern too long");
+                    return;
+                }
+                Listing.lsub(this, l, mailboxes().folders(accountId()));
                 done(tag, "LSUB completed");
             });
             case NAMESPACE -> {
@@ -423,18 +480,19 @@ final class ImapSession implements ImapFramer.Receiver {
                 done(tag, r.command() + " completed");
             });
             case SETQUOTA -> send(tag + " NO [NOPERM] Quotas are set by the operator");
-            case CLOSE -> {
-                if (!selected.readOnly) {
+            case CLOSE -> onFolder(tag, () -> {
+                SelectedFolder f = selected;
+                selected = null;
+                state = State.AUTHENTICATED;
+                if (!f.readOnly) {
                     try {
-                        mailboxes().expunge(accountId(), selected.name, selected.uidValidity, null);
+                        mailboxes().expunge(accountId(), f.name, f.uidValidity, null);
                     } catch (FolderNotFoundException gone) {
                         // deleted meanwhile: nothing left to expunge
                     }
                 }
-                selected = null;
-                state = State.AUTHENTICATED;
                 send(tag + " OK CLOSE completed");
-            }
+            });
             case UNSELECT -> {
                 selected = null;
                 state = State.AUTHENTICATED;
@@ -480,7 +538,7 @@ final class ImapSession implements ImapFramer.Receiver {
         } catch (OverQuotaException e) {
             send(tag + " NO [OVERQUOTA] Quota exceeded");
         } catch (IllegalArgumentException e) {
-            send(tag + " NO [CANNOT] " + e.getMessage().replaceAll("[\\r\\n]", " "));
+            send(tag + " NO [CANNOT] " + printable(e.getMessage()));
         } catch (UnsupportedOperationException | IllegalStateException e) {
             LOG.warn("Postern IMAP: {} failed: {}", tag, e.toString());
             send(tag + " NO [UNAVAILABLE] Mail store not available, try again later");
@@ -491,6 +549,17 @@ final class ImapSession implements ImapFramer.Receiver {
             LOG.warn("Postern IMAP: a command failed: {}", e.toString());
             send(tag + " NO [UNAVAILABLE] Mail store not available, try again later");
         }
+    }
+
+    /** A message fit for a response line: printable ASCII only (folder names may be anything). */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder();
+        String t = text == null ? "" : text;
+        for (int i = 0; i < t.length() && b.length() < 200; i++) {
+            char c = t.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
     }
 
     Mailboxes mailboxes() {
@@ -517,7 +586,7 @@ final class ImapSession implements ImapFramer.Receiver {
         }
         try {
             Mailboxes.FolderChanges changes = mailboxes().changes(accountId(), selected.name, selected.uidValidity,
-                    selected.highestModseq);
+                    selected.syncedModseq);
             for (String line : selected.apply(changes, expungesAllowed, condstore)) {
                 send(line);
             }
@@ -717,7 +786,15 @@ final class ImapSession implements ImapFramer.Receiver {
             login = l;
             state = State.AUTHENTICATED;
             authFailures = 0;
+            io.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.READER_IDLE,
+                    server.settings().idleTimeoutSeconds());
             server.watch(l.accountId(), this);
+            if (released.get()) {
+                // The connection went while the login was being made.
+                server.forget(l.accountId(), this);
+                l.close();
+                return;
+            }
             l.onRevoked(() -> ImapHandler.fire(io, REVOKED));
             send(tag + " OK [CAPABILITY " + capabilities() + "] Logged in");
         } finally {

@@ -12,6 +12,23 @@ final class Listing {
     private Listing() {
     }
 
+    /** Most patterns in one LIST, and the longest pattern (each folder is matched against each). */
+    static final int MAX_PATTERNS = 16;
+    static final int MAX_PATTERN_LENGTH = 1024;
+
+    /** @return false when the request is refused for its size (the caller answers BAD) */
+    static boolean acceptable(List<String> patterns, String reference) {
+        if (patterns.size() > MAX_PATTERNS) {
+            return false;
+        }
+        for (String p : patterns) {
+            if (reference.length() + p.length() > MAX_PATTERN_LENGTH) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void list(ImapSession s, ImapRequest.ListMailboxes l, List<FolderInfo> folders) {
         if (l.patterns().size() == 1 && l.patterns().get(0).isEmpty() && !l.extended()) {
             s.send("* LIST (\\Noselect) \"/\" \"\"");
@@ -20,6 +37,7 @@ final class Listing {
         boolean subscribedOnly = l.selection().contains(ImapRequest.ListSelect.SUBSCRIBED);
         boolean specialOnly = l.selection().contains(ImapRequest.ListSelect.SPECIAL_USE);
         boolean showSubscribed = subscribedOnly || l.returns().contains(ImapRequest.ListReturn.SUBSCRIBED);
+        java.util.Set<String> parents = parents(folders);
         for (FolderInfo f : folders) {
             if (!matchesAny(l.reference(), l.patterns(), f.name())) {
                 continue;
@@ -28,7 +46,7 @@ final class Listing {
                 continue;
             }
             List<String> attrs = new ArrayList<>();
-            attrs.add(hasChildren(f.name(), folders) ? "\\HasChildren" : "\\HasNoChildren");
+            attrs.add(parents.contains(f.name()) ? "\\HasChildren" : "\\HasNoChildren");
             if (f.specialUse() != null) {
                 attrs.add(f.specialUse());
             }
@@ -72,14 +90,16 @@ final class Listing {
         return b.append(')').toString();
     }
 
-    private static boolean hasChildren(String name, List<FolderInfo> folders) {
-        String prefix = name + "/";
+    /** Every name that has a folder below it, in one pass. */
+    private static java.util.Set<String> parents(List<FolderInfo> folders) {
+        java.util.Set<String> out = new java.util.HashSet<>();
         for (FolderInfo f : folders) {
-            if (f.name().startsWith(prefix)) {
-                return true;
+            String n = f.name();
+            for (int i = n.indexOf('/'); i > 0; i = n.indexOf('/', i + 1)) {
+                out.add(n.substring(0, i));
             }
         }
-        return false;
+        return out;
     }
 
     private static boolean matchesAny(String reference, List<String> patterns, String name) {
@@ -94,36 +114,50 @@ final class Listing {
 
     /**
      * RFC 3501 6.3.8 wildcards: {@code *} matches anything, {@code %} anything but the hierarchy
-     * separator. Matched here by hand (never a regular expression made from what the client
-     * sent), iteratively with backtracking over the last star only: linear in practice.
+     * separator. Matched by hand (never a regular expression made from what the client sent), as
+     * a set of pattern positions advanced one name character at a time: time is name length
+     * times pattern length, whatever the pattern.
      */
     static boolean matches(String pattern, String name) {
-        return match(pattern, 0, name, 0, 0);
+        int m = pattern.length();
+        boolean[] now = new boolean[m + 1];
+        boolean[] next = new boolean[m + 1];
+        now[0] = true;
+        closure(pattern, now);
+        for (int k = 0; k < name.length(); k++) {
+            char c = name.charAt(k);
+            java.util.Arrays.fill(next, false);
+            boolean any = false;
+            for (int i = 0; i < m; i++) {
+                if (!now[i]) {
+                    continue;
+                }
+                char p = pattern.charAt(i);
+                if (p == '*' || p == '%' && c != '/') {
+                    next[i] = true;
+                    any = true;
+                } else if (p == c) {
+                    next[i + 1] = true;
+                    any = true;
+                }
+            }
+            if (!any) {
+                return false;
+            }
+            closure(pattern, next);
+            boolean[] t = now;
+            now = next;
+            next = t;
+        }
+        return now[m];
     }
 
-    private static boolean match(String p, int pi, String n, int ni, int depth) {
-        while (pi < p.length()) {
-            char c = p.charAt(pi);
-            if (c == '*' || c == '%') {
-                if (depth > 8) {
-                    return false; // patterns with many wildcards: no exponential search
-                }
-                for (int k = ni; k <= n.length(); k++) {
-                    if (match(p, pi + 1, n, k, depth + 1)) {
-                        return true;
-                    }
-                    if (k < n.length() && c == '%' && n.charAt(k) == '/') {
-                        return false;
-                    }
-                }
-                return false;
+    /** A wildcard may match nothing: its position also stands for the one after it. */
+    private static void closure(String pattern, boolean[] states) {
+        for (int i = 0; i < pattern.length(); i++) {
+            if (states[i] && (pattern.charAt(i) == '*' || pattern.charAt(i) == '%')) {
+                states[i + 1] = true;
             }
-            if (ni >= n.length() || n.charAt(ni) != c) {
-                return false;
-            }
-            pi++;
-            ni++;
         }
-        return ni == n.length();
     }
 }

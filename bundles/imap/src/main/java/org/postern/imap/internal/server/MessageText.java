@@ -63,7 +63,17 @@ final class MessageText {
     record Field(String name, byte[] raw, String value) {
     }
 
+    private List<Field> fields;
+
+    /** The fields, parsed once. */
     List<Field> fields() {
+        if (fields == null) {
+            fields = parseFields();
+        }
+        return fields;
+    }
+
+    private List<Field> parseFields() {
         List<Field> out = new ArrayList<>();
         int i = 0;
         int n = header.length;

@@ -28,6 +28,27 @@ final class Outbox {
     private record Range(Source source, long offset, long length) {
     }
 
+    /** Where a {@link Producer} puts one part of its output. */
+    interface Sink {
+        void add(byte[] bytes);
+
+        void add(Source source, long offset, long length);
+    }
+
+    /**
+     * Output made part by part as the socket takes it (a FETCH over many messages: one message's
+     * response at a time), so that a long response never sits whole in memory.
+     */
+    interface Producer {
+        /** Adds the next part to {@code sink}; false once it has added its last. */
+        boolean produce(Sink sink);
+    }
+
+    /** Output a producer makes later, in its place in the order. */
+    void add(Producer producer) {
+        queue.add(producer);
+    }
+
     private final IoSession io;
     private final Runnable wakeUp;
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
@@ -121,6 +142,32 @@ final class Outbox {
                     }
                     currentLeft -= buf.length;
                     return buf;
+                }
+                Object first = queue.peek();
+                if (first instanceof Producer p) {
+                    java.util.List<Object> staged = new java.util.ArrayList<>();
+                    boolean more = p.produce(new Sink() {
+                        @Override
+                        public void add(byte[] bytes) {
+                            if (bytes.length > 0) {
+                                staged.add(bytes);
+                            }
+                        }
+
+                        @Override
+                        public void add(Source source, long offset, long length) {
+                            if (length > 0) {
+                                staged.add(new Range(source, offset, length));
+                            }
+                        }
+                    });
+                    if (!more) {
+                        queue.poll();
+                    }
+                    for (int i = staged.size() - 1; i >= 0; i--) {
+                        queue.addFirst(staged.get(i));
+                    }
+                    continue;
                 }
                 Object head = queue.poll();
                 if (head == null) {

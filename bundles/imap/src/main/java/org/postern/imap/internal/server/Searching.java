@@ -36,7 +36,14 @@ final class Searching {
         this.accountId = accountId;
     }
 
+    /** Most keys that read message text in one SEARCH: each may read every message. */
+    static final int MAX_TEXT_KEYS = 16;
+
     void search(ImapRequest.Search s) {
+        if (textKeys(s.key(), 0) > MAX_TEXT_KEYS) {
+            session.send(s.tag() + " BAD Too many header or text keys in one SEARCH");
+            return;
+        }
         StringBuilder out = new StringBuilder("* SEARCH");
         long maxModseq = 0;
         for (int seq = 1; seq <= folder.size(); seq++) {
@@ -139,7 +146,7 @@ final class Searching {
         } else if (key instanceof SearchKey.Header h) {
             String needle = MessageText.lower(h.value());
             for (MessageText.Field f : m.text().fields()) {
-                if (f.name().equalsIgnoreCase(h.name()) && MessageText.lower(f.value()).contains(needle)) {
+                if (f.name().equalsIgnoreCase(h.name()) && Kmp.contains(MessageText.lower(f.value()), needle)) {
                     return true;
                 }
             }
@@ -149,7 +156,7 @@ final class Searching {
             return switch (tx.field()) {
                 case BCC, CC, FROM, SUBJECT, TO -> {
                     String v = m.text().value(tx.field().name());
-                    yield v != null && MessageText.lower(v).contains(needle);
+                    yield v != null && Kmp.contains(MessageText.lower(v), needle);
                 }
                 case BODY -> m.bodyContains(tx.value());
                 case TEXT -> headerContains(m.text(), needle) || m.bodyContains(tx.value());
@@ -169,8 +176,28 @@ final class Searching {
         return false;
     }
 
+    private static int textKeys(SearchKey key, int depth) {
+        if (key instanceof SearchKey.Text || key instanceof SearchKey.Header) {
+            return 1;
+        }
+        if (key instanceof SearchKey.Not n) {
+            return textKeys(n.key(), depth + 1);
+        }
+        if (key instanceof SearchKey.Or o) {
+            return textKeys(o.left(), depth + 1) + textKeys(o.right(), depth + 1);
+        }
+        if (key instanceof SearchKey.And a) {
+            int n = 0;
+            for (SearchKey k : a.keys()) {
+                n += textKeys(k, depth + 1);
+            }
+            return n;
+        }
+        return 0;
+    }
+
     private static boolean headerContains(MessageText text, String needle) {
-        return MessageText.lower(new String(text.header, StandardCharsets.UTF_8)).contains(needle);
+        return Kmp.contains(MessageText.lower(new String(text.header, StandardCharsets.UTF_8)), needle);
     }
 
     private static LocalDate sentDate(String value) {
@@ -200,28 +227,16 @@ final class Searching {
         return b;
     }
 
-    /** Streaming substring search (ASCII case-insensitive), memory bounded by the needle. */
+    /** Streaming substring search (ASCII case-insensitive), linear in the text. */
     private static boolean contains(InputStream in, byte[] needle) throws IOException {
+        Kmp kmp = new Kmp(needle);
         byte[] buf = new byte[64 * 1024];
-        int keep = needle.length - 1;
-        byte[] window = new byte[buf.length + keep];
-        int carried = 0;
         int read;
         while ((read = in.read(buf)) > 0) {
-            System.arraycopy(buf, 0, window, carried, read);
-            int len = carried + read;
-            lowerAscii(window);
-            outer:
-            for (int i = 0; i + needle.length <= len; i++) {
-                for (int j = 0; j < needle.length; j++) {
-                    if (window[i + j] != needle[j]) {
-                        continue outer;
-                    }
-                }
+            lowerAscii(buf);
+            if (kmp.feed(buf, 0, read)) {
                 return true;
             }
-            carried = Math.min(keep, len);
-            System.arraycopy(window, len - carried, window, 0, carried);
         }
         return false;
     }

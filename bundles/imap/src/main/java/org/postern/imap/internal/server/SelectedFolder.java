@@ -22,6 +22,12 @@ final class SelectedFolder {
     private final ArrayList<MessageInfo> messages;
     long uidNext;
     long highestModseq;
+    /**
+     * What the session has asked the store about: changes after it are still to be heard.
+     * Only {@link #apply} advances it; the session's own STORE raises {@link #highestModseq}
+     * but must not hide a delivery or another session's change made just before it.
+     */
+    long syncedModseq;
 
     SelectedFolder(FolderView view, boolean readOnly) {
         this.name = view.folder().name();
@@ -30,6 +36,7 @@ final class SelectedFolder {
         this.messages = new ArrayList<>(view.messages());
         this.uidNext = view.folder().uidNext();
         this.highestModseq = view.folder().highestModseq();
+        this.syncedModseq = highestModseq;
     }
 
     int size() {
@@ -144,7 +151,6 @@ final class SelectedFolder {
                 }
             }
         }
-        int before = messages.size();
         long last = lastUid();
         List<MessageInfo> fresh = new ArrayList<>();
         for (MessageInfo m : changes.changed()) {
@@ -162,12 +168,13 @@ final class SelectedFolder {
         }
         fresh.sort((a, b) -> Long.compare(a.uid(), b.uid()));
         messages.addAll(fresh);
-        if (messages.size() != before || !fresh.isEmpty()) {
+        if (!fresh.isEmpty()) {
             out.add("* " + messages.size() + " EXISTS");
         }
         uidNext = Math.max(uidNext, changes.folder().uidNext());
         if (expungesAllowed) {
             highestModseq = Math.max(highestModseq, changes.folder().highestModseq());
+            syncedModseq = changes.folder().highestModseq();
         }
         return out;
     }

@@ -239,4 +239,103 @@ class ImapProtocolTest extends ImapTestSupport {
             assertEquals("b OK FETCH completed", slow.line());
         }
     }
+
+    @Test
+    void aPipelinedDoneNeverLetsAnAppendedMessageRunAsACommand() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            String draft = "x DELETE Archive\r\n";
+            c.send("b IDLE\r\nDONE\r\nc APPEND Drafts {" + draft.length() + "+}\r\n" + draft + "\r\n");
+            assertEquals("+ idling", c.line());
+            assertEquals("b OK IDLE terminated", c.line());
+            String appended = c.line();
+            assertTrue(appended.startsWith("c OK [APPENDUID "), appended);
+            assertTrue(store.folder(ALICE, "Archive").isPresent(), "the message's text did not run");
+        }
+    }
+
+    @Test
+    void nobodyCanMakeTheServerSpoolAMessageBeforeLoggingIn() throws Exception {
+        try (Raw c = connect()) {
+            c.send("a APPEND INBOX {5000000}\r\n");
+            assertEquals("a NO [TOOBIG] Log in first", c.line());
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(spool)) {
+            assertEquals(0, files.filter(java.nio.file.Files::isRegularFile).count(), "nothing spooled");
+        }
+    }
+
+    @Test
+    void aChangeMadeJustBeforeTheSessionsOwnStoreIsStillReported() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO);
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            java.util.function.Consumer<String> announce = store.announce;
+            store.announce = account -> { };
+            store.deliver(ALICE, "INBOX", HELLO.replace("hello", "late"));
+            store.announce = announce;
+            assertTrue(last(c.command("b", "STORE 1 +FLAGS (\\Flagged)")).startsWith("b OK"));
+            server.changed(ImapServer.MAIL, ALICE); // the delivery's announcement, late
+            List<String> noop = c.command("c", "NOOP");
+            assertTrue(noop.contains("* 2 EXISTS"), noop.toString());
+        }
+    }
+
+    @Test
+    void aMessageExpungedBeforeItsFetchEndsTheFetchWithNoAndNoPartialResponse() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO);
+        store.deliver(ALICE, "INBOX", HELLO);
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            java.util.function.Consumer<String> announce = store.announce;
+            store.announce = account -> { };
+            store.storeFlags(ALICE, "INBOX", 0L == 0 ? store.view(ALICE, "INBOX").folder().uidValidity() : 0,
+                    List.of(1L), org.postern.api.mail.Mailboxes.FlagUpdate.ADD, java.util.Set.of("\\Deleted"), 0);
+            store.expunge(ALICE, "INBOX", store.view(ALICE, "INBOX").folder().uidValidity(), null);
+            store.announce = announce;
+            List<String> f = c.command("b", "FETCH 1:2 BODY.PEEK[HEADER]");
+            assertTrue(f.get(0).startsWith("* 2 FETCH (BODY[HEADER] {"), f.toString());
+            assertEquals("b NO Some messages were expunged meanwhile", last(f));
+            assertTrue(last(c.command("c", "NOOP")).startsWith("c OK"));
+        }
+    }
+
+    @Test
+    void fetchAndSearchAndListRefuseRequestsBuiltToExhaustTheServer() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO);
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            StringBuilder many = new StringBuilder("FETCH 1 (");
+            for (int i = 0; i < 40; i++) {
+                many.append(i == 0 ? "" : " ").append("BODY.PEEK[HEADER]<").append(i).append(".300000>");
+            }
+            assertEquals("b BAD Too many body sections in one FETCH", last(c.command("b", many.append(")").toString())));
+            StringBuilder keys = new StringBuilder("SEARCH");
+            for (int i = 0; i < 20; i++) {
+                keys.append(" BODY x").append(i);
+            }
+            assertEquals("c BAD Too many header or text keys in one SEARCH", last(c.command("c", keys.toString())));
+            assertTrue(last(c.command("d", "CREATE \"" + "a".repeat(200) + "\"")).startsWith("d OK"));
+            List<String> l = c.command("e", "LIST \"\" \"*a*a*a*a*a*a*a*a*a*a*a*a*b\"");
+            assertEquals("e OK LIST completed", last(l), "a pathological pattern matches nothing, quickly");
+        }
+    }
+
+    @Test
+    void wildcardsMatchAsRfc3501Says() {
+        assertTrue(Listing.matches("*", "a/b/c"));
+        assertTrue(Listing.matches("%", "abc"));
+        assertFalse(Listing.matches("%", "a/b"));
+        assertTrue(Listing.matches("a/%", "a/b"));
+        assertFalse(Listing.matches("a/%", "a/b/c"));
+        assertTrue(Listing.matches("a*c", "a/b/c"));
+        assertTrue(Listing.matches("a%c", "abbc"));
+        assertFalse(Listing.matches("a%c", "ab/c"));
+        assertTrue(Listing.matches("**%%", ""));
+        assertFalse(Listing.matches("*a*a*a*a*a*a*a*a*a*a*a*a*b", "a".repeat(255)));
+    }
 }

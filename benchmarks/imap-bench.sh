@@ -16,7 +16,8 @@
 # Fairness: plain IMAP on both (no TLS; Postern allows LOGIN on loopback without it, Dovecot is
 # told disable_plaintext_auth = no), LOGIN with the same kind of secret check (Postern: an app
 # password, an HMAC; Dovecot: a {PLAIN} passwd-file entry). Postern runs as the distribution is
-# shipped (blob.fsync and Derby's durable commits on, JAVA_MAX_MEM=512M as in cluster-bench.sh);
+# shipped (blob.fsync and Derby's durable commits on; the unix bin/karaf ignores JAVA_MAX_MEM, so
+# the heap limit is the JVM's default, a quarter of the RAM);
 # Dovecot with its defaults (maildir, mail_fsync = optimized). Everything shares the machine's
 # cores with the load tool, one server measured at a time while the other sits idle.
 #

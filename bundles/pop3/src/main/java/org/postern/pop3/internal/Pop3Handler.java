@@ -2,12 +2,12 @@ package org.postern.pop3.internal;
 
 import java.io.IOException;
 import javax.net.ssl.SSLException;
-import org.apache.mina.core.filterchain.IoFilter.NextFilter;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.postern.protocol.Line;
+import org.postern.protocol.SessionEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,15 +33,7 @@ final class Pop3Handler extends IoHandlerAdapter {
      * false when the session is closing; the caller then cleans up itself.
      */
     static boolean fire(IoSession io, Object event) {
-        if (!io.isConnected() || io.isClosing()) {
-            return false;
-        }
-        NextFilter next = io.getFilterChain().getNextFilter(Pop3Server.LINES);
-        if (next == null) {
-            return false;
-        }
-        next.messageReceived(io, event);
-        return true;
+        return SessionEvents.fire(io, Pop3Server.LINES, event);
     }
 
     @Override

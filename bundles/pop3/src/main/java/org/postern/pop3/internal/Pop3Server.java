@@ -3,7 +3,6 @@ package org.postern.pop3.internal;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -24,6 +23,7 @@ import org.postern.protocol.ConnectionLimitFilter;
 import org.postern.protocol.LineFilter;
 import org.postern.protocol.Listener;
 import org.postern.protocol.ServerTls;
+import org.postern.protocol.SessionEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,30 +139,11 @@ public class Pop3Server {
 
     /** The context for STLS now, or null when TLS is not available. */
     SSLContext tls() {
-        ServerTls t = serverTls;
-        try {
-            return t == null ? null : t.context();
-        } catch (RuntimeException e) {
-            LOG.warn("Postern POP3: TLS not available: {}", e.toString());
-            return null;
-        }
+        return SessionEvents.tls(serverTls, LOG, "POP3");
     }
 
-    /**
-     * The implicit-TLS port's context for a new session. While org.postern.tls is away, the JDK's
-     * default context, which holds no key: the handshake fails and the client learns nothing,
-     * rather than the listener going down with the TLS service.
-     */
     private SSLContext implicitTlsContext() {
-        SSLContext c = tls();
-        if (c != null) {
-            return c;
-        }
-        try {
-            return SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SessionEvents.implicitTls(serverTls, LOG, "POP3");
     }
 
     /**

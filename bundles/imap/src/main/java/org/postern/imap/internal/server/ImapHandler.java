@@ -2,12 +2,12 @@ package org.postern.imap.internal.server;
 
 import java.io.IOException;
 import javax.net.ssl.SSLException;
-import org.apache.mina.core.filterchain.IoFilter.NextFilter;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.postern.protocol.Chunk;
+import org.postern.protocol.SessionEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,15 +31,7 @@ final class ImapHandler extends IoHandlerAdapter {
      * False when the session is closing.
      */
     static boolean fire(IoSession io, Object event) {
-        if (!io.isConnected() || io.isClosing()) {
-            return false;
-        }
-        NextFilter next = io.getFilterChain().getNextFilter(ImapServer.CHUNKS);
-        if (next == null) {
-            return false;
-        }
-        next.messageReceived(io, event);
-        return true;
+        return SessionEvents.fire(io, ImapServer.CHUNKS, event);
     }
 
     @Override

@@ -3,7 +3,6 @@ package org.postern.imap.internal.server;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +26,7 @@ import org.postern.protocol.ChunkFilter;
 import org.postern.protocol.ConnectionLimitFilter;
 import org.postern.protocol.Listener;
 import org.postern.protocol.ServerTls;
+import org.postern.protocol.SessionEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,25 +144,11 @@ public class ImapServer implements ChangeListener {
     }
 
     SSLContext tls() {
-        ServerTls t = serverTls;
-        try {
-            return t == null ? null : t.context();
-        } catch (RuntimeException e) {
-            LOG.warn("Postern IMAP: TLS not available: {}", e.toString());
-            return null;
-        }
+        return SessionEvents.tls(serverTls, LOG, "IMAP");
     }
 
     private SSLContext implicitTlsContext() {
-        SSLContext c = tls();
-        if (c != null) {
-            return c;
-        }
-        try {
-            return SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SessionEvents.implicitTls(serverTls, LOG, "IMAP");
     }
 
     // ---- sessions by account, for change announcements ----

@@ -39,12 +39,8 @@ public interface MailStore {
     /**
      * The folder's messages now, in ascending UID order, with its UIDVALIDITY; an empty snapshot
      * with UIDVALIDITY 0 when the account has no such folder. Reads only: nothing is marked seen.
-     *
-     * @throws UnsupportedOperationException from a store that only delivers (the default)
      */
-    default FolderSnapshot snapshot(String accountId, String folder) {
-        throw new UnsupportedOperationException("this mail store only delivers");
-    }
+    FolderSnapshot snapshot(String accountId, String folder);
 
     /**
      * Opens a message's body for reading, streaming from the blob store (never read whole into
@@ -52,12 +48,8 @@ public interface MailStore {
      * message is gone (deleted meanwhile). The caller closes the stream.
      *
      * @throws IOException when the body exists but cannot be opened
-     * @throws UnsupportedOperationException from a store that only delivers (the default)
      */
-    default Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid)
-            throws IOException {
-        throw new UnsupportedOperationException("this mail store only delivers");
-    }
+    Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid) throws IOException;
 
     /**
      * Deletes messages for good (DESIGN section 3: no backups): their rows go and, in the same
@@ -67,9 +59,6 @@ public interface MailStore {
      * {@code uidValidity}.
      *
      * @return how many messages this call deleted
-     * @throws UnsupportedOperationException from a store that only delivers (the default)
      */
-    default int delete(String accountId, String folder, long uidValidity, Collection<Long> uids) {
-        throw new UnsupportedOperationException("this mail store only delivers");
-    }
+    int delete(String accountId, String folder, long uidValidity, Collection<Long> uids);
 }

@@ -539,7 +539,7 @@ final class ImapSession implements ImapFramer.Receiver {
             send(tag + " NO [OVERQUOTA] Quota exceeded");
         } catch (IllegalArgumentException e) {
             send(tag + " NO [CANNOT] " + printable(e.getMessage()));
-        } catch (UnsupportedOperationException | IllegalStateException e) {
+        } catch (IllegalStateException e) {
             LOG.warn("Postern IMAP: {} failed: {}", tag, e.toString());
             send(tag + " NO [UNAVAILABLE] Mail store not available, try again later");
         } catch (RuntimeException e) {

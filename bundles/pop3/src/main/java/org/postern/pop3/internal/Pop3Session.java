@@ -105,7 +105,8 @@ final class Pop3Session {
     private CompletableFuture<Optional<Login>> pendingLogin;
     /** STLS reply in flight; reads are held until TLS is in place. */
     private volatile boolean tlsStarting;
-    private Login login;
+    private volatile Login login;
+    private final AtomicBoolean released = new AtomicBoolean();
     private Maildrop maildrop;
 
     /** The RETR/TOP in progress; reads are held until it ends. */
@@ -122,6 +123,7 @@ final class Pop3Session {
         this.io = io;
         this.client = ((InetSocketAddress) io.getRemoteAddress()).getAddress();
         this.tls = io.getFilterChain().contains(SslFilter.class);
+        io.getCloseFuture().addListener(f -> release());
     }
 
     // ---- events ----
@@ -152,16 +154,27 @@ final class Pop3Session {
     void closed() {
         state = State.CLOSED;
         closeTransfer();
-        if (login != null) {
-            server.unlock(login.accountId(), this);
-            login.close();
-            login = null;
-        }
+        release();
         if (pendingLogin != null) {
             pendingLogin.thenAccept(l -> l.ifPresent(Login::close));
         }
         maildrop = null;
         queued.clear();
+    }
+
+    /**
+     * Releases the maildrop lock and the login, once. Called when the session closes and also
+     * from the connection's close future, so that both go even when sessionClosed never reaches
+     * the handler (a TLS filter that failed, a worker pool shut down with the event queued).
+     */
+    private void release() {
+        if (released.compareAndSet(false, true)) {
+            Login l = login;
+            if (l != null) {
+                server.unlock(l.accountId(), this);
+                l.close();
+            }
+        }
     }
 
     /** The connection is closing or closed: no command of this session will run any more. */
@@ -422,6 +435,13 @@ final class Pop3Session {
             return;
         }
         login = l;
+        if (released.get()) {
+            // The connection went while the login was being made: release() has run already.
+            server.unlock(l.accountId(), this);
+            l.close();
+            login = null;
+            return;
+        }
         maildrop = new Maildrop(snapshot);
         state = State.TRANSACTION;
         authFailures = 0;

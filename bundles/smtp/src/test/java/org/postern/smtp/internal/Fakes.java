@@ -129,6 +129,22 @@ final class Fakes {
             return new java.util.TreeMap<>(java.util.Map.of(MailStore.INBOX,
                     delivered.stream().filter(m -> m.accountId().equals(accountId)).count()));
         }
+
+        // The MX only delivers: reading and deleting are POP3's and IMAP's, tested there.
+        @Override
+        public org.postern.api.mail.FolderSnapshot snapshot(String accountId, String folder) {
+            throw new UnsupportedOperationException("the SMTP tests only deliver");
+        }
+
+        @Override
+        public java.util.Optional<java.io.InputStream> open(String accountId, String folder, long uidValidity, long uid) {
+            throw new UnsupportedOperationException("the SMTP tests only deliver");
+        }
+
+        @Override
+        public int delete(String accountId, String folder, long uidValidity, java.util.Collection<Long> uids) {
+            throw new UnsupportedOperationException("the SMTP tests only deliver");
+        }
     }
 
     /** Quotas: each account's usage and limit as a test sets them (default: none); nothing else. */

@@ -12,9 +12,9 @@ import org.postern.api.mail.Mailboxes;
 import org.postern.api.mail.Mailboxes.MessageInfo;
 import org.postern.imap.internal.decode.FetchItem;
 import org.postern.imap.internal.decode.ImapRequest;
-import org.postern.imap.internal.structure.MessageStructure;
-import org.postern.imap.internal.structure.Part;
-import org.postern.imap.internal.structure.Range;
+import org.postern.mime.MessageStructure;
+import org.postern.mime.Part;
+import org.postern.mime.Range;
 
 /**
  * [UID] FETCH: metadata from the session's view; bodies and their sections as byte ranges of the

@@ -1,4 +1,4 @@
-package org.postern.imap.internal.structure;
+package org.postern.mime;
 
 /**
  * Appends IMAP strings to response text held as one char per octet (ISO-8859-1). The rule is the

@@ -1,4 +1,4 @@
-package org.postern.imap.internal.structure;
+package org.postern.mime;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package org.postern.imap.internal.structure;
+package org.postern.mime;
 
 /**
  * Octets {@code [start, end)} of the raw message: what a FETCH of one section streams from the

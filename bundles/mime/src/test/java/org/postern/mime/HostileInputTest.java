@@ -1,4 +1,4 @@
-package org.postern.imap.internal.structure;
+package org.postern.mime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -26,14 +26,19 @@ import java.util.Optional;
  * message is text of the multipart it is in. Hostile input never throws and parses in linear time.
  */
 public final class MessageStructure {
-    private final Node root;
+    /**
+     * The first octet of {@link #toBytes()}: the version of the stored form. Another value is
+     * refused by {@link #fromBytes}; the reader then parses the message again.
+     */
+    public static final int FORMAT_VERSION = 1;
+
+    private final Shape root;
     private final long size;
     private final String envelope;
     private final String bodyStructure;
     private final String body;
 
     private MessageStructure(Node root, long size) {
-        this.root = root;
         this.size = size;
         this.envelope = envelope(root);
         StringBuilder b = new StringBuilder();
@@ -42,7 +47,15 @@ public final class MessageStructure {
         b.setLength(0);
         write(b, root, false);
         this.body = b.toString();
-        drop(root);
+        this.root = Shape.of(root);
+    }
+
+    private MessageStructure(Shape root, long size, String envelope, String bodyStructure, String body) {
+        this.root = root;
+        this.size = size;
+        this.envelope = envelope;
+        this.bodyStructure = bodyStructure;
+        this.body = body;
     }
 
     /**
@@ -98,7 +111,7 @@ public final class MessageStructure {
      * part 1, its body; parts of a message/rfc822 part are those of the message inside it.
      */
     public Optional<Part> part(int... path) {
-        Node n = root;
+        Shape n = root;
         boolean asMessage = true;
         for (int k : path) {
             if (k < 1) {
@@ -109,10 +122,10 @@ public final class MessageStructure {
                 asMessage = true;
             }
             if (n.kind == Node.Kind.MULTIPART) {
-                if (k > n.children.size()) {
+                if (k > n.children.length) {
                     return Optional.empty();
                 }
-                n = n.children.get(k - 1);
+                n = n.children[k - 1];
             } else if (!asMessage || k != 1) {
                 return Optional.empty();
             }
@@ -121,8 +134,8 @@ public final class MessageStructure {
         Range header = new Range(n.headerStart, n.bodyStart);
         Range bodyRange = new Range(n.bodyStart, n.bodyEnd);
         if (asMessage) {
-            return Optional.of(new Part(path, new Range(0, size), header, header, bodyRange,
-                    lower(n.type), lower(n.subtype), n.lines));
+            return Optional.of(new Part(path, new Range(0, size), header, header, bodyRange, n.type, n.subtype,
+                    n.lines));
         }
         Range h = null;
         Range t = null;
@@ -130,28 +143,108 @@ public final class MessageStructure {
             h = new Range(n.message.headerStart, n.message.bodyStart);
             t = new Range(n.message.bodyStart, n.message.bodyEnd);
         }
-        return Optional.of(new Part(path, bodyRange, header, h, t, lower(n.type), lower(n.subtype), n.lines));
+        return Optional.of(new Part(path, bodyRange, header, h, t, n.type, n.subtype, n.lines));
+    }
+
+    // ---- the stored form ----
+
+    /**
+     * The compact stored form: everything {@link #envelope()}, {@link #bodyStructure()},
+     * {@link #body()} and {@link #part(int...)} answer, so a reader never needs the message again.
+     * The first octet is {@link #FORMAT_VERSION}; the layout is in {@link StoredForm}. Typically a
+     * few hundred octets to a few KiB: the three response texts and 4 to 8 octets per part.
+     */
+    public byte[] toBytes() {
+        return StoredForm.write(this);
+    }
+
+    /**
+     * Reads what {@link #toBytes()} wrote (a byte-for-byte equal structure).
+     *
+     * @throws IllegalArgumentException when {@code stored} is not a stored structure of
+     *         {@link #FORMAT_VERSION} (another version, truncated, corrupt, or beyond the parser's
+     *         limits): parse the message instead
+     */
+    public static MessageStructure fromBytes(byte[] stored) {
+        return StoredForm.read(stored);
+    }
+
+    /** Equal when every answer is: same size, texts and section ranges (the stored forms are equal). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MessageStructure m && size == m.size && envelope.equals(m.envelope)
+                && bodyStructure.equals(m.bodyStructure) && body.equals(m.body)
+                && java.util.Arrays.equals(toBytes(), m.toBytes());
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(size, envelope, bodyStructure);
+    }
+
+    @Override
+    public String toString() {
+        return "MessageStructure[size=" + size + ", " + bodyStructure.length() + " chars of BODYSTRUCTURE]";
+    }
+
+    static MessageStructure of(Shape root, long size, String envelope, String bodyStructure, String body) {
+        return new MessageStructure(root, size, envelope, bodyStructure, body);
+    }
+
+    Shape root() {
+        return root;
+    }
+
+    /**
+     * What {@link #part(int...)} needs of one part, frozen after parsing (or read from the stored
+     * form): its kind, offsets, LF count, media type in lower case, and its parts.
+     */
+    static final class Shape {
+        static final Shape[] NONE = new Shape[0];
+
+        final Node.Kind kind;
+        final long headerStart;
+        final long bodyStart;
+        final long bodyEnd;
+        final long lines;
+        final String type;
+        final String subtype;
+        final Shape[] children;
+        final Shape message;
+
+        Shape(Node.Kind kind, long headerStart, long bodyStart, long bodyEnd, long lines, String type,
+                String subtype, Shape[] children, Shape message) {
+            this.kind = kind;
+            this.headerStart = headerStart;
+            this.bodyStart = bodyStart;
+            this.bodyEnd = bodyEnd;
+            this.lines = lines;
+            this.type = type;
+            this.subtype = subtype;
+            this.children = children;
+            this.message = message;
+        }
+
+        /** Depth is bounded by the parser ({@value StructureParser#MAX_DEPTH}), so recursion is fine. */
+        static Shape of(Node n) {
+            Shape[] children = NONE;
+            if (n.kind == Node.Kind.MULTIPART && !n.children.isEmpty()) {
+                children = new Shape[n.children.size()];
+                for (int i = 0; i < children.length; i++) {
+                    children[i] = of(n.children.get(i));
+                }
+            }
+            Shape message = n.kind == Node.Kind.MESSAGE ? of(n.message) : null;
+            return new Shape(n.kind, n.headerStart, n.bodyStart, n.bodyEnd, n.lines, lower(n.type), lower(n.subtype),
+                    children, message);
+        }
     }
 
     private static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
     }
 
     // ---- writing ----
-
-    private static void drop(Node n) {
-        // frees the kept header text; iterative over the tree (it can be deep)
-        List<Node> todo = new ArrayList<>();
-        todo.add(n);
-        while (!todo.isEmpty()) {
-            Node x = todo.remove(todo.size() - 1);
-            x.fields = null;
-            todo.addAll(x.children);
-            if (x.message != null) {
-                todo.add(x.message);
-            }
-        }
-    }
 
     private static String envelope(Node m) {
         StringBuilder b = new StringBuilder();

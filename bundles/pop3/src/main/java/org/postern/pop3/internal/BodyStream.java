@@ -1,6 +1,5 @@
 package org.postern.pop3.internal;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -12,7 +11,7 @@ import java.util.Arrays;
  * one, and the final chunk ends with the terminating {@code .CRLF}. For TOP, only the header, the
  * blank line after it and the first {@code bodyLines} lines of the body are sent.
  */
-final class BodyStream implements Closeable {
+final class BodyStream implements Chunked {
     /** All of the body (RETR). */
     static final long ALL = -1;
 
@@ -46,7 +45,8 @@ final class BodyStream implements Closeable {
      * Up to about {@code max} octets of the response body (a few more at a line end), or null
      * once everything, terminator included, has been returned.
      */
-    byte[] next(int max) throws IOException {
+    @Override
+    public byte[] next(int max) throws IOException {
         if (terminated) {
             return null;
         }

@@ -24,7 +24,6 @@ import org.postern.api.auth.Login;
 import org.postern.api.auth.Protocol;
 import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.MailStore;
-import org.postern.api.mail.StoredMessage;
 import org.postern.pop3.internal.Verb.State;
 import org.postern.protocol.Line;
 import org.postern.protocol.LineFilter;
@@ -109,8 +108,8 @@ final class Pop3Session {
     private final AtomicBoolean released = new AtomicBoolean();
     private Maildrop maildrop;
 
-    /** The RETR/TOP in progress; reads are held until it ends. */
-    private BodyStream transfer;
+    /** The multi-line response (RETR, TOP, LIST, UIDL) in progress; reads are held until it ends. */
+    private Chunked transfer;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicBoolean waiting = new AtomicBoolean();
     private volatile long lastProgress = System.nanoTime();
@@ -534,20 +533,11 @@ final class Pop3Session {
             }
             return;
         }
-        StringBuilder b = new StringBuilder(uidl ? "+OK Unique-ID listing follows\r\n"
-                : "+OK " + maildrop.count() + " messages (" + maildrop.octets() + " octets)\r\n");
-        for (int n = 1; n <= maildrop.size(); n++) {
-            StoredMessage m = maildrop.get(n);
-            if (m != null) {
-                b.append(n).append(' ').append(uidl ? maildrop.uniqueId(n) : String.valueOf(m.size())).append("\r\n");
-                if (b.length() > CHUNK) {
-                    write(b.toString());
-                    b.setLength(0);
-                }
-            }
-        }
-        b.append('.');
-        send(b.toString());
+        // Made as the socket takes it, like a message body: a client that pipelines listings and
+        // reads nothing must not make the server queue one whole listing per line it sent.
+        send(uidl ? "+OK Unique-ID listing follows"
+                : "+OK " + maildrop.count() + " messages (" + maildrop.octets() + " octets)");
+        stream(new Listing(maildrop, uidl));
     }
 
     private void dele(Command c) {
@@ -624,7 +614,12 @@ final class Pop3Session {
             return;
         }
         send(ok);
-        transfer = new BodyStream(in.get(), bodyLines);
+        stream(new BodyStream(in.get(), bodyLines));
+    }
+
+    /** Sends a multi-line response body as the socket takes it; commands wait until it has all been written. */
+    private void stream(Chunked body) {
+        transfer = body;
         ReadThrottle.hold(io);
         pump();
     }
@@ -635,7 +630,7 @@ final class Pop3Session {
      * transfer, never a worker.
      */
     void pump() {
-        BodyStream t = transfer;
+        Chunked t = transfer;
         if (t == null || state == State.CLOSED) {
             return;
         }
@@ -676,7 +671,7 @@ final class Pop3Session {
     }
 
     private void closeTransfer() {
-        BodyStream t = transfer;
+        Chunked t = transfer;
         transfer = null;
         if (t != null) {
             try {

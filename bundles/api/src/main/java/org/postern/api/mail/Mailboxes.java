@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.osgi.annotation.versioning.ProviderType;
@@ -127,6 +128,29 @@ public interface Mailboxes {
 
     /** A message's bytes as stored, or empty when it is no longer there. */
     Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid) throws IOException;
+
+    /**
+     * The parsed structure of messages (what IMAP's ENVELOPE, BODYSTRUCTURE, BODY and
+     * {@code BODY[section]} need), computed once when each was delivered or appended: by UID, in
+     * the stored form of {@code org.postern.mime.MessageStructure#toBytes()} (bundle
+     * postern-mime; its first octet is the format version, and
+     * {@code MessageStructure.fromBytes} reads it). One query for the whole batch: ask for a
+     * slice of a FETCH's messages at a time (a few hundred), not for one message per call.
+     * <p>
+     * A message filed before structures were kept (schema version 8) is parsed now, from its
+     * body, and its structure written back, so this happens once per message. UIDs no longer in
+     * the folder are absent from the result, and so is a message whose body cannot be read (the
+     * caller may then try {@link #open} and parse, or answer as for an expunged message).
+     *
+     * An implementation that keeps no structures answers with an empty map (this default):
+     * callers then parse what {@link #open} gives.
+     *
+     * @throws FolderNotFoundException when the folder is gone or has another UIDVALIDITY
+     * @since 0.5
+     */
+    default Map<Long, byte[]> structures(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        return Map.of();
+    }
 
     /** Storage used by the account (all folders) and its limit. */
     QuotaUsage quota(String accountId);

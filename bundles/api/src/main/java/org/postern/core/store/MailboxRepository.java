@@ -126,8 +126,50 @@ public interface MailboxRepository {
      * @throws AccountGoneException when the account is removed
      * @throws OverQuotaException as said
      */
+    default AppendResult append(String accountId, String folder, BlobId body, long size, Set<String> flags,
+            Instant internalDate, long quotaLimit) {
+        return append(accountId, folder, body, size, flags, internalDate, quotaLimit, null);
+    }
+
+    /**
+     * As the method above, keeping the message's parsed structure (the stored form of
+     * {@code org.postern.mime.MessageStructure}, at most {@link MessageRepository#MAX_STRUCTURE}
+     * octets; null: none) in the same row and transaction.
+     *
+     * @since 1.3
+     */
     AppendResult append(String accountId, String folder, BlobId body, long size, Set<String> flags,
-            Instant internalDate, long quotaLimit);
+            Instant internalDate, long quotaLimit, byte[] structure);
+
+    /**
+     * For each of {@code uids} still in the folder, its body and its stored structure (null when
+     * none was stored: a message filed before schema version 8, or one whose structure was too
+     * large to keep). One query per few hundred UIDs. Copies and moves carry the structure along
+     * with the row.
+     *
+     * @throws FolderNotFoundException when there is no such folder or it has another UIDVALIDITY
+     * @since 1.3
+     */
+    List<StoredStructure> structures(String accountId, String folder, long uidValidity, Collection<Long> uids);
+
+    /**
+     * Writes structures computed after the fact (lazy backfill of messages filed before schema
+     * version 8) into rows that still have none, in one transaction; UIDs gone meanwhile are
+     * skipped. Not a change a client sees: no MODSEQ, no announcement.
+     *
+     * @param structures UID to stored form, each at most {@link MessageRepository#MAX_STRUCTURE} octets
+     * @return how many rows were written
+     * @since 1.3
+     */
+    int backfillStructures(String accountId, String folder, long uidValidity, java.util.Map<Long, byte[]> structures);
+
+    /**
+     * One message's body and stored structure (null: none stored).
+     *
+     * @since 1.3
+     */
+    record StoredStructure(long uid, BlobId body, byte[] structure) {
+    }
 
     /** The body of one message, or empty when it is gone or the folder's UIDVALIDITY is another. */
     Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid);

@@ -20,7 +20,29 @@ public interface MessageRepository {
      * @throws AccountGoneException when the account does not exist or is removed (also when it is
      *         removed while this runs): no folder is created and no row written
      */
-    long append(String accountId, String folder, IncomingMessage message);
+    default long append(String accountId, String folder, IncomingMessage message) {
+        return append(accountId, folder, message, null);
+    }
+
+    /**
+     * As {@link #append(String, String, IncomingMessage)}, keeping the message's parsed structure
+     * (the stored form of {@code org.postern.mime.MessageStructure}; null: none, parsed when first
+     * asked for) in the same row and transaction.
+     *
+     * @throws IllegalArgumentException when {@code structure} is longer than
+     *         {@link #MAX_STRUCTURE} octets (the caller stores none instead)
+     * @since 1.3
+     */
+    long append(String accountId, String folder, IncomingMessage message, byte[] structure);
+
+    /**
+     * Longest stored structure a message row keeps (the database column holds its base64 text,
+     * at most 32,672 characters on Derby). A message with a larger one (thousands of parts) has
+     * none stored and is parsed whenever its structure is needed, as before structures were kept.
+     *
+     * @since 1.3
+     */
+    int MAX_STRUCTURE = 24_504;
 
     /** Number of messages in an account's folder (0 when there is no such folder). */
     long count(String accountId, String folder);

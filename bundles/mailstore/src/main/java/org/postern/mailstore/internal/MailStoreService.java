@@ -108,9 +108,14 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
                     target = outcome.folder();
                 }
             }
+            // Parsed once, here, not at every FETCH: ENVELOPE, BODYSTRUCTURE and the section
+            // ranges go into the message row, in the transaction that files it. Outside that
+            // transaction, so no lock is held while parsing. Null (parsed when first asked for)
+            // when the body cannot be parsed or its structure is too large for the row.
+            byte[] structure = StructureParsing.storable(StructureParsing.parse(blobs, current.body(), current.size()));
             // The store re-checks the account as it files: an account removed since RCPT gets
             // AccountGoneException here, and no INBOX is created for it.
-            uid = messages.append(current.accountId(), target, current);
+            uid = messages.append(current.accountId(), target, current, structure);
         } catch (RuntimeException e) {
             // Nothing was filed: no row refers to any body a filter made.
             discard(made, "failed-delivery");

@@ -28,6 +28,7 @@ import org.postern.core.config.ConfigCheck;
 import org.postern.core.store.MailboxRepository;
 import org.postern.core.store.MessageRepository;
 import org.postern.core.store.StoreUnavailableException;
+import org.postern.mime.MessageStructure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -290,7 +291,10 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
         BlobId body = blobs.put(content);
         try {
             long size = blobs.size(body);
-            return repo.append(accountId, f, body, size, checked, internalDate, limit);
+            // Parsed once, from the body just made durable (StructureParsing says why not a tee),
+            // and filed with the row in one transaction.
+            byte[] structure = StructureParsing.storable(StructureParsing.parse(blobs, body, size));
+            return repo.append(accountId, f, body, size, checked, internalDate, limit, structure);
         } catch (StoreUnavailableException maybeCommitted) {
             throw maybeCommitted;
         } catch (IOException | RuntimeException e) {
@@ -316,6 +320,50 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
     public Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid) throws IOException {
         Optional<BlobId> body = repo.body(accountId, canonical(folder), uidValidity, uid);
         return body.isEmpty() ? Optional.empty() : blobs.open(body.get());
+    }
+
+    /**
+     * One query for the batch. A message without a stored structure (filed before schema
+     * version 8) is parsed from its body now and written back, all of the batch's in one
+     * transaction (lazy backfill: once per message). A stored structure of another format (a
+     * newer node's) is answered by parsing and left as it is; one too large for the row is
+     * parsed at every call, as every structure was before they were stored. A body that cannot
+     * be read leaves its UID out. A failed write-back is only logged: the answer is right anyway.
+     */
+    @Override
+    public Map<Long, byte[]> structures(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        String f = canonical(folder);
+        Map<Long, byte[]> out = new java.util.LinkedHashMap<>();
+        Map<Long, byte[]> backfill = new java.util.TreeMap<>();
+        for (MailboxRepository.StoredStructure row : repo.structures(accountId, f, uidValidity, uids)) {
+            byte[] stored = row.structure();
+            if (stored != null && stored.length > 0 && (stored[0] & 0xff) == MessageStructure.FORMAT_VERSION) {
+                out.put(row.uid(), stored);
+                continue;
+            }
+            byte[] parsed;
+            try {
+                parsed = StructureParsing.parse(blobs, row.body(), blobs.size(row.body()));
+            } catch (IOException | RuntimeException gone) {
+                parsed = null;
+            }
+            if (parsed == null) {
+                continue;
+            }
+            out.put(row.uid(), parsed);
+            if (stored == null && StructureParsing.storable(parsed) != null) {
+                backfill.put(row.uid(), parsed);
+            }
+        }
+        if (!backfill.isEmpty()) {
+            try {
+                repo.backfillStructures(accountId, f, uidValidity, backfill);
+            } catch (RuntimeException e) {
+                LOG.debug("Postern mail store: could not write back {} parsed structures: {}", backfill.size(),
+                        e.toString());
+            }
+        }
+        return out;
     }
 
     // ---- quota ----

@@ -1,6 +1,8 @@
 package org.postern.mailstore.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,10 +41,12 @@ class MailStoreServiceTest {
         final Map<String, List<BlobId>> bodies = new HashMap<>();
         final java.util.Set<String> removed = new java.util.HashSet<>();
         final List<BlobId> recorded = new ArrayList<>();
+        /** The parsed structure filed with each append, in order (null: none). */
+        final List<byte[]> structures = new ArrayList<>();
         boolean failAppends;
 
         @Override
-        public long append(String accountId, String folder, IncomingMessage m) {
+        public long append(String accountId, String folder, IncomingMessage m, byte[] structure) {
             if (removed.contains(accountId)) {
                 throw new AccountGoneException(accountId);
             }
@@ -50,6 +54,7 @@ class MailStoreServiceTest {
                 throw new StoreException("database error: disk full", null);
             }
             log.add(accountId + "/" + folder + "/" + m.body());
+            structures.add(structure);
             bodies.computeIfAbsent(accountId, k -> new ArrayList<>()).add(m.body());
             return log.size();
         }
@@ -224,6 +229,71 @@ class MailStoreServiceTest {
         order.clear();
         unregister(late);
         assertEquals(1, store.filters().size());
+    }
+
+    // ---- the parsed structure, filed with the message ----
+
+    static final String MULTIPART = "From: Bob <bob@example.org>\r\nSubject: report\r\n"
+            + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+            + "--b\r\nContent-Type: application/pdf; name=r.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n"
+            + "--b--\r\n";
+
+    private IncomingMessage incoming(String accountId, String text) throws IOException {
+        byte[] raw = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        BlobId body = blobs.put(new ByteArrayInputStream(raw));
+        return new IncomingMessage(accountId, MailAddress.parse("alice@example.net"), "x@example.org", null, body,
+                raw.length, Instant.now());
+    }
+
+    private static org.postern.mime.MessageStructure parsed(String text) throws IOException {
+        byte[] raw = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        return org.postern.mime.MessageStructure.parse(new ByteArrayInputStream(raw), raw.length);
+    }
+
+    @Test
+    void aDeliveryFilesTheStructureOfTheBodyItFiles() throws Exception {
+        store.deliver(incoming(ALICE, MULTIPART), MailStore.INBOX);
+        byte[] stored = messages.structures.get(0);
+        assertNotNull(stored, "parsed at delivery");
+        org.postern.mime.MessageStructure s = org.postern.mime.MessageStructure.fromBytes(stored);
+        assertEquals(parsed(MULTIPART), s, "what a fresh parse answers");
+        assertTrue(s.envelope().contains("\"report\""), s.envelope());
+        assertTrue(s.bodyStructure().contains("\"pdf\""), s.bodyStructure());
+    }
+
+    @Test
+    void aReplacedBodyIsTheOneParsed() throws Exception {
+        String encrypted = "Subject: ...\r\nContent-Type: multipart/encrypted; boundary=e; protocol=\"application/pgp-encrypted\""
+                + "\r\n\r\n--e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--e--\r\n";
+        register(msg -> {
+            IncomingMessage replacement = incoming(ALICE, encrypted);
+            return FilterOutcome.replace(replacement);
+        }, props(0, 1));
+        store.deliver(incoming(ALICE, MULTIPART), MailStore.INBOX);
+        assertEquals(parsed(encrypted), org.postern.mime.MessageStructure.fromBytes(messages.structures.get(0)));
+    }
+
+    @Test
+    void aBodyThatCannotBeParsedIsStillDeliveredWithoutAStructure() throws Exception {
+        // declared longer than it is: the parser meets the end of the stream early
+        BlobId body = blobs.put(new ByteArrayInputStream("Subject: short\r\n\r\nx\r\n".getBytes()));
+        store.deliver(new IncomingMessage(ALICE, MailAddress.parse("alice@example.net"), "x@example.org", null, body,
+                500, Instant.now()), MailStore.INBOX);
+        assertEquals(1, messages.log.size(), "delivered");
+        assertNull(messages.structures.get(0), "parsed when first asked for");
+    }
+
+    @Test
+    void aStructureTooLargeForTheRowIsNotStored() throws Exception {
+        StringBuilder b = new StringBuilder("Subject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n");
+        for (int i = 0; i < 300; i++) {
+            b.append("--b\r\nContent-Type: text/plain; name=\"").append("n".repeat(100)).append(i).append("\"\r\n\r\nx\r\n");
+        }
+        b.append("--b--\r\n");
+        assertTrue(parsed(b.toString()).toBytes().length > MessageRepository.MAX_STRUCTURE);
+        store.deliver(incoming(ALICE, b.toString()), MailStore.INBOX);
+        assertEquals(1, messages.log.size(), "delivered");
+        assertNull(messages.structures.get(0), "parsed whenever needed, as before structures were stored");
     }
 
     @Test

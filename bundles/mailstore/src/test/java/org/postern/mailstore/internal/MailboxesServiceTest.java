@@ -139,9 +139,40 @@ class MailboxesServiceTest {
             return new CopyResult(9, List.of(), List.of());
         }
 
+        /** Message rows as the structure calls see them, by UID. */
+        final Map<Long, StoredStructure> rows = new java.util.TreeMap<>();
+        final List<Map<Long, byte[]>> backfills = new ArrayList<>();
+        byte[] lastStructure;
+        RuntimeException backfillFails;
+
+        @Override
+        public List<StoredStructure> structures(String accountId, String folder, long uidValidity,
+                Collection<Long> uids) {
+            calls.add("structures " + folder + " " + uids.size());
+            return uids.stream().filter(rows::containsKey).sorted().map(rows::get).toList();
+        }
+
+        @Override
+        public int backfillStructures(String accountId, String folder, long uidValidity, Map<Long, byte[]> structures) {
+            if (backfillFails != null) {
+                throw backfillFails;
+            }
+            backfills.add(Map.copyOf(structures));
+            int n = 0;
+            for (Map.Entry<Long, byte[]> e : structures.entrySet()) {
+                StoredStructure r = rows.get(e.getKey());
+                if (r != null && r.structure() == null) {
+                    rows.put(r.uid(), new StoredStructure(r.uid(), r.body(), e.getValue()));
+                    n++;
+                }
+            }
+            return n;
+        }
+
         @Override
         public AppendResult append(String accountId, String folder, BlobId body, long size, Set<String> flags,
-                Instant internalDate, long quotaLimit) {
+                Instant internalDate, long quotaLimit, byte[] structure) {
+            lastStructure = structure;
             lastLimit = quotaLimit;
             lastFlags = flags;
             if (appendFails != null) {
@@ -306,6 +337,66 @@ class MailboxesServiceTest {
         assertEquals(Set.of("\\Seen"), repo.lastFlags);
         assertEquals(2048 * MIB, repo.lastLimit);
         assertEquals(1, blobs.stored.size());
+    }
+
+    @Test
+    void appendFilesTheStructureOfTheBodyItWrote() throws IOException {
+        repo.add("INBOX", null);
+        boxes.append(ALICE, "INBOX", new Counted(MailStoreServiceTest.MULTIPART), Set.of(), null);
+        assertEquals(parse(MailStoreServiceTest.MULTIPART), org.postern.mime.MessageStructure.fromBytes(repo.lastStructure));
+    }
+
+    private static org.postern.mime.MessageStructure parse(String text) throws IOException {
+        byte[] raw = text.getBytes(StandardCharsets.ISO_8859_1);
+        return org.postern.mime.MessageStructure.parse(new ByteArrayInputStream(raw), raw.length);
+    }
+
+    private BlobId body(String text) throws IOException {
+        return blobs.put(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
+    void structuresAreTheStoredOnesElseParsedOnceAndWrittenBack() throws IOException {
+        repo.add("INBOX", null);
+        String plain = "Subject: old\r\n\r\nfiled before V008\r\n";
+        // 1: stored at delivery, and its body is gone: answered without reading it
+        BlobId gone = body(MailStoreServiceTest.MULTIPART);
+        repo.rows.put(1L, new MailboxRepository.StoredStructure(1, gone, parse(MailStoreServiceTest.MULTIPART).toBytes()));
+        blobs.stored.remove(gone);
+        // 2: filed before structures were kept
+        BlobId old = body(plain);
+        repo.rows.put(2L, new MailboxRepository.StoredStructure(2, old, null));
+        // 3: none stored and no body: left out
+        repo.rows.put(3L, new MailboxRepository.StoredStructure(3, BlobId.of("f".repeat(32)), null));
+        // 4: a format this reader does not know (a newer node's): parsed, and not overwritten
+        BlobId newer = body(plain);
+        repo.rows.put(4L, new MailboxRepository.StoredStructure(4, newer, new byte[] {99, 1, 2}));
+
+        Map<Long, byte[]> first = boxes.structures(ALICE, "inbox", 9, List.of(1L, 2L, 3L, 4L, 5L));
+        assertEquals(Set.of(1L, 2L, 4L), first.keySet());
+        assertEquals(parse(MailStoreServiceTest.MULTIPART), org.postern.mime.MessageStructure.fromBytes(first.get(1L)));
+        assertEquals(parse(plain), org.postern.mime.MessageStructure.fromBytes(first.get(2L)));
+        assertEquals(parse(plain), org.postern.mime.MessageStructure.fromBytes(first.get(4L)));
+        assertEquals(List.of("structures INBOX 5"), repo.calls.stream().filter(c -> c.startsWith("structures")).toList(),
+                "one query for the batch");
+        assertEquals(1, repo.backfills.size(), "written back in one go");
+        assertEquals(Set.of(2L), repo.backfills.get(0).keySet(), "only the one without a structure");
+
+        // the next FETCH finds it stored: the body is not needed any more
+        blobs.stored.remove(old);
+        Map<Long, byte[]> second = boxes.structures(ALICE, "INBOX", 9, List.of(2L));
+        assertEquals(parse(plain), org.postern.mime.MessageStructure.fromBytes(second.get(2L)));
+        assertEquals(1, repo.backfills.size(), "nothing more to write");
+    }
+
+    @Test
+    void aFailedWriteBackStillAnswers() throws IOException {
+        repo.add("INBOX", null);
+        String plain = "Subject: x\r\n\r\ny\r\n";
+        repo.rows.put(1L, new MailboxRepository.StoredStructure(1, body(plain), null));
+        repo.backfillFails = new org.postern.core.store.StoreUnavailableException("database went away", null);
+        assertEquals(parse(plain), org.postern.mime.MessageStructure.fromBytes(
+                boxes.structures(ALICE, "INBOX", 9, List.of(1L)).get(1L)));
     }
 
     @Test

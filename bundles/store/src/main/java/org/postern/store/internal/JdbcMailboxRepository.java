@@ -428,6 +428,9 @@ public class JdbcMailboxRepository implements MailboxRepository {
             if (rows.isEmpty()) {
                 return new CopyResult(dst.uidValidity(), List.of(), List.of());
             }
+            // The parsed structure goes along with the row (V008), as the body does.
+            java.util.Map<Long, String> structures = structureColumns(c, src.id(),
+                    rows.stream().map(Row::uid).toList());
             long bytes = rows.stream().mapToLong(Row::size).sum();
             if (quotaLimit > 0 && !move && used + bytes > quotaLimit) {
                 throw new OverQuotaException(accountId);
@@ -437,8 +440,8 @@ public class JdbcMailboxRepository implements MailboxRepository {
             List<Long> sourceUids = new ArrayList<>();
             List<Long> targetUids = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO message (mailbox_id, uid, modseq, blob_id, "
-                    + "size, received, flags, recipient, envelope_sender, server_ip, server_ehlo, server_name) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "size, received, flags, recipient, envelope_sender, server_ip, server_ehlo, server_name, "
+                    + "structure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 long uid = firstUid;
                 for (Row r : rows) {
                     ps.setString(1, dst.id());
@@ -453,6 +456,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
                     ps.setString(10, r.serverIp());
                     ps.setString(11, r.serverEhlo());
                     ps.setString(12, r.serverName());
+                    ps.setString(13, structures.get(r.uid()));
                     ps.addBatch();
                     sourceUids.add(r.uid());
                     targetUids.add(uid);
@@ -492,7 +496,8 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public AppendResult append(String accountId, String folder, BlobId body, long size, Set<String> flags,
-            Instant internalDate, long quotaLimit) {
+            Instant internalDate, long quotaLimit, byte[] structure) {
+        String structureColumn = Structures.encode(structure);
         String stored = formatFlags(flags);
         if (stored.length() > FLAGS_MAX) {
             throw new IllegalArgumentException("too many flags");
@@ -517,8 +522,8 @@ public class JdbcMailboxRepository implements MailboxRepository {
             }
             Box b = find(c, accountId, folder).orElseThrow(() -> new FolderNotFoundException(folder));
             long uid = b.uidNext() - 1;
-            Database.update(c, "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, '')", ps -> {
+            Database.update(c, "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient, "
+                    + "structure) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)", ps -> {
                         ps.setString(1, b.id());
                         ps.setLong(2, uid);
                         ps.setLong(3, b.highestModseq());
@@ -526,10 +531,93 @@ public class JdbcMailboxRepository implements MailboxRepository {
                         ps.setLong(5, size);
                         ps.setLong(6, (internalDate == null ? Instant.now() : internalDate).toEpochMilli());
                         ps.setString(7, stored);
+                        ps.setString(8, structureColumn);
                     });
             db.changed(c, ChangeListener.MAIL, accountId);
             return new AppendResult(b.uidValidity(), uid);
         });
+    }
+
+    // ---- parsed structures (V008) ----
+
+    /** Reads without locks, like {@link #view}: a row expunged meanwhile is simply not in the answer. */
+    @Override
+    public List<StoredStructure> structures(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        if (uids.isEmpty()) {
+            return List.of();
+        }
+        return db.transaction(c -> {
+            Box b = find(c, accountId, folder).filter(x -> x.uidValidity() == uidValidity)
+                    .orElseThrow(() -> new FolderNotFoundException(folder));
+            List<Long> list = List.copyOf(new TreeSet<>(uids));
+            List<StoredStructure> out = new ArrayList<>(list.size());
+            for (int from = 0; from < list.size(); from += PendingDeletions.IN_CHUNK) {
+                List<Long> chunk = list.subList(from, Math.min(list.size(), from + PendingDeletions.IN_CHUNK));
+                out.addAll(Database.query(c, "SELECT uid, blob_id, structure FROM message WHERE mailbox_id = ? "
+                        + "AND uid IN (" + marks(chunk.size()) + ")", ps -> {
+                            ps.setString(1, b.id());
+                            for (int i = 0; i < chunk.size(); i++) {
+                                ps.setLong(i + 2, chunk.get(i));
+                            }
+                        }, rs -> new StoredStructure(rs.getLong(1), BlobId.of(rs.getString(2).trim()),
+                                Structures.decode(rs.getString(3)))));
+            }
+            out.sort(Comparator.comparingLong(StoredStructure::uid));
+            return out;
+        });
+    }
+
+    /**
+     * Takes the folder's row lock first, the order every writer of message rows uses, so the
+     * backfill cannot deadlock with an expunge or a STORE; writes only rows still without one.
+     */
+    @Override
+    public int backfillStructures(String accountId, String folder, long uidValidity,
+            java.util.Map<Long, byte[]> structures) {
+        if (structures.isEmpty()) {
+            return 0;
+        }
+        java.util.Map<Long, String> columns = new java.util.TreeMap<>();
+        structures.forEach((uid, s) -> columns.put(uid, Structures.encode(s)));
+        return db.transaction(c -> {
+            if (Database.update(c, "UPDATE mailbox SET uid_next = uid_next WHERE account_id = ? AND name = ? "
+                    + "AND uid_validity = ?", ps -> {
+                        ps.setString(1, accountId);
+                        ps.setString(2, folder);
+                        ps.setLong(3, uidValidity);
+                    }) != 1) {
+                return 0; // gone: nothing to fill
+            }
+            Box b = find(c, accountId, folder).orElseThrow(() -> new FolderNotFoundException(folder));
+            int written = 0;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE message SET structure = ? WHERE mailbox_id = ? AND uid = ? AND structure IS NULL")) {
+                for (java.util.Map.Entry<Long, String> e : columns.entrySet()) {
+                    ps.setString(1, e.getValue());
+                    ps.setString(2, b.id());
+                    ps.setLong(3, e.getKey());
+                    written += ps.executeUpdate();
+                }
+            }
+            return written;
+        });
+    }
+
+    /** The structure column of those rows, by UID (rows without one are absent). */
+    private static java.util.Map<Long, String> structureColumns(Connection c, String mailboxId, List<Long> uids)
+            throws SQLException {
+        java.util.Map<Long, String> out = new java.util.HashMap<>();
+        for (int from = 0; from < uids.size(); from += PendingDeletions.IN_CHUNK) {
+            List<Long> chunk = uids.subList(from, Math.min(uids.size(), from + PendingDeletions.IN_CHUNK));
+            Database.query(c, "SELECT uid, structure FROM message WHERE mailbox_id = ? AND structure IS NOT NULL "
+                    + "AND uid IN (" + marks(chunk.size()) + ")", ps -> {
+                        ps.setString(1, mailboxId);
+                        for (int i = 0; i < chunk.size(); i++) {
+                            ps.setLong(i + 2, chunk.get(i));
+                        }
+                    }, rs -> out.put(rs.getLong(1), rs.getString(2)));
+        }
+        return out;
     }
 
     // ---- quota ----

@@ -37,9 +37,10 @@ public class JdbcMessageRepository implements MessageRepository {
      * later the folder deleted) is looked up, or created, once more.
      */
     @Override
-    public long append(String accountId, String folder, IncomingMessage m) {
+    public long append(String accountId, String folder, IncomingMessage m, byte[] structure) {
+        String stored = Structures.encode(structure);
         for (int attempt = 0; attempt < 2; attempt++) {
-            Long uid = appendTo(mailbox(accountId, folder), m);
+            Long uid = appendTo(mailbox(accountId, folder), m, stored);
             if (uid != null) {
                 return uid;
             }
@@ -49,7 +50,7 @@ public class JdbcMessageRepository implements MessageRepository {
     }
 
     /** @return the UID, or null when the folder no longer exists */
-    private Long appendTo(String mailbox, IncomingMessage m) {
+    private Long appendTo(String mailbox, IncomingMessage m, String structure) {
         return db.transaction(c -> {
             // markRemoved deletes the folders with the account under the mailbox locks; this
             // catches any other way of marking an account REMOVED that leaves its folders behind.
@@ -81,7 +82,8 @@ public class JdbcMessageRepository implements MessageRepository {
             long uid = next[0] - 1;
             SendingServer s = m.sendingServer();
             Database.update(c, "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient, "
-                    + "envelope_sender, server_ip, server_ehlo, server_name) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
+                    + "envelope_sender, server_ip, server_ehlo, server_name, structure) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
                     ps -> {
                         ps.setString(1, mailbox);
                         ps.setLong(2, uid);
@@ -94,6 +96,7 @@ public class JdbcMessageRepository implements MessageRepository {
                         ps.setString(9, s == null ? null : s.ip());
                         ps.setString(10, s == null ? null : s.ehloName());
                         ps.setString(11, s == null ? null : s.confirmedName());
+                        ps.setString(12, structure);
                     });
             db.changed(c, ChangeListener.MAIL, owner.get(0));
             return uid;

@@ -49,7 +49,8 @@ final class Migrations {
             "V004__uid_validity_sequence.sql",
             "V005__pending_blob_deletion.sql",
             "V006__app_passwords.sql",
-            "V007__imap_folders_and_quota.sql");
+            "V007__imap_folders_and_quota.sql",
+            "V008__message_structure.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

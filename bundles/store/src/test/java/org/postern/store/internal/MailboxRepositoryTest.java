@@ -395,6 +395,86 @@ abstract class MailboxRepositoryTest {
         assertUsageInStep();
     }
 
+    // ---- parsed structures (V008) ----
+
+    private static byte[] structure(int seed, int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (seed + i); // every octet value, NUL and 0xFF included
+        }
+        return b;
+    }
+
+    private static java.util.Map<Long, byte[]> stored(List<org.postern.core.store.MailboxRepository.StoredStructure> l) {
+        java.util.Map<Long, byte[]> m = new java.util.TreeMap<>();
+        for (org.postern.core.store.MailboxRepository.StoredStructure s : l) {
+            m.put(s.uid(), s.structure());
+        }
+        return m;
+    }
+
+    @Test
+    void structuresAreKeptWithTheRowCopiedMovedAndBackfilledOnlyWhereMissing() throws IOException {
+        byte[] delivered = structure(1, 300);
+        byte[] appended = structure(7, org.postern.core.store.MessageRepository.MAX_STRUCTURE);
+        byte[] bytes = "Subject: a\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8);
+        BlobId body = blobs.put(new ByteArrayInputStream(bytes));
+        messages.append(ALICE, "INBOX", new IncomingMessage(ALICE, MailAddress.parse("alice@example.net"),
+                "x@example.org", null, body, bytes.length, NOW), delivered);
+        BlobId second = blobs.put(new ByteArrayInputStream(bytes));
+        boxes.append(ALICE, "INBOX", second, bytes.length, Set.of(), NOW, 0, appended);
+        deliver(ALICE, "INBOX", "Subject: old\r\n\r\nfiled without one\r\n");
+        long inbox = info(ALICE, "INBOX").uidValidity();
+
+        List<org.postern.core.store.MailboxRepository.StoredStructure> read =
+                boxes.structures(ALICE, "INBOX", inbox, List.of(3L, 1L, 2L, 99L));
+        assertEquals(List.of(1L, 2L, 3L), read.stream().map(r -> r.uid()).toList(), "ascending, 99 is not there");
+        assertEquals(body, read.get(0).body());
+        assertEquals(second, read.get(1).body());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(delivered, read.get(0).structure());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(appended, read.get(1).structure(), "the longest kept");
+        assertEquals(null, read.get(2).structure(), "a message filed without one has none");
+
+        // lazy backfill: only where missing, never over a stored one, not a change clients see
+        long modseq = info(ALICE, "INBOX").highestModseq();
+        heard.clear();
+        assertEquals(1, boxes.backfillStructures(ALICE, "INBOX", inbox,
+                java.util.Map.of(1L, structure(99, 10), 3L, structure(3, 20), 77L, structure(4, 5))));
+        java.util.Map<Long, byte[]> now = stored(boxes.structures(ALICE, "INBOX", inbox, List.of(1L, 2L, 3L)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(delivered, now.get(1L), "not overwritten");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(structure(3, 20), now.get(3L), "filled in");
+        assertEquals(modseq, info(ALICE, "INBOX").highestModseq(), "no new MODSEQ");
+        assertEquals(List.of(), heard, "nothing announced");
+        assertEquals(0, boxes.backfillStructures(ALICE, "INBOX", inbox + 1, java.util.Map.of(3L, structure(5, 5))),
+                "another UIDVALIDITY: nothing written");
+
+        // copies and moves carry it, like the body
+        boxes.createFolder(ALICE, "Work", null);
+        CopyResult copy = boxes.copy(ALICE, "INBOX", inbox, List.of(1L, 2L, 3L), "Work", false, 0);
+        long work = info(ALICE, "Work").uidValidity();
+        java.util.Map<Long, byte[]> copied = stored(boxes.structures(ALICE, "Work", work, copy.targetUids()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(delivered, copied.get(copy.targetUids().get(0)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(appended, copied.get(copy.targetUids().get(1)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(structure(3, 20), copied.get(copy.targetUids().get(2)));
+        boxes.createFolder(ALICE, "Old", null);
+        CopyResult move = boxes.copy(ALICE, "Work", work, copy.targetUids(), "Old", true, 0);
+        java.util.Map<Long, byte[]> moved = stored(boxes.structures(ALICE, "Old", info(ALICE, "Old").uidValidity(),
+                move.targetUids()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(appended, moved.get(move.targetUids().get(1)));
+        assertEquals(List.of(), boxes.structures(ALICE, "Work", work, copy.targetUids()), "moved away");
+
+        // renaming INBOX moves its rows, structures with them
+        boxes.renameFolder(ALICE, "INBOX", "Kept");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(delivered, stored(boxes.structures(ALICE, "Kept",
+                info(ALICE, "Kept").uidValidity(), List.of(1L))).get(1L));
+
+        assertThrows(FolderNotFoundException.class, () -> boxes.structures(ALICE, "Nope", 1, List.of(1L)));
+        assertThrows(FolderNotFoundException.class, () -> boxes.structures(ALICE, "Kept", inbox + 12345, List.of(1L)));
+        assertThrows(IllegalArgumentException.class, () -> boxes.append(ALICE, "Kept", second, bytes.length, Set.of(),
+                NOW, 0, structure(1, org.postern.core.store.MessageRepository.MAX_STRUCTURE + 1)), "longer than the column");
+        assertUsageInStep();
+    }
+
     // ---- quota ----
 
     @Test

@@ -340,4 +340,24 @@ abstract class MigrationsOnDatabaseTest {
         assertEquals(2, longValue("SELECT COUNT(*) FROM mailbox WHERE subscribed = 1 AND special_use IS NULL"));
         assertEquals(1, longValue("SELECT COUNT(*) FROM account WHERE quota_bytes IS NULL"), "the default applies");
     }
+
+    // ---- V008 on databases of version 7 ----
+
+    @Test
+    void messagesOfAVersion7DatabaseHaveNoStructureUntilOneIsWritten() throws SQLException {
+        assertEquals(7, migrations().apply(7));
+        execute("INSERT INTO service_domain (name, created) VALUES ('example.net', 0)",
+                "INSERT INTO account (id, local_part, domain, status, created) VALUES "
+                        + "('a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'alice', 'example.net', 'ACTIVE', 0)",
+                "INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) "
+                        + "VALUES ('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'INBOX', 1, 2, 1)",
+                "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
+                        + "('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 1, 1, 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 5, 0, '', 'x')");
+        assertEquals(8, migrations().apply());
+        assertEquals(1, longValue("SELECT COUNT(*) FROM message WHERE structure IS NULL"), "old messages: none yet");
+        // the column holds the longest stored structure's base64 text on both engines
+        String longest = "A".repeat(32672);
+        execute("UPDATE message SET structure = '" + longest + "' WHERE uid = 1");
+        assertEquals(32672, longValue("SELECT LENGTH(structure) FROM message WHERE uid = 1"));
+    }
 }

@@ -1,0 +1,14 @@
+-- IMAP (issue 8): each message's parsed structure (ENVELOPE, BODYSTRUCTURE, BODY and the octet
+-- ranges of its sections), computed once when it is delivered or appended, so a FETCH does not
+-- read and parse the body again. The stored form of org.postern.mime.MessageStructure (first
+-- octet its format version), as base64 text.
+-- On the message row, not per blob: copies share one blob, and COPY/MOVE copy the row, this
+-- column with it; a blob is deleted with its last row, so nothing else needs cleaning up.
+-- NULL: none stored yet (messages filed before this migration). The mail store parses such a
+-- message the first time its structure is asked for and writes it back (lazy backfill); a
+-- structure longer than the column (thousands of parts) stays NULL and is parsed when needed.
+-- Why base64 in a VARCHAR: the migration runner has no dialects, and no binary type is spelled
+-- the same on both databases (Derby: BLOB, VARCHAR FOR BIT DATA; PostgreSQL: bytea). 32672 is
+-- Derby's largest VARCHAR (PostgreSQL takes it too): 24,504 octets of structure, plenty for real
+-- mail (a few hundred octets to a few KiB), and read inline with the row, no LOB locator.
+ALTER TABLE message ADD COLUMN structure VARCHAR(32672);

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.postern.api.mail.Mailboxes;
@@ -18,8 +20,10 @@ import org.postern.mime.Range;
 
 /**
  * [UID] FETCH: metadata from the session's view; bodies and their sections as byte ranges of the
- * stored message, streamed through the outbox (never a whole message in memory); ENVELOPE and
- * BODYSTRUCTURE from one streaming parse of the message ({@link MessageStructure}).
+ * stored message, streamed through the outbox (never a whole message in memory); ENVELOPE,
+ * BODYSTRUCTURE, BODY and the section ranges from the structure the mail store parsed when the
+ * message was filed ({@link Mailboxes#structures}, {@value #STRUCTURE_BATCH} messages per query),
+ * and from one streaming parse of the message ({@link MessageStructure}) only when none is stored.
  */
 final class Fetching {
     private final ImapSession session;
@@ -38,6 +42,11 @@ final class Fetching {
 
     /** Most body sections one FETCH may ask for per message (clients ask one to three). */
     static final int MAX_BODY_ITEMS = 32;
+    /**
+     * Messages whose stored structures one query fetches: a FETCH 1:* ENVELOPE over 10,000
+     * messages is 100 queries, not 10,000, and holds at most this many structures at a time.
+     */
+    static final int STRUCTURE_BATCH = 100;
 
     void fetch(ImapRequest.Fetch f) {
         int bodies = 0;
@@ -89,9 +98,13 @@ final class Fetching {
         }
         String tag = f.tag();
         Long changedSince = f.changedSince();
+        boolean structured = items.stream().anyMatch(Fetching::needsStructure);
         session.outbox.add(new Outbox.Producer() {
             private int next;
             private boolean failed;
+            /** Stored structures of chosen[batchStart, batchEnd), by UID. */
+            private Map<Long, MessageStructure> batch = Map.of();
+            private int batchEnd;
 
             @Override
             public boolean produce(Outbox.Sink sink) {
@@ -101,10 +114,14 @@ final class Fetching {
                     if (changedSince != null && m.modseq() <= changedSince) {
                         continue;
                     }
+                    if (structured && i >= batchEnd) {
+                        batchEnd = Math.min(chosen.size(), i + STRUCTURE_BATCH);
+                        batch = stored(chosen.subList(i, batchEnd));
+                    }
                     List<Object[]> parts = new ArrayList<>();
                     try {
                         one(seqs[i], m, items, newlySeen.contains(m.uid()),
-                                modseq || condstore && newlySeen.contains(m.uid()), parts);
+                                modseq || condstore && newlySeen.contains(m.uid()), batch.get(m.uid()), parts);
                     } catch (RuntimeException gone) {
                         // Expunged by another session meanwhile (RFC 2180 4.1): no partial
                         // response, and the command ends NO.
@@ -125,6 +142,36 @@ final class Fetching {
                 return false;
             }
         });
+    }
+
+    /** ENVELOPE, BODYSTRUCTURE, BODY and {@code BODY[part...]} need the parsed structure. */
+    private static boolean needsStructure(FetchItem i) {
+        return i == FetchItem.Simple.ENVELOPE || i == FetchItem.Simple.BODYSTRUCTURE || i == FetchItem.Simple.BODY
+                || i instanceof FetchItem.Body b && !b.section().part().isEmpty();
+    }
+
+    /**
+     * The stored structures of these messages, one query. One that is missing or unreadable (a
+     * format this node does not know, a damaged row) is parsed from the body when needed; a
+     * failing query (the folder went away) leaves them all to that.
+     */
+    private Map<Long, MessageStructure> stored(List<MessageInfo> messages) {
+        Map<Long, byte[]> raw;
+        try {
+            raw = mailboxes.structures(accountId, folder.name, folder.uidValidity,
+                    messages.stream().map(MessageInfo::uid).toList());
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
+        Map<Long, MessageStructure> out = new HashMap<>();
+        raw.forEach((uid, bytes) -> {
+            try {
+                out.put(uid, MessageStructure.fromBytes(bytes));
+            } catch (IllegalArgumentException unreadable) {
+                // parsed from the body instead
+            }
+        });
+        return out;
     }
 
     private static boolean marksSeen(FetchItem i) {
@@ -172,7 +219,8 @@ final class Fetching {
         }
     }
 
-    private void one(int seq, MessageInfo m, List<FetchItem> items, boolean seenNow, boolean modseq, List<Object[]> parts) {
+    private void one(int seq, MessageInfo m, List<FetchItem> items, boolean seenNow, boolean modseq,
+            MessageStructure stored, List<Object[]> parts) {
         Response r = new Response(parts);
         r.add("* " + seq + " FETCH (");
         boolean first = true;
@@ -180,7 +228,7 @@ final class Fetching {
         boolean modseqSent = false;
         Outbox.Source source = () -> mailboxes.open(accountId, folder.name, folder.uidValidity, m.uid())
                 .orElseThrow(() -> new IOException("message " + m.uid() + " is gone"));
-        Lazy lazy = new Lazy(source, m.size());
+        Lazy lazy = new Lazy(source, m.size(), stored);
         for (FetchItem item : items) {
             if (!first) {
                 r.add(" ");
@@ -230,16 +278,20 @@ final class Fetching {
         r.end();
     }
 
-    /** The message's header split and structure, each read at most once per message. */
+    /**
+     * The message's header split and structure, each read at most once per message; the
+     * structure is the stored one when there is one, so the body is not read for it.
+     */
     private static final class Lazy {
         private final Outbox.Source source;
         private final long size;
         private MessageText text;
         private MessageStructure structure;
 
-        Lazy(Outbox.Source source, long size) {
+        Lazy(Outbox.Source source, long size, MessageStructure stored) {
             this.source = source;
             this.size = size;
+            this.structure = stored;
         }
 
         MessageText text() {

@@ -127,19 +127,62 @@ final class Fakes {
         private long nextUidValidity = 1000;
         volatile Consumer<String> announce = a -> { };
         volatile long quotaLimit;
+        /** Whether messages get their parsed structure when filed, as the mail store does (false: none kept). */
+        volatile boolean keepStructures = true;
+        /** Bodies opened, and structure queries answered: what a FETCH cost. */
+        final java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger structureQueries = new java.util.concurrent.atomic.AtomicInteger();
 
         private static final class Msg {
-            final byte[] bytes;
+            byte[] bytes;
             Set<String> flags;
             long modseq;
             final Instant internalDate;
+            final byte[] structure;
 
-            Msg(byte[] bytes, Set<String> flags, long modseq, Instant internalDate) {
+            Msg(byte[] bytes, Set<String> flags, long modseq, Instant internalDate, boolean keepStructure) {
                 this.bytes = bytes;
                 this.flags = flags;
                 this.modseq = modseq;
                 this.internalDate = internalDate;
+                this.structure = keepStructure ? parsed(bytes) : null;
             }
+
+            Msg(byte[] bytes, Set<String> flags, long modseq, Instant internalDate, byte[] structure) {
+                this.bytes = bytes;
+                this.flags = flags;
+                this.modseq = modseq;
+                this.internalDate = internalDate;
+                this.structure = structure;
+            }
+
+            private static byte[] parsed(byte[] bytes) {
+                try {
+                    return org.postern.mime.MessageStructure.parse(new ByteArrayInputStream(bytes), bytes.length).toBytes();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+
+        /** Replaces a stored body behind the store's back (a damaged or swapped blob); the structure stays. */
+        synchronized void replaceBody(String accountId, String folder, long uid, String message) {
+            get(accountId, folder, 0).messages.get(uid).bytes = message.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public synchronized Map<Long, byte[]> structures(String accountId, String folder, long uidValidity,
+                java.util.Collection<Long> uids) {
+            Folder f = get(accountId, folder, uidValidity);
+            structureQueries.incrementAndGet();
+            Map<Long, byte[]> out = new java.util.HashMap<>();
+            for (long uid : uids) {
+                Msg m = f.messages.get(uid);
+                if (m != null && m.structure != null) {
+                    out.put(uid, m.structure);
+                }
+            }
+            return out;
         }
 
         private static final class Folder {
@@ -175,7 +218,7 @@ final class Fakes {
             Folder f = folders(accountId, true).computeIfAbsent(folder, n -> new Folder(n, nextUidValidity++, null));
             long uid = f.uidNext++;
             f.messages.put(uid, new Msg(message.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
-                    new HashSet<>(), ++f.highestModseq, Instant.parse("2026-12-02T10:00:00Z")));
+                    new HashSet<>(), ++f.highestModseq, Instant.parse("2026-12-02T10:00:00Z"), keepStructures));
             announce.accept(accountId);
             return uid;
         }
@@ -344,7 +387,7 @@ final class Fakes {
                     continue;
                 }
                 long nu = dst.uidNext++;
-                dst.messages.put(nu, new Msg(m.bytes, new HashSet<>(m.flags), ++dst.highestModseq, m.internalDate));
+                dst.messages.put(nu, new Msg(m.bytes, new HashSet<>(m.flags), ++dst.highestModseq, m.internalDate, m.structure));
                 s.add(uid);
                 d.add(nu);
                 if (move) {
@@ -368,7 +411,7 @@ final class Fakes {
             }
             long uid = f.uidNext++;
             f.messages.put(uid, new Msg(bytes, new HashSet<>(flags), ++f.highestModseq,
-                    internalDate == null ? Instant.now() : internalDate));
+                    internalDate == null ? Instant.now() : internalDate, keepStructures));
             announce.accept(accountId);
             return new AppendResult(f.uidValidity, uid);
         }
@@ -384,6 +427,7 @@ final class Fakes {
             if (f == null || f.uidValidity != uidValidity || !f.messages.containsKey(uid)) {
                 return Optional.empty();
             }
+            opens.incrementAndGet();
             return Optional.of(new ByteArrayInputStream(f.messages.get(uid).bytes));
         }
 

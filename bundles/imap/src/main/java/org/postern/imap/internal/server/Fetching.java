@@ -84,8 +84,8 @@ final class Fetching {
             if (!unseen.isEmpty()) {
                 Mailboxes.StoreResult r = mailboxes.storeFlags(accountId, folder.name, folder.uidValidity, unseen,
                         Mailboxes.FlagUpdate.ADD, Set.of("\\Seen"), 0);
+                folder.update(r.updated());
                 for (MessageInfo m : r.updated()) {
-                    folder.update(m);
                     newlySeen.add(m.uid());
                 }
             }

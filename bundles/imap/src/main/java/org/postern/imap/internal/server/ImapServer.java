@@ -61,6 +61,7 @@ public class ImapServer implements ChangeListener {
     /** Logged-in sessions by account, to wake on changes. */
     private final Map<String, Set<IoSession>> byAccount = new ConcurrentHashMap<>();
     private final Map<ImapSession, IoSession> ios = new ConcurrentHashMap<>();
+    private final FolderIndexes indexes = new FolderIndexes();
     private Listener plain;
     private Listener implicit;
 
@@ -143,6 +144,10 @@ public class ImapServer implements ChangeListener {
         return spool;
     }
 
+    FolderIndexes indexes() {
+        return indexes;
+    }
+
     SSLContext tls() {
         return SessionEvents.tls(serverTls, LOG, "IMAP");
     }
@@ -183,6 +188,8 @@ public class ImapServer implements ChangeListener {
         if (!MAIL.equals(topic)) {
             return;
         }
+        // Before the sessions wake: each then finds its folder stale and the first reads it.
+        indexes.changed(key);
         Set<IoSession> sessions = byAccount.get(key);
         if (sessions != null) {
             for (IoSession io : sessions) {
@@ -193,6 +200,7 @@ public class ImapServer implements ChangeListener {
 
     @Override
     public void resync() {
+        indexes.changedAll();
         for (Set<IoSession> sessions : byAccount.values()) {
             for (IoSession io : sessions) {
                 ImapHandler.fire(io, ImapSession.CHANGED);

@@ -585,9 +585,8 @@ final class ImapSession implements ImapFramer.Receiver {
             return;
         }
         try {
-            Mailboxes.FolderChanges changes = mailboxes().changes(accountId(), selected.name, selected.uidValidity,
-                    selected.syncedModseq);
-            for (String line : selected.apply(changes, expungesAllowed, condstore)) {
+            FolderSnapshot now = server.indexes().current(mailboxes(), accountId(), selected.name);
+            for (String line : selected.apply(now, expungesAllowed, condstore)) {
                 send(line);
             }
             if (expungesAllowed) {
@@ -819,12 +818,12 @@ final class ImapSession implements ImapFramer.Receiver {
         selected = null;
         state = State.AUTHENTICATED;
         onFolder(tag, () -> {
-            Mailboxes.FolderView view = mailboxes().view(accountId(), s.mailbox());
+            FolderSnapshot snapshot = server.indexes().current(mailboxes(), accountId(), s.mailbox());
             boolean readOnly = s.command() == Command.EXAMINE;
             if (s.condstore()) {
                 condstore = true;
             }
-            SelectedFolder f = new SelectedFolder(view, readOnly);
+            SelectedFolder f = new SelectedFolder(snapshot, readOnly);
             changesPending = false;
             send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
             send("* OK [PERMANENTFLAGS " + (readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)")
@@ -904,13 +903,9 @@ final class ImapSession implements ImapFramer.Receiver {
     }
 
     private void reportExpunged(List<Long> uids) {
-        List<Long> sorted = new ArrayList<>(uids);
-        sorted.sort(java.util.Comparator.reverseOrder());
-        for (long uid : sorted) {
-            int seq = selected.remove(uid);
-            if (seq > 0) {
-                send("* " + seq + " EXPUNGE");
-            }
+        // Highest first: removing a message does not renumber those below it.
+        for (int seq : selected.removeAll(uids)) {
+            send("* " + seq + " EXPUNGE");
         }
     }
 
@@ -943,9 +938,7 @@ final class ImapSession implements ImapFramer.Receiver {
         Mailboxes.StoreResult result = uids.isEmpty() ? new Mailboxes.StoreResult(List.of(), List.of())
                 : mailboxes().storeFlags(accountId(), selected.name, selected.uidValidity, uids, how, flags,
                         unchangedSince);
-        for (MessageInfo m : result.updated()) {
-            selected.update(m);
-        }
+        selected.update(result.updated());
         // Every message named gets its flags back (RFC 3501 6.4.6), also those the store left
         // as they were (a flag added that was there already); conflicts are reported below.
         Set<Long> conflicts = new HashSet<>(result.conflicts());

@@ -2,41 +2,34 @@ package org.postern.imap.internal.server;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.postern.api.mail.Mailboxes.FolderChanges;
-import org.postern.api.mail.Mailboxes.FolderView;
+import org.postern.api.mail.FolderNotFoundException;
 import org.postern.api.mail.Mailboxes.MessageInfo;
 import org.postern.imap.internal.decode.SequenceSet;
 
 /**
  * The selected folder as this session knows it: messages by sequence number (ascending UIDs),
- * their flags and MODSEQs, and what the session has told the client. Other sessions' changes
- * reach it through {@link #apply}, which yields the untagged responses to send.
+ * their flags and MODSEQs, and what the session has told the client. The messages are a
+ * {@link FolderSnapshot}, most of the time the very one every other session of the folder holds;
+ * the session's own STORE, EXPUNGE and MOVE derive a private one until the next resync. Other
+ * sessions' changes reach it through {@link #apply}, which yields the untagged responses to send.
  */
 final class SelectedFolder {
     final String name;
     final long uidValidity;
     final boolean readOnly;
-    private final ArrayList<MessageInfo> messages;
+    private FolderSnapshot messages;
     long uidNext;
     long highestModseq;
-    /**
-     * What the session has asked the store about: changes after it are still to be heard.
-     * Only {@link #apply} advances it; the session's own STORE raises {@link #highestModseq}
-     * but must not hide a delivery or another session's change made just before it.
-     */
-    long syncedModseq;
 
-    SelectedFolder(FolderView view, boolean readOnly) {
-        this.name = view.folder().name();
-        this.uidValidity = view.folder().uidValidity();
+    SelectedFolder(FolderSnapshot snapshot, boolean readOnly) {
+        this.name = snapshot.folder.name();
+        this.uidValidity = snapshot.folder.uidValidity();
         this.readOnly = readOnly;
-        this.messages = new ArrayList<>(view.messages());
-        this.uidNext = view.folder().uidNext();
-        this.highestModseq = view.folder().highestModseq();
-        this.syncedModseq = highestModseq;
+        this.messages = snapshot;
+        this.uidNext = snapshot.folder.uidNext();
+        this.highestModseq = snapshot.folder.highestModseq();
     }
 
     int size() {
@@ -45,43 +38,27 @@ final class SelectedFolder {
 
     /** 1-based. */
     MessageInfo bySeq(int seq) {
-        return messages.get(seq - 1);
+        return messages.info(seq - 1);
+    }
+
+    /** 1-based. */
+    long uidBySeq(int seq) {
+        return messages.uid(seq - 1);
     }
 
     /** The sequence number of a UID, or -1. */
     int seqOf(long uid) {
-        int lo = 0;
-        int hi = messages.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long u = messages.get(mid).uid();
-            if (u < uid) {
-                lo = mid + 1;
-            } else if (u > uid) {
-                hi = mid - 1;
-            } else {
-                return mid + 1;
-            }
-        }
-        return -1;
-    }
-
-    private int firstIndexAtLeast(long uid) {
-        int lo = 0;
-        int hi = messages.size();
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (messages.get(mid).uid() < uid) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        int i = messages.indexOf(uid);
+        return i < 0 ? -1 : i + 1;
     }
 
     long lastUid() {
-        return messages.isEmpty() ? 0 : messages.get(messages.size() - 1).uid();
+        return messages.lastUid();
+    }
+
+    /** The snapshot this session is on (tests: sessions of one folder share it). */
+    FolderSnapshot snapshot() {
+        return messages;
     }
 
     /**
@@ -89,18 +66,18 @@ final class SelectedFolder {
      * are {@code null} (RFC 3501: BAD); UIDs that are not there are simply not named.
      */
     int[] resolve(SequenceSet set, boolean uid) {
-        BitSet hit = new BitSet(messages.size() + 1);
         int n = messages.size();
+        BitSet hit = new BitSet(n + 1);
         for (SequenceSet.Range r : set.ranges()) {
             if (uid) {
-                // "*" is the largest UID in use; with an empty folder, nothing matches.
-                long star = n == 0 ? 0 : lastUid();
-                long lo = r.low(star);
-                long hi = r.high(star);
                 if (n == 0) {
                     continue;
                 }
-                for (int i = firstIndexAtLeast(lo); i < n && messages.get(i).uid() <= hi; i++) {
+                // "*" is the largest UID in use.
+                long star = lastUid();
+                long lo = r.low(star);
+                long hi = r.high(star);
+                for (int i = messages.firstIndexAtLeast(lo); i < n && messages.uid(i) <= hi; i++) {
                     hit.set(i + 1);
                 }
             } else {
@@ -115,76 +92,125 @@ final class SelectedFolder {
         return hit.stream().toArray();
     }
 
-    void update(MessageInfo changed) {
-        int seq = seqOf(changed.uid());
-        if (seq > 0) {
-            messages.set(seq - 1, changed);
+    /** The session's own STORE. */
+    void update(List<MessageInfo> changed) {
+        if (changed.isEmpty()) {
+            return;
         }
-        highestModseq = Math.max(highestModseq, changed.modseq());
-    }
-
-    /** Removes an expunged UID; returns its sequence number before removal, or -1. */
-    int remove(long uid) {
-        int seq = seqOf(uid);
-        if (seq > 0) {
-            messages.remove(seq - 1);
+        messages = messages.withFlags(messages.folder, changed);
+        for (MessageInfo m : changed) {
+            highestModseq = Math.max(highestModseq, m.modseq());
         }
-        return seq;
     }
 
     /**
-     * Takes in what other sessions and deliveries did. Untagged responses, in the order they
-     * must go out: EXPUNGE (highest first, so each number is right when read), then FETCH for
-     * changed flags, then EXISTS for new messages.
+     * Removes expunged UIDs; returns the sequence numbers of those that were here, highest first,
+     * each as it was before removal (and so right when EXPUNGE responses go out in that order).
      */
-    List<String> apply(FolderChanges changes, boolean expungesAllowed, boolean condstore) {
-        List<String> out = new ArrayList<>();
-        if (expungesAllowed) {
-            Set<Long> present = new HashSet<>(changes.uids().length * 2);
-            for (long u : changes.uids()) {
-                present.add(u);
+    int[] removeAll(java.util.Collection<Long> uids) {
+        BitSet gone = new BitSet(messages.size());
+        for (long uid : uids) {
+            int i = messages.indexOf(uid);
+            if (i >= 0) {
+                gone.set(i);
             }
-            for (int i = messages.size() - 1; i >= 0; i--) {
-                if (!present.contains(messages.get(i).uid())) {
-                    messages.remove(i);
+        }
+        if (gone.isEmpty()) {
+            return new int[0];
+        }
+        int[] out = new int[gone.cardinality()];
+        int k = 0;
+        for (int i = gone.length() - 1; i >= 0; i = gone.previousSetBit(i - 1)) {
+            out[k++] = i + 1;
+        }
+        messages = messages.without(gone);
+        return out;
+    }
+
+    /**
+     * Moves to the folder as it is now. Untagged responses, in the order they must go out:
+     * EXPUNGE (highest first, so each number is right when read), then FETCH for changed flags,
+     * then EXISTS for new messages. When EXPUNGE may not be sent now, messages gone stay (a private
+     * snapshot) until a later call may announce them.
+     */
+    List<String> apply(FolderSnapshot now, boolean expungesAllowed, boolean condstore) {
+        List<String> out = new ArrayList<>();
+        if (now == messages) {
+            return out;
+        }
+        if (now.folder.uidValidity() != uidValidity) {
+            // Deleted and made again under the same name: the folder this session selected is gone.
+            throw new FolderNotFoundException(name);
+        }
+        if (now.folder.highestModseq() < highestModseq) {
+            // Older than what this session has seen itself (another node's change not yet
+            // announced here, say): wait for the announcement.
+            return out;
+        }
+        FolderSnapshot was = messages;
+        FolderSnapshot next;
+        if (expungesAllowed) {
+            for (int i = was.size() - 1; i >= 0; i--) {
+                if (now.indexOf(was.uid(i)) < 0) {
                     out.add("* " + (i + 1) + " EXPUNGE");
                 }
             }
+            next = now;
+        } else {
+            next = mergeKeepingExpunged(was, now);
         }
-        long last = lastUid();
-        List<MessageInfo> fresh = new ArrayList<>();
-        for (MessageInfo m : changes.changed()) {
-            int seq = seqOf(m.uid());
-            if (seq > 0) {
-                MessageInfo old = messages.get(seq - 1);
-                messages.set(seq - 1, m);
-                if (!old.flags().equals(m.flags()) || condstore && old.modseq() != m.modseq()) {
-                    out.add("* " + seq + " FETCH (UID " + m.uid() + " FLAGS " + Responses.flags(m.flags())
-                            + (condstore ? " MODSEQ (" + m.modseq() + ")" : "") + ")");
-                }
-            } else if (m.uid() > last) {
-                fresh.add(m);
+        int known = 0;
+        long last = was.lastUid();
+        for (int i = 0; i < next.size() && next.uid(i) <= last; i++) {
+            known++;
+            int j = was.indexOf(next.uid(i));
+            if (j < 0 || was.modseq(j) == next.modseq(i)) {
+                continue;
+            }
+            if (!was.flags(j).equals(next.flags(i)) || condstore) {
+                out.add("* " + (i + 1) + " FETCH (UID " + next.uid(i) + " FLAGS " + Responses.flags(next.flags(i))
+                        + (condstore ? " MODSEQ (" + next.modseq(i) + ")" : "") + ")");
             }
         }
-        fresh.sort((a, b) -> Long.compare(a.uid(), b.uid()));
-        messages.addAll(fresh);
-        if (!fresh.isEmpty()) {
-            out.add("* " + messages.size() + " EXISTS");
+        if (next.size() > known) {
+            out.add("* " + next.size() + " EXISTS");
         }
-        uidNext = Math.max(uidNext, changes.folder().uidNext());
+        messages = next;
+        uidNext = Math.max(uidNext, now.folder.uidNext());
         if (expungesAllowed) {
-            highestModseq = Math.max(highestModseq, changes.folder().highestModseq());
-            syncedModseq = changes.folder().highestModseq();
+            highestModseq = Math.max(highestModseq, now.folder.highestModseq());
         }
         return out;
     }
 
-    long unseenFirst() {
-        for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).flags().contains("\\Seen")) {
-                return i + 1;
+    /** {@code now}'s flags and new messages over {@code was}'s messages, expunged ones kept. */
+    private static FolderSnapshot mergeKeepingExpunged(FolderSnapshot was, FolderSnapshot now) {
+        List<MessageInfo> changed = new ArrayList<>();
+        long last = was.lastUid();
+        int i = 0;
+        for (; i < now.size() && now.uid(i) <= last; i++) {
+            int j = was.indexOf(now.uid(i));
+            if (j >= 0 && was.modseq(j) != now.modseq(i)) {
+                changed.add(now.info(i));
             }
         }
-        return 0;
+        List<MessageInfo> fresh = new ArrayList<>();
+        for (; i < now.size(); i++) {
+            fresh.add(now.info(i));
+        }
+        long[] keep = new long[was.size() + fresh.size()];
+        for (int k = 0; k < was.size(); k++) {
+            keep[k] = was.uid(k);
+        }
+        for (int k = 0; k < fresh.size(); k++) {
+            keep[was.size() + k] = fresh.get(k).uid();
+        }
+        List<MessageInfo> all = new ArrayList<>(changed);
+        all.addAll(fresh);
+        return was.with(new FolderChanges(now.folder, all, keep), false);
+    }
+
+    long unseenFirst() {
+        return messages.firstUnseen() + 1;
     }
 }

@@ -361,10 +361,11 @@ final class Fakes {
         public synchronized List<Long> expunge(String accountId, String folder, long uidValidity, Collection<Long> uids) {
             Folder f = get(accountId, folder, uidValidity);
             List<Long> gone = new ArrayList<>();
-            for (Map.Entry<Long, Msg> e : new ArrayList<>(f.messages.entrySet())) {
-                if (e.getValue().flags.contains("\\Deleted") && (uids == null || uids.contains(e.getKey()))) {
-                    f.messages.remove(e.getKey());
-                    gone.add(e.getKey());
+            // Keys first: a TreeMap entry object may take its successor's key when removed.
+            for (long uid : new ArrayList<>(f.messages.keySet())) {
+                if (f.messages.get(uid).flags.contains("\\Deleted") && (uids == null || uids.contains(uid))) {
+                    f.messages.remove(uid);
+                    gone.add(uid);
                 }
             }
             if (!gone.isEmpty()) {

@@ -74,6 +74,62 @@ class ImapProtocolTest extends ImapTestSupport {
     }
 
     @Test
+    void sessionsOfOneFolderShareItAndADeliveryThatWakesThemAllIsReadOnce() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        for (int i = 0; i < 3; i++) {
+            store.deliver(ALICE, "INBOX", HELLO);
+        }
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> reads = new java.util.concurrent.ConcurrentHashMap<>();
+        server.mailboxes = (org.postern.api.mail.Mailboxes) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.postern.api.mail.Mailboxes.class}, (proxy, method, args) -> {
+                    reads.computeIfAbsent(method.getName(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        List<Raw> sessions = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                Raw c = alice();
+                sessions.add(c);
+                List<String> sel = c.command("a", "SELECT INBOX");
+                assertTrue(sel.contains("* 3 EXISTS"), sel.toString());
+            }
+            assertEquals(1, reads.get("view").get(), "the folder is read for the first SELECT only: " + reads);
+            for (Raw c : sessions) {
+                c.send("b IDLE\r\n");
+                assertEquals("+ idling", c.line());
+            }
+            store.deliver(ALICE, "INBOX", HELLO.replace("hello", "news"));
+            for (Raw c : sessions) {
+                assertEquals("* 4 EXISTS", c.line());
+            }
+            assertEquals(1, reads.get("changes").get(), "five sessions woke, one read: " + reads);
+            for (Raw c : sessions) {
+                c.send("DONE\r\n");
+                assertEquals("b OK IDLE terminated", c.line());
+            }
+            // One session's STORE and EXPUNGE reach the others, numbered as each knows the folder.
+            Raw first = sessions.get(0);
+            List<String> stored = first.command("c", "STORE 2 +FLAGS (\\Deleted)");
+            assertTrue(last(stored).startsWith("c OK"));
+            assertEquals(List.of("* 2 EXPUNGE", "d OK EXPUNGE completed"), first.command("d", "EXPUNGE"));
+            Raw second = sessions.get(1);
+            List<String> f = second.command("e", "FETCH 2 (FLAGS)");
+            assertTrue(f.stream().noneMatch(l -> l.contains("EXPUNGE")) && f.get(0).startsWith("* 2 FETCH ("),
+                    "no EXPUNGE during FETCH by number; the message keeps its number: " + f);
+            assertEquals(List.of("* 2 EXPUNGE", "f OK NOOP completed"), second.command("f", "NOOP"));
+            assertEquals("* 3 FETCH (UID 4 FLAGS ())", second.command("g", "FETCH 3 (UID FLAGS)").get(0));
+        } finally {
+            for (Raw c : sessions) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void appendCopyAndMoveReportUids() throws Exception {
         try (Raw c = alice()) {
             c.send("a APPEND Drafts (\\Draft) {" + HELLO.length() + "}\r\n");

@@ -278,9 +278,9 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
         try {
             checked = checkedFlags(flags);
             limit = limit(accountId);
-            if (repo.folder(accountId, f).isEmpty()) {
-                throw new FolderNotFoundException(f);
-            }
+            // No look at the folder first: folder() counts its messages and unseen ones, a scan
+            // per APPEND of a big folder; a missing folder is refused by the row's insert below,
+            // and the body written meanwhile discarded.
             if (limit > 0 && repo.usedBytes(accountId) >= limit) {
                 throw new OverQuotaException(accountId);
             }

@@ -178,6 +178,9 @@ class MailboxesServiceTest {
             if (appendFails != null) {
                 throw appendFails;
             }
+            if (!folders.containsKey(folder)) {
+                throw new FolderNotFoundException(folder);
+            }
             calls.add("append " + folder + " " + size);
             return new AppendResult(9, 1);
         }
@@ -423,10 +426,15 @@ class MailboxesServiceTest {
     }
 
     @Test
-    void appendRefusedUpFrontWritesNothingButReadsTheContent() throws IOException {
+    void aMissingFolderIsRefusedByTheRowAndItsBodyDiscarded() throws IOException {
         Counted missing = new Counted("x\r\n");
         assertThrows(FolderNotFoundException.class, () -> boxes.append(ALICE, "Nope", missing, Set.of(), null));
         assertTrue(missing.drained());
+        assertEquals(0, blobs.stored.size(), "the body written before the row was refused is deleted");
+    }
+
+    @Test
+    void appendRefusedUpFrontWritesNothingButReadsTheContent() throws IOException {
         repo.add("INBOX", null);
         repo.quota = OptionalLong.of(100);
         repo.used = 100;

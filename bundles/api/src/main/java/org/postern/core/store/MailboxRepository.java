@@ -37,6 +37,19 @@ public interface MailboxRepository {
     /** Every folder of the account, ordered by name. */
     List<FolderInfo> folders(String accountId);
 
+    /**
+     * Every folder's name and SPECIAL-USE (null when none), ordered by name, without counting
+     * messages: {@link #folders} counts each folder's messages and unseen ones, a scan of every
+     * message, where a login only needs to know which folders exist.
+     *
+     * @since 1.3
+     */
+    List<FolderName> folderNames(String accountId);
+
+    /** A folder's name and its SPECIAL-USE attribute, or null. */
+    record FolderName(String name, String specialUse) {
+    }
+
     Optional<FolderInfo> folder(String accountId, String name);
 
     /**

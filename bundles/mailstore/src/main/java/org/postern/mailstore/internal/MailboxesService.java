@@ -171,7 +171,7 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
 
     @Override
     public void ensureDefaultFolders(String accountId) {
-        List<FolderInfo> have = repo.folders(accountId);
+        List<MailboxRepository.FolderName> have = repo.folderNames(accountId);
         boolean complete = have.stream().anyMatch(f -> f.name().equals(INBOX_NAME))
                 && DEFAULT_FOLDERS.stream().allMatch(d -> have.stream().anyMatch(f -> d.getValue().equals(f.specialUse())));
         if (complete) {

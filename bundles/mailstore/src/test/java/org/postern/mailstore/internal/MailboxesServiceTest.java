@@ -66,6 +66,11 @@ class MailboxesServiceTest {
         }
 
         @Override
+        public List<FolderName> folderNames(String accountId) {
+            return folders.values().stream().map(f -> new FolderName(f.name(), f.specialUse())).toList();
+        }
+
+        @Override
         public Optional<FolderInfo> folder(String accountId, String name) {
             return Optional.ofNullable(folders.get(name));
         }

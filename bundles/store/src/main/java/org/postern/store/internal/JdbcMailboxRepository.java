@@ -94,6 +94,13 @@ public class JdbcMailboxRepository implements MailboxRepository {
     }
 
     @Override
+    public List<FolderName> folderNames(String accountId) {
+        return db.query("SELECT name, special_use FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId),
+                rs -> new FolderName(rs.getString(1), rs.getString(2))).stream()
+                .sorted(Comparator.comparing(FolderName::name)).toList();
+    }
+
+    @Override
     public Optional<FolderInfo> folder(String accountId, String name) {
         return db.queryOne("SELECT " + prefixed("b.") + ", "
                 + "(SELECT COUNT(*) FROM message m WHERE m.mailbox_id = b.id), "

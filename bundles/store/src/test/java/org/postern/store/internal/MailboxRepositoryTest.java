@@ -44,6 +44,7 @@ import org.postern.api.mail.OverQuotaException;
 import org.postern.api.store.BlobId;
 import org.postern.core.store.AccountRecord;
 import org.postern.core.store.ChangeListener;
+import org.postern.core.store.MailboxRepository;
 
 /**
  * Folders and messages as IMAP sees them (V007): UIDs, MODSEQ, flags with CONDSTORE, expunge,
@@ -162,6 +163,8 @@ abstract class MailboxRepositoryTest {
         assertThrows(FolderExistsException.class, () -> boxes.createFolder(ALICE, "Work", null));
         boxes.createFolder(BOB, "Work", null);
         assertEquals(List.of("Sent", "Work"), boxes.folders(ALICE).stream().map(FolderInfo::name).toList());
+        assertEquals(List.of(new MailboxRepository.FolderName("Sent", "\\Sent"), new MailboxRepository.FolderName("Work", null)),
+                boxes.folderNames(ALICE), "the same folders, only not counted");
         assertEquals("\\Sent", info(ALICE, "Sent").specialUse());
         assertTrue(heard.contains("mail " + ALICE));
         boxes.setSubscribed(ALICE, "Work", true);

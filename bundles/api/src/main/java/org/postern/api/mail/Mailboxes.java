@@ -81,9 +81,11 @@ public interface Mailboxes {
     FolderView view(String accountId, String folder);
 
     /**
-     * What changed since {@code sinceModseq}: the messages whose MODSEQ is higher (new ones and
-     * ones whose flags changed), and the UIDs of every message now in the folder (a session's UID
-     * missing from them was expunged).
+     * What changed since {@code sinceModseq}: the folder's counters, the messages whose MODSEQ is
+     * higher (new ones and ones whose flags changed), and the UIDs of every message now in the
+     * folder (a session's UID missing from them was expunged). Unlike {@link #view} and
+     * {@link #folder}, it reads only those messages and the UIDs, and counts nothing: sessions
+     * ask it after every change to a folder.
      *
      * @throws FolderNotFoundException when the folder is gone or has another UIDVALIDITY
      */
@@ -175,7 +177,13 @@ public interface Mailboxes {
         }
     }
 
-    record FolderChanges(FolderInfo folder, List<MessageInfo> changed, long[] uids) {
+    /**
+     * @param uidNext and {@code highestModseq}: at least as high as any message in {@code changed}
+     *     needs (a change committed while the answer was read is covered, never skipped)
+     * @param uids ascending
+     */
+    record FolderChanges(String name, long uidValidity, long uidNext, long highestModseq, List<MessageInfo> changed,
+            long[] uids) {
         public FolderChanges {
             changed = List.copyOf(changed);
         }

@@ -119,7 +119,8 @@ class MailboxesServiceTest {
         @Override
         public FolderChanges changes(String accountId, String name, long uidValidity, long sinceModseq) {
             calls.add("changes " + name);
-            return new FolderChanges(folders.get(name), List.of(), new long[0]);
+            FolderInfo f = folders.get(name);
+            return new FolderChanges(f.name(), f.uidValidity(), f.uidNext(), f.highestModseq(), List.of(), new long[0]);
         }
 
         @Override

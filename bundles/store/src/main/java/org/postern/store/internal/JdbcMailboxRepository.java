@@ -277,10 +277,20 @@ public class JdbcMailboxRepository implements MailboxRepository {
         return db.transaction(c -> {
             Box b = find(c, accountId, name).filter(x -> x.uidValidity() == uidValidity)
                     .orElseThrow(() -> new FolderNotFoundException(name));
-            List<MessageInfo> messages = listing(c, b.id());
-            long[] uids = messages.stream().mapToLong(MessageInfo::uid).toArray();
-            return new FolderChanges(consistent(b, messages),
-                    messages.stream().filter(m -> m.modseq() > sinceModseq).toList(), uids);
+            // The box first: whatever commits while the rest is read shows in the rows, and the
+            // counters are raised to cover it below. Only the changed rows are read (by the
+            // MODSEQ index) and the UIDs (from the primary key): a resync after each STORE to a
+            // 10,000-message folder must not read all of it.
+            List<MessageInfo> changed = listing(c, b.id(), sinceModseq);
+            long[] uids = Database.query(c, "SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid",
+                    ps -> ps.setString(1, b.id()), rs -> rs.getLong(1)).stream().mapToLong(Long::longValue).toArray();
+            long uidNext = b.uidNext();
+            long modseq = b.highestModseq();
+            for (MessageInfo m : changed) {
+                uidNext = Math.max(uidNext, m.uid() + 1);
+                modseq = Math.max(modseq, m.modseq());
+            }
+            return new FolderChanges(b.name(), b.uidValidity(), uidNext, modseq, changed, uids);
         });
     }
 
@@ -764,9 +774,19 @@ public class JdbcMailboxRepository implements MailboxRepository {
      * has a handful of distinct flag sets, and every session's SELECT and resync reads it whole.
      */
     private static List<MessageInfo> listing(Connection c, String mailboxId) throws SQLException {
+        return listing(c, mailboxId, -1);
+    }
+
+    /** Those with a MODSEQ above {@code sinceModseq}, as {@link #listing(Connection, String)}. */
+    private static List<MessageInfo> listing(Connection c, String mailboxId, long sinceModseq) throws SQLException {
         Map<String, Set<String>> flagSets = new HashMap<>();
         return Database.query(c, "SELECT uid, modseq, flags, size, received FROM message WHERE mailbox_id = ? "
-                + "ORDER BY uid", ps -> ps.setString(1, mailboxId),
+                + (sinceModseq < 0 ? "" : "AND modseq > ? ") + "ORDER BY uid", ps -> {
+                    ps.setString(1, mailboxId);
+                    if (sinceModseq >= 0) {
+                        ps.setLong(2, sinceModseq);
+                    }
+                },
                 rs -> new MessageInfo(rs.getLong(1), rs.getLong(2),
                         flagSets.computeIfAbsent(rs.getString(3), k -> Set.copyOf(parseFlags(k))), rs.getLong(4),
                         Instant.ofEpochMilli(rs.getLong(5))));

@@ -288,6 +288,11 @@ abstract class MailboxRepositoryTest {
         FolderChanges ch = boxes.changes(ALICE, "Work", first.uidValidity(), modseq);
         assertEquals(2, ch.changed().size());
         assertEquals(List.of(1L, 2L), java.util.Arrays.stream(ch.uids()).boxed().toList());
+        assertEquals(modseq + 1, ch.highestModseq());
+        assertEquals(3, ch.uidNext());
+        assertEquals(first.uidValidity(), ch.uidValidity());
+        assertEquals(List.of(), boxes.changes(ALICE, "Work", first.uidValidity(), modseq + 1).changed(),
+                "nothing above the newest MODSEQ");
         boxes.storeFlags(ALICE, "Work", first.uidValidity(), List.of(2L), FlagUpdate.REMOVE, Set.of("\\flagged"), 0);
         FolderChanges ch2 = boxes.changes(ALICE, "Work", first.uidValidity(), modseq + 1);
         assertEquals(List.of(2L), ch2.changed().stream().map(MessageInfo::uid).toList());

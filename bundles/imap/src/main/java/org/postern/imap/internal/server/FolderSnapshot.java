@@ -23,7 +23,11 @@ import org.postern.api.mail.Mailboxes.MessageInfo;
  * date arrays with its parent.
  */
 final class FolderSnapshot {
-    final FolderInfo folder;
+    /** What a session needs of the folder itself. */
+    record Counters(String name, long uidValidity, long uidNext, long highestModseq) {
+    }
+
+    final Counters folder;
     private final long[] uids;
     private final long[] sizes;
     private final long[] dates;
@@ -31,7 +35,7 @@ final class FolderSnapshot {
     private final int[] flagIndex;
     private final Set<String>[] flagSets;
 
-    private FolderSnapshot(FolderInfo folder, long[] uids, long[] sizes, long[] dates, long[] modseqs, int[] flagIndex,
+    private FolderSnapshot(Counters folder, long[] uids, long[] sizes, long[] dates, long[] modseqs, int[] flagIndex,
             Set<String>[] flagSets) {
         this.folder = folder;
         this.uids = uids;
@@ -43,10 +47,11 @@ final class FolderSnapshot {
     }
 
     static FolderSnapshot of(FolderView view) {
-        return build(view.folder(), view.messages());
+        FolderInfo f = view.folder();
+        return build(new Counters(f.name(), f.uidValidity(), f.uidNext(), f.highestModseq()), view.messages());
     }
 
-    private static FolderSnapshot build(FolderInfo folder, List<MessageInfo> messages) {
+    private static FolderSnapshot build(Counters folder, List<MessageInfo> messages) {
         int n = messages.size();
         long[] uids = new long[n];
         long[] sizes = new long[n];
@@ -145,7 +150,8 @@ final class FolderSnapshot {
                 }
             }
         }
-        FolderInfo folder = changes.folder();
+        Counters folder = new Counters(changes.name(), changes.uidValidity(), changes.uidNext(),
+                changes.highestModseq());
         if (!removes && fresh.isEmpty()) {
             return changed.isEmpty() ? new FolderSnapshot(folder, uids, sizes, dates, modseqs, flagIndex, flagSets)
                     : withFlags(folder, changed.values());
@@ -163,7 +169,11 @@ final class FolderSnapshot {
     }
 
     /** This snapshot with new flags and MODSEQs for some of its messages (the session's own STORE). */
-    FolderSnapshot withFlags(FolderInfo folder, Collection<MessageInfo> updated) {
+    FolderSnapshot withFlags(Collection<MessageInfo> updated) {
+        return withFlags(folder, updated);
+    }
+
+    private FolderSnapshot withFlags(Counters folder, Collection<MessageInfo> updated) {
         long[] m = modseqs.clone();
         int[] f = flagIndex.clone();
         FlagTable table = new FlagTable(flagSets);

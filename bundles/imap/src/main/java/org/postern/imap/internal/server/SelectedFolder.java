@@ -97,7 +97,7 @@ final class SelectedFolder {
         if (changed.isEmpty()) {
             return;
         }
-        messages = messages.withFlags(messages.folder, changed);
+        messages = messages.withFlags(changed);
         for (MessageInfo m : changed) {
             highestModseq = Math.max(highestModseq, m.modseq());
         }
@@ -207,7 +207,8 @@ final class SelectedFolder {
         }
         List<MessageInfo> all = new ArrayList<>(changed);
         all.addAll(fresh);
-        return was.with(new FolderChanges(now.folder, all, keep), false);
+        return was.with(new FolderChanges(now.folder.name(), now.folder.uidValidity(), now.folder.uidNext(),
+                now.folder.highestModseq(), all, keep), false);
     }
 
     long unseenFirst() {

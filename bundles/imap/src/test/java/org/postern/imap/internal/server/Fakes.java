@@ -323,7 +323,8 @@ final class Fakes {
                     changed.add(info(uid, m));
                 }
             });
-            return new FolderChanges(info(f), changed, f.messages.keySet().stream().mapToLong(Long::longValue).toArray());
+            return new FolderChanges(f.name, f.uidValidity, f.uidNext, f.highestModseq, changed,
+                    f.messages.keySet().stream().mapToLong(Long::longValue).toArray());
         }
 
         @Override

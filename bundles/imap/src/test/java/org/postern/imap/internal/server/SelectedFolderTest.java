@@ -34,7 +34,7 @@ class SelectedFolderTest {
     }
 
     private static FolderChanges changes(long modseq, long uidNext, List<MessageInfo> changed, long... uids) {
-        return new FolderChanges(info(7, uidNext, modseq), changed, uids);
+        return new FolderChanges("INBOX", 7, uidNext, modseq, changed, uids);
     }
 
     @Test
@@ -106,7 +106,7 @@ class SelectedFolderTest {
         }
         FolderSnapshot s = snapshot(10, ms.toArray(new MessageInfo[0]));
         for (int i = 0; i < 2000; i++) {
-            s = s.withFlags(s.folder, List.of(msg(1 + i % 10, 11 + i, "k" + i)));
+            s = s.withFlags(List.of(msg(1 + i % 10, 11 + i, "k" + i)));
         }
         for (int i = 0; i < 10; i++) {
             assertEquals(Set.of("k" + (1990 + i)), s.flags(i));

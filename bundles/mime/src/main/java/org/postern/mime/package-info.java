@@ -3,7 +3,8 @@
  * one streaming pass: {@link org.postern.mime.MessageStructure} (ENVELOPE, BODYSTRUCTURE, BODY and
  * the octet ranges of every section), and its compact stored form
  * ({@link org.postern.mime.MessageStructure#toBytes()}), which the mail store keeps per message so
- * that a FETCH does not read the message again. The parser's helpers are package-private.
+ * that a FETCH does not read the message again; and {@link org.postern.mime.EncodedWords}, header
+ * text with its RFC 2047 encoded words decoded. The parser's helpers are package-private.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")

@@ -15,6 +15,7 @@ import org.postern.api.mail.Mailboxes;
 import org.postern.api.mail.Mailboxes.MessageInfo;
 import org.postern.imap.internal.decode.ImapRequest;
 import org.postern.imap.internal.decode.SearchKey;
+import org.postern.mime.EncodedWords;
 
 /**
  * [UID] SEARCH over the selected folder: flags, sizes, dates, sets and MODSEQ from the session's
@@ -146,7 +147,7 @@ final class Searching {
         } else if (key instanceof SearchKey.Header h) {
             String needle = MessageText.lower(h.value());
             for (MessageText.Field f : m.text().fields()) {
-                if (f.name().equalsIgnoreCase(h.name()) && Kmp.contains(MessageText.lower(f.value()), needle)) {
+                if (f.name().equalsIgnoreCase(h.name()) && Kmp.contains(readable(f.value()), needle)) {
                     return true;
                 }
             }
@@ -156,7 +157,7 @@ final class Searching {
             return switch (tx.field()) {
                 case BCC, CC, FROM, SUBJECT, TO -> {
                     String v = m.text().value(tx.field().name());
-                    yield v != null && Kmp.contains(MessageText.lower(v), needle);
+                    yield v != null && Kmp.contains(readable(v), needle);
                 }
                 case BODY -> m.bodyContains(tx.value());
                 case TEXT -> headerContains(m.text(), needle) || m.bodyContains(tx.value());
@@ -197,7 +198,23 @@ final class Searching {
     }
 
     private static boolean headerContains(MessageText text, String needle) {
-        return Kmp.contains(MessageText.lower(new String(text.header, StandardCharsets.UTF_8)), needle);
+        if (Kmp.contains(MessageText.lower(new String(text.header, StandardCharsets.UTF_8)), needle)) {
+            return true;
+        }
+        for (MessageText.Field f : text.fields()) {
+            if (Kmp.contains(readable(f.value()), needle)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A header value as its reader sees it, lower-cased: RFC 2047 encoded words decoded, so that
+     * SUBJECT "café" finds {@code =?UTF-8?Q?caf=C3=A9?=} as well as 8-bit UTF-8.
+     */
+    private static String readable(String value) {
+        return MessageText.lower(EncodedWords.decode(value));
     }
 
     private static LocalDate sentDate(String value) {

@@ -171,6 +171,29 @@ class ImapProtocolTest extends ImapTestSupport {
     }
 
     @Test
+    void searchDecodesEncodedWordsInHeaders() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO.replace("Subject: hello", "Subject: =?UTF-8?Q?Caf=C3=A9_cr=C3=A8me?="));
+        store.deliver(ALICE, "INBOX", HELLO.replace("From: Bob <bob@example.org>",
+                "From: =?ISO-8859-1?B?Sm/rbA==?= <joel@example.org>").replace("Subject: hello", "Subject: =?utf-8?q?caf?="));
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            byte[] cafe = "CAFÉ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            c.send("b SEARCH CHARSET UTF-8 SUBJECT {" + cafe.length + "+}\r\n");
+            c.socket.getOutputStream().write(cafe);
+            c.send("\r\n");
+            assertEquals("* SEARCH 1", c.until("b").get(0), "the encoded subject matches, case aside; 'caf' alone does not");
+            byte[] joel = "joël".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            c.send("c SEARCH CHARSET UTF-8 FROM {" + joel.length + "+}\r\n");
+            c.socket.getOutputStream().write(joel);
+            c.send("\r\n");
+            assertEquals("* SEARCH 2", c.until("c").get(0));
+            assertEquals("* SEARCH", c.command("d", "SEARCH HEADER Subject \"creme\"").get(0), "an accent is not ignored");
+            assertEquals("* SEARCH 1", c.command("e", "SEARCH TEXT \"_cr\"").get(0), "TEXT still sees the raw header");
+        }
+    }
+
+    @Test
     void plaintextLoginIsRefusedOffLoopbackUntilTls() throws Exception {
         // Loopback may log in in clear text (tests, local clients); other hosts get LOGINDISABLED.
         try (Raw c = connect()) {

@@ -101,7 +101,7 @@ final class Outbox {
     void pump() {
         waiting.set(false);
         while (inFlight.get() < WINDOW) {
-            byte[] next = next();
+            byte[] next = coalesced();
             if (next == null) {
                 return;
             }
@@ -119,6 +119,32 @@ final class Outbox {
         if (inFlight.get() <= WINDOW / 2 && waiting.compareAndSet(true, false)) {
             wakeUp.run();
         }
+    }
+
+    /**
+     * The next parts joined up to {@link #CHUNK} octets: a FETCH of 10,000 messages' flags is
+     * 10,000 small responses, and one socket write each cost more than making them.
+     */
+    private byte[] coalesced() {
+        byte[] first = next();
+        if (first == null || first.length >= CHUNK) {
+            return first;
+        }
+        java.io.ByteArrayOutputStream joined = null;
+        int total = first.length;
+        while (total < CHUNK) {
+            byte[] more = next();
+            if (more == null) {
+                break;
+            }
+            if (joined == null) {
+                joined = new java.io.ByteArrayOutputStream(CHUNK + more.length);
+                joined.writeBytes(first);
+            }
+            joined.writeBytes(more);
+            total += more.length;
+        }
+        return joined == null ? first : joined.toByteArray();
     }
 
     private byte[] next() {

@@ -780,13 +780,23 @@ public class JdbcMailboxRepository implements MailboxRepository {
     /** Those with a MODSEQ above {@code sinceModseq}, as {@link #listing(Connection, String)}. */
     private static List<MessageInfo> listing(Connection c, String mailboxId, long sinceModseq) throws SQLException {
         Map<String, Set<String>> flagSets = new HashMap<>();
-        return Database.query(c, "SELECT uid, modseq, flags, size, received FROM message WHERE mailbox_id = ? "
-                + (sinceModseq < 0 ? "" : "AND modseq > ? ") + "ORDER BY uid", ps -> {
-                    ps.setString(1, mailboxId);
-                    if (sinceModseq >= 0) {
+        // Changed rows come unordered and are sorted here: with ORDER BY uid, Derby walks the
+        // primary key through every row of the folder to skip the sort, instead of taking the
+        // few rows above the MODSEQ from the message_modseq index (measured: half of a loaded
+        // IMAP server's CPU).
+        if (sinceModseq >= 0) {
+            List<MessageInfo> changed = new ArrayList<>(Database.query(c, "SELECT uid, modseq, flags, size, received "
+                    + "FROM message WHERE mailbox_id = ? AND modseq > ?", ps -> {
+                        ps.setString(1, mailboxId);
                         ps.setLong(2, sinceModseq);
-                    }
-                },
+                    }, rs -> new MessageInfo(rs.getLong(1), rs.getLong(2),
+                            flagSets.computeIfAbsent(rs.getString(3), k -> Set.copyOf(parseFlags(k))), rs.getLong(4),
+                            Instant.ofEpochMilli(rs.getLong(5)))));
+            changed.sort(Comparator.comparingLong(MessageInfo::uid));
+            return changed;
+        }
+        return Database.query(c, "SELECT uid, modseq, flags, size, received FROM message WHERE mailbox_id = ? "
+                + "ORDER BY uid", ps -> ps.setString(1, mailboxId),
                 rs -> new MessageInfo(rs.getLong(1), rs.getLong(2),
                         flagSets.computeIfAbsent(rs.getString(3), k -> Set.copyOf(parseFlags(k))), rs.getLong(4),
                         Instant.ofEpochMilli(rs.getLong(5))));

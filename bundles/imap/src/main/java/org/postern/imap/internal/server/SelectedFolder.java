@@ -150,8 +150,14 @@ final class SelectedFolder {
         FolderSnapshot was = messages;
         FolderSnapshot next;
         if (expungesAllowed) {
+            // Both ascending by UID: one merge walk finds what is gone (highest first).
+            int j = now.size() - 1;
             for (int i = was.size() - 1; i >= 0; i--) {
-                if (now.indexOf(was.uid(i)) < 0) {
+                long u = was.uid(i);
+                while (j >= 0 && now.uid(j) > u) {
+                    j--;
+                }
+                if (j < 0 || now.uid(j) != u) {
                     out.add("* " + (i + 1) + " EXPUNGE");
                 }
             }
@@ -161,14 +167,18 @@ final class SelectedFolder {
         }
         int known = 0;
         long last = was.lastUid();
+        int j = 0;
         for (int i = 0; i < next.size() && next.uid(i) <= last; i++) {
             known++;
-            int j = was.indexOf(next.uid(i));
-            if (j < 0 || was.modseq(j) == next.modseq(i)) {
+            long u = next.uid(i);
+            while (j < was.size() && was.uid(j) < u) {
+                j++;
+            }
+            if (j >= was.size() || was.uid(j) != u || was.modseq(j) == next.modseq(i)) {
                 continue;
             }
             if (!was.flags(j).equals(next.flags(i)) || condstore) {
-                out.add("* " + (i + 1) + " FETCH (UID " + next.uid(i) + " FLAGS " + Responses.flags(next.flags(i))
+                out.add("* " + (i + 1) + " FETCH (UID " + u + " FLAGS " + Responses.flags(next.flags(i))
                         + (condstore ? " MODSEQ (" + next.modseq(i) + ")" : "") + ")");
             }
         }
@@ -188,9 +198,12 @@ final class SelectedFolder {
         List<MessageInfo> changed = new ArrayList<>();
         long last = was.lastUid();
         int i = 0;
+        int j = 0;
         for (; i < now.size() && now.uid(i) <= last; i++) {
-            int j = was.indexOf(now.uid(i));
-            if (j >= 0 && was.modseq(j) != now.modseq(i)) {
+            while (j < was.size() && was.uid(j) < now.uid(i)) {
+                j++;
+            }
+            if (j < was.size() && was.uid(j) == now.uid(i) && was.modseq(j) != now.modseq(i)) {
                 changed.add(now.info(i));
             }
         }

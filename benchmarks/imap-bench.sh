@@ -28,7 +28,9 @@
 # inspection (logs, the figures); it holds the bench user's passwords, nothing else secret.
 #
 # Knobs (environment): CLIENTS=16 DURATION=20 (seconds measured) WARMUP=5 MESSAGES=10000 SIZE=4096 FILL_CLIENTS=8
-#   IDLE=1000 HOLD=30 SKIP_IDLE=
+#   IDLE=1000 HOLD=30 SKIP_IDLE= JFR= (JFR=1: a Java Flight Recording of Postern's load phase,
+#   written to the work directory as postern-load.jfr; read it with `jfr print --events
+#   jdk.ExecutionSample` or JDK Mission Control)
 set -euo pipefail
 
 CLIENTS=${CLIENTS:-16}
@@ -40,6 +42,7 @@ FILL_CLIENTS=${FILL_CLIENTS:-8}
 IDLE=${IDLE:-1000}
 HOLD=${HOLD:-30}
 SKIP_IDLE=${SKIP_IDLE:-}
+JFR=${JFR:-}
 ACCOUNT=alice@example.net
 
 die() { echo "imap-bench: $*" >&2; exit 1; }
@@ -312,8 +315,14 @@ for s in postern dovecot; do
   p=$([ $s = postern ] && echo "$pt_port" || echo "$dv_port")
   echo
   echo "== load: $s ($CLIENTS clients, $WARMUP s warm-up, $DURATION s measured; CPU busy before: $(cpu_busy) %)"
+  if [ -n "$JFR" ] && [ $s = postern ]; then
+    jcmd "$jvm" JFR.start name=load settings=profile filename="$work/postern-load.jfr" >/dev/null
+  fi
   imapload "$p" "$work/$s.password" --clients "$CLIENTS" --seconds "$DURATION" --warmup "$WARMUP" \
     | tee "$work/$s-load.txt" || status=1
+  if [ -n "$JFR" ] && [ $s = postern ]; then
+    jcmd "$jvm" JFR.stop name=load >/dev/null && echo "    flight recording: $work/postern-load.jfr"
+  fi
   echo "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   other_jvms
 done

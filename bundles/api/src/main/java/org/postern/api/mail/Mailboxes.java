@@ -83,7 +83,8 @@ public interface Mailboxes {
     /**
      * What changed since {@code sinceModseq}: the folder's counters, the messages whose MODSEQ is
      * higher (new ones and ones whose flags changed), and the UIDs of every message now in the
-     * folder (a session's UID missing from them was expunged). Unlike {@link #view} and
+     * folder (a session's UID missing from them was expunged), or null when no message was
+     * expunged since {@code sinceModseq} (the caller keeps the UIDs it has). Unlike {@link #view} and
      * {@link #folder}, it reads only those messages and the UIDs, and counts nothing: sessions
      * ask it after every change to a folder.
      *
@@ -180,7 +181,7 @@ public interface Mailboxes {
     /**
      * @param uidNext and {@code highestModseq}: at least as high as any message in {@code changed}
      *     needs (a change committed while the answer was read is covered, never skipped)
-     * @param uids ascending
+     * @param uids ascending; null when nothing was expunged since the MODSEQ asked about
      */
     record FolderChanges(String name, long uidValidity, long uidNext, long highestModseq, List<MessageInfo> changed,
             long[] uids) {

@@ -50,7 +50,8 @@ final class Migrations {
             "V005__pending_blob_deletion.sql",
             "V006__app_passwords.sql",
             "V007__imap_folders_and_quota.sql",
-            "V008__message_structure.sql");
+            "V008__message_structure.sql",
+            "V009__folder_expunged_modseq.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

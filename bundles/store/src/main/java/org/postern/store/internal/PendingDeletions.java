@@ -110,10 +110,12 @@ final class PendingDeletions {
             return Deleted.NOTHING;
         }
         long sum = bytes;
-        Database.update(c, "UPDATE mailbox SET used_bytes = used_bytes - ? WHERE id = ?", ps -> {
-            ps.setLong(1, sum);
-            ps.setString(2, mailboxId);
-        });
+        // expunged_modseq (V009): sessions that synced before this must read the UID list.
+        Database.update(c, "UPDATE mailbox SET used_bytes = used_bytes - ?, expunged_modseq = highest_modseq + 1 "
+                + "WHERE id = ?", ps -> {
+                    ps.setLong(1, sum);
+                    ps.setString(2, mailboxId);
+                });
         java.util.Collections.sort(deletedUids);
         return new Deleted(List.copyOf(deletedUids), List.copyOf(bodies), bytes);
     }

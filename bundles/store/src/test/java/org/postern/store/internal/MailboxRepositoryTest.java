@@ -287,7 +287,7 @@ abstract class MailboxRepositoryTest {
 
         FolderChanges ch = boxes.changes(ALICE, "Work", first.uidValidity(), modseq);
         assertEquals(2, ch.changed().size());
-        assertEquals(List.of(1L, 2L), java.util.Arrays.stream(ch.uids()).boxed().toList());
+        assertEquals(null, ch.uids(), "nothing ever expunged: no UID list to read");
         assertEquals(modseq + 1, ch.highestModseq());
         assertEquals(3, ch.uidNext());
         assertEquals(first.uidValidity(), ch.uidValidity());
@@ -332,6 +332,9 @@ abstract class MailboxRepositoryTest {
         assertEquals(List.of(1L, 2L), boxes.expunge(ALICE, "INBOX", validity, List.of(1L, 2L)));
         assertEquals(List.of(3L), uids(boxes.view(ALICE, "INBOX")), "3 was not in the set");
         assertEquals(modseq + 1, info(ALICE, "INBOX").highestModseq());
+        assertEquals(List.of(3L), java.util.Arrays.stream(boxes.changes(ALICE, "INBOX", validity, modseq).uids()).boxed()
+                .toList(), "a session synced before the expunge reads the UIDs that are left");
+        assertEquals(null, boxes.changes(ALICE, "INBOX", validity, modseq + 1).uids(), "one synced after it does not");
         assertUsageInStep();
         reaper.deletePending();
         assertEquals(Set.of(one, three), blobFiles(), "one stays: Archive's copy refers to it");
@@ -465,7 +468,10 @@ abstract class MailboxRepositoryTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(appended, copied.get(copy.targetUids().get(1)));
         org.junit.jupiter.api.Assertions.assertArrayEquals(structure(3, 20), copied.get(copy.targetUids().get(2)));
         boxes.createFolder(ALICE, "Old", null);
+        long beforeMove = info(ALICE, "Work").highestModseq();
         CopyResult move = boxes.copy(ALICE, "Work", work, copy.targetUids(), "Old", true, 0);
+        assertEquals(0, boxes.changes(ALICE, "Work", work, beforeMove).uids().length,
+                "a move empties the source: a session synced before it reads the (empty) UID list");
         java.util.Map<Long, byte[]> moved = stored(boxes.structures(ALICE, "Old", info(ALICE, "Old").uidValidity(),
                 move.targetUids()));
         org.junit.jupiter.api.Assertions.assertArrayEquals(appended, moved.get(move.targetUids().get(1)));

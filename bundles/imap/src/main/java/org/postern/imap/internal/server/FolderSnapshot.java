@@ -140,9 +140,11 @@ final class FolderSnapshot {
         }
         fresh.sort((a, b) -> Long.compare(a.uid(), b.uid()));
         boolean removes = false;
-        long[] present = changes.uids().clone();
-        Arrays.sort(present);
-        if (expunges) {
+        long[] present = changes.uids() == null ? null : changes.uids().clone();
+        if (present != null) {
+            Arrays.sort(present);
+        }
+        if (expunges && present != null) {
             for (long u : uids) {
                 if (Arrays.binarySearch(present, u) < 0) {
                     removes = true;

@@ -317,6 +317,8 @@ for s in postern dovecot; do
   echo "== load: $s ($CLIENTS clients, $WARMUP s warm-up, $DURATION s measured; CPU busy before: $(cpu_busy) %)"
   if [ -n "$JFR" ] && [ $s = postern ]; then
     jcmd "$jvm" JFR.start name=load settings=profile filename="$work/postern-load.jfr" >/dev/null
+    # and the threads 15 s after the load, when a request still unanswered would be a hang
+    (sleep $((WARMUP + DURATION + 15)); jcmd "$jvm" Thread.print >"$work/postern-threads-after-load.txt" 2>&1) &
   fi
   imapload "$p" "$work/$s.password" --clients "$CLIENTS" --seconds "$DURATION" --warmup "$WARMUP" \
     | tee "$work/$s-load.txt" || status=1

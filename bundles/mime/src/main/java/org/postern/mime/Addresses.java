@@ -90,30 +90,7 @@ final class Addresses {
     }
 
     private static String comment(String s, int[] at) {
-        int i = at[0];
-        StringBuilder b = new StringBuilder();
-        int depth = 0;
-        while (i < s.length()) {
-            char ch = s.charAt(i++);
-            if (ch == '\\' && i < s.length()) {
-                b.append(s.charAt(i++));
-                continue;
-            }
-            if (ch == '(') {
-                if (depth++ > 0) {
-                    b.append(ch);
-                }
-            } else if (ch == ')') {
-                if (--depth == 0) {
-                    break;
-                }
-                b.append(ch);
-            } else {
-                b.append(ch);
-            }
-        }
-        at[0] = i;
-        return b.toString().trim();
+        return MimeValues.comment(s, at).trim();
     }
 
     /** The parser over tokens; '(' tokens stand for comments, in order. */

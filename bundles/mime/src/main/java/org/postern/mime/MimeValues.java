@@ -192,6 +192,37 @@ final class MimeValues {
     }
 
     /** A position in a header value. */
+    /**
+     * The comment at {@code at[0]} ('('), nested comments included as text, quoted pairs
+     * unquoted; {@code at[0]} is left after its closing ')' (or at the end).
+     */
+    static String comment(String s, int[] at) {
+        int i = at[0];
+        StringBuilder b = new StringBuilder();
+        int depth = 0;
+        while (i < s.length()) {
+            char ch = s.charAt(i++);
+            if (ch == '\\' && i < s.length()) {
+                b.append(s.charAt(i++));
+                continue;
+            }
+            if (ch == '(') {
+                if (depth++ > 0) {
+                    b.append(ch);
+                }
+            } else if (ch == ')') {
+                if (--depth == 0) {
+                    break;
+                }
+                b.append(ch);
+            } else {
+                b.append(ch);
+            }
+        }
+        at[0] = i;
+        return b.toString();
+    }
+
     static final class Cursor {
         private final String s;
         private int i;
@@ -232,28 +263,10 @@ final class MimeValues {
 
         /** Reads a comment at '(' and returns its text (nested comments included as text). */
         String comment() {
-            StringBuilder b = new StringBuilder();
-            int depth = 0;
-            while (i < s.length()) {
-                char ch = s.charAt(i++);
-                if (ch == '\\' && i < s.length()) {
-                    b.append(s.charAt(i++));
-                    continue;
-                }
-                if (ch == '(') {
-                    if (depth++ > 0) {
-                        b.append(ch);
-                    }
-                } else if (ch == ')') {
-                    if (--depth == 0) {
-                        break;
-                    }
-                    b.append(ch);
-                } else {
-                    b.append(ch);
-                }
-            }
-            return b.toString();
+            int[] at = {i};
+            String text = MimeValues.comment(s, at);
+            i = at[0];
+            return text;
         }
 
         /** RFC 2045 token (8-bit octets accepted); empty when there is none. */

@@ -12,8 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.mina.core.filterchain.DefaultIoFilterChainBuilder;
 import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.service.IoHandler;
+import org.apache.mina.core.service.SimpleIoProcessorPool;
 import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
+import org.apache.mina.transport.socket.nio.NioSession;
+import org.postern.protocol.internal.WriteSafeNioProcessor;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 
 /**
@@ -30,10 +33,12 @@ public final class Listener implements AutoCloseable {
     public static final int DEFAULT_WRITE_TIMEOUT_SECONDS = 60;
 
     private final NioSocketAcceptor acceptor;
+    private final SimpleIoProcessorPool<NioSession> io;
     private final OrderedThreadPoolExecutor workers;
 
-    private Listener(NioSocketAcceptor acceptor, OrderedThreadPoolExecutor workers) {
+    private Listener(NioSocketAcceptor acceptor, SimpleIoProcessorPool<NioSession> io, OrderedThreadPoolExecutor workers) {
         this.acceptor = acceptor;
+        this.io = io;
         this.workers = workers;
     }
 
@@ -58,6 +63,7 @@ public final class Listener implements AutoCloseable {
             acceptor.unbind();
         } finally {
             acceptor.dispose(true);
+            io.dispose(); // an acceptor given its processors does not dispose them
             workers.shutdownNow();
         }
     }
@@ -139,7 +145,9 @@ public final class Listener implements AutoCloseable {
 
         /** Binds now. @throws IOException when the address cannot be bound (in use, not local) */
         public Listener bind(IoHandler handler) throws IOException {
-            NioSocketAcceptor acceptor = new NioSocketAcceptor();
+            // MINA's own processor can lose the end of a large write (WriteSafeNioProcessor).
+            SimpleIoProcessorPool<NioSession> io = new SimpleIoProcessorPool<>(WriteSafeNioProcessor.class);
+            NioSocketAcceptor acceptor = new NioSocketAcceptor(io);
             OrderedThreadPoolExecutor workers = new OrderedThreadPoolExecutor(0, maxWorkers, 30, TimeUnit.SECONDS,
                     threads("postern-" + name));
             try {
@@ -165,9 +173,10 @@ public final class Listener implements AutoCloseable {
                 chain.addLast("throttle-out", throttle.out());
                 acceptor.setHandler(handler);
                 acceptor.bind(new InetSocketAddress(host, port));
-                return new Listener(acceptor, workers);
+                return new Listener(acceptor, io, workers);
             } catch (IOException | RuntimeException e) {
                 acceptor.dispose(false);
+                io.dispose();
                 workers.shutdownNow();
                 throw e;
             }

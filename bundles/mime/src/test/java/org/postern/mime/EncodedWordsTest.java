@@ -46,6 +46,17 @@ class EncodedWordsTest {
     }
 
     @Test
+    void thousandsOfUnknownCharsetNamesCostNoLookupEachAndDecodingStopsAtAThousandWords() {
+        String made = "=?x-made-up-charset?Q?a?= ".repeat(30_000);
+        String decoded = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> EncodedWords.decode(made));
+        assertEquals(made, decoded, "unknown charsets stay as written");
+        String many = "=?UTF-8?Q?a?= ".repeat(EncodedWords.MAX_WORDS + 5);
+        String out = EncodedWords.decode(many);
+        assertEquals("a".repeat(EncodedWords.MAX_WORDS) + " " + "=?UTF-8?Q?a?= ".repeat(5), out,
+                "the first thousand words decoded, the rest as written");
+    }
+
+    @Test
     void aHostileRunOfUnterminatedWordsIsReadInLinearTime() {
         String run = "=?UTF-8?Q?aaaaaaaaaa".repeat(50_000) + " =?UTF-8?Q?end?=";
         String decoded = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> EncodedWords.decode(run));

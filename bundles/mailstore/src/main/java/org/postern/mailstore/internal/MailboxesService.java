@@ -278,9 +278,12 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
         try {
             checked = checkedFlags(flags);
             limit = limit(accountId);
-            // No look at the folder first: folder() counts its messages and unseen ones, a scan
-            // per APPEND of a big folder; a missing folder is refused by the row's insert below,
-            // and the body written meanwhile discarded.
+            // folderNames, not folder(): that one counts the folder's messages and unseen ones,
+            // a scan per APPEND of a big folder. A missing folder is refused before the quota
+            // (TRYCREATE, not OVERQUOTA) and before any body is written.
+            if (repo.folderNames(accountId).stream().noneMatch(n -> n.name().equals(f))) {
+                throw new FolderNotFoundException(f);
+            }
             if (limit > 0 && repo.usedBytes(accountId) >= limit) {
                 throw new OverQuotaException(accountId);
             }

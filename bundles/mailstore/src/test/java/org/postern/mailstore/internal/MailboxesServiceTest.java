@@ -432,11 +432,14 @@ class MailboxesServiceTest {
     }
 
     @Test
-    void aMissingFolderIsRefusedByTheRowAndItsBodyDiscarded() throws IOException {
+    void aMissingFolderIsRefusedBeforeTheQuotaAndBeforeAnyBodyIsWritten() throws IOException {
+        repo.quota = OptionalLong.of(100);
+        repo.used = 100;
         Counted missing = new Counted("x\r\n");
-        assertThrows(FolderNotFoundException.class, () -> boxes.append(ALICE, "Nope", missing, Set.of(), null));
+        assertThrows(FolderNotFoundException.class, () -> boxes.append(ALICE, "Nope", missing, Set.of(), null),
+                "TRYCREATE, not OVERQUOTA");
         assertTrue(missing.drained());
-        assertEquals(0, blobs.stored.size(), "the body written before the row was refused is deleted");
+        assertEquals(0, blobs.stored.size());
     }
 
     @Test

@@ -64,7 +64,7 @@ final class FolderIndexes {
         if (lookups.incrementAndGet() % SWEEP_EVERY == 0) {
             sweep();
         }
-        Entry e = byAccount.computeIfAbsent(accountId, k -> new ConcurrentHashMap<>()).computeIfAbsent(name,
+        Entry e = byAccount.computeIfAbsent(accountId, k -> new ConcurrentHashMap<>()).computeIfAbsent(key(name),
                 k -> new Entry());
         synchronized (e) {
             long generation = e.generation.get();
@@ -89,6 +89,20 @@ final class FolderIndexes {
             e.verified = generation;
             return now;
         }
+    }
+
+    /**
+     * One entry per folder however a client spells INBOX (case-insensitive, RFC 3501 5.1): two
+     * entries for one folder could hand a session an older snapshot than the one it has.
+     */
+    static String key(String name) {
+        if (name.equalsIgnoreCase("INBOX")) {
+            return "INBOX";
+        }
+        if (name.length() > 6 && name.regionMatches(true, 0, "INBOX/", 0, 6)) {
+            return "INBOX" + name.substring(5);
+        }
+        return name;
     }
 
     private void sweep() {

@@ -155,8 +155,13 @@ final class FolderSnapshot {
         Counters folder = new Counters(changes.name(), changes.uidValidity(), changes.uidNext(),
                 changes.highestModseq());
         if (!removes && fresh.isEmpty()) {
-            return changed.isEmpty() ? new FolderSnapshot(folder, uids, sizes, dates, modseqs, flagIndex, flagSets)
-                    : withFlags(folder, changed.values());
+            if (changed.isEmpty()) {
+                // Nothing here changed (an announcement for another folder): the same instance,
+                // so that sessions holding it see at once that they have nothing to send.
+                return folder.equals(this.folder) ? this
+                        : new FolderSnapshot(folder, uids, sizes, dates, modseqs, flagIndex, flagSets);
+            }
+            return withFlags(folder, changed.values());
         }
         List<MessageInfo> all = new ArrayList<>(uids.length + fresh.size());
         for (int i = 0; i < uids.length; i++) {
@@ -192,8 +197,16 @@ final class FolderSnapshot {
             return new FolderSnapshot(folder, uids, sizes, dates, modseqs, flagIndex, flagSets);
         }
         FolderSnapshot s = new FolderSnapshot(folder, uids, sizes, dates, m, f, table.toArray());
-        // Sets no message uses any more stay in the table until a rebuild: keep it small.
-        return table.size() > MAX_UNUSED_FLAG_SETS ? s.rebuilt() : s;
+        // Sets no message uses any more stay in the table until a rebuild: keep them few.
+        return table.size() > MAX_UNUSED_FLAG_SETS && table.size() - used(f) > MAX_UNUSED_FLAG_SETS ? s.rebuilt() : s;
+    }
+
+    private static int used(int[] flagIndex) {
+        BitSet seen = new BitSet();
+        for (int i : flagIndex) {
+            seen.set(i);
+        }
+        return seen.cardinality();
     }
 
     private static final int MAX_UNUSED_FLAG_SETS = 256;

@@ -57,6 +57,8 @@ final class Outbox {
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicBoolean waiting = new AtomicBoolean();
+    /** A body that failed while later parts were being joined, thrown at the next pump. */
+    private UncheckedIOException failed;
 
     /** @param wakeUp puts a pump event into the session's ordered stream (from any thread) */
     Outbox(IoSession io, Runnable wakeUp) {
@@ -126,6 +128,11 @@ final class Outbox {
      * 10,000 small responses, and one socket write each cost more than making them.
      */
     private byte[] coalesced() {
+        if (failed != null) {
+            UncheckedIOException f = failed;
+            failed = null;
+            throw f;
+        }
         byte[] first = next();
         if (first == null || first.length >= CHUNK) {
             return first;
@@ -133,7 +140,14 @@ final class Outbox {
         java.io.ByteArrayOutputStream joined = null;
         int total = first.length;
         while (total < CHUNK) {
-            byte[] more = next();
+            byte[] more;
+            try {
+                more = next();
+            } catch (UncheckedIOException e) {
+                // What was joined already are whole responses: they go out, the failure next time.
+                failed = e;
+                break;
+            }
             if (more == null) {
                 break;
             }

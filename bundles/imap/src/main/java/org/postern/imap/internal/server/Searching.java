@@ -147,7 +147,8 @@ final class Searching {
         } else if (key instanceof SearchKey.Header h) {
             String needle = MessageText.lower(h.value());
             for (MessageText.Field f : m.text().fields()) {
-                if (f.name().equalsIgnoreCase(h.name()) && Kmp.contains(readable(f.value()), needle)) {
+                if (f.name().equalsIgnoreCase(h.name()) && (Kmp.contains(MessageText.lower(f.value()), needle)
+                        || Kmp.contains(readable(f.value()), needle))) {
                     return true;
                 }
             }

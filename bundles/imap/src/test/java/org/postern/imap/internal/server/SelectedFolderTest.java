@@ -99,6 +99,24 @@ class SelectedFolderTest {
     }
 
     @Test
+    void anAnnouncementThatChangedNothingHereKeepsTheSameSnapshotAndCostsSessionsNothing() {
+        FolderSnapshot was = snapshot(10, msg(1, 2), msg(2, 10));
+        assertSame(was, was.with(changes(10, 3, List.of(), null), true));
+        SelectedFolder f = new SelectedFolder(was, false);
+        assertEquals(List.of(), f.apply(was.with(changes(10, 3, List.of(), null), true), true, false));
+        assertEquals(List.of("* 2 EXPUNGE"), f.apply(was.with(changes(11, 3, List.of(), 1), true), true, false),
+                "a UID list, when given, still counts");
+    }
+
+    @Test
+    void everySpellingOfInboxIsOneFolderInTheIndex() {
+        assertEquals("INBOX", FolderIndexes.key("inbox"));
+        assertEquals("INBOX/Receipts", FolderIndexes.key("Inbox/Receipts"));
+        assertEquals("Inboxes", FolderIndexes.key("Inboxes"));
+        assertEquals("Work/inbox", FolderIndexes.key("Work/inbox"));
+    }
+
+    @Test
     void manyDistinctKeywordSetsDoNotAccumulateInTheSharedTable() {
         List<MessageInfo> ms = new ArrayList<>();
         for (long u = 1; u <= 10; u++) {

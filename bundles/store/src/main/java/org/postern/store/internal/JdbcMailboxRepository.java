@@ -281,7 +281,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
             // counters are raised to cover it below. Only the changed rows are read (by the
             // MODSEQ index) and the UIDs (from the primary key): a resync after each STORE to a
             // 10,000-message folder must not read all of it.
-            List<MessageInfo> changed = listing(c, b.id(), sinceModseq);
+            List<MessageInfo> changed = changedSince(c, b.id(), sinceModseq);
             // The UID list only when rows were deleted since (expunged_modseq, V009): reading it
             // takes a row lock per message in Derby, a third of a loaded server's CPU. Read after
             // the changed rows, not with the box: an expunge committed in between, followed by a
@@ -784,32 +784,39 @@ public class JdbcMailboxRepository implements MailboxRepository {
      * has a handful of distinct flag sets, and every session's SELECT and resync reads it whole.
      */
     private static List<MessageInfo> listing(Connection c, String mailboxId) throws SQLException {
-        return listing(c, mailboxId, -1);
+        ListedRow row = new ListedRow();
+        return Database.query(c, "SELECT " + LISTED_COLUMNS + " FROM message WHERE mailbox_id = ? ORDER BY uid",
+                ps -> ps.setString(1, mailboxId), row::info);
     }
 
-    /** Those with a MODSEQ above {@code sinceModseq}, as {@link #listing(Connection, String)}. */
-    private static List<MessageInfo> listing(Connection c, String mailboxId, long sinceModseq) throws SQLException {
-        Map<String, Set<String>> flagSets = new HashMap<>();
-        // Changed rows come unordered and are sorted here: with ORDER BY uid, Derby walks the
-        // primary key through every row of the folder to skip the sort, instead of taking the
-        // few rows above the MODSEQ from the message_modseq index (measured: half of a loaded
-        // IMAP server's CPU).
-        if (sinceModseq >= 0) {
-            List<MessageInfo> changed = new ArrayList<>(Database.query(c, "SELECT uid, modseq, flags, size, received "
-                    + "FROM message WHERE mailbox_id = ? AND modseq > ?", ps -> {
-                        ps.setString(1, mailboxId);
-                        ps.setLong(2, sinceModseq);
-                    }, rs -> new MessageInfo(rs.getLong(1), rs.getLong(2),
-                            flagSets.computeIfAbsent(rs.getString(3), k -> Set.copyOf(parseFlags(k))), rs.getLong(4),
-                            Instant.ofEpochMilli(rs.getLong(5)))));
-            changed.sort(Comparator.comparingLong(MessageInfo::uid));
-            return changed;
+    /**
+     * Those with a MODSEQ above {@code sinceModseq}, ascending by UID, as {@link #listing}. They
+     * come unordered and are sorted here: with ORDER BY uid, Derby walks the primary key through
+     * every row of the folder to skip the sort, instead of taking the few rows above the MODSEQ
+     * from the message_modseq index (measured: half of a loaded IMAP server's CPU).
+     */
+    private static List<MessageInfo> changedSince(Connection c, String mailboxId, long sinceModseq) throws SQLException {
+        ListedRow row = new ListedRow();
+        List<MessageInfo> changed = new ArrayList<>(Database.query(c, "SELECT " + LISTED_COLUMNS
+                + " FROM message WHERE mailbox_id = ? AND modseq > ?", ps -> {
+                    ps.setString(1, mailboxId);
+                    ps.setLong(2, sinceModseq);
+                }, row::info));
+        changed.sort(Comparator.comparingLong(MessageInfo::uid));
+        return changed;
+    }
+
+    private static final String LISTED_COLUMNS = "uid, modseq, flags, size, received";
+
+    /** Maps {@link #LISTED_COLUMNS} rows of one query, each distinct flags string parsed once. */
+    private static final class ListedRow {
+        private final Map<String, Set<String>> flagSets = new HashMap<>();
+
+        MessageInfo info(java.sql.ResultSet rs) throws SQLException {
+            return new MessageInfo(rs.getLong(1), rs.getLong(2),
+                    flagSets.computeIfAbsent(rs.getString(3), k -> Set.copyOf(parseFlags(k))), rs.getLong(4),
+                    Instant.ofEpochMilli(rs.getLong(5)));
         }
-        return Database.query(c, "SELECT uid, modseq, flags, size, received FROM message WHERE mailbox_id = ? "
-                + "ORDER BY uid", ps -> ps.setString(1, mailboxId),
-                rs -> new MessageInfo(rs.getLong(1), rs.getLong(2),
-                        flagSets.computeIfAbsent(rs.getString(3), k -> Set.copyOf(parseFlags(k))), rs.getLong(4),
-                        Instant.ofEpochMilli(rs.getLong(5))));
     }
 
     /** Those of the folder's messages that exist, ascending by UID. */

@@ -29,6 +29,22 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface Mailboxes {
     /** System flags a message may carry. */
     Set<String> SYSTEM_FLAGS = Set.of("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft");
+
+    /**
+     * A folder name as the store keeps it: INBOX in any case is INBOX (RFC 3501 5.1), also as the
+     * first level of a longer name ({@code inbox/Receipts} is {@code INBOX/Receipts}).
+     *
+     * @since 0.5
+     */
+    static String canonicalName(String name) {
+        if (name.equalsIgnoreCase("INBOX")) {
+            return "INBOX";
+        }
+        if (name.length() > 6 && name.regionMatches(true, 0, "INBOX/", 0, 6)) {
+            return "INBOX" + name.substring(5);
+        }
+        return name;
+    }
     /** SPECIAL-USE attributes of the folders every account gets (RFC 6154). */
     String SENT = "\\Sent";
     String DRAFTS = "\\Drafts";

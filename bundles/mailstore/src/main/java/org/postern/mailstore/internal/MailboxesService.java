@@ -100,13 +100,7 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
         if (name == null) {
             throw new FolderNotFoundException("(none)");
         }
-        if (name.equalsIgnoreCase(INBOX_NAME)) {
-            return INBOX_NAME;
-        }
-        if (name.length() > 6 && name.regionMatches(true, 0, INBOX_NAME + "/", 0, 6)) {
-            return INBOX_NAME + name.substring(5);
-        }
-        return name;
+        return Mailboxes.canonicalName(name);
     }
 
     static final String INBOX_NAME = "INBOX";

@@ -96,13 +96,7 @@ final class FolderIndexes {
      * entries for one folder could hand a session an older snapshot than the one it has.
      */
     static String key(String name) {
-        if (name.equalsIgnoreCase("INBOX")) {
-            return "INBOX";
-        }
-        if (name.length() > 6 && name.regionMatches(true, 0, "INBOX/", 0, 6)) {
-            return "INBOX" + name.substring(5);
-        }
-        return name;
+        return Mailboxes.canonicalName(name);
     }
 
     private void sweep() {

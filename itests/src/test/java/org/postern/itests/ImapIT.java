@@ -222,6 +222,44 @@ public class ImapIT {
         assertEquals(reference, login("nobody@example.net", imapSecret));
     }
 
+    @Test
+    public void bodySearchFindsEncodedTextAsTheReaderSeesIt() throws Exception {
+        String dora = account("dora account password 4444");
+        String secret = appPassword(dora, "laptop", "imap");
+        String text = "Die Rechnung für Zürich liegt bei. Grüße";
+        swaks(dora, "From: sender@origin.example\r\nTo: " + dora + "\r\nSubject: Rechnung\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=sep\r\n\r\n--sep\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8))
+                + "\r\n--sep\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString("ZURICH in a binary".getBytes(StandardCharsets.US_ASCII))
+                + "\r\n--sep--\r\n");
+        swaks(dora, "From: sender@origin.example\r\nTo: " + dora + "\r\nSubject: Menu\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+                + "Content-Transfer-Encoding: quoted-printable\r\n\r\nUn caf=E9 cr=E8me, s'il vous pla=EEt, =\r\nz=FCrich\r\n");
+        Store store = imaps(dora, secret);
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            assertEquals(2, inbox.getMessageCount());
+            assertEquals(List.of("Rechnung", "Menu"), subjects(inbox.search(new jakarta.mail.search.BodyTerm("ZÜRICH"))));
+            assertEquals(List.of("Menu"), subjects(inbox.search(new jakarta.mail.search.BodyTerm("Café Crème"))));
+            assertEquals(List.of(), subjects(inbox.search(new jakarta.mail.search.BodyTerm("binary"))));
+            assertEquals(List.of(), subjects(inbox.search(new jakarta.mail.search.BodyTerm("caf=E9"))));
+            inbox.close(false);
+        } finally {
+            store.close();
+        }
+    }
+
+    private static List<String> subjects(Message[] messages) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        for (Message m : messages) {
+            out.add(m.getSubject());
+        }
+        return out;
+    }
+
     /** A LOGIN on the plain port (loopback may log in without TLS); the tagged reply. */
     private static String login(String user, String password) throws IOException {
         try (Socket s = new Socket("127.0.0.1", postern.imapPort)) {

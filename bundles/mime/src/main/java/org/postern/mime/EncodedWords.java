@@ -3,8 +3,6 @@ package org.postern.mime;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.Charset;
 import java.util.Base64;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * RFC 2047 encoded words in header text ({@code =?UTF-8?Q?Caf=C3=A9?=}) decoded to the text a
@@ -21,27 +19,6 @@ public final class EncodedWords {
     private static final int MAX_CHARSET = 64;
     /** Words decoded per value; the rest stays as written (a header may hold 30,000). */
     static final int MAX_WORDS = 1000;
-
-    /**
-     * Every charset of this JVM by name and alias, case-insensitive, made once. A name from a
-     * header is only ever looked up here: {@code Charset.forName} scans the charset providers on
-     * every name it does not know, a tenth of a millisecond each, which a header of 30,000 made-up
-     * names turns into seconds per message.
-     */
-    private static final class Charsets {
-        static final Map<String, Charset> BY_NAME;
-
-        static {
-            Map<String, Charset> m = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            for (Charset c : Charset.availableCharsets().values()) {
-                m.put(c.name(), c);
-                for (String alias : c.aliases()) {
-                    m.putIfAbsent(alias, c);
-                }
-            }
-            BY_NAME = m;
-        }
-    }
 
     private EncodedWords() {
     }
@@ -144,7 +121,7 @@ public final class EncodedWords {
         if (end + 1 >= n || s.charAt(end) != '?' || s.charAt(end + 1) != '=') {
             return null;
         }
-        Charset charset = Charsets.BY_NAME.get(name);
+        Charset charset = CharsetNames.lookup(name);
         if (charset == null) {
             return null;
         }

@@ -116,7 +116,7 @@ final class Fetching {
                     }
                     if (structured && i >= batchEnd) {
                         batchEnd = Math.min(chosen.size(), i + STRUCTURE_BATCH);
-                        batch = stored(chosen.subList(i, batchEnd));
+                        batch = StoredStructures.load(mailboxes, accountId, folder, chosen.subList(i, batchEnd));
                     }
                     List<Object[]> parts = new ArrayList<>();
                     try {
@@ -148,30 +148,6 @@ final class Fetching {
     private static boolean needsStructure(FetchItem i) {
         return i == FetchItem.Simple.ENVELOPE || i == FetchItem.Simple.BODYSTRUCTURE || i == FetchItem.Simple.BODY
                 || i instanceof FetchItem.Body b && !b.section().part().isEmpty();
-    }
-
-    /**
-     * The stored structures of these messages, one query. One that is missing or unreadable (a
-     * format this node does not know, a damaged row) is parsed from the body when needed; a
-     * failing query (the folder went away) leaves them all to that.
-     */
-    private Map<Long, MessageStructure> stored(List<MessageInfo> messages) {
-        Map<Long, byte[]> raw;
-        try {
-            raw = mailboxes.structures(accountId, folder.name, folder.uidValidity,
-                    messages.stream().map(MessageInfo::uid).toList());
-        } catch (RuntimeException e) {
-            return Map.of();
-        }
-        Map<Long, MessageStructure> out = new HashMap<>();
-        raw.forEach((uid, bytes) -> {
-            try {
-                out.put(uid, MessageStructure.fromBytes(bytes));
-            } catch (IllegalArgumentException unreadable) {
-                // parsed from the body instead
-            }
-        });
-        return out;
     }
 
     private static boolean marksSeen(FetchItem i) {

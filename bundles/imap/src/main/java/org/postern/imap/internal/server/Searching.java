@@ -9,19 +9,25 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.postern.api.mail.Mailboxes;
 import org.postern.api.mail.Mailboxes.MessageInfo;
 import org.postern.imap.internal.decode.ImapRequest;
 import org.postern.imap.internal.decode.SearchKey;
+import org.postern.mime.BodyText;
 import org.postern.mime.EncodedWords;
+import org.postern.mime.MessageStructure;
 
 /**
  * [UID] SEARCH over the selected folder: flags, sizes, dates, sets and MODSEQ from the session's
- * view; header and text keys by reading the message (header fields unfolded; text as a
- * case-insensitive substring of the raw octets: encoded words and transfer encodings are not
- * decoded yet).
+ * view; header keys by reading the message header (fields unfolded, encoded words decoded); BODY
+ * and TEXT through {@link BodyText}, the text parts as their reader sees them (transfer encodings
+ * and charsets undone), located by the structure stored when the message was filed
+ * ({@value Fetching#STRUCTURE_BATCH} messages per query) or parsed when none is.
  */
 final class Searching {
     private final ImapSession session;
@@ -29,6 +35,9 @@ final class Searching {
     private final Mailboxes mailboxes;
     private final String accountId;
     private boolean modseqAsked;
+    /** Stored structures of the messages up to sequence number windowEnd (exclusive), loaded a batch at a time. */
+    private Map<Long, MessageStructure> window = Map.of();
+    private int windowEnd;
 
     Searching(ImapSession session, SelectedFolder folder, Mailboxes mailboxes, String accountId) {
         this.session = session;
@@ -89,16 +98,34 @@ final class Searching {
             return in.orElseGet(() -> InputStream.nullInputStream());
         }
 
-        boolean bodyContains(String needle) {
-            byte[] n = lowerAscii(needle.getBytes(StandardCharsets.UTF_8));
-            if (n.length == 0) {
-                return true;
-            }
-            try (InputStream in = open()) {
-                in.skipNBytes(Math.min(text().bodyStart, info.size()));
-                return contains(in, n);
+        /** BODY (and with the part headers, the body part of TEXT): see {@link BodyText}. */
+        boolean bodyContains(String needle, boolean withPartHeaders) {
+            try {
+                MessageStructure structure = structure();
+                try (InputStream in = open()) {
+                    return BodyText.contains(in, structure, needle, withPartHeaders);
+                }
             } catch (IOException e) {
                 return false;
+            }
+        }
+
+        private MessageStructure structure() throws IOException {
+            if (seq >= windowEnd) {
+                int end = Math.min(folder.size(), seq + Fetching.STRUCTURE_BATCH - 1);
+                List<MessageInfo> next = new ArrayList<>(end - seq + 1);
+                for (int k = seq; k <= end; k++) {
+                    next.add(folder.bySeq(k));
+                }
+                window = StoredStructures.load(mailboxes, accountId, folder, next);
+                windowEnd = end + 1;
+            }
+            MessageStructure stored = window.get(info.uid());
+            if (stored != null && stored.size() == info.size()) {
+                return stored;
+            }
+            try (InputStream in = open()) {
+                return MessageStructure.parse(in, info.size());
             }
         }
     }
@@ -160,8 +187,8 @@ final class Searching {
                     String v = m.text().value(tx.field().name());
                     yield v != null && Kmp.contains(readable(v), needle);
                 }
-                case BODY -> m.bodyContains(tx.value());
-                case TEXT -> headerContains(m.text(), needle) || m.bodyContains(tx.value());
+                case BODY -> m.bodyContains(tx.value(), false);
+                case TEXT -> headerContains(m.text(), needle) || m.bodyContains(tx.value(), true);
             };
         } else if (key instanceof SearchKey.Not n) {
             return !matches(n.key(), m, depth + 1);
@@ -234,28 +261,5 @@ final class Searching {
         } catch (DateTimeParseException e) {
             return null;
         }
-    }
-
-    private static byte[] lowerAscii(byte[] b) {
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] >= 'A' && b[i] <= 'Z') {
-                b[i] = (byte) (b[i] + 32);
-            }
-        }
-        return b;
-    }
-
-    /** Streaming substring search (ASCII case-insensitive), linear in the text. */
-    private static boolean contains(InputStream in, byte[] needle) throws IOException {
-        Kmp kmp = new Kmp(needle);
-        byte[] buf = new byte[64 * 1024];
-        int read;
-        while ((read = in.read(buf)) > 0) {
-            lowerAscii(buf);
-            if (kmp.feed(buf, 0, read)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -190,6 +191,39 @@ class ImapProtocolTest extends ImapTestSupport {
             assertEquals("* SEARCH 2", c.until("c").get(0));
             assertEquals("* SEARCH", c.command("d", "SEARCH HEADER Subject \"creme\"").get(0), "an accent is not ignored");
             assertEquals("* SEARCH 1", c.command("e", "SEARCH TEXT \"_cr\"").get(0), "TEXT still sees the raw header");
+        }
+    }
+
+    @Test
+    void searchReadsBodiesAsTheirReaderSeesThem() throws Exception {
+        store.ensureDefaultFolders(ALICE);
+        store.deliver(ALICE, "INBOX", HELLO.replace("Subject: hello", "Subject: menu\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable")
+                .replace("Hello Alice", "Un caf=C3=A9 cr=C3=A8me, s'il vous pla=C3=AEt."));
+        String pdf = java.util.Base64.getMimeEncoder().encodeToString("needle in a PDF".getBytes(StandardCharsets.US_ASCII));
+        String text = java.util.Base64.getMimeEncoder().encodeToString("Grüße, die Rechnung".getBytes(StandardCharsets.ISO_8859_1));
+        store.deliver(ALICE, "INBOX", "From: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: report\r\n"
+                + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                + "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n" + text
+                + "\r\n--b\r\nContent-Type: application/pdf\r\n"
+                + "Content-Disposition: attachment; filename=figures.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + pdf + "\r\n--b--\r\n");
+        try (Raw c = alice()) {
+            c.command("a", "SELECT INBOX");
+            byte[] cafe = "CAFÉ crème".getBytes(StandardCharsets.UTF_8);
+            c.send("b SEARCH CHARSET UTF-8 BODY {" + cafe.length + "+}\r\n");
+            c.socket.getOutputStream().write(cafe);
+            c.send("\r\n");
+            assertEquals("* SEARCH 1", c.until("b").get(0), "quoted-printable UTF-8, case aside");
+            byte[] grusse = "grüße".getBytes(StandardCharsets.UTF_8);
+            c.send("c UID SEARCH CHARSET UTF-8 TEXT {" + grusse.length + "+}\r\n");
+            c.socket.getOutputStream().write(grusse);
+            c.send("\r\n");
+            assertEquals("* SEARCH 2", c.until("c").get(0), "base64 Latin-1, searched in UTF-8");
+            assertEquals("* SEARCH", c.command("d", "SEARCH BODY needle").get(0), "an attachment is not text");
+            assertEquals("* SEARCH", c.command("e", "SEARCH BODY figures.pdf").get(0));
+            assertEquals("* SEARCH 2", c.command("f", "SEARCH TEXT figures.pdf").get(0), "TEXT sees part headers");
+            assertEquals("* SEARCH", c.command("g", "SEARCH BODY caf=C3=A9").get(0), "not the encoded form");
         }
     }
 

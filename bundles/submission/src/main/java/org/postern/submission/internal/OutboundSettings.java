@@ -1,0 +1,71 @@
+package org.postern.submission.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/** {@link OutboundConfig}, checked once. */
+record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int remotePort, int workers, int perDestination,
+        Duration retryInitial, Duration retryMax, Duration lifetime, Duration unreachablePause, Duration poll,
+        Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease) {
+
+    static OutboundSettings from(OutboundConfig c) {
+        String host = c.hostname().strip().isEmpty() ? machineName() : c.hostname().strip();
+        return new OutboundSettings(host, smartHost(c.smarthost()), port(c.remote_port(), "remote.port"),
+                positive(c.workers(), "workers"), positive(c.per_destination(), "per.destination"),
+                Duration.ofSeconds(positive(c.retry_initial_seconds(), "retry.initial.seconds")),
+                Duration.ofSeconds(positive(c.retry_max_seconds(), "retry.max.seconds")),
+                Duration.ofHours(positive(c.lifetime_hours(), "lifetime.hours")),
+                Duration.ofSeconds(Math.max(0, c.unreachable_pause_seconds())),
+                Duration.ofMillis(positive(c.poll_ms(), "poll.ms")),
+                Duration.ofSeconds(positive(c.connect_timeout_seconds(), "connect.timeout.seconds")),
+                Duration.ofSeconds(positive(c.command_timeout_seconds(), "command.timeout.seconds")),
+                Duration.ofSeconds(positive(c.dns_timeout_seconds(), "dns.timeout.seconds")),
+                Duration.ofSeconds(positive(c.lease_seconds(), "lease.seconds")));
+    }
+
+    /** {@code host:port}, {@code [v6]:port}, or empty for none. */
+    static RemoteDelivery.Route smartHost(String v) {
+        String s = v == null ? "" : v.strip();
+        if (s.isEmpty()) {
+            return null;
+        }
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1 || s.endsWith("]")) {
+            throw new IllegalArgumentException("smarthost must be host:port: " + s);
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("smarthost port is not a number: " + s);
+        }
+        return new RemoteDelivery.Route(host, port(port, "smarthost port"));
+    }
+
+    private static int port(int p, String name) {
+        if (p < 1 || p > 65535) {
+            throw new IllegalArgumentException(name + " must be a port (1-65535): " + p);
+        }
+        return p;
+    }
+
+    private static int positive(int v, String name) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1: " + v);
+        }
+        return v;
+    }
+
+    static String machineName() {
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

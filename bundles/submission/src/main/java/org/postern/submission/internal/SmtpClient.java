@@ -1,0 +1,374 @@
+package org.postern.submission.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One outbound SMTP transaction (RFC 5321) to one server address, on the calling thread with
+ * blocking I/O bounded by timeouts: a queue worker of its own pool calls it, never a shared
+ * protocol worker. EHLO (HELO when refused), STARTTLS when offered, MAIL, one RCPT per recipient,
+ * DATA with dot-stuffing streamed from the body, QUIT. PIPELINING is not used: a queue sends few
+ * recipients per message and a reply per command is simpler to get right.
+ *
+ * <p>Every reply is bounded ({@value #MAX_LINE} octets a line, {@value #MAX_LINES} lines), so a
+ * server that talks garbage or without end costs a temporary failure, never memory.
+ */
+final class SmtpClient {
+    static final int MAX_LINE = 4096;
+    static final int MAX_LINES = 100;
+
+    /** How the session must treat TLS. */
+    enum Tls {
+        /** STARTTLS when offered, any certificate (RFC 7435: encrypts against a passive eavesdropper); clear text otherwise. */
+        OPPORTUNISTIC,
+        /** STARTTLS required with a certificate valid for the host name (MTA-STS enforce); never clear text. */
+        REQUIRED_VERIFIED
+    }
+
+    /** A server reply: its code and its text (lines joined with a space). */
+    record Reply(int code, String text) {
+        boolean positive() {
+            return code >= 200 && code < 300;
+        }
+
+        boolean permanent() {
+            return code >= 500 && code < 600;
+        }
+
+        @Override
+        public String toString() {
+            return code + " " + text;
+        }
+    }
+
+    /** What the server said to each recipient (index as given) and, when it got that far, to the data. */
+    record Result(List<Reply> recipients, Reply data, boolean tls) {
+    }
+
+    /** The session failed before per-recipient answers (connection, greeting, EHLO, TLS, MAIL). */
+    static final class SessionFailure extends Exception {
+        private final Reply reply;
+
+        SessionFailure(String message, Reply reply) {
+            super(message);
+            this.reply = reply;
+        }
+
+        /** The server's reply that ended it, or null for a connection or protocol failure. */
+        Reply reply() {
+            return reply;
+        }
+
+        /** A 5xx reply: the server refuses this mail, trying later or elsewhere will not help. */
+        boolean permanent() {
+            return reply != null && reply.permanent();
+        }
+    }
+
+    /** Settings of one attempt. */
+    record Settings(String heloName, int connectTimeoutMillis, int commandTimeoutMillis, SSLContext opportunisticTls,
+            SSLContext verifiedTls) {
+    }
+
+    private final Settings settings;
+
+    SmtpClient(Settings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Sends one message.
+     *
+     * @param hostName the MX host name (for SNI and, with {@link Tls#REQUIRED_VERIFIED}, the certificate check)
+     * @param body opened anew for the DATA phase; octets as stored (CRLF line ends)
+     * @throws SessionFailure when no recipient got an answer
+     */
+    Result send(InetAddress address, int port, String hostName, Tls tls, String sender, List<String> recipients,
+            long size, boolean eightBit, boolean smtputf8, BodySource body) throws SessionFailure {
+        Socket socket = new Socket();
+        try {
+            try {
+                socket.connect(new InetSocketAddress(address, port), settings.connectTimeoutMillis());
+                socket.setSoTimeout(settings.commandTimeoutMillis());
+            } catch (IOException e) {
+                throw new SessionFailure("cannot connect to " + hostName + " [" + address.getHostAddress() + "]:" + port
+                        + ": " + e.getMessage(), null);
+            }
+            Conversation c = new Conversation(socket);
+            Reply greeting = c.read();
+            if (!greeting.positive()) {
+                throw new SessionFailure("greeting", greeting);
+            }
+            List<String> ext = c.ehlo();
+            boolean secure = false;
+            if (ext.contains("STARTTLS")) {
+                Reply r = c.command("STARTTLS");
+                if (r.positive()) {
+                    SSLContext ctx = tls == Tls.REQUIRED_VERIFIED ? settings.verifiedTls() : settings.opportunisticTls();
+                    c = c.startTls(ctx, hostName, tls == Tls.REQUIRED_VERIFIED);
+                    secure = true;
+                    ext = c.ehlo();
+                } else if (tls == Tls.REQUIRED_VERIFIED) {
+                    throw new SessionFailure("STARTTLS refused by " + hostName + " where TLS is required", null);
+                }
+            } else if (tls == Tls.REQUIRED_VERIFIED) {
+                throw new SessionFailure(hostName + " does not offer STARTTLS where TLS is required", null);
+            }
+            StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
+            if (ext.stream().anyMatch(e -> e.startsWith("SIZE"))) {
+                mail.append(" SIZE=").append(size);
+            }
+            if (eightBit && ext.contains("8BITMIME")) {
+                mail.append(" BODY=8BITMIME");
+            }
+            if (smtputf8) {
+                if (!ext.contains("SMTPUTF8")) {
+                    throw new SessionFailure(hostName + " does not support SMTPUTF8, which this message needs",
+                            new Reply(553, "5.6.7 SMTPUTF8 not supported by the receiving server"));
+                }
+                mail.append(" SMTPUTF8");
+            }
+            Reply m = c.command(mail.toString());
+            if (!m.positive()) {
+                throw new SessionFailure("MAIL FROM", m);
+            }
+            List<Reply> answers = new ArrayList<>(recipients.size());
+            boolean anyAccepted = false;
+            for (String r : recipients) {
+                Reply a = c.command("RCPT TO:<" + r + ">");
+                answers.add(a);
+                anyAccepted |= a.positive();
+            }
+            if (!anyAccepted) {
+                c.quit();
+                return new Result(answers, null, secure);
+            }
+            Reply go = c.command("DATA");
+            if (go.code() != 354) {
+                c.quit();
+                return new Result(answers, go, secure);
+            }
+            try (InputStream in = body.open()) {
+                c.data(in);
+            }
+            Reply done = c.read();
+            c.quit();
+            return new Result(answers, done, secure);
+        } catch (IOException e) {
+            throw new SessionFailure("conversation with " + hostName + " [" + address.getHostAddress() + "] failed: "
+                    + (e instanceof SocketTimeoutException ? "timeout" : e.getMessage()), null);
+        } finally {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    /** Opens the stored body each time it is sent. */
+    interface BodySource {
+        InputStream open() throws IOException;
+    }
+
+    /** The command/reply exchange over one (possibly upgraded) socket. */
+    private final class Conversation {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        Conversation(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
+            this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+        }
+
+        /** EHLO's extension keywords (upper case, with their parameters), after HELO when EHLO is refused. */
+        List<String> ehlo() throws IOException, SessionFailure {
+            Reply r = commandLines("EHLO " + settings.heloName());
+            if (r.positive()) {
+                return lastEhlo;
+            }
+            Reply h = command("HELO " + settings.heloName());
+            if (!h.positive()) {
+                throw new SessionFailure("HELO", h);
+            }
+            return List.of();
+        }
+
+        private List<String> lastEhlo = List.of();
+
+        private Reply commandLines(String line) throws IOException, SessionFailure {
+            write(line);
+            List<String> lines = new ArrayList<>();
+            Reply r = read(lines);
+            List<String> ext = new ArrayList<>();
+            for (int i = 1; i < lines.size(); i++) {
+                ext.add(lines.get(i).toUpperCase(Locale.ROOT));
+            }
+            lastEhlo = ext;
+            return r;
+        }
+
+        Reply command(String line) throws IOException, SessionFailure {
+            write(line);
+            return read();
+        }
+
+        void quit() {
+            try {
+                write("QUIT");
+                read();
+            } catch (IOException | SessionFailure ignored) {
+                // the transaction is decided; a rude goodbye changes nothing
+            }
+        }
+
+        Conversation startTls(SSLContext context, String hostName, boolean verify) throws SessionFailure {
+            try {
+                SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket,
+                        hostName, socket.getPort(), true);
+                SSLParameters p = tls.getSSLParameters();
+                if (verify) {
+                    p.setEndpointIdentificationAlgorithm("HTTPS"); // host name checked against the certificate
+                }
+                try {
+                    p.setServerNames(List.of(new javax.net.ssl.SNIHostName(hostName)));
+                } catch (IllegalArgumentException notAHostName) {
+                    // an address literal: no SNI
+                }
+                tls.setSSLParameters(p);
+                tls.setUseClientMode(true);
+                tls.startHandshake();
+                return new Conversation(tls);
+            } catch (IOException e) {
+                throw new SessionFailure("TLS with " + hostName + " failed: " + e.getMessage(), null);
+            }
+        }
+
+        private void write(String line) throws IOException {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+            out.write('\r');
+            out.write('\n');
+            out.flush();
+        }
+
+        Reply read() throws IOException, SessionFailure {
+            return read(null);
+        }
+
+        /** One reply, all its lines; {@code lines} gets each line's text when given. */
+        private Reply read(List<String> lines) throws IOException, SessionFailure {
+            StringBuilder text = new StringBuilder();
+            int code = -1;
+            for (int n = 0; n < MAX_LINES; n++) {
+                String line = readLine();
+                if (line.length() < 3 || !digits(line)) {
+                    throw new SessionFailure("malformed reply: " + printable(line), null);
+                }
+                int c = Integer.parseInt(line.substring(0, 3));
+                if (code >= 0 && c != code) {
+                    throw new SessionFailure("reply lines with different codes", null);
+                }
+                code = c;
+                String rest = line.length() > 4 ? line.substring(4) : "";
+                if (lines != null) {
+                    lines.add(rest);
+                }
+                if (text.length() > 0) {
+                    text.append(' ');
+                }
+                if (text.length() < MAX_LINE) {
+                    text.append(rest);
+                }
+                if (line.length() == 3 || line.charAt(3) == ' ') {
+                    return new Reply(code, printable(text.toString()));
+                }
+                if (line.charAt(3) != '-') {
+                    throw new SessionFailure("malformed reply: " + printable(line), null);
+                }
+            }
+            throw new SessionFailure("reply longer than " + MAX_LINES + " lines", null);
+        }
+
+        private String readLine() throws IOException, SessionFailure {
+            byte[] buf = new byte[MAX_LINE];
+            int n = 0;
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new SessionFailure("connection closed by the server", null);
+                }
+                if (b == '\n') {
+                    if (n > 0 && buf[n - 1] == '\r') {
+                        n--;
+                    }
+                    return new String(buf, 0, n, StandardCharsets.UTF_8);
+                }
+                if (n == buf.length) {
+                    throw new SessionFailure("reply line longer than " + MAX_LINE + " octets", null);
+                }
+                buf[n++] = (byte) b;
+            }
+        }
+
+        /** The message, dot-stuffed (RFC 5321 4.5.2), then the end-of-data line. */
+        void data(InputStream body) throws IOException {
+            byte[] buf = new byte[16 * 1024];
+            boolean lineStart = true;
+            int last = -1;
+            int r;
+            while ((r = body.read(buf)) > 0) {
+                int from = 0;
+                for (int i = 0; i < r; i++) {
+                    if (lineStart && buf[i] == '.') {
+                        out.write(buf, from, i - from);
+                        out.write('.');
+                        from = i;
+                    }
+                    lineStart = buf[i] == '\n';
+                }
+                out.write(buf, from, r - from);
+                last = buf[r - 1];
+            }
+            if (last != '\n' && last != -1) {
+                out.write('\r');
+                out.write('\n');
+            }
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+    }
+
+    private static boolean digits(String line) {
+        for (int i = 0; i < 3; i++) {
+            if (line.charAt(i) < '0' || line.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A remote server's text, safe to log and store: control characters become spaces. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_LINE));
+        for (int i = 0; i < s.length() && b.length() < MAX_LINE; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? ' ' : c);
+        }
+        return b.toString();
+    }
+}

@@ -1,5 +1,7 @@
 package org.postern.mime;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,7 +17,7 @@ import java.util.List;
  * {@code SEARCH TEXT} (RFC 3501 §6.4.4): each {@code text/*} part with its Content-Transfer-Encoding
  * undone (base64, quoted-printable) and its octets read in its charset, and the header of every
  * embedded message (message/rfc822 parts) with its encoded words decoded. A match ignores case
- * (per character, so "CAFÉ" finds "café") and lies within one part.
+ * (per code point, so "CAFÉ" finds "café") and lies within one part.
  *
  * <p>Not searched: parts of other types (an image's or a PDF's base64 is no text anyone searches
  * for), the preamble and epilogue of multiparts, and the message's own header (the caller searches
@@ -25,8 +27,9 @@ import java.util.List;
  *
  * <p>A missing or unknown charset, and US-ASCII, read as UTF-8: 8-bit text that names no charset
  * is UTF-8 in practice, and ASCII is a subset. Octets invalid in the charset become U+FFFD. The
- * message is read once, front to back, with one buffer per stage; a part header is read up to
- * {@value #MAX_HEADER} octets (fields after that are not seen).
+ * message is read once, front to back, with one buffer per stage; a part header is searched up to
+ * {@value #MAX_HEADER} octets (a text part's Content-Type and Content-Transfer-Encoding are found
+ * further down too, as the parser finds them).
  */
 public final class BodyText {
     /** Octets of one part header read into memory. */
@@ -52,12 +55,17 @@ public final class BodyText {
         List<Segment> segments = new ArrayList<>();
         walk(structure.root(), HeaderRole.TOP, withPartHeaders, segments);
         Position in = new Position(raw);
+        // one char buffer for all parts: a message may have 10,000 parts of a few octets each
+        char[] chars = new char[8 * 1024];
         for (Segment s : segments) {
             if (in.at > s.headerStart) {
                 continue; // never seen from the parser; guards against a damaged stored form
             }
             in.skipTo(s.headerStart);
             byte[] header = in.readUpTo(s.bodyStart - s.headerStart, MAX_HEADER);
+            if (s.text && in.at < s.bodyStart) {
+                header = withLateFields(header, in.bounded(s.bodyStart - in.at));
+            }
             in.skipTo(s.bodyStart);
             if (s.searchHeader && headerContains(header, matcher)) {
                 return true;
@@ -65,8 +73,9 @@ public final class BodyText {
             if (s.text) {
                 String cte = field(header, "content-transfer-encoding");
                 Charset charset = charset(field(header, "content-type"));
-                InputStream body = TransferDecoding.decoding(in.bounded(s.bodyEnd - s.bodyStart), cte);
-                if (textContains(body, charset, matcher)) {
+                InputStream body = TransferDecoding.decoding(in.bounded(s.bodyEnd - s.bodyStart), cte,
+                        s.bodyEnd - s.bodyStart);
+                if (textContains(body, charset, matcher, chars)) {
                     return true;
                 }
                 in.skipTo(s.bodyEnd);
@@ -125,11 +134,11 @@ public final class BodyText {
         return decoded != unfolded && matcher.feed(decoded);
     }
 
-    private static boolean textContains(InputStream body, Charset charset, CharMatcher matcher) throws IOException {
+    private static boolean textContains(InputStream body, Charset charset, CharMatcher matcher, char[] buf)
+            throws IOException {
         Reader r = new InputStreamReader(body, charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE));
-        char[] buf = new char[8 * 1024];
         matcher.reset();
         int n;
         while ((n = r.read(buf)) > 0) {
@@ -176,7 +185,12 @@ public final class BodyText {
         return b.toString();
     }
 
-    /** The first field of that (lower-case) name, unfolded, one char per octet; or null. */
+    /**
+     * The first field of that (lower-case) name, unfolded, one char per octet; or null. Read as
+     * {@link StructureParser} reads it (a colon in the line's first 80 octets, NULs dropped, at most
+     * {@value StructureParser#MAX_FIELD} octets): the parser's reading is the BODYSTRUCTURE clients
+     * decode by, and a field read otherwise here would hide a part's text from the search.
+     */
     static String field(byte[] header, String name) {
         int i = 0;
         int n = header.length;
@@ -190,7 +204,7 @@ public final class BodyText {
                 }
                 append(v, header, colon + 1, lineEnd);
                 int j = lineEnd;
-                while (j < n && (header[j] == ' ' || header[j] == '\t')) {
+                while (j < n && (header[j] == ' ' || header[j] == '\t') && v.length() < StructureParser.MAX_FIELD) {
                     int e = lineEnd(header, j);
                     append(v, header, j, e);
                     j = e;
@@ -226,15 +240,72 @@ public final class BodyText {
         while (i < end && (b[i] == ' ' || b[i] == '\t')) {
             i++;
         }
-        return i < end && b[i] == ':';
+        return i < end && i - start < 80 && b[i] == ':';
     }
 
     private static void append(StringBuilder v, byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] != '\r' && b[i] != '\n') {
+        for (int i = from; i < to && v.length() < StructureParser.MAX_FIELD; i++) {
+            if (b[i] != '\r' && b[i] != '\n' && b[i] != 0) {
                 v.append((char) (b[i] & 0xff));
             }
         }
+    }
+
+    /**
+     * A text part's header longer than {@value #MAX_HEADER} octets: its first part and, after it,
+     * the first Content-Type and Content-Transfer-Encoding fields of the rest that the first part
+     * lacks. The parser reads every field however far down the header, so BODYSTRUCTURE names
+     * them and readers decode by them; without them here, padding a header hid the part's text.
+     * Reads the rest of the header, holding one line (at most a field's worth) at a time.
+     */
+    private static byte[] withLateFields(byte[] head, InputStream rest) throws IOException {
+        boolean needType = field(head, "content-type") == null;
+        boolean needCte = field(head, "content-transfer-encoding") == null;
+        if (!needType && !needCte) {
+            return head;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(head.length + 256);
+        out.write(head);
+        out.write('\n'); // ends the line the cut is in
+        InputStream r = new BufferedInputStream(rest, 8 * 1024);
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        // the rest starts in the middle of a line unless the first part ends with one
+        boolean atLineStart = head.length == 0 || head[head.length - 1] == '\n';
+        boolean keeping = false;
+        int kept = 0;
+        int c;
+        do {
+            c = r.read();
+            if (c >= 0 && c != '\n') {
+                if (line.size() < StructureParser.MAX_FIELD + 128) {
+                    line.write(c);
+                }
+                continue;
+            }
+            byte[] l = line.toByteArray();
+            line.reset();
+            if (atLineStart) {
+                if (l.length == 0 || l[0] != ' ' && l[0] != '\t') {
+                    keeping = false;
+                    kept = 0;
+                    if (needType && startsWithField(l, 0, l.length, "content-type")) {
+                        needType = false;
+                        keeping = true;
+                    } else if (needCte && startsWithField(l, 0, l.length, "content-transfer-encoding")) {
+                        needCte = false;
+                        keeping = true;
+                    }
+                }
+                if (keeping) {
+                    out.write(l);
+                    out.write('\n');
+                    kept += l.length;
+                    keeping = kept < StructureParser.MAX_FIELD; // no more of it is read (field() cuts there too)
+                }
+            }
+            atLineStart = true;
+        } while (c >= 0 && (needType || needCte || keeping));
+        return out.toByteArray();
     }
 
     /** The raw stream with its offset; hands out bounded views. */

@@ -1,19 +1,24 @@
 package org.postern.mime;
 
 /**
- * Streaming substring search over characters, case ignored per character, linear in the text
+ * Streaming substring search over characters, case ignored per code point, linear in the text
  * (Knuth-Morris-Pratt: no backtracking however the needle repeats itself).
  */
 final class CharMatcher {
     private final char[] needle;
     private final int[] fail;
     private int state;
+    /**
+     * A high surrogate waiting for the char after it (0 when none): the case pairs of Deseret,
+     * Osage, Adlam and others lie outside the BMP and fold only as whole code points, and a pair
+     * may be split between two {@link #feed} calls.
+     */
+    private char high;
 
     CharMatcher(String needle) {
-        this.needle = new char[needle.length()];
-        for (int i = 0; i < this.needle.length; i++) {
-            this.needle[i] = fold(needle.charAt(i));
-        }
+        StringBuilder folded = new StringBuilder(needle.length());
+        needle.codePoints().forEach(cp -> folded.appendCodePoint(fold(cp)));
+        this.needle = folded.toString().toCharArray();
         this.fail = new int[this.needle.length];
         for (int i = 1, k = 0; i < this.needle.length; i++) {
             while (k > 0 && this.needle[i] != this.needle[k]) {
@@ -32,6 +37,7 @@ final class CharMatcher {
 
     void reset() {
         state = 0;
+        high = 0;
     }
 
     boolean feed(CharSequence text) {
@@ -57,7 +63,28 @@ final class CharMatcher {
         if (needle.length == 0) {
             return true;
         }
-        char c = fold(raw);
+        if (high != 0) {
+            char h = high;
+            high = 0;
+            if (Character.isLowSurrogate(raw)) {
+                int cp = fold(Character.toCodePoint(h, raw));
+                if (Character.isBmpCodePoint(cp)) {
+                    return match((char) cp);
+                }
+                return match(Character.highSurrogate(cp)) || match(Character.lowSurrogate(cp));
+            }
+            if (match(h)) { // a lone high surrogate: itself
+                return true;
+            }
+        }
+        if (Character.isHighSurrogate(raw)) {
+            high = raw;
+            return false;
+        }
+        return match((char) fold(raw));
+    }
+
+    private boolean match(char c) {
         while (state > 0 && c != needle[state]) {
             state = fail[state - 1];
         }
@@ -71,9 +98,9 @@ final class CharMatcher {
     }
 
     /** Upper then lower: folds the pairs a single toLowerCase misses (the Greek final sigma among them). */
-    private static char fold(char c) {
+    private static int fold(int c) {
         if (c < 0x80) {
-            return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+            return c >= 'A' && c <= 'Z' ? c + 32 : c;
         }
         return Character.toLowerCase(Character.toUpperCase(c));
     }

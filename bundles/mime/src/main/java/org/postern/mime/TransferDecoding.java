@@ -16,27 +16,43 @@ final class TransferDecoding {
 
     /** {@code encoded} decoded per the field's value; anything but base64 and quoted-printable is identity. */
     static InputStream decoding(InputStream encoded, String contentTransferEncoding) {
+        return decoding(encoded, contentTransferEncoding, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #decoding(InputStream, String)}, for {@code encodedLength} octets: the buffer is no
+     * larger than they need (a message of 10,000 parts of a few octets would otherwise allocate
+     * 10,000 full buffers per search).
+     */
+    static InputStream decoding(InputStream encoded, String contentTransferEncoding, long encodedLength) {
         String cte = contentTransferEncoding == null ? null : MimeValues.singleToken(contentTransferEncoding);
         if (cte == null) {
             return encoded;
         }
         return switch (cte.toLowerCase(Locale.ROOT)) {
-            case "base64" -> new Base64Input(encoded);
-            case "quoted-printable" -> new QuotedPrintableInput(encoded);
+            case "base64" -> new Base64Input(encoded, encodedLength);
+            case "quoted-printable" -> new QuotedPrintableInput(encoded, encodedLength);
             default -> encoded;
         };
     }
 
     /** Reads into an own buffer and hands out decoded octets. */
     private abstract static class Decoding extends InputStream {
+        /**
+         * The smallest buffer: {@link #ensure} must be able to hold what quoted-printable asks of it
+         * ({@code MAX_PADDING + 3}), or it would read into no room forever.
+         */
+        static final int MIN_BUFFER = 256;
+
         final InputStream in;
-        final byte[] buf = new byte[16 * 1024];
+        final byte[] buf;
         int pos;
         int lim;
         boolean eof;
 
-        Decoding(InputStream in) {
+        Decoding(InputStream in, long encodedLength) {
             this.in = in;
+            this.buf = new byte[(int) Math.max(MIN_BUFFER, Math.min(16 * 1024, encodedLength))];
         }
 
         /** Makes at least {@code n} octets available unless the stream ends first; true when they are. */
@@ -74,8 +90,8 @@ final class TransferDecoding {
         private int bits;
         private int count;
 
-        Base64Input(InputStream in) {
-            super(in);
+        Base64Input(InputStream in, long encodedLength) {
+            super(in, encodedLength);
         }
 
         @Override
@@ -118,8 +134,8 @@ final class TransferDecoding {
         /** White space tolerated between a soft line break's {@code =} and the line end (RFC 2045 says none; senders pad). */
         private static final int MAX_PADDING = 80;
 
-        QuotedPrintableInput(InputStream in) {
-            super(in);
+        QuotedPrintableInput(InputStream in, long encodedLength) {
+            super(in, encodedLength);
         }
 
         @Override

@@ -1,5 +1,8 @@
 package org.postern.smtp.internal;
 
+import org.postern.protocol.smtp.DataFraming;
+import org.postern.protocol.smtp.SmtpSyntax;
+import org.postern.protocol.smtp.Spool;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

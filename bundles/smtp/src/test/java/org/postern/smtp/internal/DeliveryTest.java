@@ -1,5 +1,8 @@
 package org.postern.smtp.internal;
 
+import org.postern.protocol.smtp.DataFraming;
+import org.postern.protocol.smtp.SmtpSyntax;
+import org.postern.protocol.smtp.Spool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

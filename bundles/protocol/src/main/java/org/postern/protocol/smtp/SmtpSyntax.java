@@ -1,4 +1,4 @@
-package org.postern.smtp.internal;
+package org.postern.protocol.smtp;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -15,20 +15,20 @@ import org.postern.api.address.MailAddress;
  * EHLO names and the RFC 5321 size limits. Shared by the MX and (later) submission, and free of
  * session state. No client-controlled string leaves here longer than the column it lands in.
  */
-final class SmtpSyntax {
+public final class SmtpSyntax {
     /** RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets, so 254 inside. */
-    static final int MAX_ADDRESS = 254;
+    public static final int MAX_ADDRESS = 254;
     /** RFC 5321 4.5.3.1.2 and the {@code server_ehlo} column. */
-    static final int MAX_DOMAIN = 255;
+    public static final int MAX_DOMAIN = 255;
 
     private SmtpSyntax() {
     }
 
     /** {@code FROM:<address> params} split; null when the shape is wrong. */
-    record PathArg(String address, List<String> params) {
+    public record PathArg(String address, List<String> params) {
     }
 
-    static PathArg parsePath(String arg, String prefix) {
+    public static PathArg parsePath(String arg, String prefix) {
         if (!arg.regionMatches(true, 0, prefix, 0, prefix.length())) {
             return null;
         }
@@ -57,7 +57,7 @@ final class SmtpSyntax {
      * local parts over 64 octets, addresses over 254 octets, bad domains. An address the server
      * cannot parse is an address its Block List cannot match, so it is refused, never waved on.
      */
-    static MailAddress address(String raw) {
+    public static MailAddress address(String raw) {
         if (raw.getBytes(StandardCharsets.UTF_8).length > MAX_ADDRESS) {
             return null;
         }
@@ -68,7 +68,7 @@ final class SmtpSyntax {
         }
     }
 
-    static boolean tooLong(String raw) {
+    public static boolean tooLong(String raw) {
         return raw.getBytes(StandardCharsets.UTF_8).length > MAX_ADDRESS;
     }
 
@@ -78,7 +78,7 @@ final class SmtpSyntax {
      * 255 octets in its ASCII form, or an address literal {@code [192.0.2.1]} /
      * {@code [IPv6:2001:db8::1]}.
      */
-    static boolean validEhloName(String name) {
+    public static boolean validEhloName(String name) {
         if (name.isEmpty() || name.length() > MAX_DOMAIN) {
             return false;
         }
@@ -138,7 +138,7 @@ final class SmtpSyntax {
     }
 
     /** True when the bytes are well-formed UTF-8 (RFC 6532 header fields under SMTPUTF8). */
-    static boolean isUtf8(byte[] b, int off, int len) {
+    public static boolean isUtf8(byte[] b, int off, int len) {
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, off, len));
@@ -149,7 +149,7 @@ final class SmtpSyntax {
     }
 
     /** True when a line holds a NUL or a CR that is not part of its CRLF terminator. */
-    static boolean hasNulOrBareCr(byte[] b) {
+    public static boolean hasNulOrBareCr(byte[] b) {
         for (byte x : b) {
             if (x == 0 || x == '\r') {
                 return true;

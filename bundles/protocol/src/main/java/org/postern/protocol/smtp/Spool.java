@@ -1,4 +1,4 @@
-package org.postern.smtp.internal;
+package org.postern.protocol.smtp;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * then in a private temporary file (0600) under the spool directory. Not durable and never
  * acknowledged: only the blob store's copy is. {@link #discard()} removes the file.
  */
-final class Spool implements AutoCloseable {
-    static final int MEMORY_LIMIT = 256 * 1024;
+public final class Spool implements AutoCloseable {
+    public static final int MEMORY_LIMIT = 256 * 1024;
 
     private final Path directory;
     private ByteArrayOutputStream memory = new ByteArrayOutputStream();
@@ -22,11 +22,11 @@ final class Spool implements AutoCloseable {
     private OutputStream fileOut;
     private long size;
 
-    Spool(Path directory) {
+    public Spool(Path directory) {
         this.directory = directory;
     }
 
-    void write(byte[] b, int off, int len) throws IOException {
+    public void write(byte[] b, int off, int len) throws IOException {
         if (file == null && memory.size() + len > MEMORY_LIMIT) {
             Files.createDirectories(directory);
             file = Files.createTempFile(directory, "msg", ".tmp");
@@ -42,12 +42,12 @@ final class Spool implements AutoCloseable {
         size += len;
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
     /** A fresh stream over everything written so far; may be called several times. */
-    InputStream open() throws IOException {
+    public InputStream open() throws IOException {
         if (file == null) {
             return new ByteArrayInputStream(memory.toByteArray());
         }
@@ -55,7 +55,7 @@ final class Spool implements AutoCloseable {
         return Files.newInputStream(file);
     }
 
-    void discard() {
+    public void discard() {
         memory = null;
         if (file != null) {
             try {
@@ -78,7 +78,7 @@ final class Spool implements AutoCloseable {
     }
 
     /** Removes leftovers of a crash (bodies never acknowledged). */
-    static void sweep(Path directory) {
+    public static void sweep(Path directory) {
         if (!Files.isDirectory(directory)) {
             return;
         }

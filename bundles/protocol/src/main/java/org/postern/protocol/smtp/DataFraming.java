@@ -1,4 +1,4 @@
-package org.postern.smtp.internal;
+package org.postern.protocol.smtp;
 
 import java.io.IOException;
 import org.postern.protocol.Line;
@@ -10,11 +10,11 @@ import org.postern.protocol.Line;
  * session stays in step with the client; {@link #refusal()} then says why the message is refused.
  * Shared by the MX and (later) submission.
  */
-final class DataFraming {
+public final class DataFraming {
     private static final byte[] CRLF = {'\r', '\n'};
 
     /** Why the message is refused, in the order the reply reports them; null when it is fine. */
-    enum Refusal {
+    public enum Refusal {
         SPOOL_FAILED, BARE_LF, BARE_CR_OR_NUL, HEADER_NOT_UTF8, TOO_BIG, LINE_TOO_LONG
     }
 
@@ -30,14 +30,14 @@ final class DataFraming {
     private boolean oversize;
     private IOException spoolFailure;
 
-    DataFraming(Spool spool, long maxSize, boolean smtputf8) {
+    public DataFraming(Spool spool, long maxSize, boolean smtputf8) {
         this.spool = spool;
         this.maxSize = maxSize;
         this.smtputf8 = smtputf8;
     }
 
     /** Takes one line of DATA; true when it was the end-of-data line. */
-    boolean line(Line line) {
+    public boolean line(Line line) {
         byte[] b = line.bytes();
         if (!line.crlf()) {
             // RFC 5321 2.3.8: refused at the end of data; "\n.\n" and "\n.\r\n" never end DATA
@@ -92,7 +92,7 @@ final class DataFraming {
     }
 
     /** Why the message must be refused, or null when it may be delivered. */
-    Refusal refusal() {
+    public Refusal refusal() {
         if (spoolFailure != null) {
             return Refusal.SPOOL_FAILED;
         }
@@ -111,7 +111,7 @@ final class DataFraming {
         return longLine ? Refusal.LINE_TOO_LONG : null;
     }
 
-    IOException spoolFailure() {
+    public IOException spoolFailure() {
         return spoolFailure;
     }
 }

@@ -1,5 +1,6 @@
 package org.postern.pop3.internal;
 
+import org.postern.protocol.sasl.SaslPlain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

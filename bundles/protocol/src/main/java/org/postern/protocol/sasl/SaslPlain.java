@@ -1,4 +1,4 @@
-package org.postern.pop3.internal;
+package org.postern.protocol.sasl;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -9,17 +9,18 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * SASL PLAIN (RFC 4616): {@code [authzid] NUL authcid NUL passwd}, base64 in POP3 AUTH (RFC 5034).
+ * SASL PLAIN (RFC 4616): {@code [authzid] NUL authcid NUL passwd}, base64 in POP3 AUTH (RFC 5034),
+ * SMTP AUTH (RFC 4954) and IMAP AUTHENTICATE.
  * An authorization identity other than the authentication identity (acting as someone else) is
  * refused. Decoded bytes are zeroed once parsed.
  */
-final class SaslPlain {
+public final class SaslPlain {
     /** The credentials a PLAIN response carried; the caller clears {@code secret}. */
-    record Credentials(String username, char[] secret) {
+    public record Credentials(String username, char[] secret) {
     }
 
     /** The response could not be understood (bad base64, wrong shape, not UTF-8). */
-    static final class Malformed extends Exception {
+    public static final class Malformed extends Exception {
         private static final long serialVersionUID = 1L;
 
         Malformed(String message) {
@@ -28,7 +29,7 @@ final class SaslPlain {
     }
 
     /** Thrown for a well-formed response asking to act as another identity. */
-    static final class ForeignAuthzid extends Exception {
+    public static final class ForeignAuthzid extends Exception {
         private static final long serialVersionUID = 1L;
 
         ForeignAuthzid() {
@@ -39,7 +40,7 @@ final class SaslPlain {
     private SaslPlain() {
     }
 
-    static Credentials decode(byte[] base64) throws Malformed, ForeignAuthzid {
+    public static Credentials decode(byte[] base64) throws Malformed, ForeignAuthzid {
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(base64);

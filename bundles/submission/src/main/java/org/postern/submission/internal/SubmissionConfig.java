@@ -8,8 +8,36 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @interface SubmissionConfig {
     String PID = "org.postern.submission";
 
-    @AttributeDefinition(name = "Host name", description = "Named in the Received header; empty: this machine's name")
+    @AttributeDefinition(name = "Listen address", description = "Production: 0.0.0.0 or a public address")
+    String host() default "127.0.0.1";
+
+    @AttributeDefinition(name = "Port (STARTTLS)", description = "Production: 587")
+    int port() default 5587;
+
+    @AttributeDefinition(name = "Port (implicit TLS)", description = "Production: 465; 0: none")
+    int tls_port() default 4465;
+
+    @AttributeDefinition(name = "Host name",
+            description = "Greeting and Received header; empty: the host name of org.postern.tls, else this machine's")
     String hostname() default "";
+
+    @AttributeDefinition(name = "Command timeout (seconds)")
+    int command_timeout_seconds() default 300;
+
+    @AttributeDefinition(name = "DATA timeout (seconds)")
+    int data_timeout_seconds() default 600;
+
+    @AttributeDefinition(name = "Connections per client", description = "From one IPv4 address or one IPv6 /64")
+    int max_connections_per_ip() default 20;
+
+    @AttributeDefinition(name = "Connections in total")
+    int max_connections() default 1000;
+
+    @AttributeDefinition(name = "Errors per session", description = "After this many 5xx replies the session is closed")
+    int max_errors() default 20;
+
+    @AttributeDefinition(name = "Maximum line length", description = "Octets including CR LF (RFC 5321: 1000)")
+    int max_line_length() default 1000;
 
     @AttributeDefinition(name = "Maximum message size", description = "Octets")
     long max_message_size() default 26_214_400L;

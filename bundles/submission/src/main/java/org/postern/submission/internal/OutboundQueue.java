@@ -83,6 +83,11 @@ public class OutboundQueue {
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile DnsResolver dns;
 
+    /** This bundle's DKIM keys; without it (or without a key for the sender's domain) mail goes unsigned. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile DkimKeyStore dkim;
+
     private final OutboundSettings settings;
     private final String owner;
     private final Map<String, Semaphore> destinations = new ConcurrentHashMap<>();
@@ -434,8 +439,17 @@ public class OutboundQueue {
                 settings.remotePort(), settings.dnsTimeout().toMillis());
         List<String> addresses = rs.stream().map(Recipient::address).toList();
         boolean smtputf8 = !isAscii(m.sender()) || addresses.stream().anyMatch(a -> !isAscii(a));
-        RemoteDelivery.Verdicts v = delivery.deliver(domain, m.sender(), addresses, m.size(), true, smtputf8,
-                () -> b.open(m.blob()).orElseThrow(() -> new IOException("queued message body lost")));
+        byte[] signature;
+        try {
+            signature = dkimSignature(m, b);
+        } catch (IOException e) {
+            LOG.warn("Postern outbound: {} not signed: {}", m.id(), e.getMessage());
+            signature = new byte[0];
+        }
+        byte[] top = signature;
+        RemoteDelivery.Verdicts v = delivery.deliver(domain, m.sender(), addresses, m.size() + top.length, true, smtputf8,
+                () -> new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(top),
+                        b.open(m.blob()).orElseThrow(() -> new IOException("queued message body lost"))));
         if (v.unreachable()) {
             unreachableUntil.put(domain, Instant.now().plus(settings.unreachablePause()));
         } else {
@@ -445,6 +459,26 @@ public class OutboundQueue {
             out.add(new Outcome(rs.get(i).position(), v.states().get(i), v.replies().get(i)));
         }
         return out;
+    }
+
+    /**
+     * The DKIM-Signature fields for a message: signed as the envelope sender's domain (the one
+     * submission authorized), with every key that domain or its nearest parent has. The null
+     * sender's mail (DSNs) goes unsigned.
+     */
+    private byte[] dkimSignature(QueuedMessage m, BlobStore b) throws IOException {
+        DkimKeyStore keys = dkim;
+        int at = m.sender().lastIndexOf('@');
+        if (keys == null || at < 0) {
+            return new byte[0];
+        }
+        List<DkimSigner.Key> signing = keys.signingKeys(m.sender().substring(at + 1));
+        if (signing.isEmpty()) {
+            return new byte[0];
+        }
+        try (InputStream in = b.open(m.blob()).orElseThrow(() -> new IOException("queued message body lost"))) {
+            return DkimSigner.sign(in, signing, Instant.now());
+        }
     }
 
     private SmtpClient.Settings clientSettings() {

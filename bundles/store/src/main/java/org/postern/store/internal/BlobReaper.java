@@ -31,12 +31,12 @@ import org.slf4j.LoggerFactory;
  * counts an attempt and is logged once per blob (its id and the error, never content); the blob is
  * tried again every {@code blob.deletion.retry.seconds}, and at once when a repository records
  * new ones ({@link Database#pendingDeletionsRecorded()} calls {@link #kick()}).</li>
- * <li><b>Orphaned blobs</b>: a blob file that no message row refers to and that is not recorded
- * for deletion, older than {@code blob.orphan.grace.minutes} (younger ones may be deliveries in
- * flight), is unlinked: what a crash between storing a body and filing it, or a failed unlink
- * nobody recorded, left behind. Runs a few minutes after start, then every
- * {@code blob.orphan.interval.hours}, looking at about {@code blob.orphan.max.files} files per run
- * and going on where it stopped the next time. Logs counts only.</li>
+ * <li><b>Orphaned blobs</b>: a blob file that no message row and no queued outbound message
+ * refers to and that is not recorded for deletion, older than {@code blob.orphan.grace.minutes}
+ * (younger ones may be deliveries in flight), is unlinked: what a crash between storing a body
+ * and filing it, or a failed unlink nobody recorded, left behind. Runs a few minutes after start,
+ * then every {@code blob.orphan.interval.hours}, looking at about {@code blob.orphan.max.files}
+ * files per run and going on where it stopped the next time. Logs counts only.</li>
  * </ul>
  */
 @Component(service = {}, immediate = true, configurationPid = StoreConfig.PID)
@@ -181,7 +181,7 @@ public class BlobReaper {
             if (batch.isEmpty()) {
                 break; // nothing left, or only records that failed in this pass
             }
-            Set<BlobId> stillFiled = PendingDeletions.referencedByMessages(db,
+            Set<BlobId> stillFiled = PendingDeletions.referenced(db,
                     batch.stream().map(PendingDeletions.Pending::blob).toList());
             int clearedNow = 0;
             for (PendingDeletions.Pending p : batch) {
@@ -190,12 +190,13 @@ public class BlobReaper {
                 }
                 if (stillFiled.contains(p.blob())) {
                     // Another message still refers to it: a body shared between copies (IMAP
-                    // COPY; normal), or a delivery that looked failed but committed. The body
-                    // stays, and the records go only while a row still refers to it: a record
-                    // committed meanwhile by the deletion of that last row is kept.
+                    // COPY; normal), a queued outbound message's, or a delivery that looked
+                    // failed but committed. The body stays, and the records go only while a row
+                    // still refers to it: a record committed meanwhile by the deletion of that
+                    // last row is kept.
                     if (PendingDeletions.keptForAnotherMessage(db, p.blob()) > 0) {
-                        LOG.debug("Postern blob reaper: blob {} ({}) is still referenced by a message; kept",
-                                p.blob(), p.reason());
+                        LOG.debug("Postern blob reaper: blob {} ({}) is still referenced by a message or the "
+                                + "outbound queue; kept", p.blob(), p.reason());
                         clearedNow++;
                     }
                     continue;

@@ -82,7 +82,8 @@ public class JdbcAccountRepository implements AccountRepository {
 
     /**
      * The account row first: its lock orders this against a folder being created for the account
-     * (which takes the same lock, then finds the account removed). Then its mail: rows deleted and
+     * (which takes the same lock, then finds the account removed), and against a message being
+     * queued for sending (the same). Then its mail and its queued outbound mail: rows deleted and
      * bodies recorded for deletion in this same transaction, so a removal that commits cannot
      * forget a body and one that fails leaves everything as it was.
      */
@@ -96,6 +97,9 @@ public class JdbcAccountRepository implements AccountRepository {
                 return false;
             }
             bodies[0] = PendingDeletions.deleteAccountMail(c, id, PendingDeletions.ACCOUNT_REMOVED, now).size();
+            // Its queued outbound mail too (V010): a removal deletes the account's data, and an
+            // operator removing an abusing account stops its mail going out.
+            bodies[0] += PendingDeletions.deleteAccountQueue(c, id, PendingDeletions.ACCOUNT_REMOVED, now).size();
             Database.update(c, "DELETE FROM owned_domain WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));

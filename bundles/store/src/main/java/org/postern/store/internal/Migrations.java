@@ -51,7 +51,8 @@ final class Migrations {
             "V006__app_passwords.sql",
             "V007__imap_folders_and_quota.sql",
             "V008__message_structure.sql",
-            "V009__folder_expunged_modseq.sql");
+            "V009__folder_expunged_modseq.sql",
+            "V010__outbound_queue.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

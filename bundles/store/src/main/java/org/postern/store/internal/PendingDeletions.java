@@ -25,6 +25,10 @@ final class PendingDeletions {
     static final String EXPUNGED = "expunged";
     /** A folder deleted with its messages (IMAP DELETE). */
     static final String FOLDER_DELETED = "folder-deleted";
+    /** A queued outbound message left the queue: every recipient delivered or failed for good. */
+    static final String OUTBOUND_DONE = "outbound-done";
+    /** A queued outbound message deleted unsent (an operator's delete). */
+    static final String OUTBOUND_DELETED = "outbound-deleted";
 
     /** Longest reason the column holds. */
     static final int REASON_MAX = 32;
@@ -121,6 +125,28 @@ final class PendingDeletions {
     }
 
     /**
+     * Deletes the account's queued outbound messages (their recipients cascade) and records their
+     * bodies, inside the caller's transaction on {@code c}, which holds the account's row lock:
+     * a message is queued only under that lock and while the account is not REMOVED, so none is
+     * queued for it after this.
+     *
+     * @return the bodies recorded
+     */
+    static List<BlobId> deleteAccountQueue(Connection c, String accountId, String reason, long now)
+            throws SQLException {
+        List<BlobId> bodies = Database.query(c, "SELECT blob_id FROM outbound_message WHERE account_id = ?",
+                ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
+        record(c, bodies, reason, now);
+        int deleted = Database.update(c, "DELETE FROM outbound_message WHERE account_id = ?",
+                ps -> ps.setString(1, accountId));
+        if (deleted != bodies.size()) {
+            // the account's row lock keeps enqueue out; never commit rows gone without their record
+            throw new SQLException("deleted " + deleted + " queued messages but recorded " + bodies.size() + " bodies");
+        }
+        return bodies;
+    }
+
+    /**
      * Deletes one folder with its messages and records their bodies, inside the caller's
      * transaction on {@code c}, which holds the folder's row lock.
      *
@@ -171,17 +197,20 @@ final class PendingDeletions {
     }
 
     /**
-     * The body is still a message's (a copy's): forget its records, in one statement that does so
-     * only while a message row still refers to it. A record written by a transaction that deleted
-     * that last row and committed after the reaper looked stays for the next pass.
+     * The body is still a message's (a copy's) or a queued outbound message's: forget its records,
+     * in one statement that does so only while such a row still refers to it. A record written by
+     * a transaction that deleted that last row and committed after the reaper looked stays for the
+     * next pass.
      *
      * @return the records forgotten
      */
     static int keptForAnotherMessage(Database db, BlobId blob) {
         return db.update("DELETE FROM pending_blob_deletion WHERE blob_id = ? "
-                + "AND EXISTS (SELECT 1 FROM message WHERE blob_id = ?)", ps -> {
+                + "AND (EXISTS (SELECT 1 FROM message WHERE blob_id = ?) "
+                + "OR EXISTS (SELECT 1 FROM outbound_message WHERE blob_id = ?))", ps -> {
                     ps.setString(1, blob.value());
                     ps.setString(2, blob.value());
+                    ps.setString(3, blob.value());
                 });
     }
 
@@ -194,14 +223,21 @@ final class PendingDeletions {
         return db.queryOne("SELECT COUNT(*) FROM pending_blob_deletion", ps -> { }, rs -> rs.getLong(1)).orElse(0L);
     }
 
-    /** Which of {@code ids} a message row refers to. */
-    static Set<BlobId> referencedByMessages(Database db, List<BlobId> ids) {
-        return among(db, "SELECT DISTINCT blob_id FROM message WHERE blob_id IN ", ids);
+    /**
+     * Which of {@code ids} are in use: a message row or a queued outbound message (V010) refers to
+     * them. The queue keeps its bodies for days, far past the orphan grace, and may share one with
+     * a message row (a copy filed as well as sent): neither the reaper nor the orphan sweep may
+     * take such a body.
+     */
+    static Set<BlobId> referenced(Database db, List<BlobId> ids) {
+        Set<BlobId> out = among(db, "SELECT DISTINCT blob_id FROM message WHERE blob_id IN ", ids);
+        out.addAll(among(db, "SELECT DISTINCT blob_id FROM outbound_message WHERE blob_id IN ", ids));
+        return out;
     }
 
-    /** Which of {@code ids} a message row refers to or are recorded for deletion. */
+    /** Which of {@code ids} are in use ({@link #referenced}) or recorded for deletion. */
     static Set<BlobId> referencedOrPending(Database db, List<BlobId> ids) {
-        Set<BlobId> out = referencedByMessages(db, ids);
+        Set<BlobId> out = referenced(db, ids);
         out.addAll(among(db, "SELECT DISTINCT blob_id FROM pending_blob_deletion WHERE blob_id IN ", ids));
         return out;
     }

@@ -31,6 +31,9 @@ import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.core.store.AccountRecord;
+import org.postern.core.store.OutboundRepository.NewMessage;
+import org.postern.core.store.OutboundRepository.Outcome;
+import org.postern.core.store.OutboundRepository.RecipientState;
 import org.postern.api.store.BlobId;
 
 /**
@@ -51,6 +54,7 @@ abstract class BlobDeletionTest {
     abstract TestDatabase.Engine engine();
     private JdbcAccountRepository accounts;
     private JdbcMessageRepository messages;
+    private JdbcOutboundRepository queue;
     private Path blobRoot;
     /** Deletes that should fail before the real one runs (the disk said no). */
     private final AtomicInteger failDeletes = new AtomicInteger();
@@ -63,6 +67,7 @@ abstract class BlobDeletionTest {
         db = testDb.open();
         accounts = new JdbcAccountRepository(db);
         messages = new JdbcMessageRepository(db);
+        queue = new JdbcOutboundRepository(db, Clock.fixed(NOW, ZoneOffset.UTC));
         JdbcDomainRepository domains = new JdbcDomainRepository(db);
         domains.insertServiceDomain("example.net");
         blobRoot = dataDir.resolve("blobs");
@@ -296,6 +301,73 @@ abstract class BlobDeletionTest {
         assertEquals(1, reaper.collectOrphans());
         assertEquals(Set.of(filed, young, pending), blobFiles());
         assertEquals(1, rows("SELECT COUNT(*) FROM pending_blob_deletion"), "the reaper's record is left to it");
+    }
+
+    // ---- bodies of the outbound queue (V010) ----
+
+    private void enqueue(String id, BlobId body) {
+        queue.enqueue(new NewMessage(id, ALICE_ID, "alice@example.net", body, 10, NOW, NOW, NOW.plus(Duration.ofDays(5)),
+                List.of("carol@example.org")));
+    }
+
+    @Test
+    void aQueuedBodyIsNoOrphanHoweverLongItWaits() throws IOException {
+        BlobId orphan = body("left by a crash");
+        BlobId queued = body("waiting to be sent, for days");
+        enqueue("00000000000000000000000000000001", queued);
+        age(orphan, Duration.ofDays(3));
+        age(queued, Duration.ofDays(3));
+
+        assertEquals(1, reaper.collectOrphans());
+        assertEquals(Set.of(queued), blobFiles(), "the queue's body survives the sweep");
+        assertEquals(1, queue.count());
+    }
+
+    @Test
+    void aBodyLeavesWithItsQueuedMessage() throws IOException {
+        BlobId sent = body("delivered to everybody");
+        BlobId dropped = body("deleted by the operator");
+        enqueue("00000000000000000000000000000001", sent);
+        enqueue("00000000000000000000000000000002", dropped);
+        queue.claimDue("node-a/1", NOW, NOW.plusSeconds(300), 10);
+        assertTrue(queue.recordAttempt("00000000000000000000000000000001", "node-a/1",
+                List.of(new Outcome(0, RecipientState.DELIVERED, "250 ok")), NOW.plusSeconds(600)));
+        assertTrue(queue.delete("00000000000000000000000000000002"));
+
+        assertEquals(2, reaper.deletePending());
+        assertEquals(Set.of(), blobFiles());
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"));
+    }
+
+    @Test
+    void aBodyTheQueueSharesWithAFiledMessageStaysUntilBothAreDone() throws IOException {
+        // One body filed (a copy kept) and queued for sending: deleting either leaves the other's.
+        BlobId shared = body("filed and sent");
+        messages.append(ALICE_ID, "Sent", message(ALICE_ID, shared));
+        enqueue("00000000000000000000000000000001", shared);
+
+        messages.deleteAllMail(ALICE_ID);
+        reaper.deletePending();
+        assertEquals(Set.of(shared), blobFiles(), "still queued");
+        assertEquals(0, rows("SELECT COUNT(*) FROM pending_blob_deletion"), "the record forgotten, as for a copy");
+
+        assertTrue(queue.delete("00000000000000000000000000000001"));
+        assertEquals(1, reaper.deletePending());
+        assertEquals(Set.of(), blobFiles());
+    }
+
+    @Test
+    void accountRemovalTakesTheQueuedBodiesToo() throws IOException {
+        BlobId queued = body("alice's outgoing");
+        BlobId bobs = body("bob's outgoing");
+        enqueue("00000000000000000000000000000001", queued);
+        queue.enqueue(new NewMessage("00000000000000000000000000000002", BOB_ID, "bob@example.net", bobs, 10, NOW, NOW,
+                NOW.plus(Duration.ofDays(5)), List.of("carol@example.org")));
+
+        assertTrue(accounts.markRemoved(ALICE_ID));
+        assertEquals(1, reaper.deletePending());
+        assertEquals(Set.of(bobs), blobFiles());
+        assertEquals(1, queue.count());
     }
 
     @Test

@@ -353,7 +353,7 @@ abstract class MigrationsOnDatabaseTest {
                         + "VALUES ('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'INBOX', 1, 2, 1)",
                 "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
                         + "('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 1, 1, 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 5, 0, '', 'x')");
-        assertEquals(9, migrations().apply());
+        assertEquals(Migrations.SCRIPTS.size(), migrations().apply());
         assertEquals(1, longValue("SELECT COUNT(*) FROM message WHERE structure IS NULL"), "old messages: none yet");
         // V009: a client that synced before the upgrade reads the UID list once
         assertEquals(1, longValue("SELECT expunged_modseq FROM mailbox"), "expunged_modseq starts at HIGHESTMODSEQ");
@@ -361,5 +361,27 @@ abstract class MigrationsOnDatabaseTest {
         String longest = "A".repeat(32672);
         execute("UPDATE message SET structure = '" + longest + "' WHERE uid = 1");
         assertEquals(32672, longValue("SELECT LENGTH(structure) FROM message WHERE uid = 1"));
+    }
+
+    // ---- V010 on databases of version 9 ----
+
+    @Test
+    void v010AddsAnEmptyOutboundQueueThatHoldsWhatTheStoreWrites() throws SQLException {
+        assertEquals(9, migrations().apply(9));
+        assertEquals(10, migrations().apply());
+        assertEquals(0, longValue("SELECT COUNT(*) FROM outbound_message"));
+        String id = "0123456789abcdef0123456789abcdef";
+        execute("INSERT INTO outbound_message (id, account_id, sender, blob_id, size, created, next_attempt, expires, "
+                + "attempts, lease_owner, lease_until) VALUES ('" + id + "', NULL, '', 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', "
+                + "5, 0, 0, 0, 0, '" + "o".repeat(64) + "', 1)",
+                "INSERT INTO outbound_recipient (message_id, position, address, state, attempts, last_attempt, last_reply) "
+                + "VALUES ('" + id + "', 0, '" + "a".repeat(320) + "', 'P', 0, NULL, '" + "r".repeat(500) + "')");
+        assertEquals(500, longValue("SELECT LENGTH(last_reply) FROM outbound_recipient"));
+        assertThrows(SQLException.class, () -> execute("INSERT INTO outbound_recipient (message_id, position, address, "
+                + "state, attempts) VALUES ('" + id + "', 1, 'x', 'X', 0)"), "only P, D and F");
+        assertThrows(SQLException.class, () -> execute("UPDATE outbound_recipient SET last_reply = '"
+                + "r".repeat(501) + "'"), "a reply longer than the column is refused by the database: the store cuts");
+        execute("DELETE FROM outbound_message");
+        assertEquals(0, longValue("SELECT COUNT(*) FROM outbound_recipient"), "recipients go with their message");
     }
 }

@@ -1,0 +1,8 @@
+package org.postern.store.internal;
+
+class OutboundRepositoryOnDerbyTest extends OutboundRepositoryTest {
+    @Override
+    TestDatabase.Engine engine() {
+        return TestDatabase.Engine.DERBY;
+    }
+}

@@ -97,7 +97,10 @@ public interface OutboundRepository {
     /** How many messages are queued. */
     long count();
 
-    /** Makes the message due now and drops any lease (an operator's retry); false when it is not queued. */
+    /**
+     * Makes the message due now (an operator's retry); false when it is not queued. A message being
+     * sent keeps its lease: that attempt's outcome decides the next one.
+     */
     boolean retryNow(String id, Instant now);
 
     /** Removes the message without sending it (an operator's delete): rows gone, blob scheduled for deletion. */

@@ -364,8 +364,9 @@ public class JdbcOutboundRepository implements OutboundRepository {
         if (id == null || !ID.matcher(id).matches()) {
             return false;
         }
-        return db.update("UPDATE outbound_message SET next_attempt = ?, lease_owner = NULL, lease_until = NULL "
-                + "WHERE id = ?", ps -> {
+        // A live lease stays: dropping it would let another node send while this attempt's
+        // outcome is not recorded yet, and the recipients it delivers would get the mail twice.
+        return db.update("UPDATE outbound_message SET next_attempt = ? WHERE id = ?", ps -> {
                     ps.setLong(1, now.toEpochMilli());
                     ps.setString(2, id);
                 }) == 1;

@@ -493,21 +493,24 @@ abstract class OutboundRepositoryTest {
     // ---- operators ----
 
     @Test
-    void retryNowMakesItDueAndDropsTheLease() {
+    void retryNowMakesItDueAndLeavesALiveLeaseAlone() {
         queue.enqueue(message(1, ALICE, NOW, "carol@example.org"));
         claim("node-a/1", NOW, 1);
         queue.recordAttempt(id(1), "node-a/1", List.of(new Outcome(0, RecipientState.PENDING, "451")),
                 NOW.plus(Duration.ofHours(4)));
-        claim("node-a/1", NOW.plus(Duration.ofHours(4)), 1); // held again
 
-        Instant operator = NOW.plus(Duration.ofHours(4)).plusSeconds(10);
+        Instant operator = NOW.plusSeconds(10);
         assertTrue(queue.retryNow(id(1), operator));
-        QueuedMessage q = only(id(1));
-        assertEquals(operator, q.nextAttempt());
-        assertNull(q.leaseOwner());
-        assertFalse(queue.recordAttempt(id(1), "node-a/1", List.of(), operator.plusSeconds(60)),
-                "the lease the operator dropped is lost");
+        assertEquals(operator, only(id(1)).nextAttempt());
         assertEquals(List.of(id(1)), ids(claim("node-b/1", operator, 1)), "due at once, for anybody");
+
+        // while node-b sends it, a retry changes the due time but not who sends
+        Instant later = operator.plusSeconds(5);
+        assertTrue(queue.retryNow(id(1), later));
+        QueuedMessage q = only(id(1));
+        assertEquals("node-b/1", q.leaseOwner());
+        assertTrue(ids(claim("node-a/1", later, 1)).isEmpty(), "nobody else takes a message being sent");
+        assertTrue(queue.recordAttempt(id(1), "node-b/1", List.of(), later.plusSeconds(60)), "the sender keeps its lease");
 
         assertFalse(queue.retryNow(id(2), operator), "not queued");
         assertFalse(queue.retryNow("nonsense", operator));

@@ -51,6 +51,9 @@ final class PosternProcess implements AutoCloseable {
     /** Where IMAP listens (STARTTLS) and IMAPS (implicit TLS), offset included. */
     int imapPort;
     int imapsPort;
+    /** Where submission listens (STARTTLS) and with implicit TLS, offset included. */
+    int submissionPort;
+    int submissionsPort;
     private Path blobDir;
     private Process process;
 
@@ -86,6 +89,10 @@ final class PosternProcess implements AutoCloseable {
         p.imapsPort = freePort();
         p.setConfig("org.postern.imap.cfg", "port", String.valueOf(p.imapPort));
         p.setConfig("org.postern.imap.cfg", "tls.port", String.valueOf(p.imapsPort));
+        p.submissionPort = freePort();
+        p.submissionsPort = freePort();
+        p.setConfig("org.postern.submission.cfg", "port", String.valueOf(p.submissionPort));
+        p.setConfig("org.postern.submission.cfg", "tls.port", String.valueOf(p.submissionsPort));
         p.setConfig("org.postern.tls.cfg", "hostname", "mx.postern.test");
         // The cheapest hashes the floor allows: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");
@@ -170,6 +177,8 @@ final class PosternProcess implements AutoCloseable {
         pop3sPort += offset;
         imapPort += offset;
         imapsPort += offset;
+        submissionPort += offset;
+        submissionsPort += offset;
     }
 
     Path log() {

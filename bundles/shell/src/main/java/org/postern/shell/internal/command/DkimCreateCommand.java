@@ -18,15 +18,23 @@ public class DkimCreateCommand extends PosternCommand {
     @Argument(index = 0, name = "domain", required = true, description = "the domain mail is sent from")
     String domain;
 
+    private static final String[] KNOWN = {"--algorithm", "--selector"};
+
     @Option(name = "--algorithm", description = "rsa (default: every verifier knows it) or ed25519 (RFC 8463)")
-    String algorithm = "rsa";
+    String algorithm;
 
     @Option(name = "--selector", description = "the selector (letters, digits, hyphens); default: p + year and month")
     String selector;
 
+    @Argument(index = 1, name = "options", multiValued = true, description = "the options may also follow the domain")
+    java.util.List<String> tail;
+
     @Override
     void run() throws Exception {
-        DkimKeys.Algorithm a = switch (algorithm.toLowerCase(Locale.ROOT)) {
+        algorithm = trailingOption(tail, "--algorithm", algorithm, KNOWN);
+        selector = trailingOption(tail, "--selector", selector, KNOWN);
+        String alg = algorithm == null ? "rsa" : algorithm;
+        DkimKeys.Algorithm a = switch (alg.toLowerCase(Locale.ROOT)) {
             case "rsa" -> DkimKeys.Algorithm.RSA_SHA256;
             case "ed25519" -> DkimKeys.Algorithm.ED25519_SHA256;
             default -> throw new CommandFailure("--algorithm is rsa or ed25519, not " + algorithm);

@@ -78,7 +78,9 @@ final class RemoteDelivery {
         String lastFailure = "4.4.1 No answer from any mail server of " + domain;
         boolean anyPermanentSession = false;
         for (Route route : routes) {
-            DnsAnswer<InetAddress> addresses = lookup(() -> dns.addresses(route.host()));
+            InetAddress literal = literal(route.host());
+            DnsAnswer<InetAddress> addresses = literal != null ? DnsAnswer.ok(List.of(literal), false, 0)
+                    : lookup(() -> dns.addresses(route.host()));
             if (!addresses.isOk()) {
                 lastFailure = "4.4.3 No address for " + route.host() + ": " + addresses.status();
                 continue;
@@ -150,6 +152,24 @@ final class RemoteDelivery {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL);
+        }
+    }
+
+    /**
+     * The address a host written as an IP literal names (a smart host such as 127.0.0.1 or ::1),
+     * without asking DNS; null for a host name.
+     */
+    static InetAddress literal(String host) {
+        boolean v4 = !host.isEmpty() && host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+        boolean v6 = host.indexOf(':') >= 0 && host.chars().allMatch(c -> c == ':' || c == '.'
+                || Character.digit(c, 16) >= 0);
+        if (!v4 && !v6) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(host); // a literal: parsed, never looked up
+        } catch (java.net.UnknownHostException e) {
+            return null;
         }
     }
 

@@ -167,6 +167,32 @@ class OutboundQueueTest {
     }
 
     @Test
+    void aSmartHostWrittenAsAnAddressIsReachedWithoutDns() throws Exception {
+        queue.stop();
+        dns.mx.clear(); // nothing resolves: only the literal can work
+        queue = new OutboundQueue(new OutboundSettings("postern.test", new RemoteDelivery.Route("127.0.0.1", mx.port()),
+                25, 2, 2, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofHours(1), Duration.ZERO,
+                Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5),
+                Duration.ofSeconds(60)));
+        queue.repository = rows;
+        queue.blobs = blobs;
+        queue.mailStore = mailboxes;
+        queue.policy = new TestPeers.Policy();
+        queue.dns = new TestPeers.Dns() {
+            @Override
+            public java.util.concurrent.CompletionStage<DnsAnswer<java.net.InetAddress>> a(String name) {
+                return java.util.concurrent.CompletableFuture.completedFuture(
+                        DnsAnswer.none(DnsAnswer.Status.NXDOMAIN, false, 60));
+            }
+        };
+        queue.start();
+        submit("alice@local.test", List.of("carol@nowhere.test"), MESSAGE);
+        TestPeers.poll(() -> mx.received.size(), n -> n == 1, 30);
+        assertEquals(null, RemoteDelivery.literal("mx.example.org"));
+        assertEquals("::1", RemoteDelivery.literal("::1").getHostAddress().replace("0:0:0:0:0:0:0:1", "::1"));
+    }
+
+    @Test
     void backoffDoublesUpToItsCeiling() {
         assertEquals(Duration.ofMillis(0).plusSeconds(0), Duration.ZERO);
         OutboundQueue q = new OutboundQueue(new OutboundSettings("h", null, 25, 1, 1, Duration.ofSeconds(300),

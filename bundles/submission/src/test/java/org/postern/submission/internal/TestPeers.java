@@ -181,7 +181,7 @@ final class TestPeers {
     }
 
     /** DNS for tests: MX answers per domain, every host name resolves to loopback. */
-    static final class Dns implements DnsResolver {
+    static class Dns implements DnsResolver {
         final Map<String, DnsAnswer<MxRecord>> mx = new ConcurrentHashMap<>();
 
         @Override

@@ -77,8 +77,13 @@ public class SubmissionService implements Submission {
         this.maxMessageSize = maxMessageSize;
         this.maxRecipients = maxRecipients;
         Set<String> s = new HashSet<>();
-        for (String name : strip) {
-            s.add(name.strip().toLowerCase(Locale.ROOT));
+        // a .cfg file gives "a,b,c" as one string, not an array: split every entry
+        for (String entry : strip) {
+            for (String name : entry.split(",")) {
+                if (!name.isBlank()) {
+                    s.add(name.strip().toLowerCase(Locale.ROOT));
+                }
+            }
         }
         this.strip = Set.copyOf(s);
         this.limits = new SendingLimits(messagesPerHour, recipientsPerDay);

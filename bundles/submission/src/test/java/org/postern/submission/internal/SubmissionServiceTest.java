@@ -39,7 +39,7 @@ class SubmissionServiceTest {
         queue.dns = dns;
         queue.start();
         submission = new SubmissionService("mail.postern.test", 10_000, 3,
-                new String[] {"X-Originating-IP", "X-Mailer", "User-Agent"}, 5, 8);
+                new String[] {"X-Originating-IP, X-Mailer", "User-Agent"}, 5, 8); // as a .cfg file gives them
         submission.queue = queue;
         submission.policy = new TestPeers.Policy();
     }

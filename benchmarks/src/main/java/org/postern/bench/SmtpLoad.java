@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar org.postern.bench.SmtpLoad \
  *     --port 2525 --clients 16 --messages 200 --size 4096 --to alice@example.net</pre>
+ *
+ * <p>For submission: {@code --starttls} (any certificate), and {@code --auth-user u
+ * --auth-secret-file f} (AUTH PLAIN after STARTTLS; the secret is read from a file, never taken
+ * from the command line). The message's From header is {@code --from}.
  */
 public final class SmtpLoad {
     private SmtpLoad() {
@@ -40,8 +44,13 @@ public final class SmtpLoad {
         String[] recipients = arg(args, "--to", "alice@example.net").split(",");
         String from = arg(args, "--from", "load@sender.example");
         String helo = arg(args, "--helo", "load.sender.example");
+        boolean starttls = Arrays.asList(args).contains("--starttls");
+        String authUser = arg(args, "--auth-user", null);
+        String secretFile = arg(args, "--auth-secret-file", null);
+        String auth = authUser == null ? null : java.util.Base64.getEncoder().encodeToString(("\0" + authUser + "\0"
+                + java.nio.file.Files.readString(java.nio.file.Path.of(secretFile)).strip()).getBytes(StandardCharsets.UTF_8));
 
-        byte[] body = body(size);
+        byte[] body = body(size, from);
         long[][] latencies = new long[clients][];
         AtomicLong refused = new AtomicLong();
         List<String> firstRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -52,7 +61,8 @@ public final class SmtpLoad {
             int client = c;
             String to = recipients[c % recipients.length].trim();
             done.add(pool.submit(() -> {
-                latencies[client] = runClient(host, port, helo, from, to, body, messages, refused, firstRefusals);
+                latencies[client] = runClient(host, port, helo, from, to, body, messages, refused, firstRefusals,
+                        starttls, auth);
                 return null;
             }));
         }
@@ -76,17 +86,34 @@ public final class SmtpLoad {
     }
 
     private static long[] runClient(String host, int port, String helo, String from, String to, byte[] body,
-            int messages, AtomicLong refused, List<String> refusals) {
+            int messages, AtomicLong refused, List<String> refusals, boolean starttls, String auth) {
         long[] lat = new long[messages];
         Arrays.fill(lat, -1);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 10_000);
-            s.setSoTimeout(60_000);
-            s.setTcpNoDelay(true);
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress(host, port), 10_000);
+            plain.setSoTimeout(60_000);
+            plain.setTcpNoDelay(true);
+            Socket s = plain;
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
             expect(in, "220");
             send(out, "EHLO " + helo + "\r\n");
+            if (starttls) {
+                expect(in, "250");
+                send(out, "STARTTLS\r\n");
+                expect(in, "220");
+                s = trustAll().getSocketFactory().createSocket(plain, host, port, true);
+                ((javax.net.ssl.SSLSocket) s).startHandshake();
+                in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                out = s.getOutputStream();
+                send(out, "EHLO " + helo + "\r\n");
+            }
+            if (auth != null) {
+                expect(in, "250");
+                send(out, "AUTH PLAIN " + auth + "\r\n");
+                expect(in, "235");
+                send(out, "EHLO " + helo + "\r\n");
+            }
             boolean pipelining = false;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 pipelining |= line.substring(4).trim().equalsIgnoreCase("PIPELINING");
@@ -141,15 +168,34 @@ public final class SmtpLoad {
                 }
             }
             send(out, "QUIT\r\n");
-        } catch (IOException e) {
+        } catch (IOException | java.security.GeneralSecurityException e) {
             refused.incrementAndGet();
             refusals.add(e.toString());
         }
         return lat;
     }
 
-    private static byte[] body(int size) {
-        StringBuilder b = new StringBuilder("From: <load@sender.example>\r\nTo: <rcpt@example.net>\r\n"
+    private static javax.net.ssl.SSLContext trustAll() throws java.security.GeneralSecurityException {
+        javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
+        c.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        return c;
+    }
+
+    private static byte[] body(int size, String from) {
+        StringBuilder b = new StringBuilder("From: <" + from + ">\r\nTo: <rcpt@example.net>\r\n"
                 + "Subject: load test\r\nMessage-ID: <load@sender.example>\r\n\r\n");
         while (b.length() < size - 80) {
             b.append("The quick brown fox jumps over the lazy dog, again and again and again.\r\n");

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# Issue 9, item 9: Postern's submission and outbound queue beside Debian's Postfix, in one run on
+# one machine. Run by hand from the repository root (never in CI):
+#
+#   benchmarks/submission-bench.sh
+#
+# Each server in turn gets the same load (SmtpLoad): CLIENTS connections, each STARTTLS, then
+# MESSAGES messages of SIZE octets to one remote recipient, PIPELINING where offered. Postern
+# authenticates (AUTH PLAIN with an app password: an HMAC); Postfix is told to relay for
+# 127.0.0.0/8 without SASL (a Postfix submission with SASL needs Dovecot's or Cyrus's auth
+# daemon; leaving it out favours Postfix). Both relay everything to the same sink (SmtpSink, an
+# SMTP server that accepts and discards) and both do it with the same concurrency (Postern's
+# workers = per.destination = CONCURRENCY; Postfix's default_destination_concurrency_limit).
+# Printed: messages/s accepted from the submitters (with latency), and messages/s the queue
+# delivered to the sink, first to last.
+#
+# Fairness notes: Postern runs as shipped (fsync of every body, Derby's durable commits, DKIM off
+# unless DKIM=1 makes a key: signing costs an RSA signature per message); Postfix with its
+# defaults (its queue files are fsync'ed too). Everything shares the machine's cores.
+#
+# Postfix: a private instance under the work directory (its own config, queue, a free port),
+# started with postfix -c and stopped with postfix -c stop. Postfix refuses a config directory
+# that the system main.cf does not list in alternate_config_directories: the script adds it to
+# /etc/postfix/main.cf and restores the file at the end. Needs the Debian postfix package.
+#
+# Knobs: CLIENTS=16 MESSAGES=200 SIZE=4096 CONCURRENCY=16 DKIM=
+set -euo pipefail
+
+CLIENTS=${CLIENTS:-16}
+MESSAGES=${MESSAGES:-200}
+SIZE=${SIZE:-4096}
+CONCURRENCY=${CONCURRENCY:-16}
+DKIM=${DKIM:-}
+ACCOUNT=alice@example.net
+TOTAL=$((CLIENTS * MESSAGES))
+
+die() { echo "submission-bench: $*" >&2; exit 1; }
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dist=$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1)
+[ -n "$dist" ] || die "no distribution: mvn -B -q install -DskipTests first"
+jar=$repo/benchmarks/target/benchmarks.jar
+if [ ! -f "$jar" ] || [ -n "$(find "$repo/benchmarks/src" -newer "$jar" -type f | head -1)" ]; then
+  (cd "$repo" && mvn -B -q -o package -DskipTests -pl benchmarks)
+fi
+if [ -z "${JAVA_HOME:-}" ]; then
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+fi
+export JAVA_HOME
+java=$JAVA_HOME/bin/java
+command -v postfix >/dev/null || die "postfix not installed (apt-get install postfix)"
+command -v openssl >/dev/null || die "openssl not installed"
+
+others() { pgrep -af 'karaf|surefire' 2>/dev/null | grep -E '/work/main/itests|/tmp/ci' || true; }
+quiet=0
+for i in $(seq 1 90); do
+  if [ -z "$(others)" ]; then quiet=$((quiet + 1)); [ "$quiet" -ge 3 ] && break; else quiet=0; fi
+  [ "$i" = 1 ] && [ -n "$(others)" ] && echo "submission-bench: another Karaf or itest run is running; waiting up to 15 min"
+  sleep 10
+done
+[ -z "$(others)" ] || echo "submission-bench: warning: another Karaf still runs; the figures are not clean"
+
+umask 077
+work=$(mktemp -d /tmp/postern-submission-bench-XXXX)
+chmod 755 "$work"
+echo "submission-bench: working in $work"
+
+launcher=""
+sink_pid=""
+pf=""
+main_cf_backup=""
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+stop_karaf() {
+  [ -n "$launcher" ] || return 0
+  local pid=$launcher procs k i alive
+  procs=$(descendants "$pid")
+  for k in $procs $pid; do kill -TERM "$k" 2>/dev/null || true; done
+  for i in $(seq 1 600); do
+    alive=""
+    for k in $pid $procs; do kill -0 "$k" 2>/dev/null && alive=1; done
+    [ -n "$alive" ] || break
+    sleep 0.1
+  done
+  [ -z "$alive" ] || for k in $pid $procs; do kill -KILL "$k" 2>/dev/null || true; done
+  wait "$pid" 2>/dev/null || true
+  launcher=""
+}
+stop_sink() { [ -n "$sink_pid" ] && { kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; }; sink_pid=""; }
+stop_postfix() {
+  [ -n "$pf" ] && { postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; }
+  [ -n "$main_cf_backup" ] && { cp "$main_cf_backup" /etc/postfix/main.cf; main_cf_backup=""; }
+  pf=""
+}
+cleanup() { stop_karaf; stop_sink; stop_postfix; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p i
+  for i in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if port_free "$p"; then echo "$p"; return; fi
+  done
+  die "no free port"
+}
+setcfg() {
+  local f=$1
+  KEY=$2 VAL=$3 awk '
+    BEGIN { k = ENVIRON["KEY"]; v = ENVIRON["VAL"]; done = 0 }
+    {
+      s = $0; sub(/^[ \t]+/, "", s)
+      if (index(s, k) == 1) {
+        rest = substr(s, length(k) + 1); sub(/^[ \t]+/, "", rest)
+        if (rest ~ /^[=:]/) { print k " = " v; done = 1; next }
+      }
+      print
+    }
+    END { if (!done) print k " = " v }' "$f" >"$f.tmp"
+  mv "$f.tmp" "$f"
+}
+getcfg() { sed -n "s/^[[:space:]]*$2[[:space:]]*[=:][[:space:]]*//p" "$1" | tail -1; }
+greets() { local line=""; { exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1; read -r -t 10 line <&3 || true; exec 3>&-; } 2>/dev/null; [[ $line == 220* ]]; }
+client() {
+  local ssh
+  ssh=$(getcfg "$home/etc/org.apache.karaf.shell.cfg" sshPort)
+  printf '%s\n' "$@" | "$home/bin/client" -a "$ssh" -h 127.0.0.1 -u admin \
+    -p "$(cat "$home/postern-data/admin.password")" -r 1 -b 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+}
+start_sink() { # port
+  "$java" -Xmx256m -cp "$jar" org.postern.bench.SmtpSink --port "$1" --expect "$TOTAL" --timeout 900 >"$work/sink-$2.txt" 2>&1 &
+  sink_pid=$!
+  for i in $(seq 1 100); do greets "$1" && return; sleep 0.1; done
+  die "the sink did not start"
+}
+await_sink() { # name: waits for the sink to have everything, prints its rate
+  wait "$sink_pid" || true
+  sink_pid=""
+  tail -1 "$work/sink-$1.txt"
+}
+
+echo "submission-bench: $(nproc) CPUs; $CLIENTS clients x $MESSAGES messages of $SIZE octets ($TOTAL), STARTTLS;" \
+  "delivery concurrency $CONCURRENCY; $(postconf -h mail_version | sed 's/^/Postfix /'); $("$java" -version 2>&1 | head -1)"
+
+# ---- Postern ----
+sink_port=$(free_port)
+pdir=$work/postern
+mkdir -p "$pdir"
+tar xzf "$dist" -C "$pdir" --no-same-permissions
+home=$(ls -d "$pdir"/*/ | head -1)
+home=${home%/}
+etc=$home/etc
+setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
+setcfg "$etc/org.postern.smtp.cfg" port "$(free_port)"
+setcfg "$etc/org.postern.pop3.cfg" port "$(free_port)"
+setcfg "$etc/org.postern.pop3.cfg" tls.port "$(free_port)"
+setcfg "$etc/org.postern.imap.cfg" port "$(free_port)"
+setcfg "$etc/org.postern.imap.cfg" tls.port "$(free_port)"
+sub_port=$(free_port)
+setcfg "$etc/org.postern.submission.cfg" port "$sub_port"
+setcfg "$etc/org.postern.submission.cfg" tls.port "$(free_port)"
+setcfg "$etc/org.postern.submission.cfg" hostname mail.postern.test
+setcfg "$etc/org.postern.submission.cfg" messages.per.hour $((TOTAL * 2))
+setcfg "$etc/org.postern.submission.cfg" recipients.per.day $((TOTAL * 2))
+setcfg "$etc/org.postern.submission.cfg" max.connections.per.ip $((CLIENTS + 10))
+setcfg "$etc/org.postern.outbound.cfg" smarthost "127.0.0.1:$sink_port"
+setcfg "$etc/org.postern.outbound.cfg" workers "$CONCURRENCY"
+setcfg "$etc/org.postern.outbound.cfg" per.destination "$CONCURRENCY"
+setcfg "$etc/org.postern.outbound.cfg" poll.ms 1000
+setcfg "$etc/org.postern.tls.cfg" hostname mail.postern.test
+setcfg "$etc/org.postern.accounts.cfg" argon2.memory.kib 19456
+setcfg "$etc/org.postern.accounts.cfg" argon2.iterations 2
+(cd "$home" && exec bin/karaf server >"$home/console.out" 2>&1) &
+launcher=$!
+for i in $(seq 1 240); do
+  [ -s "$home/postern-data/admin.password" ] && break
+  kill -0 "$launcher" 2>/dev/null || die "Karaf exited; see $home/console.out"
+  sleep 0.5
+done
+for i in $(seq 1 240); do
+  out=$(client postern:status || true)
+  grep -q "schema version" <<<"$out" && break
+  sleep 0.5
+done
+for i in $(seq 1 240); do greets "$sub_port" && break; sleep 0.5; done
+greets "$sub_port" || die "Postern submission not listening on $sub_port"
+(umask 077; printf '%s\n' "alice bench password 1" >"$home/alice.pw")
+out=$(client "postern:domain-add example.net" "postern:account-add $ACCOUNT --password-file $home/alice.pw") \
+  || die "account set-up failed: $out"
+rm -f "$home/alice.pw"
+out=$(client "postern:app-password-create $ACCOUNT --name bench --protocols smtp") || die "app-password-create: $out"
+(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -1 | tr -d '[:space:]' >"$work/postern.password")
+[ -s "$work/postern.password" ] || die "no app password in: $out"
+[ -z "$DKIM" ] || client "postern:dkim-create example.net" >/dev/null
+echo
+echo "== Postern: submission on 127.0.0.1:$sub_port (AUTH PLAIN after STARTTLS)$([ -n "$DKIM" ] && echo ', DKIM rsa-sha256')"
+start_sink "$sink_port" postern
+"$java" -Xmx1g -cp "$jar" org.postern.bench.SmtpLoad --port "$sub_port" --starttls --auth-user "$ACCOUNT" \
+  --auth-secret-file "$work/postern.password" --clients "$CLIENTS" --messages "$MESSAGES" --size "$SIZE" \
+  --from "$ACCOUNT" --to rcpt@remote.example | tee "$work/postern-submit.txt"
+echo "    queue delivery to the sink:"
+echo "    $(await_sink postern)"
+stop_karaf
+
+# ---- Postfix ----
+pf=$work/postfix
+mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+chown postfix "$pf/data"
+chmod 755 "$pf" "$pf/etc"
+cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$pf/etc/"
+cp -r /etc/postfix/dynamicmaps.cf.d /etc/postfix/postfix-files /etc/postfix/postfix-files.d "$pf/etc/" 2>/dev/null || true
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pfbench.test -days 2 -keyout "$pf/etc/key.pem" -out "$pf/etc/cert.pem" \
+  >/dev/null 2>&1
+pf_port=$(free_port)
+sink_port=$(free_port)
+cat >"$pf/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = pfbench.test
+mydestination =
+relayhost = [127.0.0.1]:$sink_port
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_tls_cert_file = $pf/etc/cert.pem
+smtpd_tls_key_file = $pf/etc/key.pem
+smtpd_tls_security_level = may
+smtp_tls_security_level = none
+default_destination_concurrency_limit = $CONCURRENCY
+default_process_limit = $((CLIENTS + CONCURRENCY + 20))
+smtpd_client_connection_count_limit = 0
+maillog_file = $pf/maillog
+maillog_file_prefixes = $pf
+EOF
+sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$pf_port inet n - n - - smtpd/" "$pf/etc/master.cf"
+postconf -c "$pf/etc" -F '*/*/chroot = n' >/dev/null
+main_cf_backup=$work/main.cf.system
+cp /etc/postfix/main.cf "$main_cf_backup"
+postconf -e "alternate_config_directories = $pf/etc"
+postfix -c "$pf/etc" check >/dev/null 2>&1 || true
+postfix -c "$pf/etc" start >/dev/null 2>&1 || die "Postfix did not start: $(tail -5 "$pf/maillog" 2>/dev/null)"
+for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
+greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null)"
+echo
+echo "== Postfix $(postconf -h mail_version): smtpd on 127.0.0.1:$pf_port (STARTTLS, relay for 127.0.0.0/8, no AUTH)"
+start_sink "$sink_port" postfix
+"$java" -Xmx1g -cp "$jar" org.postern.bench.SmtpLoad --port "$pf_port" --starttls --clients "$CLIENTS" \
+  --messages "$MESSAGES" --size "$SIZE" --from "$ACCOUNT" --to rcpt@remote.example | tee "$work/postfix-submit.txt"
+echo "    queue delivery to the sink:"
+echo "    $(await_sink postfix)"
+stop_postfix
+
+echo
+rate() { sed -n 's/.*= \([0-9.]*\) messages\/s.*/\1/p' "$1" | head -1; }
+ps=$(rate "$work/postern-submit.txt"); fs=$(rate "$work/postfix-submit.txt")
+pd=$(rate "$work/sink-postern.txt"); fd=$(rate "$work/sink-postfix.txt")
+echo "submission-bench: submitted messages/s: Postern $ps, Postfix $fs (Postern/Postfix $(awk "BEGIN {printf \"%.2f\", $ps / $fs}"))"
+echo "submission-bench: delivered messages/s: Postern $pd, Postfix $fd (Postern/Postfix $(awk "BEGIN {printf \"%.2f\", $pd / $fd}"))"

@@ -92,12 +92,12 @@ final class DkimSigner {
             ByteArrayOutputStream data = new ByteArrayOutputStream();
             for (byte[] f : signed) {
                 if (f != null) {
-                    data.writeBytes(relaxedHeader(f).getBytes(StandardCharsets.UTF_8));
+                    data.writeBytes(relaxedHeader(f).getBytes(StandardCharsets.ISO_8859_1));
                     data.writeBytes(new byte[] {'\r', '\n'});
                 }
             }
             // the signature field itself, b= empty, without its CRLF (RFC 6376 3.7)
-            data.writeBytes(relaxedHeader(unsigned.getBytes(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+            data.writeBytes(relaxedHeader(unsigned.getBytes(StandardCharsets.UTF_8)).getBytes(StandardCharsets.ISO_8859_1));
             byte[] b = signature(k, data.toByteArray());
             out.writeBytes(unsigned.getBytes(StandardCharsets.UTF_8));
             out.writeBytes(fold(Base64.getEncoder().encodeToString(b)).getBytes(StandardCharsets.US_ASCII));
@@ -138,7 +138,10 @@ final class DkimSigner {
 
     /** RFC 6376 3.4.2: name lower-cased, unfolded, white space runs as one space, none around the colon or at the end. */
     static String relaxedHeader(byte[] field) {
-        String f = new String(field, StandardCharsets.UTF_8);
+        // Octets in, octets out (one char per octet): verifiers hash the header as sent. Decoding
+        // as UTF-8 turned every octet that is not UTF-8 (a Latin-1 Subject from an old client,
+        // allowed without SMTPUTF8) into U+FFFD, and the signature over EF BF BD failed everywhere.
+        String f = new String(field, StandardCharsets.ISO_8859_1);
         int colon = f.indexOf(':');
         String name = f.substring(0, colon).strip().toLowerCase(Locale.ROOT);
         String value = f.substring(colon + 1).replace("\r\n", "").replace("\n", "");

@@ -19,7 +19,8 @@ import java.util.Set;
  */
 final class HeaderRewrite {
     static final int MAX_HEADER = 256 * 1024;
-    private static final Set<String> ALWAYS = Set.of("received", "bcc", "return-path");
+    // Resent-Bcc (RFC 5322 3.6.6) is a Bcc too: its blind recipients must not reach anyone.
+    private static final Set<String> ALWAYS = Set.of("received", "bcc", "resent-bcc", "return-path");
 
     /** The kept header (blank line not included), what it lacked, and the rest of the message. */
     record Result(byte[] header, List<String> from, boolean hasDate, boolean hasMessageId, InputStream body) {
@@ -154,7 +155,14 @@ final class HeaderRewrite {
                 }
                 case '(' -> depth++;
                 case '<' -> angle = new StringBuilder();
-                case ':' -> bare.setLength(0); // a group's name
+                case ':' -> {
+                    // a group's name; one holding '@' is read as an address by lenient parsers
+                    // (Python's email: "bob@x: alice@y;" is from bob), so it is checked too
+                    if (bare.indexOf("@") >= 0) {
+                        out.add(bare.toString().strip());
+                    }
+                    bare.setLength(0);
+                }
                 case ',', ';' -> {
                     add(out, found, bare);
                     found = null;
@@ -171,12 +179,26 @@ final class HeaderRewrite {
                 }
             }
         }
+        if (quoted || depth > 0 || angle != null) {
+            // An unterminated quoted string, comment or angle-addr hid what follows it from this
+            // scan, yet lenient parsers read "<bob@x" as bob@x: the whole value is returned as
+            // one "address", which matches no account, so the From field is refused.
+            out.add(value.strip());
+            return out;
+        }
         add(out, found, bare);
         return out;
     }
 
     private static void add(List<String> out, String found, StringBuilder bare) {
-        String a = found != null ? found : bare.toString().strip();
+        String b = bare.toString().strip();
+        if (found != null && b.indexOf('@') >= 0) {
+            // "bob@x <alice@y>" or "<alice@y> bob@x": an unquoted '@' beside the angle-addr is
+            // no display name (RFC 5322 makes '@' a special), and parsers disagree on which
+            // address it is (Python's email policy takes bob@x): both must be the sender's.
+            out.add(b);
+        }
+        String a = found != null ? found : b;
         if (!a.isEmpty()) {
             out.add(a);
         }

@@ -44,6 +44,7 @@ import org.postern.core.store.OutboundRepository.Outcome;
 import org.postern.core.store.OutboundRepository.QueuedMessage;
 import org.postern.core.store.OutboundRepository.Recipient;
 import org.postern.core.store.OutboundRepository.RecipientState;
+import org.postern.protocol.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +88,11 @@ public class OutboundQueue {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     volatile DkimKeyStore dkim;
+
+    /** The TLS identity: its host name is the EHLO name when {@code hostname} is empty. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
+    volatile ServerTls serverTls;
 
     private final OutboundSettings settings;
     private final String owner;
@@ -413,7 +419,7 @@ public class OutboundQueue {
                 copy = b.put(body);
             }
             store.deliver(new IncomingMessage(resolution.account().id(), resolution.address(), m.sender(),
-                    new SendingServer("127.0.0.1", settings.hostname(), settings.hostname()), copy, b.size(copy),
+                    new SendingServer("127.0.0.1", hostname(), hostname()), copy, b.size(copy),
                     Instant.now()), MailStore.INBOX);
             return new Outcome(r.position(), RecipientState.DELIVERED, "250 2.0.0 Delivered to a local mailbox");
         } catch (AccountGoneException gone) {
@@ -482,7 +488,7 @@ public class OutboundQueue {
     }
 
     private SmtpClient.Settings clientSettings() {
-        return new SmtpClient.Settings(settings.hostname(), (int) settings.connectTimeout().toMillis(),
+        return new SmtpClient.Settings(hostname(), (int) settings.connectTimeout().toMillis(),
                 (int) settings.commandTimeout().toMillis(), TrustAll.context(), defaultContext());
     }
 
@@ -497,7 +503,7 @@ public class OutboundQueue {
     /** The DSN for the failed recipients, to go from the null sender (RFC 5321 4.5.5: no bounce loops); null when it cannot be made. */
     private byte[] dsn(QueuedMessage m, List<Dsn.Failure> failed, BlobStore b) {
         try (InputStream original = b.open(m.blob()).orElse(InputStream.nullInputStream())) {
-            return Dsn.build(settings.hostname(), m.id(), m.sender(), failed, original, Instant.now());
+            return Dsn.build(hostname(), m.id(), m.sender(), failed, original, Instant.now());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Postern outbound: the DSN for {} could not be made: {}", m.id(), e.toString());
             return null;
@@ -511,6 +517,20 @@ public class OutboundQueue {
             delay *= 2;
         }
         return Duration.ofMillis(Math.min(delay, max));
+    }
+
+    /**
+     * The EHLO name (and the DSNs' reporting host): configured, else org.postern.tls's host name,
+     * as the configuration documents, else this machine's. It was this machine's canonical name
+     * whenever none was configured: an internal name (or a bare IP, an invalid EHLO argument)
+     * that the remote server writes into the Received field every recipient sees.
+     */
+    String hostname() {
+        if (!settings.hostname().isBlank()) {
+            return settings.hostname();
+        }
+        ServerTls t = serverTls;
+        return t != null ? t.hostname() : OutboundSettings.machineName();
     }
 
     String owner() {

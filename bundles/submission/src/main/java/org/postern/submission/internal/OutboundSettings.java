@@ -10,7 +10,9 @@ record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int rem
         Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease) {
 
     static OutboundSettings from(OutboundConfig c) {
-        String host = c.hostname().strip().isEmpty() ? machineName() : c.hostname().strip();
+        // empty stays empty: OutboundQueue.hostname() falls back to org.postern.tls's name, as
+        // documented, when it is needed (the TLS identity may come later than this config)
+        String host = c.hostname().strip();
         return new OutboundSettings(host, smartHost(c.smarthost()), port(c.remote_port(), "remote.port"),
                 positive(c.workers(), "workers"), positive(c.per_destination(), "per.destination"),
                 Duration.ofSeconds(positive(c.retry_initial_seconds(), "retry.initial.seconds")),

@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -85,6 +88,62 @@ final class SmtpClient {
 
     private final Settings settings;
 
+    /**
+     * Closes the socket of an operation that overran the command timeout. SO_TIMEOUT bounds one
+     * read() only, so a server trickling a byte at a time kept a worker for ever, and it bounds
+     * no write at all, so a server that stopped reading during DATA blocked the write for ever;
+     * meanwhile the lease was renewed, so the message was neither sent, retried nor bounced.
+     */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdogThread();
+
+    /** One daemon thread, gone after 10 s without a session (nothing lingers once the bundle stops). */
+    private static ScheduledThreadPoolExecutor watchdogThread() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "postern-outbound-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setKeepAliveTime(10, TimeUnit.SECONDS);
+        e.allowCoreThreadTimeOut(true);
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    /** One session's deadline: each reply must be complete, each write done, within the command timeout. */
+    private static final class Watchdog implements Runnable {
+        private final Socket socket;
+        private final long timeoutNanos;
+        private volatile long deadline;
+        private volatile boolean armed;
+        volatile boolean fired;
+
+        Watchdog(Socket socket, long timeoutMillis) {
+            this.socket = socket;
+            this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        }
+
+        void arm() {
+            deadline = System.nanoTime() + timeoutNanos;
+            armed = true;
+        }
+
+        void disarm() {
+            armed = false;
+        }
+
+        @Override
+        public void run() {
+            if (armed && System.nanoTime() - deadline >= 0) {
+                fired = true;
+                try {
+                    socket.close(); // unblocks the read or write in progress (and the TLS layer on it)
+                } catch (IOException ignored) {
+                    // closed anyway
+                }
+            }
+        }
+    }
+
     SmtpClient(Settings settings) {
         this.settings = settings;
     }
@@ -99,6 +158,9 @@ final class SmtpClient {
     Result send(InetAddress address, int port, String hostName, Tls tls, String sender, List<String> recipients,
             long size, boolean eightBit, boolean smtputf8, BodySource body) throws SessionFailure {
         Socket socket = new Socket();
+        Watchdog watchdog = new Watchdog(socket, settings.commandTimeoutMillis());
+        long period = Math.max(20, Math.min(1000, settings.commandTimeoutMillis() / 10));
+        ScheduledFuture<?> watching = WATCHDOG.scheduleWithFixedDelay(watchdog, period, period, TimeUnit.MILLISECONDS);
         try {
             try {
                 socket.connect(new InetSocketAddress(address, port), settings.connectTimeoutMillis());
@@ -107,7 +169,7 @@ final class SmtpClient {
                 throw new SessionFailure("cannot connect to " + hostName + " [" + address.getHostAddress() + "]:" + port
                         + ": " + e.getMessage(), null);
             }
-            Conversation c = new Conversation(socket);
+            Conversation c = new Conversation(socket, watchdog);
             Reply greeting = c.read();
             if (!greeting.positive()) {
                 throw new SessionFailure("greeting", greeting);
@@ -169,8 +231,9 @@ final class SmtpClient {
             return new Result(answers, done, secure);
         } catch (IOException e) {
             throw new SessionFailure("conversation with " + hostName + " [" + address.getHostAddress() + "] failed: "
-                    + (e instanceof SocketTimeoutException ? "timeout" : e.getMessage()), null);
+                    + (e instanceof SocketTimeoutException || watchdog.fired ? "timeout" : e.getMessage()), null);
         } finally {
+            watching.cancel(false);
             try {
                 socket.close();
             } catch (IOException ignored) {
@@ -187,11 +250,13 @@ final class SmtpClient {
     /** The command/reply exchange over one (possibly upgraded) socket. */
     private final class Conversation {
         private final Socket socket;
+        private final Watchdog watchdog;
         private final InputStream in;
         private final OutputStream out;
 
-        Conversation(Socket socket) throws IOException {
+        Conversation(Socket socket, Watchdog watchdog) throws IOException {
             this.socket = socket;
+            this.watchdog = watchdog;
             this.in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
             this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
         }
@@ -252,18 +317,28 @@ final class SmtpClient {
                 }
                 tls.setSSLParameters(p);
                 tls.setUseClientMode(true);
-                tls.startHandshake();
-                return new Conversation(tls);
+                watchdog.arm();
+                try {
+                    tls.startHandshake();
+                } finally {
+                    watchdog.disarm();
+                }
+                return new Conversation(tls, watchdog);
             } catch (IOException e) {
                 throw new SessionFailure("TLS with " + hostName + " failed: " + e.getMessage(), null);
             }
         }
 
         private void write(String line) throws IOException {
-            out.write(line.getBytes(StandardCharsets.UTF_8));
-            out.write('\r');
-            out.write('\n');
-            out.flush();
+            watchdog.arm();
+            try {
+                out.write(line.getBytes(StandardCharsets.UTF_8));
+                out.write('\r');
+                out.write('\n');
+                out.flush();
+            } finally {
+                watchdog.disarm();
+            }
         }
 
         Reply read() throws IOException, SessionFailure {
@@ -272,6 +347,15 @@ final class SmtpClient {
 
         /** One reply, all its lines; {@code lines} gets each line's text when given. */
         private Reply read(List<String> lines) throws IOException, SessionFailure {
+            watchdog.arm(); // the whole reply within the timeout, not each byte
+            try {
+                return readReply(lines);
+            } finally {
+                watchdog.disarm();
+            }
+        }
+
+        private Reply readReply(List<String> lines) throws IOException, SessionFailure {
             StringBuilder text = new StringBuilder();
             int code = -1;
             for (int n = 0; n < MAX_LINES; n++) {
@@ -332,24 +416,34 @@ final class SmtpClient {
             int last = -1;
             int r;
             while ((r = body.read(buf)) > 0) {
-                int from = 0;
-                for (int i = 0; i < r; i++) {
-                    if (lineStart && buf[i] == '.') {
-                        out.write(buf, from, i - from);
-                        out.write('.');
-                        from = i;
+                watchdog.arm(); // each block must leave within the timeout (not the stored body's reads)
+                try {
+                    int from = 0;
+                    for (int i = 0; i < r; i++) {
+                        if (lineStart && buf[i] == '.') {
+                            out.write(buf, from, i - from);
+                            out.write('.');
+                            from = i;
+                        }
+                        lineStart = buf[i] == '\n';
                     }
-                    lineStart = buf[i] == '\n';
+                    out.write(buf, from, r - from);
+                } finally {
+                    watchdog.disarm();
                 }
-                out.write(buf, from, r - from);
                 last = buf[r - 1];
             }
-            if (last != '\n' && last != -1) {
-                out.write('\r');
-                out.write('\n');
+            watchdog.arm();
+            try {
+                if (last != '\n' && last != -1) {
+                    out.write('\r');
+                    out.write('\n');
+                }
+                out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } finally {
+                watchdog.disarm();
             }
-            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
         }
     }
 

@@ -29,6 +29,7 @@ import org.postern.api.smtp.CoreService;
 import org.postern.core.submission.Submission;
 import org.postern.core.submission.SubmissionException;
 import org.postern.core.submission.SubmissionException.Reason;
+import org.postern.protocol.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,12 @@ public class SubmissionService implements Submission {
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile RecipientPolicy policy;
 
+    /** The TLS identity, whose host name the Received field names when {@code hostname} is empty. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
+    volatile ServerTls serverTls;
+
+    /** As configured; empty: {@link #hostname()} decides at each message. */
     private final String hostname;
     private final long maxMessageSize;
     private final int maxRecipients;
@@ -66,7 +73,10 @@ public class SubmissionService implements Submission {
 
     @Activate
     public SubmissionService(SubmissionConfig config) {
-        this(config.hostname().isBlank() ? OutboundSettings.machineName() : config.hostname().strip(),
+        // Empty stays empty: the documented fallback is org.postern.tls's host name (as the
+        // greeting has), not this machine's canonical name, which is often an internal one
+        // ("ip-10-0-3-7.internal", a container id, a bare IP) and then named every message sent.
+        this(config.hostname().strip(),
                 config.max_message_size(), config.max_recipients(), config.strip_headers(), config.messages_per_hour(),
                 config.recipients_per_day());
     }
@@ -101,6 +111,20 @@ public class SubmissionService implements Submission {
         if (!maySendAs(accountId, envelopeSender)) {
             throw new SubmissionException(Reason.SENDER_NOT_ALLOWED);
         }
+        // The queue and the outbound MAIL FROM / RCPT TO get the normal form, never the text as
+        // given: MailAddress.parse trims, so "alice@x\r" (a bare CR inside MAIL FROM:<...> on
+        // the submission port) or "<carol@y>\r\n" from an in-process caller passed every check
+        // and went verbatim into the remote server's command lines.
+        envelopeSender = MailAddress.parse(envelopeSender).toString();
+        java.util.LinkedHashSet<String> normal = new java.util.LinkedHashSet<>();
+        for (String r : recipients) {
+            try {
+                normal.add(MailAddress.parse(r).toString());
+            } catch (IllegalArgumentException e) {
+                throw new SubmissionException(Reason.RECIPIENT_UNKNOWN);
+            }
+        }
+        recipients = List.copyOf(normal); // the queue's contract: no duplicates
         if (recipients.isEmpty() || recipients.size() > maxRecipients) {
             throw new SubmissionException(recipients.isEmpty() ? Reason.MALFORMED : Reason.TOO_MANY_RECIPIENTS);
         }
@@ -134,6 +158,7 @@ public class SubmissionService implements Submission {
         ByteArrayOutputStream top = new ByteArrayOutputStream();
         // Names this service only: no client name, address or software (RFC 5321 4.4 allows the
         // "from" clause to be left out)
+        String hostname = hostname();
         top.writeBytes(("Received: by " + hostname + " (Postern) with " + with + " id " + id + ";\r\n\t"
                 + DATE.format(now) + "\r\n").getBytes(StandardCharsets.US_ASCII));
         top.writeBytes(header.header());
@@ -162,6 +187,15 @@ public class SubmissionService implements Submission {
             LOG.warn("Postern submission: cannot queue a message of account {}: {}", accountId, e.toString());
             throw new SubmissionException(Reason.TEMPORARY, e);
         }
+    }
+
+    /** The Received field's host name: configured, else org.postern.tls's, else this machine's. */
+    String hostname() {
+        if (!hostname.isBlank()) {
+            return hostname;
+        }
+        ServerTls t = serverTls;
+        return t != null ? t.hostname() : OutboundSettings.machineName();
     }
 
     /**

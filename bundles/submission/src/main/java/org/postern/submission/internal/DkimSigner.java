@@ -28,7 +28,12 @@ import org.postern.core.submission.DkimKeys.Algorithm;
 final class DkimSigner {
     static final int MAX_HEADER = 256 * 1024;
 
-    /** Fields signed when present, each instance; From is signed once more than it occurs (over-signing: no From can be added). */
+    /**
+     * Fields signed, each instance, and each name once more than it occurs (over-signing, RFC 6376
+     * 8.15): no such field can be added. Over-signing From alone let anyone holding a signed
+     * message add a Reply-To, a Cc or a second Subject above the signed one (the one mail
+     * clients show) and replay it with the signature intact.
+     */
     static final List<String> SIGNED = List.of("from", "to", "cc", "subject", "date", "message-id", "reply-to",
             "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding");
 
@@ -78,10 +83,8 @@ final class DkimSigner {
                 h.add(n);
                 signed.add(instances.get(i));
             }
-            if (n.equals("from")) {
-                h.add(n); // over-signed: matches no field, so a second From breaks the signature
-                signed.add(null);
-            }
+            h.add(n); // over-signed: matches no field, so one more of them breaks the signature
+            signed.add(null);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Key k : keys) {

@@ -359,6 +359,30 @@ class SubmissionAttackTest {
         assertEquals("2 signatures verified", verify(signed.toByteArray(), rsa, ed));
     }
 
+    /**
+     * Anyone holding one signed message of alice's (every recipient does) could add a Reply-To, or
+     * a second Subject above the signed one (verifiers take instances bottom-up, mail clients
+     * show the top one), and replay it: only From was over-signed, so both signatures still
+     * verified and DMARC passed for alice's domain with the attacker's Reply-To.
+     */
+    @Test
+    void fieldsAddedToASignedMessageBreakTheSignature() throws Exception {
+        DkimKeyStore store = new DkimKeyStore(data.resolve("dkim"));
+        PublicKeyRecord rsa = store.create("example.net", Algorithm.RSA_SHA256, "r1");
+        PublicKeyRecord ed = store.create("example.net", Algorithm.ED25519_SHA256, "e1");
+        String original = "From: alice@example.net\r\nTo: carol@remote.test\r\nSubject: lunch?\r\n"
+                + "Date: Wed, 2 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@example.net>\r\n\r\nAt noon.\r\n";
+        byte[] message = original.getBytes(StandardCharsets.UTF_8);
+        String sig = new String(DkimSigner.sign(new ByteArrayInputStream(message), store.signingKeys("example.net"),
+                Instant.now()), StandardCharsets.UTF_8);
+        assertEquals("2 signatures verified", verify((sig + original).getBytes(StandardCharsets.UTF_8), rsa, ed));
+        for (String added : List.of("Subject: URGENT: new bank details\r\n", "Reply-To: eve@evil.test\r\n",
+                "Cc: mallory@evil.test\r\n", "Content-Type: text/html\r\n")) {
+            byte[] replayed = (sig + added + original).getBytes(StandardCharsets.UTF_8);
+            assertEquals("0 signatures verified", verify(replayed, rsa, ed), added);
+        }
+    }
+
     /** dkimpy over the message, its DNS answered with the given records (as DkimTest does). */
     private String verify(byte[] message, PublicKeyRecord... records) throws Exception {
         Path msg = Files.write(Files.createTempFile(data, "m", ".eml"), message);

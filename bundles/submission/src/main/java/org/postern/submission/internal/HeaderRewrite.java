@@ -46,6 +46,16 @@ final class HeaderRewrite {
         if (end < 0) {
             throw new Malformed("no end of header within " + MAX_HEADER + " octets", head.length > MAX_HEADER);
         }
+        for (int k = 0; k < end; k++) {
+            // What the submission port's DataFraming refuses, refused here for the in-process
+            // path too: a bare CR ends a line for many parsers (Python's email) but not for this
+            // one, so "Subject: x<CR>From: bob@..." hid a second From from the sender check;
+            // a bare LF blank line ended the header here but not at a strict receiver.
+            byte c = head[k];
+            if (c == 0 || (c == '\r' && (k + 1 >= end || head[k + 1] != '\n')) || (c == '\n' && (k == 0 || head[k - 1] != '\r'))) {
+                throw new Malformed("a bare CR, a bare LF or a NUL in the header", false);
+            }
+        }
         ByteArrayOutputStream kept = new ByteArrayOutputStream(end);
         List<String> from = new ArrayList<>();
         boolean date = false;

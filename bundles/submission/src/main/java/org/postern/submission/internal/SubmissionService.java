@@ -174,7 +174,7 @@ public class SubmissionService implements Submission {
             throw new SubmissionException(Reason.TOO_BIG);
         }
         InputStream whole = new Limited(new SequenceInputStream(new java.io.ByteArrayInputStream(top.toByteArray()),
-                header.body()), maxMessageSize);
+                new CrlfOnly(header.body())), maxMessageSize);
         try {
             String queued = queue.submit(accountId, envelopeSender, recipients, whole);
             LOG.info("Postern submission: account {} queued {} for {} recipient(s)", accountId, queued, recipients.size());
@@ -182,6 +182,9 @@ public class SubmissionService implements Submission {
         } catch (Limited.TooBig e) {
             limits.refund(accountId, recipients.size());
             throw new SubmissionException(Reason.TOO_BIG, e);
+        } catch (CrlfOnly.Bare e) {
+            limits.refund(accountId, recipients.size());
+            throw new SubmissionException(Reason.MALFORMED, e);
         } catch (IOException | RuntimeException e) {
             limits.refund(accountId, recipients.size());
             LOG.warn("Postern submission: cannot queue a message of account {}: {}", accountId, e.toString());
@@ -238,6 +241,63 @@ public class SubmissionService implements Submission {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
+    }
+
+    /**
+     * Fails the read that meets a bare CR, a bare LF or a NUL, so the blob is never completed:
+     * the submission port refuses them (DataFraming), the in-process path must too, or a body
+     * with "x\r.\r" went out unstuffed (the client stuffs dots after LF only), and servers that
+     * end DATA at a bare CR took what followed as commands (SMTP smuggling).
+     */
+    static final class CrlfOnly extends FilterInputStream {
+        static final class Bare extends IOException {
+            private static final long serialVersionUID = 1L;
+
+            Bare() {
+                super("a bare CR, a bare LF or a NUL in the message");
+            }
+        }
+
+        private boolean cr;
+
+        CrlfOnly(InputStream in) {
+            super(in);
+        }
+
+        private void check(int c) throws Bare {
+            if (c == 0 || (cr && c != '\n') || (!cr && c == '\n')) {
+                throw new Bare();
+            }
+            cr = c == '\r';
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                check(c);
+            } else if (cr) {
+                throw new Bare();
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int r = super.read(b, off, len);
+            for (int i = 0; i < r; i++) {
+                check(b[off + i] & 0xff);
+            }
+            if (r < 0 && cr) {
+                throw new Bare();
+            }
+            return r;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            throw new IOException("not skippable"); // every octet is checked
+        }
     }
 
     /** Fails the read that goes past the limit, so the blob is never completed. */

@@ -144,6 +144,31 @@ class SubmissionAttackTest {
         }
     }
 
+    /**
+     * The in-process path (webmail, notices) took any octets: a bare CR ends a line for many
+     * parsers (Python's email among them) but not for the sender check, which read one Subject
+     * where the receiver reads a second From; a bare-LF blank line ended the header for the check
+     * only. The submission port refuses all of these (DataFraming); now the one path does too.
+     */
+    @Test
+    void inProcessMessagesWithBareCrLfOrNulAreRefusedAsOnTheSubmissionPort() throws Exception {
+        List<String> smuggled = List.of(
+                "From: alice@local.test\r\nSubject: hi\rFrom: bob@local.test\r\n\r\nx\r\n",
+                "From: alice@local.test\r\nSubject: hi\nFrom: bob@local.test\r\n\r\nx\r\n",
+                "From: alice@local.test\r\n\nFrom: bob@local.test\r\n\r\nx\r\n",
+                "From: alice@local.test\r\nSubject: a\0b\r\n\r\nx\r\n",
+                // in the body: "\r.\r" ends DATA at some servers (SMTP smuggling); it went out unstuffed
+                "From: alice@local.test\r\n\r\nx\r.\rMAIL FROM:<ceo@bank.test>\r\n",
+                "From: alice@local.test\r\n\r\nx\n.\nRCPT TO:<a@b.test>\n");
+        assertAll(smuggled.stream().map(m -> () -> assertEquals(Reason.MALFORMED, assertThrows(SubmissionException.class,
+                () -> submission.submit("acc-alice", "alice@local.test", List.of("carol@remote.test"),
+                        new ByteArrayInputStream(m.getBytes(StandardCharsets.UTF_8)))).reason(), m.replace("\r", "<CR>"))));
+        send("alice@local.test", List.of("carol@remote.test"), "From: alice@local.test\r\n\r\nfine\r\n");
+        TestPeers.poll(() -> mx.received.size(), n -> n == 1, 30);
+        Thread.sleep(300);
+        assertEquals(1, mx.received.size(), "none of the others was sent");
+    }
+
     /** The From addresses Python's email package (policy.default) reads in a From value. */
     private static List<String> receiverReads(String fromValue) throws Exception {
         String script = "import sys, email\n"

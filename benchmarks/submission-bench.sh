@@ -19,11 +19,18 @@
 # defaults (its queue files are fsync'ed too). Everything shares the machine's cores.
 #
 # Postfix: a private instance under the work directory (its own config, queue, a free port),
-# started with postfix -c and stopped with postfix -c stop. Postfix refuses a config directory
-# that the system main.cf does not list in alternate_config_directories: the script adds it to
-# /etc/postfix/main.cf and restores the file at the end. Needs the Debian postfix package.
+# started with postfix -c and stopped with postfix -c stop. Its queue directory must be root's and
+# searchable by the postfix user (0755, as post-install makes it): postsuper, run by postfix-script's
+# integrity check, drops to the postfix user inside it, and the work directory's umask 077 gave
+# 0700, so every start failed with "Postfix integrity check failed!". Its config files are made
+# world-readable as Postfix's own are, the TLS key stays 0600. The set-gid commands (postqueue -c,
+# postdrop) refuse a config directory that the system main.cf does not list in
+# alternate_config_directories (root's postfix -c does not need it): the script adds it to
+# /etc/postfix/main.cf, so the queue can be inspected while the run goes, and restores the file at
+# the end. Needs the Debian postfix package.
 #
-# Knobs: CLIENTS=16 MESSAGES=200 SIZE=4096 CONCURRENCY=16 DKIM=
+# Knobs: CLIENTS=16 MESSAGES=200 SIZE=4096 CONCURRENCY=16 DKIM= ONLY= (postern or postfix: run
+# that half alone; the other is not started and its prerequisites are not needed)
 set -euo pipefail
 
 CLIENTS=${CLIENTS:-16}
@@ -31,14 +38,23 @@ MESSAGES=${MESSAGES:-200}
 SIZE=${SIZE:-4096}
 CONCURRENCY=${CONCURRENCY:-16}
 DKIM=${DKIM:-}
+ONLY=${ONLY:-}
 ACCOUNT=alice@example.net
 TOTAL=$((CLIENTS * MESSAGES))
 
 die() { echo "submission-bench: $*" >&2; exit 1; }
+case "$ONLY" in
+  "" | postern | postfix) ;;
+  *) die "ONLY=$ONLY: expected postern, postfix or nothing (both)" ;;
+esac
+runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-dist=$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1)
-[ -n "$dist" ] || die "no distribution: mvn -B -q install -DskipTests first"
+dist=""
+if runs postern; then
+  dist=$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1 || true)
+  [ -n "$dist" ] || die "no distribution: mvn -B -q install -DskipTests first"
+fi
 jar=$repo/benchmarks/target/benchmarks.jar
 if [ ! -f "$jar" ] || [ -n "$(find "$repo/benchmarks/src" -newer "$jar" -type f | head -1)" ]; then
   (cd "$repo" && mvn -B -q -o package -DskipTests -pl benchmarks)
@@ -48,8 +64,10 @@ if [ -z "${JAVA_HOME:-}" ]; then
 fi
 export JAVA_HOME
 java=$JAVA_HOME/bin/java
-command -v postfix >/dev/null || die "postfix not installed (apt-get install postfix)"
-command -v openssl >/dev/null || die "openssl not installed"
+if runs postfix; then
+  command -v postfix >/dev/null || die "postfix not installed (apt-get install postfix)"
+  command -v openssl >/dev/null || die "openssl not installed"
+fi
 
 others() { pgrep -af 'karaf|surefire' 2>/dev/null | grep -E '/work/main/itests|/tmp/ci' || true; }
 quiet=0
@@ -86,9 +104,26 @@ stop_karaf() {
   launcher=""
 }
 stop_sink() { [ -n "$sink_pid" ] && { kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; }; sink_pid=""; }
+pf_master() { # the instance's master pid, if it runs
+  local pid
+  pid=$(tr -d ' \n' <"$pf/queue/pid/master.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  return 0
+}
 stop_postfix() {
-  [ -n "$pf" ] && { postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; }
-  [ -n "$main_cf_backup" ] && { cp "$main_cf_backup" /etc/postfix/main.cf; main_cf_backup=""; }
+  local pid i
+  if [ -n "$pf" ]; then
+    pid=$(pf_master)
+    postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
+    if [ -n "$pid" ]; then # postfix stop only signals the master: wait for it and its children
+      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && { postfix -c "$pf/etc" abort >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+  fi
+  if [ -n "$main_cf_backup" ]; then
+    cp "$main_cf_backup" /etc/postfix/main.cf || echo "submission-bench: restore /etc/postfix/main.cf from $main_cf_backup" >&2
+    main_cf_backup=""
+  fi
   pf=""
 }
 cleanup() { stop_karaf; stop_sink; stop_postfix; }
@@ -133,130 +168,153 @@ start_sink() { # port
   for i in $(seq 1 100); do greets "$1" && return; sleep 0.1; done
   die "the sink did not start"
 }
-await_sink() { # name: waits for the sink to have everything, prints its rate
+await_sink() { # name: waits for the sink to have everything, prints its rate. Not in $(...): a
+  # subshell cannot wait for the sink (not its child), it would print at once and the server be
+  # stopped with its queue still delivering
   wait "$sink_pid" || true
   sink_pid=""
-  tail -1 "$work/sink-$1.txt"
+  echo "    $(tail -1 "$work/sink-$1.txt")"
 }
 
 echo "submission-bench: $(nproc) CPUs; $CLIENTS clients x $MESSAGES messages of $SIZE octets ($TOTAL), STARTTLS;" \
-  "delivery concurrency $CONCURRENCY; $(postconf -h mail_version | sed 's/^/Postfix /'); $("$java" -version 2>&1 | head -1)"
+  "delivery concurrency $CONCURRENCY;$(runs postfix && postconf -h mail_version | sed 's/^/ Postfix /;s/$/;/')" \
+  "$("$java" -version 2>&1 | head -1)${ONLY:+; $ONLY only}"
 
 # ---- Postern ----
-sink_port=$(free_port)
-pdir=$work/postern
-mkdir -p "$pdir"
-tar xzf "$dist" -C "$pdir" --no-same-permissions
-home=$(ls -d "$pdir"/*/ | head -1)
-home=${home%/}
-etc=$home/etc
-setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
-setcfg "$etc/org.postern.smtp.cfg" port "$(free_port)"
-setcfg "$etc/org.postern.pop3.cfg" port "$(free_port)"
-setcfg "$etc/org.postern.pop3.cfg" tls.port "$(free_port)"
-setcfg "$etc/org.postern.imap.cfg" port "$(free_port)"
-setcfg "$etc/org.postern.imap.cfg" tls.port "$(free_port)"
-sub_port=$(free_port)
-setcfg "$etc/org.postern.submission.cfg" port "$sub_port"
-setcfg "$etc/org.postern.submission.cfg" tls.port "$(free_port)"
-setcfg "$etc/org.postern.submission.cfg" hostname mail.postern.test
-setcfg "$etc/org.postern.submission.cfg" messages.per.hour $((TOTAL * 2))
-setcfg "$etc/org.postern.submission.cfg" recipients.per.day $((TOTAL * 2))
-setcfg "$etc/org.postern.submission.cfg" max.connections.per.ip $((CLIENTS + 10))
-setcfg "$etc/org.postern.outbound.cfg" smarthost "127.0.0.1:$sink_port"
-setcfg "$etc/org.postern.outbound.cfg" workers "$CONCURRENCY"
-setcfg "$etc/org.postern.outbound.cfg" per.destination "$CONCURRENCY"
-setcfg "$etc/org.postern.outbound.cfg" poll.ms 1000
-setcfg "$etc/org.postern.tls.cfg" hostname mail.postern.test
-setcfg "$etc/org.postern.accounts.cfg" argon2.memory.kib 19456
-setcfg "$etc/org.postern.accounts.cfg" argon2.iterations 2
-(cd "$home" && exec bin/karaf server >"$home/console.out" 2>&1) &
-launcher=$!
-for i in $(seq 1 240); do
-  [ -s "$home/postern-data/admin.password" ] && break
-  kill -0 "$launcher" 2>/dev/null || die "Karaf exited; see $home/console.out"
-  sleep 0.5
-done
-for i in $(seq 1 240); do
-  out=$(client postern:status || true)
-  grep -q "schema version" <<<"$out" && break
-  sleep 0.5
-done
-for i in $(seq 1 240); do greets "$sub_port" && break; sleep 0.5; done
-greets "$sub_port" || die "Postern submission not listening on $sub_port"
-(umask 077; printf '%s\n' "alice bench password 1" >"$home/alice.pw")
-out=$(client "postern:domain-add example.net" "postern:account-add $ACCOUNT --password-file $home/alice.pw") \
-  || die "account set-up failed: $out"
-rm -f "$home/alice.pw"
-out=$(client "postern:app-password-create $ACCOUNT --name bench --protocols smtp") || die "app-password-create: $out"
-(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -1 | tr -d '[:space:]' >"$work/postern.password")
-[ -s "$work/postern.password" ] || die "no app password in: $out"
-[ -z "$DKIM" ] || client "postern:dkim-create example.net" >/dev/null
-echo
-echo "== Postern: submission on 127.0.0.1:$sub_port (AUTH PLAIN after STARTTLS)$([ -n "$DKIM" ] && echo ', DKIM rsa-sha256')"
-start_sink "$sink_port" postern
-"$java" -Xmx1g -cp "$jar" org.postern.bench.SmtpLoad --port "$sub_port" --starttls --auth-user "$ACCOUNT" \
-  --auth-secret-file "$work/postern.password" --clients "$CLIENTS" --messages "$MESSAGES" --size "$SIZE" \
-  --from "$ACCOUNT" --to rcpt@remote.example | tee "$work/postern-submit.txt"
-echo "    queue delivery to the sink:"
-echo "    $(await_sink postern)"
-stop_karaf
+if runs postern; then
+  sink_port=$(free_port)
+  pdir=$work/postern
+  mkdir -p "$pdir"
+  tar xzf "$dist" -C "$pdir" --no-same-permissions
+  home=$(ls -d "$pdir"/*/ | head -1)
+  home=${home%/}
+  etc=$home/etc
+  setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
+  setcfg "$etc/org.postern.smtp.cfg" port "$(free_port)"
+  setcfg "$etc/org.postern.pop3.cfg" port "$(free_port)"
+  setcfg "$etc/org.postern.pop3.cfg" tls.port "$(free_port)"
+  setcfg "$etc/org.postern.imap.cfg" port "$(free_port)"
+  setcfg "$etc/org.postern.imap.cfg" tls.port "$(free_port)"
+  sub_port=$(free_port)
+  setcfg "$etc/org.postern.submission.cfg" port "$sub_port"
+  setcfg "$etc/org.postern.submission.cfg" tls.port "$(free_port)"
+  setcfg "$etc/org.postern.submission.cfg" hostname mail.postern.test
+  setcfg "$etc/org.postern.submission.cfg" messages.per.hour $((TOTAL * 2))
+  setcfg "$etc/org.postern.submission.cfg" recipients.per.day $((TOTAL * 2))
+  setcfg "$etc/org.postern.submission.cfg" max.connections.per.ip $((CLIENTS + 10))
+  setcfg "$etc/org.postern.outbound.cfg" smarthost "127.0.0.1:$sink_port"
+  setcfg "$etc/org.postern.outbound.cfg" workers "$CONCURRENCY"
+  setcfg "$etc/org.postern.outbound.cfg" per.destination "$CONCURRENCY"
+  setcfg "$etc/org.postern.outbound.cfg" poll.ms 1000
+  setcfg "$etc/org.postern.tls.cfg" hostname mail.postern.test
+  setcfg "$etc/org.postern.accounts.cfg" argon2.memory.kib 19456
+  setcfg "$etc/org.postern.accounts.cfg" argon2.iterations 2
+  (cd "$home" && exec bin/karaf server >"$home/console.out" 2>&1) &
+  launcher=$!
+  for i in $(seq 1 240); do
+    [ -s "$home/postern-data/admin.password" ] && break
+    kill -0 "$launcher" 2>/dev/null || die "Karaf exited; see $home/console.out"
+    sleep 0.5
+  done
+  for i in $(seq 1 240); do
+    out=$(client postern:status || true)
+    grep -q "schema version" <<<"$out" && break
+    sleep 0.5
+  done
+  for i in $(seq 1 240); do greets "$sub_port" && break; sleep 0.5; done
+  greets "$sub_port" || die "Postern submission not listening on $sub_port"
+  (umask 077; printf '%s\n' "alice bench password 1" >"$home/alice.pw")
+  out=$(client "postern:domain-add example.net" "postern:account-add $ACCOUNT --password-file $home/alice.pw") \
+    || die "account set-up failed: $out"
+  rm -f "$home/alice.pw"
+  out=$(client "postern:app-password-create $ACCOUNT --name bench --protocols smtp") || die "app-password-create: $out"
+  (printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -1 | tr -d '[:space:]' >"$work/postern.password")
+  [ -s "$work/postern.password" ] || die "no app password in: $out"
+  [ -z "$DKIM" ] || client "postern:dkim-create example.net" >/dev/null
+  echo
+  echo "== Postern: submission on 127.0.0.1:$sub_port (AUTH PLAIN after STARTTLS)$([ -n "$DKIM" ] && echo ', DKIM rsa-sha256')"
+  start_sink "$sink_port" postern
+  "$java" -Xmx1g -cp "$jar" org.postern.bench.SmtpLoad --port "$sub_port" --starttls --auth-user "$ACCOUNT" \
+    --auth-secret-file "$work/postern.password" --clients "$CLIENTS" --messages "$MESSAGES" --size "$SIZE" \
+    --from "$ACCOUNT" --to rcpt@remote.example | tee "$work/postern-submit.txt"
+  echo "    queue delivery to the sink:"
+  await_sink postern
+  stop_karaf
+fi
 
 # ---- Postfix ----
-pf=$work/postfix
-mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
-chown postfix "$pf/data"
-chmod 755 "$pf" "$pf/etc"
-cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$pf/etc/"
-cp -r /etc/postfix/dynamicmaps.cf.d /etc/postfix/postfix-files /etc/postfix/postfix-files.d "$pf/etc/" 2>/dev/null || true
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pfbench.test -days 2 -keyout "$pf/etc/key.pem" -out "$pf/etc/cert.pem" \
-  >/dev/null 2>&1
-pf_port=$(free_port)
-sink_port=$(free_port)
-cat >"$pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = pfbench.test
-mydestination =
-relayhost = [127.0.0.1]:$sink_port
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_tls_cert_file = $pf/etc/cert.pem
-smtpd_tls_key_file = $pf/etc/key.pem
-smtpd_tls_security_level = may
-smtp_tls_security_level = none
-default_destination_concurrency_limit = $CONCURRENCY
-default_process_limit = $((CLIENTS + CONCURRENCY + 20))
-smtpd_client_connection_count_limit = 0
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-EOF
-sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$pf_port inet n - n - - smtpd/" "$pf/etc/master.cf"
-postconf -c "$pf/etc" -F '*/*/chroot = n' >/dev/null
-main_cf_backup=$work/main.cf.system
-cp /etc/postfix/main.cf "$main_cf_backup"
-postconf -e "alternate_config_directories = $pf/etc"
-postfix -c "$pf/etc" check >/dev/null 2>&1 || true
-postfix -c "$pf/etc" start >/dev/null 2>&1 || die "Postfix did not start: $(tail -5 "$pf/maillog" 2>/dev/null)"
-for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
-greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null)"
-echo
-echo "== Postfix $(postconf -h mail_version): smtpd on 127.0.0.1:$pf_port (STARTTLS, relay for 127.0.0.0/8, no AUTH)"
-start_sink "$sink_port" postfix
-"$java" -Xmx1g -cp "$jar" org.postern.bench.SmtpLoad --port "$pf_port" --starttls --clients "$CLIENTS" \
-  --messages "$MESSAGES" --size "$SIZE" --from "$ACCOUNT" --to rcpt@remote.example | tee "$work/postfix-submit.txt"
-echo "    queue delivery to the sink:"
-echo "    $(await_sink postfix)"
-stop_postfix
+if runs postfix; then
+  # Postfix's own modes, not the work directory's 077: postsuper (postfix-script's integrity check,
+  # run by postfix check and by every start) and the daemons work as the postfix user inside the
+  # queue directory, so it must be root's and 0755; the config files are 0644 as in /etc/postfix.
+  umask 022
+  pf=$work/postfix
+  mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+  chown root:root "$pf/queue"
+  chmod 755 "$pf" "$pf/etc" "$pf/queue"
+  chown postfix "$pf/data"
+  chmod 700 "$pf/data"
+  cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$pf/etc/"
+  cp -r /etc/postfix/dynamicmaps.cf.d /etc/postfix/postfix-files /etc/postfix/postfix-files.d "$pf/etc/" 2>/dev/null || true
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pfbench.test -days 2 -keyout "$pf/etc/key.pem" -out "$pf/etc/cert.pem" \
+    >/dev/null 2>&1
+  chmod 600 "$pf/etc/key.pem"
+  pf_port=$(free_port)
+  sink_port=$(free_port)
+  printf '%s\n' \
+    "compatibility_level = 3.6" \
+    "queue_directory = $pf/queue" \
+    "data_directory = $pf/data" \
+    "mail_owner = postfix" \
+    "setgid_group = postdrop" \
+    "inet_interfaces = 127.0.0.1" \
+    "inet_protocols = ipv4" \
+    "myhostname = pfbench.test" \
+    "mydestination =" \
+    "relayhost = [127.0.0.1]:$sink_port" \
+    "mynetworks = 127.0.0.0/8" \
+    "smtpd_relay_restrictions = permit_mynetworks, reject" \
+    "smtpd_tls_cert_file = $pf/etc/cert.pem" \
+    "smtpd_tls_key_file = $pf/etc/key.pem" \
+    "smtpd_tls_security_level = may" \
+    "smtp_tls_security_level = none" \
+    "default_destination_concurrency_limit = $CONCURRENCY" \
+    "default_process_limit = $((CLIENTS + CONCURRENCY + 20))" \
+    "smtpd_client_connection_count_limit = 0" \
+    "maillog_file = $pf/maillog" \
+    "maillog_file_prefixes = $pf" \
+    >"$pf/etc/main.cf"
+  # The smtpd on a free loopback port instead of *:25 (which the system's Postfix may hold).
+  sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$pf_port inet n - n - - smtpd/" "$pf/etc/master.cf"
+  grep -q "^127\.0\.0\.1:$pf_port[[:space:]]" "$pf/etc/master.cf" || die "no smtp inet line to move in /etc/postfix/master.cf"
+  postconf -c "$pf/etc" -F '*/*/chroot = n' >/dev/null
+  main_cf_backup=$work/main.cf.system
+  cp /etc/postfix/main.cf "$main_cf_backup"
+  postconf -e "alternate_config_directories = $pf/etc"
+  out=$(postfix -c "$pf/etc" check 2>&1) || die "postfix check failed: $out"
+  out=$(postfix -c "$pf/etc" start 2>&1) || die "Postfix did not start: $out $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+  for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
+  greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+  echo
+  echo "== Postfix $(postconf -h mail_version): smtpd on 127.0.0.1:$pf_port (STARTTLS, relay for 127.0.0.0/8, no AUTH)"
+  start_sink "$sink_port" postfix
+  "$java" -Xmx1g -cp "$jar" org.postern.bench.SmtpLoad --port "$pf_port" --starttls --clients "$CLIENTS" \
+    --messages "$MESSAGES" --size "$SIZE" --from "$ACCOUNT" --to rcpt@remote.example | tee "$work/postfix-submit.txt"
+  echo "    queue delivery to the sink:"
+  await_sink postfix
+  stop_postfix
+fi
 
 echo
-rate() { sed -n 's/.*= \([0-9.]*\) messages\/s.*/\1/p' "$1" | head -1; }
-ps=$(rate "$work/postern-submit.txt"); fs=$(rate "$work/postfix-submit.txt")
-pd=$(rate "$work/sink-postern.txt"); fd=$(rate "$work/sink-postfix.txt")
-echo "submission-bench: submitted messages/s: Postern $ps, Postfix $fs (Postern/Postfix $(awk "BEGIN {printf \"%.2f\", $ps / $fs}"))"
-echo "submission-bench: delivered messages/s: Postern $pd, Postfix $fd (Postern/Postfix $(awk "BEGIN {printf \"%.2f\", $pd / $fd}"))"
+rate() { [ -f "$1" ] || return 0; sed -n 's/.*= \([0-9.]*\) messages\/s.*/\1/p' "$1" | head -1; }
+compare() { # what postern-rate postfix-rate: prints what was measured, the ratio when both were
+  local line=""
+  [ -z "$2" ] || line="Postern $2"
+  [ -z "$3" ] || line="${line:+$line, }Postfix $3"
+  if [ -n "$2" ] && [ -n "$3" ]; then
+    line="$line$(awk -v a="$2" -v b="$3" 'BEGIN { if (b > 0) printf " (Postern/Postfix %.2f)", a / b }')"
+  fi
+  echo "submission-bench: $1 messages/s: ${line:-nothing measured}"
+}
+compare submitted "$(rate "$work/postern-submit.txt")" "$(rate "$work/postfix-submit.txt")"
+compare delivered "$(rate "$work/sink-postern.txt")" "$(rate "$work/sink-postfix.txt")"

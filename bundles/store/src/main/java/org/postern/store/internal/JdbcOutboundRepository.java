@@ -386,7 +386,7 @@ public class JdbcOutboundRepository implements OutboundRepository {
     }
 
     /**
-     * Deletes the message (its recipients cascade) and records its body, inside the caller's
+     * Deletes the message with its recipients (by key, before it: V011) and records its body, inside the caller's
      * transaction; false when there was no such row. The DELETE row-locks it, so a concurrent
      * remover finds nothing and records nothing.
      */
@@ -396,6 +396,7 @@ public class JdbcOutboundRepository implements OutboundRepository {
         if (body.isEmpty()) {
             return false;
         }
+        Database.update(c, "DELETE FROM outbound_recipient WHERE message_id = ?", ps -> ps.setString(1, id));
         if (Database.update(c, "DELETE FROM outbound_message WHERE id = ?", ps -> ps.setString(1, id)) != 1) {
             return false;
         }

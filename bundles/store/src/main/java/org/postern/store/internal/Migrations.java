@@ -52,7 +52,8 @@ final class Migrations {
             "V007__imap_folders_and_quota.sql",
             "V008__message_structure.sql",
             "V009__folder_expunged_modseq.sql",
-            "V010__outbound_queue.sql");
+            "V010__outbound_queue.sql",
+            "V011__outbound_recipient_no_cascade.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the
@@ -63,7 +64,8 @@ final class Migrations {
     }
 
     static final Map<String, Step> AFTER = Map.of(
-            "V004__uid_validity_sequence.sql", Migrations::uidValidityAboveTheClock);
+            "V004__uid_validity_sequence.sql", Migrations::uidValidityAboveTheClock,
+            "V011__outbound_recipient_no_cascade.sql", Migrations::recipientKeyWithoutCascade);
 
     /** Opens a new connection to the database being migrated. */
     interface Connections {
@@ -375,6 +377,36 @@ final class Migrations {
             ps.setLong(1, floor);
             ps.setLong(2, floor);
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * V011: replaces V010's cascading foreign key from {@code outbound_recipient} to
+     * {@code outbound_message}, which the database named itself, by a named one without the
+     * cascade. The catalogue is read through JDBC metadata (the same call on Derby and
+     * PostgreSQL).
+     */
+    static void recipientKeyWithoutCascade(Connection c, long nowMillis) throws SQLException {
+        java.util.List<String> doomed = new java.util.ArrayList<>();
+        java.sql.DatabaseMetaData meta = c.getMetaData();
+        for (String table : new String[] {"OUTBOUND_RECIPIENT", "outbound_recipient"}) {
+            try (ResultSet rs = meta.getImportedKeys(null, null, table)) {
+                while (rs.next()) {
+                    String name = rs.getString("FK_NAME");
+                    if ("outbound_message".equalsIgnoreCase(rs.getString("PKTABLE_NAME")) && !doomed.contains(name)) {
+                        doomed.add(name);
+                    }
+                }
+            }
+        }
+        if (doomed.size() != 1) {
+            throw new SQLException("V011: expected outbound_recipient's one foreign key to outbound_message, found "
+                    + doomed);
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE outbound_recipient DROP CONSTRAINT \"" + doomed.get(0).replace("\"", "\"\"") + "\"");
+            st.execute("ALTER TABLE outbound_recipient ADD CONSTRAINT outbound_recipient_message "
+                    + "FOREIGN KEY (message_id) REFERENCES outbound_message (id)");
         }
     }
 

@@ -125,7 +125,7 @@ final class PendingDeletions {
     }
 
     /**
-     * Deletes the account's queued outbound messages (their recipients cascade) and records their
+     * Deletes the account's queued outbound messages with their recipients and records their
      * bodies, inside the caller's transaction on {@code c}, which holds the account's row lock:
      * a message is queued only under that lock and while the account is not REMOVED, so none is
      * queued for it after this.
@@ -137,6 +137,9 @@ final class PendingDeletions {
         List<BlobId> bodies = Database.query(c, "SELECT blob_id FROM outbound_message WHERE account_id = ?",
                 ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
         record(c, bodies, reason, now);
+        // Recipients first, by key: the foreign key no longer cascades (V011).
+        Database.update(c, "DELETE FROM outbound_recipient WHERE message_id IN "
+                + "(SELECT id FROM outbound_message WHERE account_id = ?)", ps -> ps.setString(1, accountId));
         int deleted = Database.update(c, "DELETE FROM outbound_message WHERE account_id = ?",
                 ps -> ps.setString(1, accountId));
         if (deleted != bodies.size()) {

@@ -368,7 +368,7 @@ abstract class MigrationsOnDatabaseTest {
     @Test
     void v010AddsAnEmptyOutboundQueueThatHoldsWhatTheStoreWrites() throws SQLException {
         assertEquals(9, migrations().apply(9));
-        assertEquals(10, migrations().apply());
+        assertEquals(10, migrations().apply(10));
         assertEquals(0, longValue("SELECT COUNT(*) FROM outbound_message"));
         String id = "0123456789abcdef0123456789abcdef";
         execute("INSERT INTO outbound_message (id, account_id, sender, blob_id, size, created, next_attempt, expires, "
@@ -383,5 +383,30 @@ abstract class MigrationsOnDatabaseTest {
                 + "r".repeat(501) + "'"), "a reply longer than the column is refused by the database: the store cuts");
         execute("DELETE FROM outbound_message");
         assertEquals(0, longValue("SELECT COUNT(*) FROM outbound_recipient"), "recipients go with their message");
+    }
+
+    // ---- V011 on databases of version 10 ----
+
+    @Test
+    void v011KeepsQueuedMailAndItsRecipientsButDeletesNoLongerCascade() throws SQLException {
+        assertEquals(10, migrations().apply(10));
+        String id = "0123456789abcdef0123456789abcdef";
+        execute("INSERT INTO outbound_message (id, account_id, sender, blob_id, size, created, next_attempt, expires, "
+                + "attempts, lease_owner, lease_until) VALUES ('" + id + "', NULL, '', 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', "
+                + "5, 0, 0, 0, 0, NULL, NULL)",
+                "INSERT INTO outbound_recipient (message_id, position, address, state, attempts) "
+                + "VALUES ('" + id + "', 0, 'carol@example.org', 'P', 0)");
+
+        assertEquals(11, migrations().apply());
+
+        assertEquals(1, longValue("SELECT COUNT(*) FROM outbound_recipient WHERE message_id = '" + id + "'"),
+                "queued mail survives the migration");
+        assertThrows(SQLException.class, () -> execute("DELETE FROM outbound_message"),
+                "a message with recipients is no longer deleted from under them");
+        assertThrows(SQLException.class, () -> execute("INSERT INTO outbound_recipient (message_id, position, address, "
+                + "state, attempts) VALUES ('ffffffffffffffffffffffffffffffff', 0, 'x@example.org', 'P', 0)"),
+                "a recipient still needs its message");
+        execute("DELETE FROM outbound_recipient", "DELETE FROM outbound_message");
+        assertEquals(0, longValue("SELECT COUNT(*) FROM outbound_message"));
     }
 }

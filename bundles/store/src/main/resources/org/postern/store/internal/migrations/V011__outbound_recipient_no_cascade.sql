@@ -1,0 +1,14 @@
+-- V010 made outbound_recipient's foreign key ON DELETE CASCADE. On Derby a cascaded delete takes
+-- an exclusive lock on the whole child table (even when the statement's own deletes have already
+-- emptied it of that message's rows): two workers finishing two messages at once each held the
+-- table's intent lock and waited for the other's exclusive one, a deadlock that Derby breaks only
+-- after its 20-second deadlock timeout. Under load the queue sent 1.7 messages/s. The store now
+-- deletes a message's recipients itself, by key, before the message; the foreign key stays (a
+-- recipient without its message is still refused) but no longer cascades.
+--
+-- No SQL here: the old constraint has a name the database made up, and Derby refuses a second,
+-- non-cascading key beside it (one table delete-connected to another by two rules). The step after
+-- this script (Migrations.recipientKeyWithoutCascade) finds the old key in the catalogue, drops it
+-- and then adds:
+--   ALTER TABLE outbound_recipient ADD CONSTRAINT outbound_recipient_message
+--     FOREIGN KEY (message_id) REFERENCES outbound_message (id)

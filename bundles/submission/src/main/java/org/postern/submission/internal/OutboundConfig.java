@@ -54,4 +54,25 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Lease (seconds)",
             description = "How long a node holds a message it sends; renewed while sending. After a crash the message is sent again after this")
     int lease_seconds() default 600;
+
+    @AttributeDefinition(name = "MTA-STS",
+            description = "Honour recipient domains' MTA-STS policies (RFC 8461): in enforce mode, mail goes only to the MX hosts "
+                    + "the policy names, over TLS with a valid certificate, or waits in the queue")
+    boolean mta_sts() default true;
+
+    @AttributeDefinition(name = "MTA-STS HTTPS port",
+            description = "Where policies are fetched (https://mta-sts.<domain>:<port>/.well-known/mta-sts.txt); 443 but in tests and labs")
+    int mta_sts_port() default 443;
+
+    @AttributeDefinition(name = "MTA-STS policies kept", description = "Domains whose policy is cached in memory; the least recently used go first")
+    int mta_sts_cache_entries() default 10000;
+
+    @AttributeDefinition(name = "DANE",
+            description = "Honour DNSSEC-validated TLSA records of MX hosts (RFC 7672): TLS required, the certificate must match. "
+                    + "Needs a validating resolver in org.postern.dns (its AD bit is trusted)")
+    boolean dane() default true;
+
+    @AttributeDefinition(name = "Trusted CA file",
+            description = "A PEM file of CA certificates trusted besides the JDK's for verified outbound TLS (MTA-STS); empty: the JDK's only")
+    String tls_trust_file() default "";
 }

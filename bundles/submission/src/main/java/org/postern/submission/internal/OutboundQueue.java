@@ -19,7 +19,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -101,6 +100,9 @@ public class OutboundQueue {
     /** Messages this node is sending now, by id, for lease renewal. */
     private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
     private final Object wake = new Object();
+    /** MTA-STS policies of recipient domains, kept across deliveries; null when MTA-STS is off. */
+    private final MtaStsPolicies mtaSts;
+    private final RemoteDelivery.TlsContexts tlsContexts;
     private ScheduledExecutorService scheduler;
     private ThreadPoolExecutor workers;
     private volatile boolean running;
@@ -116,6 +118,12 @@ public class OutboundQueue {
         if (this.owner.length() > 64) {
             throw new IllegalStateException("owner too long");
         }
+        OutboundSettings.TlsSettings t = settings.tls();
+        this.tlsContexts = new RemoteDelivery.TlsContexts(TrustAll.context(), VerifiedTls.context(t.trustFile()));
+        this.mtaSts = !t.mtaSts() ? null : new MtaStsPolicies(() -> dns,
+                new HttpsPolicyFetcher(() -> dns, tlsContexts.verified(), t.mtaStsPort(),
+                        (int) settings.connectTimeout().toMillis()),
+                java.time.Clock.systemUTC(), settings.dnsTimeout().toMillis(), t.mtaStsCacheEntries());
     }
 
     @Activate
@@ -442,7 +450,7 @@ public class OutboundQueue {
             return out;
         }
         RemoteDelivery delivery = new RemoteDelivery(resolver, new SmtpClient(clientSettings()), settings.smartHost(),
-                settings.remotePort(), settings.dnsTimeout().toMillis());
+                settings.remotePort(), settings.dnsTimeout().toMillis(), tlsContexts, mtaSts, settings.tls().dane());
         List<String> addresses = rs.stream().map(Recipient::address).toList();
         boolean smtputf8 = !isAscii(m.sender()) || addresses.stream().anyMatch(a -> !isAscii(a));
         byte[] signature;
@@ -489,15 +497,7 @@ public class OutboundQueue {
 
     private SmtpClient.Settings clientSettings() {
         return new SmtpClient.Settings(hostname(), (int) settings.connectTimeout().toMillis(),
-                (int) settings.commandTimeout().toMillis(), TrustAll.context(), defaultContext());
-    }
-
-    private static SSLContext defaultContext() {
-        try {
-            return SSLContext.getDefault();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+                (int) settings.commandTimeout().toMillis());
     }
 
     /** The DSN for the failed recipients, to go from the null sender (RFC 5321 4.5.5: no bounce loops); null when it cannot be made. */

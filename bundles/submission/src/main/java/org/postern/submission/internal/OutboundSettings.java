@@ -7,7 +7,24 @@ import java.time.Duration;
 /** {@link OutboundConfig}, checked once. */
 record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int remotePort, int workers, int perDestination,
         Duration retryInitial, Duration retryMax, Duration lifetime, Duration unreachablePause, Duration poll,
-        Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease) {
+        Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease, TlsSettings tls) {
+
+    /**
+     * Outbound TLS policy: MTA-STS (RFC 8461) on or off, the HTTPS port its policies come from,
+     * how many domains' policies are kept; DANE (RFC 7672) on or off; a PEM file of CA
+     * certificates trusted besides the JDK's for verified TLS (empty: the JDK's only).
+     */
+    record TlsSettings(boolean mtaSts, int mtaStsPort, int mtaStsCacheEntries, boolean dane, String trustFile) {
+        static final TlsSettings DEFAULTS = new TlsSettings(true, 443, 10_000, true, "");
+    }
+
+    /** With the default TLS policy (tests that do not care). */
+    OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int remotePort, int workers, int perDestination,
+            Duration retryInitial, Duration retryMax, Duration lifetime, Duration unreachablePause, Duration poll,
+            Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease) {
+        this(hostname, smartHost, remotePort, workers, perDestination, retryInitial, retryMax, lifetime,
+                unreachablePause, poll, connectTimeout, commandTimeout, dnsTimeout, lease, TlsSettings.DEFAULTS);
+    }
 
     static OutboundSettings from(OutboundConfig c) {
         // empty stays empty: OutboundQueue.hostname() falls back to org.postern.tls's name, as
@@ -23,7 +40,9 @@ record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int rem
                 Duration.ofSeconds(positive(c.connect_timeout_seconds(), "connect.timeout.seconds")),
                 Duration.ofSeconds(positive(c.command_timeout_seconds(), "command.timeout.seconds")),
                 Duration.ofSeconds(positive(c.dns_timeout_seconds(), "dns.timeout.seconds")),
-                Duration.ofSeconds(positive(c.lease_seconds(), "lease.seconds")));
+                Duration.ofSeconds(positive(c.lease_seconds(), "lease.seconds")),
+                new TlsSettings(c.mta_sts(), port(c.mta_sts_port(), "mta.sts.port"),
+                        positive(c.mta_sts_cache_entries(), "mta.sts.cache.entries"), c.dane(), c.tls_trust_file().strip()));
     }
 
     /** {@code host:port}, {@code [v6]:port}, or empty for none. */

@@ -4,18 +4,29 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.postern.api.dns.DnsAnswer;
 import org.postern.api.dns.DnsResolver;
 import org.postern.api.dns.MxRecord;
+import org.postern.api.dns.TlsaRecord;
 import org.postern.core.store.OutboundRepository.RecipientState;
 
 /**
  * Sends one message to the recipients of one domain: MX lookup (RFC 5321 5.1: by preference, the
  * domain itself when it has no MX, nothing at all for a null MX, RFC 7505), then each host's
  * addresses in turn until one gives per-recipient answers. Or, with a smart host, only that host.
+ *
+ * <p><b>TLS per host</b>, strongest rule first: DANE (RFC 7672) when the MX answer, the host's
+ * addresses and its TLSA records are all DNSSEC-authenticated (the resolver's AD bit): TLS
+ * required, the certificate must match a usable TLSA record; then the domain's MTA-STS policy
+ * in enforce mode (RFC 8461): only MX hosts its patterns allow, TLS required with a certificate
+ * the trust store vouches for, issued to the host name; otherwise opportunistic STARTTLS. A host
+ * that cannot meet its rule is skipped, and when none can the recipients stay queued (4.7.5):
+ * never a fallback to clear text.
  */
 final class RemoteDelivery {
     /** MX hosts tried per attempt, and addresses per host (Postfix: 5 sessions per delivery). */
@@ -30,25 +41,48 @@ final class RemoteDelivery {
     record Route(String host, int port) {
     }
 
+    /** The TLS contexts of outbound sessions: any certificate (opportunistic), or one the trust store vouches for. */
+    record TlsContexts(SSLContext anyCertificate, SSLContext verified) {
+    }
+
     private final DnsResolver dns;
     private final SmtpClient client;
     private final Route smartHost;
     private final int port;
     private final long dnsTimeoutMillis;
+    private final TlsContexts tls;
+    private final MtaStsPolicies mtaSts;
+    private final boolean dane;
 
-    RemoteDelivery(DnsResolver dns, SmtpClient client, Route smartHost, int port, long dnsTimeoutMillis) {
+    /**
+     * @param mtaSts the domains' MTA-STS policies, null to ignore MTA-STS
+     * @param dane whether DNSSEC-validated TLSA records make TLS mandatory and authenticate it
+     */
+    RemoteDelivery(DnsResolver dns, SmtpClient client, Route smartHost, int port, long dnsTimeoutMillis,
+            TlsContexts tls, MtaStsPolicies mtaSts, boolean dane) {
         this.dns = dns;
         this.client = client;
         this.smartHost = smartHost;
         this.port = port;
         this.dnsTimeoutMillis = dnsTimeoutMillis;
+        this.tls = tls;
+        this.mtaSts = mtaSts;
+        this.dane = dane;
+    }
+
+    /**
+     * A host to try, with the TLS its domain's policy demands, or the reason it may not be tried.
+     */
+    private record Target(Route route, boolean mxSecure) {
     }
 
     Verdicts deliver(String domain, String sender, List<String> recipients, long size, boolean eightBit,
             boolean smtputf8, SmtpClient.BodySource body) {
-        List<Route> routes;
+        List<Target> targets = new ArrayList<>();
+        MtaSts.Policy policy = null;
         if (smartHost != null) {
-            routes = List.of(smartHost);
+            // a smart host is the operator's relay: its own TLS, not the recipient domain's policy
+            targets.add(new Target(smartHost, false));
         } else {
             DnsAnswer<MxRecord> mx = lookup(() -> dns.mx(domain));
             if (mx.isTemporaryFailure()) {
@@ -58,7 +92,7 @@ final class RemoteDelivery {
             if (mx.status() == DnsAnswer.Status.NXDOMAIN) {
                 return all(recipients, RecipientState.FAILED, "5.1.2 Domain " + domain + " does not exist", false);
             }
-            routes = new ArrayList<>();
+            List<String> hosts = new ArrayList<>();
             if (mx.isOk()) {
                 List<MxRecord> sorted = new ArrayList<>(mx.records());
                 sorted.sort(Comparator.comparingInt(MxRecord::preference));
@@ -67,17 +101,32 @@ final class RemoteDelivery {
                             "5.1.10 Domain " + domain + " accepts no mail (null MX)", false);
                 }
                 for (MxRecord r : sorted) {
-                    if (routes.size() < MAX_HOSTS) {
-                        routes.add(new Route(trimDot(r.host()), port));
-                    }
+                    hosts.add(trimDot(r.host()));
                 }
             } else {
-                routes.add(new Route(domain, port)); // no MX: the implicit MX is the domain itself
+                hosts.add(domain); // no MX: the implicit MX is the domain itself
+            }
+            if (mtaSts != null) {
+                policy = mtaSts.policyFor(domain).filter(p -> p.mode() == MtaSts.Mode.ENFORCE).orElse(null);
+            }
+            for (String host : hosts) {
+                if (targets.size() == MAX_HOSTS) {
+                    break;
+                }
+                if (policy != null && !policy.allows(host) && !(dane && mx.authenticated())) {
+                    continue; // RFC 8461 §4.1; a DANE host may still qualify (DANE wins, RFC 8461 §2)
+                }
+                targets.add(new Target(new Route(host, port), mx.authenticated()));
+            }
+            if (targets.isEmpty()) {
+                return all(recipients, RecipientState.PENDING, "4.7.5 No MX host of " + domain
+                        + " is allowed by its MTA-STS policy", false);
             }
         }
         String lastFailure = "4.4.1 No answer from any mail server of " + domain;
         boolean anyPermanentSession = false;
-        for (Route route : routes) {
+        for (Target target : targets) {
+            Route route = target.route();
             InetAddress literal = literal(route.host());
             DnsAnswer<InetAddress> addresses = literal != null ? DnsAnswer.ok(List.of(literal), false, 0)
                     : lookup(() -> dns.addresses(route.host()));
@@ -85,13 +134,45 @@ final class RemoteDelivery {
                 lastFailure = "4.4.3 No address for " + route.host() + ": " + addresses.status();
                 continue;
             }
+            SmtpClient.TlsPlan plan;
+            String planFailure = null;
+            Optional<SmtpClient.TlsPlan> daneplan = Optional.empty();
+            if (dane && smartHost == null && target.mxSecure() && addresses.authenticated()) {
+                DnsAnswer<TlsaRecord> tlsa = lookup(() -> dns.tlsa(route.port(), route.host()));
+                if (tlsa.isTemporaryFailure()) {
+                    // RFC 7672 §2.2: a secure zone whose TLSA lookup fails may be under attack: no clear text
+                    planFailure = "4.7.5 TLSA lookup for " + route.host() + " failed: " + tlsa.status();
+                } else if (tlsa.isOk() && tlsa.authenticated()) {
+                    List<TlsaRecord> usable = Dane.usable(tlsa.records());
+                    daneplan = Optional.of(usable.isEmpty()
+                            // §2.2: records but none usable: TLS still required, not authenticated
+                            ? new SmtpClient.TlsPlan(true, tls.anyCertificate(), false, "DANE (no usable TLSA record)")
+                            : new SmtpClient.TlsPlan(true, Dane.context(usable, List.of(route.host(), domain)), false,
+                                    "DANE"));
+                }
+            }
+            if (planFailure != null) {
+                lastFailure = planFailure;
+                continue;
+            }
+            if (daneplan.isPresent()) {
+                plan = daneplan.get();
+            } else if (policy != null) {
+                if (!policy.allows(route.host())) {
+                    lastFailure = "4.7.5 " + route.host() + " is not allowed by the MTA-STS policy of " + domain;
+                    continue;
+                }
+                plan = new SmtpClient.TlsPlan(true, tls.verified(), true, "the MTA-STS policy of " + domain);
+            } else {
+                plan = SmtpClient.TlsPlan.opportunistic(tls.anyCertificate());
+            }
             int tried = 0;
             for (InetAddress address : addresses.records()) {
                 if (tried++ == MAX_ADDRESSES) {
                     break;
                 }
                 try {
-                    SmtpClient.Result r = client.send(address, route.port(), route.host(), SmtpClient.Tls.OPPORTUNISTIC,
+                    SmtpClient.Result r = client.send(address, route.port(), route.host(), plan,
                             sender, recipients, size, eightBit, smtputf8, body);
                     return verdicts(r, route.host());
                 } catch (SmtpClient.SessionFailure f) {
@@ -99,8 +180,9 @@ final class RemoteDelivery {
                         // a 5xx to the greeting, EHLO or MAIL: this server refuses the message for good
                         return all(recipients, RecipientState.FAILED, route.host() + " said: " + f.reply(), false);
                     }
-                    lastFailure = "4.4.1 " + (f.reply() != null ? route.host() + " said: " + f.reply() : f.getMessage());
-                    anyPermanentSession |= f.reply() != null;
+                    lastFailure = (f.tlsPolicy() ? "4.7.5 " : "4.4.1 ")
+                            + (f.reply() != null ? route.host() + " said: " + f.reply() : f.getMessage());
+                    anyPermanentSession |= f.reply() != null || f.tlsPolicy();
                 }
             }
         }

@@ -33,12 +33,16 @@ final class SmtpClient {
     static final int MAX_LINE = 4096;
     static final int MAX_LINES = 100;
 
-    /** How the session must treat TLS. */
-    enum Tls {
+    /**
+     * How the session must treat TLS: whether it may go on in clear text when the server offers
+     * no STARTTLS (or refuses it), which TLS context checks the certificate, and whether the
+     * certificate must name the host (JDK endpoint identification).
+     */
+    record TlsPlan(boolean required, SSLContext context, boolean checkHostName, String why) {
         /** STARTTLS when offered, any certificate (RFC 7435: encrypts against a passive eavesdropper); clear text otherwise. */
-        OPPORTUNISTIC,
-        /** STARTTLS required with a certificate valid for the host name (MTA-STS enforce); never clear text. */
-        REQUIRED_VERIFIED
+        static TlsPlan opportunistic(SSLContext anyCertificate) {
+            return new TlsPlan(false, anyCertificate, false, "opportunistic");
+        }
     }
 
     /** A server reply: its code and its text (lines joined with a space). */
@@ -64,10 +68,21 @@ final class SmtpClient {
     /** The session failed before per-recipient answers (connection, greeting, EHLO, TLS, MAIL). */
     static final class SessionFailure extends Exception {
         private final Reply reply;
+        private final boolean tlsPolicy;
 
         SessionFailure(String message, Reply reply) {
+            this(message, reply, false);
+        }
+
+        SessionFailure(String message, Reply reply, boolean tlsPolicy) {
             super(message);
             this.reply = reply;
+            this.tlsPolicy = tlsPolicy;
+        }
+
+        /** The session ended because TLS the destination's policy (MTA-STS, DANE) requires could not be had. */
+        boolean tlsPolicy() {
+            return tlsPolicy;
         }
 
         /** The server's reply that ended it, or null for a connection or protocol failure. */
@@ -82,8 +97,7 @@ final class SmtpClient {
     }
 
     /** Settings of one attempt. */
-    record Settings(String heloName, int connectTimeoutMillis, int commandTimeoutMillis, SSLContext opportunisticTls,
-            SSLContext verifiedTls) {
+    record Settings(String heloName, int connectTimeoutMillis, int commandTimeoutMillis) {
     }
 
     private final Settings settings;
@@ -151,11 +165,11 @@ final class SmtpClient {
     /**
      * Sends one message.
      *
-     * @param hostName the MX host name (for SNI and, with {@link Tls#REQUIRED_VERIFIED}, the certificate check)
+     * @param hostName the MX host name (for SNI and, when the plan checks it, the certificate)
      * @param body opened anew for the DATA phase; octets as stored (CRLF line ends)
      * @throws SessionFailure when no recipient got an answer
      */
-    Result send(InetAddress address, int port, String hostName, Tls tls, String sender, List<String> recipients,
+    Result send(InetAddress address, int port, String hostName, TlsPlan tls, String sender, List<String> recipients,
             long size, boolean eightBit, boolean smtputf8, BodySource body) throws SessionFailure {
         Socket socket = new Socket();
         Watchdog watchdog = new Watchdog(socket, settings.commandTimeoutMillis());
@@ -179,15 +193,16 @@ final class SmtpClient {
             if (ext.contains("STARTTLS")) {
                 Reply r = c.command("STARTTLS");
                 if (r.positive()) {
-                    SSLContext ctx = tls == Tls.REQUIRED_VERIFIED ? settings.verifiedTls() : settings.opportunisticTls();
-                    c = c.startTls(ctx, hostName, tls == Tls.REQUIRED_VERIFIED);
+                    c = c.startTls(tls.context(), hostName, tls.checkHostName(), tls.required() ? tls.why() : null);
                     secure = true;
                     ext = c.ehlo();
-                } else if (tls == Tls.REQUIRED_VERIFIED) {
-                    throw new SessionFailure("STARTTLS refused by " + hostName + " where TLS is required", null);
+                } else if (tls.required()) {
+                    throw new SessionFailure("STARTTLS refused by " + hostName + " where " + tls.why() + " requires TLS",
+                            null, true);
                 }
-            } else if (tls == Tls.REQUIRED_VERIFIED) {
-                throw new SessionFailure(hostName + " does not offer STARTTLS where TLS is required", null);
+            } else if (tls.required()) {
+                throw new SessionFailure(hostName + " does not offer STARTTLS where " + tls.why() + " requires TLS",
+                        null, true);
             }
             StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
             if (ext.stream().anyMatch(e -> e.startsWith("SIZE"))) {
@@ -302,7 +317,8 @@ final class SmtpClient {
             }
         }
 
-        Conversation startTls(SSLContext context, String hostName, boolean verify) throws SessionFailure {
+        Conversation startTls(SSLContext context, String hostName, boolean verify, String requiredBy)
+                throws SessionFailure {
             try {
                 SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket,
                         hostName, socket.getPort(), true);
@@ -325,7 +341,9 @@ final class SmtpClient {
                 }
                 return new Conversation(tls, watchdog);
             } catch (IOException e) {
-                throw new SessionFailure("TLS with " + hostName + " failed: " + e.getMessage(), null);
+                throw new SessionFailure("TLS with " + hostName + " failed"
+                        + (requiredBy == null ? "" : " where " + requiredBy + " requires it") + ": " + e.getMessage(),
+                        null, requiredBy != null);
             }
         }
 

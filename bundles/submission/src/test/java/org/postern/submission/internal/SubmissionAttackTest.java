@@ -284,8 +284,7 @@ class SubmissionAttackTest {
     // ---- a remote server that will not let go ----
 
     private static SmtpClient client() {
-        return new SmtpClient(new SmtpClient.Settings("client.postern.test", 2000, 1000, TrustAll.context(),
-                TrustAll.context()));
+        return new SmtpClient(new SmtpClient.Settings("client.postern.test", 2000, 1000));
     }
 
     /**
@@ -310,7 +309,7 @@ class SubmissionAttackTest {
             long size = 512L * 1024 * 1024;
             SmtpClient.SessionFailure f = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(
                     SmtpClient.SessionFailure.class, () -> client().send(InetAddress.getLoopbackAddress(), server.port(),
-                            "stall.test", SmtpClient.Tls.OPPORTUNISTIC, "alice@local.test", List.of("carol@remote.test"),
+                            "stall.test", SmtpClient.TlsPlan.opportunistic(TrustAll.context()), "alice@local.test", List.of("carol@remote.test"),
                             size, true, false, () -> endless(size))));
             assertTrue(f.getMessage().contains("timeout"), f.getMessage());
             assertFalse(f.permanent());
@@ -330,7 +329,7 @@ class SubmissionAttackTest {
         })) {
             SmtpClient.SessionFailure f = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
                     SmtpClient.SessionFailure.class, () -> client().send(InetAddress.getLoopbackAddress(), server.port(),
-                            "slow.test", SmtpClient.Tls.OPPORTUNISTIC, "alice@local.test", List.of("carol@remote.test"),
+                            "slow.test", SmtpClient.TlsPlan.opportunistic(TrustAll.context()), "alice@local.test", List.of("carol@remote.test"),
                             10, true, false, () -> new ByteArrayInputStream("x\r\n".getBytes(StandardCharsets.US_ASCII)))));
             assertTrue(f.getMessage().contains("timeout"), f.getMessage());
         }

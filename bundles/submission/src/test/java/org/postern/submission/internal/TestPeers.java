@@ -155,6 +155,11 @@ final class TestPeers {
             return l;
         }
 
+        /** A line without its CRLF, or null at the end of the stream: for other test servers too. */
+        static String readLineForTests(InputStream in) throws IOException {
+            return readLine(in);
+        }
+
         private static String readLine(InputStream in) throws IOException {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             int c;

@@ -16,6 +16,7 @@ import org.postern.api.dns.DnsAnswer.Status;
 import org.postern.api.dns.DnsResolver;
 import org.postern.api.dns.MxRecord;
 import org.postern.api.dns.TlsaRecord;
+import org.postern.dns.testing.LoopbackDnsServer;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
@@ -62,11 +63,11 @@ class DnsSendingServerResolverTest {
         server.add(new PTRRecord(ReverseMap.fromAddress(ip), DClass.IN, 300, Name.fromConstantString("mail.example.test.")));
         assertEquals(Optional.empty(), get(r.confirmedName(ip)));
         assertEquals(Optional.empty(), get(r.confirmedName(InetAddress.getByName("192.0.2.92"))));
-        int asked = server.received.size();
+        int asked = server.received().size();
         assertEquals(Optional.empty(), get(r.confirmedName(InetAddress.getLoopbackAddress())));
         assertEquals(Optional.empty(), get(r.confirmedName(InetAddress.getByName("fe80::1"))));
         assertEquals(Optional.empty(), get(r.confirmedName(null)));
-        assertEquals(asked, server.received.size(), "local addresses are never asked");
+        assertEquals(asked, server.received().size(), "local addresses are never asked");
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.postern.api.dns.DnsAnswer;
 import org.postern.api.dns.DnsAnswer.Status;
 import org.postern.api.dns.MxRecord;
 import org.postern.api.dns.TlsaRecord;
+import org.postern.dns.testing.LoopbackDnsServer;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -168,7 +169,7 @@ class DnsjavaResolverTest {
         server.add(new TXTRecord(d, DClass.IN, 300, List.of(big, big, big, big, big, big, big, big)));
         DnsAnswer<String> answer = get(resolver.txt("_domainkey.example.test"));
         assertEquals(List.of(big.repeat(8)), answer.records());
-        assertTrue(server.tcpQueries.get() >= 1);
+        assertTrue(server.tcpQueries() >= 1);
     }
 
     @Test
@@ -198,11 +199,11 @@ class DnsjavaResolverTest {
     @Test
     void adBitIsAskedForAndPassedThrough() throws Exception {
         server.add(a("signed.example.test", 300, "192.0.2.60"), a("unsigned.example.test", 300, "192.0.2.61"));
-        server.authenticated.add(n("signed.example.test"));
+        server.authenticate("signed.example.test");
         assertTrue(get(resolver.a("signed.example.test")).authenticated());
         assertFalse(get(resolver.a("unsigned.example.test")).authenticated());
-        assertTrue(server.received.get(0).getHeader().getFlag(Flags.AD), "query asks for AD (RFC 6840 §5.7)");
-        assertTrue(server.received.get(0).getHeader().getFlag(Flags.RD));
+        assertTrue(server.received().get(0).getHeader().getFlag(Flags.AD), "query asks for AD (RFC 6840 §5.7)");
+        assertTrue(server.received().get(0).getHeader().getFlag(Flags.RD));
         assertTrue(get(resolver.a("signed.example.test")).authenticated(), "from the cache too");
     }
 
@@ -213,9 +214,9 @@ class DnsjavaResolverTest {
         server.add(a("host.example.test", 300, "192.0.2.70"));
         assertEquals(Status.NXDOMAIN, get(resolver.a("nothing.example.test")).status());
         assertEquals(Status.NODATA, get(resolver.mx("host.example.test")).status());
-        server.rcodes.put(n("broken.example.test"), Rcode.SERVFAIL);
+        server.rcode("broken.example.test", Rcode.SERVFAIL);
         assertEquals(Status.TEMPFAIL, get(resolver.a("broken.example.test")).status());
-        server.rcodes.put(n("refused.example.test"), Rcode.REFUSED);
+        server.rcode("refused.example.test", Rcode.REFUSED);
         assertEquals(Status.TEMPFAIL, get(resolver.a("refused.example.test")).status());
         assertEquals(Status.INVALID, get(resolver.a("x".repeat(64) + ".example.test")).status());
         assertEquals(Status.INVALID, get(resolver.a("a..example.test")).status());
@@ -224,7 +225,7 @@ class DnsjavaResolverTest {
 
     @Test
     void failuresAreNotCached() throws Exception {
-        server.rcodes.put(n("broken.example.test"), Rcode.SERVFAIL);
+        server.rcode("broken.example.test", Rcode.SERVFAIL);
         get(resolver.a("broken.example.test"));
         get(resolver.a("broken.example.test"));
         assertEquals(2, server.count(n("broken.example.test"), Type.A));
@@ -232,7 +233,7 @@ class DnsjavaResolverTest {
 
     @Test
     void negativeAnswersAreCachedForTheSoaMinimum() throws Exception {
-        server.negativeTtl = 120;
+        server.negativeTtl(120);
         DnsAnswer<InetAddress> first = get(resolver.a("nothing.example.test"));
         DnsAnswer<InetAddress> second = get(resolver.a("nothing.example.test"));
         assertEquals(Status.NXDOMAIN, second.status());
@@ -242,7 +243,7 @@ class DnsjavaResolverTest {
 
     @Test
     void aSilentServerTimesOutAndTheCallReturnsAtOnce() throws Exception {
-        server.silent = true;
+        server.silent(true);
         try (LoopbackDnsServer quiet = server) {
             DnsjavaResolver fast = resolver(quiet.address(), Duration.ofMillis(300));
             try {
@@ -259,7 +260,7 @@ class DnsjavaResolverTest {
 
     @Test
     void deactivationCompletesWhatIsPending() throws Exception {
-        server.silent = true;
+        server.silent(true);
         CompletionStage<DnsAnswer<InetAddress>> stage = resolver.a("pending.example.test");
         resolver.close();
         assertEquals(Status.TEMPFAIL, get(stage).status());
@@ -302,7 +303,7 @@ class DnsjavaResolverTest {
     @Test
     void concurrentAskersShareOneQuery() throws Exception {
         server.add(a("shared.example.test", 300, "192.0.2.82"));
-        server.delayMillis = 300;
+        server.delay(Duration.ofMillis(300));
         CompletableFuture<DnsAnswer<InetAddress>> one = resolver.a("shared.example.test").toCompletableFuture();
         CompletableFuture<DnsAnswer<InetAddress>> two = resolver.a("shared.example.test").toCompletableFuture();
         two.complete(DnsAnswer.failure(Status.TEMPFAIL)); // a caller meddling with its own copy

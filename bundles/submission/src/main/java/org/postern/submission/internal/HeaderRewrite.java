@@ -77,7 +77,9 @@ final class HeaderRewrite {
                 kept.write(head, i, fieldEnd - i);
                 String value = field.substring(colon + 1).replace("\r", "").replace("\n", "");
                 switch (name) {
-                    case "from" -> from.addAll(addresses(value));
+                    // every field a reader shows as the author or the sender ("on behalf of"):
+                    // a forged Sender or Resent-From is as misleading as a forged From
+                    case "from", "sender", "resent-from", "resent-sender" -> from.addAll(addresses(value));
                     case "date" -> date = true;
                     case "message-id" -> messageId = true;
                     default -> { }

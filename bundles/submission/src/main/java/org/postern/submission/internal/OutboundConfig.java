@@ -75,4 +75,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Trusted CA file",
             description = "A PEM file of CA certificates trusted besides the JDK's for verified outbound TLS (MTA-STS); empty: the JDK's only")
     String tls_trust_file() default "";
+
+    @AttributeDefinition(name = "Private destinations",
+            description = "Connect to MX hosts that resolve to loopback, private or link-local addresses (a LAN or a test); "
+                    + "off on the Internet, where a domain pointing its MX there would make this node talk to itself or to internal hosts")
+    boolean private_destinations() default false;
 }

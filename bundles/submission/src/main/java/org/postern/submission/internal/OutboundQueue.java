@@ -262,7 +262,34 @@ public class OutboundQueue {
         }
     }
 
+    /**
+     * One of the domain's connection slots, or null when all are taken. The map is pruned of
+     * idle domains ({@link #prune}); a slot taken from a semaphore pruned meanwhile is given back
+     * and taken from the domain's new one, so the limit holds across a prune.
+     */
+    private Semaphore slot(String domain) {
+        while (true) {
+            Semaphore s = destinations.computeIfAbsent(domain, d -> new Semaphore(settings.perDestination()));
+            if (!s.tryAcquire()) {
+                return null;
+            }
+            if (destinations.get(domain) == s) {
+                return s;
+            }
+            s.release();
+        }
+    }
+
+    /** Forgets domains with no connection open and pauses that ended: every domain ever sent to would otherwise stay. */
+    private void prune() {
+        int all = settings.perDestination();
+        destinations.values().removeIf(s -> s.availablePermits() == all);
+        Instant now = Instant.now();
+        unreachableUntil.values().removeIf(until -> !until.isAfter(now));
+    }
+
     private void renewLeases() {
+        prune();
         OutboundRepository repo = repository;
         if (repo == null) {
             return;
@@ -322,8 +349,8 @@ public class OutboundQueue {
                 onlyBusy = false;
                 continue;
             }
-            Semaphore slots = destinations.computeIfAbsent(domain, d -> new Semaphore(settings.perDestination()));
-            if (!slots.tryAcquire()) {
+            Semaphore slots = slot(domain);
+            if (slots == null) {
                 for (Recipient r : rs) {
                     outcomes.add(new Outcome(r.position(), RecipientState.PENDING,
                             "4.4.5 Deferred: too many connections to " + domain));
@@ -450,7 +477,8 @@ public class OutboundQueue {
             return out;
         }
         RemoteDelivery delivery = new RemoteDelivery(resolver, new SmtpClient(clientSettings()), settings.smartHost(),
-                settings.remotePort(), settings.dnsTimeout().toMillis(), tlsContexts, mtaSts, settings.tls().dane());
+                settings.remotePort(), settings.dnsTimeout().toMillis(), tlsContexts, mtaSts, settings.tls().dane(),
+                settings.tls().privateDestinations());
         List<String> addresses = rs.stream().map(Recipient::address).toList();
         boolean smtputf8 = !isAscii(m.sender()) || addresses.stream().anyMatch(a -> !isAscii(a));
         byte[] signature;

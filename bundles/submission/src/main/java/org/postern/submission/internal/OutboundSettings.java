@@ -12,10 +12,13 @@ record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int rem
     /**
      * Outbound TLS policy: MTA-STS (RFC 8461) on or off, the HTTPS port its policies come from,
      * how many domains' policies are kept; DANE (RFC 7672) on or off; a PEM file of CA
-     * certificates trusted besides the JDK's for verified TLS (empty: the JDK's only).
+     * certificates trusted besides the JDK's for verified TLS (empty: the JDK's only); whether MX
+     * hosts on private addresses are connected to.
      */
-    record TlsSettings(boolean mtaSts, int mtaStsPort, int mtaStsCacheEntries, boolean dane, String trustFile) {
-        static final TlsSettings DEFAULTS = new TlsSettings(true, 443, 10_000, true, "");
+    record TlsSettings(boolean mtaSts, int mtaStsPort, int mtaStsCacheEntries, boolean dane, String trustFile,
+            boolean privateDestinations) {
+        /** Tests talk to listeners on loopback. */
+        static final TlsSettings DEFAULTS = new TlsSettings(true, 443, 10_000, true, "", true);
     }
 
     /** With the default TLS policy (tests that do not care). */
@@ -42,7 +45,8 @@ record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int rem
                 Duration.ofSeconds(positive(c.dns_timeout_seconds(), "dns.timeout.seconds")),
                 Duration.ofSeconds(positive(c.lease_seconds(), "lease.seconds")),
                 new TlsSettings(c.mta_sts(), port(c.mta_sts_port(), "mta.sts.port"),
-                        positive(c.mta_sts_cache_entries(), "mta.sts.cache.entries"), c.dane(), c.tls_trust_file().strip()));
+                        positive(c.mta_sts_cache_entries(), "mta.sts.cache.entries"), c.dane(), c.tls_trust_file().strip(),
+                        c.private_destinations()));
     }
 
     /** {@code host:port}, {@code [v6]:port}, or empty for none. */

@@ -53,13 +53,17 @@ final class RemoteDelivery {
     private final TlsContexts tls;
     private final MtaStsPolicies mtaSts;
     private final boolean dane;
+    private final boolean privateDestinations;
 
     /**
      * @param mtaSts the domains' MTA-STS policies, null to ignore MTA-STS
      * @param dane whether DNSSEC-validated TLSA records make TLS mandatory and authenticate it
+     * @param privateDestinations whether an MX may resolve to a loopback, private or link-local
+     *        address (off on the Internet: a domain whose MX points there would have this node
+     *        talk to itself or to the operator's internal hosts)
      */
     RemoteDelivery(DnsResolver dns, SmtpClient client, Route smartHost, int port, long dnsTimeoutMillis,
-            TlsContexts tls, MtaStsPolicies mtaSts, boolean dane) {
+            TlsContexts tls, MtaStsPolicies mtaSts, boolean dane, boolean privateDestinations) {
         this.dns = dns;
         this.client = client;
         this.smartHost = smartHost;
@@ -68,6 +72,7 @@ final class RemoteDelivery {
         this.tls = tls;
         this.mtaSts = mtaSts;
         this.dane = dane;
+        this.privateDestinations = privateDestinations;
     }
 
     /**
@@ -168,6 +173,11 @@ final class RemoteDelivery {
             }
             int tried = 0;
             for (InetAddress address : addresses.records()) {
+                if (smartHost == null && !privateDestinations && isPrivate(address)) {
+                    lastFailure = "4.4.4 " + route.host() + " resolves to a private address ("
+                            + address.getHostAddress() + "): not connected to";
+                    continue;
+                }
                 if (tried++ == MAX_ADDRESSES) {
                     break;
                 }
@@ -176,6 +186,12 @@ final class RemoteDelivery {
                             sender, recipients, size, eightBit, smtputf8, body);
                     return verdicts(r, route.host());
                 } catch (SmtpClient.SessionFailure f) {
+                    if (f.permanent() && f.atGreeting()) {
+                        // like Postfix's smtp_skip_5xx_greeting: a server that will not talk is skipped, not the mail
+                        lastFailure = "4.4.1 " + route.host() + " greeted with " + f.reply();
+                        anyPermanentSession = true;
+                        break;
+                    }
                     if (f.permanent()) {
                         // a 5xx to the greeting, EHLO or MAIL: this server refuses the message for good
                         return all(recipients, RecipientState.FAILED, route.host() + " said: " + f.reply(), false);
@@ -235,6 +251,19 @@ final class RemoteDelivery {
             Thread.currentThread().interrupt();
             return DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL);
         }
+    }
+
+    /** Loopback, wildcard, link-local, RFC 1918, IPv6 unique-local, CGNAT (100.64/10) and IPv4-mapped ones of them. */
+    static boolean isPrivate(InetAddress a) {
+        if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
+                || a.isMulticastAddress()) {
+            return true;
+        }
+        byte[] b = a.getAddress();
+        if (b.length == 4) {
+            return (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 64 || (b[0] & 0xFF) == 0;
+        }
+        return (b[0] & 0xFE) == 0xFC; // fc00::/7
     }
 
     /**

@@ -15,6 +15,8 @@ final class SendingLimits {
     private final int messagesPerHour;
     private final int recipientsPerDay;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    private static final Duration SWEEP_EVERY = Duration.ofMinutes(10);
+    private Instant lastSweep;
 
     SendingLimits(int messagesPerHour, int recipientsPerDay) {
         this.messagesPerHour = messagesPerHour;
@@ -23,6 +25,10 @@ final class SendingLimits {
 
     /** What a message would exceed, or null when it may go; counted only when it may. */
     synchronized String take(String accountId, int recipients, Instant now) {
+        if (lastSweep == null || now.isAfter(lastSweep.plus(SWEEP_EVERY))) {
+            lastSweep = now;
+            sweep(now); // accounts that stopped sending leave no window behind
+        }
         Window w = windows.computeIfAbsent(accountId, k -> new Window());
         w.expire(now);
         if (w.messages.size() >= messagesPerHour) {

@@ -31,6 +31,7 @@ import javax.net.ssl.SSLSocket;
  */
 final class SmtpClient {
     static final int MAX_LINE = 4096;
+    private static final String GREETING = "greeting";
     static final int MAX_LINES = 100;
 
     /**
@@ -78,6 +79,11 @@ final class SmtpClient {
             super(message);
             this.reply = reply;
             this.tlsPolicy = tlsPolicy;
+        }
+
+        /** The server refused to talk at all (its greeting). */
+        boolean atGreeting() {
+            return GREETING.equals(getMessage());
         }
 
         /** The session ended because TLS the destination's policy (MTA-STS, DANE) requires could not be had. */
@@ -186,7 +192,7 @@ final class SmtpClient {
             Conversation c = new Conversation(socket, watchdog);
             Reply greeting = c.read();
             if (!greeting.positive()) {
-                throw new SessionFailure("greeting", greeting);
+                throw new SessionFailure(GREETING, greeting);
             }
             List<String> ext = c.ehlo();
             boolean secure = false;

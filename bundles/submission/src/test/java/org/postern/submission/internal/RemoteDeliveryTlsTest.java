@@ -175,6 +175,8 @@ class RemoteDeliveryTlsTest {
 
     private final Dns dns = new Dns();
 
+    private boolean privateDestinations = true;
+
     private RemoteDelivery.Verdicts send(String policyBody, boolean dane, TestCerts.Identity trustedCa) throws Exception {
         SSLContext verified = VerifiedTls.context("");
         if (trustedCa != null) {
@@ -190,7 +192,7 @@ class RemoteDeliveryTlsTest {
             dns.txt = DnsAnswer.ok(List.of("v=STSv1; id=1;"), false, 60);
         }
         RemoteDelivery d = new RemoteDelivery(dns, new SmtpClient(new SmtpClient.Settings("out.postern.test", 2000, 5000)),
-                null, mx.port(), 2000, new RemoteDelivery.TlsContexts(TrustAll.context(), verified), sts, dane);
+                null, mx.port(), 2000, new RemoteDelivery.TlsContexts(TrustAll.context(), verified), sts, dane, privateDestinations);
         byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
         return d.deliver(DOMAIN, "alice@local.test", List.of("carol@sts.test"), body.length, false, false,
                 () -> new ByteArrayInputStream(body));
@@ -291,5 +293,47 @@ class RemoteDeliveryTlsTest {
         dns.secure = true;
         dns.tlsa = DnsAnswer.ok(List.of(new TlsaRecord(3, 1, 1, new byte[32])), true, 60);
         assertEquals(List.of(RecipientState.DELIVERED), send(null, false, null).states(), "dane = false");
+    }
+
+    @Test
+    void anMxOnALoopbackOrPrivateAddressIsNotConnectedToUnlessAllowed() throws Exception {
+        mx = new Mx(null);
+        privateDestinations = false;
+        RemoteDelivery.Verdicts v = send(null, false, null);
+        assertEquals(List.of(RecipientState.PENDING), v.states());
+        assertTrue(v.replies().get(0).startsWith("4.4.4 " + MX_HOST + " resolves to a private address"), v.replies().toString());
+        assertEquals(0, mx.connections.get());
+        for (String a : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1", "100.64.0.1", "0.0.0.0",
+                "::1", "fd00::1", "fe80::1")) {
+            assertTrue(RemoteDelivery.isPrivate(InetAddress.getByName(a)), a);
+        }
+        for (String a : List.of("192.0.2.1", "100.128.0.1", "2001:db8::1", "8.8.8.8")) {
+            assertTrue(!RemoteDelivery.isPrivate(InetAddress.getByName(a)), a);
+        }
+    }
+
+    @Test
+    void anMxThatGreetsWith5xxIsSkippedAndTheMailWaits() throws Exception {
+        try (java.net.ServerSocket refusing = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!refusing.isClosed()) {
+                    try (Socket s = refusing.accept()) {
+                        s.getOutputStream().write("554 5.7.1 go away\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            RemoteDelivery d = new RemoteDelivery(dns, new SmtpClient(new SmtpClient.Settings("out.postern.test", 2000, 5000)),
+                    null, refusing.getLocalPort(), 2000, new RemoteDelivery.TlsContexts(TrustAll.context(),
+                    VerifiedTls.context("")), null, false, true);
+            byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+            RemoteDelivery.Verdicts v = d.deliver(DOMAIN, "alice@local.test", List.of("carol@sts.test"), body.length, false,
+                    false, () -> new ByteArrayInputStream(body));
+            assertEquals(List.of(RecipientState.PENDING), v.states(), "a banner is not a verdict on the mail: " + v.replies());
+            assertTrue(v.replies().get(0).contains("greeted with 554"), v.replies().toString());
+        }
     }
 }

@@ -218,6 +218,7 @@ class SubmissionAttackTest {
                 new Class<?>[] {OutboundConfig.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "remote_port" -> mx.port();
                     case "poll_ms" -> 100;
+                    case "private_destinations" -> true; // the test MX is on loopback
                     default -> method.getDefaultValue();
                 });
         queue = queue(OutboundSettings.from(outbound));

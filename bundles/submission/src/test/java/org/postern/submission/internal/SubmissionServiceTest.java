@@ -89,6 +89,11 @@ class SubmissionServiceTest {
         assertEquals(Reason.FROM_NOT_ALLOWED, forged.reason());
         assertEquals("550 5.7.1 From header rejected: not owned by user", forged.reply());
         assertEquals("553 5.7.1 Sender address rejected: not owned by user", new SubmissionException(Reason.SENDER_NOT_ALLOWED).reply());
+        for (String field : List.of("Sender", "Resent-From", "Resent-Sender", "sender")) {
+            assertEquals(Reason.FROM_NOT_ALLOWED, assertThrows(SubmissionException.class, () -> send("alice@local.test",
+                    List.of("carol@remote.test"), "From: alice@local.test\r\n" + field + ": ceo@bank.test\r\n\r\nhi\r\n"))
+                    .reason(), field + " shows the reader who sent it");
+        }
         assertEquals(Reason.RECIPIENT_UNKNOWN, assertThrows(SubmissionException.class,
                 () -> send("alice@local.test", List.of("nobody@local.test"), m)).reason());
     }

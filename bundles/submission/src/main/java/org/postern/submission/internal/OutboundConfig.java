@@ -80,4 +80,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Connect to MX hosts that resolve to loopback, private or link-local addresses (a LAN or a test); "
                     + "off on the Internet, where a domain pointing its MX there would make this node talk to itself or to internal hosts")
     boolean private_destinations() default false;
+
+    @AttributeDefinition(name = "Smart host user",
+            description = "Login name at the smart host (AUTH PLAIN over verified TLS); empty: no login")
+    String smarthost_user() default "";
+
+    @AttributeDefinition(name = "Smart host password file",
+            description = "File holding the smart host password (first line), owner-only; never the password itself in this configuration")
+    String smarthost_password_file() default "";
 }

@@ -525,7 +525,7 @@ public class OutboundQueue {
 
     private SmtpClient.Settings clientSettings() {
         return new SmtpClient.Settings(hostname(), (int) settings.connectTimeout().toMillis(),
-                (int) settings.commandTimeout().toMillis());
+                (int) settings.commandTimeout().toMillis(), settings.smartHost() == null ? null : settings.smartHostLogin());
     }
 
     /** The DSN for the failed recipients, to go from the null sender (RFC 5321 4.5.5: no bounce loops); null when it cannot be made. */

@@ -7,7 +7,8 @@ import java.time.Duration;
 /** {@link OutboundConfig}, checked once. */
 record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int remotePort, int workers, int perDestination,
         Duration retryInitial, Duration retryMax, Duration lifetime, Duration unreachablePause, Duration poll,
-        Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease, TlsSettings tls) {
+        Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease, TlsSettings tls,
+        SmtpClient.Login smartHostLogin) {
 
     /**
      * Outbound TLS policy: MTA-STS (RFC 8461) on or off, the HTTPS port its policies come from,
@@ -26,7 +27,7 @@ record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int rem
             Duration retryInitial, Duration retryMax, Duration lifetime, Duration unreachablePause, Duration poll,
             Duration connectTimeout, Duration commandTimeout, Duration dnsTimeout, Duration lease) {
         this(hostname, smartHost, remotePort, workers, perDestination, retryInitial, retryMax, lifetime,
-                unreachablePause, poll, connectTimeout, commandTimeout, dnsTimeout, lease, TlsSettings.DEFAULTS);
+                unreachablePause, poll, connectTimeout, commandTimeout, dnsTimeout, lease, TlsSettings.DEFAULTS, null);
     }
 
     static OutboundSettings from(OutboundConfig c) {
@@ -46,7 +47,38 @@ record OutboundSettings(String hostname, RemoteDelivery.Route smartHost, int rem
                 Duration.ofSeconds(positive(c.lease_seconds(), "lease.seconds")),
                 new TlsSettings(c.mta_sts(), port(c.mta_sts_port(), "mta.sts.port"),
                         positive(c.mta_sts_cache_entries(), "mta.sts.cache.entries"), c.dane(), c.tls_trust_file().strip(),
-                        c.private_destinations()));
+                        c.private_destinations()),
+                login(c.smarthost_user().strip(), c.smarthost_password_file().strip()));
+    }
+
+    /**
+     * The smart host login: both the user and the password file, or neither. The password is
+     * read from its file (first line) so that it appears in no configuration listing, no
+     * {@code config:list} and no log.
+     */
+    static SmtpClient.Login login(String user, String passwordFile) {
+        if (user.isEmpty() && passwordFile.isEmpty()) {
+            return null;
+        }
+        if (user.isEmpty() || passwordFile.isEmpty()) {
+            throw new IllegalArgumentException("smarthost.user and smarthost.password.file go together");
+        }
+        byte[] all;
+        try {
+            all = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(passwordFile));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("smarthost.password.file cannot be read: " + e.getMessage(), e);
+        }
+        int end = 0;
+        while (end < all.length && all[end] != '\n' && all[end] != '\r') {
+            end++;
+        }
+        if (end == 0) {
+            throw new IllegalArgumentException("smarthost.password.file is empty");
+        }
+        byte[] secret = java.util.Arrays.copyOf(all, end);
+        java.util.Arrays.fill(all, (byte) 0);
+        return new SmtpClient.Login(user, secret);
     }
 
     /** {@code host:port}, {@code [v6]:port}, or empty for none. */

@@ -168,6 +168,9 @@ final class RemoteDelivery {
                     continue;
                 }
                 plan = new SmtpClient.TlsPlan(true, tls.verified(), true, "the MTA-STS policy of " + domain);
+            } else if (smartHost != null && client.logsIn()) {
+                // the login must not cross in clear, nor to whoever answers on the smart host's address
+                plan = new SmtpClient.TlsPlan(true, tls.verified(), true, "the smart host login");
             } else {
                 plan = SmtpClient.TlsPlan.opportunistic(tls.anyCertificate());
             }

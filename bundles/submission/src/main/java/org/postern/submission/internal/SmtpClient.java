@@ -103,7 +103,29 @@ final class SmtpClient {
     }
 
     /** Settings of one attempt. */
-    record Settings(String heloName, int connectTimeoutMillis, int commandTimeoutMillis) {
+    record Settings(String heloName, int connectTimeoutMillis, int commandTimeoutMillis, Login login) {
+        /** Without a login (every MX). */
+        Settings(String heloName, int connectTimeoutMillis, int commandTimeoutMillis) {
+            this(heloName, connectTimeoutMillis, commandTimeoutMillis, null);
+        }
+    }
+
+    /**
+     * The queue's login at its smart host (AUTH PLAIN, only ever over TLS). The secret is kept
+     * as octets and never printed.
+     */
+    record Login(String user, byte[] secret) {
+        Login {
+            if (user.isEmpty() || user.indexOf('\0') >= 0 || user.indexOf('\r') >= 0 || user.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("smarthost.user must be a non-empty name on one line");
+            }
+            secret = secret.clone();
+        }
+
+        @Override
+        public String toString() {
+            return "Login[" + user + ", secret hidden]";
+        }
     }
 
     private final Settings settings;
@@ -168,6 +190,11 @@ final class SmtpClient {
         this.settings = settings;
     }
 
+    /** Whether sessions log in (the smart host's), so must be encrypted. */
+    boolean logsIn() {
+        return settings.login() != null;
+    }
+
     /**
      * Sends one message.
      *
@@ -209,6 +236,9 @@ final class SmtpClient {
             } else if (tls.required()) {
                 throw new SessionFailure(hostName + " does not offer STARTTLS where " + tls.why() + " requires TLS",
                         null, true);
+            }
+            if (settings.login() != null) {
+                login(c, ext, secure, hostName);
             }
             StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
             if (ext.stream().anyMatch(e -> e.startsWith("SIZE"))) {
@@ -260,6 +290,33 @@ final class SmtpClient {
             } catch (IOException ignored) {
                 // closing
             }
+        }
+    }
+
+    /**
+     * AUTH PLAIN with the smart host login: only after TLS (a password in clear is a password
+     * given away), only when offered. A refusal keeps the mail queued: it is the operator's
+     * configuration that is wrong, not the message.
+     */
+    private void login(Conversation c, List<String> ext, boolean secure, String hostName) throws IOException, SessionFailure {
+        if (!secure) {
+            throw new SessionFailure(hostName + ": the smart host login needs TLS first", null, true);
+        }
+        boolean plain = ext.stream().anyMatch(e -> e.startsWith("AUTH ") && List.of(e.substring(5).split(" ")).contains("PLAIN"));
+        if (!plain) {
+            throw new SessionFailure(hostName + " does not offer AUTH PLAIN for the smart host login", null);
+        }
+        byte[] user = settings.login().user().getBytes(StandardCharsets.UTF_8);
+        byte[] secret = settings.login().secret();
+        byte[] token = new byte[user.length + secret.length + 2];
+        System.arraycopy(user, 0, token, 1, user.length);
+        System.arraycopy(secret, 0, token, user.length + 2, secret.length);
+        String encoded = java.util.Base64.getEncoder().encodeToString(token);
+        java.util.Arrays.fill(token, (byte) 0);
+        java.util.Arrays.fill(secret, (byte) 0);
+        Reply r = c.command("AUTH PLAIN " + encoded);
+        if (r.code() != 235) {
+            throw new SessionFailure(hostName + " refused the smart host login: " + r, null);
         }
     }
 

@@ -60,6 +60,8 @@ class RemoteDeliveryTlsTest {
         final List<Received> received = new CopyOnWriteArrayList<>();
         final AtomicInteger connections = new AtomicInteger();
         final AtomicInteger failedHandshakes = new AtomicInteger();
+        /** AUTH lines as received, and whether each came over TLS. */
+        final List<String> auths = new CopyOnWriteArrayList<>();
         private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final SSLContext tls;
 
@@ -96,7 +98,13 @@ class RemoteDeliveryTlsTest {
             while ((line = TestPeers.RemoteMx.readLineForTests(in)) != null) {
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO")) {
-                    send(out, tls != null && !secure ? "250-" + MX_HOST + "\r\n250 STARTTLS" : "250 " + MX_HOST);
+                    send(out, tls != null && !secure ? "250-" + MX_HOST + "\r\n250 STARTTLS"
+                            : "250-" + MX_HOST + "\r\n250 AUTH LOGIN PLAIN");
+                } else if (upper.startsWith("AUTH ")) {
+                    auths.add((secure ? "tls " : "clear ") + line);
+                    boolean good = line.equals("AUTH PLAIN " + Base64.getEncoder().encodeToString(
+                            "\0relay-user\0relay secret".getBytes(StandardCharsets.UTF_8)));
+                    send(out, good ? "235 2.7.0 ok" : "535 5.7.8 bad credentials");
                 } else if (upper.equals("STARTTLS") && tls != null && !secure) {
                     send(out, "220 go ahead");
                     SSLSocket t = (SSLSocket) tls.getSocketFactory().createSocket(s, null, s.getPort(), true);
@@ -335,5 +343,44 @@ class RemoteDeliveryTlsTest {
             assertEquals(List.of(RecipientState.PENDING), v.states(), "a banner is not a verdict on the mail: " + v.replies());
             assertTrue(v.replies().get(0).contains("greeted with 554"), v.replies().toString());
         }
+    }
+
+    private RemoteDelivery.Verdicts viaSmartHost(String secret, TestCerts.Identity trustedCa) throws Exception {
+        Path pem = dir.resolve("relay-ca.pem");
+        Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder().encodeToString(trustedCa.certificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        RemoteDelivery d = new RemoteDelivery(dns, new SmtpClient(new SmtpClient.Settings("out.postern.test", 2000, 5000,
+                new SmtpClient.Login("relay-user", secret.getBytes(StandardCharsets.UTF_8)))),
+                new RemoteDelivery.Route("relay.postern.test", mx.port()), mx.port(), 2000, new RemoteDelivery.TlsContexts(TrustAll.context(), VerifiedTls.context(pem.toString())),
+                null, false, true);
+        byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+        return d.deliver(DOMAIN, "alice@local.test", List.of("carol@sts.test"), body.length, false, false,
+                () -> new ByteArrayInputStream(body));
+    }
+
+    @Test
+    void theSmartHostLoginGoesOnlyOverVerifiedTlsAndARefusalKeepsTheMail() throws Exception {
+        TestCerts.Identity ca = TestCerts.ca("Relay CA");
+        mx = new Mx(TestCerts.leaf(ca, "relay.postern.test").serverContext());
+        RemoteDelivery.Verdicts ok = viaSmartHost("relay secret", ca);
+        assertEquals(List.of(RecipientState.DELIVERED), ok.states(), ok.replies().toString());
+        assertEquals(1, mx.auths.size());
+        assertTrue(mx.auths.get(0).startsWith("tls AUTH PLAIN "), "the login went over TLS");
+
+        RemoteDelivery.Verdicts refused = viaSmartHost("wrong", ca);
+        assertEquals(List.of(RecipientState.PENDING), refused.states(), "a wrong relay password is the operator's to fix");
+        assertTrue(refused.replies().get(0).contains("refused the smart host login"), refused.replies().toString());
+        assertTrue(!refused.replies().get(0).contains("wrong"), "the secret is not in the reply");
+        mx.close();
+
+        mx = new Mx(null);
+        assertEquals(List.of(RecipientState.PENDING), viaSmartHost("relay secret", ca).states());
+        assertEquals(List.of(), mx.auths, "no TLS offered: the password is never sent");
+        mx.close();
+
+        mx = new Mx(TestCerts.selfSigned("relay.postern.test").serverContext());
+        assertEquals(List.of(RecipientState.PENDING), viaSmartHost("relay secret", ca).states());
+        assertEquals(List.of(), mx.auths, "an impostor on the relay's address never gets the password");
+        assertEquals(List.of(), mx.received);
     }
 }

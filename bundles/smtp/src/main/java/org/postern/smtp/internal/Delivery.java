@@ -70,8 +70,14 @@ final class Delivery {
         List<IncomingMessage> messages = new ArrayList<>();
         int delivered = 0;
         try {
+            int roleFiled = 0;
             for (SmtpSession.Accepted r : recipients) {
                 byte[] received = trace.receivedHeader(r.address(), id, now);
+                if (r.accountId() == null) {
+                    RoleMail.keep(r.roleMail(), id + "-" + roleFiled, received, spool);
+                    roleFiled++;
+                    continue;
+                }
                 BlobId blob;
                 try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), spool.open())) {
                     blob = blobs.put(body);
@@ -79,7 +85,7 @@ final class Delivery {
                 messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
                         received.length + spool.size(), now));
             }
-            int filed = 0;
+            int filed = roleFiled;
             for (IncomingMessage m : messages) {
                 try {
                     store.deliver(m, MailStore.INBOX);

@@ -17,7 +17,15 @@ import org.postern.api.store.DataDirectory;
  */
 record Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
         int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxConnections, int maxErrors,
-        Path dataDirectory, int portOffset) {
+        Path dataDirectory, int portOffset, String postmasterAccount) {
+
+    /** Without a postmaster account (tests that do not care). */
+    Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
+            int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxConnections, int maxErrors,
+            Path dataDirectory, int portOffset) {
+        this(host, port, hostname, maxMessageSize, maxRecipients, maxLineLength, commandTimeoutSeconds,
+                dataTimeoutSeconds, maxConnectionsPerIp, maxConnections, maxErrors, dataDirectory, portOffset, "");
+    }
 
     static final long MAX_SIZE_LIMIT = Integer.MAX_VALUE;
 
@@ -73,11 +81,14 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
         Object moved = raw.get("tls.keystore");
         check.problem(moved != null && !moved.toString().isBlank(),
                 "tls.keystore is no longer read here: set keystore and keystore.password in org.postern.tls.cfg");
+        String postmaster = c.postmaster_account().strip().toLowerCase(Locale.ROOT);
+        check.problem(!postmaster.isEmpty() && (postmaster.indexOf('@') <= 0 || postmaster.endsWith("@")),
+                "postmaster.account = '" + c.postmaster_account() + "' is not an address");
         check.throwIfInvalid();
         return new Settings(c.host().trim(), port, hostname,
                 c.max_message_size(), c.max_recipients(), c.max_line_length(), c.command_timeout_seconds(),
                 c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_connections(), c.max_errors(),
-                DataDirectory.resolve(), port - c.port());
+                DataDirectory.resolve(), port - c.port(), postmaster);
     }
 
     /** For log lines: how {@link #port()} came about when an offset moved it, else empty. */
@@ -94,6 +105,11 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
         } catch (UnknownHostException | IllegalArgumentException e) {
             return "localhost";
         }
+    }
+
+    /** Where mail to postmaster@ and abuse@ waits while no postmaster account is configured. */
+    Path roleMailDirectory() {
+        return dataDirectory.resolve("role-mail");
     }
 
     /** Where message bodies wait between DATA and the blob store. */

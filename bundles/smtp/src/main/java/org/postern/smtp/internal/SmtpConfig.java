@@ -45,4 +45,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Errors per session",
             description = "After this many 5xx replies the session is closed with 421")
     int max_errors() default 20;
+
+    @AttributeDefinition(name = "Postmaster account",
+            description = "The account (its primary address) that gets mail to postmaster@ and abuse@ every service domain "
+                    + "and to <postmaster> (RFC 5321 4.5.1, RFC 2142); empty: such mail is kept as files in "
+                    + "postern-data/role-mail for the operator")
+    String postmaster_account() default "";
 }

@@ -67,6 +67,16 @@ public class SmtpServer {
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile SendingServerResolver resolver;
 
+    /** Service domains, for postmaster@ and abuse@ (RFC 5321 4.5.1, RFC 2142). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile org.postern.api.account.DomainService domains;
+
+    /** Finds the postmaster account. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile org.postern.api.account.AddressResolver addresses;
+
     /**
      * Third-party policies with their service properties, as SCR hands them over: a list it
      * replaces on every change and never mutates, so a session that took {@link #policies()}

@@ -55,7 +55,11 @@ final class SmtpSession implements SmtpTransaction {
 
     private enum Mode { COMMAND, DATA, AWAIT_TLS, CLOSED }
 
-    record Accepted(String raw, MailAddress address, String accountId) {
+    /**
+     * A recipient as RCPT accepted it: its account, or, for postmaster@/abuse@ while no
+     * postmaster account is configured (accountId null), the directory that keeps such mail.
+     */
+    record Accepted(String raw, MailAddress address, String accountId, java.nio.file.Path roleMail) {
     }
 
     private final SmtpServer server;
@@ -361,6 +365,11 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         String raw = path.address();
+        if (raw.equalsIgnoreCase("postmaster")) {
+            // RFC 5321 4.5.1: <postmaster> without a domain must be accepted
+            roleRecipient(raw, null);
+            return;
+        }
         if (SmtpSyntax.tooLong(raw)) {
             reply(501, "5.1.3", "Recipient address too long (RFC 5321: 64 octets local part, 254 in all)");
             return;
@@ -396,6 +405,10 @@ final class SmtpSession implements SmtpTransaction {
                 reply(554, "5.7.1", "<" + raw + ">: Relay access denied");
                 return;
             case USER_UNKNOWN:
+                if (isRoleAddress(parsed)) {
+                    roleRecipient(raw, parsed);
+                    return;
+                }
                 reply(550, "5.1.1", "<" + raw + ">: Recipient address rejected: User unknown");
                 return;
             default:
@@ -420,7 +433,70 @@ final class SmtpSession implements SmtpTransaction {
             return;
         }
         if (recipients.stream().noneMatch(a -> a.address().equals(address))) {
-            recipients.add(new Accepted(raw, address, accountId));
+            recipients.add(new Accepted(raw, address, accountId, null));
+        }
+        reply(250, "2.1.5", "Ok");
+    }
+
+    /**
+     * postmaster@ and abuse@ a service domain nobody holds as an address (RFC 5321 4.5.1,
+     * RFC 2142). At an account owner's own domain they are that owner's addresses like any other:
+     * its catch-all decides.
+     */
+    private boolean isRoleAddress(MailAddress a) {
+        String local = a.localPart().toLowerCase(java.util.Locale.ROOT);
+        if (!local.equals("postmaster") && !local.equals("abuse")) {
+            return false;
+        }
+        org.postern.api.account.DomainService d = server.domains;
+        try {
+            return d != null && d.serviceDomains().contains(a.domain().toLowerCase(java.util.Locale.ROOT));
+        } catch (RuntimeException e) {
+            warnUnlessStoreDown("service domains unavailable", e);
+            return false;
+        }
+    }
+
+    /**
+     * Accepts a role recipient for the postmaster account, or, while none is configured or it
+     * cannot be found, for the role-mail directory the operator reads. Neither Block List nor
+     * catch-all applies: complaints must get through, from anyone.
+     */
+    private void roleRecipient(String raw, MailAddress address) {
+        MailAddress filed = address;
+        if (filed == null) {
+            List<String> service = List.of();
+            try {
+                org.postern.api.account.DomainService d = server.domains;
+                service = d == null ? List.of() : d.serviceDomains();
+            } catch (RuntimeException e) {
+                warnUnlessStoreDown("service domains unavailable", e);
+            }
+            filed = MailAddress.parse("postmaster@" + (service.isEmpty() ? server.hostname() : service.get(0)));
+        }
+        String accountId = null;
+        String postmaster = settings.postmasterAccount();
+        org.postern.api.account.AddressResolver resolver = server.addresses;
+        if (!postmaster.isEmpty() && resolver != null) {
+            try {
+                accountId = resolver.resolve(postmaster).map(r -> r.account().id()).orElse(null);
+            } catch (RuntimeException e) {
+                warnUnlessStoreDown("postmaster account lookup failed", e);
+                reply(451, "4.3.0", "Temporary local problem, try again later");
+                return;
+            }
+            if (accountId == null) {
+                LOG.warn("Postern SMTP: postmaster.account {} is no account; role mail goes to {}", postmaster,
+                        settings.roleMailDirectory());
+            }
+        }
+        MailAddress key = filed;
+        if (recipients.size() >= settings.maxRecipients()) {
+            reply(452, "4.5.3", "Too many recipients");
+            return;
+        }
+        if (recipients.stream().noneMatch(a -> a.address().equals(key))) {
+            recipients.add(new Accepted(raw, filed, accountId, settings.roleMailDirectory()));
         }
         reply(250, "2.1.5", "Ok");
     }

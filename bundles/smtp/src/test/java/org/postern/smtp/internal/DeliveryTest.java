@@ -33,8 +33,8 @@ class DeliveryTest {
         Fakes.Mailboxes store = new Fakes.Mailboxes();
         store.fail = failure;
         List<SmtpSession.Accepted> to = List.of(
-                new SmtpSession.Accepted("alice@example.net", MailAddress.parse("alice@example.net"), "a1"),
-                new SmtpSession.Accepted("bob@example.net", MailAddress.parse("bob@example.net"), "b2"));
+                new SmtpSession.Accepted("alice@example.net", MailAddress.parse("alice@example.net"), "a1", null),
+                new SmtpSession.Accepted("bob@example.net", MailAddress.parse("bob@example.net"), "b2", null));
         try (Spool spool = new Spool(dir)) {
             byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
             spool.write(body, 0, body.length);

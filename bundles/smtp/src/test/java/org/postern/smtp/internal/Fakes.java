@@ -46,6 +46,9 @@ final class Fakes {
                 boolean authenticated) {
             serverNamesSeen.add(serverNames);
             MailAddress a = MailAddress.parse(recipient);
+            if (a.domain().equals("owned.example")) {
+                return RecipientVerdict.userUnknown(); // an owner's domain whose catch-all refuses everything
+            }
             if (!a.domain().equals(HOSTED)) {
                 return RecipientVerdict.relayDenied();
             }
@@ -54,6 +57,41 @@ final class Fakes {
                 return RecipientVerdict.userUnknown();
             }
             return RecipientVerdict.accept(new Resolution(a,
+                    new Account(account, a, AccountStatus.ACTIVE, Instant.EPOCH, null), Resolution.Kind.PRIMARY));
+        }
+    }
+
+    /** example.net is the one service domain; owned.example is some account owner's own domain. */
+    static final class Domains implements org.postern.api.account.DomainService {
+        @Override
+        public String addServiceDomain(String domain) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<String> serviceDomains() {
+            return List.of(Recipients.HOSTED);
+        }
+
+        @Override
+        public boolean isHosted(String domain) {
+            return domain.equals(Recipients.HOSTED) || domain.equals("owned.example");
+        }
+    }
+
+    /** The accounts of {@link Recipients}, by primary address. */
+    static final class Addresses implements org.postern.api.account.AddressResolver {
+        private final Recipients recipients;
+
+        Addresses(Recipients recipients) {
+            this.recipients = recipients;
+        }
+
+        @Override
+        public java.util.Optional<Resolution> resolve(String address) {
+            MailAddress a = MailAddress.parse(address);
+            String account = recipients.accounts.get(a.toString());
+            return account == null ? java.util.Optional.empty() : java.util.Optional.of(new Resolution(a,
                     new Account(account, a, AccountStatus.ACTIVE, Instant.EPOCH, null), Resolution.Kind.PRIMARY));
         }
     }

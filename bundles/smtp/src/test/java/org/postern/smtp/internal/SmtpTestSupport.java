@@ -36,6 +36,7 @@ abstract class SmtpTestSupport {
     int maxConnectionsPerIp = 20;
     int maxConnections = 1000;
     int maxErrors = 20;
+    String postmasterAccount = "";
 
     @BeforeEach
     void startServer() throws IOException {
@@ -52,7 +53,7 @@ abstract class SmtpTestSupport {
 
     Settings settings() {
         return new Settings("127.0.0.1", 0, HOSTNAME, maxMessageSize, maxRecipients, maxLineLength, commandTimeout,
-                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data, 0);
+                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data, 0, postmasterAccount);
     }
 
     void start() {
@@ -77,6 +78,8 @@ abstract class SmtpTestSupport {
             }
         };
         server.resolver = address -> java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
+        server.domains = new Fakes.Domains();
+        server.addresses = new Fakes.Addresses(recipients);
         server.start();
         port = server.localAddress().getPort();
     }

@@ -138,6 +138,23 @@ public class SmtpIT {
         String unknown = swaks(port, "nobody@example.net", "client.example.org", 24);
         assertTrue(unknown, unknown.contains(String.format(UNKNOWN, "nobody@example.net")));
         assertEquals("INBOX 5", PosternProcess.inbox(postern.client(pw, "postern:mailbox-list alice@example.net").output));
+
+        // Role addresses (RFC 5321 4.5.1, RFC 2142) reach the operator although no account holds them.
+        Path roleMail = postern.dataDir().resolve("role-mail");
+        for (String role : new String[] {"postmaster@example.net", "abuse@example.net", "postmaster"}) {
+            String r = swaks(port, role, "client.example.org", 0);
+            assertTrue(r, r.contains("250 2.0.0 Ok: queued as"));
+        }
+        try (Stream<Path> kept = Files.list(roleMail)) {
+            List<Path> files = kept.filter(f -> f.toString().endsWith(".eml")).toList();
+            assertEquals(files.toString(), 3, files.size());
+            for (Path f : files) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+                assertTrue(Files.readString(f).contains("From: swaks@origin.example"));
+            }
+        }
+        assertEquals("no account got role mail", "INBOX 5",
+                PosternProcess.inbox(postern.client(pw, "postern:mailbox-list alice@example.net").output));
     }
 
     @Test

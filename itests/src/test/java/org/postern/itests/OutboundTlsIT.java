@@ -8,11 +8,6 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -89,7 +84,7 @@ public class OutboundTlsIT {
         String out = PosternProcess.stripAnsi(ok("postern:app-password-create " + alice + " --name laptop --protocols smtp"));
         String[] lines = out.strip().split("\\R");
         secret = lines[lines.length - 1].strip();
-        awaitPort(postern.submissionPort, 120);
+        postern.awaitGreeting(postern.submissionPort, "220", 120);
     }
 
     @AfterClass
@@ -112,26 +107,6 @@ public class OutboundTlsIT {
         ClientResult r = postern.client(admin, commands);
         assertEquals(r.toString(), 0, r.exit);
         return r.output;
-    }
-
-    private static void awaitPort(int port, long seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(10_000);
-                String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                        .readLine();
-                if (greeting != null && greeting.startsWith("220")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("nothing listening on " + port + ":\n" + postern.tail());
-            }
-            Thread.sleep(500);
-        }
     }
 
     private static <T> T poll(Supplier<T> what, Predicate<T> until, long seconds) throws Exception {

@@ -65,23 +65,7 @@ final class Pop3Wire implements AutoCloseable {
 
     /** Waits until the port answers with a POP3 greeting. */
     static void awaitListening(int port, long seconds, PosternProcess node) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(10_000);
-                String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                        .readLine();
-                if (greeting != null && greeting.startsWith("+OK")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("POP3 not listening on " + port + ":\n" + node.tail());
-            }
-            Thread.sleep(500);
-        }
+        node.awaitGreeting(port, "+OK", seconds);
     }
 
     @Override

@@ -301,6 +301,30 @@ final class PosternProcess implements AutoCloseable {
      * The INBOX line of {@code postern:mailbox-list} output ("INBOX 3"): every account has its
      * default folders besides, listed by name.
      */
+    /**
+     * Waits until this node's listener on {@code port} greets with a line starting
+     * {@code greeting} ("220" for SMTP, "+OK" for POP3), failing with the log's tail.
+     */
+    void awaitGreeting(int port, String greeting, long seconds) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                        java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+                if (line != null && line.startsWith(greeting)) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("nothing greeting with " + greeting + " on " + port + ":\n" + tail());
+            }
+            Thread.sleep(500);
+        }
+    }
+
     static String inbox(String mailboxList) {
         for (String line : stripAnsi(mailboxList).split("\\R")) {
             if (line.trim().startsWith("INBOX ")) {

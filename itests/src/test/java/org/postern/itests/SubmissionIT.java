@@ -67,7 +67,7 @@ public class SubmissionIT {
                     () -> new AssertionError(out));
             dkimRecords.add(record);
         }
-        awaitPort(postern.submissionPort, 120);
+        postern.awaitGreeting(postern.submissionPort, "220", 120);
     }
 
     @AfterClass
@@ -97,26 +97,6 @@ public class SubmissionIT {
                 + " --protocols " + protocols));
         String[] lines = out.strip().split("\\R");
         return lines[lines.length - 1].strip();
-    }
-
-    private static void awaitPort(int port, long seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(10_000);
-                String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                        .readLine();
-                if (greeting != null && greeting.startsWith("220")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("nothing listening on " + port + ":\n" + postern.tail());
-            }
-            Thread.sleep(500);
-        }
     }
 
     /** swaks with the given arguments; its exit code and everything it printed. */

@@ -122,6 +122,15 @@ final class SmtpClient {
             secret = secret.clone();
         }
 
+        /**
+         * A copy: the caller may (and {@link SmtpClient#login} does) wipe it after use. Handing
+         * out the array itself let the first session wipe the one login every session shares.
+         */
+        @Override
+        public byte[] secret() {
+            return secret.clone();
+        }
+
         @Override
         public String toString() {
             return "Login[" + user + ", secret hidden]";

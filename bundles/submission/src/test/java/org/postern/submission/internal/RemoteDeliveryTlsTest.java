@@ -359,6 +359,27 @@ class RemoteDeliveryTlsTest {
     }
 
     @Test
+    void theSmartHostLoginWorksForEveryMessageNotOnlyTheFirst() throws Exception {
+        TestCerts.Identity ca = TestCerts.ca("Relay CA");
+        mx = new Mx(TestCerts.leaf(ca, "relay.postern.test").serverContext());
+        Path pem = dir.resolve("relay-ca.pem");
+        Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder().encodeToString(ca.certificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        SmtpClient.Login login = new SmtpClient.Login("relay-user", "relay secret".getBytes(StandardCharsets.UTF_8));
+        SmtpClient client = new SmtpClient(new SmtpClient.Settings("out.postern.test", 2000, 5000, login));
+        RemoteDelivery d = new RemoteDelivery(dns, client, new RemoteDelivery.Route("relay.postern.test", mx.port()),
+                mx.port(), 2000, new RemoteDelivery.TlsContexts(TrustAll.context(), VerifiedTls.context(pem.toString())),
+                null, false, true);
+        byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 3; i++) {
+            RemoteDelivery.Verdicts v = d.deliver(DOMAIN, "alice@local.test", List.of("carol@sts.test"), body.length, false,
+                    false, () -> new ByteArrayInputStream(body));
+            assertEquals(List.of(RecipientState.DELIVERED), v.states(), "message " + i + ": " + v.replies());
+        }
+        assertEquals(3, mx.received.size());
+    }
+
+    @Test
     void theSmartHostLoginGoesOnlyOverVerifiedTlsAndARefusalKeepsTheMail() throws Exception {
         TestCerts.Identity ca = TestCerts.ca("Relay CA");
         mx = new Mx(TestCerts.leaf(ca, "relay.postern.test").serverContext());

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -134,7 +135,7 @@ final class RemoteDelivery {
             Route route = target.route();
             InetAddress literal = literal(route.host());
             DnsAnswer<InetAddress> addresses = literal != null ? DnsAnswer.ok(List.of(literal), false, 0)
-                    : lookup(() -> dns.addresses(route.host()));
+                    : addresses(route.host());
             if (!addresses.isOk()) {
                 lastFailure = "4.4.3 No address for " + route.host() + ": " + addresses.status();
                 continue;
@@ -244,8 +245,45 @@ final class RemoteDelivery {
     }
 
     private <T> DnsAnswer<T> lookup(Lookup<T> l) {
+        return await(started(l), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(dnsTimeoutMillis));
+    }
+
+    /**
+     * The host's A and AAAA records, asked in parallel. Authenticated when a family answered with
+     * DNSSEC-validated addresses and no family answered without validation; a family whose lookup
+     * failed does not count. ({@link DnsResolver#addresses} drops the AD bit when either lookup
+     * fails, and with it DANE: whoever could make the resolver fail the AAAA lookup of a signed
+     * host, by dropping its answers upstream, turned DANE off and got opportunistic TLS, which a
+     * stripped STARTTLS turns into clear text. Now the signed A records are used, with DANE.)
+     */
+    private DnsAnswer<InetAddress> addresses(String host) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(dnsTimeoutMillis);
+        CompletableFuture<DnsAnswer<InetAddress>> v4 = started(() -> dns.a(host));
+        CompletableFuture<DnsAnswer<InetAddress>> v6 = started(() -> dns.aaaa(host));
+        DnsAnswer<InetAddress> four = await(v4, deadline);
+        DnsAnswer<InetAddress> six = await(v6, deadline);
+        if (!four.isOk() && !six.isOk()) {
+            return six.isTemporaryFailure() && !four.isTemporaryFailure() ? six : four;
+        }
+        List<InetAddress> all = new ArrayList<>(four.records());
+        all.addAll(six.records());
+        boolean signed = (four.isOk() && four.authenticated()) || (six.isOk() && six.authenticated());
+        boolean unsigned = (!four.isTemporaryFailure() && !four.authenticated())
+                || (!six.isTemporaryFailure() && !six.authenticated());
+        return DnsAnswer.ok(all, signed && !unsigned, 0);
+    }
+
+    private static <T> CompletableFuture<DnsAnswer<T>> started(Lookup<T> l) {
         try {
-            return l.start().toCompletableFuture().get(dnsTimeoutMillis, TimeUnit.MILLISECONDS);
+            return l.start().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL));
+        }
+    }
+
+    private static <T> DnsAnswer<T> await(CompletableFuture<DnsAnswer<T>> f, long deadlineNanos) {
+        try {
+            return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             return DnsAnswer.failure(DnsAnswer.Status.TIMEOUT);
         } catch (ExecutionException | RuntimeException e) {

@@ -153,6 +153,8 @@ class RemoteDeliveryTlsTest {
         volatile boolean secure;
         volatile DnsAnswer<TlsaRecord> tlsa = DnsAnswer.none(DnsAnswer.Status.NXDOMAIN, false, 60);
         volatile DnsAnswer<String> txt = DnsAnswer.none(DnsAnswer.Status.NXDOMAIN, false, 60);
+        /** The AAAA answer when set (an attacker who makes the resolver fail it), else NODATA. */
+        volatile DnsAnswer<InetAddress> aaaa;
 
         @Override
         public CompletionStage<DnsAnswer<MxRecord>> mx(String domain) {
@@ -166,7 +168,8 @@ class RemoteDeliveryTlsTest {
 
         @Override
         public CompletionStage<DnsAnswer<InetAddress>> aaaa(String name) {
-            return CompletableFuture.completedFuture(DnsAnswer.none(DnsAnswer.Status.NODATA, secure, 60));
+            DnsAnswer<InetAddress> set = aaaa;
+            return CompletableFuture.completedFuture(set != null ? set : DnsAnswer.none(DnsAnswer.Status.NODATA, secure, 60));
         }
 
         @Override
@@ -343,6 +346,16 @@ class RemoteDeliveryTlsTest {
             assertEquals(List.of(RecipientState.PENDING), v.states(), "a banner is not a verdict on the mail: " + v.replies());
             assertTrue(v.replies().get(0).contains("greeted with 554"), v.replies().toString());
         }
+    }
+
+    @Test
+    void anAttackerWhoMakesTheAaaaLookupFailCannotTurnDaneOff() throws Exception {
+        mx = new Mx(null); // STARTTLS stripped, say
+        dns.secure = true;
+        dns.tlsa = DnsAnswer.ok(List.of(new TlsaRecord(3, 1, 1, new byte[32])), true, 60);
+        dns.aaaa = DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL); // the A answer is still signed
+        assertKeptQueued(send(null, true, null), "a failed AAAA lookup in a signed zone");
+        assertEquals(List.of(), mx.received, "nothing in clear");
     }
 
     private RemoteDelivery.Verdicts viaSmartHost(String secret, TestCerts.Identity trustedCa) throws Exception {

@@ -150,11 +150,16 @@ final class RemoteDelivery {
                     planFailure = "4.7.5 TLSA lookup for " + route.host() + " failed: " + tlsa.status();
                 } else if (tlsa.isOk() && tlsa.authenticated()) {
                     List<TlsaRecord> usable = Dane.usable(tlsa.records());
-                    daneplan = Optional.of(usable.isEmpty()
-                            // §2.2: records but none usable: TLS still required, not authenticated
-                            ? new SmtpClient.TlsPlan(true, tls.anyCertificate(), false, "DANE (no usable TLSA record)")
-                            : new SmtpClient.TlsPlan(true, Dane.context(usable, List.of(route.host(), domain)), false,
-                                    "DANE"));
+                    if (!usable.isEmpty()) {
+                        daneplan = Optional.of(new SmtpClient.TlsPlan(true,
+                                Dane.context(usable, List.of(route.host(), domain)), false, "DANE"));
+                    } else if (policy == null) {
+                        // §2.2: records but none usable: TLS still required, not authenticated
+                        daneplan = Optional.of(new SmtpClient.TlsPlan(true, tls.anyCertificate(), false,
+                                "DANE (no usable TLSA record)"));
+                    }
+                    // else no DANE here: only usable records beat MTA-STS (RFC 8461 §2), whose enforce
+                    // policy (its MX list, a certificate the CAs vouch for) is stronger than unauthenticated TLS
                 }
             }
             if (planFailure != null) {

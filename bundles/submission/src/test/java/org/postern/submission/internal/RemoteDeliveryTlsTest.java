@@ -358,6 +358,19 @@ class RemoteDeliveryTlsTest {
         assertEquals(List.of(), mx.received, "nothing in clear");
     }
 
+    @Test
+    void unusableTlsaRecordsDoNotWeakenAnMtaStsEnforcePolicy() throws Exception {
+        mx = new Mx(TestCerts.selfSigned(MX_HOST).serverContext()); // an impostor's certificate
+        dns.secure = true;
+        dns.tlsa = DnsAnswer.ok(List.of(new TlsaRecord(1, 1, 1, new byte[32])), true, 60); // PKIX-EE: unusable in SMTP
+        assertKeptQueued(send(ENFORCE, true, null), "PKIX-EE TLSA and an MTA-STS enforce policy");
+        assertEquals(List.of(), mx.received);
+        int before = mx.connections.get();
+        assertKeptQueued(send("version: STSv1\nmode: enforce\nmx: *.other.test\nmax_age: 86400\n", true, null),
+                "an MX outside the policy with only unusable TLSA records");
+        assertEquals(before, mx.connections.get(), "not even connected to");
+    }
+
     private RemoteDelivery.Verdicts viaSmartHost(String secret, TestCerts.Identity trustedCa) throws Exception {
         Path pem = dir.resolve("relay-ca.pem");
         Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"

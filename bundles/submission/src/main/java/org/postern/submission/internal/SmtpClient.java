@@ -230,7 +230,18 @@ final class SmtpClient {
             if (!greeting.positive()) {
                 throw new SessionFailure(GREETING, greeting);
             }
-            List<String> ext = c.ehlo();
+            List<String> ext;
+            try {
+                ext = c.ehlo();
+            } catch (SessionFailure f) {
+                if (tls.required() && f.permanent()) {
+                    // before TLS anyone on the path can answer: a clear-text refusal is no verdict on
+                    // mail that may only go over TLS (it would have bounced the message at once)
+                    throw new SessionFailure(hostName + " refused EHLO and HELO before TLS, where " + tls.why()
+                            + " requires TLS: " + f.reply(), null, true);
+                }
+                throw f;
+            }
             boolean secure = false;
             if (ext.contains("STARTTLS")) {
                 Reply r = c.command("STARTTLS");

@@ -371,6 +371,37 @@ class RemoteDeliveryTlsTest {
         assertEquals(before, mx.connections.get(), "not even connected to");
     }
 
+    @Test
+    void aRefusedEhloBeforeTlsIsNoVerdictOnMailThatNeedsTls() throws Exception {
+        try (ServerSocket refusing = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!refusing.isClosed()) {
+                    try (Socket s = refusing.accept()) {
+                        OutputStream out = s.getOutputStream();
+                        InputStream in = s.getInputStream();
+                        out.write("220 mx ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                        while (TestPeers.RemoteMx.readLineForTests(in) != null) {
+                            out.write("550 5.7.1 injected by someone on the path\r\n".getBytes(StandardCharsets.US_ASCII));
+                        }
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            dns.secure = true;
+            dns.tlsa = DnsAnswer.ok(List.of(new TlsaRecord(3, 1, 1, new byte[32])), true, 60);
+            RemoteDelivery d = new RemoteDelivery(dns, new SmtpClient(new SmtpClient.Settings("out.postern.test", 2000, 5000)),
+                    null, refusing.getLocalPort(), 2000, new RemoteDelivery.TlsContexts(TrustAll.context(),
+                    VerifiedTls.context("")), null, true, true);
+            byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+            RemoteDelivery.Verdicts v = d.deliver(DOMAIN, "alice@local.test", List.of("carol@sts.test"), body.length, false,
+                    false, () -> new ByteArrayInputStream(body));
+            assertKeptQueued(v, "a clear-text 5xx to EHLO and HELO where DANE requires TLS");
+        }
+    }
+
     private RemoteDelivery.Verdicts viaSmartHost(String secret, TestCerts.Identity trustedCa) throws Exception {
         Path pem = dir.resolve("relay-ca.pem");
         Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -28,6 +30,8 @@ import org.postern.api.dns.DnsResolver;
  * and {@code text/plain} only, at most 64 KiB, the whole exchange within the timeout. A minimal
  * HTTP/1.0 exchange (no chunking, the server closes) rather than the JDK's HttpClient, which
  * resolves names itself.
+ *
+ * <p>Each connection gets at most the timeout in all (connect, handshake, response), not per read.
  */
 final class HttpsPolicyFetcher implements MtaStsPolicies.Fetcher {
     static final String PATH = "/.well-known/mta-sts.txt";
@@ -79,20 +83,55 @@ final class HttpsPolicyFetcher implements MtaStsPolicies.Fetcher {
     private String fetch(InetAddress address, String host) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try (Socket plain = new Socket()) {
-            plain.connect(new InetSocketAddress(address, port), timeoutMillis);
-            plain.setSoTimeout(timeoutMillis);
-            try (SSLSocket tls = (SSLSocket) verified.getSocketFactory().createSocket(plain, host, port, true)) {
-                SSLParameters p = tls.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name mta-sts.<domain>
-                p.setServerNames(List.of(new SNIHostName(host)));
-                tls.setSSLParameters(p);
-                tls.startHandshake();
-                OutputStream out = tls.getOutputStream();
-                out.write(("GET " + PATH + " HTTP/1.0\r\nHost: " + host + "\r\nAccept: text/plain\r\n"
-                        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                return read(tls.getInputStream(), host, deadline);
+            // SO_TIMEOUT bounds each read only: a policy host that sent its TLS handshake an octet
+            // at a time held the queue worker for days. At the deadline the socket is closed.
+            ScheduledFuture<?> closer = CLOSER.schedule(() -> close(plain), timeoutMillis, TimeUnit.MILLISECONDS);
+            try {
+                plain.connect(new InetSocketAddress(address, port), timeoutMillis);
+                plain.setSoTimeout(timeoutMillis);
+                try (SSLSocket tls = (SSLSocket) verified.getSocketFactory().createSocket(plain, host, port, true)) {
+                    SSLParameters p = tls.getSSLParameters();
+                    p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name mta-sts.<domain>
+                    p.setServerNames(List.of(new SNIHostName(host)));
+                    tls.setSSLParameters(p);
+                    tls.startHandshake();
+                    OutputStream out = tls.getOutputStream();
+                    out.write(("GET " + PATH + " HTTP/1.0\r\nHost: " + host + "\r\nAccept: text/plain\r\n"
+                            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    return read(tls.getInputStream(), host, deadline);
+                }
+            } catch (IOException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException(host + " took too long", e);
+                }
+                throw e;
+            } finally {
+                closer.cancel(false);
             }
+        }
+    }
+
+    /** One daemon thread, gone after 10 s without a fetch (nothing lingers once the bundle stops). */
+    private static final ScheduledThreadPoolExecutor CLOSER = closerThread();
+
+    private static ScheduledThreadPoolExecutor closerThread() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "postern-mta-sts-fetch-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setKeepAliveTime(10, TimeUnit.SECONDS);
+        e.allowCoreThreadTimeOut(true);
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    private static void close(Socket s) {
+        try {
+            s.close(); // unblocks the connect, handshake or read in progress
+        } catch (IOException ignored) {
+            // closed anyway
         }
     }
 

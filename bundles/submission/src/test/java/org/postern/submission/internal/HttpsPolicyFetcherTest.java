@@ -95,4 +95,32 @@ class HttpsPolicyFetcherTest {
         body = new byte[MtaSts.MAX_POLICY_OCTETS + 1];
         assertThrows(IOException.class, () -> f.fetch("sts.test"));
     }
+
+    @Test
+    void aPolicyHostThatTricklesItsHandshakeCostsAtMostTheTimeout() throws Exception {
+        try (java.net.ServerSocket slow = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = slow.accept()) {
+                    OutputStream out = s.getOutputStream();
+                    out.write(new byte[] {0x16, 0x03, 0x03, 0x40, 0x00}); // a 16 KiB handshake record...
+                    out.flush();
+                    for (int i = 0; i < 16 * 1024 && !slow.isClosed(); i++) {
+                        Thread.sleep(100); // ...one octet at a time, each well within the socket timeout
+                        out.write(0);
+                        out.flush();
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client hung up
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            HttpsPolicyFetcher f = new HttpsPolicyFetcher(TestPeers.Dns::new, VerifiedTls.context(""), slow.getLocalPort(), 1000);
+            long start = System.nanoTime();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> assertThrows(IOException.class, () -> f.fetch("sts.test")));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 3000, "the whole fetch is bounded by its timeout, took " + millis + " ms");
+        }
+    }
 }

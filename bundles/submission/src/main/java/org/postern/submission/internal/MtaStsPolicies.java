@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * over HTTPS with a verified certificate through a {@link Fetcher} and kept for its
  * {@code max_age}. A cached policy outlives a missing or unreadable TXT record and a failed
  * refresh until it expires, so an attacker who blocks DNS or HTTPS after the first fetch cannot
- * downgrade delivery to clear text. A fetch that failed is not retried for {@link #FAILED_FETCH_PAUSE}
+ * downgrade delivery to clear text; a policy in use is refreshed daily ({@link #REFRESH_AFTER}), so
+ * it does not expire while mail goes to the domain. A fetch that failed is not retried for {@link #FAILED_FETCH_PAUSE}
  * (every queued message of a domain would otherwise cost an HTTPS connection).
  *
  * <p>The cache is in memory, per node, bounded to {@code maxEntries} domains (least recently
@@ -32,6 +33,14 @@ import org.slf4j.LoggerFactory;
 final class MtaStsPolicies {
     private static final Logger LOG = LoggerFactory.getLogger(MtaStsPolicies.class);
     static final Duration FAILED_FETCH_PAUSE = Duration.ofMinutes(5);
+    /**
+     * A policy in use is fetched again when it is this old, whatever the TXT record says (RFC
+     * 8461 §3.3: refresh cached policies before they expire, about once a day). Without it every
+     * policy expired max_age after its first fetch, at a time an attacker could work out, and
+     * whoever then forged the TXT record away or blocked the fetch had the domain's mail sent as
+     * without MTA-STS.
+     */
+    static final Duration REFRESH_AFTER = Duration.ofDays(1);
 
     /** Reads {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}; tests replace it. */
     interface Fetcher {
@@ -39,7 +48,7 @@ final class MtaStsPolicies {
         String fetch(String domain) throws IOException;
     }
 
-    private record Cached(String id, MtaSts.Policy policy, Instant expires) {
+    private record Cached(String id, MtaSts.Policy policy, Instant expires, Instant fetched) {
     }
 
     private final Supplier<DnsResolver> dns;
@@ -83,7 +92,9 @@ final class MtaStsPolicies {
         }
         DnsAnswer<String> txt = lookup(d);
         Optional<String> id = txt.isOk() ? MtaSts.recordId(txt.records()) : Optional.empty();
-        if (id.isEmpty() || (cached != null && cached.id().equals(id.get()))) {
+        boolean newId = id.isPresent() && (cached == null || !cached.id().equals(id.get()));
+        boolean due = cached != null && !now.isBefore(cached.fetched().plus(REFRESH_AFTER));
+        if (!newId && !due) {
             return applicable(cached);
         }
         synchronized (this) {
@@ -110,7 +121,9 @@ final class MtaStsPolicies {
                 return applicable(cached);
             }
             failedUntil.remove(d);
-            Cached fresh = new Cached(id.get(), fetched.get(), now.plus(fetched.get().maxAge()));
+            // a refresh without a TXT record keeps the id it has (the record may be forged away)
+            Cached fresh = new Cached(id.isPresent() ? id.get() : cached.id(), fetched.get(),
+                    now.plus(fetched.get().maxAge()), now);
             policies.put(d, fresh);
             return applicable(fresh);
         }

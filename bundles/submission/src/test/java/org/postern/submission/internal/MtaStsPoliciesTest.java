@@ -115,4 +115,23 @@ class MtaStsPoliciesTest {
         body = "version: STSv1\nmode: none\nmax_age: 86400\n";
         assertTrue(p.policyFor("sts.test").isEmpty());
     }
+
+    @Test
+    void aPolicyInUseIsRefreshedBeforeItExpiresSoBlockingDnsAtExpiryDoesNotDropIt() throws Exception {
+        body = "version: STSv1\nmode: enforce\nmx: mx.sts.test\nmax_age: 604800\n"; // a week
+        MtaStsPolicies p = policies();
+        assertEquals(MtaSts.Mode.ENFORCE, p.policyFor("sts.test").orElseThrow().mode());
+        assertEquals(1, fetches.get());
+        now = now.plus(Duration.ofHours(12));
+        p.policyFor("sts.test");
+        assertEquals(1, fetches.get(), "the same id, fetched recently: not again");
+        now = now.plus(Duration.ofDays(3));
+        p.policyFor("sts.test");
+        assertEquals(2, fetches.get(), "in use and days old: refreshed though the id is the same (RFC 8461 3.3)");
+        now = now.plus(Duration.ofDays(5)); // 8.5 days after the first fetch, 5 after the refresh
+        txt = DnsAnswer.none(DnsAnswer.Status.NXDOMAIN, false, 60); // an attacker forges the TXT away
+        fetchFails = true; // and blocks the policy host
+        assertEquals(MtaSts.Mode.ENFORCE, p.policyFor("sts.test").orElseThrow().mode(),
+                "the refreshed policy still stands");
+    }
 }

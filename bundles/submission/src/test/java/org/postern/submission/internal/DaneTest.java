@@ -62,6 +62,18 @@ class DaneTest {
     }
 
     @Test
+    void withoutSubjectAlternativeNamesOnlyARealCommonNameCounts() throws Exception {
+        TestCerts.Identity ca = TestCerts.ca("DANE TA");
+        TlsaRecord ta = new TlsaRecord(2, 0, 1, sha256(ca.certificate().getEncoded()));
+        TestCerts.Identity byCn = TestCerts.leafWithSubject(ca, "CN=mx.dane.test,O=Example");
+        assertDoesNotThrow(() -> Dane.check(byCn.chain(), List.of(ta), NAMES), "the common name when there is no SAN");
+        TestCerts.Identity smuggled = TestCerts.leafWithSubject(ca, "CN=shop.other.test,O=Evil\\,CN=mx.dane.test");
+        assertThrows(CertificateException.class, () -> Dane.check(smuggled.chain(), List.of(ta), NAMES),
+                "\",CN=\" inside an organization name is not a common name: "
+                        + smuggled.certificate().getSubjectX500Principal().getName());
+    }
+
+    @Test
     void onlyDaneUsagesWithKnownSelectorsAndMatchingTypesAreUsable() {
         byte[] d = new byte[32];
         List<TlsaRecord> usable = Dane.usable(List.of(new TlsaRecord(0, 0, 1, d), new TlsaRecord(1, 1, 1, d),

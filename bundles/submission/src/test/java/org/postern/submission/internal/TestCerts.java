@@ -63,6 +63,14 @@ final class TestCerts {
         return new Identity(k, new X509Certificate[] {c, ca.certificate()});
     }
 
+    /** A leaf the CA signs with the given subject (RFC 4514 text) and no subject alternative names. */
+    static Identity leafWithSubject(Identity ca, String subject) throws Exception {
+        KeyPair k = keys();
+        X509Certificate c = build(subject, k, ca.certificate().getSubjectX500Principal().getName(), ca.keys().getPrivate(),
+                false, Instant.now().minus(Duration.ofDays(3)), Instant.now().plus(Duration.ofDays(2)));
+        return new Identity(k, new X509Certificate[] {c, ca.certificate()});
+    }
+
     static Identity selfSigned(String... names) throws Exception {
         KeyPair k = keys();
         return new Identity(k, new X509Certificate[] {build("CN=" + names[0], k, "CN=" + names[0], k.getPrivate(), false,

@@ -41,8 +41,16 @@ final class HttpsPolicyFetcher implements MtaStsPolicies.Fetcher {
     private final SSLContext verified;
     private final int port;
     private final int timeoutMillis;
+    private final boolean privateDestinations;
 
-    HttpsPolicyFetcher(Supplier<DnsResolver> dns, SSLContext verified, int port, int timeoutMillis) {
+    /**
+     * @param privateDestinations whether the policy host may be on a loopback or private
+     *        address; off, a hostile domain cannot point mta-sts.<domain> at this node or the
+     *        operator's internal hosts and have the queue probe their ports
+     */
+    HttpsPolicyFetcher(Supplier<DnsResolver> dns, SSLContext verified, int port, int timeoutMillis,
+            boolean privateDestinations) {
+        this.privateDestinations = privateDestinations;
         this.dns = dns;
         this.verified = verified;
         this.port = port;
@@ -69,7 +77,11 @@ final class HttpsPolicyFetcher implements MtaStsPolicies.Fetcher {
             throw new IOException("no address for " + host + ": " + addresses.status());
         }
         IOException last = null;
-        List<InetAddress> all = addresses.records();
+        List<InetAddress> all = addresses.records().stream()
+                .filter(a -> privateDestinations || !RemoteDelivery.isPrivate(a)).toList();
+        if (all.isEmpty()) {
+            throw new IOException(host + " has only private addresses: not connected to");
+        }
         for (int i = 0; i < Math.min(2, all.size()); i++) {
             try {
                 return fetch(all.get(i), host);

@@ -7,9 +7,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.postern.api.dns.DnsAnswer;
 import org.postern.api.dns.DnsResolver;
@@ -138,15 +136,7 @@ final class MtaStsPolicies {
         if (resolver == null) {
             return DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL);
         }
-        try {
-            return resolver.txt("_mta-sts." + domain).toCompletableFuture().get(dnsTimeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            return DnsAnswer.failure(DnsAnswer.Status.TIMEOUT);
-        } catch (ExecutionException | RuntimeException e) {
-            return DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return DnsAnswer.failure(DnsAnswer.Status.TEMPFAIL);
-        }
+        return RemoteDelivery.await(RemoteDelivery.started(() -> resolver.txt("_mta-sts." + domain)),
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(dnsTimeoutMillis));
     }
 }

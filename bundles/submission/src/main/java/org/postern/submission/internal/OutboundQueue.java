@@ -122,7 +122,7 @@ public class OutboundQueue {
         this.tlsContexts = new RemoteDelivery.TlsContexts(TrustAll.context(), VerifiedTls.context(t.trustFile()));
         this.mtaSts = !t.mtaSts() ? null : new MtaStsPolicies(() -> dns,
                 new HttpsPolicyFetcher(() -> dns, tlsContexts.verified(), t.mtaStsPort(),
-                        (int) settings.connectTimeout().toMillis()),
+                        (int) settings.connectTimeout().toMillis(), t.privateDestinations()),
                 java.time.Clock.systemUTC(), settings.dnsTimeout().toMillis(), t.mtaStsCacheEntries());
     }
 

@@ -245,7 +245,7 @@ final class RemoteDelivery {
         return new Verdicts(states, replies, unreachable);
     }
 
-    private interface Lookup<T> {
+    interface Lookup<T> {
         java.util.concurrent.CompletionStage<DnsAnswer<T>> start();
     }
 
@@ -278,7 +278,7 @@ final class RemoteDelivery {
         return DnsAnswer.ok(all, signed && !unsigned, 0);
     }
 
-    private static <T> CompletableFuture<DnsAnswer<T>> started(Lookup<T> l) {
+    static <T> CompletableFuture<DnsAnswer<T>> started(Lookup<T> l) {
         try {
             return l.start().toCompletableFuture();
         } catch (RuntimeException e) {
@@ -286,7 +286,8 @@ final class RemoteDelivery {
         }
     }
 
-    private static <T> DnsAnswer<T> await(CompletableFuture<DnsAnswer<T>> f, long deadlineNanos) {
+    /** The answer, or a TIMEOUT or TEMPFAIL one: a DNS question never throws at its asker. */
+    static <T> DnsAnswer<T> await(CompletableFuture<DnsAnswer<T>> f, long deadlineNanos) {
         try {
             return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -299,7 +300,12 @@ final class RemoteDelivery {
         }
     }
 
-    /** Loopback, wildcard, link-local, RFC 1918, IPv6 unique-local, CGNAT (100.64/10) and IPv4-mapped ones of them. */
+    /**
+     * Addresses no Internet MX or policy host has: loopback, wildcard, link-local, RFC 1918,
+     * CGNAT (100.64/10), benchmarking (198.18/15), reserved (240/4), IPv6 unique-local, and
+     * IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64 64:ff9b::/96, 6to4
+     * 2002::/16) when that address is one of these.
+     */
     static boolean isPrivate(InetAddress a) {
         if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
                 || a.isMulticastAddress()) {
@@ -307,9 +313,36 @@ final class RemoteDelivery {
         }
         byte[] b = a.getAddress();
         if (b.length == 4) {
-            return (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 64 || (b[0] & 0xFF) == 0;
+            int first = b[0] & 0xFF;
+            int second = b[1] & 0xFF;
+            return first == 0 || first == 10 || first == 127 || (first == 100 && (second & 0xC0) == 64)
+                    || (first == 169 && second == 254) || (first == 172 && (second & 0xF0) == 16)
+                    || (first == 192 && second == 168) || (first == 198 && (second & 0xFE) == 18) || first >= 224;
         }
-        return (b[0] & 0xFE) == 0xFC; // fc00::/7
+        if ((b[0] & 0xFE) == 0xFC) {
+            return true; // fc00::/7
+        }
+        boolean zeroTo10 = true;
+        for (int i = 0; i < 10; i++) {
+            zeroTo10 &= b[i] == 0;
+        }
+        boolean nat64 = (b[0] & 0xFF) == 0x00 && (b[1] & 0xFF) == 0x64 && (b[2] & 0xFF) == 0xFF && (b[3] & 0xFF) == 0x9B
+                && java.util.stream.IntStream.range(4, 12).allMatch(i -> b[i] == 0);
+        if ((zeroTo10 && ((b[10] == 0 && b[11] == 0) || (b[10] == (byte) 0xFF && b[11] == (byte) 0xFF))) || nat64) {
+            return isPrivate(v4(b, 12)); // ::a.b.c.d, ::ffff:a.b.c.d, 64:ff9b::a.b.c.d
+        }
+        if ((b[0] & 0xFF) == 0x20 && (b[1] & 0xFF) == 0x02) {
+            return isPrivate(v4(b, 2)); // 2002:AABB:CCDD::/48 is 6to4 for a.b.c.d
+        }
+        return false;
+    }
+
+    private static InetAddress v4(byte[] b, int from) {
+        try {
+            return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, from, from + 4));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

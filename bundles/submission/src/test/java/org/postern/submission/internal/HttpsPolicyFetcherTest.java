@@ -57,7 +57,7 @@ class HttpsPolicyFetcherTest {
         Path pem = dir.resolve("ca.pem");
         Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
                 + Base64.getMimeEncoder().encodeToString(trustedCa.certificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
-        return new HttpsPolicyFetcher(TestPeers.Dns::new, VerifiedTls.context(pem.toString()), server.getAddress().getPort(), 5000);
+        return new HttpsPolicyFetcher(TestPeers.Dns::new, VerifiedTls.context(pem.toString()), server.getAddress().getPort(), 5000, true);
     }
 
     @Test
@@ -115,12 +115,22 @@ class HttpsPolicyFetcherTest {
             });
             t.setDaemon(true);
             t.start();
-            HttpsPolicyFetcher f = new HttpsPolicyFetcher(TestPeers.Dns::new, VerifiedTls.context(""), slow.getLocalPort(), 1000);
+            HttpsPolicyFetcher f = new HttpsPolicyFetcher(TestPeers.Dns::new, VerifiedTls.context(""), slow.getLocalPort(), 1000, true);
             long start = System.nanoTime();
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
                     () -> assertThrows(IOException.class, () -> f.fetch("sts.test")));
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis < 3000, "the whole fetch is bounded by its timeout, took " + millis + " ms");
         }
+    }
+
+    @Test
+    void aPolicyHostOnAPrivateAddressIsNotConnectedToUnlessAllowed() throws Exception {
+        TestCerts.Identity ca = TestCerts.ca("Test CA");
+        fetcher(TestCerts.leaf(ca, "mta-sts.sts.test").serverContext(), ca); // listening on loopback
+        HttpsPolicyFetcher refusing = new HttpsPolicyFetcher(TestPeers.Dns::new, VerifiedTls.context(""),
+                server.getAddress().getPort(), 5000, false);
+        IOException e = assertThrows(IOException.class, () -> refusing.fetch("sts.test"));
+        assertTrue(e.getMessage().contains("only private addresses"), e.getMessage());
     }
 }

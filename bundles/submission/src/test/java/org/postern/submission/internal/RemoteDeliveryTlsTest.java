@@ -315,10 +315,12 @@ class RemoteDeliveryTlsTest {
         assertTrue(v.replies().get(0).startsWith("4.4.4 " + MX_HOST + " resolves to a private address"), v.replies().toString());
         assertEquals(0, mx.connections.get());
         for (String a : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1", "100.64.0.1", "0.0.0.0",
-                "::1", "fd00::1", "fe80::1")) {
+                "198.18.0.1", "240.0.0.1", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "::127.0.0.1",
+                "64:ff9b::7f00:1", "2002:c0a8:0101::1")) {
             assertTrue(RemoteDelivery.isPrivate(InetAddress.getByName(a)), a);
         }
-        for (String a : List.of("192.0.2.1", "100.128.0.1", "2001:db8::1", "8.8.8.8")) {
+        for (String a : List.of("192.0.2.1", "100.128.0.1", "2001:db8::1", "8.8.8.8", "64:ff9b::808:808",
+                "2002:0808:0808::1", "172.32.0.1")) {
             assertTrue(!RemoteDelivery.isPrivate(InetAddress.getByName(a)), a);
         }
     }

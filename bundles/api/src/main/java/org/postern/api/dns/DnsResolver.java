@@ -74,7 +74,10 @@ public interface DnsResolver {
      * addresses (IPv4 first); a family whose query failed is then simply missing (ask {@link #a}
      * and {@link #aaaa} to tell). Otherwise the status of the worse answer, in the order
      * {@code TEMPFAIL}, {@code TIMEOUT}, {@code INVALID}, {@code NODATA}, {@code NXDOMAIN}.
-     * Authenticated only when both answers are; the TTL is the smaller one.
+     * Authenticated only when both answers are; the TTL is the smaller one. Do not decide on
+     * DNSSEC from this answer (DANE, say): a failed lookup of one family makes it
+     * unauthenticated, so whoever can make one family's lookup fail turns DNSSEC-based checks
+     * off. Ask {@link #a} and {@link #aaaa} and weigh each.
      */
     default CompletionStage<DnsAnswer<InetAddress>> addresses(String name) {
         CompletableFuture<DnsAnswer<InetAddress>> v4 = Answers.safe(a(name));

@@ -33,6 +33,20 @@ public interface MailStore {
      */
     long deliver(IncomingMessage message, String folder);
 
+    /**
+     * Files one message for several recipients (a copy per recipient, each with its own body)
+     * into each account's folder at once: every recipient whose account still exists gets its
+     * copy, or, when anything fails, none does, so the sender's retry duplicates nothing. Bodies
+     * as {@link #deliver}: each filed one belongs to the store; when this throws, every
+     * {@code messages.get(i).body()} is left to the caller.
+     *
+     * @return per message, in order, its UID, or {@code -1} when its account does not exist or
+     *         was removed (nothing filed for it; that body is left to the caller)
+     * @throws java.io.UncheckedIOException when a filter asked for a retry later (nothing filed)
+     * @since 0.6
+     */
+    long[] deliverAll(java.util.List<IncomingMessage> messages, String folder);
+
     /** The account's folders with their message counts, by name. */
     java.util.SortedMap<String, Long> folders(String accountId);
 

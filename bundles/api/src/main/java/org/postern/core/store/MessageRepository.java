@@ -35,6 +35,24 @@ public interface MessageRepository {
      */
     long append(String accountId, String folder, IncomingMessage message, byte[] structure);
 
+    /** One message of {@link #appendAll}: where it goes and its parsed structure (null: none). */
+    record Filing(String accountId, String folder, IncomingMessage message, byte[] structure) {
+    }
+
+    /**
+     * Files several messages (one message's copies for its recipients) in one transaction: every
+     * filing whose account still exists is filed, or, when anything fails, none is, so that the
+     * sender's retry duplicates nothing. A filing whose account does not exist or is removed gets
+     * {@code -1} and nothing; the others are filed. Folders are created as {@link #append} does,
+     * each in a transaction of its own before the filing one (an empty INBOX may stay behind a
+     * failure).
+     *
+     * @return per filing, in order, its UID or {@code -1}
+     * @throws IllegalArgumentException for a structure over {@link #MAX_STRUCTURE}
+     * @since 1.5
+     */
+    long[] appendAll(List<Filing> filings);
+
     /**
      * Longest stored structure a message row keeps (the database column holds its base64 text,
      * at most 32,672 characters on Derby). A message with a larger one (thousands of parts) has

@@ -81,11 +81,41 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
      */
     @Override
     public long deliver(IncomingMessage message, String folder) {
+        Filtered f = filter(message, folder);
+        IncomingMessage current = f.current();
+        long uid;
+        try {
+            // Parsed once, here, not at every FETCH: ENVELOPE, BODYSTRUCTURE and the section
+            // ranges go into the message row, in the transaction that files it. Outside that
+            // transaction, so no lock is held while parsing. Null (parsed when first asked for)
+            // when the body cannot be parsed or its structure is too large for the row.
+            byte[] structure = StructureParsing.storable(StructureParsing.parse(blobs, current.body(), current.size()));
+            // The store re-checks the account as it files: an account removed since RCPT gets
+            // AccountGoneException here, and no INBOX is created for it.
+            uid = messages.append(current.accountId(), f.folder(), current, structure);
+        } catch (RuntimeException e) {
+            // Nothing was filed: no row refers to any body a filter made.
+            discard(f.made(), "failed-delivery");
+            throw e;
+        }
+        // Filed: every other body is garbage now, the replaced original (no plaintext copy may
+        // linger after encryption) and any intermediate replacement.
+        Set<BlobId> garbage = new LinkedHashSet<>(f.made());
+        garbage.add(message.body());
+        garbage.remove(current.body());
+        discard(garbage, "replaced");
+        return uid;
+    }
+
+    /** One recipient's copy after the filters: what gets filed where, and the bodies made on the way. */
+    private record Filtered(IncomingMessage current, String folder, Set<BlobId> made) {
+    }
+
+    /** The delivery filters applied to one copy; bodies they make are recorded in the result. */
+    private Filtered filter(IncomingMessage message, String folder) {
         IncomingMessage current = message;
         String target = folder;
-        // Bodies filters made during this delivery, not the caller's: ours to file or delete.
         Set<BlobId> made = new LinkedHashSet<>();
-        long uid;
         try {
             for (DeliveryFilter f : filters()) {
                 FilterOutcome outcome;
@@ -108,26 +138,49 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
                     target = outcome.folder();
                 }
             }
-            // Parsed once, here, not at every FETCH: ENVELOPE, BODYSTRUCTURE and the section
-            // ranges go into the message row, in the transaction that files it. Outside that
-            // transaction, so no lock is held while parsing. Null (parsed when first asked for)
-            // when the body cannot be parsed or its structure is too large for the row.
-            byte[] structure = StructureParsing.storable(StructureParsing.parse(blobs, current.body(), current.size()));
-            // The store re-checks the account as it files: an account removed since RCPT gets
-            // AccountGoneException here, and no INBOX is created for it.
-            uid = messages.append(current.accountId(), target, current, structure);
         } catch (RuntimeException e) {
-            // Nothing was filed: no row refers to any body a filter made.
             discard(made, "failed-delivery");
             throw e;
         }
-        // Filed: every other body is garbage now, the replaced original (no plaintext copy may
-        // linger after encryption) and any intermediate replacement.
-        Set<BlobId> garbage = new LinkedHashSet<>(made);
-        garbage.add(message.body());
-        garbage.remove(current.body());
-        discard(garbage, "replaced");
-        return uid;
+        return new Filtered(current, target, made);
+    }
+
+    /**
+     * Filters every copy, then files them all in one store transaction
+     * ({@link MessageRepository#appendAll}): a failure anywhere files nothing and deletes every
+     * body a filter made, as {@link #deliver} does for one.
+     */
+    @Override
+    public long[] deliverAll(List<IncomingMessage> messagesIn, String folder) {
+        List<Filtered> filtered = new java.util.ArrayList<>();
+        long[] uids;
+        try {
+            List<MessageRepository.Filing> filings = new java.util.ArrayList<>();
+            for (IncomingMessage m : messagesIn) {
+                Filtered f = filter(m, folder);
+                filtered.add(f);
+                filings.add(new MessageRepository.Filing(f.current().accountId(), f.folder(), f.current(),
+                        StructureParsing.storable(StructureParsing.parse(blobs, f.current().body(), f.current().size()))));
+            }
+            uids = messages.appendAll(filings);
+        } catch (RuntimeException e) {
+            for (Filtered f : filtered) {
+                discard(f.made(), "failed-delivery");
+            }
+            throw e;
+        }
+        for (int i = 0; i < uids.length; i++) {
+            Filtered f = filtered.get(i);
+            Set<BlobId> garbage = new LinkedHashSet<>(f.made());
+            if (uids[i] < 0) {
+                discard(garbage, "failed-delivery"); // the account is gone: the caller's body stays the caller's
+                continue;
+            }
+            garbage.add(messagesIn.get(i).body());
+            garbage.remove(f.current().body());
+            discard(garbage, "replaced");
+        }
+        return uids;
     }
 
     @Override

@@ -59,6 +59,20 @@ class MailStoreServiceTest {
             return log.size();
         }
 
+        /** All or nothing, as the real store's single transaction. */
+        @Override
+        public long[] appendAll(List<Filing> filings) {
+            if (failAppends) {
+                throw new StoreException("database error: disk full", null);
+            }
+            long[] uids = new long[filings.size()];
+            for (int i = 0; i < uids.length; i++) {
+                Filing f = filings.get(i);
+                uids[i] = removed.contains(f.accountId()) ? -1 : append(f.accountId(), f.folder(), f.message(), f.structure());
+            }
+            return uids;
+        }
+
         @Override
         public long count(String accountId, String folder) {
             return log.stream().filter(l -> l.startsWith(accountId + "/" + folder + "/")).count();
@@ -418,6 +432,45 @@ class MailStoreServiceTest {
         assertEquals(-1, blobs.size(made.get(0)), "the replacement is deleted");
         assertEquals(java.util.Set.of(m.body()), blobs.stored.keySet(),
                 "only the caller's own body is left, for the caller to retry with or delete");
+    }
+
+    // ---- one message, several recipients ----
+
+    private static final String BOB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+
+    @Test
+    void copiesForSeveralRecipientsAreFiledTogetherAndARemovedAccountGetsNone() throws Exception {
+        List<BlobId> made = new ArrayList<>();
+        register(replacing("encrypted", made), props(0, 1));
+        IncomingMessage forAlice = incoming(ALICE);
+        IncomingMessage forBob = incoming(BOB);
+        IncomingMessage forCarol = incoming("c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3");
+        messages.removed.add("c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3");
+        long[] uids = store.deliverAll(List.of(forAlice, forBob, forCarol), MailStore.INBOX);
+        assertEquals(-1, uids[2]);
+        assertEquals(List.of(ALICE + "/INBOX/" + made.get(0), BOB + "/INBOX/" + made.get(1)), messages.log);
+        assertEquals(-1, blobs.size(forAlice.body()), "the replaced originals are gone");
+        assertEquals(-1, blobs.size(forBob.body()));
+        assertEquals(-1, blobs.size(made.get(2)), "the removed account's encrypted copy is deleted");
+        assertTrue(blobs.size(forCarol.body()) > 0, "its own body is left to the caller, as deliver() leaves it");
+    }
+
+    @Test
+    void whenOneRecipientsFilterAsksForARetryNobodyGetsACopy() throws Exception {
+        List<BlobId> made = new ArrayList<>();
+        DeliveryFilter encrypt = replacing("encrypted", made);
+        register(msg -> {
+            if (msg.accountId().equals(BOB)) {
+                throw new IOException("bob's keyserver down");
+            }
+            return encrypt.filter(msg);
+        }, props(0, 1));
+        IncomingMessage forAlice = incoming(ALICE);
+        IncomingMessage forBob = incoming(BOB);
+        assertThrows(UncheckedIOException.class, () -> store.deliverAll(List.of(forAlice, forBob), MailStore.INBOX));
+        assertEquals(List.of(), messages.log, "alice's copy waits for bob's: the retry duplicates nothing");
+        assertEquals(-1, blobs.size(made.get(0)), "alice's encrypted copy is deleted");
+        assertTrue(blobs.size(forAlice.body()) > 0 && blobs.size(forBob.body()) > 0, "the caller's bodies stay");
     }
 
     @Test

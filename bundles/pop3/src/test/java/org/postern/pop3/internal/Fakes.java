@@ -136,6 +136,20 @@ final class Fakes {
      * UIDVALIDITY per account. Counts the octets read from bodies (to see back-pressure at work).
      */
     static final class FileStore implements MailStore {
+        /** Each in turn; a test that needs the all-or-nothing of the real store says so. */
+        @Override
+        public long[] deliverAll(java.util.List<org.postern.api.mail.IncomingMessage> messages, String folder) {
+            long[] uids = new long[messages.size()];
+            for (int i = 0; i < uids.length; i++) {
+                try {
+                    uids[i] = deliver(messages.get(i), folder);
+                } catch (org.postern.api.mail.AccountGoneException gone) {
+                    uids[i] = -1;
+                }
+            }
+            return uids;
+        }
+
         static final long UID_VALIDITY = 1_700_000_000L;
         private final Path dir;
         final Map<String, SortedMap<Long, Path>> inboxes = new ConcurrentHashMap<>();

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.postern.api.address.MailAddress;
-import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.MailStore;
 import org.postern.api.mail.SendingServer;
@@ -28,8 +27,9 @@ import org.postern.core.store.StoreUnavailableException;
 /**
  * Hands an accepted message to the mail store: one blob per recipient, each with its own
  * Received header naming only that recipient (so one recipient never learns the others), every
- * blob fsync'ed and every delivery recorded before the caller answers 250. On failure the blobs
- * not yet delivered are deleted and the caller answers 451; the sending server retries. Shared by
+ * blob fsync'ed and every delivery recorded, in one store transaction for all recipients, before
+ * the caller answers 250. On failure nobody got the message, the blobs are deleted and the caller
+ * answers 451; the sending server's retry duplicates nothing. Shared by
  * the MX and (later) submission's local deliveries.
  */
 final class Delivery {
@@ -61,14 +61,13 @@ final class Delivery {
      * after RCPT is skipped (its body deleted): the mail store files nothing for it.
      *
      * @return how many recipients got the message (0: every account was gone)
-     * @throws IOException or a RuntimeException when any recipient could not be served; blobs not
-     *         yet delivered are deleted first
+     * @throws IOException or a RuntimeException when any recipient could not be served: then no
+     *         recipient got it (one store transaction for all), and the blobs are deleted first
      */
     static int deliver(BlobStore blobs, MailStore store, List<SmtpSession.Accepted> recipients, Spool spool,
             String sender, Trace trace, String id, Instant now) throws IOException {
         SendingServer from = new SendingServer(trace.client().getHostAddress(), trace.helo(), trace.confirmedName());
         List<IncomingMessage> messages = new ArrayList<>();
-        int delivered = 0;
         try {
             int roleFiled = 0;
             for (SmtpSession.Accepted r : recipients) {
@@ -85,25 +84,27 @@ final class Delivery {
                 messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
                         received.length + spool.size(), now));
             }
+            // One transaction for every recipient: all get their copy or none does, so the
+            // sending server's retry after a 451 duplicates nothing.
+            long[] uids = messages.isEmpty() ? new long[0] : store.deliverAll(messages, MailStore.INBOX);
             int filed = roleFiled;
-            for (IncomingMessage m : messages) {
-                try {
-                    store.deliver(m, MailStore.INBOX);
+            for (int i = 0; i < uids.length; i++) {
+                if (uids[i] < 0) {
+                    deleteQuietly(blobs, messages.get(i).body()); // the account was removed since RCPT
+                } else {
                     filed++;
-                } catch (AccountGoneException gone) {
-                    deleteQuietly(blobs, m.body());
                 }
-                delivered++;
             }
             return filed;
         } catch (IOException | RuntimeException e) {
-            // When the database went away, the message being filed may have committed before its
-            // connection died: its body is left for the orphan sweep, which deletes it only when
-            // no row refers to it. The sending server retries after the 451 (a duplicate at
-            // worst, never a message without its body).
-            int first = StoreUnavailableException.isCause(e) ? delivered + 1 : delivered;
-            for (int i = first; i < messages.size(); i++) {
-                deleteQuietly(blobs, messages.get(i).body());
+            // When the database went away during the commit, it may have committed: the bodies
+            // are left for the orphan sweep, which deletes only those no row refers to. The
+            // sending server retries after the 451 (a duplicate at worst, never a message
+            // without its body). Otherwise nothing was filed and every body goes.
+            if (!StoreUnavailableException.isCause(e)) {
+                for (IncomingMessage m : messages) {
+                    deleteQuietly(blobs, m.body());
+                }
             }
             throw e;
         }

@@ -19,9 +19,9 @@ import org.postern.core.store.StoreException;
 import org.postern.core.store.StoreUnavailableException;
 
 /**
- * What a failed delivery leaves behind. A refused statement: every body not filed is deleted.
- * The database gone: the body being filed may belong to a row that committed before the
- * connection died, so it stays for the orphan sweep (which checks for references).
+ * What a failed delivery leaves behind. A refused statement: nothing was filed, every body is
+ * deleted. The database gone: the one transaction filing every copy may have committed before
+ * the connection died, so the bodies stay for the orphan sweep (which checks for references).
  */
 class DeliveryTest {
     @TempDir
@@ -53,7 +53,7 @@ class DeliveryTest {
 
     @Test
     void theDatabaseGoneLeavesTheInDoubtBodyOnlyForTheSweep() throws IOException {
-        assertEquals(1, bodiesLeftAfter(new StoreUnavailableException("database unreachable", null)),
-                "the first recipient's body may be referenced by a committed row; the second never was");
+        assertEquals(2, bodiesLeftAfter(new StoreUnavailableException("database unreachable", null)),
+                "every copy may be referenced by the transaction that may have committed");
     }
 }

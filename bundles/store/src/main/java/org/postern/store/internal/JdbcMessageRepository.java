@@ -1,6 +1,8 @@
 package org.postern.store.internal;
 
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -80,26 +82,117 @@ public class JdbcMessageRepository implements MessageRepository {
             long[] next = Database.query(c, "SELECT uid_next, highest_modseq FROM mailbox WHERE id = ?",
                     ps -> ps.setString(1, mailbox), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
             long uid = next[0] - 1;
-            SendingServer s = m.sendingServer();
-            Database.update(c, "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient, "
-                    + "envelope_sender, server_ip, server_ehlo, server_name, structure) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
-                    ps -> {
-                        ps.setString(1, mailbox);
-                        ps.setLong(2, uid);
-                        ps.setLong(3, next[1]);
-                        ps.setString(4, m.body().value());
-                        ps.setLong(5, m.size());
-                        ps.setLong(6, m.received().toEpochMilli());
-                        ps.setString(7, m.recipient().toString());
-                        ps.setString(8, m.envelopeSender());
-                        ps.setString(9, s == null ? null : s.ip());
-                        ps.setString(10, s == null ? null : s.ehloName());
-                        ps.setString(11, s == null ? null : s.confirmedName());
-                        ps.setString(12, structure);
-                    });
+            insert(c, mailbox, uid, next[1], m, structure);
             db.changed(c, ChangeListener.MAIL, owner.get(0));
             return uid;
+        });
+    }
+
+    private static void insert(Connection c, String mailbox, long uid, long modseq, IncomingMessage m, String structure)
+            throws SQLException {
+        SendingServer s = m.sendingServer();
+        Database.update(c, "INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient, "
+                + "envelope_sender, server_ip, server_ehlo, server_name, structure) "
+                + "VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
+                ps -> {
+                    ps.setString(1, mailbox);
+                    ps.setLong(2, uid);
+                    ps.setLong(3, modseq);
+                    ps.setString(4, m.body().value());
+                    ps.setLong(5, m.size());
+                    ps.setLong(6, m.received().toEpochMilli());
+                    ps.setString(7, m.recipient().toString());
+                    ps.setString(8, m.envelopeSender());
+                    ps.setString(9, s == null ? null : s.ip());
+                    ps.setString(10, s == null ? null : s.ehloName());
+                    ps.setString(11, s == null ? null : s.confirmedName());
+                    ps.setString(12, structure);
+                });
+    }
+
+    @Override
+    public long[] appendAll(List<Filing> filings) {
+        String[] stored = new String[filings.size()];
+        for (int i = 0; i < stored.length; i++) {
+            stored[i] = Structures.encode(filings.get(i).structure());
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            String[] boxes = new String[filings.size()];
+            for (int i = 0; i < boxes.length; i++) {
+                try {
+                    boxes[i] = mailbox(filings.get(i).accountId(), filings.get(i).folder());
+                } catch (AccountGoneException gone) {
+                    boxes[i] = null; // nothing for this one; the others are filed
+                }
+            }
+            long[] uids = appendAllTo(filings, boxes, stored);
+            if (uids != null) {
+                return uids;
+            }
+        }
+        throw new StoreException("a folder vanished twice while filing into it", null);
+    }
+
+    /**
+     * The filing transaction of {@link #appendAll}: every owner's status read first, before any
+     * mailbox lock (the order {@link #appendTo} keeps, for the same reason), then the mailboxes
+     * locked in id order, so two multi-recipient deliveries never wait on each other in a cycle.
+     *
+     * @return null when a folder vanished meanwhile (nothing written; the caller tries again)
+     */
+    private long[] appendAllTo(List<Filing> filings, String[] boxes, String[] stored) {
+        return db.transaction(c -> {
+            long[] uids = new long[filings.size()];
+            java.util.Arrays.fill(uids, -1);
+            java.util.Map<String, String> owners = new java.util.HashMap<>();
+            java.util.SortedMap<String, long[]> live = new java.util.TreeMap<>(); // mailbox -> {count, bytes}
+            for (int i = 0; i < boxes.length; i++) {
+                String box = boxes[i];
+                if (box == null) {
+                    continue;
+                }
+                if (!owners.containsKey(box)) {
+                    List<String> owner = Database.query(c, "SELECT account_id FROM mailbox WHERE id = ?",
+                            ps -> ps.setString(1, box), rs -> rs.getString(1).trim());
+                    if (owner.isEmpty()) {
+                        return null;
+                    }
+                    boolean removed = Database.query(c, "SELECT status FROM account WHERE id = ?",
+                            ps -> ps.setString(1, owner.get(0)), rs -> rs.getString(1)).contains("REMOVED");
+                    owners.put(box, removed ? null : owner.get(0));
+                }
+                if (owners.get(box) != null) {
+                    long[] need = live.computeIfAbsent(box, b -> new long[2]);
+                    need[0]++;
+                    need[1] += filings.get(i).message().size();
+                }
+            }
+            java.util.Map<String, long[]> next = new java.util.HashMap<>(); // mailbox -> {next UID, modseq}
+            for (java.util.Map.Entry<String, long[]> e : live.entrySet()) {
+                if (Database.update(c, "UPDATE mailbox SET uid_next = uid_next + ?, highest_modseq = highest_modseq + 1, "
+                        + "used_bytes = used_bytes + ? WHERE id = ?", ps -> {
+                            ps.setLong(1, e.getValue()[0]);
+                            ps.setLong(2, e.getValue()[1]);
+                            ps.setString(3, e.getKey());
+                        }) != 1) {
+                    return null;
+                }
+                long[] after = Database.query(c, "SELECT uid_next, highest_modseq FROM mailbox WHERE id = ?",
+                        ps -> ps.setString(1, e.getKey()), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
+                next.put(e.getKey(), new long[] {after[0] - e.getValue()[0], after[1]});
+            }
+            for (int i = 0; i < boxes.length; i++) {
+                long[] at = boxes[i] == null ? null : next.get(boxes[i]);
+                if (at == null) {
+                    continue;
+                }
+                uids[i] = at[0]++;
+                insert(c, boxes[i], uids[i], at[1], filings.get(i).message(), stored[i]);
+            }
+            for (String account : new java.util.TreeSet<>(owners.values().stream().filter(java.util.Objects::nonNull).toList())) {
+                db.changed(c, ChangeListener.MAIL, account);
+            }
+            return uids;
         });
     }
 

@@ -2,6 +2,7 @@ package org.postern.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -29,6 +30,7 @@ import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.StoredMessage;
 import org.postern.api.store.BlobId;
+import org.postern.core.store.MessageRepository;
 import org.postern.core.store.AccountRecord;
 
 /**
@@ -99,6 +101,50 @@ abstract class MessageAccessTest {
 
     private long highestModseq(String accountId) {
         return rows("SELECT highest_modseq FROM mailbox WHERE account_id = '" + accountId + "' AND name = 'INBOX'");
+    }
+
+    private MessageRepository.Filing filing(String accountId, String folder, String sender, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        BlobId body = blobs.put(new ByteArrayInputStream(bytes));
+        return new MessageRepository.Filing(accountId, folder, new IncomingMessage(accountId,
+                MailAddress.parse(accountId.equals(ALICE_ID) ? "alice@example.net" : "bob@example.net"), sender, null, body,
+                bytes.length, NOW), null);
+    }
+
+    @Test
+    void aMessageForSeveralRecipientsIsFiledForEachInOneGo() throws IOException {
+        file(ALICE_ID, "INBOX", "earlier", NOW);
+        long[] uids = messages.appendAll(List.of(filing(ALICE_ID, "INBOX", "x@example.org", "one"),
+                filing(BOB_ID, "INBOX", "x@example.org", "one"), filing(ALICE_ID, "INBOX", "x@example.org", "one again")));
+        assertEquals(List.of(2L, 1L, 3L), java.util.Arrays.stream(uids).boxed().toList(), "UIDs grow per folder");
+        assertEquals(3, messages.count(ALICE_ID, "INBOX"));
+        assertEquals(1, messages.count(BOB_ID, "INBOX"));
+        assertEquals(List.of(1L, 2L, 3L), messages.snapshot(ALICE_ID, "INBOX").messages().stream()
+                .map(org.postern.api.mail.StoredMessage::uid).toList());
+        assertEquals(4, messages.appendAll(List.of(filing(ALICE_ID, "INBOX", "x@example.org", "later")))[0]);
+    }
+
+    @Test
+    void whenOneCopyCannotBeFiledNoneIs() throws IOException {
+        file(BOB_ID, "INBOX", "earlier", NOW);
+        long modseq = highestModseq(BOB_ID);
+        MessageRepository.Filing fine = filing(BOB_ID, "INBOX", "x@example.org", "one");
+        MessageRepository.Filing broken = filing(ALICE_ID, "INBOX", "x".repeat(400) + "@example.org", "one");
+        assertThrows(RuntimeException.class, () -> messages.appendAll(List.of(fine, broken)));
+        assertEquals(1, messages.count(BOB_ID, "INBOX"), "bob's copy went back with alice's: the retry duplicates nothing");
+        assertEquals(0, messages.count(ALICE_ID, "INBOX"));
+        assertEquals(modseq, highestModseq(BOB_ID));
+        assertEquals(List.of(2L), java.util.Arrays.stream(messages.appendAll(List.of(fine))).boxed().toList(),
+                "the UID the failed attempt took is free again");
+    }
+
+    @Test
+    void aRemovedAccountGetsNothingAndTheOthersGetTheirCopy() throws IOException {
+        assertTrue(new JdbcAccountRepository(db).markRemoved(BOB_ID));
+        long[] uids = messages.appendAll(List.of(filing(BOB_ID, "INBOX", "x@example.org", "one"),
+                filing(ALICE_ID, "INBOX", "x@example.org", "one")));
+        assertEquals(List.of(-1L, 1L), java.util.Arrays.stream(uids).boxed().toList());
+        assertEquals(0, rows("SELECT COUNT(*) FROM mailbox WHERE account_id = '" + BOB_ID + "'"), "no folder for bob");
     }
 
     @Test

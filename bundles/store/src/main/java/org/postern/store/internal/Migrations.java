@@ -53,7 +53,8 @@ final class Migrations {
             "V008__message_structure.sql",
             "V009__folder_expunged_modseq.sql",
             "V010__outbound_queue.sql",
-            "V011__outbound_recipient_no_cascade.sql");
+            "V011__outbound_recipient_no_cascade.sql",
+            "V012__message_no_cascade.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the
@@ -65,7 +66,8 @@ final class Migrations {
 
     static final Map<String, Step> AFTER = Map.of(
             "V004__uid_validity_sequence.sql", Migrations::uidValidityAboveTheClock,
-            "V011__outbound_recipient_no_cascade.sql", Migrations::recipientKeyWithoutCascade);
+            "V011__outbound_recipient_no_cascade.sql", Migrations::recipientKeyWithoutCascade,
+            "V012__message_no_cascade.sql", Migrations::messageKeyWithoutCascade);
 
     /** Opens a new connection to the database being migrated. */
     interface Connections {
@@ -387,26 +389,40 @@ final class Migrations {
      * PostgreSQL).
      */
     static void recipientKeyWithoutCascade(Connection c, long nowMillis) throws SQLException {
+        replaceCascadingKey(c, "outbound_recipient", "outbound_message", "message_id", "outbound_recipient_message");
+    }
+
+    /** V012: the same for {@code message.mailbox_id}, from V003. */
+    static void messageKeyWithoutCascade(Connection c, long nowMillis) throws SQLException {
+        replaceCascadingKey(c, "message", "mailbox", "mailbox_id", "message_mailbox");
+    }
+
+    /**
+     * Replaces the one foreign key from {@code child} to {@code parent}, which the database
+     * named itself, by a named one without a delete rule. The catalogue is read through JDBC
+     * metadata (the same call on Derby and PostgreSQL).
+     */
+    private static void replaceCascadingKey(Connection c, String child, String parent, String column, String name)
+            throws SQLException {
         java.util.List<String> doomed = new java.util.ArrayList<>();
         java.sql.DatabaseMetaData meta = c.getMetaData();
-        for (String table : new String[] {"OUTBOUND_RECIPIENT", "outbound_recipient"}) {
+        for (String table : new String[] {child.toUpperCase(java.util.Locale.ROOT), child}) {
             try (ResultSet rs = meta.getImportedKeys(null, null, table)) {
                 while (rs.next()) {
-                    String name = rs.getString("FK_NAME");
-                    if ("outbound_message".equalsIgnoreCase(rs.getString("PKTABLE_NAME")) && !doomed.contains(name)) {
-                        doomed.add(name);
+                    String fk = rs.getString("FK_NAME");
+                    if (parent.equalsIgnoreCase(rs.getString("PKTABLE_NAME")) && !doomed.contains(fk)) {
+                        doomed.add(fk);
                     }
                 }
             }
         }
         if (doomed.size() != 1) {
-            throw new SQLException("V011: expected outbound_recipient's one foreign key to outbound_message, found "
-                    + doomed);
+            throw new SQLException("expected " + child + "'s one foreign key to " + parent + ", found " + doomed);
         }
         try (Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE outbound_recipient DROP CONSTRAINT \"" + doomed.get(0).replace("\"", "\"\"") + "\"");
-            st.execute("ALTER TABLE outbound_recipient ADD CONSTRAINT outbound_recipient_message "
-                    + "FOREIGN KEY (message_id) REFERENCES outbound_message (id)");
+            st.execute("ALTER TABLE " + child + " DROP CONSTRAINT \"" + doomed.get(0).replace("\"", "\"\"") + "\"");
+            st.execute("ALTER TABLE " + child + " ADD CONSTRAINT " + name + " FOREIGN KEY (" + column + ") REFERENCES "
+                    + parent + " (id)");
         }
     }
 

@@ -57,6 +57,9 @@ final class PendingDeletions {
         List<BlobId> bodies = Database.query(c, "SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ?", ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
         record(c, bodies, reason, now);
+        // messages first, by key: the folder's key no longer cascades (V012)
+        Database.update(c, "DELETE FROM message WHERE mailbox_id IN (SELECT id FROM mailbox WHERE account_id = ?)",
+                ps -> ps.setString(1, accountId));
         Database.update(c, "DELETE FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId));
         return bodies;
     }

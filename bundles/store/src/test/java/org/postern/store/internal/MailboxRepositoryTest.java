@@ -124,6 +124,51 @@ abstract class MailboxRepositoryTest {
         return boxes.append(account, folder, body, bytes.length, flags, NOW, limit);
     }
 
+    /**
+     * Users emptying folders while mail arrives: every folder deletion deletes messages, and none
+     * may wait on another's (with V003's ON DELETE CASCADE, Derby locked the whole message table
+     * for each folder's DELETE; two at once each held the table's intent lock and waited for the
+     * other's exclusive one, a deadlock Derby breaks only after 20 s, failing one of them, while
+     * every delivery on the server queued behind them).
+     */
+    @org.junit.jupiter.api.Test
+    void foldersDeletedWhileMailArrivesNeverDeadlock() throws Exception {
+        int rounds = 15;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+        List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+        try {
+            for (String account : new String[] {ALICE, BOB}) {
+                runs.add(pool.submit(() -> {
+                    start.await();
+                    for (int r = 0; r < rounds; r++) {
+                        String folder = "Trash" + r;
+                        deliver(account, folder, "junk " + r);
+                        deliver(account, folder, "more junk " + r);
+                        boxes.deleteFolder(account, folder);
+                    }
+                    return null;
+                }));
+                runs.add(pool.submit(() -> {
+                    start.await();
+                    for (int r = 0; r < rounds * 2; r++) {
+                        deliver(account, "INBOX", "mail " + r);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> run : runs) {
+                run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(rounds * 2, messages.count(ALICE, "INBOX"));
+        assertEquals(rounds * 2, messages.count(BOB, "INBOX"));
+        assertEquals(0, db.queryOne("SELECT COUNT(*) FROM mailbox WHERE name LIKE 'Trash%'", ps -> { }, rs -> rs.getLong(1))
+                .orElseThrow());
+    }
+
     private FolderInfo info(String account, String folder) {
         return boxes.folder(account, folder).orElseThrow();
     }

@@ -397,7 +397,7 @@ abstract class MigrationsOnDatabaseTest {
                 "INSERT INTO outbound_recipient (message_id, position, address, state, attempts) "
                 + "VALUES ('" + id + "', 0, 'carol@example.org', 'P', 0)");
 
-        assertEquals(11, migrations().apply());
+        assertEquals(11, migrations().apply(11));
 
         assertEquals(1, longValue("SELECT COUNT(*) FROM outbound_recipient WHERE message_id = '" + id + "'"),
                 "queued mail survives the migration");
@@ -408,5 +408,30 @@ abstract class MigrationsOnDatabaseTest {
                 "a recipient still needs its message");
         execute("DELETE FROM outbound_recipient", "DELETE FROM outbound_message");
         assertEquals(0, longValue("SELECT COUNT(*) FROM outbound_message"));
+    }
+
+    // ---- V012 on databases of version 11 ----
+
+    @Test
+    void v012KeepsMessagesButDeletingAFolderNoLongerCascades() throws SQLException {
+        assertEquals(11, migrations().apply(11));
+        execute("INSERT INTO service_domain (name, created) VALUES ('example.net', 0)");
+        execute("INSERT INTO account (id, local_part, domain, status, password_hash, created, expires) "
+                + "VALUES ('a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'alice', 'example.net', 'ACTIVE', 'x', 0, NULL)");
+        execute("INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq) VALUES "
+                + "('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'INBOX', 1, 2, 1)");
+        execute("INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
+                + "('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 1, 1, 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 5, 0, '', 'alice@example.net')");
+
+        assertEquals(12, migrations().apply());
+
+        assertEquals(1, longValue("SELECT COUNT(*) FROM message"), "mail survives the migration");
+        assertThrows(SQLException.class, () -> execute("DELETE FROM mailbox"),
+                "a folder with messages is no longer deleted from under them");
+        assertThrows(SQLException.class, () -> execute("INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, "
+                + "received, flags, recipient) VALUES ('ffffffffffffffffffffffffffffffff', 1, 1, "
+                + "'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2', 5, 0, '', 'x@example.net')"), "a message still needs its folder");
+        execute("DELETE FROM message", "DELETE FROM mailbox");
+        assertEquals(0, longValue("SELECT COUNT(*) FROM mailbox"));
     }
 }

@@ -1,0 +1,10 @@
+-- V003 made message's foreign key to mailbox ON DELETE CASCADE. On Derby a cascaded delete
+-- locks the whole child table exclusively, whatever rows it touches (see V011): every folder
+-- deletion (an IMAP DELETE, emptying Trash) and every account removal locked the message table,
+-- every delivery on the server queued behind it, and two at once deadlocked until Derby's
+-- 20-second deadlock timeout failed one of them. The store already deleted a folder's messages
+-- by key before the folder; account removal now does too. The key stays, without the cascade.
+--
+-- No SQL here, for the reason V011 gives: the step after this script
+-- (Migrations.messageKeyWithoutCascade) drops the old key by its generated name and adds
+--   ALTER TABLE message ADD CONSTRAINT message_mailbox FOREIGN KEY (mailbox_id) REFERENCES mailbox (id)

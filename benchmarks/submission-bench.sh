@@ -42,67 +42,30 @@ ONLY=${ONLY:-}
 ACCOUNT=alice@example.net
 TOTAL=$((CLIENTS * MESSAGES))
 
-die() { echo "submission-bench: $*" >&2; exit 1; }
+BENCH=submission-bench
+. "$(dirname "$0")/lib.sh"
 case "$ONLY" in
   "" | postern | postfix) ;;
   *) die "ONLY=$ONLY: expected postern, postfix or nothing (both)" ;;
 esac
 runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-dist=""
-if runs postern; then
-  dist=$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1 || true)
-  [ -n "$dist" ] || die "no distribution: mvn -B -q install -DskipTests first"
-fi
-jar=$repo/benchmarks/target/benchmarks.jar
-if [ ! -f "$jar" ] || [ -n "$(find "$repo/benchmarks/src" -newer "$jar" -type f | head -1)" ]; then
-  (cd "$repo" && mvn -B -q -o package -DskipTests -pl benchmarks)
-fi
-if [ -z "${JAVA_HOME:-}" ]; then
-  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
-fi
-export JAVA_HOME
-java=$JAVA_HOME/bin/java
+if runs postern; then bench_init dist; else bench_init; fi
 if runs postfix; then
   command -v postfix >/dev/null || die "postfix not installed (apt-get install postfix)"
   command -v openssl >/dev/null || die "openssl not installed"
 fi
 
-others() { pgrep -af 'karaf|surefire' 2>/dev/null | grep -E '/work/main/itests|/tmp/ci' || true; }
-quiet=0
-for i in $(seq 1 90); do
-  if [ -z "$(others)" ]; then quiet=$((quiet + 1)); [ "$quiet" -ge 3 ] && break; else quiet=0; fi
-  [ "$i" = 1 ] && [ -n "$(others)" ] && echo "submission-bench: another Karaf or itest run is running; waiting up to 15 min"
-  sleep 10
-done
-[ -z "$(others)" ] || echo "submission-bench: warning: another Karaf still runs; the figures are not clean"
+wait_for_quiet
 
 umask 077
 work=$(mktemp -d /tmp/postern-submission-bench-XXXX)
 chmod 755 "$work"
 echo "submission-bench: working in $work"
 
-launcher=""
 sink_pid=""
 pf=""
 main_cf_backup=""
-descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
-stop_karaf() {
-  [ -n "$launcher" ] || return 0
-  local pid=$launcher procs k i alive
-  procs=$(descendants "$pid")
-  for k in $procs $pid; do kill -TERM "$k" 2>/dev/null || true; done
-  for i in $(seq 1 600); do
-    alive=""
-    for k in $pid $procs; do kill -0 "$k" 2>/dev/null && alive=1; done
-    [ -n "$alive" ] || break
-    sleep 0.1
-  done
-  [ -z "$alive" ] || for k in $pid $procs; do kill -KILL "$k" 2>/dev/null || true; done
-  wait "$pid" 2>/dev/null || true
-  launcher=""
-}
 stop_sink() { [ -n "$sink_pid" ] && { kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; }; sink_pid=""; }
 pf_master() { # the instance's master pid, if it runs
   local pid
@@ -130,38 +93,6 @@ cleanup() { stop_karaf; stop_sink; stop_postfix; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if port_free "$p"; then echo "$p"; return; fi
-  done
-  die "no free port"
-}
-setcfg() {
-  local f=$1
-  KEY=$2 VAL=$3 awk '
-    BEGIN { k = ENVIRON["KEY"]; v = ENVIRON["VAL"]; done = 0 }
-    {
-      s = $0; sub(/^[ \t]+/, "", s)
-      if (index(s, k) == 1) {
-        rest = substr(s, length(k) + 1); sub(/^[ \t]+/, "", rest)
-        if (rest ~ /^[=:]/) { print k " = " v; done = 1; next }
-      }
-      print
-    }
-    END { if (!done) print k " = " v }' "$f" >"$f.tmp"
-  mv "$f.tmp" "$f"
-}
-getcfg() { sed -n "s/^[[:space:]]*$2[[:space:]]*[=:][[:space:]]*//p" "$1" | tail -1; }
-greets() { local line=""; { exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1; read -r -t 10 line <&3 || true; exec 3>&-; } 2>/dev/null; [[ $line == 220* ]]; }
-client() {
-  local ssh
-  ssh=$(getcfg "$home/etc/org.apache.karaf.shell.cfg" sshPort)
-  printf '%s\n' "$@" | "$home/bin/client" -a "$ssh" -h 127.0.0.1 -u admin \
-    -p "$(cat "$home/postern-data/admin.password")" -r 1 -b 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
-}
 start_sink() { # port
   "$java" -Xmx256m -cp "$jar" org.postern.bench.SmtpSink --port "$1" --expect "$TOTAL" --timeout 900 >"$work/sink-$2.txt" 2>&1 &
   sink_pid=$!
@@ -183,22 +114,7 @@ echo "submission-bench: $(nproc) CPUs; $CLIENTS clients x $MESSAGES messages of 
 # ---- Postern ----
 if runs postern; then
   sink_port=$(free_port)
-  pdir=$work/postern
-  mkdir -p "$pdir"
-  tar xzf "$dist" -C "$pdir" --no-same-permissions
-  home=$(ls -d "$pdir"/*/ | head -1)
-  home=${home%/}
-  etc=$home/etc
-  setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
-  setcfg "$etc/org.postern.smtp.cfg" port "$(free_port)"
-  setcfg "$etc/org.postern.pop3.cfg" port "$(free_port)"
-  setcfg "$etc/org.postern.pop3.cfg" tls.port "$(free_port)"
-  setcfg "$etc/org.postern.imap.cfg" port "$(free_port)"
-  setcfg "$etc/org.postern.imap.cfg" tls.port "$(free_port)"
-  sub_port=$(free_port)
-  setcfg "$etc/org.postern.submission.cfg" port "$sub_port"
-  setcfg "$etc/org.postern.submission.cfg" tls.port "$(free_port)"
-  setcfg "$etc/org.postern.submission.cfg" hostname mail.postern.test
+  unpack_postern "$work/postern"
   setcfg "$etc/org.postern.submission.cfg" messages.per.hour $((TOTAL * 2))
   setcfg "$etc/org.postern.submission.cfg" recipients.per.day $((TOTAL * 2))
   setcfg "$etc/org.postern.submission.cfg" max.connections.per.ip $((CLIENTS + 10))
@@ -206,30 +122,8 @@ if runs postern; then
   setcfg "$etc/org.postern.outbound.cfg" workers "$CONCURRENCY"
   setcfg "$etc/org.postern.outbound.cfg" per.destination "$CONCURRENCY"
   setcfg "$etc/org.postern.outbound.cfg" poll.ms 1000
-  setcfg "$etc/org.postern.tls.cfg" hostname mail.postern.test
-  setcfg "$etc/org.postern.accounts.cfg" argon2.memory.kib 19456
-  setcfg "$etc/org.postern.accounts.cfg" argon2.iterations 2
-  (cd "$home" && exec bin/karaf server >"$home/console.out" 2>&1) &
-  launcher=$!
-  for i in $(seq 1 240); do
-    [ -s "$home/postern-data/admin.password" ] && break
-    kill -0 "$launcher" 2>/dev/null || die "Karaf exited; see $home/console.out"
-    sleep 0.5
-  done
-  for i in $(seq 1 240); do
-    out=$(client postern:status || true)
-    grep -q "schema version" <<<"$out" && break
-    sleep 0.5
-  done
-  for i in $(seq 1 240); do greets "$sub_port" && break; sleep 0.5; done
-  greets "$sub_port" || die "Postern submission not listening on $sub_port"
-  (umask 077; printf '%s\n' "alice bench password 1" >"$home/alice.pw")
-  out=$(client "postern:domain-add example.net" "postern:account-add $ACCOUNT --password-file $home/alice.pw") \
-    || die "account set-up failed: $out"
-  rm -f "$home/alice.pw"
-  out=$(client "postern:app-password-create $ACCOUNT --name bench --protocols smtp") || die "app-password-create: $out"
-  (printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -1 | tr -d '[:space:]' >"$work/postern.password")
-  [ -s "$work/postern.password" ] || die "no app password in: $out"
+  start_karaf
+  create_account "$ACCOUNT" smtp "$work/postern.password"
   [ -z "$DKIM" ] || client "postern:dkim-create example.net" >/dev/null
   echo
   echo "== Postern: submission on 127.0.0.1:$sub_port (AUTH PLAIN after STARTTLS)$([ -n "$DKIM" ] && echo ', DKIM rsa-sha256')"

@@ -1,0 +1,170 @@
+# Shell functions shared by the benchmark scripts that run the Postern distribution
+# (submission-bench.sh, outbound-crash.sh, dead-domain.sh). Sourced, never run: the script sets
+# BENCH (its name, for messages) first, then calls bench_init.
+#
+# What they share: the benchmarks jar (rebuilt when its sources are newer), a JDK, the
+# distribution unpacked under the work directory with free loopback ports, Karaf started with
+# bin/karaf server and stopped by PID (the launcher and its JVM), the Karaf shell through
+# bin/client with the generated admin password, and an account with an app password.
+
+die() { echo "$BENCH: $*" >&2; exit 1; }
+
+# repo, dist (when $1 = dist), jar, JAVA_HOME, java
+bench_init() {
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  dist=""
+  if [ "${1:-}" = dist ]; then
+    dist=$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1 || true)
+    [ -n "$dist" ] || die "no distribution: mvn -B -q install -DskipTests first"
+  fi
+  jar=$repo/benchmarks/target/benchmarks.jar
+  if [ ! -f "$jar" ] || [ -n "$(find "$repo/benchmarks/src" "$repo/benchmarks/pom.xml" -newer "$jar" -type f | head -1)" ]; then
+    (cd "$repo" && mvn -B -q -o package -DskipTests -pl benchmarks)
+  fi
+  if [ -z "${JAVA_HOME:-}" ]; then
+    JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  fi
+  export JAVA_HOME
+  java=$JAVA_HOME/bin/java
+}
+
+# Other Karafs (itests, CI) on the machine would make the figures meaningless: wait until none has
+# run for 30 s (an itest run starts a new Karaf per test class), 15 minutes at most.
+others() { pgrep -af 'karaf|surefire' 2>/dev/null | grep -E '/work/main/itests|/tmp/ci' || true; }
+wait_for_quiet() {
+  local quiet=0 i
+  for i in $(seq 1 90); do
+    if [ -z "$(others)" ]; then quiet=$((quiet + 1)); [ "$quiet" -ge 3 ] && break; else quiet=0; fi
+    [ "$i" = 1 ] && [ -n "$(others)" ] && echo "$BENCH: another Karaf or itest run is running; waiting up to 15 min"
+    sleep 10
+  done
+  [ -z "$(others)" ] || echo "$BENCH: warning: another Karaf still runs; the figures are not clean"
+}
+
+launcher=""
+descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
+# The Karaf JVM: the java process under the launcher (bin/karaf server runs it as a child).
+karaf_jvm() {
+  local k
+  [ -n "$launcher" ] || return 0
+  for k in $(descendants "$launcher"); do
+    [ "$(cat "/proc/$k/comm" 2>/dev/null)" = java ] && { echo "$k"; return 0; }
+  done
+  return 0
+}
+stop_karaf() {
+  [ -n "$launcher" ] || return 0
+  local pid=$launcher procs k i alive
+  procs=$(descendants "$pid")
+  for k in $procs $pid; do kill -TERM "$k" 2>/dev/null || true; done
+  for i in $(seq 1 600); do
+    alive=""
+    for k in $pid $procs; do kill -0 "$k" 2>/dev/null && alive=1; done
+    [ -n "$alive" ] || break
+    sleep 0.1
+  done
+  [ -z "$alive" ] || for k in $pid $procs; do kill -KILL "$k" 2>/dev/null || true; done
+  wait "$pid" 2>/dev/null || true
+  launcher=""
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p i
+  for i in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if port_free "$p"; then echo "$p"; return; fi
+  done
+  die "no free port"
+}
+setcfg() {
+  local f=$1
+  KEY=$2 VAL=$3 awk '
+    BEGIN { k = ENVIRON["KEY"]; v = ENVIRON["VAL"]; done = 0 }
+    {
+      s = $0; sub(/^[ \t]+/, "", s)
+      if (index(s, k) == 1) {
+        rest = substr(s, length(k) + 1); sub(/^[ \t]+/, "", rest)
+        if (rest ~ /^[=:]/) { print k " = " v; done = 1; next }
+      }
+      print
+    }
+    END { if (!done) print k " = " v }' "$f" >"$f.tmp"
+  mv "$f.tmp" "$f"
+}
+getcfg() { sed -n "s/^[[:space:]]*$2[[:space:]]*[=:][[:space:]]*//p" "$1" | tail -1; }
+greets() { local line=""; { exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1; read -r -t 10 line <&3 || true; exec 3>&-; } 2>/dev/null; [[ $line == 220* ]]; }
+client() {
+  local ssh
+  ssh=$(getcfg "$home/etc/org.apache.karaf.shell.cfg" sshPort)
+  printf '%s\n' "$@" | "$home/bin/client" -a "$ssh" -h 127.0.0.1 -u admin \
+    -p "$(cat "$home/postern-data/admin.password")" -r 1 -b 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+}
+# postern:queue-list's total, or nothing when the shell did not answer
+queue_count() { client "postern:queue-list --limit 1" | sed -n 's/^\([0-9][0-9]*\) message(s) queued.*/\1/p' | head -1; }
+
+# Unpacks the distribution into $1 and gives every listener a free port: sets home, etc,
+# sub_port (submission, STARTTLS), smtp_port (the MX), imap_port (plain IMAP).
+unpack_postern() {
+  mkdir -p "$1"
+  tar xzf "$dist" -C "$1" --no-same-permissions
+  home=$(ls -d "$1"/*/ | head -1)
+  home=${home%/}
+  etc=$home/etc
+  setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
+  smtp_port=$(free_port)
+  setcfg "$etc/org.postern.smtp.cfg" port "$smtp_port"
+  setcfg "$etc/org.postern.pop3.cfg" port "$(free_port)"
+  setcfg "$etc/org.postern.pop3.cfg" tls.port "$(free_port)"
+  imap_port=$(free_port)
+  setcfg "$etc/org.postern.imap.cfg" port "$imap_port"
+  setcfg "$etc/org.postern.imap.cfg" tls.port "$(free_port)"
+  sub_port=$(free_port)
+  setcfg "$etc/org.postern.submission.cfg" port "$sub_port"
+  setcfg "$etc/org.postern.submission.cfg" tls.port "$(free_port)"
+  setcfg "$etc/org.postern.submission.cfg" hostname mail.postern.test
+  setcfg "$etc/org.postern.tls.cfg" hostname mail.postern.test
+  setcfg "$etc/org.postern.accounts.cfg" argon2.memory.kib 19456
+  setcfg "$etc/org.postern.accounts.cfg" argon2.iterations 2
+}
+
+# Starts Karaf in $home and waits until its shell answers and the submission port greets
+# (4 minutes at most each). Sets launcher.
+start_karaf() {
+  local i out
+  (cd "$home" && exec bin/karaf server >>"$home/console.out" 2>&1) &
+  launcher=$!
+  for i in $(seq 1 480); do
+    [ -s "$home/postern-data/admin.password" ] && break
+    kill -0 "$launcher" 2>/dev/null || die "Karaf exited; see $home/console.out"
+    sleep 0.5
+  done
+  for i in $(seq 1 480); do
+    out=$(client postern:status || true)
+    grep -q "schema version" <<<"$out" && break
+    kill -0 "$launcher" 2>/dev/null || die "Karaf exited; see $home/console.out"
+    sleep 0.5
+  done
+  for i in $(seq 1 480); do greets "$sub_port" && break; sleep 0.5; done
+  greets "$sub_port" || die "Postern submission not listening on $sub_port"
+}
+
+# Domain and account $1 (with its password), and an app password for the protocols $2 (imap,
+# smtp, ...) written to file $3.
+create_account() {
+  local account=$1 protocols=$2 file=$3 out
+  (umask 077; printf '%s\n' "bench password for $account" >"$home/account.pw")
+  out=$(client "postern:domain-add ${account#*@}" "postern:account-add $account --password-file $home/account.pw") \
+    || die "account set-up failed: $out"
+  rm -f "$home/account.pw"
+  out=$(client "postern:app-password-create $account --name bench --protocols $protocols") || die "app-password-create: $out"
+  (umask 077; printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -1 | tr -d '[:space:]' >"$file")
+  [ -s "$file" ] || die "no app password in: $out"
+}
+
+# The JVM's heap after a full GC (KiB used, from GC.heap_info) and its thread count (the kernel's).
+heap_after_gc_kib() {
+  jcmd "$1" GC.run >/dev/null 2>&1 || true
+  jcmd "$1" GC.heap_info 2>/dev/null | sed -n 's/.* total \([0-9]*\)K, used \([0-9]*\)K.*/\2/p' | head -1
+}
+threads_of() { sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }

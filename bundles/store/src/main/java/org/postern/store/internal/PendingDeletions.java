@@ -57,9 +57,12 @@ final class PendingDeletions {
         List<BlobId> bodies = Database.query(c, "SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ?", ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
         record(c, bodies, reason, now);
-        // messages first, by key: the folder's key no longer cascades (V012)
-        Database.update(c, "DELETE FROM message WHERE mailbox_id IN (SELECT id FROM mailbox WHERE account_id = ?)",
-                ps -> ps.setString(1, accountId));
+        // messages first, folder by folder on the key's leading column (a subquery could be
+        // planned as a scan, which on Derby locks the whole table): the key no longer cascades (V012)
+        for (String box : Database.query(c, "SELECT id FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId),
+                rs -> rs.getString(1))) {
+            Database.update(c, "DELETE FROM message WHERE mailbox_id = ?", ps -> ps.setString(1, box));
+        }
         Database.update(c, "DELETE FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId));
         return bodies;
     }
@@ -141,8 +144,10 @@ final class PendingDeletions {
                 ps -> ps.setString(1, accountId), rs -> BlobId.of(rs.getString(1).trim()));
         record(c, bodies, reason, now);
         // Recipients first, by key: the foreign key no longer cascades (V011).
-        Database.update(c, "DELETE FROM outbound_recipient WHERE message_id IN "
-                + "(SELECT id FROM outbound_message WHERE account_id = ?)", ps -> ps.setString(1, accountId));
+        for (String id : Database.query(c, "SELECT id FROM outbound_message WHERE account_id = ?",
+                ps -> ps.setString(1, accountId), rs -> rs.getString(1))) {
+            Database.update(c, "DELETE FROM outbound_recipient WHERE message_id = ?", ps -> ps.setString(1, id));
+        }
         int deleted = Database.update(c, "DELETE FROM outbound_message WHERE account_id = ?",
                 ps -> ps.setString(1, accountId));
         if (deleted != bodies.size()) {

@@ -56,7 +56,8 @@ class MigrationsTest {
             try (InputStream in = Migrations.class.getResourceAsStream("migrations/" + script)) {
                 assertNotNull(in, script);
                 List<String> statements = Migrations.statements(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                assertFalse(statements.isEmpty(), script);
+                // a script without SQL is one whose work is a Java step (V011, V012: generated key names)
+                assertTrue(!statements.isEmpty() || Migrations.AFTER.containsKey(script), script + " does nothing");
                 for (String s : statements) {
                     assertFalse(s.contains("--"), "comment left in: " + s);
                     assertFalse(s.endsWith(";"), "semicolon left in: " + s);

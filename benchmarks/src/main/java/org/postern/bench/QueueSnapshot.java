@@ -31,7 +31,10 @@ import java.sql.Statement;
  * <p>Prints {@code queued N}, {@code leased M}, then {@code leased <queue id> <message-id> <lease owner>}
  * lines (a node that was killed before may still hold leases that have not expired), then
  * {@code recipients <domain> <state> <count>} lines: the queue's recipients by domain and state
- * (P pending, D delivered, F failed), which tell the messages to one domain from the rest.
+ * (P pending, D delivered, F failed), which tell the messages to one domain from the rest; then
+ * {@code replies <attempts> <count> <last reply>} lines: the pending recipients by their number of
+ * attempts and their last reply (hex ids and numbers in it made {@code #}, so that alike ones count
+ * together).
  */
 public final class QueueSnapshot {
     private QueueSnapshot() {
@@ -66,15 +69,25 @@ public final class QueueSnapshot {
             }
         }
         java.util.Map<String, Long> byDomain = new java.util.TreeMap<>();
+        java.util.Map<String, Long> replies = new java.util.TreeMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:derby:" + db); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT address, state FROM outbound_recipient")) {
+                ResultSet rs = st.executeQuery("SELECT address, state, attempts, last_reply FROM outbound_recipient")) {
             while (rs.next()) {
                 String address = rs.getString(1);
                 String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT);
-                byDomain.merge(domain + " " + rs.getString(2).trim(), 1L, Long::sum);
+                String state = rs.getString(2).trim();
+                byDomain.merge(domain + " " + state, 1L, Long::sum);
+                if (state.equals("P")) {
+                    String reply = rs.getString(4) == null ? "-" : rs.getString(4).replaceAll("[0-9a-f]{32}|[0-9]+", "#");
+                    replies.merge(String.format("%3d ", rs.getInt(3)) + "\t" + reply, 1L, Long::sum);
+                }
             }
         }
         byDomain.forEach((k, v) -> lines.append("recipients ").append(k).append(' ').append(v).append('\n'));
+        replies.forEach((k, v) -> {
+            String[] parts = k.split("\t", 2);
+            lines.append("replies ").append(parts[0].trim()).append(' ').append(v).append(' ').append(parts[1]).append('\n');
+        });
         try {
             DriverManager.getConnection("jdbc:derby:;shutdown=true");
         } catch (SQLException expected) {

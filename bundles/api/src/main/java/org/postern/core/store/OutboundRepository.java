@@ -72,7 +72,9 @@ public interface OutboundRepository {
 
     /**
      * Leases up to {@code limit} messages whose next attempt is due at {@code now} and that nobody
-     * holds (no lease, or an expired one) to {@code owner} until {@code leaseUntil}, oldest due first.
+     * holds (no lease, or an expired one) to {@code owner} until {@code leaseUntil}: messages never
+     * tried first (new mail is not delayed by a backlog of retries), then retries, each oldest due
+     * first, in that order.
      */
     List<QueuedMessage> claimDue(String owner, Instant now, Instant leaseUntil, int limit);
 

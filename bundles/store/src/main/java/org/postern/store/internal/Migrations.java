@@ -54,7 +54,8 @@ final class Migrations {
             "V009__folder_expunged_modseq.sql",
             "V010__outbound_queue.sql",
             "V011__outbound_recipient_no_cascade.sql",
-            "V012__message_no_cascade.sql");
+            "V012__message_no_cascade.sql",
+            "V013__outbound_claim_order.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

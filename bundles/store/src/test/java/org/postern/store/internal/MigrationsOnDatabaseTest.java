@@ -423,7 +423,7 @@ abstract class MigrationsOnDatabaseTest {
         execute("INSERT INTO message (mailbox_id, uid, modseq, blob_id, size, received, flags, recipient) VALUES "
                 + "('m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1m1', 1, 1, 'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 5, 0, '', 'alice@example.net')");
 
-        assertEquals(12, migrations().apply());
+        assertEquals(12, migrations().apply(12));
 
         assertEquals(1, longValue("SELECT COUNT(*) FROM message"), "mail survives the migration");
         assertThrows(SQLException.class, () -> execute("DELETE FROM mailbox"),
@@ -433,5 +433,18 @@ abstract class MigrationsOnDatabaseTest {
                 + "'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2', 5, 0, '', 'x@example.net')"), "a message still needs its folder");
         execute("DELETE FROM message", "DELETE FROM mailbox");
         assertEquals(0, longValue("SELECT COUNT(*) FROM mailbox"));
+    }
+
+    // ---- V013 on databases of version 12 ----
+
+    @Test
+    void v013KeepsQueuedMail() throws SQLException {
+        assertEquals(12, migrations().apply(12));
+        execute("INSERT INTO outbound_message (id, account_id, sender, blob_id, size, created, next_attempt, expires, "
+                + "attempts, lease_owner, lease_until) VALUES ('0123456789abcdef0123456789abcdef', NULL, '', "
+                + "'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 5, 0, 0, 0, 3, NULL, NULL)");
+        assertEquals(13, migrations().apply());
+        assertEquals(1, longValue("SELECT COUNT(*) FROM outbound_message WHERE attempts = 3"));
+        assertEquals(1, longValue("SELECT COUNT(*) FROM outbound_message WHERE attempts > 0 AND next_attempt <= 1"));
     }
 }

@@ -285,6 +285,24 @@ abstract class OutboundRepositoryTest {
     }
 
     @Test
+    void newMailIsClaimedBeforeABacklogOfRetries() {
+        for (int i = 1; i <= 5; i++) {
+            queue.enqueue(due(i, Duration.ofHours(2)));
+        }
+        for (QueuedMessage q : claim("node-a/1", NOW, 5)) {
+            assertTrue(queue.recordAttempt(q.id(), "node-a/1", List.of(new Outcome(0, RecipientState.PENDING,
+                    "4.4.1 connection refused")), NOW.minus(Duration.ofHours(1))));
+        }
+        queue.enqueue(due(6, Duration.ofMinutes(1))); // new, due later than every retry
+        assertEquals(List.of(id(6)), ids(claim("node-b/1", NOW, 1)), "the new message goes first");
+        assertEquals(List.of(id(1), id(2)), ids(claim("node-b/1", NOW, 2)), "then the retries, oldest due first");
+        queue.enqueue(due(7, Duration.ofMinutes(1)));
+        queue.enqueue(due(8, Duration.ofMinutes(2)));
+        assertEquals(List.of(id(8), id(7), id(3)), ids(claim("node-c/1", NOW, 3)),
+                "new ones oldest due first, and retries fill what is left");
+    }
+
+    @Test
     void aLeaseMustEndAfterNowAndNameAnOwner() {
         assertThrows(IllegalArgumentException.class, () -> queue.claimDue("node-a", NOW, NOW, 1));
         assertThrows(IllegalArgumentException.class, () -> queue.claimDue("", NOW, NOW.plusSeconds(1), 1));

@@ -60,7 +60,10 @@ import org.slf4j.LoggerFactory;
 public class OutboundQueue {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundQueue.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** A destination at its connection limit: look again this soon (no attempt counted against the message). */
+    /**
+     * A destination at its connection limit: look again this soon. The attempt is recorded (its
+     * count grows) but the next one is not backed off.
+     */
     static final Duration BUSY_RETRY = Duration.ofSeconds(30);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -162,14 +165,28 @@ public class OutboundQueue {
         synchronized (wake) {
             wake.notifyAll();
         }
-        scheduler.shutdownNow();
-        renewer.shutdownNow();
-        workers.shutdownNow();
+        // No interrupts first: an interrupt inside a Derby call closes its connection, and the
+        // store then reports the database unreachable (an ERROR on every clean stop). The poller
+        // wakes and leaves; sessions end within their timeouts; whatever is still running after
+        // that is interrupted, and its lease lets another node or the next start send it.
+        // The poller first, so it hands no claimed message to a pool that no longer takes any.
+        scheduler.shutdown();
+        renewer.shutdown();
         try {
-            workers.awaitTermination(10, TimeUnit.SECONDS);
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
+            workers.shutdown();
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+            renewer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            workers.shutdownNow();
+            scheduler.shutdownNow();
         }
+        renewer.shutdownNow();
         LOG.info("Postern outbound queue stopped");
     }
 
@@ -297,7 +314,9 @@ public class OutboundQueue {
         Instant until = Instant.now().plus(settings.lease());
         for (String id : inFlight.keySet()) {
             try {
-                if (!repo.renew(id, owner, until)) {
+                if (!repo.renew(id, owner, until) && inFlight.containsKey(id)) {
+                    // (a message whose attempt is being recorded has left inFlight first: its
+                    // lease is released on purpose, not lost)
                     LOG.warn("Postern outbound: lost the lease on {} while sending it", id);
                 }
             } catch (RuntimeException e) {
@@ -389,6 +408,7 @@ public class OutboundQueue {
         }
         byte[] dsn = failed.isEmpty() || m.sender().isEmpty() ? null : dsn(m, failed, b);
         boolean recorded;
+        inFlight.remove(m.id()); // no more renewals: recording releases the lease
         try {
             recorded = repo.recordAttempt(m.id(), owner, finals, next);
         } catch (RuntimeException e) {

@@ -88,8 +88,12 @@ class DkimTest {
         return out.toByteArray();
     }
 
-    /** Runs dkimpy over the message, answering its DNS queries with the given records. */
     private String verify(byte[] message, PublicKeyRecord... records) throws Exception {
+        return dkimpy(dir, message, records);
+    }
+
+    /** Runs dkimpy over the message (a file in {@code dir}), answering its DNS queries with the given records. */
+    static String dkimpy(Path dir, byte[] message, PublicKeyRecord... records) throws Exception {
         Path msg = Files.write(Files.createTempFile(dir, "m", ".eml"), message);
         StringBuilder zone = new StringBuilder("{");
         for (PublicKeyRecord r : records) {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -97,7 +96,7 @@ final class HttpsPolicyFetcher implements MtaStsPolicies.Fetcher {
         try (Socket plain = new Socket()) {
             // SO_TIMEOUT bounds each read only: a policy host that sent its TLS handshake an octet
             // at a time held the queue worker for days. At the deadline the socket is closed.
-            ScheduledFuture<?> closer = CLOSER.schedule(() -> close(plain), timeoutMillis, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> closer = SocketDeadlines.TIMER.schedule(() -> close(plain), timeoutMillis, TimeUnit.MILLISECONDS);
             try {
                 plain.connect(new InetSocketAddress(address, port), timeoutMillis);
                 plain.setSoTimeout(timeoutMillis);
@@ -122,21 +121,6 @@ final class HttpsPolicyFetcher implements MtaStsPolicies.Fetcher {
                 closer.cancel(false);
             }
         }
-    }
-
-    /** One daemon thread, gone after 10 s without a fetch (nothing lingers once the bundle stops). */
-    private static final ScheduledThreadPoolExecutor CLOSER = closerThread();
-
-    private static ScheduledThreadPoolExecutor closerThread() {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "postern-mta-sts-fetch-deadline");
-            t.setDaemon(true);
-            return t;
-        });
-        e.setKeepAliveTime(10, TimeUnit.SECONDS);
-        e.allowCoreThreadTimeOut(true);
-        e.setRemoveOnCancelPolicy(true);
-        return e;
     }
 
     private static void close(Socket s) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -140,27 +139,12 @@ final class SmtpClient {
     private final Settings settings;
 
     /**
-     * Closes the socket of an operation that overran the command timeout. SO_TIMEOUT bounds one
-     * read() only, so a server trickling a byte at a time kept a worker for ever, and it bounds
-     * no write at all, so a server that stopped reading during DATA blocked the write for ever;
-     * meanwhile the lease was renewed, so the message was neither sent, retried nor bounced.
+     * One session's deadline: each reply must be complete, each write done, within the command
+     * timeout, or {@link SocketDeadlines} closes the socket. SO_TIMEOUT bounds one read() only, so
+     * a server trickling a byte at a time kept a worker for ever, and it bounds no write at all,
+     * so a server that stopped reading during DATA blocked the write for ever; meanwhile the lease
+     * was renewed, so the message was neither sent, retried nor bounced.
      */
-    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdogThread();
-
-    /** One daemon thread, gone after 10 s without a session (nothing lingers once the bundle stops). */
-    private static ScheduledThreadPoolExecutor watchdogThread() {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "postern-outbound-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        e.setKeepAliveTime(10, TimeUnit.SECONDS);
-        e.allowCoreThreadTimeOut(true);
-        e.setRemoveOnCancelPolicy(true);
-        return e;
-    }
-
-    /** One session's deadline: each reply must be complete, each write done, within the command timeout. */
     private static final class Watchdog implements Runnable {
         private final Socket socket;
         private final long timeoutNanos;
@@ -216,7 +200,7 @@ final class SmtpClient {
         Socket socket = new Socket();
         Watchdog watchdog = new Watchdog(socket, settings.commandTimeoutMillis());
         long period = Math.max(20, Math.min(1000, settings.commandTimeoutMillis() / 10));
-        ScheduledFuture<?> watching = WATCHDOG.scheduleWithFixedDelay(watchdog, period, period, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> watching = SocketDeadlines.TIMER.scheduleWithFixedDelay(watchdog, period, period, TimeUnit.MILLISECONDS);
         try {
             try {
                 socket.connect(new InetSocketAddress(address, port), settings.connectTimeoutMillis());

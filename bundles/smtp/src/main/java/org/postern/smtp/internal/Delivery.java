@@ -2,7 +2,6 @@ package org.postern.smtp.internal;
 
 import org.postern.protocol.smtp.DataFraming;
 import org.postern.protocol.smtp.SmtpSyntax;
-import org.postern.protocol.smtp.Spool;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +63,7 @@ final class Delivery {
      * @throws IOException or a RuntimeException when any recipient could not be served: then no
      *         recipient got it (one store transaction for all), and the blobs are deleted first
      */
-    static int deliver(BlobStore blobs, MailStore store, List<SmtpSession.Accepted> recipients, Spool spool,
+    static int deliver(BlobStore blobs, MailStore store, List<SmtpSession.Accepted> recipients, MessageContent content,
             String sender, Trace trace, String id, Instant now) throws IOException {
         SendingServer from = new SendingServer(trace.client().getHostAddress(), trace.helo(), trace.confirmedName());
         List<IncomingMessage> messages = new ArrayList<>();
@@ -73,16 +72,16 @@ final class Delivery {
             for (SmtpSession.Accepted r : recipients) {
                 byte[] received = trace.receivedHeader(r.address(), id, now);
                 if (r.accountId() == null) {
-                    RoleMail.keep(r.roleMail(), id + "-" + roleFiled, received, spool);
+                    RoleMail.keep(r.roleMail(), id + "-" + roleFiled, received, content);
                     roleFiled++;
                     continue;
                 }
                 BlobId blob;
-                try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), spool.open())) {
+                try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), content.open())) {
                     blob = blobs.put(body);
                 }
                 messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
-                        received.length + spool.size(), now));
+                        received.length + content.size(), now));
             }
             // One transaction for every recipient: all get their copy or none does, so the
             // sending server's retry after a 451 duplicates nothing.

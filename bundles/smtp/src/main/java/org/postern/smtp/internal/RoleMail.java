@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.postern.protocol.smtp.Spool;
 
 /**
  * Mail to postmaster@ and abuse@ while no postmaster account is configured: one file per
@@ -23,7 +22,7 @@ final class RoleMail {
     private RoleMail() {
     }
 
-    static void keep(Path dir, String id, byte[] received, Spool spool) throws IOException {
+    static void keep(Path dir, String id, byte[] received, MessageContent content) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
@@ -32,7 +31,7 @@ final class RoleMail {
         try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 OutputStream out = Channels.newOutputStream(ch);
-                InputStream body = spool.open()) {
+                InputStream body = content.open()) {
             out.write(received);
             body.transferTo(out);
             out.flush();

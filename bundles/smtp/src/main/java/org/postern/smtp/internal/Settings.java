@@ -17,7 +17,17 @@ import org.postern.api.store.DataDirectory;
  */
 record Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
         int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxConnections, int maxErrors,
-        Path dataDirectory, int portOffset, String postmasterAccount) {
+        Path dataDirectory, int portOffset, String postmasterAccount, boolean senderAuthentication,
+        boolean dmarcReject, int authTimeoutSeconds) {
+
+    /** With sender authentication on, its defaults (tests). */
+    Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
+            int commandTimeoutSeconds, int dataTimeoutSeconds, int maxConnectionsPerIp, int maxConnections, int maxErrors,
+            Path dataDirectory, int portOffset, String postmasterAccount) {
+        this(host, port, hostname, maxMessageSize, maxRecipients, maxLineLength, commandTimeoutSeconds,
+                dataTimeoutSeconds, maxConnectionsPerIp, maxConnections, maxErrors, dataDirectory, portOffset,
+                postmasterAccount, true, true, 10);
+    }
 
     /** Without a postmaster account (tests that do not care). */
     Settings(String host, int port, String hostname, long maxMessageSize, int maxRecipients, int maxLineLength,
@@ -68,6 +78,7 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
                 .isLong("max.connections.per.ip", 1, 1_000_000)
                 .isLong("max.connections", 1, 1_000_000)
                 .isLong("max.errors", 1, 100_000)
+                .isLong("sender.authentication.timeout.seconds", 1, 300)
                 .problem(c.host().isBlank(), "host is empty");
         String hostname = c.hostname().trim();
         if (!hostname.isEmpty()) {
@@ -88,7 +99,8 @@ record Settings(String host, int port, String hostname, long maxMessageSize, int
         return new Settings(c.host().trim(), port, hostname,
                 c.max_message_size(), c.max_recipients(), c.max_line_length(), c.command_timeout_seconds(),
                 c.data_timeout_seconds(), c.max_connections_per_ip(), c.max_connections(), c.max_errors(),
-                DataDirectory.resolve(), port - c.port(), postmaster);
+                DataDirectory.resolve(), port - c.port(), postmaster, c.sender_authentication(), c.dmarc_reject(),
+                c.sender_authentication_timeout_seconds());
     }
 
     /** For log lines: how {@link #port()} came about when an offset moved it, else empty. */

@@ -51,4 +51,21 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "and to <postmaster> (RFC 5321 4.5.1, RFC 2142); empty: such mail is kept as files in "
                     + "postern-data/role-mail for the operator")
     String postmaster_account() default "";
+
+    @AttributeDefinition(name = "Sender authentication",
+            description = "Check SPF, DKIM and DMARC for every accepted message and record the results in an "
+                    + "Authentication-Results header (RFC 8601) naming this server; Authentication-Results fields "
+                    + "that claim this server's name are removed from incoming mail either way")
+    boolean sender_authentication() default true;
+
+    @AttributeDefinition(name = "Refuse DMARC p=reject failures",
+            description = "Answer 550 5.7.1 at the end of DATA when the From domain publishes p=reject (within its "
+                    + "pct=) and neither SPF nor DKIM passed aligned with it, or when the message has several From "
+                    + "fields; false: accept and record dmarc=fail")
+    boolean dmarc_reject() default true;
+
+    @AttributeDefinition(name = "Sender authentication timeout (seconds)",
+            description = "Longest wait for each of SPF (from the first accepted recipient), DKIM and DMARC (from the "
+                    + "end of DATA); what has not finished by then is temperror")
+    int sender_authentication_timeout_seconds() default 10;
 }

@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -85,8 +87,22 @@ final class SmtpHandler extends IoHandlerAdapter {
                 });
     }
 
+    /** A continuation of the session after asynchronous work, run in the session's order. */
+    record Resume(Runnable then) {
+    }
+
     @Override
     public void messageReceived(IoSession io, Object message) {
+        if (message instanceof Resume) {
+            // Runs even when the session has ended (it then does nothing but release), so the
+            // hold taken by await() is always given back.
+            try {
+                ((Resume) message).then().run();
+            } finally {
+                ReadThrottle.release(io);
+            }
+            return;
+        }
         SmtpSession s = (SmtpSession) io.getAttribute(SESSION);
         if (s == null) {
             return;
@@ -158,6 +174,15 @@ final class SmtpHandler extends IoHandlerAdapter {
                     ReadThrottle.release(io);
                 }
             });
+        }
+
+        @Override
+        public <T> void await(CompletionStage<T> stage, Consumer<T> then) {
+            // No read until the continuation has run: commands pipelined behind the end of DATA
+            // wait in the socket, not in memory (the session queues the few already decoded).
+            ReadThrottle.hold(io);
+            stage.whenComplete((value, failure) -> io.getFilterChain().fireMessageReceived(
+                    new Resume(() -> then.accept(failure == null ? value : null))));
         }
 
         @Override

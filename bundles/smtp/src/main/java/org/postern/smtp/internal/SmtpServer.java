@@ -27,7 +27,10 @@ import org.postern.protocol.ConnectionLimitFilter;
 import org.postern.protocol.LineFilter;
 import org.postern.protocol.Listener;
 import org.postern.protocol.ServerTls;
+import org.postern.api.dns.DnsResolver;
 import org.postern.api.dns.SendingServerResolver;
+import org.postern.mailauth.SenderAuthentication;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +69,11 @@ public class SmtpServer {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile SendingServerResolver resolver;
+
+    /** SPF, DKIM and DMARC lookups; without it no Authentication-Results are written (forged ones still go). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
+    volatile DnsResolver dns;
 
     /** Service domains, for postmaster@ and abuse@ (RFC 5321 4.5.1, RFC 2142). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -190,6 +198,18 @@ public class SmtpServer {
         }
         ServerTls t = serverTls;
         return t != null ? t.hostname() : Settings.machineName();
+    }
+
+    /**
+     * The checks for one transaction, or null when they are switched off or no resolver is
+     * bound (then the message gets no Authentication-Results).
+     */
+    SenderAuthentication senderAuthentication() {
+        DnsResolver d = dns;
+        if (!settings.senderAuthentication() || d == null) {
+            return null;
+        }
+        return new SenderAuthentication(d, hostname(), Duration.ofSeconds(settings.authTimeoutSeconds()));
     }
 
     /** The policies now, in {@link WhiteboardOrder#ORDER}; a session asks once per stage and keeps the list. */

@@ -3,16 +3,22 @@ package org.postern.smtp.internal;
 import org.postern.protocol.smtp.DataFraming;
 import org.postern.protocol.smtp.SmtpSyntax;
 import org.postern.protocol.smtp.Spool;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.postern.api.address.MailAddress;
@@ -26,6 +32,10 @@ import org.postern.api.smtp.SmtpTransaction;
 import org.postern.api.store.BlobStore;
 import org.postern.protocol.Line;
 import org.postern.core.store.StoreUnavailableException;
+import org.postern.mailauth.AuthenticationResults;
+import org.postern.mailauth.HeaderFields;
+import org.postern.mailauth.SenderAuthentication;
+import org.postern.mailauth.SpfResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +61,19 @@ final class SmtpSession implements SmtpTransaction {
         void startTls(String line, SSLContext context);
 
         void idleTimeout(int seconds);
+
+        /**
+         * Reads nothing more until {@code stage} has completed, then runs {@code then} with its
+         * value (null if it failed) in the session's order, like a received line.
+         */
+        <T> void await(CompletionStage<T> stage, Consumer<T> then);
     }
 
-    private enum Mode { COMMAND, DATA, AWAIT_TLS, CLOSED }
+    /** AWAIT_CHECKS: DATA has ended, sender authentication runs; lines that arrive wait in {@link #waiting}. */
+    private enum Mode { COMMAND, DATA, AWAIT_TLS, AWAIT_CHECKS, CLOSED }
+
+    /** The most header octets read for sender authentication and for forged Authentication-Results. */
+    static final int MAX_HEADER = 256 * 1024;
 
     /**
      * A recipient as RCPT accepted it: its account, or, for postmaster@/abuse@ while no
@@ -82,9 +102,18 @@ final class SmtpSession implements SmtpTransaction {
     private long declaredSize;
     private final List<Accepted> recipients = new ArrayList<>();
 
+    /** This transaction's SPF, DKIM and DMARC checks (null: off); SPF starts at the first accepted RCPT. */
+    private SenderAuthentication auth;
+    private CompletableFuture<SpfResult> spfCheck;
+
     // DATA in progress
     private Spool spool;
     private DataFraming framing;
+    /**
+     * Lines decoded while the checks ran (reads are held then, so at most what one socket read
+     * held): handled in order once the message has its answer.
+     */
+    private final ArrayDeque<Line> waiting = new ArrayDeque<>();
 
     SmtpSession(SmtpServer server, Out out, InetSocketAddress client) {
         this.server = server;
@@ -126,13 +155,16 @@ final class SmtpSession implements SmtpTransaction {
             case DATA:
                 data(line);
                 return;
+            case AWAIT_CHECKS:
+                waiting.add(line);
+                return;
             default:
                 command(line);
         }
     }
 
     void idle() {
-        if (mode == Mode.CLOSED) {
+        if (mode == Mode.CLOSED || mode == Mode.AWAIT_CHECKS) {
             return;
         }
         long timeoutNanos = (mode == Mode.DATA ? settings.dataTimeoutSeconds() : settings.commandTimeoutSeconds())
@@ -148,6 +180,7 @@ final class SmtpSession implements SmtpTransaction {
 
     void closed() {
         mode = Mode.CLOSED;
+        waiting.clear();
         discardSpool();
     }
 
@@ -187,6 +220,7 @@ final class SmtpSession implements SmtpTransaction {
                 break;
             case "RCPT":
                 rcpt(arg);
+                startSpf();
                 break;
             case "DATA":
                 dataCommand(arg);
@@ -592,6 +626,7 @@ final class SmtpSession implements SmtpTransaction {
     private void endOfData() {
         mode = Mode.COMMAND;
         out.idleTimeout(settings.commandTimeoutSeconds());
+        boolean continues = false;
         try {
             DataFraming.Refusal refusal = framing.refusal();
             if (refusal == null) {
@@ -599,7 +634,7 @@ final class SmtpSession implements SmtpTransaction {
                 if (refusal(p)) {
                     reply(p);
                 } else {
-                    deliver();
+                    continues = checkThenDeliver();
                 }
                 return;
             }
@@ -619,11 +654,112 @@ final class SmtpSession implements SmtpTransaction {
                 default -> throw new IllegalStateException(refusal.toString());
             }
         } finally {
-            resetTransaction();
+            if (!continues) {
+                resetTransaction();
+            }
         }
     }
 
-    private void deliver() {
+    /** Starts the SPF check once the transaction has a recipient: its lookups overlap RCPT and DATA. */
+    private void startSpf() {
+        if (spfCheck != null || recipients.isEmpty() || sender == null) {
+            return;
+        }
+        auth = server.senderAuthentication();
+        if (auth != null) {
+            spfCheck = auth.spf(client.getAddress(), sender, helo);
+        }
+    }
+
+    /**
+     * Reads the spooled header (and, for DKIM, the body), leaves out Authentication-Results that
+     * claim this server's name (RFC 8601 §5), and delivers once SPF, DKIM and DMARC have
+     * answered, with their Authentication-Results on top.
+     *
+     * @return true when delivery continues asynchronously ({@link #checked}); false when it is
+     *         done (delivered or answered) and the transaction may be reset
+     */
+    private boolean checkThenDeliver() {
+        String authservId = server.hostname();
+        try (InputStream in = new BufferedInputStream(spool.open(), 64 * 1024)) {
+            HeaderFields header = HeaderFields.read(in, MAX_HEADER);
+            List<MessageContent.Cut> cuts = new ArrayList<>();
+            for (HeaderFields.Field f : header.fields()) {
+                if (AuthenticationResults.claims(f, authservId)) {
+                    cuts.add(new MessageContent.Cut(f.offset(), f.offset() + f.raw().length));
+                }
+            }
+            if (!cuts.isEmpty()) {
+                LOG.info("Postern SMTP: [{}] removed {} Authentication-Results claiming {}", ip(), cuts.size(), authservId);
+            }
+            SenderAuthentication checks = auth != null ? auth : server.senderAuthentication();
+            if (checks == null) {
+                deliver(new MessageContent(new byte[0], spool, cuts), "");
+                return false;
+            }
+            CompletableFuture<SpfResult> spf = spfCheck != null ? spfCheck : checks.spf(client.getAddress(), sender, helo);
+            CompletableFuture<SenderAuthentication.Report> report = checks.message(spf, header, in);
+            mode = Mode.AWAIT_CHECKS;
+            out.await(report, r -> checked(r, cuts));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            temporaryLocalProblem("cannot read the spooled message: " + e);
+            return false;
+        }
+    }
+
+    /** The checks answered (r null: they failed, which they should never do): refuse or deliver. */
+    private void checked(SenderAuthentication.Report r, List<MessageContent.Cut> cuts) {
+        if (mode != Mode.AWAIT_CHECKS) {
+            return; // the session ended meanwhile; its spool is gone
+        }
+        mode = Mode.COMMAND;
+        lastActivity = System.nanoTime();
+        try {
+            if (r == null) {
+                LOG.warn("Postern SMTP: [{}] sender authentication failed; delivering without Authentication-Results", ip());
+                deliver(new MessageContent(new byte[0], spool, cuts), "");
+            } else if (r.dmarcRejects() && settings.dmarcReject()) {
+                String domain = r.dmarc().fromDomain();
+                // the From domain, not an address: the MX logs no addresses
+                LOG.info("Postern SMTP: [{}] refused a message: DMARC{} ({})", ip(),
+                        safeDomain(domain) && !domain.isEmpty() ? " of " + domain : "", r.dmarc().reason());
+                reply(550, "5.7.1", domain.isEmpty()
+                        ? "Message rejected: several From fields (RFC 5322 section 3.6)"
+                        : "Message rejected by the DMARC policy of " + (safeDomain(domain) ? domain : "the From domain")
+                                + ": no aligned SPF or DKIM pass");
+            } else {
+                deliver(new MessageContent(r.field().getBytes(StandardCharsets.US_ASCII), spool, cuts), summary(r));
+            }
+        } finally {
+            resetTransaction();
+        }
+        while (mode != Mode.AWAIT_CHECKS && mode != Mode.CLOSED && !waiting.isEmpty()) {
+            line(waiting.poll());
+        }
+    }
+
+    private static String summary(SenderAuthentication.Report r) {
+        StringBuilder b = new StringBuilder(", spf=").append(r.spf().result().keyword()).append(" dkim=");
+        b.append(r.dkim().isEmpty() ? "none" : r.dkim().stream().map(k -> k.result().keyword()).distinct()
+                .reduce((x, y) -> x + "," + y).orElse("none"));
+        return b.append(" dmarc=").append(r.dmarc().result().keyword()).toString();
+    }
+
+    private static boolean safeDomain(String d) {
+        if (d.length() > 253) {
+            return false;
+        }
+        for (int i = 0; i < d.length(); i++) {
+            char c = d.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void deliver(MessageContent content, String results) {
         BlobStore blobs = server.blobStore;
         MailStore store = server.mailStore;
         if (blobs == null || store == null) {
@@ -633,7 +769,7 @@ final class SmtpSession implements SmtpTransaction {
         String id = HexFormat.of().withUpperCase().formatHex(randomBytes(8));
         int filed;
         try {
-            filed = Delivery.deliver(blobs, store, recipients, spool, sender, trace(), id, Instant.now());
+            filed = Delivery.deliver(blobs, store, recipients, content, sender, trace(), id, Instant.now());
         } catch (IOException | RuntimeException e) {
             warnUnlessStoreDown("message " + id + " not accepted", e);
             reply(451, "4.3.0", "Temporary local problem, try again later");
@@ -644,7 +780,8 @@ final class SmtpSession implements SmtpTransaction {
             reply(550, "5.1.1", "Recipient address rejected: User unknown");
             return;
         }
-        LOG.info("Postern SMTP: queued {} from [{}], {} octets, {} recipient(s)", id, ip(), spool.size(), filed);
+        LOG.info("Postern SMTP: queued {} from [{}], {} octets, {} recipient(s){}", id, ip(), content.size(), filed,
+                results);
         reply(250, "2.0.0", "Ok: queued as " + id);
     }
 
@@ -722,6 +859,8 @@ final class SmtpSession implements SmtpTransaction {
     }
 
     private void resetTransaction() {
+        auth = null;
+        spfCheck = null;
         sender = null;
         smtputf8 = false;
         declaredSize = 0;

@@ -40,7 +40,7 @@ class DeliveryTest {
             spool.write(body, 0, body.length);
             Delivery.Trace trace = new Delivery.Trace("client.example.org", null, InetAddress.getLoopbackAddress(),
                     "mx.postern.test", "ESMTP");
-            assertThrows(RuntimeException.class, () -> Delivery.deliver(blobs, store, to, spool, "x@origin.example",
+            assertThrows(RuntimeException.class, () -> Delivery.deliver(blobs, store, to, MessageContent.of(spool), "x@origin.example",
                     trace, "ID1", Instant.now()));
         }
         return blobs.count();

@@ -37,6 +37,8 @@ abstract class SmtpTestSupport {
     int maxConnections = 1000;
     int maxErrors = 20;
     String postmasterAccount = "";
+    boolean dmarcReject = true;
+    int authTimeout = 10;
 
     @BeforeEach
     void startServer() throws IOException {
@@ -53,7 +55,8 @@ abstract class SmtpTestSupport {
 
     Settings settings() {
         return new Settings("127.0.0.1", 0, HOSTNAME, maxMessageSize, maxRecipients, maxLineLength, commandTimeout,
-                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data, 0, postmasterAccount);
+                dataTimeout, maxConnectionsPerIp, maxConnections, maxErrors, data, 0, postmasterAccount, true,
+                dmarcReject, authTimeout);
     }
 
     void start() {

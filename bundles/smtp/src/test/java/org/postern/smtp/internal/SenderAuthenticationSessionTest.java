@@ -1,0 +1,228 @@
+package org.postern.smtp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postern.api.dns.DnsAnswer;
+import org.postern.api.dns.DnsAnswer.Status;
+import org.postern.api.dns.DnsResolver;
+import org.postern.api.dns.MxRecord;
+import org.postern.api.dns.TlsaRecord;
+
+/**
+ * The MX's side of sender authentication through a real listener: the Authentication-Results it
+ * writes, the forged ones it removes, DMARC p=reject refused at the end of DATA, slow DNS that
+ * ends in temperror, and commands pipelined behind the end of DATA while the checks run.
+ * (The checks themselves: postern-mailauth's tests; DKIM end to end: SenderAuthenticationIT.)
+ */
+class SenderAuthenticationSessionTest extends SmtpTestSupport {
+    /** TXT answers by name; names in {@link #hanging} never answer; everything else NXDOMAIN. */
+    static final class TxtDns implements DnsResolver {
+        final Map<String, String> txt = new ConcurrentHashMap<>();
+        final Map<String, Boolean> hanging = new ConcurrentHashMap<>();
+        final Map<String, Boolean> asked = new ConcurrentHashMap<>();
+
+        private <T> CompletionStage<DnsAnswer<T>> none() {
+            return CompletableFuture.completedFuture(DnsAnswer.none(Status.NXDOMAIN, false, 60));
+        }
+
+        @Override
+        public CompletionStage<DnsAnswer<String>> txt(String name) {
+            String n = name.toLowerCase(Locale.ROOT);
+            asked.put(n, true);
+            if (hanging.containsKey(n)) {
+                return new CompletableFuture<>();
+            }
+            String v = txt.get(n);
+            return v == null ? none() : CompletableFuture.completedFuture(DnsAnswer.ok(List.of(v), false, 60));
+        }
+
+        @Override
+        public CompletionStage<DnsAnswer<String>> ptr(InetAddress address) {
+            return none();
+        }
+
+        @Override
+        public CompletionStage<DnsAnswer<InetAddress>> a(String name) {
+            return none();
+        }
+
+        @Override
+        public CompletionStage<DnsAnswer<InetAddress>> aaaa(String name) {
+            return none();
+        }
+
+        @Override
+        public CompletionStage<DnsAnswer<MxRecord>> mx(String domain) {
+            return none();
+        }
+
+        @Override
+        public CompletionStage<DnsAnswer<TlsaRecord>> tlsa(String name) {
+            return none();
+        }
+    }
+
+    private final TxtDns dns = new TxtDns();
+
+    @BeforeEach
+    void withDns() {
+        dns.txt.put("good.example", "v=spf1 ip4:127.0.0.0/8 -all");
+        dns.txt.put("forged.example", "v=spf1 ip4:192.0.2.1 -all");
+        dns.txt.put("_dmarc.forged.example", "v=DMARC1; p=reject");
+        dns.txt.put("_dmarc.relaxed.example", "v=DMARC1; p=none");
+        dns.txt.put("relaxed.example", "v=spf1 ip4:192.0.2.1 -all");
+        server.dns = dns;
+    }
+
+    private String send(RawClient c, String from, String message) throws IOException {
+        assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + from + ">"));
+        assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<alice@example.net>"));
+        assertEquals("354 End data with <CR><LF>.<CR><LF>", c.command("DATA"));
+        return c.command(message + "\r\n.");
+    }
+
+    private String lastStored() throws IOException {
+        return blobs.read(mailboxes.delivered.get(mailboxes.delivered.size() - 1).body());
+    }
+
+    @Test
+    void everyAcceptedMessageCarriesTheResultsBelowItsReceivedHeader() throws IOException {
+        try (RawClient c = ehlo()) {
+            String reply = send(c, "news@good.example", "From: News <news@good.example>\r\nSubject: hi\r\n\r\nbody");
+            assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
+        }
+        String stored = lastStored();
+        int received = stored.indexOf("Received: ");
+        int results = stored.indexOf("Authentication-Results: " + HOSTNAME + ";\r\n");
+        assertTrue(received == 0 && results > received && results < stored.indexOf("From: News"), stored);
+        assertTrue(stored.contains("\tspf=pass (matched ip4:127.0.0.0/8) smtp.mailfrom=news@good.example;\r\n"), stored);
+        assertTrue(stored.contains("\tdkim=none;\r\n"), stored);
+        assertTrue(stored.contains("\tdmarc=none (no DMARC record) header.from=good.example\r\n"), stored);
+        assertEquals(stored.length(), mailboxes.delivered.get(0).size());
+    }
+
+    @Test
+    void resultsClaimingThisServerAreRemovedAndOthersKept() throws IOException {
+        String message = "Authentication-Results: " + HOSTNAME.toUpperCase(Locale.ROOT) + "; spf=pass\r\n"
+                + "Authentication-Results: mx.elsewhere.example; dkim=pass\r\n"
+                + "From: news@good.example\r\n"
+                + "Authentication-Results: " + HOSTNAME + ";\r\n\tdmarc=pass header.from=bank.example\r\n"
+                + "Subject: forged\r\n\r\nAuthentication-Results: " + HOSTNAME + "; in the body stays\r\n";
+        try (RawClient c = ehlo()) {
+            assertTrue(send(c, "news@good.example", message).startsWith("250 "));
+        }
+        String stored = lastStored();
+        assertFalse(stored.contains("spf=pass\r\n"), stored);
+        assertFalse(stored.contains("dmarc=pass header.from=bank.example"), stored);
+        assertTrue(stored.contains("Authentication-Results: mx.elsewhere.example; dkim=pass\r\nFrom: news@good.example\r\n"
+                + "Subject: forged\r\n\r\nAuthentication-Results: " + HOSTNAME + "; in the body stays\r\n"), stored);
+        assertEquals(1, stored.split("Authentication-Results: " + HOSTNAME + ";\r\n", -1).length - 1,
+                "only the one this server wrote: " + stored);
+        assertEquals(stored.length(), mailboxes.delivered.get(0).size());
+    }
+
+    @Test
+    void dmarcRejectIsRefusedAtTheEndOfDataAndPipelinedCommandsStillRun() throws IOException {
+        try (RawClient c = ehlo()) {
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<ceo@forged.example>"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<alice@example.net>"));
+            assertEquals("354 End data with <CR><LF>.<CR><LF>", c.command("DATA"));
+            // the end of DATA and the next transaction in one write: they wait while DNS answers
+            c.send("From: ceo@forged.example\r\nSubject: wire money\r\n\r\nnow\r\n.\r\n"
+                    + "MAIL FROM:<news@good.example>\r\nRCPT TO:<alice@example.net>\r\nDATA\r\n");
+            assertEquals("550 5.7.1 Message rejected by the DMARC policy of forged.example: no aligned SPF or DKIM pass",
+                    c.reply());
+            assertEquals("250 2.1.0 Ok", c.reply());
+            assertEquals("250 2.1.5 Ok", c.reply());
+            assertEquals("354 End data with <CR><LF>.<CR><LF>", c.reply());
+            assertTrue(c.command("From: news@good.example\r\n\r\nfine\r\n.").startsWith("250 2.0.0 Ok"));
+        }
+        assertEquals(1, mailboxes.delivered.size());
+        assertTrue(lastStored().contains("spf=pass"), lastStored());
+    }
+
+    @Test
+    void withDmarcRejectOffTheFailureIsOnlyRecorded() throws IOException {
+        dmarcReject = false;
+        restart();
+        server.dns = dns;
+        try (RawClient c = ehlo()) {
+            assertTrue(send(c, "ceo@forged.example", "From: ceo@forged.example\r\n\r\nx").startsWith("250 "));
+        }
+        assertTrue(lastStored().contains("\tspf=fail"), lastStored());
+        assertTrue(lastStored().contains("\tdmarc=fail (p=reject) header.from=forged.example\r\n"), lastStored());
+    }
+
+    @Test
+    void dnsThatNeverAnswersEndsInTemperrorAndTheMessageIsAccepted() throws IOException {
+        authTimeout = 1;
+        restart();
+        server.dns = dns;
+        dns.hanging.put("slow.example", true);
+        dns.hanging.put("_dmarc.slow.example", true);
+        try (RawClient c = ehlo()) {
+            assertTrue(send(c, "a@slow.example", "From: a@slow.example\r\n\r\nx").startsWith("250 "));
+        }
+        assertTrue(lastStored().contains("\tspf=temperror (timed out) smtp.mailfrom=a@slow.example;\r\n"), lastStored());
+        assertTrue(lastStored().contains("\tdmarc=temperror (timed out)\r\n"), lastStored());
+    }
+
+    /**
+     * Reads are held while the checks run, so a client that leaves then is noticed only after
+     * them: the spool file lives at most as long as the checks' deadlines, and the message, whose
+     * end of DATA was received, is delivered (as Postfix does after a lost connection at
+     * END-OF-MESSAGE; the sender's retry may duplicate it, as with any lost 250).
+     */
+    @Test
+    void aClientLeavingWhileTheChecksRunHoldsItsSpoolFileNoLongerThanTheDeadline() throws Exception {
+        authTimeout = 2;
+        restart();
+        server.dns = dns;
+        dns.hanging.put("_dmarc.slow.example", true);
+        Path spool = settings().spoolDirectory();
+        try (RawClient c = ehlo()) {
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@good.example>"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<alice@example.net>"));
+            assertEquals("354 End data with <CR><LF>.<CR><LF>", c.command("DATA"));
+            // larger than the in-memory spool: it goes to a file
+            c.send("From: a@slow.example\r\n\r\n" + ("x".repeat(998) + "\r\n").repeat(400) + ".\r\n");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!dns.asked.containsKey("_dmarc.slow.example") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(dns.asked.containsKey("_dmarc.slow.example"), "DATA ended, DMARC is being looked up");
+            assertEquals(1, files(spool), "the message waits in its spool file");
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while ((files(spool) > 0 || mailboxes.delivered.isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, files(spool));
+        assertEquals(1, mailboxes.delivered.size());
+        assertTrue(lastStored().contains("\tdmarc=temperror (timed out)\r\n"), lastStored());
+    }
+
+    private static long files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+}

@@ -21,6 +21,10 @@ public final class DataFraming {
     private final Spool spool;
     private final long maxSize;
     private final boolean smtputf8;
+    /** BDAT chunks: a partial line between chunks, at most the longest line allowed. */
+    private final byte[] partial;
+    private int partialLength;
+    private boolean partialOverflow;
     private boolean previousCrlf = true;
     private boolean inHeader = true;
     private boolean bareLf;
@@ -34,32 +38,93 @@ public final class DataFraming {
         this.spool = spool;
         this.maxSize = maxSize;
         this.smtputf8 = smtputf8;
+        this.partial = null;
+    }
+
+    private DataFraming(Spool spool, long maxSize, boolean smtputf8, int maxLineLength) {
+        this.spool = spool;
+        this.maxSize = maxSize;
+        this.smtputf8 = smtputf8;
+        this.partial = new byte[maxLineLength];
+    }
+
+    /**
+     * For a message in BDAT chunks (RFC 3030): no dot-stuffing and no end line, but the same
+     * line checks as DATA, with lines of at most {@code maxLineLength} octets including CRLF.
+     * Feed it with {@link #chunk} and end it with {@link #lastChunk}.
+     */
+    public static DataFraming chunked(Spool spool, long maxSize, boolean smtputf8, int maxLineLength) {
+        if (maxLineLength < 3) {
+            throw new IllegalArgumentException("maxLineLength must be at least 3");
+        }
+        return new DataFraming(spool, maxSize, smtputf8, maxLineLength);
+    }
+
+    /** Takes raw octets of a BDAT chunk (only on a {@link #chunked} framing). */
+    public void chunk(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            byte c = b[i];
+            if (c == '\n') {
+                boolean crlf = partialLength > 0 && partial[partialLength - 1] == '\r';
+                int end = crlf ? partialLength - 1 : partialLength;
+                content(new Line(java.util.Arrays.copyOf(partial, end), crlf, partialOverflow, false), false);
+                partialLength = 0;
+                partialOverflow = false;
+            } else if (partialOverflow) {
+                partial[partialLength - 1] = c; // remember a CR, as LineFilter does
+            } else if (partialLength >= partial.length - 1) {
+                partialOverflow = true;
+                partial[partialLength - 1] = c;
+            } else {
+                partial[partialLength++] = c;
+            }
+        }
+    }
+
+    /**
+     * The last chunk has been fed: a final line without its line end is stored with CRLF (as
+     * Postfix does), so every stored message ends in a line end.
+     */
+    public void lastChunk() {
+        if (partialLength > 0 || partialOverflow) {
+            boolean cr = partialLength > 0 && partial[partialLength - 1] == '\r';
+            content(new Line(java.util.Arrays.copyOf(partial, cr ? partialLength - 1 : partialLength), true,
+                    partialOverflow, false), false);
+            partialLength = 0;
+            partialOverflow = false;
+        }
     }
 
     /** Takes one line of DATA; true when it was the end-of-data line. */
     public boolean line(Line line) {
         byte[] b = line.bytes();
+        if (line.crlf() && previousCrlf && !line.tooLong() && b.length == 1 && b[0] == '.') {
+            return true;
+        }
+        content(line, true);
+        return false;
+    }
+
+    private void content(Line line, boolean dotStuffed) {
+        byte[] b = line.bytes();
         if (!line.crlf()) {
             // RFC 5321 2.3.8: refused at the end of data; "\n.\n" and "\n.\r\n" never end DATA
             bareLf = true;
             previousCrlf = false;
-            return false;
-        }
-        if (previousCrlf && !line.tooLong() && b.length == 1 && b[0] == '.') {
-            return true;
+            return;
         }
         previousCrlf = true;
         if (line.tooLong()) {
             longLine = true;
             spool.discard();
-            return false;
+            return;
         }
         if (SmtpSyntax.hasNulOrBareCr(b)) {
             // Like bare LF: a CR or NUL inside a line is read differently by different parsers
             // down the line, the stuff of SMTP smuggling.
             badBytes = true;
             spool.discard();
-            return false;
+            return;
         }
         if (inHeader) {
             if (b.length == 0) {
@@ -69,17 +134,17 @@ public final class DataFraming {
                 // charsets (8BITMIME Latin-1 is legitimate), so only the header is checked.
                 badUtf8 = true;
                 spool.discard();
-                return false;
+                return;
             }
         }
         if (refusal() != null) {
-            return false; // refused already: read to the end without storing
+            return; // refused already: read to the end without storing
         }
-        int off = b.length > 0 && b[0] == '.' ? 1 : 0;
+        int off = dotStuffed && b.length > 0 && b[0] == '.' ? 1 : 0;
         if (spool.size() + (b.length - off) + 2L > maxSize) {
             oversize = true;
             spool.discard();
-            return false;
+            return;
         }
         try {
             spool.write(b, off, b.length - off);
@@ -88,7 +153,6 @@ public final class DataFraming {
             spoolFailure = e;
             spool.discard();
         }
-        return false;
     }
 
     /** Why the message must be refused, or null when it may be delivered. */

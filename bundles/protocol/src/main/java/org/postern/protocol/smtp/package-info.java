@@ -6,5 +6,5 @@
  * whose minor version may change it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package org.postern.protocol.smtp;

@@ -16,7 +16,9 @@ import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.postern.api.dns.SendingServerResolver;
+import org.postern.protocol.Chunk;
 import org.postern.protocol.Line;
+import org.postern.protocol.smtp.SmtpChunking;
 import org.postern.protocol.LineFilter;
 import org.postern.protocol.ReadThrottle;
 import org.postern.protocol.Tls;
@@ -109,6 +111,8 @@ final class SmtpHandler extends IoHandlerAdapter {
         }
         if (message instanceof Line) {
             s.line((Line) message);
+        } else if (message instanceof Chunk) {
+            s.chunk((Chunk) message);
         } else if (message instanceof Resolved) {
             s.open(((Resolved) message).confirmedName());
             ReadThrottle.release(io);
@@ -183,6 +187,11 @@ final class SmtpHandler extends IoHandlerAdapter {
             ReadThrottle.hold(io);
             stage.whenComplete((value, failure) -> io.getFilterChain().fireMessageReceived(
                     new Resume(() -> then.accept(failure == null ? value : null))));
+        }
+
+        @Override
+        public void dataStarted() {
+            SmtpChunking.dataStarted(io);
         }
 
         @Override

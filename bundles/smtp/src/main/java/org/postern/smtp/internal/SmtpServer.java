@@ -2,6 +2,7 @@ package org.postern.smtp.internal;
 
 import org.postern.protocol.smtp.DataFraming;
 import org.postern.protocol.smtp.SmtpSyntax;
+import org.postern.protocol.smtp.SmtpChunking;
 import org.postern.protocol.smtp.Spool;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -138,7 +139,7 @@ public class SmtpServer {
                     .idleTimeout(settings.commandTimeoutSeconds())
                     .filter("limit", new ConnectionLimitFilter(settings.maxConnectionsPerIp(), TOO_MANY_CONNECTIONS,
                             settings.maxConnections(), BUSY))
-                    .filter("lines", new LineFilter(settings.maxLineLength()))
+                    .filter("lines", new LineFilter(settings.maxLineLength(), new SmtpChunking()))
                     .bind(new SmtpHandler(this));
         } catch (IOException | RuntimeException e) {
             String reason = "cannot listen on " + settings.host() + ":" + settings.port() + settings.portNote() + ": "

@@ -30,7 +30,9 @@ import org.postern.api.smtp.PolicyResult;
 import org.postern.api.smtp.SmtpPolicy;
 import org.postern.api.smtp.SmtpTransaction;
 import org.postern.api.store.BlobStore;
+import org.postern.protocol.Chunk;
 import org.postern.protocol.Line;
+import org.postern.protocol.smtp.SmtpChunking;
 import org.postern.core.store.StoreUnavailableException;
 import org.postern.mailauth.AuthenticationResults;
 import org.postern.mailauth.HeaderFields;
@@ -48,7 +50,7 @@ final class SmtpSession implements SmtpTransaction {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final List<String> NOT_IMPLEMENTED =
-            List.of("EXPN", "HELP", "TURN", "ETRN", "ATRN", "BDAT", "AUTH", "SEND", "SOML", "SAML");
+            List.of("EXPN", "HELP", "TURN", "ETRN", "ATRN", "AUTH", "SEND", "SOML", "SAML");
 
     /** Where replies go. */
     interface Out {
@@ -67,10 +69,13 @@ final class SmtpSession implements SmtpTransaction {
          * value (null if it failed) in the session's order, like a received line.
          */
         <T> void await(CompletionStage<T> stage, Consumer<T> then);
+
+        /** DATA was accepted: until its end line, what the client sends is content (see SmtpChunking). */
+        void dataStarted();
     }
 
     /** AWAIT_CHECKS: DATA has ended, sender authentication runs; lines that arrive wait in {@link #waiting}. */
-    private enum Mode { COMMAND, DATA, AWAIT_TLS, AWAIT_CHECKS, CLOSED }
+    private enum Mode { COMMAND, DATA, BDAT, AWAIT_TLS, AWAIT_CHECKS, CLOSED }
 
     /** The most header octets read for sender authentication and for forged Authentication-Results. */
     static final int MAX_HEADER = 256 * 1024;
@@ -113,7 +118,20 @@ final class SmtpSession implements SmtpTransaction {
      * Lines decoded while the checks ran (reads are held then, so at most what one socket read
      * held): handled in order once the message has its answer.
      */
-    private final ArrayDeque<Line> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+
+    // BDAT (RFC 3030): the transaction's body comes in chunks
+    private boolean chunking;
+    /** Octets of the current chunk still to come, its size, and whether it is the last. */
+    private long bdatRemaining;
+    private long bdatSize;
+    private boolean bdatLast;
+    /** The reply to give once the current chunk's octets have been read and dropped; null: they are kept. */
+    private Reply bdatRefusal;
+
+    /** A reply decided now and given later. */
+    private record Reply(int code, String enhanced, String text) {
+    }
 
     SmtpSession(SmtpServer server, Out out, InetSocketAddress client) {
         this.server = server;
@@ -158,6 +176,11 @@ final class SmtpSession implements SmtpTransaction {
             case AWAIT_CHECKS:
                 waiting.add(line);
                 return;
+            case BDAT:
+                // cannot happen: the line filter passes a chunk's octets as chunks (SmtpChunking)
+                LOG.warn("Postern SMTP: [{}] a line inside a BDAT chunk; closing", ip());
+                close();
+                return;
             default:
                 command(line);
         }
@@ -167,7 +190,8 @@ final class SmtpSession implements SmtpTransaction {
         if (mode == Mode.CLOSED || mode == Mode.AWAIT_CHECKS) {
             return;
         }
-        long timeoutNanos = (mode == Mode.DATA ? settings.dataTimeoutSeconds() : settings.commandTimeoutSeconds())
+        long timeoutNanos = (mode == Mode.DATA || mode == Mode.BDAT ? settings.dataTimeoutSeconds()
+                : settings.commandTimeoutSeconds())
                 * 1_000_000_000L;
         if (System.nanoTime() - lastActivity < timeoutNanos / 2) {
             return; // a slow local operation (fsync, policy) ran; the client is not to blame
@@ -224,6 +248,9 @@ final class SmtpSession implements SmtpTransaction {
                 break;
             case "DATA":
                 dataCommand(arg);
+                break;
+            case "BDAT":
+                bdat(arg);
                 break;
             case "RSET":
                 if (!arg.isEmpty()) {
@@ -286,6 +313,7 @@ final class SmtpSession implements SmtpTransaction {
         lines.add("SIZE " + settings.maxMessageSize());
         lines.add("8BITMIME");
         lines.add("ENHANCEDSTATUSCODES");
+        lines.add("CHUNKING");
         if (!tls && server.tls() != null) {
             lines.add("STARTTLS");
         }
@@ -580,6 +608,10 @@ final class SmtpSession implements SmtpTransaction {
             reply(501, "5.5.4", "Syntax: DATA");
             return;
         }
+        if (chunking) {
+            reply(503, "5.5.1", "Error: DATA after BDAT in one transaction");
+            return;
+        }
         if (server.blobStore == null || server.mailStore == null) {
             temporaryLocalProblem("blob store or mail store not available");
             return;
@@ -588,6 +620,7 @@ final class SmtpSession implements SmtpTransaction {
         framing = new DataFraming(spool, settings.maxMessageSize(), smtputf8);
         mode = Mode.DATA;
         out.idleTimeout(settings.dataTimeoutSeconds());
+        out.dataStarted();
         send("354 End data with <CR><LF>.<CR><LF>");
     }
 
@@ -638,26 +671,115 @@ final class SmtpSession implements SmtpTransaction {
                 }
                 return;
             }
-            switch (refusal) {
-                case SPOOL_FAILED -> {
-                    LOG.warn("Postern SMTP: cannot spool a message from [{}]: {}", ip(), framing.spoolFailure().toString());
-                    temporaryLocalProblem("spool failed");
-                }
-                case BARE_LF -> reply(554, "5.6.0",
-                        "Message refused: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
-                case BARE_CR_OR_NUL -> reply(554, "5.6.0",
-                        "Message refused: bare CR or NUL in a line (RFC 5321 section 2.3.8)");
-                case HEADER_NOT_UTF8 -> reply(554, "5.6.7", "Message refused: header is not valid UTF-8 (RFC 6532)");
-                case TOO_BIG -> reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
-                case LINE_TOO_LONG -> reply(554, "5.6.0",
-                        "Message refused: line longer than " + settings.maxLineLength() + " octets");
-                default -> throw new IllegalStateException(refusal.toString());
-            }
+            replyRefusal(refusal);
         } finally {
             if (!continues) {
                 resetTransaction();
             }
         }
+    }
+
+    private void replyRefusal(DataFraming.Refusal refusal) {
+        switch (refusal) {
+            case SPOOL_FAILED -> {
+                LOG.warn("Postern SMTP: cannot spool a message from [{}]: {}", ip(), framing.spoolFailure().toString());
+                temporaryLocalProblem("spool failed");
+            }
+            case BARE_LF -> reply(554, "5.6.0",
+                    "Message refused: bare LF; lines must end with CRLF (RFC 5321 section 2.3.8)");
+            case BARE_CR_OR_NUL -> reply(554, "5.6.0",
+                    "Message refused: bare CR or NUL in a line (RFC 5321 section 2.3.8)");
+            case HEADER_NOT_UTF8 -> reply(554, "5.6.7", "Message refused: header is not valid UTF-8 (RFC 6532)");
+            case TOO_BIG -> reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+            case LINE_TOO_LONG -> reply(554, "5.6.0",
+                    "Message refused: line longer than " + settings.maxLineLength() + " octets");
+            default -> throw new IllegalStateException(refusal.toString());
+        }
+    }
+
+    // ---- BDAT (RFC 3030) ----
+
+    /**
+     * A chunk announced. Its octets are read whatever the verdict (the client sends them
+     * anyway); a refusal is answered once they have been read and dropped.
+     */
+    private void bdat(String arg) {
+        SmtpChunking.Bdat b = SmtpChunking.parse(arg);
+        if (b == null) {
+            // the chunk's size is unknown, so is where the next command starts
+            reply(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]");
+            send("421 4.5.0 " + server.hostname() + " Error: lost the command stream");
+            close();
+            return;
+        }
+        bdatSize = b.size();
+        bdatRemaining = b.size();
+        bdatLast = b.last();
+        bdatRefusal = null;
+        if (sender == null) {
+            bdatRefusal = new Reply(503, "5.5.1", "Error: need MAIL command");
+        } else if (recipients.isEmpty()) {
+            bdatRefusal = new Reply(503, "5.5.1", "Error: need RCPT command");
+        } else if (server.blobStore == null || server.mailStore == null) {
+            LOG.warn("Postern SMTP: [{}] answering 451: blob store or mail store not available", ip());
+            bdatRefusal = new Reply(451, "4.3.0", "Temporary local problem, try again later");
+        } else if (!chunking) {
+            chunking = true;
+            spool = new Spool(settings.spoolDirectory());
+            framing = DataFraming.chunked(spool, settings.maxMessageSize(), smtputf8, settings.maxLineLength());
+        }
+        mode = Mode.BDAT;
+        out.idleTimeout(settings.dataTimeoutSeconds());
+        if (bdatRemaining == 0) {
+            chunkEnded();
+        }
+    }
+
+    /** Octets of the current BDAT chunk, in order. */
+    void chunk(Chunk c) {
+        lastActivity = System.nanoTime();
+        if (mode == Mode.AWAIT_CHECKS) {
+            waiting.add(c);
+            return;
+        }
+        if (mode != Mode.BDAT) {
+            return; // clear text after STARTTLS, or a closed session: dropped like such lines
+        }
+        int n = (int) Math.min(c.length(), bdatRemaining);
+        if (bdatRefusal == null && framing != null) {
+            framing.chunk(c.bytes(), 0, n);
+        }
+        bdatRemaining -= n;
+        if (bdatRemaining == 0) {
+            chunkEnded();
+        }
+    }
+
+    private void chunkEnded() {
+        mode = Mode.COMMAND;
+        out.idleTimeout(settings.commandTimeoutSeconds());
+        if (bdatRefusal != null) {
+            Reply r = bdatRefusal;
+            bdatRefusal = null;
+            if (r.code() == 451) {
+                resetTransaction();
+            }
+            reply(r.code(), r.enhanced(), r.text());
+            return;
+        }
+        if (!bdatLast) {
+            DataFraming.Refusal refusal = framing.refusal();
+            if (refusal != null) {
+                // RFC 3030 §2: after an error reply the client sends no more chunks of this message
+                replyRefusal(refusal);
+                resetTransaction();
+                return;
+            }
+            reply(250, "2.0.0", bdatSize + " octets received");
+            return;
+        }
+        framing.lastChunk();
+        endOfData();
     }
 
     /** Starts the SPF check once the transaction has a recipient: its lookups overlap RCPT and DATA. */
@@ -697,10 +819,19 @@ final class SmtpSession implements SmtpTransaction {
                 deliver(new MessageContent(new byte[0], spool, cuts), "");
                 return false;
             }
-            CompletableFuture<SpfResult> spf = spfCheck != null ? spfCheck : checks.spf(client.getAddress(), sender, helo);
-            CompletableFuture<SenderAuthentication.Report> report = checks.message(spf, header, in);
+            // Reads are held from here, before the first lookup can answer.
+            CompletableFuture<SenderAuthentication.Report> report = new CompletableFuture<>();
             mode = Mode.AWAIT_CHECKS;
             out.await(report, r -> checked(r, cuts));
+            try {
+                CompletableFuture<SpfResult> spf = spfCheck != null ? spfCheck
+                        : checks.spf(client.getAddress(), sender, helo);
+                checks.message(spf, header, in).whenComplete((r, failure) -> report.complete(r));
+            } catch (IOException | RuntimeException e) {
+                // checked() goes on without the field (and answers 451 if the spool is unreadable)
+                LOG.warn("Postern SMTP: [{}] sender authentication not started: {}", ip(), e.toString());
+                report.complete(null);
+            }
             return true;
         } catch (IOException | RuntimeException e) {
             temporaryLocalProblem("cannot read the spooled message: " + e);
@@ -735,7 +866,12 @@ final class SmtpSession implements SmtpTransaction {
             resetTransaction();
         }
         while (mode != Mode.AWAIT_CHECKS && mode != Mode.CLOSED && !waiting.isEmpty()) {
-            line(waiting.poll());
+            Object next = waiting.poll();
+            if (next instanceof Line) {
+                line((Line) next);
+            } else {
+                chunk((Chunk) next);
+            }
         }
     }
 
@@ -859,6 +995,11 @@ final class SmtpSession implements SmtpTransaction {
     }
 
     private void resetTransaction() {
+        chunking = false;
+        bdatRefusal = null;
+        if (mode != Mode.DATA && mode != Mode.BDAT) {
+            framing = null;
+        }
         auth = null;
         spfCheck = null;
         sender = null;
@@ -871,7 +1012,7 @@ final class SmtpSession implements SmtpTransaction {
     private void discardSpool() {
         if (spool != null) {
             spool.discard();
-            if (mode != Mode.DATA) {
+            if (mode != Mode.DATA && mode != Mode.BDAT) {
                 spool = null;
             }
         }

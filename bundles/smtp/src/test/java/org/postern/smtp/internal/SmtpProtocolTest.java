@@ -39,7 +39,7 @@ class SmtpProtocolTest extends SmtpTestSupport {
             assertEquals("220 " + HOSTNAME + " ESMTP Postern", c.reply());
             c.send("EHLO client.example.org\r\n");
             assertEquals(List.of("250-" + HOSTNAME, "250-PIPELINING", "250-SIZE 1048576", "250-8BITMIME",
-                    "250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250 SMTPUTF8"), c.replyLines());
+                    "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-STARTTLS", "250 SMTPUTF8"), c.replyLines());
             assertEquals("250 " + HOSTNAME, c.command("HELO client.example.org"));
             assertEquals("250 2.0.0 Ok", c.command("NOOP"));
             assertEquals("502 5.5.1 Command not implemented", c.command("EXPN staff"));

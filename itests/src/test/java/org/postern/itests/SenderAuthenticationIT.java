@@ -192,6 +192,52 @@ public class SenderAuthenticationIT {
         assertTrue(r, r.contains("dmarc=pass (p=reject) header.from=pass.test"));
     }
 
+    /**
+     * CHUNKING over a bare socket: a signed message in three BDAT chunks split mid-line; the
+     * signature verifies only if every octet was stored as sent.
+     */
+    @Test
+    public void aSignedMessageInBdatChunksIsStoredExactly() throws Exception {
+        String subject = "chunks-" + UUID.randomUUID();
+        String unsigned = message("Pass <news@pass.test>", subject, "") + ".a leading dot\r\n.\r\nBDAT 3\r\nend\r\n";
+        byte[] signed = (dkimSign(unsigned, "pass.test") + unsigned).getBytes(StandardCharsets.US_ASCII);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", postern.smtpPort)) {
+            socket.setSoTimeout(60_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            java.io.OutputStream out = socket.getOutputStream();
+            assertTrue(in.readLine().startsWith("220 "));
+            out.write("EHLO client.test\r\n".getBytes(StandardCharsets.US_ASCII));
+            String ehlo;
+            boolean chunking = false;
+            do {
+                ehlo = in.readLine();
+                chunking |= ehlo.equals("250-CHUNKING") || ehlo.equals("250 CHUNKING");
+            } while (ehlo.startsWith("250-"));
+            assertTrue("CHUNKING advertised", chunking);
+            java.io.ByteArrayOutputStream pipelined = new java.io.ByteArrayOutputStream();
+            pipelined.writeBytes(("MAIL FROM:<bounce@pass.test>\r\nRCPT TO:<" + alice + ">\r\n").getBytes(StandardCharsets.US_ASCII));
+            int[] cuts = {0, 100, signed.length - 7, signed.length};
+            for (int i = 0; i < 3; i++) {
+                int n = cuts[i + 1] - cuts[i];
+                pipelined.writeBytes(("BDAT " + n + (i == 2 ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                pipelined.write(signed, cuts[i], n);
+            }
+            out.write(pipelined.toByteArray());
+            out.flush();
+            assertEquals("250 2.1.0 Ok", in.readLine());
+            assertEquals("250 2.1.5 Ok", in.readLine());
+            assertEquals("250 2.0.0 100 octets received", in.readLine());
+            assertEquals("250 2.0.0 " + (signed.length - 107) + " octets received", in.readLine());
+            assertTrue(in.readLine().startsWith("250 2.0.0 Ok: queued as "));
+        }
+        String m = stored(subject);
+        assertTrue(m, m.endsWith(unsigned));
+        String r = results(m);
+        assertTrue(r, r.contains("dkim=pass") && r.contains("header.d=pass.test"));
+        assertTrue(r, r.contains("dmarc=pass"));
+    }
+
     @Test
     public void dmarcRejectFailureIsRefusedWith550() throws Exception {
         String subject = "forged-" + UUID.randomUUID();

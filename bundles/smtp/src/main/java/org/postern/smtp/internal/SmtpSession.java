@@ -856,7 +856,7 @@ final class SmtpSession implements SmtpTransaction {
                 LOG.info("Postern SMTP: [{}] refused a message: DMARC{} ({})", ip(),
                         safeDomain(domain) && !domain.isEmpty() ? " of " + domain : "", r.dmarc().reason());
                 reply(550, "5.7.1", domain.isEmpty()
-                        ? "Message rejected: several From fields (RFC 5322 section 3.6)"
+                        ? "Message rejected: " + r.dmarc().reason() + " (one From field, one author domain expected)"
                         : "Message rejected by the DMARC policy of " + (safeDomain(domain) ? domain : "the From domain")
                                 + ": no aligned SPF or DKIM pass");
             } else {

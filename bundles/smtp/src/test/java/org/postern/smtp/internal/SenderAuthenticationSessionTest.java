@@ -157,6 +157,16 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
     }
 
     @Test
+    void aSecondFromFieldIsRefused() throws IOException {
+        try (RawClient c = ehlo()) {
+            assertEquals("550 5.7.1 Message rejected: 2 From fields (one From field, one author domain expected)",
+                    send(c, "news@good.example", "From: news@good.example\r\nFrom: ceo@forged.example\r\n\r\nx"));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
+        }
+        assertEquals(0, mailboxes.delivered.size());
+    }
+
+    @Test
     void withDmarcRejectOffTheFailureIsOnlyRecorded() throws IOException {
         dmarcReject = false;
         restart();

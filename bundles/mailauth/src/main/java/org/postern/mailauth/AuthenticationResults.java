@@ -87,8 +87,10 @@ public final class AuthenticationResults {
             }
             id = b.toString();
         } else {
+            // the leading run of host name characters: whatever follows it ("/x", a no-break
+            // space, a version number) cannot make a field naming this server look foreign
             int start = i;
-            while (i < v.length() && " \t\r\n;(".indexOf(v.charAt(i)) < 0) {
+            while (i < v.length() && isHostChar(v.charAt(i))) {
                 i++;
             }
             id = v.substring(start, i);
@@ -107,6 +109,10 @@ public final class AuthenticationResults {
             return false;
         }
         return claims(new HeaderFields.Field(s.substring(0, colon).strip(), rawField, 0), authservId);
+    }
+
+    private static boolean isHostChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_';
     }
 
     private static int skipCfws(String v, int i) {

@@ -52,7 +52,11 @@ import org.postern.mailauth.HeaderFields.Field;
  * <li>{@code i=} outside {@code d=}, and {@code i=} other than {@code d=} under a key with
  * {@code t=s}, are PERMERROR (RFC 6376 §6.1.1 "domain mismatch").</li>
  * <li>An {@code l=} larger than the canonical body is a FAIL: the body was shortened after signing,
- * which is a changed body like any other.</li>
+ * which is a changed body like any other. A body longer than {@code l=} is POLICY, not PASS
+ * (RFC 6376 §8.2): the rest is unsigned, and a pass would let anyone append to a signed message
+ * and keep its DMARC alignment.</li>
+ * <li>RSA keys over 4096 bits or with a public exponent over 2^32 are PERMERROR: verification
+ * runs on the resolver's threads, and a key chosen to be slow would stall every lookup.</li>
  * <li>Of several TXT records at the key's name, the first that is a DKIM key record (tag-list
  * syntax, {@code v=DKIM1} first if present, a {@code p=} tag) is used; only that one is tried
  * (RFC 6376 §6.1.2 leaves this to the verifier). Answer order is the resolver's.</li>
@@ -71,6 +75,9 @@ public final class DkimVerifier {
     static final int MAX_HEADER = 256 * 1024;
     private static final int BUFFER = 64 * 1024;
     private static final int MIN_RSA_BITS = 1024;
+    /** Larger keys are not published (RFC 8301 asks verifiers for 4096 at most). */
+    private static final int MAX_RSA_BITS = 4096;
+    private static final int MAX_RSA_EXPONENT_BITS = 32;
     /** DER SubjectPublicKeyInfo up to the key octets, for the raw 32-octet key of RFC 8463 §4. */
     private static final byte[] ED25519_SPKI = HexFormat.of().parseHex("302a300506032b6570032100");
     /** DER DigestInfo of SHA-256 up to the digest (RFC 8017 §9.2): RSA checks the header hash taken up front. */
@@ -235,6 +242,11 @@ public final class DkimVerifier {
         if (pk instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
             return s.result(AuthResult.PERMERROR, "RSA key shorter than " + MIN_RSA_BITS + " bits");
         }
+        if (pk instanceof RSAPublicKey rsa && (rsa.getModulus().bitLength() > MAX_RSA_BITS
+                || rsa.getPublicExponent().bitLength() > MAX_RSA_EXPONENT_BITS)) {
+            // the check runs on the resolver's threads: a key chosen to be slow to use would stall every lookup
+            return s.result(AuthResult.PERMERROR, "RSA key larger than " + MAX_RSA_BITS + " bits or exponent over 2^32");
+        }
         try {
             Signature v;
             if (s.ed25519) {
@@ -254,6 +266,11 @@ public final class DkimVerifier {
                 ok = v.verify(s.b);
             } catch (SignatureException e) {
                 ok = false; // b= of the wrong length for the key: altered like any other
+            }
+            if (ok && s.body.beyondLimit()) {
+                // RFC 6376 §8.2: what follows l= is unsigned; anyone holding the message can
+                // append to it, so it vouches for nothing a reader sees as one text
+                return s.result(AuthResult.POLICY, "unsigned content after l=");
             }
             return ok ? s.result(AuthResult.PASS, "signature verified")
                     : s.result(AuthResult.FAIL, "signature did not verify");
@@ -739,6 +756,11 @@ public final class DkimVerifier {
         /** The signature claims more body than there is. */
         boolean shorterThanLimit() {
             return limit >= 0 && length < limit;
+        }
+
+        /** The canonical body goes on past l=: that part is not signed. */
+        boolean beyondLimit() {
+            return limit >= 0 && length > limit;
         }
 
         private void content(byte c) {

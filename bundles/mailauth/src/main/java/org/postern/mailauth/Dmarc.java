@@ -1,5 +1,7 @@
 package org.postern.mailauth;
 
+import java.net.IDN;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,8 +22,8 @@ import org.postern.mailauth.DmarcResult.Policy;
  * Decisions where the RFC leaves room: a message with several From fields (or more than
  * {@value #MAX_FROM_DOMAINS} author domains) is a PERMERROR that {@link DmarcResult#enforce()
  * enforces} a reject policy (RFC 5322 §3.6 allows one; a second From is how a forger shows
- * readers a different author than the one checked); one without From, or whose From has no
- * usable domain, is a PERMERROR that enforces nothing. Several addresses in one From are each checked and the
+ * readers a different author than the one checked), and so is a From without one usable
+ * domain; a message without From is a PERMERROR that enforces nothing. Several addresses in one From are each checked and the
  * strictest outcome counts (§6.6.1). A failure where an aligned check had a temporary DNS error
  * is TEMPERROR, not FAIL: a DNS hiccup must not bounce a legitimate sender's mail.
  */
@@ -51,8 +53,15 @@ public final class Dmarc {
      * the stage always completes normally.
      */
     public CompletionStage<DmarcResult> check(HeaderFields header, SpfResult spf, List<DkimResult> dkim) {
+        return check(header.named("From"), spf, dkim);
+    }
+
+    /**
+     * As {@link #check(HeaderFields, SpfResult, List)} with only the message's From fields (all
+     * of them, in order): a caller waiting for SPF and DKIM need not keep the whole header.
+     */
+    public CompletionStage<DmarcResult> check(List<HeaderFields.Field> from, SpfResult spf, List<DkimResult> dkim) {
         try {
-            List<HeaderFields.Field> from = header.named("From");
             if (from.size() != 1) {
                 // several From fields are refused (a forger's second author); none is only noted
                 return done(new DmarcResult(AuthResult.PERMERROR, "", from.isEmpty() ? Policy.NONE : Policy.REJECT,
@@ -60,7 +69,8 @@ public final class Dmarc {
             }
             List<String> domains = authorDomains(from.get(0).value());
             if (domains.isEmpty()) {
-                return done(new DmarcResult(AuthResult.PERMERROR, "", Policy.NONE, false, "no domain in From"));
+                // refused like several From fields: what a reader is shown cannot be checked
+                return done(new DmarcResult(AuthResult.PERMERROR, "", Policy.REJECT, true, "no usable domain in From"));
             }
             if (domains.size() > MAX_FROM_DOMAINS) {
                 return done(new DmarcResult(AuthResult.PERMERROR, "", Policy.REJECT, true,
@@ -231,18 +241,25 @@ public final class Dmarc {
     }
 
     /**
-     * The domains of the addresses in a From value, lower case, in order, without duplicates.
-     * Comments and quoted strings are dropped first (a quoted display name may contain an
-     * {@code @}); then every {@code @} starts a domain. That also catches an unquoted address in a
-     * display name ({@code paypal.com@x <evil@y>}), which readers may show: both domains are
-     * checked. A domain literal or an empty domain makes the list empty (PERMERROR).
+     * The domains of the addresses in a From value (octets as ISO-8859-1 chars, as
+     * {@link HeaderFields.Field#value()} gives them), as A-labels in lower case, in order, without
+     * duplicates. The octets are read as UTF-8 (RFC 6532) and the domains converted with
+     * {@link IDN#toASCII}, so an IDN From is checked by its DNS name and an invisible character
+     * a reader never sees (a zero-width space) does not make another name. Comments and quoted
+     * strings are dropped first (a quoted display name may contain an {@code @}), and the
+     * obsolete source route of {@code <@relay:user@domain>}; then every {@code @} starts a
+     * domain. That also catches an unquoted address in a display name
+     * ({@code paypal.com@x <evil@y>}), which readers may show: both are checked. What is no
+     * domain name (empty, a literal, bad characters) is skipped; the caller refuses a From with
+     * none left.
      */
     static List<String> authorDomains(String value) {
-        StringBuilder plain = new StringBuilder(value.length());
+        String v = new String(value.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        StringBuilder plain = new StringBuilder(v.length());
         int depth = 0;
         boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
             if (c == '\\' && (quoted || depth > 0)) {
                 i++;
                 continue;
@@ -264,23 +281,71 @@ public final class Dmarc {
                 plain.append(c);
             }
         }
+        String s = dropSourceRoutes(plain.toString());
         Set<String> domains = new LinkedHashSet<>();
-        String s = plain.toString();
         for (int at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
             int end = at + 1;
             while (end < s.length() && " \t\r\n<>,;:@[]\"".indexOf(s.charAt(end)) < 0) {
                 end++;
             }
-            String d = s.substring(at + 1, end).toLowerCase(Locale.ROOT);
-            if (d.endsWith(".")) {
-                d = d.substring(0, d.length() - 1);
+            String d = domainName(s.substring(at + 1, end));
+            if (d != null) {
+                domains.add(d);
             }
-            if (d.isEmpty() || d.startsWith(".") || d.contains("..")) {
-                return List.of();
-            }
-            domains.add(d);
         }
         return new ArrayList<>(domains);
+    }
+
+    /** {@code <@a,@b:user@domain>} becomes {@code <user@domain>} (RFC 5322 §4.4 obs-route). */
+    private static String dropSourceRoutes(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            out.append(c);
+            if (c != '<') {
+                continue;
+            }
+            int j = i + 1;
+            while (j < s.length() && (s.charAt(j) == ' ' || s.charAt(j) == '\t')) {
+                j++;
+            }
+            if (j < s.length() && s.charAt(j) == '@') {
+                int colon = s.indexOf(':', j);
+                int close = s.indexOf('>', j);
+                if (colon > 0 && (close < 0 || colon < close)) {
+                    i = colon;
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** The A-label form of a domain, lower case, or null when it is none. */
+    static String domainName(String raw) {
+        String d = raw.endsWith(".") ? raw.substring(0, raw.length() - 1) : raw;
+        if (d.isEmpty() || d.length() > 253) {
+            return null;
+        }
+        try {
+            d = IDN.toASCII(d).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (d.isEmpty() || d.length() > 253 || d.startsWith(".") || d.endsWith(".") || d.contains("..")) {
+            return null;
+        }
+        for (String label : d.split("\\.")) {
+            if (label.length() > 63) {
+                return null;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                    return null;
+                }
+            }
+        }
+        return d;
     }
 
     private static <T> CompletionStage<T> done(T value) {

@@ -23,6 +23,15 @@ public record DmarcResult(AuthResult result, String fromDomain, Policy policy, b
     }
 
     /**
+     * Whether the message is to be deferred: the domain publishes p=reject, and whether it passes
+     * could not be told (an aligned check had a temporary error). A sender could otherwise make
+     * its own DNS fail for a subdomain it signs with and slip past p=reject as {@code temperror}.
+     */
+    public boolean defers() {
+        return result == AuthResult.TEMPERROR && policy == Policy.REJECT;
+    }
+
+    /**
      * Whether the message is to be refused: the domain owner's reject policy applies to it, or
      * it has several From fields (a PERMERROR enforced as reject).
      */

@@ -65,13 +65,21 @@ public record HeaderFields(List<Field> fields, long bodyOffset, boolean truncate
      * @param max the most header octets read; past it the result is {@link #truncated()}
      */
     public static HeaderFields read(InputStream in, int max) throws IOException {
+        return read(in, max, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #read(InputStream, int)}, and {@link #truncated()} past {@code maxFields} fields
+     * too: a header of many tiny fields costs far more memory than its octets.
+     */
+    public static HeaderFields read(InputStream in, int max, int maxFields) throws IOException {
         List<Field> fields = new ArrayList<>();
         ByteArrayOutputStream current = new ByteArrayOutputStream();
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         long offset = 0;
         long fieldStart = 0;
         while (true) {
-            if (offset >= max) {
+            if (offset >= max || fields.size() > maxFields) {
                 return new HeaderFields(fields, offset, true);
             }
             int c = in.read();

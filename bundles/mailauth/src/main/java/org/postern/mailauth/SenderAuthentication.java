@@ -25,6 +25,11 @@ public final class SenderAuthentication {
         public boolean dmarcRejects() {
             return dmarc != null && dmarc.rejects();
         }
+
+        /** Whether p=reject applies but a temporary error kept the checks from deciding (answer 451). */
+        public boolean dmarcDefers() {
+            return dmarc != null && dmarc.defers();
+        }
     }
 
     private final Spf spf;
@@ -96,6 +101,8 @@ public final class SenderAuthentication {
         }
         signatures = signatures.exceptionally(e -> List.of(new DkimResult(AuthResult.TEMPERROR, "", "", "", "", "internal error: " + e)))
                 .completeOnTimeout(late, timeoutMillis, TimeUnit.MILLISECONDS);
+        // only the From fields wait for SPF and DKIM, not the whole header
+        List<HeaderFields.Field> from = header.named("From");
         return spfCheck.thenCombine(signatures, (s, k) -> new Object[] {s, k}).thenCompose(both -> {
             SpfResult s = (SpfResult) both[0];
             @SuppressWarnings("unchecked")
@@ -103,7 +110,7 @@ public final class SenderAuthentication {
             DmarcResult lateDmarc = new DmarcResult(AuthResult.TEMPERROR, "", Policy.NONE, false, "timed out");
             CompletableFuture<DmarcResult> d;
             try {
-                d = dmarc.check(header, s, k).toCompletableFuture();
+                d = dmarc.check(from, s, k).toCompletableFuture();
             } catch (RuntimeException e) {
                 d = CompletableFuture.completedFuture(lateDmarc);
             }

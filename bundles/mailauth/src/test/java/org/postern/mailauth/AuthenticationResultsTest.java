@@ -49,12 +49,14 @@ class AuthenticationResultsTest {
         assertTrue(claims("Authentication-Results:  (comment) mx.postern.test.;\r\n\tdkim=pass\r\n"));
         assertTrue(claims("authentication-results: \"mx.postern.test\"; none\r\n"));
         assertTrue(claims("Authentication-Results: mx.postern.test 1; none\r\n"));
+        assertTrue(claims("Authentication-Results: mx.postern.test\u00a0; spf=pass\r\n"));
+        assertTrue(claims("Authentication-Results: mx.postern.test/x; spf=pass\r\n"));
         assertFalse(claims("Authentication-Results: mx.google.com; spf=pass\r\n"));
         assertFalse(claims("Authentication-Results: mx.postern.test.evil.example; spf=pass\r\n"));
         assertFalse(claims("X-Authentication-Results: mx.postern.test; spf=pass\r\n"));
     }
 
     private static boolean claims(String field) {
-        return AuthenticationResults.claims(field.getBytes(StandardCharsets.US_ASCII), "mx.postern.test");
+        return AuthenticationResults.claims(field.getBytes(StandardCharsets.ISO_8859_1), "mx.postern.test");
     }
 }

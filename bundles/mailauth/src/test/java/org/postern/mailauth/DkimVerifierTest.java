@@ -108,12 +108,24 @@ class DkimVerifierTest {
     }
 
     @Test
-    void lengthLimitLetsContentBeAppendedButNotChanged() throws Exception {
+    void keysChosenToBeSlowToUseAreRefused() throws Exception {
+        String signed = sign(MESSAGE, new Signing());
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(new java.security.spec.RSAKeyGenParameterSpec(1024,
+                java.math.BigInteger.ONE.shiftLeft(40).add(java.math.BigInteger.ONE)));
+        dns.txt(KEY_NAME, rsaTxt(g.generateKeyPair()));
+        assertResult(AuthResult.PERMERROR, "RSA key larger than 4096 bits or exponent over 2^32", verify(signed));
+    }
+
+    @Test
+    void lengthLimitDoesNotVouchForAppendedContentAndNothingSignedMayChange() throws Exception {
         String signed = sign(MESSAGE, new Signing().canon("relaxed/simple").length());
         assertTrue(hasTag(signed, "l"), signed);
         dns.txt(KEY_NAME, rsaTxt(rsa));
         assertResult(AuthResult.PASS, "signature verified", verify(signed));
-        assertResult(AuthResult.PASS, "signature verified", verify(signed + "-- \r\nappended by a list\r\n"));
+        assertResult(AuthResult.PASS, "signature verified", verify(signed + "\r\n\r\n")); // empty lines are no content
+        // RFC 6376 8.2: an appended phishing text would ride on the signature (and DMARC on it)
+        assertResult(AuthResult.POLICY, "unsigned content after l=", verify(signed + "-- \r\nappended by a list\r\n"));
         assertResult(AuthResult.FAIL, "body hash did not verify", verify(signed.replace("Hello Bob.", "Hello Eve.")));
         assertResult(AuthResult.FAIL, "body shorter than l=", verify(signed.replace("\r\nAlice\r\n", "\r\n")));
         // without l= the appended text breaks it

@@ -20,7 +20,8 @@ class DmarcTest {
 
     private static HeaderFields header(String text) {
         try {
-            return HeaderFields.read(new ByteArrayInputStream((text + "\r\n").getBytes(StandardCharsets.UTF_8)), 65536);
+            // one octet per char: tests give raw octets (UTF-8 included) as ISO-8859-1 chars
+            return HeaderFields.read(new ByteArrayInputStream((text + "\r\n").getBytes(StandardCharsets.ISO_8859_1)), 65536);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -134,7 +135,7 @@ class DmarcTest {
         assertTrue(two.rejects());
         DmarcResult none = check(new Dmarc(dns), "Subject: no author\r\n", null);
         assertEquals(AuthResult.PERMERROR, none.result());
-        assertFalse(none.rejects());
+        assertFalse(none.rejects(), "no From is noted, not refused");
     }
 
     @Test
@@ -168,6 +169,44 @@ class DmarcTest {
     void twoRecordsMeanNoPolicy() throws Exception {
         dns.txt("_dmarc.twice.example", "v=DMARC1; p=reject", "v=DMARC1; p=none");
         assertEquals(AuthResult.NONE, check("a@twice.example", spf(AuthResult.FAIL, "twice.example")).result());
+    }
+
+    @Test
+    void aFromWithoutAUsableDomainIsRefusedAndTricksDoNotHideTheRealOne() throws Exception {
+        dns.txt("_dmarc.paypal.com", "v=DMARC1; p=reject");
+        SpfResult elsewhere = spf(AuthResult.PASS, "evil.example");
+        for (String from : new String[] {"PayPal <@[192.0.2.1]:service@paypal.com>",
+                "PayPal <service@paypal.com>, x@[192.0.2.1]", "Support @ PayPal <service@paypal.com>",
+                "service@paypal.com\u00e2\u0080\u008b", "service@PAYPAL.COM."}) {
+            DmarcResult r = check(from, elsewhere);
+            assertEquals("paypal.com", r.fromDomain(), from);
+            assertTrue(r.rejects(), from);
+        }
+        for (String from : new String[] {"\"PayPal <service@paypal.com>", "undisclosed", "a@[192.0.2.1]", "a@"}) {
+            DmarcResult r = check(from, elsewhere);
+            assertEquals(AuthResult.PERMERROR, r.result(), from);
+            assertTrue(r.rejects(), from);
+        }
+    }
+
+    @Test
+    void anInternationalizedFromIsCheckedByItsDnsName() throws Exception {
+        dns.txt("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject");
+        // "bücher" as the UTF-8 octets of the header (one char per octet, as HeaderFields gives them)
+        String utf8AsOctets = new String("a@b\u00fccher.example".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        DmarcResult r = check(utf8AsOctets, spf(AuthResult.PASS, "evil.example"));
+        assertEquals("xn--bcher-kva.example", r.fromDomain());
+        assertTrue(r.rejects());
+    }
+
+    @Test
+    void aTemporaryErrorUnderRejectDefersInsteadOfPassing() throws Exception {
+        dns.txt("_dmarc.example.net", "v=DMARC1; p=reject");
+        DmarcResult r = check("a@example.net", null, dkim(AuthResult.TEMPERROR, "servfail.example.net"));
+        assertEquals(AuthResult.TEMPERROR, r.result());
+        assertTrue(r.defers());
+        dns.txt("_dmarc.lenient.example", "v=DMARC1; p=none");
+        assertFalse(check("a@lenient.example", null, dkim(AuthResult.TEMPERROR, "lenient.example")).defers());
     }
 
     @Test

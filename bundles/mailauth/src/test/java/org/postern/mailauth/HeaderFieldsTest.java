@@ -35,5 +35,9 @@ class HeaderFieldsTest {
         HeaderFields big = HeaderFields.read(new ByteArrayInputStream(("X: " + "y".repeat(5000) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII)), 1024);
         assertTrue(big.truncated());
+        HeaderFields many = HeaderFields.read(new ByteArrayInputStream("a:\r\n".repeat(2000).getBytes(StandardCharsets.US_ASCII)),
+                1 << 20, 1000);
+        assertTrue(many.truncated());
+        assertTrue(many.fields().size() <= 1001);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.filterchain.IoFilterChain;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
@@ -185,8 +186,21 @@ final class SmtpHandler extends IoHandlerAdapter {
             // No read until the continuation has run: commands pipelined behind the end of DATA
             // wait in the socket, not in memory (the session queues the few already decoded).
             ReadThrottle.hold(io);
-            stage.whenComplete((value, failure) -> io.getFilterChain().fireMessageReceived(
-                    new Resume(() -> then.accept(failure == null ? value : null))));
+            stage.whenComplete((value, failure) -> resume(io, new Resume(() -> then.accept(failure == null ? value : null))));
+        }
+
+        /**
+         * Hands the continuation to the filters after the line filter (the read throttle, then
+         * the ordered worker pool). Not from the head of the chain: after STARTTLS the TLS
+         * filter is there and takes every received message for ciphertext.
+         */
+        private static void resume(IoSession io, Resume r) {
+            IoFilterChain.Entry lines = io.getFilterChain().getEntry(SmtpServer.LINES);
+            if (lines != null) {
+                lines.getNextFilter().messageReceived(io, r);
+            } else {
+                io.getFilterChain().fireMessageReceived(r); // no TLS without the line filter either
+            }
         }
 
         @Override

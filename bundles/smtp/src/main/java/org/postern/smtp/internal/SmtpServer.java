@@ -47,6 +47,8 @@ public class SmtpServer {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
     static final String TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from your address";
     static final String BUSY = "421 4.3.2 Too many connections, try again later";
+    /** The line filter's name in the chain: continuations enter right after it (see SmtpHandler). */
+    static final String LINES = "lines";
 
     // Postern's own checks and stores: only the implementations marked postern.core=true, so a
     // bundle registering these interfaces cannot silently replace them (DESIGN §4).
@@ -139,7 +141,7 @@ public class SmtpServer {
                     .idleTimeout(settings.commandTimeoutSeconds())
                     .filter("limit", new ConnectionLimitFilter(settings.maxConnectionsPerIp(), TOO_MANY_CONNECTIONS,
                             settings.maxConnections(), BUSY))
-                    .filter("lines", new LineFilter(settings.maxLineLength(), new SmtpChunking()))
+                    .filter(LINES, new LineFilter(settings.maxLineLength(), new SmtpChunking()))
                     .bind(new SmtpHandler(this));
         } catch (IOException | RuntimeException e) {
             String reason = "cannot listen on " + settings.host() + ":" + settings.port() + settings.portNote() + ": "

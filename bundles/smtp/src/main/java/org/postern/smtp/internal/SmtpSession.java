@@ -79,6 +79,7 @@ final class SmtpSession implements SmtpTransaction {
 
     /** The most header octets read for sender authentication and for forged Authentication-Results. */
     static final int MAX_HEADER = 256 * 1024;
+    static final int MAX_HEADER_FIELDS = 1000;
 
     /**
      * A recipient as RCPT accepted it: its account, or, for postmaster@/abuse@ while no
@@ -244,7 +245,6 @@ final class SmtpSession implements SmtpTransaction {
                 break;
             case "RCPT":
                 rcpt(arg);
-                startSpf();
                 break;
             case "DATA":
                 dataCommand(arg);
@@ -622,6 +622,7 @@ final class SmtpSession implements SmtpTransaction {
         out.idleTimeout(settings.dataTimeoutSeconds());
         out.dataStarted();
         send("354 End data with <CR><LF>.<CR><LF>");
+        startSpf();
     }
 
     private void starttls(String arg) {
@@ -727,6 +728,7 @@ final class SmtpSession implements SmtpTransaction {
             chunking = true;
             spool = new Spool(settings.spoolDirectory());
             framing = DataFraming.chunked(spool, settings.maxMessageSize(), smtputf8, settings.maxLineLength());
+            startSpf();
         }
         mode = Mode.BDAT;
         out.idleTimeout(settings.dataTimeoutSeconds());
@@ -782,7 +784,11 @@ final class SmtpSession implements SmtpTransaction {
         endOfData();
     }
 
-    /** Starts the SPF check once the transaction has a recipient: its lookups overlap RCPT and DATA. */
+    /**
+     * Starts the SPF check when the message starts (DATA accepted, first BDAT chunk): its lookups
+     * overlap the transfer. Not at RCPT: pipelined MAIL/RCPT/RSET rounds would each cost up to a
+     * hundred lookups at third-party name servers without ever sending a message.
+     */
     private void startSpf() {
         if (spfCheck != null || recipients.isEmpty() || sender == null) {
             return;
@@ -804,7 +810,14 @@ final class SmtpSession implements SmtpTransaction {
     private boolean checkThenDeliver() {
         String authservId = server.hostname();
         try (InputStream in = new BufferedInputStream(spool.open(), 64 * 1024)) {
-            HeaderFields header = HeaderFields.read(in, MAX_HEADER);
+            HeaderFields header = HeaderFields.read(in, MAX_HEADER, MAX_HEADER_FIELDS);
+            if (header.truncated()) {
+                // Past the limit neither forged Authentication-Results nor From could be found
+                // for sure: such a header is refused, not half-checked.
+                reply(552, "5.3.4", "Message header too big (over " + MAX_HEADER + " octets or "
+                        + MAX_HEADER_FIELDS + " fields)");
+                return false;
+            }
             List<MessageContent.Cut> cuts = new ArrayList<>();
             for (HeaderFields.Field f : header.fields()) {
                 if (AuthenticationResults.claims(f, authservId)) {
@@ -850,6 +863,11 @@ final class SmtpSession implements SmtpTransaction {
             if (r == null) {
                 LOG.warn("Postern SMTP: [{}] sender authentication failed; delivering without Authentication-Results", ip());
                 deliver(new MessageContent(new byte[0], spool, cuts), "");
+            } else if (r.dmarcDefers() && settings.dmarcReject()) {
+                String domain = r.dmarc().fromDomain();
+                LOG.info("Postern SMTP: [{}] deferred a message: DMARC{} ({})", ip(),
+                        safeDomain(domain) && !domain.isEmpty() ? " of " + domain : "", r.dmarc().reason());
+                reply(451, "4.7.0", "Temporary DMARC evaluation failure, try again later");
             } else if (r.dmarcRejects() && settings.dmarcReject()) {
                 String domain = r.dmarc().fromDomain();
                 // the From domain, not an address: the MX logs no addresses

@@ -15,6 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.postern.api.dns.DnsAnswer;
@@ -114,6 +118,80 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
         assertTrue(stored.contains("\tdkim=none;\r\n"), stored);
         assertTrue(stored.contains("\tdmarc=none (no DMARC record) header.from=good.example\r\n"), stored);
         assertEquals(stored.length(), mailboxes.delivered.get(0).size());
+    }
+
+    /** The continuation after the checks must not pass through the TLS filter (it did, and every STARTTLS message failed). */
+    @Test
+    void underStarttlsMessagesByDataAndByBdatGetTheirResults() throws Exception {
+        try (RawClient c = ehlo()) {
+            assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
+            SSLContext trustAll = SSLContext.getInstance("TLS");
+            trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(c.socket(), "127.0.0.1", port, true);
+            tls.startHandshake();
+            c.use(tls);
+            c.send("EHLO client.example.org\r\n");
+            c.replyLines();
+            assertTrue(send(c, "news@good.example", "From: news@good.example\r\nSubject: tls\r\n\r\nx").startsWith("250 2.0.0 Ok"));
+            String body = "From: news@good.example\r\nSubject: tls bdat\r\n\r\ny\r\n";
+            c.send("MAIL FROM:<news@good.example>\r\nRCPT TO:<alice@example.net>\r\nBDAT " + body.length() + " LAST\r\n"
+                    + body + "NOOP\r\n");
+            assertEquals("250 2.1.0 Ok", c.reply());
+            assertEquals("250 2.1.5 Ok", c.reply());
+            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
+            assertEquals("250 2.0.0 Ok", c.reply());
+            assertEquals("550 5.7.1 Message rejected by the DMARC policy of forged.example: no aligned SPF or DKIM pass",
+                    send(c, "ceo@forged.example", "From: ceo@forged.example\r\n\r\nz"));
+        }
+        assertEquals(2, mailboxes.delivered.size());
+        for (var m : mailboxes.delivered) {
+            String stored = blobs.read(m.body());
+            assertTrue(stored.contains(" with ESMTPS id ") && stored.contains("\tspf=pass (matched ip4:127.0.0.0/8)"), stored);
+        }
+    }
+
+    @Test
+    void aHeaderTooBigToCheckIsRefused() throws IOException {
+        maxMessageSize = 4 * 1024 * 1024;
+        restart();
+        server.dns = dns;
+        String pad = ("X-Pad: " + "p".repeat(990) + "\r\n").repeat(270);
+        try (RawClient c = ehlo()) {
+            assertEquals("552 5.3.4 Message header too big (over 262144 octets or 1000 fields)", send(c, "news@good.example",
+                    pad + "Authentication-Results: " + HOSTNAME + "; dmarc=pass\r\nFrom: ceo@forged.example\r\n\r\nx"));
+            assertEquals("552 5.3.4 Message header too big (over 262144 octets or 1000 fields)",
+                    send(c, "news@good.example", "a: b\r\n".repeat(1001) + "From: news@good.example\r\n\r\nx"));
+            assertTrue(send(c, "news@good.example", "a: b\r\n".repeat(990) + "From: news@good.example\r\n\r\nx")
+                    .startsWith("250 "));
+        }
+        assertEquals(1, mailboxes.delivered.size());
+    }
+
+    @Test
+    void aTemporaryErrorUnderPRejectIsDeferredNotAccepted() throws IOException {
+        dns.txt.put("_dmarc.flaky.example", "v=DMARC1; p=reject");
+        dns.hanging.put("flaky.example", true); // its SPF record never answers: aligned temperror
+        authTimeout = 1;
+        restart();
+        server.dns = dns;
+        try (RawClient c = ehlo()) {
+            assertEquals("451 4.7.0 Temporary DMARC evaluation failure, try again later",
+                    send(c, "a@flaky.example", "From: a@flaky.example\r\n\r\nx"));
+        }
+        assertEquals(0, mailboxes.delivered.size());
     }
 
     @Test

@@ -17,8 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.postern.api.dns.DnsAnswer;
@@ -125,21 +123,7 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
     void underStarttlsMessagesByDataAndByBdatGetTheirResults() throws Exception {
         try (RawClient c = ehlo()) {
             assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
-            SSLContext trustAll = SSLContext.getInstance("TLS");
-            trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                    return new java.security.cert.X509Certificate[0];
-                }
-            }}, null);
+            SSLContext trustAll = trustAll();
             SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(c.socket(), "127.0.0.1", port, true);
             tls.startHandshake();
             c.use(tls);

@@ -18,8 +18,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.postern.api.address.MailAddress;
 import org.postern.api.mail.IncomingMessage;
@@ -580,21 +578,7 @@ class SmtpProtocolTest extends SmtpTestSupport {
             // CVE-2011-0411 style injection: commands pipelined after STARTTLS must be discarded
             c.send("STARTTLS\r\nRCPT TO:<alice@example.net>\r\n");
             assertEquals("220 2.0.0 Ready to start TLS", c.reply());
-            SSLContext trustAll = SSLContext.getInstance("TLS");
-            trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                    return new java.security.cert.X509Certificate[0];
-                }
-            }}, null);
+            SSLContext trustAll = trustAll();
             SSLSocket tls = (SSLSocket) trustAll.getSocketFactory().createSocket(c.socket(), "127.0.0.1", port, true);
             tls.startHandshake();
             c.use(tls);

@@ -96,6 +96,26 @@ abstract class SmtpTestSupport {
         server.bindPolicy(policy, Map.of("service.ranking", ranking, "service.id", id));
     }
 
+    /** A client TLS context that trusts any certificate (the test server's is self-signed). */
+    static javax.net.ssl.SSLContext trustAll() throws java.security.GeneralSecurityException {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        return context;
+    }
+
     /** A connected client that has read the greeting and said EHLO. */
     RawClient ehlo() throws IOException {
         RawClient c = new RawClient(port);

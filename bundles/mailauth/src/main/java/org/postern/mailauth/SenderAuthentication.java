@@ -13,8 +13,8 @@ import org.postern.mailauth.DmarcResult.Policy;
 
 /**
  * SPF, DKIM and DMARC for one received message, each under a deadline, and the
- * Authentication-Results field recording them. The MX starts {@link #spf} as soon as a
- * recipient is accepted (its lookups overlap the rest of the transaction) and calls
+ * Authentication-Results field recording them. The MX starts {@link #spf} when the message
+ * starts (DATA accepted, first BDAT chunk; its lookups overlap the transfer) and calls
  * {@link #message} at the end of DATA. Whatever DNS does, the stages complete normally within
  * the deadline: an unfinished check is a {@code temperror}.
  */

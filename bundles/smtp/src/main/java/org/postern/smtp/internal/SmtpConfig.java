@@ -65,7 +65,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     boolean dmarc_reject() default true;
 
     @AttributeDefinition(name = "Sender authentication timeout (seconds)",
-            description = "Longest wait for each of SPF (from the first accepted recipient), DKIM and DMARC (from the "
+            description = "Longest wait for each of SPF (from the start of the message), DKIM and DMARC (from the "
                     + "end of DATA); what has not finished by then is temperror")
     int sender_authentication_timeout_seconds() default 10;
 }

@@ -108,7 +108,7 @@ final class SmtpSession implements SmtpTransaction {
     private long declaredSize;
     private final List<Accepted> recipients = new ArrayList<>();
 
-    /** This transaction's SPF, DKIM and DMARC checks (null: off); SPF starts at the first accepted RCPT. */
+    /** This transaction's SPF, DKIM and DMARC checks (null: off); SPF starts with the message (DATA, first BDAT chunk). */
     private SenderAuthentication auth;
     private CompletableFuture<SpfResult> spfCheck;
 

@@ -124,7 +124,7 @@ public final class DkimVerifier {
             }
             sigs.add(s);
         }
-        List<BodyHash> hashes = new ArrayList<>();
+        List<DkimCanonicalization.Body> hashes = new ArrayList<>();
         for (Sig s : sigs) {
             if (s.verdict == null) {
                 hashes.add(s.body);
@@ -132,7 +132,7 @@ public final class DkimVerifier {
         }
         byte[] buf = new byte[BUFFER];
         for (int n; (n = body.read(buf)) >= 0;) {
-            for (BodyHash h : hashes) {
+            for (DkimCanonicalization.Body h : hashes) {
                 h.update(buf, 0, n);
             }
         }
@@ -292,59 +292,13 @@ public final class DkimVerifier {
             List<Field> left = byName.get(n);
             if (left != null && !left.isEmpty()) {
                 // names with no instance left contribute nothing: that is what makes over-signing work
-                canonical(left.remove(left.size() - 1).raw(), s.relaxedHeader, true, out);
+                DkimCanonicalization.header(left.remove(left.size() - 1).raw(), s.relaxedHeader, true, out);
             }
         }
-        canonical(withoutB(s.field.raw()), s.relaxedHeader, false, out);
+        DkimCanonicalization.header(withoutB(s.field.raw()), s.relaxedHeader, false, out);
         return out.toByteArray();
     }
 
-    /** RFC 6376 §3.4.1 (simple: as is) and §3.4.2 (relaxed). */
-    static void canonical(byte[] raw, boolean relaxed, boolean lineEnd, ByteArrayOutputStream out) {
-        int end = raw.length;
-        if (end > 0 && raw[end - 1] == '\n') {
-            end -= end > 1 && raw[end - 2] == '\r' ? 2 : 1;
-        }
-        if (!relaxed) {
-            out.write(raw, 0, end);
-        } else {
-            int colon = 0;
-            while (colon < end && raw[colon] != ':') {
-                colon++;
-            }
-            int nameEnd = colon;
-            while (nameEnd > 0 && (raw[nameEnd - 1] == ' ' || raw[nameEnd - 1] == '\t')) {
-                nameEnd--;
-            }
-            for (int i = 0; i < nameEnd; i++) {
-                byte c = raw[i];
-                out.write(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-            }
-            out.write(':');
-            boolean content = false;
-            boolean wsp = false;
-            for (int i = colon + 1; i < end; i++) {
-                byte c = raw[i];
-                if (c == '\n' || c == '\r' && i + 1 < end && raw[i + 1] == '\n') {
-                    continue; // unfolding (HeaderFields also ends lines at a bare LF)
-                }
-                if (c == ' ' || c == '\t') {
-                    wsp = true;
-                    continue;
-                }
-                if (wsp && content) {
-                    out.write(' ');
-                }
-                wsp = false;
-                content = true;
-                out.write(c);
-            }
-        }
-        if (lineEnd) {
-            out.write('\r');
-            out.write('\n');
-        }
-    }
 
     /** The field's octets with the value of its b= tag removed, everything else as received. */
     static byte[] withoutB(byte[] raw) {
@@ -452,7 +406,7 @@ public final class DkimVerifier {
         String identityDomain;
         byte[] b;
         byte[] bh;
-        BodyHash body;
+        DkimCanonicalization.Body body;
 
         private Sig(Field field) {
             this.field = field;
@@ -572,7 +526,7 @@ public final class DkimVerifier {
                 decide(AuthResult.POLICY, "signature expired");
                 return;
             }
-            body = new BodyHash(relaxedBody, t.containsKey("l") ? l : -1);
+            body = new DkimCanonicalization.Body(relaxedBody, t.containsKey("l") ? l : -1);
         }
 
         private static boolean isCanonicalization(String c) {
@@ -681,123 +635,6 @@ public final class DkimVerifier {
                 z--;
             }
             return s.substring(a, z);
-        }
-    }
-
-    /**
-     * RFC 6376 §3.4.3 (simple) and §3.4.4 (relaxed) body canonicalization as a stream, hashing the
-     * first {@code l=} canonical octets. Empty lines are held back until content follows them, so
-     * the trailing ones are never hashed without buffering the body.
-     */
-    static final class BodyHash {
-        private final MessageDigest digest = sha256();
-        private final boolean relaxed;
-        /** l=, or -1 for the whole body. */
-        private final long limit;
-        private final byte[] out = new byte[8192];
-        private int n;
-        /** Canonical octets produced, also beyond the limit. */
-        private long length;
-        private boolean cr;
-        private boolean wsp;
-        private boolean lineContent;
-        private boolean anyContent;
-        private long heldLines;
-        private byte[] result;
-
-        BodyHash(boolean relaxed, long limit) {
-            this.relaxed = relaxed;
-            this.limit = limit;
-        }
-
-        void update(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                byte c = b[i];
-                if (cr) {
-                    cr = false;
-                    if (c == '\n') {
-                        endLine();
-                        continue;
-                    }
-                    content((byte) '\r');
-                }
-                if (c == '\r') {
-                    cr = true;
-                } else if (relaxed && (c == ' ' || c == '\t')) {
-                    wsp = true;
-                } else {
-                    content(c);
-                }
-            }
-        }
-
-        void finish() {
-            if (result != null) {
-                return;
-            }
-            if (cr) {
-                cr = false;
-                content((byte) '\r');
-            }
-            // a last line without its CRLF gets one; an empty body is CRLF (simple) or stays empty (relaxed)
-            if (lineContent || !relaxed && !anyContent) {
-                put((byte) '\r');
-                put((byte) '\n');
-            }
-            digest.update(out, 0, n);
-            n = 0;
-            result = digest.digest();
-        }
-
-        byte[] digest() {
-            return result;
-        }
-
-        /** The signature claims more body than there is. */
-        boolean shorterThanLimit() {
-            return limit >= 0 && length < limit;
-        }
-
-        /** The canonical body goes on past l=: that part is not signed. */
-        boolean beyondLimit() {
-            return limit >= 0 && length > limit;
-        }
-
-        private void content(byte c) {
-            for (; heldLines > 0; heldLines--) {
-                put((byte) '\r');
-                put((byte) '\n');
-            }
-            if (wsp) {
-                put((byte) ' ');
-                wsp = false;
-            }
-            put(c);
-            lineContent = true;
-            anyContent = true;
-        }
-
-        private void endLine() {
-            wsp = false; // trailing white space (relaxed)
-            if (lineContent) {
-                put((byte) '\r');
-                put((byte) '\n');
-                lineContent = false;
-            } else {
-                heldLines++;
-            }
-        }
-
-        private void put(byte c) {
-            length++;
-            if (limit >= 0 && length > limit) {
-                return;
-            }
-            if (n == out.length) {
-                digest.update(out, 0, n);
-                n = 0;
-            }
-            out[n++] = c;
         }
     }
 

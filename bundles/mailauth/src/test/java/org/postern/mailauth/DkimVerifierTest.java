@@ -367,7 +367,7 @@ class DkimVerifierTest {
     // --- helpers
 
     private static String bodyHash(boolean relaxed, long limit, String body) {
-        DkimVerifier.BodyHash h = new DkimVerifier.BodyHash(relaxed, limit);
+        DkimCanonicalization.Body h = new DkimCanonicalization.Body(relaxed, limit);
         byte[] b = body.getBytes(StandardCharsets.ISO_8859_1);
         // split to check state across buffers
         for (int i = 0; i < b.length; i++) {

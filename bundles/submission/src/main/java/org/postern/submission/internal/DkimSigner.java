@@ -17,13 +17,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.postern.core.submission.DkimKeys.Algorithm;
+import org.postern.mailauth.DkimCanonicalization;
 
 /**
  * DKIM signatures (RFC 6376, relaxed/relaxed; rsa-sha256 and ed25519-sha256, RFC 8463) over a
  * message as it will be sent, computed in one streaming pass: the header is read (at most
  * {@value #MAX_HEADER} octets), the body only hashed. The JDK does both algorithms; no library
- * is needed for canonicalization this small, and every byte of it is tested against an
- * independent verifier (dkimpy).
+ * is needed; canonicalization is postern-mailauth's, the verifier's own, and every byte of it
+ * is tested against an independent verifier (dkimpy).
  */
 final class DkimSigner {
     static final int MAX_HEADER = 256 * 1024;
@@ -59,15 +60,14 @@ final class DkimSigner {
             throw new IOException("no end of header within " + MAX_HEADER + " octets");
         }
         List<byte[]> fields = fields(head, end);
-        MessageDigest body = sha256();
-        RelaxedBody canon = new RelaxedBody(body);
-        canon.feed(head, end, head.length - end);
+        DkimCanonicalization.Body body = new DkimCanonicalization.Body(true, -1);
+        body.update(head, end, head.length - end);
         byte[] buf = new byte[64 * 1024];
         int r;
         while ((r = message.read(buf)) > 0) {
-            canon.feed(buf, 0, r);
+            body.update(buf, 0, r);
         }
-        canon.finish();
+        body.finish();
         String bh = Base64.getEncoder().encodeToString(body.digest());
 
         // which instances: per name, bottom-up (RFC 6376 5.4.2)
@@ -95,12 +95,11 @@ final class DkimSigner {
             ByteArrayOutputStream data = new ByteArrayOutputStream();
             for (byte[] f : signed) {
                 if (f != null) {
-                    data.writeBytes(relaxedHeader(f).getBytes(StandardCharsets.ISO_8859_1));
-                    data.writeBytes(new byte[] {'\r', '\n'});
+                    DkimCanonicalization.header(f, true, true, data);
                 }
             }
             // the signature field itself, b= empty, without its CRLF (RFC 6376 3.7)
-            data.writeBytes(relaxedHeader(unsigned.getBytes(StandardCharsets.UTF_8)).getBytes(StandardCharsets.ISO_8859_1));
+            DkimCanonicalization.header(unsigned.getBytes(StandardCharsets.UTF_8), true, false, data);
             byte[] b = signature(k, data.toByteArray());
             out.writeBytes(unsigned.getBytes(StandardCharsets.UTF_8));
             out.writeBytes(fold(Base64.getEncoder().encodeToString(b)).getBytes(StandardCharsets.US_ASCII));
@@ -137,117 +136,6 @@ final class DkimSigner {
             s.append(b64, i, Math.min(b64.length(), i + 72));
         }
         return s.toString();
-    }
-
-    /** RFC 6376 3.4.2: name lower-cased, unfolded, white space runs as one space, none around the colon or at the end. */
-    static String relaxedHeader(byte[] field) {
-        // Octets in, octets out (one char per octet): verifiers hash the header as sent. Decoding
-        // as UTF-8 turned every octet that is not UTF-8 (a Latin-1 Subject from an old client,
-        // allowed without SMTPUTF8) into U+FFFD, and the signature over EF BF BD failed everywhere.
-        String f = new String(field, StandardCharsets.ISO_8859_1);
-        int colon = f.indexOf(':');
-        String name = f.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-        String value = f.substring(colon + 1).replace("\r\n", "").replace("\n", "");
-        StringBuilder v = new StringBuilder(value.length());
-        boolean wsp = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == ' ' || c == '\t') {
-                wsp = true;
-            } else {
-                if (wsp && v.length() > 0) {
-                    v.append(' ');
-                }
-                wsp = false;
-                v.append(c);
-            }
-        }
-        return name + ":" + v;
-    }
-
-    /** RFC 6376 3.4.4 as a stream: white space runs as one space, none at line ends, no empty lines at the end. */
-    static final class RelaxedBody {
-        private final MessageDigest digest;
-        private final byte[] out = new byte[8192];
-        private int n;
-        private boolean cr;
-        private boolean wsp;
-        private boolean content;
-        private long emptyLines;
-
-        RelaxedBody(MessageDigest digest) {
-            this.digest = digest;
-        }
-
-        void feed(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                byte c = b[i];
-                if (cr) {
-                    cr = false;
-                    if (c == '\n') {
-                        endLine();
-                        continue;
-                    }
-                    content((byte) '\r');
-                }
-                if (c == '\r') {
-                    cr = true;
-                } else if (c == '\n') {
-                    endLine();
-                } else if (c == ' ' || c == '\t') {
-                    wsp = true;
-                } else {
-                    content(c);
-                }
-            }
-        }
-
-        void finish() {
-            if (cr) {
-                cr = false;
-                content((byte) '\r');
-            }
-            if (content) {
-                put((byte) '\r');
-                put((byte) '\n');
-            }
-            digest.update(out, 0, n);
-            n = 0;
-        }
-
-        private void content(byte c) {
-            if (!content) {
-                for (; emptyLines > 0; emptyLines--) {
-                    put((byte) '\r');
-                    put((byte) '\n');
-                }
-            }
-            if (wsp) {
-                put((byte) ' ');
-            }
-            wsp = false;
-            content = true;
-            put(c);
-        }
-
-        private void endLine() {
-            wsp = false;
-            if (content) {
-                put((byte) '\r');
-                put((byte) '\n');
-                content = false;
-            } else {
-                emptyLines++;
-            }
-        }
-
-        private void put(byte c) {
-            if (n == out.length) {
-                digest.update(out, 0, n);
-                n = 0;
-            }
-            out[n++] = c;
-        }
     }
 
     private static MessageDigest sha256() {

@@ -149,6 +149,7 @@ public class BlobReaper {
 
     private void pendingPass() {
         try {
+            checkRecovered();
             deletePending();
             passFailing = false;
         } catch (RuntimeException e) {
@@ -165,6 +166,42 @@ public class BlobReaper {
         } catch (RuntimeException e) {
             LOG.warn("Postern blob reaper: sweep for orphaned blobs failed: {}", e.toString());
         }
+    }
+
+    /**
+     * The blobs that journal recovery restored (see {@link BlobJournal}): those no message row
+     * and no queued outbound message refers to are unlinked (stored but never filed, or filed
+     * and deleted since), the others stay. Then the recovered segment goes. Until this succeeds
+     * (the database may be down) the segment stays and the next pass tries again.
+     *
+     * @return how many recovered blobs were unlinked
+     */
+    int checkRecovered() {
+        int unlinked = 0;
+        for (BlobJournal.Recovered r : blobs.recoveredBlobs()) {
+            Set<BlobId> used = PendingDeletions.referenced(db, r.blobs());
+            int gone = 0;
+            for (BlobId id : r.blobs()) {
+                if (!used.contains(id)) {
+                    try {
+                        if (blobs.delete(id)) {
+                            gone++;
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+            try {
+                blobs.recoveredChecked(r);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            LOG.info("Postern blob reaper: {} recovered bodies checked, {} never filed or deleted since were unlinked",
+                    r.blobs().size(), gone);
+            unlinked += gone;
+        }
+        return unlinked;
     }
 
     /**

@@ -46,6 +46,11 @@ public class FileBlobStore implements BlobStore {
     private final Path root;
     private final Path tmp;
     private final boolean fsync;
+    /** Null: every body forced on its own (no fsync, or no journal configured). */
+    private final BlobJournal journal;
+    /** Segments recovery left for the reaper's check; see {@link BlobJournal}. */
+    private final java.util.concurrent.CopyOnWriteArrayList<BlobJournal.Recovered> recovered =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private QuietRegistration registration;
 
@@ -63,7 +68,7 @@ public class FileBlobStore implements BlobStore {
 
     FileBlobStore(StoreConfig config, Map<String, Object> properties) {
         this(config.blob_dir().isBlank() ? DataDirectory.resolve().resolve("blobs") : Path.of(config.blob_dir()),
-                fsyncChecked(config, properties));
+                fsyncChecked(config, properties), config.blob_journal() ? DataDirectory.resolve().resolve("blob-journal") : null);
     }
 
     @org.osgi.service.component.annotations.Deactivate
@@ -72,14 +77,44 @@ public class FileBlobStore implements BlobStore {
             registration.close();
             registration = null;
         }
+        close();
+    }
+
+    /** Checkpoints and closes the journal: a clean stop leaves none to recover. */
+    void close() {
+        if (journal != null) {
+            journal.close();
+        }
     }
 
     FileBlobStore(Path root, boolean fsync) {
+        this(root, fsync, null);
+    }
+
+    /**
+     * @param journalDir node-local directory of the blob journal ({@link BlobJournal}), used when
+     *                   {@code fsync} is on; null for none
+     */
+    FileBlobStore(Path root, boolean fsync, Path journalDir) {
+        this(root, fsync, journalDir, BlobJournal.CHECKPOINT_MILLIS);
+    }
+
+    FileBlobStore(Path root, boolean fsync, Path journalDir, long checkpointMillis) {
         try {
             this.root = DataDirectories.requireWritable(root.toAbsolutePath().normalize(), "blob directory");
             this.tmp = DataDirectories.requireWritable(this.root.resolve("tmp"), "blob directory");
             sweepTemporaryFiles();
             createFanOut(fsync);
+            if (fsync && journalDir != null) {
+                Path dir = DataDirectories.requireWritable(journalDir.toAbsolutePath().normalize(), "blob journal directory");
+                recovered.addAll(BlobJournal.recover(dir, this::path));
+                this.journal = new BlobJournal(dir, this::path, checkpointMillis);
+            } else {
+                this.journal = null;
+            }
+        } catch (IOException e) {
+            LOG.error("Postern blob store not started: blob journal: {}", e.toString());
+            throw new IllegalStateException("blob journal: " + e, e);
         } catch (RuntimeException e) {
             LOG.error("Postern blob store not started: {}", e.getMessage());
             throw e;
@@ -92,7 +127,7 @@ public class FileBlobStore implements BlobStore {
 
     private static boolean fsyncChecked(StoreConfig config, Map<String, Object> properties) {
         try {
-            ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync").throwIfInvalid();
+            ConfigCheck.of(StoreConfig.PID, properties).isBoolean("blob.fsync").isBoolean("blob.journal").throwIfInvalid();
         } catch (IllegalArgumentException e) {
             LOG.error("Postern blob store not started: {}", e.getMessage());
             throw e;
@@ -143,6 +178,44 @@ public class FileBlobStore implements BlobStore {
         byte[] raw = new byte[16];
         RANDOM.nextBytes(raw);
         BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
+        if (journal == null) {
+            return putAlone(id, content);
+        }
+        byte[] body = content.readNBytes(BlobJournal.MAX_BODY + 1);
+        if (body.length > BlobJournal.MAX_BODY) {
+            return putAlone(id, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(body), content));
+        }
+        return putJournaled(id, body);
+    }
+
+    /**
+     * The blob file is written in place, unforced: until a checkpoint forces it, the journal
+     * record is what makes it durable (and what recovery rewrites it from). Nobody can read it
+     * before this returns, as nobody knows its id.
+     */
+    private BlobId putJournaled(BlobId id, byte[] body) throws IOException {
+        BlobJournal.Ticket t = journal.append(id, body, body.length);
+        Path target = path(id);
+        try {
+            try (FileChannel ch = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), OwnerOnly.fileAttribute())) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(body);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+            journal.awaitDurable(t);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(target);
+            throw e;
+        } finally {
+            journal.done(t);
+        }
+        return id;
+    }
+
+    /** Temp file, forced, renamed into place, directory forced: for bodies the journal does not take. */
+    private BlobId putAlone(BlobId id, InputStream content) throws IOException {
         Path temp = tmp.resolve(id.value());
         try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), OwnerOnly.fileAttribute())) {
@@ -164,7 +237,7 @@ public class FileBlobStore implements BlobStore {
         return id;
     }
 
-    private static void forceDirectory(Path dir) throws IOException {
+    static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
@@ -211,6 +284,22 @@ public class FileBlobStore implements BlobStore {
             // a fan-out directory removed by hand: nothing in it
         }
         return out;
+    }
+
+    /** For tests: the journal, or null. */
+    BlobJournal journal() {
+        return journal;
+    }
+
+    /** What journal recovery left for the reaper to check against the database; see {@link BlobJournal}. */
+    java.util.List<BlobJournal.Recovered> recoveredBlobs() {
+        return java.util.List.copyOf(recovered);
+    }
+
+    /** The reaper has dealt with a recovered segment's blobs: the segment goes. */
+    void recoveredChecked(BlobJournal.Recovered r) throws IOException {
+        Files.deleteIfExists(r.segment());
+        recovered.remove(r);
     }
 
     /** Fan-out directories, {@code 00} to {@code ff}. */

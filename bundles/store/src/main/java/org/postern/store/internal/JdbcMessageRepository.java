@@ -112,17 +112,113 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public long[] appendAll(List<Filing> filings) {
+        if (filings.isEmpty()) {
+            return new long[0];
+        }
+        Request mine = new Request(filings);
+        waiting.add(mine);
+        committing.lock();
+        try {
+            while (!mine.done) {
+                List<Request> group = new java.util.ArrayList<>();
+                int size = 0;
+                for (Request r; size < MAX_GROUP && (r = waiting.poll()) != null; ) {
+                    group.add(r);
+                    size += r.filings.size();
+                }
+                commitGroup(group);
+            }
+        } finally {
+            committing.unlock();
+        }
+        if (mine.failure != null) {
+            throw mine.failure;
+        }
+        return mine.uids;
+    }
+
+    /**
+     * Group commit: the deliveries that arrive while one filing transaction commits wait for it
+     * (on {@link #committing}) and are then filed together, in one transaction, by whichever of
+     * them gets the lock first. One mailbox row update per folder, one commit and one log flush
+     * for the whole group instead of one each; under load a group holds about as many
+     * deliveries as there are sessions. A lone delivery does not wait for company.
+     */
+    final java.util.concurrent.locks.ReentrantLock committing = new java.util.concurrent.locks.ReentrantLock();
+    final java.util.concurrent.ConcurrentLinkedQueue<Request> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Filings per group transaction, so that one transaction's locks and log stay small. */
+    static final int MAX_GROUP = 256;
+
+    private static final class Request {
+        final List<Filing> filings;
+        long[] uids;
+        RuntimeException failure;
+        boolean done; // written and read under committing
+
+        Request(List<Filing> filings) {
+            this.filings = filings;
+        }
+    }
+
+    /**
+     * Files a group in one transaction. When that fails for any reason but a lost database
+     * (a transaction that may have committed must not be filed again), each delivery is filed
+     * alone, so one delivery's trouble is no other's: the all-or-none promise is per delivery.
+     */
+    private void commitGroup(List<Request> group) {
+        if (group.size() > 1) {
+            List<Filing> all = new java.util.ArrayList<>();
+            for (Request r : group) {
+                all.addAll(r.filings);
+            }
+            try {
+                long[] uids = appendAllAlone(all);
+                int at = 0;
+                for (Request r : group) {
+                    r.uids = java.util.Arrays.copyOfRange(uids, at, at + r.filings.size());
+                    at += r.filings.size();
+                    r.done = true;
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (org.postern.core.store.StoreUnavailableException.isCause(e)) {
+                    for (Request r : group) {
+                        r.failure = e;
+                        r.done = true;
+                    }
+                    return;
+                }
+            }
+        }
+        for (Request r : group) {
+            try {
+                r.uids = appendAllAlone(r.filings);
+            } catch (RuntimeException e) {
+                r.failure = e;
+            }
+            r.done = true;
+        }
+    }
+
+    private long[] appendAllAlone(List<Filing> filings) {
         String[] stored = new String[filings.size()];
         for (int i = 0; i < stored.length; i++) {
             stored[i] = Structures.encode(filings.get(i).structure());
         }
         for (int attempt = 0; attempt < 2; attempt++) {
             String[] boxes = new String[filings.size()];
+            java.util.Map<String, String> found = new java.util.HashMap<>(); // account NUL folder -> mailbox ("" gone)
             for (int i = 0; i < boxes.length; i++) {
-                try {
-                    boxes[i] = mailbox(filings.get(i).accountId(), filings.get(i).folder());
-                } catch (AccountGoneException gone) {
-                    boxes[i] = null; // nothing for this one; the others are filed
+                Filing f = filings.get(i);
+                boxes[i] = found.computeIfAbsent(f.accountId() + "\0" + f.folder(), k -> {
+                    try {
+                        return mailbox(f.accountId(), f.folder());
+                    } catch (AccountGoneException gone) {
+                        return ""; // nothing for this one; the others are filed
+                    }
+                });
+                if (boxes[i].isEmpty()) {
+                    boxes[i] = null;
                 }
             }
             long[] uids = appendAllTo(filings, boxes, stored);

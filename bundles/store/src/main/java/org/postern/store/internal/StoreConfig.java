@@ -37,6 +37,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Flush every message body to disk before it is acknowledged. Only tests turn this off.")
     boolean blob_fsync() default true;
 
+    @AttributeDefinition(name = "Blob journal",
+            description = "With fsync on: concurrent message bodies share one disk flush through a node-local journal "
+                    + "(${postern.data}/blob-journal), checkpointed into the blob directory every few seconds. "
+                    + "Off: every body is flushed on its own")
+    boolean blob_journal() default true;
+
     @AttributeDefinition(name = "Blob deletion retry (seconds)",
             description = "How often bodies recorded for deletion whose unlinking failed are tried again (1..86400)")
     int blob_deletion_retry_seconds() default 60;

@@ -386,4 +386,35 @@ abstract class BlobDeletionTest {
         assertEquals(20, total);
         assertEquals(Set.of(), blobFiles());
     }
+
+    // ---- journal recovery ----
+
+    /**
+     * After a crash, the blobs the journal restored are checked against the database: a body
+     * that was filed stays, one stored but never filed (the crash came before the commit) is
+     * unlinked, so recovery leaves no orphan; then the recovered segment goes.
+     */
+    @Test
+    void recoveredBodiesThatNoRowRefersToAreUnlinked() throws IOException {
+        Path journal = dataDir.resolve("journal");
+        Path root = dataDir.resolve("journaled-blobs");
+        FileBlobStore crashed = new FileBlobStore(root, true, journal, 3_600_000);
+        BlobId filed = crashed.put(new ByteArrayInputStream("filed before the crash".getBytes(StandardCharsets.UTF_8)));
+        BlobId unfiled = crashed.put(new ByteArrayInputStream("never filed".getBytes(StandardCharsets.UTF_8)));
+        messages.append(ALICE_ID, "INBOX", message(ALICE_ID, filed));
+        crashed.journal().abandon();
+
+        FileBlobStore restarted = new FileBlobStore(root, true, journal, 3_600_000);
+        BlobReaper afterCrash = new BlobReaper(db, restarted, Clock.fixed(NOW, ZoneOffset.UTC), BlobReaper.Settings.DEFAULTS);
+        assertEquals(1, restarted.recoveredBlobs().size());
+        assertEquals(1, afterCrash.checkRecovered());
+        assertTrue(restarted.open(filed).isPresent(), "the filed body stays");
+        assertTrue(restarted.open(unfiled).isEmpty(), "the body nobody filed is gone");
+        assertEquals(List.of(), restarted.recoveredBlobs());
+        assertEquals(0, afterCrash.checkRecovered(), "done once");
+        restarted.close();
+        try (Stream<Path> s = Files.list(journal)) {
+            assertEquals(0, s.count(), "no segment left");
+        }
+    }
 }

@@ -138,6 +138,61 @@ abstract class MessageAccessTest {
                 "the UID the failed attempt took is free again");
     }
 
+    /**
+     * Group commit: deliveries that arrive while another commits are filed in one transaction
+     * (one MODSEQ for the folder, seen here), and a delivery that cannot be filed spoils no
+     * other in its group.
+     */
+    @Test
+    void deliveriesArrivingTogetherAreFiledTogetherAndABadOneSpoilsNoOther() throws Exception {
+        file(ALICE_ID, "INBOX", "earlier", NOW);
+        long modseq = highestModseq(ALICE_ID);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(11);
+        try {
+            for (boolean withBrokenOne : new boolean[] {false, true}) {
+                List<MessageRepository.Filing> group = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    group.add(filing(i % 3 == 0 ? BOB_ID : ALICE_ID, "INBOX", "x@example.org", "m" + i));
+                }
+                if (withBrokenOne) {
+                    group.add(5, filing(ALICE_ID, "INBOX", "x".repeat(400) + "@example.org", "broken"));
+                }
+                List<java.util.concurrent.Future<long[]>> results = new ArrayList<>();
+                messages.committing.lock(); // as if another group were committing
+                try {
+                    for (MessageRepository.Filing f : group) {
+                        results.add(pool.submit(() -> messages.appendAll(List.of(f))));
+                    }
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (messages.waiting.size() < group.size() && System.nanoTime() < deadline) {
+                        Thread.sleep(5);
+                    }
+                    assertEquals(group.size(), messages.waiting.size(), "every delivery waits for the commit");
+                } finally {
+                    messages.committing.unlock();
+                }
+                int failed = 0;
+                for (java.util.concurrent.Future<long[]> r : results) {
+                    try {
+                        assertTrue(r.get()[0] > 0);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failed++;
+                    }
+                }
+                assertEquals(withBrokenOne ? 1 : 0, failed);
+                if (!withBrokenOne) {
+                    assertEquals(modseq + 1, highestModseq(ALICE_ID), "six deliveries to alice, one transaction");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1 + 6 + 6, messages.count(ALICE_ID, "INBOX"), "each good delivery once, the broken one not at all");
+        assertEquals(4 + 4, messages.count(BOB_ID, "INBOX"));
+        List<Long> uids = messages.snapshot(ALICE_ID, "INBOX").messages().stream().map(StoredMessage::uid).toList();
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 13).boxed().toList(), uids);
+    }
+
     @Test
     void aRemovedAccountGetsNothingAndTheOthersGetTheirCopy() throws IOException {
         assertTrue(new JdbcAccountRepository(db).markRemoved(BOB_ID));

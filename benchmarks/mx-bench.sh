@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Issue 10's MX target: Postern's inbound MX beside Debian's Postfix as an MX with local delivery,
+# both in the same run on one machine. Run by hand from the repository root (never in CI):
+#
+#   benchmarks/mx-bench.sh
+#
+# For each of CLIENTS_LIST (1 4 16) and each of MAILBOXES_LIST (1: every client to
+# u01@example.net; 16: client i to u(i mod 16 + 1), the --to list u01..u16), SmtpLoad hands
+# TOTAL/clients messages of SIZE octets per client (plain SMTP, PIPELINING) to Postern, then to
+# Postfix, or the other way round: the order alternates from one row to the next. One untimed
+# round per server first (16 clients to 16 mailboxes, WARMUP messages in all): whichever server ran
+# first after its start was far slower (JIT, Derby's page cache, Karaf settling; see
+# mx-auth-bench.sh). Printed at the end, one row per (clients, mailboxes): accepted messages/s of
+# each, Postern/Postfix, each p99 (MAIL FROM to the final 250), and whether Postern's p99 is no
+# worse; the target is a ratio of at least 2 with p99 no worse. Each run's output is kept in the
+# work directory (postern-C-M.txt, postfix-C-M.txt).
+#
+# What the 250 means: Postern answers after the body is durable (blob.fsync = true as shipped: its
+# record in the blob journal flushed, bundles/store/README.md "Group commit") and filed in the
+# INBOX (Derby, durable commits, filed in groups); Postfix after its
+# queue file is fsync'ed (its default), and its queue manager and virtual(8) deliver into the
+# maildirs afterwards, on the same cores while the load runs. Before every run the script waits
+# until Postfix's queue is empty, so one run's deliveries do not slow the next; at the end it counts
+# what each server really put into the mailboxes (Postfix: files in mail/*/new; Postern: INBOX
+# counts from postern:mailbox-list) against what SmtpLoad saw accepted, warm-up included.
+#
+# Postern: the distribution as shipped, max.connections.per.ip raised, sender.authentication on
+# (its default) with DNS answered by local-dns.py on loopback (every question NXDOMAIN with an SOA,
+# cacheable, as from a local unbound: SPF none, DMARC none; the sandbox resolver's lost queries
+# cost seconds each, see mx-auth-bench.sh). Postfix does no sender authentication at all (no SPF
+# policy service, no DKIM milter) and looks up 127.0.0.1 in /etc/hosts: that favours Postfix.
+#
+# Postfix: a private instance under the work directory (its own config, queue, maildirs under
+# mail/, a free loopback port), started with postfix -c and stopped with postfix -c stop, the master
+# waited for by PID. example.net is a virtual mailbox domain with the same 16 addresses (a texthash:
+# map, maildir), delivered as the postfix user; mydestination empty; no connection count or rate
+# limits; default_process_limit 100; no TLS. Its queue directory must be root's and searchable by
+# the postfix user (0755, as post-install makes it): postsuper, run by postfix-script's integrity
+# check, drops to the postfix user inside it, and the work directory's umask 077 gave 0700, so every
+# start failed with "Postfix integrity check failed!" (submission-bench.sh). Its config files are
+# made world-readable as Postfix's own are. The set-gid commands (postqueue -c, postdrop) refuse a
+# config directory that the system main.cf does not list in alternate_config_directories (root's
+# postfix -c does not need it): the script adds it to /etc/postfix/main.cf, so the queue can be
+# inspected while the run goes (postqueue -c WORK/postfix/etc -p), and restores the file at the
+# end. A system Postfix, running or not, is otherwise left alone. Needs the Debian postfix package
+# (the script does not install it).
+#
+# Knobs: CLIENTS_LIST="1 4 16" MAILBOXES_LIST="1 16" TOTAL=2400 (messages per run, split over the
+# clients) SIZE=4096 WARMUP=800 ONLY= (postern or postfix: run that half alone; the other is not
+# started and its prerequisites are not needed) PF_EXTRA= (more main.cf lines for Postfix, separated
+# by ";", e.g. PF_EXTRA="in_flow_delay = 0"; the defaults are Postfix's own)
+set -euo pipefail
+BENCH=mx-bench
+CLIENTS_LIST=${CLIENTS_LIST:-1 4 16}
+MAILBOXES_LIST=${MAILBOXES_LIST:-1 16}
+TOTAL=${TOTAL:-2400}
+SIZE=${SIZE:-4096}
+WARMUP=${WARMUP:-800}
+ONLY=${ONLY:-}
+PF_EXTRA=${PF_EXTRA:-}
+source "$(dirname "$0")/lib.sh"
+case "$ONLY" in
+  "" | postern | postfix) ;;
+  *) die "ONLY=$ONLY: expected postern, postfix or nothing (both)" ;;
+esac
+runs() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+for m in $MAILBOXES_LIST; do
+  [[ $m =~ ^[0-9]+$ ]] && [ "$m" -ge 1 ] && [ "$m" -le 16 ] || die "MAILBOXES_LIST: $m is not 1 to 16"
+done
+
+if runs postern; then bench_init dist; else bench_init; fi
+if runs postfix; then
+  command -v postfix >/dev/null || die "postfix not installed (apt-get install postfix)"
+  id postfix >/dev/null 2>&1 || die "no postfix user: is the Debian postfix package installed?"
+fi
+
+wait_for_quiet
+# wait_for_quiet knows only itests and CI; any other Karaf shares the cores too.
+other_karafs() { pgrep -f 'org\.apache\.karaf\.main\.Main' 2>/dev/null | grep -vxF -e "$(karaf_jvm)" || true; }
+[ -z "$(other_karafs)" ] || echo "$BENCH: warning: another Karaf runs on this machine (pid $(other_karafs | paste -sd' ' -)); the figures are not clean"
+
+umask 077
+work=$(mktemp -d /tmp/postern-mx-bench-XXXX)
+chmod 755 "$work"
+echo "$BENCH: working in $work"
+
+addresses=$(seq -f 'u%02g@example.net' 1 16)
+to_list() { echo "$addresses" | head -"$1" | paste -sd, -; } # the first $1 addresses, comma-separated
+
+launcher=""
+dns_pid=""
+pf=""
+main_cf_backup=""
+pf_master() { # the instance's master pid, if it runs
+  local pid
+  pid=$(tr -d ' \n' <"$pf/queue/pid/master.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  return 0
+}
+stop_postfix() {
+  local pid i
+  if [ -n "$pf" ]; then
+    pid=$(pf_master)
+    postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
+    if [ -n "$pid" ]; then # postfix stop only signals the master: wait for it and its children
+      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && { postfix -c "$pf/etc" abort >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+  fi
+  if [ -n "$main_cf_backup" ]; then
+    cp "$main_cf_backup" /etc/postfix/main.cf || echo "$BENCH: restore /etc/postfix/main.cf from $main_cf_backup" >&2
+    main_cf_backup=""
+  fi
+  pf=""
+}
+stop_dns() { [ -n "$dns_pid" ] && { kill "$dns_pid" 2>/dev/null || true; wait "$dns_pid" 2>/dev/null || true; }; dns_pid=""; }
+cleanup() { stop_karaf; stop_postfix; stop_dns; echo "$BENCH: work directory: $work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "$BENCH: $(nproc) CPUs; clients $CLIENTS_LIST; mailboxes $MAILBOXES_LIST; $TOTAL messages of $SIZE octets per run;" \
+  "$(runs postfix && postconf -h mail_version | sed 's/^/Postfix /;s/$/;/')" "$("$java" -version 2>&1 | head -1)${ONLY:+; $ONLY only}"
+
+# ---- Postern ----
+if runs postern; then
+  unpack_postern "$work/postern"
+  dns_port=$(free_port)
+  python3 "$repo/benchmarks/local-dns.py" "$dns_port" &
+  dns_pid=$!
+  setcfg "$etc/org.postern.dns.cfg" servers "127.0.0.1:$dns_port"
+  setcfg "$etc/org.postern.smtp.cfg" max.connections.per.ip 100
+  start_karaf
+  for i in $(seq 1 240); do greets "$smtp_port" && break; sleep 0.5; done
+  greets "$smtp_port" || die "Postern MX not listening on $smtp_port"
+  # One bin/client for the lot: each call costs a JVM start and an SSH login.
+  (umask 077; printf '%s\n' "bench password" >"$home/account.pw")
+  cmds=("postern:domain-add example.net")
+  for a in $addresses; do cmds+=("postern:account-add $a --password-file $home/account.pw"); done
+  out=$(client "${cmds[@]}" "postern:account-list") || die "account set-up failed: $out"
+  rm -f "$home/account.pw"
+  [ "$(grep -c '^u[0-9][0-9]@example\.net ' <<<"$out")" = 16 ] || die "account set-up failed: $out"
+  echo "== Postern: MX on 127.0.0.1:$smtp_port (plain), 16 accounts, sender authentication with local DNS"
+fi
+
+# ---- Postfix ----
+if runs postfix; then
+  # Postfix's own modes, not the work directory's 077: postsuper (postfix-script's integrity check,
+  # run by postfix check and by every start) and the daemons work as the postfix user inside the
+  # queue directory, so it must be root's and 0755; the config files are 0644 as in /etc/postfix.
+  umask 022
+  pf=$work/postfix
+  mkdir -p "$pf/etc" "$pf/queue" "$pf/data" "$pf/mail"
+  chown root:root "$pf/queue"
+  chmod 755 "$pf" "$pf/etc" "$pf/queue"
+  chown postfix "$pf/data"
+  chmod 700 "$pf/data"
+  chown postfix:postfix "$pf/mail" # virtual(8) delivers as the postfix user (virtual_uid_maps)
+  cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$pf/etc/"
+  cp -r /etc/postfix/dynamicmaps.cf.d /etc/postfix/postfix-files /etc/postfix/postfix-files.d "$pf/etc/" 2>/dev/null || true
+  for a in $addresses; do echo "$a ${a%@*}/"; done >"$pf/etc/vmailbox" # maildir: the value ends in /
+  pf_port=$(free_port)
+  printf '%s\n' \
+    "compatibility_level = 3.6" \
+    "queue_directory = $pf/queue" \
+    "data_directory = $pf/data" \
+    "mail_owner = postfix" \
+    "setgid_group = postdrop" \
+    "inet_interfaces = 127.0.0.1" \
+    "inet_protocols = ipv4" \
+    "myhostname = pfbench.test" \
+    "mydestination =" \
+    "alias_maps =" \
+    "alias_database =" \
+    "biff = no" \
+    "virtual_mailbox_domains = example.net" \
+    "virtual_mailbox_base = $pf/mail" \
+    "virtual_mailbox_maps = texthash:$pf/etc/vmailbox" \
+    "virtual_uid_maps = static:$(id -u postfix)" \
+    "virtual_gid_maps = static:$(id -g postfix)" \
+    "smtpd_tls_security_level = none" \
+    "smtpd_client_connection_count_limit = 0" \
+    "smtpd_client_message_rate_limit = 0" \
+    "default_process_limit = 100" \
+    "maillog_file = $pf/maillog" \
+    "maillog_file_prefixes = $pf" \
+    >"$pf/etc/main.cf"
+  [ -z "$PF_EXTRA" ] || tr ';' '\n' <<<"$PF_EXTRA" | sed 's/^[[:space:]]*//' >>"$pf/etc/main.cf"
+  # The smtpd on a free loopback port instead of *:25 (which the system's Postfix may hold).
+  sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$pf_port inet n - n - - smtpd/" "$pf/etc/master.cf"
+  grep -q "^127\.0\.0\.1:$pf_port[[:space:]]" "$pf/etc/master.cf" || die "no smtp inet line to move in /etc/postfix/master.cf"
+  postconf -c "$pf/etc" -F '*/*/chroot = n' >/dev/null
+  main_cf_backup=$work/main.cf.system
+  cp /etc/postfix/main.cf "$main_cf_backup"
+  postconf -e "alternate_config_directories = $pf/etc"
+  out=$(postfix -c "$pf/etc" check 2>&1) || die "postfix check failed: $out"
+  out=$(postfix -c "$pf/etc" start 2>&1) || die "Postfix did not start: $out $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+  for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
+  greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+  echo "== Postfix $(postconf -h mail_version): smtpd on 127.0.0.1:$pf_port (plain), virtual maildirs in $pf/mail"
+fi
+
+pf_queued() { find "$pf/queue/maildrop" "$pf/queue/incoming" "$pf/queue/active" -type f 2>/dev/null | wc -l; }
+pf_deferred() { find "$pf/queue/deferred" -type f 2>/dev/null | wc -l; }
+pf_drain() { # until the queue manager has handed everything to virtual(8), 5 minutes at most
+  local i
+  [ -n "$pf" ] || return 0
+  for i in $(seq 1 3000); do [ "$(pf_queued)" = 0 ] && return 0; sleep 0.1; done
+  echo "$BENCH: warning: Postfix still has $(pf_queued) message(s) queued after 5 minutes"
+}
+# SmtpLoad's lines: "accepted: N in S s = R messages/s; refused or failed: F" and
+# "latency ms: p50 A  p90 B  p99 C  max D". Nothing (and success) for a run that did not happen.
+field() { [ -f "$2" ] || return 0; sed -n "$1" "$2" | head -1; }
+rate() { field 's/^accepted: .* = \([0-9.]*\) messages\/s.*/\1/p' "$1"; }
+p99() { field 's/^latency ms: .* p99 \([0-9.]*\) .*/\1/p' "$1"; }
+accepted() { field 's/^accepted: \([0-9]*\) in .*/\1/p' "$1"; }
+failed() { field 's/.*; refused or failed: \([0-9]*\).*/\1/p' "$1"; }
+port_of() { if [ "$1" = postern ]; then echo "$smtp_port"; else echo "$pf_port"; fi; }
+name_of() { if [ "$1" = postern ]; then echo Postern; else echo Postfix; fi; }
+load() { # server clients messages-per-client mailboxes output
+  pf_drain
+  sleep 1
+  "$java" -cp "$jar" org.postern.bench.SmtpLoad --port "$(port_of "$1")" --clients "$2" --messages "$3" \
+    --size "$SIZE" --to "$(to_list "$4")" >"$5" 2>&1 || echo "$BENCH: SmtpLoad failed against $(name_of "$1"), see $5"
+}
+
+servers=""
+runs postern && servers="postern"
+runs postfix && servers="${servers:+$servers }postfix"
+echo "== warm-up (not measured): 16 clients, 16 mailboxes, $WARMUP messages per server"
+for s in $servers; do
+  load "$s" 16 $(((WARMUP + 15) / 16)) 16 "$work/$s-warmup.txt"
+  echo "    $(name_of "$s"): $(rate "$work/$s-warmup.txt") messages/s, $(failed "$work/$s-warmup.txt") refused or failed"
+done
+
+row=0
+for c in $CLIENTS_LIST; do
+  for m in $MAILBOXES_LIST; do
+    per=$((TOTAL / c))
+    [ "$per" -ge 1 ] || per=1
+    order=$servers
+    [ $((row % 2)) = 0 ] || order=$(echo "$servers" | tr ' ' '\n' | tac | paste -sd' ' -)
+    echo "== $c client(s) x $per messages, $m mailbox(es)"
+    for s in $order; do
+      load "$s" "$c" "$per" "$m" "$work/$s-$c-$m.txt"
+      sed 's/^/    /' "$work/$s-$c-$m.txt" | sed "1s/^    /    $(name_of "$s"): /"
+    done
+    row=$((row + 1))
+  done
+done
+
+# ---- what really arrived ----
+sum_accepted() { local f n t=0; for f in "$work/$1"-*.txt; do n=$(accepted "$f"); t=$((t + ${n:-0})); done; echo "$t"; }
+echo
+if runs postfix; then
+  pf_drain
+  delivered=$(find "$pf/mail" -path '*/new/*' -type f | wc -l)
+  boxes=$(find "$pf/mail" -mindepth 1 -maxdepth 1 -type d | wc -l)
+  echo "$BENCH: Postfix delivered $delivered message(s) into $boxes maildir(s) ($pf/mail/*/new) of $(sum_accepted postfix)" \
+    "accepted (warm-up included); $(pf_deferred) deferred; maillog: $(grep -c 'status=sent' "$pf/maillog" 2>/dev/null || true)" \
+    "sent, $(grep -cE 'status=(deferred|bounced)' "$pf/maillog" 2>/dev/null || true) deferred or bounced"
+fi
+if runs postern; then
+  cmds=()
+  for a in $addresses; do cmds+=("postern:mailbox-list $a"); done
+  out=$(client "${cmds[@]}" || true)
+  inbox=$(awk '$1 == "INBOX" { n += $2 } END { print n + 0 }' <<<"$out")
+  echo "$BENCH: Postern filed $inbox message(s) in the 16 INBOXes (postern:mailbox-list) of $(sum_accepted postern)" \
+    "accepted (warm-up included)"
+fi
+
+# ---- the table ----
+echo
+printf '%-8s %-10s %14s %14s %9s %12s %12s %9s\n' clients mailboxes "Postern msg/s" "Postfix msg/s" ratio \
+  "Postern p99" "Postfix p99" "p99 <="
+met=0
+rows=0
+for c in $CLIENTS_LIST; do
+  for m in $MAILBOXES_LIST; do
+    a=$(rate "$work/postern-$c-$m.txt"); b=$(rate "$work/postfix-$c-$m.txt")
+    pa=$(p99 "$work/postern-$c-$m.txt"); pb=$(p99 "$work/postfix-$c-$m.txt")
+    verdict=$(awk -v a="$a" -v b="$b" -v pa="$pa" -v pb="$pb" 'BEGIN {
+      r = (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : "-"
+      ok = (pa != "" && pb != "") ? (pa + 0 <= pb + 0 ? "yes" : "no") : "-"
+      met = (r != "-" && r + 0 >= 2 && ok == "yes") ? 1 : 0
+      print r, ok, met }')
+    read -r ratio ok hit <<<"$verdict"
+    printf '%-8s %-10s %14s %14s %9s %12s %12s %9s\n' "$c" "$m" "${a:--}" "${b:--}" "$ratio" "${pa:--}" "${pb:--}" "$ok"
+    met=$((met + hit)); rows=$((rows + 1))
+  done
+done
+refusals=$(for f in "$work"/postern-*-*.txt "$work"/postfix-*-*.txt; do
+  [ -f "$f" ] || continue; n=$(failed "$f"); [ "${n:-0}" = 0 ] || echo "$(basename "$f" .txt): $n"; done)
+[ -z "$refusals" ] || echo "$BENCH: refused or failed messages (see the files): $(tr "\n" " " <<<"$refusals")"
+echo "(msg/s: accepted messages per second; p99 in ms, MAIL FROM to the final 250; ratio Postern/Postfix)"
+if [ -z "$ONLY" ]; then
+  echo "$BENCH: target (ratio >= 2.00 and p99 no worse than Postfix's) met in $met of $rows rows"
+fi
+[ -z "$(other_karafs)" ] || echo "$BENCH: warning: another Karaf ran beside this one; the figures are not clean"

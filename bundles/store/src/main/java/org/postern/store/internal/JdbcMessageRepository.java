@@ -212,7 +212,7 @@ public class JdbcMessageRepository implements MessageRepository {
                 Filing f = filings.get(i);
                 boxes[i] = found.computeIfAbsent(f.accountId() + "\0" + f.folder(), k -> {
                     try {
-                        return mailbox(f.accountId(), f.folder());
+                        return INBOX.equals(f.folder()) ? inbox(f.accountId()) : mailbox(f.accountId(), f.folder());
                     } catch (AccountGoneException gone) {
                         return ""; // nothing for this one; the others are filed
                     }
@@ -224,6 +224,9 @@ public class JdbcMessageRepository implements MessageRepository {
             long[] uids = appendAllTo(filings, boxes, stored);
             if (uids != null) {
                 return uids;
+            }
+            for (Filing f : filings) {
+                inboxes.remove(f.accountId()); // a folder vanished: look every one up afresh
             }
         }
         throw new StoreException("a folder vanished twice while filing into it", null);
@@ -248,14 +251,12 @@ public class JdbcMessageRepository implements MessageRepository {
                     continue;
                 }
                 if (!owners.containsKey(box)) {
-                    List<String> owner = Database.query(c, "SELECT account_id FROM mailbox WHERE id = ?",
-                            ps -> ps.setString(1, box), rs -> rs.getString(1).trim());
-                    if (owner.isEmpty()) {
-                        return null;
-                    }
+                    // The box was looked up (or remembered) as this account's: its owner. A box
+                    // that vanished since is caught by the UPDATE below touching no row.
+                    String owner = filings.get(i).accountId();
                     boolean removed = Database.query(c, "SELECT status FROM account WHERE id = ?",
-                            ps -> ps.setString(1, owner.get(0)), rs -> rs.getString(1)).contains("REMOVED");
-                    owners.put(box, removed ? null : owner.get(0));
+                            ps -> ps.setString(1, owner), rs -> rs.getString(1)).contains("REMOVED");
+                    owners.put(box, removed ? null : owner);
                 }
                 if (owners.get(box) != null) {
                     long[] need = live.computeIfAbsent(box, b -> new long[2]);
@@ -290,6 +291,30 @@ public class JdbcMessageRepository implements MessageRepository {
             }
             return uids;
         });
+    }
+
+    private static final String INBOX = "INBOX";
+    /** Beyond this many accounts the INBOX ids are forgotten and looked up again. */
+    static final int INBOX_IDS = 100_000;
+    /**
+     * INBOX ids by account: an INBOX row keeps its id for as long as it exists (renaming INBOX
+     * moves its messages to a new folder; INBOX itself stays), and ids are random, never reused.
+     * So a remembered id is either the account's INBOX or gone, and a gone one makes the filing's
+     * {@code UPDATE mailbox} touch no row: then it is forgotten and looked up again. Saves a
+     * transaction per delivery.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> inboxes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String inbox(String accountId) {
+        String id = inboxes.get(accountId);
+        if (id == null) {
+            id = mailbox(accountId, INBOX);
+            if (inboxes.size() >= INBOX_IDS) {
+                inboxes.clear();
+            }
+            inboxes.put(accountId, id);
+        }
+        return id;
     }
 
     /**

@@ -202,6 +202,17 @@ abstract class MessageAccessTest {
         assertEquals(0, rows("SELECT COUNT(*) FROM mailbox WHERE account_id = '" + BOB_ID + "'"), "no folder for bob");
     }
 
+    /** The INBOX id remembered from an earlier delivery is gone with the account: looked up afresh, nothing filed. */
+    @Test
+    void anAccountRemovedAfterADeliveryGetsNothingMore() throws IOException {
+        messages.appendAll(List.of(filing(BOB_ID, "INBOX", "x@example.org", "before")));
+        assertTrue(new JdbcAccountRepository(db).markRemoved(BOB_ID));
+        long[] uids = messages.appendAll(List.of(filing(BOB_ID, "INBOX", "x@example.org", "after"),
+                filing(ALICE_ID, "INBOX", "x@example.org", "after")));
+        assertEquals(List.of(-1L, 1L), java.util.Arrays.stream(uids).boxed().toList());
+        assertEquals(0, rows("SELECT COUNT(*) FROM mailbox WHERE account_id = '" + BOB_ID + "'"), "no folder for bob");
+    }
+
     @Test
     void aMissingFolderIsAnEmptySnapshot() {
         FolderSnapshot s = messages.snapshot(ALICE_ID, "INBOX");

@@ -51,12 +51,22 @@ import org.slf4j.LoggerFactory;
  */
 final class BlobJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobJournal.class);
-    private static final int MAGIC = 0x504a3031; // "PJ01"
+    private static final int MAGIC = 0x504a3031; // "PJ01": format 01
+    /** "PJ" with another version: a journal this code does not know, never taken for a torn record. */
+    private static final int MAGIC_FAMILY = 0x504a0000;
     static final int HEADER = 4 + 16 + 4 + 4;
-    /** Bodies up to this size go through the journal; larger ones are forced on their own. */
-    static final int MAX_BODY = 1 << 20;
+    /**
+     * Bodies up to this size go through the journal (and are held in memory while they do);
+     * larger ones, rare in mail, are forced on their own.
+     */
+    static final int MAX_BODY = 256 << 10;
     static final long SEGMENT_BYTES = 64L << 20;
     static final long CHECKPOINT_MILLIS = 5_000;
+    /**
+     * Segments waiting for their checkpoint beyond which bodies bypass the journal (forced on
+     * their own) until it catches up: the journal never grows without bound.
+     */
+    static final int MAX_WAITING_SEGMENTS = 8;
 
     private final Path dir;
     private final Function<BlobId, Path> blobPath;
@@ -74,23 +84,36 @@ final class BlobJournal implements AutoCloseable {
     static final class Segment {
         final long number;
         final Path path;
-        final FileChannel channel;
+        /**
+         * Written and flushed through {@code RandomAccessFile}, not a {@code FileChannel}: an
+         * interrupted writer must not close the file under every other writer (a channel closes
+         * itself on interrupt).
+         */
+        final java.io.RandomAccessFile file;
         long end; // under appendLock
         volatile long durable; // flushed up to here
+        /**
+         * A write or a flush failed: nothing past {@link #durable} may be trusted (after a failed
+         * fsync the kernel may have dropped the pages, and a retry "succeeds"), so every record not
+         * yet durable fails, and appends go to a new segment. Kept on disk for the next start.
+         */
+        volatile boolean failed;
         int writers; // appended, not yet done; under the segment's monitor
         final List<BlobId> blobs = new ArrayList<>(); // under appendLock
 
-        Segment(long number, Path path, FileChannel channel) {
+        Segment(long number, Path path, java.io.RandomAccessFile file) {
             this.number = number;
             this.path = path;
-            this.channel = channel;
+            this.file = file;
         }
     }
 
     /** For tests: a journal whose checkpointer has stopped, as after a crash (nothing is flushed or deleted). */
     void abandon() {
         closed = true;
-        checkpointer.interrupt();
+        synchronized (this) {
+            notifyAll();
+        }
         try {
             checkpointer.join(10_000);
         } catch (InterruptedException e) {
@@ -122,21 +145,36 @@ final class BlobJournal implements AutoCloseable {
         checkpointer.start();
     }
 
+    /** A new segment, its name durable too (a directory entry needs its directory flushed). */
     private Segment open() throws IOException {
         long n = nextNumber++;
         Path p = dir.resolve(String.format("seg-%016d.log", n));
-        FileChannel ch = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                OwnerOnly.fileAttribute());
-        return new Segment(n, p, ch);
+        Files.createFile(p, OwnerOnly.fileAttribute());
+        FileBlobStore.forceDirectory(dir);
+        return new Segment(n, p, new java.io.RandomAccessFile(p.toFile(), "rw"));
+    }
+
+    /** Whether bodies should bypass the journal for now: its checkpoints are behind. */
+    boolean saturated() {
+        synchronized (appendLock) {
+            return full.size() >= MAX_WAITING_SEGMENTS;
+        }
+    }
+
+    /** Under appendLock: a failed segment takes no more appends; the next append opens a new one. */
+    private Segment writable() throws IOException {
+        if (current.failed) {
+            full.add(current);
+            current = open();
+        }
+        return current;
     }
 
     /** Appends a record for {@code body}; the caller must {@link #done} the ticket whatever happens next. */
     Ticket append(BlobId id, byte[] body, int length) throws IOException {
-        CRC32C crc = new CRC32C();
-        crc.update(body, 0, length);
+        byte[] raw = HexFormat.of().parseHex(id.value());
         ByteBuffer header = ByteBuffer.allocate(HEADER);
-        header.putInt(MAGIC).put(HexFormat.of().parseHex(id.value())).putInt(length).putInt((int) crc.getValue()).flip();
-        ByteBuffer data = ByteBuffer.wrap(body, 0, length);
+        header.putInt(MAGIC).put(raw).putInt(length).putInt(crc(raw, length, body)).flip();
         Segment s;
         long end;
         boolean rotate;
@@ -144,19 +182,24 @@ final class BlobJournal implements AutoCloseable {
             if (closed) {
                 throw new IOException("the blob journal is closed");
             }
-            s = current;
-            long at = s.end;
-            ByteBuffer[] both = {header, data};
-            while (header.hasRemaining() || data.hasRemaining()) {
-                at += s.channel.write(both);
+            s = writable();
+            try {
+                s.file.seek(s.end);
+                s.file.write(header.array(), 0, HEADER);
+                s.file.write(body, 0, length);
+            } catch (IOException e) {
+                // Bytes of a half record may be on disk: nothing more goes after them.
+                s.failed = true;
+                LOG.error("Postern blob journal: writing to {} failed; it takes no more bodies: {}", s.path, e.toString());
+                throw e;
             }
-            s.end = at;
-            end = at;
+            s.end += HEADER + length;
+            end = s.end;
             s.blobs.add(id);
             synchronized (s) {
                 s.writers++;
             }
-            rotate = at >= SEGMENT_BYTES;
+            rotate = end >= SEGMENT_BYTES;
         }
         if (rotate) {
             synchronized (this) {
@@ -177,6 +220,9 @@ final class BlobJournal implements AutoCloseable {
                 if (s.durable >= t.end()) {
                     return;
                 }
+                if (s.failed) {
+                    throw new IOException("the blob journal segment failed before this body was flushed");
+                }
                 if (!flushing) {
                     flushing = true;
                     break;
@@ -194,7 +240,16 @@ final class BlobJournal implements AutoCloseable {
             synchronized (appendLock) {
                 upTo = s.end;
             }
-            s.channel.force(false);
+            if (s.failed) {
+                throw new IOException("the blob journal segment failed before this body was flushed");
+            }
+            try {
+                s.file.getFD().sync();
+            } catch (IOException e) {
+                s.failed = true; // never flushed again: a second fsync could "succeed" over lost pages
+                LOG.error("Postern blob journal: flushing {} failed; its unflushed bodies are refused: {}", s.path, e.toString());
+                throw e;
+            }
             s.durable = Math.max(s.durable, upTo);
         } finally {
             synchronized (flushLock) {
@@ -243,45 +298,73 @@ final class BlobJournal implements AutoCloseable {
     void checkpoint() throws IOException {
         List<Segment> todo;
         synchronized (appendLock) {
-            if (!current.blobs.isEmpty() && !closed) {
+            if ((!current.blobs.isEmpty() || current.failed) && !closed) {
                 full.add(current);
                 current = open();
             }
             todo = new ArrayList<>(full);
         }
+        IOException first = null;
         for (Segment s : todo) {
-            synchronized (s) {
-                while (s.writers > 0) {
-                    try {
-                        s.wait(1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException("checkpoint interrupted");
-                    }
+            try {
+                checkpoint(s);
+            } catch (IOException e) {
+                // Never forced again in this process (fsyncgate): the segment stays on disk, and
+                // the next start rewrites its bodies from it.
+                LOG.error("Postern blob journal: checkpoint of {} failed; kept for recovery at the next start: {}",
+                        s.path, e.toString());
+                s.file.close();
+                synchronized (appendLock) {
+                    full.remove(s);
+                }
+                if (first == null) {
+                    first = e;
                 }
             }
-            List<BlobId> blobs;
-            synchronized (appendLock) {
-                blobs = new ArrayList<>(s.blobs);
-            }
-            Set<Path> dirs = new TreeSet<>();
-            for (BlobId id : blobs) {
-                Path p = blobPath.apply(id);
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-                    ch.force(true);
-                    dirs.add(p.getParent());
-                } catch (NoSuchFileException deletedMeanwhile) {
-                    dirs.add(p.getParent()); // its unlinking is what must be durable now
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private void checkpoint(Segment s) throws IOException {
+        synchronized (s) {
+            while (s.writers > 0) {
+                try {
+                    s.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("checkpoint interrupted");
                 }
             }
-            for (Path d : dirs) {
-                FileBlobStore.forceDirectory(d);
+        }
+        List<BlobId> blobs;
+        synchronized (appendLock) {
+            blobs = new ArrayList<>(s.blobs);
+        }
+        Set<Path> dirs = new TreeSet<>();
+        for (BlobId id : blobs) {
+            Path p = blobPath.apply(id);
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                ch.force(true);
+                dirs.add(p.getParent());
+            } catch (NoSuchFileException deletedMeanwhile) {
+                dirs.add(p.getParent()); // its unlinking is what must be durable now
             }
-            s.channel.close();
+        }
+        for (Path d : dirs) {
+            FileBlobStore.forceDirectory(d);
+        }
+        s.file.close();
+        if (s.failed) {
+            // Its flushed records' bodies are forced now; the rest were refused. Kept anyway:
+            // recovery at the next start reads what is intact and the reaper drops the rest.
+            LOG.warn("Postern blob journal: {} failed earlier; kept for recovery at the next start", s.path);
+        } else {
             Files.deleteIfExists(s.path);
-            synchronized (appendLock) {
-                full.remove(s);
-            }
+        }
+        synchronized (appendLock) {
+            full.remove(s);
         }
     }
 
@@ -292,7 +375,9 @@ final class BlobJournal implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        checkpointer.interrupt();
+        synchronized (this) {
+            notifyAll(); // not an interrupt: the checkpointer finishes a checkpoint it is in
+        }
         try {
             checkpointer.join(10_000);
         } catch (InterruptedException e) {
@@ -300,10 +385,10 @@ final class BlobJournal implements AutoCloseable {
         }
         try {
             synchronized (appendLock) {
-                if (!current.blobs.isEmpty()) {
+                if (!current.blobs.isEmpty() || current.failed) {
                     full.add(current);
                 } else {
-                    current.channel.close();
+                    current.file.close();
                     Files.deleteIfExists(current.path);
                 }
             }
@@ -331,12 +416,14 @@ final class BlobJournal implements AutoCloseable {
         for (Path seg : segments(dir, "seg-")) {
             Set<Path> dirs = new TreeSet<>();
             List<BlobId> ids = new ArrayList<>();
+            long intact = 0;
             try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(seg), 1 << 16))) {
                 while (true) {
                     Record r = Record.read(in);
                     if (r == null) {
                         break;
                     }
+                    intact += HEADER + r.body.length;
                     records++;
                     ids.add(r.id);
                     Path p = blobPath.apply(r.id);
@@ -357,6 +444,13 @@ final class BlobJournal implements AutoCloseable {
                         }
                     }
                 }
+            }
+            long rest = Files.size(seg) - intact;
+            if (rest > 0) {
+                // A record torn by the crash (never acknowledged), or damage after which an
+                // acknowledged body could hide: say how much was not read.
+                LOG.warn("Postern blob journal: {} octets at the end of {} are no intact record and were skipped",
+                        rest, seg.getFileName());
             }
             for (Path d : dirs) {
                 FileBlobStore.forceDirectory(d);
@@ -385,13 +479,32 @@ final class BlobJournal implements AutoCloseable {
         return ids;
     }
 
+    /** CRC-32C over the blob id, the length and the body: a damaged id or length fails it too. */
+    private static int crc(byte[] rawId, int length, byte[] body) {
+        CRC32C c = new CRC32C();
+        c.update(rawId);
+        c.update(ByteBuffer.allocate(4).putInt(length).flip());
+        c.update(body, 0, length);
+        return (int) c.getValue();
+    }
+
     /** One intact record, or null at the end of the segment or at a torn or corrupt record. */
     private record Record(BlobId id, byte[] body, int crc) {
         static Record read(DataInputStream in) throws IOException {
+            int magic;
             try {
-                if (in.readInt() != MAGIC) {
-                    return null;
-                }
+                magic = in.readInt();
+            } catch (EOFException end) {
+                return null;
+            }
+            if (magic != MAGIC && (magic & 0xffff0000) == MAGIC_FAMILY) {
+                throw new IOException("a blob journal segment of an unknown format (written by a newer Postern?); "
+                        + "start that version, or move the segment away knowingly");
+            }
+            if (magic != MAGIC) {
+                return null;
+            }
+            try {
                 byte[] raw = new byte[16];
                 in.readFully(raw);
                 int length = in.readInt();
@@ -401,9 +514,7 @@ final class BlobJournal implements AutoCloseable {
                 }
                 byte[] body = new byte[length];
                 in.readFully(body);
-                CRC32C c = new CRC32C();
-                c.update(body);
-                if ((int) c.getValue() != crc) {
+                if (BlobJournal.crc(raw, length, body) != crc) {
                     return null;
                 }
                 return new Record(BlobId.of(HexFormat.of().formatHex(raw)), body, crc);

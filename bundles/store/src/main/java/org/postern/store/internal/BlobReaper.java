@@ -150,6 +150,10 @@ public class BlobReaper {
     private void pendingPass() {
         try {
             checkRecovered();
+        } catch (RuntimeException e) {
+            LOG.warn("Postern blob reaper: check of the bodies journal recovery restored failed, will retry: {}", e.toString());
+        }
+        try {
             deletePending();
             passFailing = false;
         } catch (RuntimeException e) {
@@ -181,6 +185,7 @@ public class BlobReaper {
         for (BlobJournal.Recovered r : blobs.recoveredBlobs()) {
             Set<BlobId> used = PendingDeletions.referenced(db, r.blobs());
             int gone = 0;
+            IOException failed = null;
             for (BlobId id : r.blobs()) {
                 if (!used.contains(id)) {
                     try {
@@ -188,11 +193,14 @@ public class BlobReaper {
                             gone++;
                         }
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                        failed = e; // the others still go; the segment stays for another try
                     }
                 }
             }
             try {
+                if (failed != null) {
+                    throw failed;
+                }
                 blobs.recoveredChecked(r);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);

@@ -491,7 +491,8 @@ public class Database implements StoreInfo {
                     result = work.run(c);
                     c.commit();
                     clean = true;
-                } catch (SQLException | RuntimeException e) {
+                } catch (SQLException | RuntimeException | Error e) {
+                    // an Error too: a connection must not go back (or stay open) holding locks
                     clean = rollbackQuietly(c, e);
                     throw e;
                 }
@@ -519,7 +520,7 @@ public class Database implements StoreInfo {
      *
      * @return whether the connection is known to be clean again
      */
-    private static boolean rollbackQuietly(Connection c, Exception cause) {
+    private static boolean rollbackQuietly(Connection c, Throwable cause) {
         try {
             c.rollback();
             return true;

@@ -178,7 +178,7 @@ public class FileBlobStore implements BlobStore {
         byte[] raw = new byte[16];
         RANDOM.nextBytes(raw);
         BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
-        if (journal == null) {
+        if (journal == null || journal.saturated()) {
             return putAlone(id, content);
         }
         byte[] body = content.readNBytes(BlobJournal.MAX_BODY + 1);

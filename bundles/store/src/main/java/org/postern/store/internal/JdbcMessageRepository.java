@@ -126,10 +126,32 @@ public class JdbcMessageRepository implements MessageRepository {
                     group.add(r);
                     size += r.filings.size();
                 }
-                commitGroup(group);
+                if (group.isEmpty()) { // cannot happen: mine is queued until a group takes it
+                    mine.failure = new StoreException("a delivery was lost from the filing queue", null);
+                    mine.done = true;
+                    break;
+                }
+                try {
+                    commitGroup(group);
+                } catch (RuntimeException | Error e) {
+                    for (Request r : group) { // nobody in the group waits forever for an outcome
+                        if (!r.done) {
+                            r.failure = e instanceof RuntimeException re ? re : new StoreException("filing failed", e);
+                            r.done = true;
+                        }
+                    }
+                    if (e instanceof Error) {
+                        throw e;
+                    }
+                }
             }
         } finally {
             committing.unlock();
+        }
+        if (mine.alone) {
+            // The group's transaction failed: filed on its own, outside the lock, so that one
+            // delivery's trouble (or a folder row held long) delays no other delivery's retry.
+            return appendAllAlone(filings);
         }
         if (mine.failure != null) {
             throw mine.failure;
@@ -153,6 +175,7 @@ public class JdbcMessageRepository implements MessageRepository {
         final List<Filing> filings;
         long[] uids;
         RuntimeException failure;
+        boolean alone; // file it on its own, after the lock
         boolean done; // written and read under committing
 
         Request(List<Filing> filings) {
@@ -163,7 +186,8 @@ public class JdbcMessageRepository implements MessageRepository {
     /**
      * Files a group in one transaction. When that fails for any reason but a lost database
      * (a transaction that may have committed must not be filed again), each delivery is filed
-     * alone, so one delivery's trouble is no other's: the all-or-none promise is per delivery.
+     * alone by its own thread once the lock is released, so one delivery's trouble is no
+     * other's: the all-or-none promise is per delivery.
      */
     private void commitGroup(List<Request> group) {
         if (group.size() > 1) {
@@ -190,12 +214,18 @@ public class JdbcMessageRepository implements MessageRepository {
                 }
             }
         }
-        for (Request r : group) {
+        if (group.size() == 1) {
+            Request r = group.get(0);
             try {
                 r.uids = appendAllAlone(r.filings);
             } catch (RuntimeException e) {
                 r.failure = e;
             }
+            r.done = true;
+            return;
+        }
+        for (Request r : group) {
+            r.alone = true;
             r.done = true;
         }
     }

@@ -295,6 +295,29 @@ class FileBlobStoreTest {
         assertEquals(List.of(), journalFiles(root.resolve("journal")));
     }
 
+    /** A writer interrupted mid-put (a listener's pool shut down) must not break the journal for everyone else. */
+    @Test
+    void anInterruptedWriterLeavesTheJournalWorkingForTheOthers() throws Exception {
+        FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, root.resolve("journal"), 3_600_000);
+        try {
+            Thread.currentThread().interrupt();
+            try {
+                BlobId first = put(store, text("written by an interrupted thread"));
+                assertArrayEquals(text("written by an interrupted thread"), read(store, first));
+            } catch (IOException refusedIsFineToo) {
+                // the interrupted writer may fail; the point is the next one
+            } finally {
+                Thread.interrupted();
+            }
+            for (int i = 0; i < 5; i++) {
+                BlobId id = put(store, text("after the interrupt " + i));
+                assertArrayEquals(text("after the interrupt " + i), read(store, id));
+            }
+        } finally {
+            store.close();
+        }
+    }
+
     /**
      * A crash (the checkpointer never ran) followed by a power cut that lost or damaged blob
      * files: the next start rewrites every body from the journal, ignores a torn last record,

@@ -26,10 +26,10 @@ import org.postern.core.store.StoreUnavailableException;
 /**
  * Hands an accepted message to the mail store: one blob per recipient, each with its own
  * Received header naming only that recipient (so one recipient never learns the others), every
- * blob fsync'ed and every delivery recorded, in one store transaction for all recipients, before
- * the caller answers 250. On failure nobody got the message, the blobs are deleted and the caller
- * answers 451; the sending server's retry duplicates nothing. Shared by
- * the MX and (later) submission's local deliveries.
+ * blob durable (the store's blob journal) and every delivery recorded, in one store transaction
+ * for all recipients, before the caller answers 250. On failure nobody got the message, the
+ * blobs are deleted and the caller answers 451; the sending server's retry duplicates nothing.
+ * Shared by the MX and (later) submission's local deliveries.
  */
 final class Delivery {
     private static final DateTimeFormatter DATE =

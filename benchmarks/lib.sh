@@ -168,3 +168,44 @@ heap_after_gc_kib() {
   jcmd "$1" GC.heap_info 2>/dev/null | sed -n 's/.* total \([0-9]*\)K, used \([0-9]*\)K.*/\2/p' | head -1
 }
 threads_of() { sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+
+# benchmarks/local-dns.py on a free loopback port, and Postern's resolver ($etc) pointed at it: every
+# question NXDOMAIN with an SOA, cacheable (mx-auth-bench.sh says why not the machine's resolver).
+# Sets dns_pid; stop_local_dns stops it.
+dns_pid=""
+start_local_dns() {
+  local port
+  port=$(free_port)
+  python3 "$repo/benchmarks/local-dns.py" "$port" &
+  dns_pid=$!
+  setcfg "$etc/org.postern.dns.cfg" servers "127.0.0.1:$port"
+}
+stop_local_dns() { [ -n "$dns_pid" ] && { kill "$dns_pid" 2>/dev/null || true; wait "$dns_pid" 2>/dev/null || true; }; dns_pid=""; }
+
+# A private Postfix under $pf (submission-bench.sh, mx-bench.sh set it up): its master's pid, if it
+# runs; and its stop, waiting for the master by PID, with /etc/postfix/main.cf restored from
+# $main_cf_backup when the script changed it.
+pf=""
+main_cf_backup=""
+pf_master() {
+  local pid
+  pid=$(tr -d ' \n' <"$pf/queue/pid/master.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  return 0
+}
+stop_postfix() {
+  local pid i
+  if [ -n "$pf" ]; then
+    pid=$(pf_master)
+    postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
+    if [ -n "$pid" ]; then # postfix stop only signals the master: wait for it and its children
+      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && { postfix -c "$pf/etc" abort >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+  fi
+  if [ -n "$main_cf_backup" ]; then
+    cp "$main_cf_backup" /etc/postfix/main.cf || echo "$BENCH: restore /etc/postfix/main.cf from $main_cf_backup" >&2
+    main_cf_backup=""
+  fi
+  pf=""
+}

@@ -23,16 +23,12 @@ SIZE=${SIZE:-4096}
 source "$(dirname "$0")/lib.sh"
 bench_init dist
 launcher=""
-dns_pid=""
 work=$(mktemp -d /tmp/mx-auth-bench.XXXX)
-trap 'stop_karaf; [ -z "$dns_pid" ] || kill "$dns_pid" 2>/dev/null; echo "work directory: $work"' EXIT
+trap 'stop_karaf; stop_local_dns; echo "work directory: $work"' EXIT
 
 unpack_postern "$work/postern"
 if [ "${LOCAL_DNS:-1}" = 1 ]; then
-  dns_port=$(free_port)
-  python3 "$repo/benchmarks/local-dns.py" "$dns_port" &
-  dns_pid=$!
-  setcfg "$etc/org.postern.dns.cfg" servers "127.0.0.1:$dns_port"
+  start_local_dns
 fi
 setcfg "$etc/org.postern.smtp.cfg" max.connections.per.ip 100
 start_karaf

@@ -88,33 +88,7 @@ addresses=$(seq -f 'u%02g@example.net' 1 16)
 to_list() { echo "$addresses" | head -"$1" | paste -sd, -; } # the first $1 addresses, comma-separated
 
 launcher=""
-dns_pid=""
-pf=""
-main_cf_backup=""
-pf_master() { # the instance's master pid, if it runs
-  local pid
-  pid=$(tr -d ' \n' <"$pf/queue/pid/master.pid" 2>/dev/null || true)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-  return 0
-}
-stop_postfix() {
-  local pid i
-  if [ -n "$pf" ]; then
-    pid=$(pf_master)
-    postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
-    if [ -n "$pid" ]; then # postfix stop only signals the master: wait for it and its children
-      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { postfix -c "$pf/etc" abort >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true; }
-    fi
-  fi
-  if [ -n "$main_cf_backup" ]; then
-    cp "$main_cf_backup" /etc/postfix/main.cf || echo "$BENCH: restore /etc/postfix/main.cf from $main_cf_backup" >&2
-    main_cf_backup=""
-  fi
-  pf=""
-}
-stop_dns() { [ -n "$dns_pid" ] && { kill "$dns_pid" 2>/dev/null || true; wait "$dns_pid" 2>/dev/null || true; }; dns_pid=""; }
-cleanup() { stop_karaf; stop_postfix; stop_dns; echo "$BENCH: work directory: $work"; }
+cleanup() { stop_karaf; stop_postfix; stop_local_dns; echo "$BENCH: work directory: $work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -124,10 +98,7 @@ echo "$BENCH: $(nproc) CPUs; clients $CLIENTS_LIST; mailboxes $MAILBOXES_LIST; $
 # ---- Postern ----
 if runs postern; then
   unpack_postern "$work/postern"
-  dns_port=$(free_port)
-  python3 "$repo/benchmarks/local-dns.py" "$dns_port" &
-  dns_pid=$!
-  setcfg "$etc/org.postern.dns.cfg" servers "127.0.0.1:$dns_port"
+  start_local_dns
   setcfg "$etc/org.postern.smtp.cfg" max.connections.per.ip 100
   start_karaf
   for i in $(seq 1 240); do greets "$smtp_port" && break; sleep 0.5; done

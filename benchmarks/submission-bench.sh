@@ -64,31 +64,7 @@ chmod 755 "$work"
 echo "submission-bench: working in $work"
 
 sink_pid=""
-pf=""
-main_cf_backup=""
 stop_sink() { [ -n "$sink_pid" ] && { kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; }; sink_pid=""; }
-pf_master() { # the instance's master pid, if it runs
-  local pid
-  pid=$(tr -d ' \n' <"$pf/queue/pid/master.pid" 2>/dev/null || true)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-  return 0
-}
-stop_postfix() {
-  local pid i
-  if [ -n "$pf" ]; then
-    pid=$(pf_master)
-    postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
-    if [ -n "$pid" ]; then # postfix stop only signals the master: wait for it and its children
-      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { postfix -c "$pf/etc" abort >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true; }
-    fi
-  fi
-  if [ -n "$main_cf_backup" ]; then
-    cp "$main_cf_backup" /etc/postfix/main.cf || echo "submission-bench: restore /etc/postfix/main.cf from $main_cf_backup" >&2
-    main_cf_backup=""
-  fi
-  pf=""
-}
 cleanup() { stop_karaf; stop_sink; stop_postfix; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -87,6 +87,9 @@ abstract class BlobDeletionTest {
 
     @AfterEach
     void close() {
+        if (testDb == null) {
+            return; // the PostgreSQL half was skipped (-Dpostern.test.postgresql=skip)
+        }
         try {
             reaper.stop();
             db.close();

@@ -70,7 +70,9 @@ abstract class JdbcRepositoriesTest {
                 db.close();
             }
         } finally {
-            testDb.close();
+            if (testDb != null) { // null when the PostgreSQL half was skipped
+                testDb.close();
+            }
         }
     }
 

@@ -99,6 +99,9 @@ abstract class MailboxRepositoryTest {
 
     @AfterEach
     void close() {
+        if (testDb == null) {
+            return; // the PostgreSQL half was skipped (-Dpostern.test.postgresql=skip)
+        }
         try {
             reaper.stop();
             db.close();

@@ -72,6 +72,9 @@ abstract class MessageAccessTest {
 
     @AfterEach
     void close() {
+        if (testDb == null) {
+            return; // the PostgreSQL half was skipped (-Dpostern.test.postgresql=skip)
+        }
         try {
             reaper.stop();
             db.close();

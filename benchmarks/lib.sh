@@ -209,3 +209,55 @@ stop_postfix() {
   fi
   pf=""
 }
+
+# A private Postfix instance under $1 (sets pf, pf_port): directories with Postfix's own modes, not
+# the work directory's 077 (postsuper, run by postfix-script's integrity check on every start, and
+# the daemons work as the postfix user inside the queue directory, so it must be root's and 0755;
+# config files 0644 as in /etc/postfix), master.cf and friends copied from /etc/postfix. Leaves the
+# umask at 022. The caller writes $pf/etc/main.cf (pf_main_cf_base first), then calls pf_start.
+pf_prepare() {
+  umask 022
+  pf=$1
+  mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+  chown root:root "$pf/queue"
+  chmod 755 "$pf" "$pf/etc" "$pf/queue"
+  chown postfix "$pf/data"
+  chmod 700 "$pf/data"
+  cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$pf/etc/"
+  cp -r /etc/postfix/dynamicmaps.cf.d /etc/postfix/postfix-files /etc/postfix/postfix-files.d "$pf/etc/" 2>/dev/null || true
+  pf_port=$(free_port)
+}
+# The main.cf lines every private instance has: its own directories, loopback IPv4 only, no local
+# domains, its own log file.
+pf_main_cf_base() {
+  printf '%s\n' \
+    "compatibility_level = 3.6" \
+    "queue_directory = $pf/queue" \
+    "data_directory = $pf/data" \
+    "mail_owner = postfix" \
+    "setgid_group = postdrop" \
+    "inet_interfaces = 127.0.0.1" \
+    "inet_protocols = ipv4" \
+    "myhostname = pfbench.test" \
+    "mydestination =" \
+    "maillog_file = $pf/maillog" \
+    "maillog_file_prefixes = $pf"
+}
+# Moves the smtpd from *:25 (which the system's Postfix may hold) to 127.0.0.1:$pf_port, starts the
+# instance and waits for its greeting. The set-gid commands (postqueue -c, postdrop) refuse a config
+# directory that the system main.cf does not list in alternate_config_directories (root's postfix -c
+# does not need it): it is added to /etc/postfix/main.cf, saved to $main_cf_backup first, which
+# stop_postfix restores.
+pf_start() {
+  local out i
+  sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$pf_port inet n - n - - smtpd/" "$pf/etc/master.cf"
+  grep -q "^127\.0\.0\.1:$pf_port[[:space:]]" "$pf/etc/master.cf" || die "no smtp inet line to move in /etc/postfix/master.cf"
+  postconf -c "$pf/etc" -F '*/*/chroot = n' >/dev/null
+  main_cf_backup=$work/main.cf.system
+  cp /etc/postfix/main.cf "$main_cf_backup"
+  postconf -e "alternate_config_directories = $pf/etc"
+  out=$(postfix -c "$pf/etc" check 2>&1) || die "postfix check failed: $out"
+  out=$(postfix -c "$pf/etc" start 2>&1) || die "Postfix did not start: $out $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+  for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
+  greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+}

@@ -115,31 +115,11 @@ fi
 
 # ---- Postfix ----
 if runs postfix; then
-  # Postfix's own modes, not the work directory's 077: postsuper (postfix-script's integrity check,
-  # run by postfix check and by every start) and the daemons work as the postfix user inside the
-  # queue directory, so it must be root's and 0755; the config files are 0644 as in /etc/postfix.
-  umask 022
-  pf=$work/postfix
-  mkdir -p "$pf/etc" "$pf/queue" "$pf/data" "$pf/mail"
-  chown root:root "$pf/queue"
-  chmod 755 "$pf" "$pf/etc" "$pf/queue"
-  chown postfix "$pf/data"
-  chmod 700 "$pf/data"
+  pf_prepare "$work/postfix"
+  mkdir -p "$pf/mail"
   chown postfix:postfix "$pf/mail" # virtual(8) delivers as the postfix user (virtual_uid_maps)
-  cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$pf/etc/"
-  cp -r /etc/postfix/dynamicmaps.cf.d /etc/postfix/postfix-files /etc/postfix/postfix-files.d "$pf/etc/" 2>/dev/null || true
   for a in $addresses; do echo "$a ${a%@*}/"; done >"$pf/etc/vmailbox" # maildir: the value ends in /
-  pf_port=$(free_port)
-  printf '%s\n' \
-    "compatibility_level = 3.6" \
-    "queue_directory = $pf/queue" \
-    "data_directory = $pf/data" \
-    "mail_owner = postfix" \
-    "setgid_group = postdrop" \
-    "inet_interfaces = 127.0.0.1" \
-    "inet_protocols = ipv4" \
-    "myhostname = pfbench.test" \
-    "mydestination =" \
+  { pf_main_cf_base; printf '%s\n' \
     "alias_maps =" \
     "alias_database =" \
     "biff = no" \
@@ -151,22 +131,9 @@ if runs postfix; then
     "smtpd_tls_security_level = none" \
     "smtpd_client_connection_count_limit = 0" \
     "smtpd_client_message_rate_limit = 0" \
-    "default_process_limit = 100" \
-    "maillog_file = $pf/maillog" \
-    "maillog_file_prefixes = $pf" \
-    >"$pf/etc/main.cf"
+    "default_process_limit = 100"; } >"$pf/etc/main.cf"
   [ -z "$PF_EXTRA" ] || tr ';' '\n' <<<"$PF_EXTRA" | sed 's/^[[:space:]]*//' >>"$pf/etc/main.cf"
-  # The smtpd on a free loopback port instead of *:25 (which the system's Postfix may hold).
-  sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/127.0.0.1:$pf_port inet n - n - - smtpd/" "$pf/etc/master.cf"
-  grep -q "^127\.0\.0\.1:$pf_port[[:space:]]" "$pf/etc/master.cf" || die "no smtp inet line to move in /etc/postfix/master.cf"
-  postconf -c "$pf/etc" -F '*/*/chroot = n' >/dev/null
-  main_cf_backup=$work/main.cf.system
-  cp /etc/postfix/main.cf "$main_cf_backup"
-  postconf -e "alternate_config_directories = $pf/etc"
-  out=$(postfix -c "$pf/etc" check 2>&1) || die "postfix check failed: $out"
-  out=$(postfix -c "$pf/etc" start 2>&1) || die "Postfix did not start: $out $(tail -5 "$pf/maillog" 2>/dev/null || true)"
-  for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
-  greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null || true)"
+  pf_start
   echo "== Postfix $(postconf -h mail_version): smtpd on 127.0.0.1:$pf_port (plain), virtual maildirs in $pf/mail"
 fi
 

@@ -75,11 +75,9 @@ chmod 755 "$work"
 echo "$BENCH: working in $work"
 
 launcher=""
-dns_pid=""
 load_pid=""
 stop_load() { [ -n "$load_pid" ] && { kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; }; load_pid=""; }
-stop_dns() { [ -n "$dns_pid" ] && { kill "$dns_pid" 2>/dev/null || true; wait "$dns_pid" 2>/dev/null || true; }; dns_pid=""; }
-cleanup() { stop_load; stop_karaf; stop_dns; echo "$BENCH: work directory: $work"; }
+cleanup() { stop_load; stop_karaf; stop_local_dns; echo "$BENCH: work directory: $work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -89,10 +87,7 @@ addresses=$(seq -f 'u%02g@example.net' 1 16)
 to_list() { echo "$addresses" | head -"$1" | paste -sd, -; } # the first $1 addresses, comma-separated
 
 unpack_postern "$work/postern"
-dns_port=$(free_port)
-python3 "$repo/benchmarks/local-dns.py" "$dns_port" &
-dns_pid=$!
-setcfg "$etc/org.postern.dns.cfg" servers "127.0.0.1:$dns_port"
+start_local_dns
 setcfg "$etc/org.postern.smtp.cfg" max.connections.per.ip 100
 # many starts: keep every rolled log file (Karaf's default keeps 7 of 16 MB)
 setcfg "$etc/org.ops4j.pax.logging.cfg" log4j2.appender.rolling.strategy.type DefaultRolloverStrategy

@@ -479,6 +479,16 @@ final class BlobJournal implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * "PJ" and two other version digits: another format, not a torn record (a torn or zeroed
+     * tail never spells two ASCII digits after "PJ" by itself).
+     */
+    static boolean isOtherVersion(int magic) {
+        int hi = (magic >>> 8) & 0xff;
+        int lo = magic & 0xff;
+        return (magic & 0xffff0000) == MAGIC_FAMILY && hi >= '0' && hi <= '9' && lo >= '0' && lo <= '9';
+    }
+
     /** CRC-32C over the blob id, the length and the body: a damaged id or length fails it too. */
     private static int crc(byte[] rawId, int length, byte[] body) {
         CRC32C c = new CRC32C();
@@ -497,7 +507,7 @@ final class BlobJournal implements AutoCloseable {
             } catch (EOFException end) {
                 return null;
             }
-            if (magic != MAGIC && (magic & 0xffff0000) == MAGIC_FAMILY) {
+            if (magic != MAGIC && isOtherVersion(magic)) {
                 throw new IOException("a blob journal segment of an unknown format (written by a newer Postern?); "
                         + "start that version, or move the segment away knowingly");
             }

@@ -295,6 +295,24 @@ class FileBlobStoreTest {
         assertEquals(List.of(), journalFiles(root.resolve("journal")));
     }
 
+    /** A newer Postern's journal is refused at start, not read as empty; a zeroed tail after "PJ" is only torn. */
+    @Test
+    void aJournalOfAnotherFormatStopsTheStoreButAZeroedTailDoesNot() throws IOException {
+        Path journal = root.resolve("journal");
+        Files.createDirectories(journal);
+        Files.write(journal.resolve("seg-0000000000000001.log"), new byte[] {'P', 'J', 0, 0, 0, 0, 0, 0});
+        FileBlobStore torn = new FileBlobStore(root.resolve("blobs"), true, journal, 3_600_000);
+        assertEquals(List.of(), torn.recoveredBlobs().get(0).blobs(), "nothing intact in a zeroed record");
+        torn.recoveredChecked(torn.recoveredBlobs().get(0));
+        torn.close();
+
+        Files.write(journal.resolve("seg-0000000000000009.log"), new byte[] {'P', 'J', '0', '2', 0, 0, 0, 0});
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new FileBlobStore(root.resolve("blobs"), true, journal, 3_600_000));
+        assertTrue(e.getMessage().contains("unknown format"), e.getMessage());
+        assertTrue(Files.exists(journal.resolve("seg-0000000000000009.log")), "left where it is for the operator");
+    }
+
     /** A writer interrupted mid-put (a listener's pool shut down) must not break the journal for everyone else. */
     @Test
     void anInterruptedWriterLeavesTheJournalWorkingForTheOthers() throws Exception {

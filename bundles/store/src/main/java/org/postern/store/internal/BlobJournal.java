@@ -413,6 +413,7 @@ final class BlobJournal implements AutoCloseable {
     static List<Recovered> recover(Path dir, Function<BlobId, Path> blobPath) throws IOException {
         int records = 0;
         int rewritten = 0;
+        java.util.Map<Path, List<BlobId>> found = new java.util.HashMap<>(); // renamed segment -> its ids
         for (Path seg : segments(dir, "seg-")) {
             Set<Path> dirs = new TreeSet<>();
             List<BlobId> ids = new ArrayList<>();
@@ -458,13 +459,16 @@ final class BlobJournal implements AutoCloseable {
             Path renamed = dir.resolve("recovered-" + seg.getFileName().toString().substring("seg-".length()));
             Files.move(seg, renamed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             FileBlobStore.forceDirectory(dir);
+            found.put(renamed, ids);
         }
         if (records > 0) {
             LOG.info("Postern blob journal: recovered {} bodies from the journal, {} of them rewritten", records, rewritten);
         }
         List<Recovered> out = new ArrayList<>();
         for (Path seg : segments(dir, "recovered-")) {
-            out.add(new Recovered(seg, ids(seg)));
+            // read again only when an earlier start recovered it and its check did not finish
+            List<BlobId> ids = found.get(seg);
+            out.add(new Recovered(seg, ids != null ? ids : ids(seg)));
         }
         return out;
     }

@@ -635,6 +635,10 @@ final class ImapSession implements ImapFramer.Receiver {
         }
         // The reply leaves in clear text and the TLS filter is in before the client's handshake
         // is read; whatever the client pipelined in clear text after STARTTLS is discarded.
+        // Reads are held from before the write until the filter is in: the write listener runs
+        // on this worker when the write completed before addListener, and a ClientHello read in
+        // that gap would be dropped as clear text, hanging the session (as SMTP and POP3 do).
+        ReadThrottle.hold(io);
         tls = true;
         tlsStarting = true;
         for (Object o : queue) {
@@ -652,6 +656,7 @@ final class ImapSession implements ImapFramer.Receiver {
                         io.getFilterChain().addFirst("tls", Tls.filter(context));
                     } finally {
                         tlsStarting = false;
+                        ReadThrottle.release(io);
                         ImapHandler.fire(io, PUMP);
                     }
                 });

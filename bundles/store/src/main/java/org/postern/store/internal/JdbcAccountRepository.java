@@ -104,6 +104,8 @@ public class JdbcAccountRepository implements AccountRepository {
             Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM app_password WHERE account_id = ?", ps -> ps.setString(1, id));
+            // Calendars, contacts and files: deleted is gone (V014)
+            JdbcDavRepository.deleteAccount(c, id);
             db.changed(c, ChangeListener.ACCOUNT, id);
             db.changed(c, ChangeListener.MAIL, id);
             return true;

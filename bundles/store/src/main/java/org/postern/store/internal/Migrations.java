@@ -55,7 +55,8 @@ final class Migrations {
             "V010__outbound_queue.sql",
             "V011__outbound_recipient_no_cascade.sql",
             "V012__message_no_cascade.sql",
-            "V013__outbound_claim_order.sql");
+            "V013__outbound_claim_order.sql",
+            "V014__dav.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the
@@ -68,7 +69,8 @@ final class Migrations {
     static final Map<String, Step> AFTER = Map.of(
             "V004__uid_validity_sequence.sql", Migrations::uidValidityAboveTheClock,
             "V011__outbound_recipient_no_cascade.sql", Migrations::recipientKeyWithoutCascade,
-            "V012__message_no_cascade.sql", Migrations::messageKeyWithoutCascade);
+            "V012__message_no_cascade.sql", Migrations::messageKeyWithoutCascade,
+            "V014__dav.sql", Migrations::davBodyColumn);
 
     /** Opens a new connection to the database being migrated. */
     interface Connections {
@@ -444,6 +446,15 @@ final class Migrations {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new SQLException("cannot read migration " + script, e);
+        }
+    }
+
+    /** V014: the body column of dav_resource, in each database's binary type. */
+    private static void davBodyColumn(Connection c, long nowMillis) throws SQLException {
+        String product = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+        String type = product.contains("postgres") ? "BYTEA" : "BLOB";
+        try (Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE dav_resource ADD COLUMN body " + type);
         }
     }
 

@@ -1,0 +1,88 @@
+package org.postern.core.store;
+
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The DAV bundle's storage: principals and a tree of resources per account, with dead properties.
+ * Every method takes the account it acts for and touches that account's rows only, so a caller
+ * that passes the logged-in account cannot reach another's data whatever ids a client sends.
+ * Bodies are stored in the database row, committed before the method returns.
+ */
+@ProviderType
+public interface DavRepository {
+    /** The parent of a home collection. */
+    String NO_PARENT = "00000000000000000000000000000000";
+
+    /** Longest resource name, in characters (the column's size). */
+    int MAX_NAME = 255;
+    /** Longest content type, in characters. */
+    int MAX_CONTENT_TYPE = 255;
+    /** Longest property namespace and local name, in characters. */
+    int MAX_PROPERTY_NAME = 255;
+    /** Longest serialized dead property, in characters. */
+    int MAX_PROPERTY_XML = 32672;
+
+    /**
+     * The account's principal id: random, created on first use, never its address or account id.
+     *
+     * @throws org.postern.api.mail.AccountGoneException when the account is removed or unknown
+     */
+    String principalId(String accountId);
+
+    /** The home collection {@code home} ("files", ...), created when missing. */
+    DavResourceRecord home(String accountId, String home);
+
+    Optional<DavResourceRecord> child(String accountId, String parentId, String name);
+
+    /** The members of a collection, by name. */
+    List<DavResourceRecord> children(String accountId, String parentId);
+
+    Optional<byte[]> body(String accountId, String id);
+
+    /** @throws DuplicateKeyException when the parent already has a member of that name */
+    DavResourceRecord createCollection(String accountId, String parentId, String name);
+
+    /**
+     * Stores a body under {@code name}, creating the member or replacing its body.
+     *
+     * @return the stored member and whether it was created
+     * @throws DuplicateKeyException when a collection of that name exists
+     */
+    Written put(String accountId, String parentId, String name, String contentType, byte[] body);
+
+    /** Deletes a resource and, for a collection, everything under it. @return false when it was gone */
+    boolean delete(String accountId, String id);
+
+    /**
+     * Moves a resource (with its subtree) to {@code name} under {@code parentId}, keeping its id,
+     * after deleting what {@code replace} names there (in the same transaction).
+     */
+    DavResourceRecord move(String accountId, String id, String parentId, String name, String replace);
+
+    /**
+     * Copies a resource to {@code name} under {@code parentId} with new ids: its dead properties
+     * and, when {@code deep}, its whole subtree; after deleting what {@code replace} names there.
+     */
+    DavResourceRecord copy(String accountId, String id, String parentId, String name, boolean deep, String replace);
+
+    List<DavProperty> properties(String accountId, String id);
+
+    /**
+     * Sets and removes dead properties in one transaction, in order (RFC 4918 PROPPATCH: all or none).
+     *
+     * @param changes properties to set (replacing one of the same name) and to remove (removing
+     *                an absent one is no error)
+     * @return false when the resource is gone
+     */
+    boolean patchProperties(String accountId, String id, List<Change> changes);
+
+    /** One PROPPATCH instruction: a property to set, or (xml null) a name to remove. */
+    record Change(String namespace, String name, String xml) {
+    }
+
+    /** What {@link #put} did. */
+    record Written(DavResourceRecord resource, boolean created) {
+    }
+}

@@ -1,0 +1,355 @@
+package org.postern.store.internal;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.DavProperty;
+import org.postern.core.store.DavRepository;
+import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DuplicateKeyException;
+
+/**
+ * DAV resources on the V014 tables. Every statement names the account, so an id from a client
+ * that belongs to someone else matches no row. Trees are walked in Java (a collection's members
+ * by the parent index), which keeps the SQL portable; Depth: infinity walks are bounded by the
+ * DAV bundle's refusal of infinite PROPFIND.
+ */
+@Component(service = DavRepository.class)
+public class JdbcDavRepository implements DavRepository {
+    private static final String COLUMNS =
+            "id, account_id, parent_id, name, collection, content_type, length, etag, created, modified";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Database db;
+
+    @Activate
+    public JdbcDavRepository(@Reference Database db) {
+        this.db = db;
+    }
+
+    static String newId() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** A strong validator: the body's digest (equal bodies are the same representation). */
+    static String etag(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String principalId(String accountId) {
+        Optional<String> known = db.queryOne("SELECT principal_id FROM dav_principal WHERE account_id = ?",
+                ps -> ps.setString(1, accountId), rs -> rs.getString(1));
+        if (known.isPresent()) {
+            return known.get();
+        }
+        try {
+            return db.transaction(c -> {
+                // Row-locks the account like every insert that belongs to it: a concurrent removal
+                // either deletes this row too or has committed and the insert is refused.
+                if (Database.update(c, "UPDATE account SET status = status WHERE id = ? AND status <> 'REMOVED'",
+                        ps -> ps.setString(1, accountId)) != 1) {
+                    throw new AccountGoneException(accountId);
+                }
+                String id = newId();
+                Database.update(c, "INSERT INTO dav_principal (account_id, principal_id, created) VALUES (?, ?, ?)", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, id);
+                    ps.setLong(3, System.currentTimeMillis());
+                });
+                return id;
+            });
+        } catch (DuplicateKeyException raced) {
+            return db.queryOne("SELECT principal_id FROM dav_principal WHERE account_id = ?",
+                    ps -> ps.setString(1, accountId), rs -> rs.getString(1)).orElseThrow(() -> raced);
+        }
+    }
+
+    @Override
+    public DavResourceRecord home(String accountId, String home) {
+        Optional<DavResourceRecord> known = child(accountId, NO_PARENT, home);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        principalId(accountId); // refuses a removed account before anything is created for it
+        try {
+            return createCollection(accountId, NO_PARENT, home);
+        } catch (DuplicateKeyException raced) {
+            return child(accountId, NO_PARENT, home).orElseThrow(() -> raced);
+        }
+    }
+
+    @Override
+    public Optional<DavResourceRecord> child(String accountId, String parentId, String name) {
+        return db.queryOne("SELECT " + COLUMNS + " FROM dav_resource WHERE account_id = ? AND parent_id = ? AND name = ?",
+                ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, parentId);
+                    ps.setString(3, name);
+                }, JdbcDavRepository::map);
+    }
+
+    @Override
+    public List<DavResourceRecord> children(String accountId, String parentId) {
+        return db.transaction(c -> children(c, accountId, parentId));
+    }
+
+    private static List<DavResourceRecord> children(Connection c, String accountId, String parentId) throws SQLException {
+        return Database.query(c, "SELECT " + COLUMNS + " FROM dav_resource WHERE account_id = ? AND parent_id = ? ORDER BY name",
+                ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, parentId);
+                }, JdbcDavRepository::map);
+    }
+
+    @Override
+    public Optional<byte[]> body(String accountId, String id) {
+        return db.queryOne("SELECT body FROM dav_resource WHERE account_id = ? AND id = ? AND collection = 0", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, id);
+        }, rs -> {
+            byte[] b = rs.getBytes(1);
+            return b == null ? new byte[0] : b;
+        });
+    }
+
+    @Override
+    public DavResourceRecord createCollection(String accountId, String parentId, String name) {
+        return db.transaction(c -> insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis()));
+    }
+
+    private static DavResourceRecord insert(Connection c, String accountId, String parentId, String name, boolean collection,
+            String contentType, byte[] body, String id, long now) throws SQLException {
+        String etag = body == null ? null : etag(body);
+        long length = body == null ? 0 : body.length;
+        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+            ps.setString(1, id);
+            ps.setString(2, accountId);
+            ps.setString(3, parentId);
+            ps.setString(4, name);
+            ps.setShort(5, (short) (collection ? 1 : 0));
+            ps.setString(6, contentType);
+            ps.setLong(7, length);
+            ps.setString(8, etag);
+            ps.setLong(9, now);
+            ps.setLong(10, now);
+            ps.setBytes(11, body);
+        });
+        return new DavResourceRecord(id, accountId, parentId, name, collection, contentType, length, etag,
+                Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
+    }
+
+    @Override
+    public Written put(String accountId, String parentId, String name, String contentType, byte[] body) {
+        for (int attempt = 0;; attempt++) {
+            try {
+                return db.transaction(c -> {
+                    Optional<DavResourceRecord> existing = one(c, accountId, parentId, name);
+                    long now = System.currentTimeMillis();
+                    if (existing.isEmpty()) {
+                        return new Written(insert(c, accountId, parentId, name, false, contentType, body, newId(), now), true);
+                    }
+                    DavResourceRecord old = existing.get();
+                    if (old.collection()) {
+                        throw new DuplicateKeyException("a collection has that name", null);
+                    }
+                    String etag = etag(body);
+                    Database.update(c, "UPDATE dav_resource SET content_type = ?, length = ?, etag = ?, modified = ?, body = ? "
+                            + "WHERE account_id = ? AND id = ?", ps -> {
+                                ps.setString(1, contentType);
+                                ps.setLong(2, body.length);
+                                ps.setString(3, etag);
+                                ps.setLong(4, now);
+                                ps.setBytes(5, body);
+                                ps.setString(6, accountId);
+                                ps.setString(7, old.id());
+                            });
+                    return new Written(new DavResourceRecord(old.id(), accountId, parentId, name, false, contentType,
+                            body.length, etag, old.created(), Instant.ofEpochMilli(now)), false);
+                });
+            } catch (DuplicateKeyException e) {
+                // Two PUTs creating the same name at once: the loser replaces the winner's body.
+                if (attempt > 0 || e.getCause() == null) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Optional<DavResourceRecord> one(Connection c, String accountId, String parentId, String name)
+            throws SQLException {
+        List<DavResourceRecord> rows = Database.query(c,
+                "SELECT " + COLUMNS + " FROM dav_resource WHERE account_id = ? AND parent_id = ? AND name = ?", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, parentId);
+                    ps.setString(3, name);
+                }, JdbcDavRepository::map);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    private static Optional<DavResourceRecord> byId(Connection c, String accountId, String id) throws SQLException {
+        List<DavResourceRecord> rows = Database.query(c, "SELECT " + COLUMNS + " FROM dav_resource WHERE account_id = ? AND id = ?",
+                ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, id);
+                }, JdbcDavRepository::map);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    @Override
+    public boolean delete(String accountId, String id) {
+        return db.transaction(c -> deleteTree(c, accountId, id));
+    }
+
+    /** Deletes a resource and its subtree, deepest first; properties go with their rows (cascade). */
+    private static boolean deleteTree(Connection c, String accountId, String id) throws SQLException {
+        List<String> order = new ArrayList<>();
+        Deque<String> todo = new ArrayDeque<>();
+        todo.add(id);
+        while (!todo.isEmpty()) {
+            String next = todo.poll();
+            order.add(next);
+            for (DavResourceRecord child : children(c, accountId, next)) {
+                todo.add(child.id());
+            }
+        }
+        int deleted = 0;
+        for (int i = order.size() - 1; i >= 0; i--) {
+            String victim = order.get(i);
+            deleted = Database.update(c, "DELETE FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
+                ps.setString(1, accountId);
+                ps.setString(2, victim);
+            });
+        }
+        return deleted == 1;
+    }
+
+    @Override
+    public DavResourceRecord move(String accountId, String id, String parentId, String name, String replace) {
+        return db.transaction(c -> {
+            DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new IllegalStateException("source is gone"));
+            if (replace != null) {
+                deleteTree(c, accountId, replace);
+            }
+            long now = System.currentTimeMillis();
+            Database.update(c, "UPDATE dav_resource SET parent_id = ?, name = ?, modified = ? WHERE account_id = ? AND id = ?", ps -> {
+                ps.setString(1, parentId);
+                ps.setString(2, name);
+                ps.setLong(3, now);
+                ps.setString(4, accountId);
+                ps.setString(5, id);
+            });
+            return new DavResourceRecord(id, accountId, parentId, name, source.collection(), source.contentType(),
+                    source.length(), source.etag(), source.created(), Instant.ofEpochMilli(now));
+        });
+    }
+
+    @Override
+    public DavResourceRecord copy(String accountId, String id, String parentId, String name, boolean deep, String replace) {
+        return db.transaction(c -> {
+            DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new IllegalStateException("source is gone"));
+            if (replace != null) {
+                deleteTree(c, accountId, replace);
+            }
+            return copyTree(c, accountId, source, parentId, name, deep, System.currentTimeMillis());
+        });
+    }
+
+    private static DavResourceRecord copyTree(Connection c, String accountId, DavResourceRecord source, String parentId,
+            String name, boolean deep, long now) throws SQLException {
+        byte[] body = null;
+        if (!source.collection()) {
+            List<byte[]> b = Database.query(c, "SELECT body FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
+                ps.setString(1, accountId);
+                ps.setString(2, source.id());
+            }, rs -> rs.getBytes(1));
+            body = b.isEmpty() || b.get(0) == null ? new byte[0] : b.get(0);
+        }
+        DavResourceRecord copy = insert(c, accountId, parentId, name, source.collection(), source.contentType(), body, newId(), now);
+        String target = copy.id();
+        Database.update(c, "INSERT INTO dav_property (resource_id, namespace, name, element) "
+                + "SELECT ?, namespace, name, element FROM dav_property WHERE resource_id = ?", ps -> {
+                    ps.setString(1, target);
+                    ps.setString(2, source.id());
+                });
+        if (deep && source.collection()) {
+            for (DavResourceRecord child : children(c, accountId, source.id())) {
+                copyTree(c, accountId, child, target, child.name(), true, now);
+            }
+        }
+        return copy;
+    }
+
+    @Override
+    public List<DavProperty> properties(String accountId, String id) {
+        return db.query("SELECT p.namespace, p.name, p.element FROM dav_property p JOIN dav_resource r ON r.id = p.resource_id "
+                + "WHERE r.account_id = ? AND r.id = ? ORDER BY p.namespace, p.name", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, id);
+                }, rs -> new DavProperty(rs.getString(1), rs.getString(2), rs.getString(3)));
+    }
+
+    @Override
+    public boolean patchProperties(String accountId, String id, List<Change> changes) {
+        return db.transaction(c -> {
+            // Row-locks the resource: concurrent PROPPATCHes on it apply one after the other.
+            if (Database.update(c, "UPDATE dav_resource SET modified = modified WHERE account_id = ? AND id = ?", ps -> {
+                ps.setString(1, accountId);
+                ps.setString(2, id);
+            }) != 1) {
+                return false;
+            }
+            for (Change ch : changes) {
+                Database.update(c, "DELETE FROM dav_property WHERE resource_id = ? AND namespace = ? AND name = ?", ps -> {
+                    ps.setString(1, id);
+                    ps.setString(2, ch.namespace());
+                    ps.setString(3, ch.name());
+                });
+                if (ch.xml() != null) {
+                    Database.update(c, "INSERT INTO dav_property (resource_id, namespace, name, element) VALUES (?, ?, ?, ?)", ps -> {
+                        ps.setString(1, id);
+                        ps.setString(2, ch.namespace());
+                        ps.setString(3, ch.name());
+                        ps.setString(4, ch.xml());
+                    });
+                }
+            }
+            return true;
+        });
+    }
+
+    /** Deletes an account's DAV data, in the removal's transaction. */
+    static void deleteAccount(Connection c, String accountId) throws SQLException {
+        Database.update(c, "DELETE FROM dav_property WHERE resource_id IN (SELECT id FROM dav_resource WHERE account_id = ?)",
+                ps -> ps.setString(1, accountId));
+        Database.update(c, "DELETE FROM dav_resource WHERE account_id = ?", ps -> ps.setString(1, accountId));
+        Database.update(c, "DELETE FROM dav_principal WHERE account_id = ?", ps -> ps.setString(1, accountId));
+    }
+
+    private static DavResourceRecord map(ResultSet rs) throws SQLException {
+        String etag = rs.getString(8);
+        return new DavResourceRecord(rs.getString(1).trim(), rs.getString(2).trim(), rs.getString(3).trim(), rs.getString(4),
+                rs.getShort(5) == 1, rs.getString(6), rs.getLong(7), etag == null ? null : etag.trim(),
+                Instant.ofEpochMilli(rs.getLong(9)), Instant.ofEpochMilli(rs.getLong(10)));
+    }
+}

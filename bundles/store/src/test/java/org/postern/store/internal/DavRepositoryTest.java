@@ -1,0 +1,178 @@
+package org.postern.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.address.MailAddress;
+import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.AccountRecord;
+import org.postern.core.store.DavProperty;
+import org.postern.core.store.DavRepository;
+import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DuplicateKeyException;
+
+/** The DAV tables on each database: trees, bodies, dead properties, and one account per query. */
+abstract class DavRepositoryTest {
+    private static final String ALICE = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+    private static final String BOB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+
+    @TempDir
+    Path dataDir;
+
+    private TestDatabase testDb;
+    private Database db;
+    private JdbcAccountRepository accounts;
+    private JdbcDavRepository dav;
+
+    abstract TestDatabase.Engine engine();
+
+    @BeforeEach
+    void open() {
+        testDb = TestDatabase.create(engine(), dataDir);
+        db = testDb.open();
+        accounts = new JdbcAccountRepository(db);
+        new JdbcDomainRepository(db).insertServiceDomain("example.net");
+        dav = new JdbcDavRepository(db);
+        Instant now = Instant.parse("2026-12-03T10:00:00Z");
+        accounts.insert(new AccountRecord(ALICE, MailAddress.parse("alice@example.net"), AccountStatus.ACTIVE, "$argon2id$x",
+                now, LocalDate.of(2031, 1, 1)));
+        accounts.insert(new AccountRecord(BOB, MailAddress.parse("bob@example.net"), AccountStatus.ACTIVE, "$argon2id$x",
+                now, LocalDate.of(2031, 1, 1)));
+    }
+
+    @AfterEach
+    void close() {
+        if (testDb == null) {
+            return;
+        }
+        try {
+            db.close();
+        } finally {
+            testDb.close();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void principalIdsAreRandomStableAndPerAccount() {
+        String a = dav.principalId(ALICE);
+        assertEquals(a, dav.principalId(ALICE));
+        assertNotEquals(a, dav.principalId(BOB));
+        assertTrue(a.matches("[0-9a-f]{32}"));
+        assertNotEquals(ALICE, a);
+    }
+
+    @Test
+    void aBodyComesBackByteForByteAndAReplacementChangesTheEtag() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        assertEquals(home.id(), dav.home(ALICE, "files").id(), "one home, created once");
+        byte[] binary = new byte[200_000];
+        new Random(7).nextBytes(binary);
+        DavRepository.Written first = dav.put(ALICE, home.id(), "photo.bin", "application/octet-stream", binary);
+        assertTrue(first.created());
+        assertArrayEquals(binary, dav.body(ALICE, first.resource().id()).orElseThrow());
+        DavRepository.Written second = dav.put(ALICE, home.id(), "photo.bin", "text/plain", bytes("now text"));
+        assertFalse(second.created());
+        assertEquals(first.resource().id(), second.resource().id());
+        assertNotEquals(first.resource().etag(), second.resource().etag());
+        assertEquals("text/plain", dav.child(ALICE, home.id(), "photo.bin").orElseThrow().contentType());
+        assertEquals("now text", new String(dav.body(ALICE, second.resource().id()).orElseThrow(), StandardCharsets.UTF_8));
+        assertEquals(8, dav.child(ALICE, home.id(), "photo.bin").orElseThrow().length());
+    }
+
+    @Test
+    void anotherAccountsIdsReachNothing() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord doc = dav.put(ALICE, home.id(), "secret.txt", "text/plain", bytes("alice only")).resource();
+        dav.patchProperties(ALICE, doc.id(), List.of(new DavRepository.Change("urn:x", "p", "<p xmlns=\"urn:x\">v</p>")));
+        assertTrue(dav.body(BOB, doc.id()).isEmpty());
+        assertTrue(dav.children(BOB, home.id()).isEmpty());
+        assertTrue(dav.child(BOB, home.id(), "secret.txt").isEmpty());
+        assertTrue(dav.properties(BOB, doc.id()).isEmpty());
+        assertFalse(dav.patchProperties(BOB, doc.id(), List.of(new DavRepository.Change("urn:x", "p", null))));
+        assertFalse(dav.delete(BOB, doc.id()));
+        assertEquals(1, dav.properties(ALICE, doc.id()).size());
+        assertTrue(dav.body(ALICE, doc.id()).isPresent());
+    }
+
+    @Test
+    void collectionsCopyDeepAndMoveKeepingTheirIds() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord a = dav.createCollection(ALICE, home.id(), "a");
+        DavResourceRecord b = dav.createCollection(ALICE, a.id(), "b");
+        DavResourceRecord f = dav.put(ALICE, b.id(), "f.txt", "text/plain", bytes("deep")).resource();
+        dav.patchProperties(ALICE, f.id(), List.of(new DavRepository.Change("urn:x", "color", "<color xmlns=\"urn:x\">red</color>")));
+        assertThrows(DuplicateKeyException.class, () -> dav.createCollection(ALICE, home.id(), "a"));
+        assertThrows(DuplicateKeyException.class, () -> dav.put(ALICE, home.id(), "a", "text/plain", bytes("x")));
+
+        DavResourceRecord copy = dav.copy(ALICE, a.id(), home.id(), "a2", true, null);
+        assertNotEquals(a.id(), copy.id());
+        DavResourceRecord b2 = dav.child(ALICE, copy.id(), "b").orElseThrow();
+        DavResourceRecord f2 = dav.child(ALICE, b2.id(), "f.txt").orElseThrow();
+        assertNotEquals(f.id(), f2.id());
+        assertEquals("deep", new String(dav.body(ALICE, f2.id()).orElseThrow(), StandardCharsets.UTF_8));
+        assertEquals(List.of(new DavProperty("urn:x", "color", "<color xmlns=\"urn:x\">red</color>")), dav.properties(ALICE, f2.id()));
+
+        DavResourceRecord shallow = dav.copy(ALICE, a.id(), home.id(), "a3", false, null);
+        assertTrue(dav.children(ALICE, shallow.id()).isEmpty(), "Depth 0 copies the collection alone");
+
+        DavResourceRecord moved = dav.move(ALICE, a.id(), home.id(), "a2", copy.id());
+        assertEquals(a.id(), moved.id());
+        assertEquals(f.id(), dav.child(ALICE, dav.child(ALICE, moved.id(), "b").orElseThrow().id(), "f.txt").orElseThrow().id());
+        assertTrue(dav.body(ALICE, f2.id()).isEmpty(), "the replaced tree is gone");
+        assertTrue(dav.child(ALICE, home.id(), "a").isEmpty());
+
+        assertTrue(dav.delete(ALICE, moved.id()));
+        assertTrue(dav.body(ALICE, f.id()).isEmpty());
+        assertTrue(dav.properties(ALICE, f.id()).isEmpty());
+        assertEquals(List.of("a3"), dav.children(ALICE, home.id()).stream().map(DavResourceRecord::name).toList());
+    }
+
+    @Test
+    void propertiesAreSetReplacedAndRemovedInOrder() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        String long32k = "<p xmlns=\"urn:x\">" + "é".repeat(DavRepository.MAX_PROPERTY_XML - 40) + "</p>";
+        assertTrue(dav.patchProperties(ALICE, home.id(), List.of(
+                new DavRepository.Change("urn:x", "p", "<p xmlns=\"urn:x\">1</p>"),
+                new DavRepository.Change("urn:x", "p", "<p xmlns=\"urn:x\">2</p>"),
+                new DavRepository.Change("urn:y", "q", long32k),
+                new DavRepository.Change("urn:y", "gone", null))));
+        assertEquals(List.of(new DavProperty("urn:x", "p", "<p xmlns=\"urn:x\">2</p>"), new DavProperty("urn:y", "q", long32k)),
+                dav.properties(ALICE, home.id()));
+        dav.patchProperties(ALICE, home.id(), List.of(new DavRepository.Change("urn:x", "p", null)));
+        assertEquals(1, dav.properties(ALICE, home.id()).size());
+    }
+
+    @Test
+    void removingTheAccountDeletesItsDavDataAndRefusesNewData() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord doc = dav.put(ALICE, home.id(), "a.txt", "text/plain", bytes("x")).resource();
+        String principal = dav.principalId(ALICE);
+        assertTrue(accounts.markRemoved(ALICE));
+        assertTrue(dav.body(ALICE, doc.id()).isEmpty());
+        assertTrue(dav.child(ALICE, DavRepository.NO_PARENT, "files").isEmpty());
+        assertThrows(AccountGoneException.class, () -> dav.principalId(ALICE));
+        assertThrows(AccountGoneException.class, () -> dav.home(ALICE, "files"));
+        assertEquals(0, db.query("SELECT COUNT(*) FROM dav_principal WHERE principal_id = ?", ps -> ps.setString(1, principal),
+                rs -> rs.getInt(1)).get(0));
+        assertTrue(dav.home(BOB, "files").collection(), "others are untouched");
+    }
+}

@@ -138,6 +138,7 @@ unpack() { # name -> prints the node's home
   home=${home%/}
   local etc=$home/etc
   setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
+  setcfg "$etc/org.ops4j.pax.web.cfg" org.osgi.service.http.port "$(free_port)"
   setcfg "$etc/org.postern.smtp.cfg" port "$(free_port)"
   setcfg "$etc/org.postern.smtp.cfg" hostname mx.postern.test
   setcfg "$etc/org.postern.tls.cfg" hostname mx.postern.test

@@ -263,6 +263,7 @@ home=$(ls -d "$pdir"/*/ | head -1)
 home=${home%/}
 etc=$home/etc
 setcfg "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
+setcfg "$etc/org.ops4j.pax.web.cfg" org.osgi.service.http.port "$(free_port)"
 setcfg "$etc/org.postern.smtp.cfg" port "$(free_port)"
 setcfg "$etc/org.postern.smtp.cfg" hostname mx.postern.test
 setcfg "$etc/org.postern.tls.cfg" hostname mx.postern.test

@@ -104,7 +104,7 @@ client() {
 queue_count() { client "postern:queue-list --limit 1" | sed -n 's/^\([0-9][0-9]*\) message(s) queued.*/\1/p' | head -1; }
 
 # Unpacks the distribution into $1 and gives every listener a free port: sets home, etc,
-# sub_port (submission, STARTTLS), smtp_port (the MX), imap_port (plain IMAP).
+# sub_port (submission, STARTTLS), smtp_port (the MX), imap_port (plain IMAP), http_port (DAV).
 unpack_postern() {
   mkdir -p "$1"
   tar xzf "$dist" -C "$1" --no-same-permissions
@@ -124,6 +124,8 @@ unpack_postern() {
   setcfg "$etc/org.postern.submission.cfg" tls.port "$(free_port)"
   setcfg "$etc/org.postern.submission.cfg" hostname mail.postern.test
   setcfg "$etc/org.postern.tls.cfg" hostname mail.postern.test
+  http_port=$(free_port)
+  setcfg "$etc/org.ops4j.pax.web.cfg" org.osgi.service.http.port "$http_port"
   setcfg "$etc/org.postern.accounts.cfg" argon2.memory.kib 19456
   setcfg "$etc/org.postern.accounts.cfg" argon2.iterations 2
 }

@@ -54,6 +54,8 @@ final class PosternProcess implements AutoCloseable {
     /** Where submission listens (STARTTLS) and with implicit TLS, offset included. */
     int submissionPort;
     int submissionsPort;
+    /** Where pax-web's HTTP listener is (DAV under /dav/); not moved by the port offset. */
+    int httpPort;
     private Path blobDir;
     private Process process;
 
@@ -93,6 +95,8 @@ final class PosternProcess implements AutoCloseable {
         p.submissionsPort = freePort();
         p.setConfig("org.postern.submission.cfg", "port", String.valueOf(p.submissionPort));
         p.setConfig("org.postern.submission.cfg", "tls.port", String.valueOf(p.submissionsPort));
+        p.httpPort = freePort();
+        p.setConfig("org.ops4j.pax.web.cfg", "org.osgi.service.http.port", String.valueOf(p.httpPort));
         p.setConfig("org.postern.tls.cfg", "hostname", "mx.postern.test");
         // The cheapest hashes the floor allows: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");

@@ -1,0 +1,23 @@
+package org.postern.dav.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "Postern DAV", description = "WebDAV with privatized principals under /dav/")
+public @interface DavConfig {
+    @AttributeDefinition(name = "Largest resource", description = "Bytes; a larger PUT is refused with 413")
+    long max_resource_size() default 10L << 20;
+
+    @AttributeDefinition(name = "Largest XML request body", description = "Bytes; PROPFIND, PROPPATCH and REPORT bodies")
+    int max_xml_size() default 1 << 20;
+
+    @AttributeDefinition(name = "Realm", description = "The HTTP Basic realm clients show")
+    String realm() default "Postern";
+
+    @AttributeDefinition(name = "Login cache seconds",
+            description = "How long a verified credential is reused without asking the authenticator again; 0 disables")
+    int auth_cache_seconds() default 60;
+
+    @AttributeDefinition(name = "Login cache size", description = "Verified credentials kept at most (oldest go first)")
+    int auth_cache_max() default 10000;
+}

@@ -1,0 +1,1000 @@
+package org.postern.dav.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import javax.servlet.AsyncContext;
+import javax.servlet.DispatcherType;
+import javax.servlet.Servlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.auth.AuthUnavailableException;
+import org.postern.api.auth.Authenticator;
+import org.postern.api.auth.Login;
+import org.postern.api.auth.Protocol;
+import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.DavProperty;
+import org.postern.core.store.DavRepository;
+import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DuplicateKeyException;
+import org.postern.core.store.StoreUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * WebDAV under {@code /dav/} (RFC 4918 class 1 and 3; DESIGN section 6): the root, the principal
+ * collection, each account's principal at a random id, and each account's files at
+ * {@code /dav/files/<principal-id>/}. Every request logs in with HTTP Basic through the
+ * {@link Authenticator} (app passwords with the DAV scope), and every lookup names the logged-in
+ * account: another account's principal id, in a URL or a Destination, is a 404 (or a 403 as a
+ * destination) whether it exists or not.
+ */
+@Component(service = Servlet.class, configurationPid = "org.postern.dav", property = {
+    "osgi.http.whiteboard.servlet.pattern=/dav/*",
+    "osgi.http.whiteboard.servlet.pattern=/dav",
+    "osgi.http.whiteboard.servlet.asyncSupported=true",
+    "osgi.http.whiteboard.servlet.name=postern-dav"})
+@Designate(ocd = DavConfig.class)
+public class DavServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(DavServlet.class);
+    static final String FILES = "files";
+    static final String PRINCIPALS = "principals";
+    private static final String DAV_HEADER = "1, 3";
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ISO_DATE = DateTimeFormatter.ISO_INSTANT;
+
+    private final transient Authenticator authenticator;
+    private final transient DavRepository repository;
+    private final transient LoginCache logins;
+    private final long maxResource;
+    private final int maxXml;
+    private final String realm;
+    private final long cacheMillis;
+
+    @Activate
+    public DavServlet(@Reference Authenticator authenticator, @Reference DavRepository repository, DavConfig config) {
+        this.authenticator = authenticator;
+        this.repository = repository;
+        this.maxResource = config.max_resource_size();
+        this.maxXml = config.max_xml_size();
+        this.realm = config.realm().replace("\"", "").replace("\\", "");
+        this.cacheMillis = Math.max(0, config.auth_cache_seconds()) * 1000L;
+        this.logins = new LoginCache(cacheMillis, Math.max(1, config.auth_cache_max()));
+    }
+
+    @Deactivate
+    void deactivate() {
+        logins.clear();
+    }
+
+    // ---- authentication ----
+
+    /** Request attribute carrying the authenticator's answer into the asynchronous re-dispatch. */
+    private static final String OUTCOME = DavServlet.class.getName() + ".login";
+
+    /** What the authenticator answered, for the re-dispatched request. */
+    private record Outcome(Login login, Throwable failure) {
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getDispatcherType() == DispatcherType.ASYNC && req.getAttribute(OUTCOME) instanceof Outcome o) {
+            req.removeAttribute(OUTCOME);
+            answered(req, resp, o);
+            return;
+        }
+        Optional<BasicCredentials> credentials = BasicCredentials.parse(req.getHeader("Authorization"));
+        if (credentials.isEmpty()) {
+            challenge(resp);
+            return;
+        }
+        BasicCredentials c = credentials.get();
+        InetAddress client = InetAddress.getByName(req.getRemoteAddr()); // an address literal: no lookup
+        String key = logins.keyOf(client, c.username, c.secret);
+        Login cached = cacheMillis > 0 ? logins.get(key, System.currentTimeMillis()) : null;
+        if (cached != null) {
+            c.clear();
+            handle(req, resp, cached.accountId());
+            return;
+        }
+        // Checking a password costs up to a CPU-second and a refused login waits: neither holds
+        // one of the container's threads. The answer comes back as a re-dispatch of this request.
+        AsyncContext async = req.startAsync();
+        async.setTimeout(120_000);
+        req.setAttribute(OUTCOME + ".key", key);
+        authenticator.login(Protocol.DAV, c.username, c.secret, client).whenComplete((login, failure) -> {
+            Login l = login == null ? null : login.orElse(null);
+            try {
+                req.setAttribute(OUTCOME, new Outcome(l, failure));
+                async.dispatch();
+            } catch (IllegalStateException ended) {
+                // the request timed out or the client went away meanwhile: nothing to answer
+                if (l != null) {
+                    l.close();
+                }
+            }
+        });
+    }
+
+    private void answered(HttpServletRequest req, HttpServletResponse resp, Outcome o) throws IOException {
+        if (o.failure != null) {
+            Throwable cause = o.failure instanceof CompletionException && o.failure.getCause() != null ? o.failure.getCause() : o.failure;
+            if (!(cause instanceof AuthUnavailableException)) {
+                LOG.warn("Postern DAV: login failed unexpectedly: {}", cause.toString());
+            }
+            resp.setHeader("Retry-After", "30");
+            plain(resp, 503, "Service temporarily unavailable, try again later\n");
+            return;
+        }
+        if (o.login == null) {
+            challenge(resp);
+            return;
+        }
+        String key = (String) req.getAttribute(OUTCOME + ".key");
+        req.removeAttribute(OUTCOME + ".key");
+        if (cacheMillis > 0) {
+            logins.put(key, o.login, System.currentTimeMillis());
+            handle(req, resp, o.login.accountId());
+        } else {
+            try {
+                handle(req, resp, o.login.accountId());
+            } finally {
+                o.login.close();
+            }
+        }
+    }
+
+    private void challenge(HttpServletResponse resp) throws IOException {
+        resp.setHeader("WWW-Authenticate", "Basic realm=\"" + realm + "\", charset=\"UTF-8\"");
+        plain(resp, 401, "Authentication required\n");
+    }
+
+    // ---- dispatch ----
+
+    /** What a path names, for the logged-in account. */
+    private enum Kind {
+        ROOT, PRINCIPALS, PRINCIPAL, FILES_TOP, STORED, NOT_FOUND
+    }
+
+    /**
+     * A resolved request target. For STORED: {@code resource} is null when the last segment does
+     * not exist yet; {@code parent} is null when its parent does not exist (or is not a collection).
+     */
+    private record Target(Kind kind, DavPath path, DavResourceRecord resource, DavResourceRecord parent, String principal) {
+        boolean exists() {
+            return kind != Kind.NOT_FOUND && (kind != Kind.STORED || resource != null);
+        }
+
+        boolean collection() {
+            return kind != Kind.STORED ? kind != Kind.NOT_FOUND : resource != null && resource.collection();
+        }
+
+        boolean home() {
+            return kind == Kind.STORED && path.size() == 2;
+        }
+    }
+
+    private Target resolve(DavPath path, String accountId) {
+        String principal = repository.principalId(accountId);
+        if (path.size() == 0) {
+            return new Target(Kind.ROOT, path, null, null, principal);
+        }
+        String top = path.get(0);
+        if (top.equals(PRINCIPALS)) {
+            if (path.size() == 1) {
+                return new Target(Kind.PRINCIPALS, path, null, null, principal);
+            }
+            if (path.size() == 2 && path.get(1).equals(principal)) {
+                return new Target(Kind.PRINCIPAL, path, null, null, principal);
+            }
+            return new Target(Kind.NOT_FOUND, path, null, null, principal);
+        }
+        if (top.equals(FILES)) {
+            if (path.size() == 1) {
+                return new Target(Kind.FILES_TOP, path, null, null, principal);
+            }
+            if (!path.get(1).equals(principal)) {
+                return new Target(Kind.NOT_FOUND, path, null, null, principal);
+            }
+            DavResourceRecord current = repository.home(accountId, FILES);
+            DavResourceRecord parent = null;
+            for (int i = 2; i < path.size(); i++) {
+                if (current == null || !current.collection()) {
+                    return new Target(Kind.STORED, path, null, null, principal);
+                }
+                parent = current;
+                current = repository.child(accountId, current.id(), path.get(i)).orElse(null);
+            }
+            return new Target(Kind.STORED, path, current, parent, principal);
+        }
+        return new Target(Kind.NOT_FOUND, path, null, null, principal);
+    }
+
+    private void handle(HttpServletRequest req, HttpServletResponse resp, String accountId) throws IOException {
+        String raw = req.getRequestURI().substring(req.getContextPath().length());
+        Optional<DavPath> path = DavPath.parse(raw);
+        if (path.isEmpty()) {
+            plain(resp, 400, "Bad request path\n");
+            return;
+        }
+        try {
+            Target t = resolve(path.get(), accountId);
+            String method = req.getMethod().toUpperCase(Locale.ROOT);
+            switch (method) {
+                case "OPTIONS" -> options(t, resp);
+                case "PROPFIND" -> propfind(req, resp, t, accountId);
+                case "PROPPATCH" -> proppatch(req, resp, t, accountId);
+                case "GET" -> get(req, resp, t, accountId, true);
+                case "HEAD" -> get(req, resp, t, accountId, false);
+                case "PUT" -> put(req, resp, t, accountId);
+                case "DELETE" -> delete(req, resp, t, accountId);
+                case "MKCOL" -> mkcol(req, resp, t, accountId);
+                case "COPY" -> copyOrMove(req, resp, t, accountId, false);
+                case "MOVE" -> copyOrMove(req, resp, t, accountId, true);
+                case "POST", "LOCK", "UNLOCK", "REPORT", "ACL", "SEARCH", "MKCALENDAR", "BIND", "UNBIND", "REBIND",
+                        "VERSION-CONTROL", "CHECKOUT", "CHECKIN", "UNCHECKOUT", "MKWORKSPACE", "UPDATE", "LABEL",
+                        "MERGE", "MKACTIVITY", "ORDERPATCH", "PATCH", "TRACE" -> {
+                    resp.setHeader("Allow", allow(t));
+                    plain(resp, 405, "Method not allowed here\n");
+                }
+                default -> plain(resp, 501, "Method not implemented\n");
+            }
+        } catch (AccountGoneException e) {
+            challenge(resp);
+        } catch (StoreUnavailableException e) {
+            resp.setHeader("Retry-After", "30");
+            plain(resp, 503, "Storage temporarily unavailable, try again later\n");
+        }
+    }
+
+    private static String allow(Target t) {
+        if (t.kind == Kind.STORED) {
+            if (t.resource == null) {
+                return "OPTIONS, PUT, MKCOL";
+            }
+            return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH"
+                    : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE"
+                    : "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE";
+        }
+        return "OPTIONS, GET, HEAD, PROPFIND";
+    }
+
+    private void options(Target t, HttpServletResponse resp) {
+        resp.setHeader("DAV", DAV_HEADER);
+        resp.setHeader("Allow", allow(t));
+        resp.setStatus(200);
+        resp.setContentLength(0);
+    }
+
+    // ---- reading bodies ----
+
+    /** The body, or null after answering 413. */
+    private static byte[] body(HttpServletRequest req, HttpServletResponse resp, long limit) throws IOException {
+        long declared = req.getContentLengthLong();
+        if (declared > limit) {
+            plain(resp, 413, "Request body too large\n");
+            return null;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, 64 * 1024)));
+        byte[] buf = new byte[16 * 1024];
+        InputStream in = req.getInputStream();
+        int n;
+        long total = 0;
+        while ((n = in.read(buf)) > 0) {
+            total += n;
+            if (total > limit) {
+                plain(resp, 413, "Request body too large\n");
+                return null;
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    // ---- PROPFIND ----
+
+    /** A property name: namespace ("" for none) and local name. */
+    record Name(String ns, String local) {
+    }
+
+    private static final Name RESOURCETYPE = new Name(DavXml.DAV, "resourcetype");
+    private static final Name GETCONTENTLENGTH = new Name(DavXml.DAV, "getcontentlength");
+    private static final Name GETCONTENTTYPE = new Name(DavXml.DAV, "getcontenttype");
+    private static final Name GETETAG = new Name(DavXml.DAV, "getetag");
+    private static final Name GETLASTMODIFIED = new Name(DavXml.DAV, "getlastmodified");
+    private static final Name CREATIONDATE = new Name(DavXml.DAV, "creationdate");
+    private static final Name RESOURCE_ID = new Name(DavXml.DAV, "resource-id");
+    private static final Name CURRENT_USER_PRINCIPAL = new Name(DavXml.DAV, "current-user-principal");
+    private static final Name PRINCIPAL_URL = new Name(DavXml.DAV, "principal-URL");
+    private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
+    private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
+
+    /** Live properties: computed, protected from PROPPATCH. */
+    private static final List<Name> LIVE = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG, GETLASTMODIFIED,
+            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET);
+    /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
+    private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
+            GETLASTMODIFIED, CREATIONDATE);
+
+    private enum Mode {
+        ALLPROP, PROPNAME, PROP
+    }
+
+    private void propfind(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (!t.exists()) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        String depth = req.getHeader("Depth");
+        int d;
+        if (depth == null || depth.equalsIgnoreCase("infinity")) {
+            error(resp, 403, "propfind-finite-depth");
+            return;
+        } else if (depth.equals("0")) {
+            d = 0;
+        } else if (depth.equals("1")) {
+            d = 1;
+        } else {
+            plain(resp, 400, "Bad Depth header\n");
+            return;
+        }
+        byte[] body = body(req, resp, maxXml);
+        if (body == null) {
+            return;
+        }
+        Mode mode = Mode.ALLPROP;
+        List<Name> named = new ArrayList<>();
+        List<Name> include = new ArrayList<>();
+        if (body.length > 0) {
+            Document doc;
+            try {
+                doc = DavXml.parse(body);
+            } catch (DavXml.BadXml e) {
+                plain(resp, 400, "Malformed XML\n");
+                return;
+            }
+            Element root = doc.getDocumentElement();
+            if (!DavXml.is(root, DavXml.DAV, "propfind")) {
+                plain(resp, 400, "Expected DAV:propfind\n");
+                return;
+            }
+            Element prop = DavXml.child(root, DavXml.DAV, "prop");
+            if (prop != null) {
+                mode = Mode.PROP;
+                for (Element p : DavXml.children(prop)) {
+                    named.add(new Name(DavXml.namespace(p), p.getLocalName()));
+                }
+            } else if (DavXml.child(root, DavXml.DAV, "propname") != null) {
+                mode = Mode.PROPNAME;
+            } else if (DavXml.child(root, DavXml.DAV, "allprop") != null) {
+                Element inc = DavXml.child(root, DavXml.DAV, "include");
+                if (inc != null) {
+                    for (Element p : DavXml.children(inc)) {
+                        include.add(new Name(DavXml.namespace(p), p.getLocalName()));
+                    }
+                }
+            } else {
+                plain(resp, 400, "Expected prop, propname or allprop\n");
+                return;
+            }
+        }
+        Multistatus ms = new Multistatus();
+        describe(ms, t.path, t, accountId, mode, named, include);
+        if (d == 1 && t.collection()) {
+            for (Target member : members(t, accountId)) {
+                describe(ms, member.path, member, accountId, mode, named, include);
+            }
+        }
+        ms.send(resp);
+    }
+
+    private List<Target> members(Target t, String accountId) {
+        List<Target> out = new ArrayList<>();
+        switch (t.kind) {
+            case ROOT -> {
+                out.add(new Target(Kind.PRINCIPALS, t.path.child(PRINCIPALS, true), null, null, t.principal));
+                out.add(new Target(Kind.FILES_TOP, t.path.child(FILES, true), null, null, t.principal));
+            }
+            case PRINCIPALS -> out.add(new Target(Kind.PRINCIPAL, t.path.child(t.principal, true), null, null, t.principal));
+            case FILES_TOP -> {
+                DavResourceRecord home = repository.home(accountId, FILES);
+                out.add(new Target(Kind.STORED, t.path.child(t.principal, true), home, null, t.principal));
+            }
+            case STORED -> {
+                for (DavResourceRecord r : repository.children(accountId, t.resource.id())) {
+                    out.add(new Target(Kind.STORED, t.path.child(r.name(), r.collection()), r, t.resource, t.principal));
+                }
+            }
+            default -> {
+            }
+        }
+        return out;
+    }
+
+    private String href(Target t) {
+        return DavPath.href(t.path.segments(), t.collection());
+    }
+
+    private void describe(Multistatus ms, DavPath path, Target t, String accountId, Mode mode, List<Name> named,
+            List<Name> include) {
+        List<DavProperty> dead = t.kind == Kind.STORED ? repository.properties(accountId, t.resource.id()) : List.of();
+        Map<Integer, List<String>> byStatus = new LinkedHashMap<>();
+        if (mode == Mode.PROPNAME) {
+            List<String> names = new ArrayList<>();
+            for (Name n : LIVE) {
+                if (live(t, n) != null) {
+                    names.add(DavXml.emptyElement(n.ns, n.local));
+                }
+            }
+            for (DavProperty p : dead) {
+                names.add(DavXml.emptyElement(p.namespace(), p.name()));
+            }
+            byStatus.put(200, names);
+        } else {
+            List<Name> wanted = new ArrayList<>();
+            if (mode == Mode.ALLPROP) {
+                wanted.addAll(ALLPROP);
+                for (Name n : include) {
+                    if (!wanted.contains(n)) {
+                        wanted.add(n);
+                    }
+                }
+            } else {
+                wanted.addAll(named);
+            }
+            List<String> found = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            for (Name n : wanted) {
+                String v = live(t, n);
+                if (v == null) {
+                    v = deadValue(dead, n);
+                }
+                if (v != null) {
+                    found.add(v);
+                } else if (mode == Mode.PROP) {
+                    missing.add(DavXml.emptyElement(n.ns, n.local));
+                }
+            }
+            if (mode == Mode.ALLPROP) {
+                for (DavProperty p : dead) {
+                    if (!wanted.contains(new Name(p.namespace(), p.name()))) {
+                        found.add(p.xml());
+                    }
+                }
+            }
+            if (!found.isEmpty() || missing.isEmpty()) {
+                byStatus.put(200, found);
+            }
+            if (!missing.isEmpty()) {
+                byStatus.put(404, missing);
+            }
+        }
+        ms.response(href(t), byStatus);
+    }
+
+    private static String deadValue(List<DavProperty> dead, Name n) {
+        for (DavProperty p : dead) {
+            if (p.namespace().equals(n.ns) && p.name().equals(n.local)) {
+                return p.xml();
+            }
+        }
+        return null;
+    }
+
+    /** A live property's XML, or null when this resource does not have it. */
+    private String live(Target t, Name n) {
+        String d = DavXml.DAV;
+        if (n.equals(RESOURCETYPE)) {
+            String inner = t.collection() ? "<D:collection/>" : "";
+            if (t.kind == Kind.PRINCIPAL) {
+                inner += "<D:principal/>";
+            }
+            return "<D:resourcetype>" + inner + "</D:resourcetype>";
+        }
+        if (n.equals(CURRENT_USER_PRINCIPAL)) {
+            return "<D:current-user-principal><D:href>" + principalHref(t) + "</D:href></D:current-user-principal>";
+        }
+        if (n.equals(PRINCIPAL_COLLECTION_SET)) {
+            return "<D:principal-collection-set><D:href>" + DavPath.PREFIX + PRINCIPALS + "/</D:href></D:principal-collection-set>";
+        }
+        if (n.equals(SUPPORTED_REPORT_SET)) {
+            return "<D:supported-report-set/>"; // no REPORT is implemented yet: the set is truthfully empty
+        }
+        if (n.equals(PRINCIPAL_URL)) {
+            return t.kind == Kind.PRINCIPAL ? "<D:principal-URL><D:href>" + principalHref(t) + "</D:href></D:principal-URL>" : null;
+        }
+        if (n.equals(RESOURCE_ID)) {
+            return "<D:resource-id><D:href>urn:uuid:" + resourceId(t) + "</D:href></D:resource-id>";
+        }
+        if (t.kind != Kind.STORED || !d.equals(n.ns)) {
+            return null;
+        }
+        DavResourceRecord r = t.resource;
+        switch (n.local) {
+            case "getlastmodified":
+                return "<D:getlastmodified>" + HTTP_DATE.format(r.modified()) + "</D:getlastmodified>";
+            case "creationdate":
+                return "<D:creationdate>" + ISO_DATE.format(r.created().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                        + "</D:creationdate>";
+            default:
+                break;
+        }
+        if (r.collection()) {
+            return null;
+        }
+        return switch (n.local) {
+            case "getcontentlength" -> "<D:getcontentlength>" + r.length() + "</D:getcontentlength>";
+            case "getcontenttype" -> r.contentType() == null ? null
+                    : "<D:getcontenttype>" + DavXml.escapeText(r.contentType()) + "</D:getcontenttype>";
+            case "getetag" -> "<D:getetag>" + DavXml.escapeText(quote(r.etag())) + "</D:getetag>";
+            default -> null;
+        };
+    }
+
+    private static String principalHref(Target t) {
+        return DavPath.PREFIX + PRINCIPALS + "/" + t.principal + "/";
+    }
+
+    /** RFC 5842: stored resources carry their own id; the fixed ones a name-based UUID, per account where it differs. */
+    private static String resourceId(Target t) {
+        String hex;
+        if (t.kind == Kind.STORED) {
+            hex = t.resource.id();
+        } else {
+            String name = "postern-dav:" + t.kind + (t.kind == Kind.PRINCIPAL || t.kind == Kind.FILES_TOP ? ":" + t.principal : "");
+            hex = java.util.UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString().replace("-", "");
+        }
+        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-" + hex.substring(16, 20) + "-"
+                + hex.substring(20, 32);
+    }
+
+    private static String quote(String etag) {
+        return "\"" + etag + "\"";
+    }
+
+    // ---- PROPPATCH ----
+
+    private void proppatch(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (!t.exists()) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        if (t.kind != Kind.STORED) {
+            error(resp, 403, "cannot-modify-protected-property");
+            return;
+        }
+        byte[] body = body(req, resp, maxXml);
+        if (body == null) {
+            return;
+        }
+        Document doc;
+        try {
+            doc = DavXml.parse(body);
+        } catch (DavXml.BadXml e) {
+            plain(resp, 400, "Malformed XML\n");
+            return;
+        }
+        Element root = doc.getDocumentElement();
+        if (!DavXml.is(root, DavXml.DAV, "propertyupdate")) {
+            plain(resp, 400, "Expected DAV:propertyupdate\n");
+            return;
+        }
+        List<DavRepository.Change> changes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        Map<String, Integer> failed = new LinkedHashMap<>();
+        for (Element op : DavXml.children(root)) {
+            boolean set = DavXml.is(op, DavXml.DAV, "set");
+            if (!set && !DavXml.is(op, DavXml.DAV, "remove")) {
+                continue;
+            }
+            Element prop = DavXml.child(op, DavXml.DAV, "prop");
+            if (prop == null) {
+                plain(resp, 400, "set and remove need a DAV:prop\n");
+                return;
+            }
+            for (Element p : DavXml.children(prop)) {
+                Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                String element = DavXml.emptyElement(n.ns, n.local);
+                names.add(element);
+                if (LIVE.contains(n)) {
+                    failed.put(element, 403);
+                    continue;
+                }
+                if (n.ns.length() > DavRepository.MAX_PROPERTY_NAME || n.local.length() > DavRepository.MAX_PROPERTY_NAME) {
+                    failed.put(element, 507);
+                    continue;
+                }
+                String xml = set ? DavXml.serialize(p) : null;
+                if (xml != null && xml.length() > DavRepository.MAX_PROPERTY_XML) {
+                    failed.put(element, 507);
+                    continue;
+                }
+                changes.add(new DavRepository.Change(n.ns, n.local, xml));
+            }
+        }
+        Multistatus ms = new Multistatus();
+        Map<Integer, List<String>> byStatus = new LinkedHashMap<>();
+        if (!failed.isEmpty()) {
+            // all or nothing (RFC 4918 section 9.2): the rest fail with 424
+            for (String name : names) {
+                byStatus.computeIfAbsent(failed.getOrDefault(name, 424), k -> new ArrayList<>()).add(name);
+            }
+            Map<Integer, String> errors = new LinkedHashMap<>();
+            if (failed.containsValue(403)) {
+                errors.put(403, "<D:cannot-modify-protected-property/>");
+            }
+            ms.response(href(t), byStatus, errors);
+            ms.send(resp);
+            return;
+        }
+        if (!repository.patchProperties(accountId, t.resource.id(), changes)) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        byStatus.put(200, names);
+        ms.response(href(t), byStatus);
+        ms.send(resp);
+    }
+
+    // ---- GET, PUT, DELETE, MKCOL ----
+
+    private void get(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, boolean withBody)
+            throws IOException {
+        if (!t.exists()) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        if (t.collection()) {
+            StringBuilder b = new StringBuilder("Postern DAV collection ").append(href(t)).append('\n');
+            for (Target m : members(t, accountId)) {
+                b.append(href(m)).append('\n');
+            }
+            byte[] out = b.toString().getBytes(StandardCharsets.UTF_8);
+            resp.setStatus(200);
+            resp.setContentType("text/plain; charset=utf-8");
+            resp.setContentLength(out.length);
+            if (withBody) {
+                resp.getOutputStream().write(out);
+            }
+            return;
+        }
+        DavResourceRecord r = t.resource;
+        String inm = req.getHeader("If-None-Match");
+        if (inm != null && etagMatches(inm, r.etag())) {
+            resp.setStatus(304);
+            resp.setHeader("ETag", quote(r.etag()));
+            return;
+        }
+        Optional<byte[]> body = repository.body(accountId, r.id());
+        if (body.isEmpty()) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        resp.setStatus(200);
+        resp.setContentType(r.contentType() == null ? "application/octet-stream" : r.contentType());
+        resp.setHeader("ETag", quote(r.etag()));
+        resp.setHeader("Last-Modified", HTTP_DATE.format(r.modified()));
+        resp.setContentLengthLong(body.get().length);
+        if (withBody) {
+            resp.getOutputStream().write(body.get());
+        }
+    }
+
+    /** RFC 9110 If-Match / If-None-Match list: {@code *} or quoted tags (weak ones compared weakly). */
+    static boolean etagMatches(String header, String etag) {
+        String h = header.trim();
+        if (h.equals("*")) {
+            return etag != null;
+        }
+        if (etag == null) {
+            return false;
+        }
+        for (String part : h.split(",")) {
+            String p = part.trim();
+            if (p.startsWith("W/")) {
+                p = p.substring(2);
+            }
+            if (p.equals(quote(etag))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** RFC 9110 section 13.2.2: If-Match, then If-None-Match; false after answering 412. */
+    private static boolean preconditions(HttpServletRequest req, HttpServletResponse resp, DavResourceRecord r) throws IOException {
+        String etag = r == null || r.collection() ? null : r.etag();
+        boolean exists = r != null;
+        String im = req.getHeader("If-Match");
+        if (im != null && !(im.trim().equals("*") ? exists : etagMatches(im, etag))) {
+            plain(resp, 412, "Precondition failed\n");
+            return false;
+        }
+        String inm = req.getHeader("If-None-Match");
+        if (inm != null && (inm.trim().equals("*") ? exists : etagMatches(inm, etag))) {
+            plain(resp, 412, "Precondition failed\n");
+            return false;
+        }
+        return true;
+    }
+
+    private void put(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (t.kind != Kind.STORED || t.home()) {
+            resp.setHeader("Allow", allow(t));
+            plain(resp, 405, "Method not allowed here\n");
+            return;
+        }
+        if (t.resource != null && t.resource.collection()) {
+            resp.setHeader("Allow", allow(t));
+            plain(resp, 405, "A collection has no body to replace\n");
+            return;
+        }
+        if (t.parent == null) {
+            plain(resp, 409, "The parent collection does not exist\n");
+            return;
+        }
+        if (req.getHeader("Content-Range") != null) {
+            plain(resp, 400, "Partial PUT is not supported\n"); // RFC 9110 section 14.5
+            return;
+        }
+        if (!preconditions(req, resp, t.resource)) {
+            return;
+        }
+        String contentType = req.getContentType();
+        if (contentType == null || contentType.isBlank()) {
+            contentType = "application/octet-stream";
+        }
+        if (contentType.length() > DavRepository.MAX_CONTENT_TYPE) {
+            plain(resp, 415, "Content-Type too long\n");
+            return;
+        }
+        byte[] body = body(req, resp, maxResource);
+        if (body == null) {
+            return;
+        }
+        DavRepository.Written w;
+        try {
+            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body);
+        } catch (DuplicateKeyException e) {
+            plain(resp, 405, "A collection has that name\n");
+            return;
+        }
+        resp.setHeader("ETag", quote(w.resource().etag()));
+        resp.setStatus(w.created() ? 201 : 204);
+        resp.setContentLength(0);
+    }
+
+    private void delete(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (!t.exists()) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        if (t.kind != Kind.STORED || t.home()) {
+            resp.setHeader("Allow", allow(t));
+            plain(resp, 405, "This collection cannot be deleted\n");
+            return;
+        }
+        if (!preconditions(req, resp, t.resource)) {
+            return;
+        }
+        if (!repository.delete(accountId, t.resource.id())) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        resp.setStatus(204);
+    }
+
+    private void mkcol(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (t.exists() || t.kind != Kind.STORED) {
+            resp.setHeader("Allow", allow(t));
+            plain(resp, t.kind == Kind.NOT_FOUND ? 404 : 405, t.kind == Kind.NOT_FOUND ? "Not found\n" : "It exists\n");
+            return;
+        }
+        if (req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null) {
+            byte[] body = body(req, resp, maxXml);
+            if (body == null) {
+                return;
+            }
+            if (body.length > 0) {
+                plain(resp, 415, "MKCOL with a body is not supported\n"); // extended MKCOL comes with CalDAV
+                return;
+            }
+        }
+        if (t.parent == null) {
+            plain(resp, 409, "The parent collection does not exist\n");
+            return;
+        }
+        try {
+            repository.createCollection(accountId, t.parent.id(), t.path.get(t.path.size() - 1));
+        } catch (DuplicateKeyException e) {
+            plain(resp, 405, "It exists\n");
+            return;
+        }
+        resp.setStatus(201);
+        resp.setContentLength(0);
+    }
+
+    // ---- COPY and MOVE ----
+
+    private void copyOrMove(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, boolean move)
+            throws IOException {
+        if (!t.exists()) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        if (t.kind != Kind.STORED || (move && t.home())) {
+            resp.setHeader("Allow", allow(t));
+            plain(resp, 405, "This resource cannot be " + (move ? "moved" : "copied") + "\n");
+            return;
+        }
+        String destination = req.getHeader("Destination");
+        if (destination == null) {
+            plain(resp, 400, "Destination header required\n");
+            return;
+        }
+        URI uri;
+        try {
+            uri = new URI(destination.trim());
+        } catch (URISyntaxException e) {
+            plain(resp, 400, "Bad Destination header\n");
+            return;
+        }
+        if (uri.getRawAuthority() != null) {
+            String host = req.getHeader("Host");
+            if (host == null || !host.equalsIgnoreCase(uri.getRawAuthority())) {
+                plain(resp, 502, "The destination is on another server\n");
+                return;
+            }
+        }
+        String rawPath = uri.getRawPath();
+        if (rawPath == null || !rawPath.startsWith(req.getContextPath())) {
+            plain(resp, 400, "Bad Destination header\n");
+            return;
+        }
+        Optional<DavPath> destPath = DavPath.parse(rawPath.substring(req.getContextPath().length()));
+        if (destPath.isEmpty()) {
+            plain(resp, 400, "Bad Destination header\n");
+            return;
+        }
+        Target d = resolve(destPath.get(), accountId);
+        if (d.kind != Kind.STORED || d.home()) {
+            plain(resp, 403, "The destination is not writable\n");
+            return;
+        }
+        String depth = req.getHeader("Depth");
+        boolean deep = true;
+        if (depth != null) {
+            if (depth.equals("0") && !move) {
+                deep = false;
+            } else if (!depth.equalsIgnoreCase("infinity")) {
+                plain(resp, 400, "Bad Depth header\n");
+                return;
+            }
+        }
+        List<String> src = t.path.segments();
+        List<String> dst = d.path.segments();
+        if (src.equals(dst)) {
+            plain(resp, 403, "Source and destination are the same\n");
+            return;
+        }
+        if (t.collection() && dst.size() > src.size() && dst.subList(0, src.size()).equals(src)) {
+            plain(resp, 409, "A collection cannot go inside itself\n");
+            return;
+        }
+        if (d.parent == null) {
+            plain(resp, 409, "The destination's parent collection does not exist\n");
+            return;
+        }
+        boolean existed = d.resource != null;
+        String overwrite = req.getHeader("Overwrite");
+        if (existed && overwrite != null && overwrite.trim().equalsIgnoreCase("F")) {
+            plain(resp, 412, "The destination exists and Overwrite is F\n");
+            return;
+        }
+        if (existed && dst.size() < src.size() && src.subList(0, dst.size()).equals(dst)) {
+            plain(resp, 409, "The destination contains the source\n");
+            return;
+        }
+        String name = dst.get(dst.size() - 1);
+        String replace = existed ? d.resource.id() : null;
+        try {
+            if (move) {
+                repository.move(accountId, t.resource.id(), d.parent.id(), name, replace);
+            } else {
+                repository.copy(accountId, t.resource.id(), d.parent.id(), name, deep, replace);
+            }
+        } catch (DuplicateKeyException e) {
+            plain(resp, 412, "The destination was created meanwhile\n");
+            return;
+        }
+        resp.setStatus(existed ? 204 : 201);
+        resp.setContentLength(0);
+    }
+
+    // ---- answers ----
+
+    static void plain(HttpServletResponse resp, int status, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("text/plain; charset=utf-8");
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+    }
+
+    /** An RFC 4918 section 16 error body with one precondition element. */
+    static void error(HttpServletResponse resp, int status, String condition) throws IOException {
+        byte[] b = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\"><D:" + condition + "/></D:error>\n")
+                .getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("application/xml; charset=utf-8");
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+    }
+
+    /** A 207 body, built in memory (a page of members at most: Depth infinity is refused). */
+    static final class Multistatus {
+        private final StringBuilder b = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\">");
+
+        void response(String href, Map<Integer, List<String>> byStatus) {
+            response(href, byStatus, Map.of());
+        }
+
+        void response(String href, Map<Integer, List<String>> byStatus, Map<Integer, String> errors) {
+            b.append("<D:response><D:href>").append(DavXml.escapeText(href)).append("</D:href>");
+            for (Map.Entry<Integer, List<String>> e : byStatus.entrySet()) {
+                b.append("<D:propstat><D:prop>");
+                e.getValue().forEach(b::append);
+                b.append("</D:prop><D:status>HTTP/1.1 ").append(e.getKey()).append(' ').append(reason(e.getKey()))
+                        .append("</D:status>");
+                String err = errors.get(e.getKey());
+                if (err != null) {
+                    b.append("<D:error>").append(err).append("</D:error>");
+                }
+                b.append("</D:propstat>");
+            }
+            b.append("</D:response>");
+        }
+
+        void send(HttpServletResponse resp) throws IOException {
+            b.append("</D:multistatus>\n");
+            byte[] out = b.toString().getBytes(StandardCharsets.UTF_8);
+            resp.setStatus(207);
+            resp.setContentType("application/xml; charset=utf-8");
+            resp.setContentLength(out.length);
+            resp.getOutputStream().write(out);
+        }
+
+        private static String reason(int status) {
+            return switch (status) {
+                case 200 -> "OK";
+                case 403 -> "Forbidden";
+                case 404 -> "Not Found";
+                case 424 -> "Failed Dependency";
+                case 507 -> "Insufficient Storage";
+                default -> "Status";
+            };
+        }
+    }
+}

@@ -78,6 +78,27 @@ public interface DavRepository {
      */
     boolean patchProperties(String accountId, String id, List<Change> changes);
 
+    /** The account's locks that have not expired at {@code now}. */
+    List<DavLock> locks(String accountId, long now);
+
+    /**
+     * Takes {@code lock} unless an unexpired lock of the account conflicts with it (RFC 4918
+     * section 6.2: an exclusive lock conflicts with any other on an overlapping URL, shared locks
+     * only with exclusive ones), checked and inserted atomically across nodes.
+     *
+     * @return the conflicting lock, or empty when {@code lock} was taken
+     */
+    java.util.Optional<DavLock> lock(DavLock lock, long now);
+
+    /** Sets a lock's timeout and expiry. @return false when it is gone or expired */
+    boolean refreshLock(String accountId, String token, long timeoutSeconds, long expires, long now);
+
+    /** @return false when no such lock */
+    boolean unlock(String accountId, String token);
+
+    /** Removes the locks whose root is {@code path} or below it (after a DELETE or a MOVE away). */
+    void unlockAtOrUnder(String accountId, String path);
+
     /** One PROPPATCH instruction: a property to set, or (xml null) a name to remove. */
     record Change(String namespace, String name, String xml) {
     }

@@ -20,4 +20,10 @@ public @interface DavConfig {
 
     @AttributeDefinition(name = "Login cache size", description = "Verified credentials kept at most (oldest go first)")
     int auth_cache_max() default 10000;
+
+    @AttributeDefinition(name = "Lock timeout", description = "Seconds a LOCK lasts when the client names no timeout")
+    long lock_timeout_default_seconds() default 3600;
+
+    @AttributeDefinition(name = "Longest lock timeout", description = "Seconds; longer requests (and Infinite) get this")
+    long lock_timeout_max_seconds() default 86400;
 }

@@ -32,6 +32,7 @@ import org.postern.api.auth.Authenticator;
 import org.postern.api.auth.Login;
 import org.postern.api.auth.Protocol;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
@@ -61,7 +62,7 @@ public class DavServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(DavServlet.class);
     static final String FILES = "files";
     static final String PRINCIPALS = "principals";
-    private static final String DAV_HEADER = "1, 3";
+    private static final String DAV_HEADER = "1, 2, 3";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter ISO_DATE = DateTimeFormatter.ISO_INSTANT;
 
@@ -72,6 +73,8 @@ public class DavServlet extends HttpServlet {
     private final int maxXml;
     private final String realm;
     private final long cacheMillis;
+    private final long defaultLockSeconds;
+    private final long maxLockSeconds;
 
     @Activate
     public DavServlet(@Reference Authenticator authenticator, @Reference DavRepository repository, DavConfig config) {
@@ -82,6 +85,8 @@ public class DavServlet extends HttpServlet {
         this.realm = config.realm().replace("\"", "").replace("\\", "");
         this.cacheMillis = Math.max(0, config.auth_cache_seconds()) * 1000L;
         this.logins = new LoginCache(cacheMillis, Math.max(1, config.auth_cache_max()));
+        this.maxLockSeconds = Math.max(1, config.lock_timeout_max_seconds());
+        this.defaultLockSeconds = Math.max(1, config.lock_timeout_default_seconds());
     }
 
     @Deactivate
@@ -194,6 +199,10 @@ public class DavServlet extends HttpServlet {
         boolean home() {
             return kind == Kind.STORED && path.size() == 2;
         }
+
+        int size() {
+            return path.size();
+        }
     }
 
     private Target resolve(DavPath path, String accountId) {
@@ -242,6 +251,21 @@ public class DavServlet extends HttpServlet {
         try {
             Target t = resolve(path.get(), accountId);
             String method = req.getMethod().toUpperCase(Locale.ROOT);
+            Conditions cond = new Conditions(accountId);
+            String ifHeader = req.getHeader("If");
+            if (ifHeader != null) {
+                Optional<IfHeader> parsed = IfHeader.parse(ifHeader);
+                if (parsed.isEmpty()) {
+                    plain(resp, 400, "Malformed If header\n");
+                    return;
+                }
+                cond.header = parsed.get();
+                if (!holds(req, cond, t)) {
+                    plain(resp, 412, "Precondition failed (If header)\n");
+                    return;
+                }
+            }
+            current.set(cond);
             switch (method) {
                 case "OPTIONS" -> options(t, resp);
                 case "PROPFIND" -> propfind(req, resp, t, accountId);
@@ -253,7 +277,9 @@ public class DavServlet extends HttpServlet {
                 case "MKCOL" -> mkcol(req, resp, t, accountId);
                 case "COPY" -> copyOrMove(req, resp, t, accountId, false);
                 case "MOVE" -> copyOrMove(req, resp, t, accountId, true);
-                case "POST", "LOCK", "UNLOCK", "REPORT", "ACL", "SEARCH", "MKCALENDAR", "BIND", "UNBIND", "REBIND",
+                case "LOCK" -> lock(req, resp, t, accountId);
+                case "UNLOCK" -> unlock(req, resp, t, accountId);
+                case "POST", "REPORT", "ACL", "SEARCH", "MKCALENDAR", "BIND", "UNBIND", "REBIND",
                         "VERSION-CONTROL", "CHECKOUT", "CHECKIN", "UNCHECKOUT", "MKWORKSPACE", "UPDATE", "LABEL",
                         "MERGE", "MKACTIVITY", "ORDERPATCH", "PATCH", "TRACE" -> {
                     resp.setHeader("Allow", allow(t));
@@ -266,17 +292,306 @@ public class DavServlet extends HttpServlet {
         } catch (StoreUnavailableException e) {
             resp.setHeader("Retry-After", "30");
             plain(resp, 503, "Storage temporarily unavailable, try again later\n");
+        } finally {
+            current.remove();
         }
+    }
+
+    // ---- locks and the If header (RFC 4918 sections 6, 7, 9.10, 9.11, 10.4) ----
+
+    /** Per request: the parsed If header and the account's unexpired locks, read once when first needed. */
+    private final class Conditions {
+        final String accountId;
+        IfHeader header;
+        private List<DavLock> locks;
+
+        Conditions(String accountId) {
+            this.accountId = accountId;
+        }
+
+        List<DavLock> locks() {
+            if (locks == null) {
+                locks = repository.locks(accountId, System.currentTimeMillis());
+            }
+            return locks;
+        }
+
+        List<String> submitted() {
+            return header == null ? List.of() : header.tokens();
+        }
+    }
+
+    private final transient ThreadLocal<Conditions> current = new ThreadLocal<>();
+
+    static String key(DavPath p) {
+        return String.join("/", p.segments());
+    }
+
+    static String parentKey(DavPath p) {
+        return String.join("/", p.segments().subList(0, Math.max(0, p.size() - 1)));
+    }
+
+    /** Section 10.4: true when any list holds; a list holds when all its conditions do. */
+    private boolean holds(HttpServletRequest req, Conditions cond, Target requested) {
+        for (IfHeader.TaggedList list : cond.header.lists()) {
+            Target t = list.resource() == null ? requested : tagged(req, list.resource(), cond.accountId);
+            if (t == null) {
+                continue;
+            }
+            boolean all = true;
+            for (IfHeader.Condition c : list.conditions()) {
+                boolean value;
+                if (c.stateToken() != null) {
+                    String k = key(t.path);
+                    value = cond.locks().stream().anyMatch(l -> l.token().equals(c.stateToken()) && l.covers(k));
+                } else {
+                    String etag = t.kind == Kind.STORED && t.resource != null && !t.resource.collection() ? t.resource.etag() : null;
+                    value = etag != null && etagMatches(c.etag(), etag);
+                }
+                if (value == c.not()) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The resource a tagged list names, or null when it is not one of this server's DAV URLs. */
+    private Target tagged(HttpServletRequest req, String tag, String accountId) {
+        try {
+            String rawPath = new URI(tag).getRawPath();
+            if (rawPath == null || !rawPath.startsWith(req.getContextPath())) {
+                return null;
+            }
+            return DavPath.parse(rawPath.substring(req.getContextPath().length())).map(p -> resolve(p, accountId)).orElse(null);
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /** The locks on {@code key} itself and, for Depth: infinity ones, on its ancestors. */
+    private static List<DavLock> covering(Conditions cond, String key) {
+        return cond.locks().stream().filter(l -> l.covers(key)).toList();
+    }
+
+    /** The locks rooted at {@code key} or below it (what a DELETE or MOVE of a collection takes away). */
+    private static List<DavLock> atOrUnder(Conditions cond, String key) {
+        return cond.locks().stream().filter(l -> l.isAtOrUnder(key)).toList();
+    }
+
+    /**
+     * Section 7: a write to what {@code protecting} locks needs their tokens in the If header (of a
+     * shared lock, one token of the shared locks on the same root will do). Otherwise answers 423
+     * with lock-token-submitted naming the lock's root.
+     */
+    private static boolean mayWrite(HttpServletResponse resp, Conditions cond, List<DavLock> protecting) throws IOException {
+        List<String> submitted = cond.submitted();
+        for (DavLock l : protecting) {
+            boolean ok = submitted.contains(l.token()) || (!l.exclusive() && protecting.stream()
+                    .anyMatch(o -> !o.exclusive() && o.path().equals(l.path()) && submitted.contains(o.token())));
+            if (!ok) {
+                error(resp, 423, "lock-token-submitted", "<D:href>" + DavXml.escapeText(l.href()) + "</D:href>");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<DavLock> union(List<DavLock> a, List<DavLock> b) {
+        List<DavLock> out = new ArrayList<>(a);
+        for (DavLock l : b) {
+            if (!out.contains(l)) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /** What deleting or moving away {@code t} needs: its locks, its members' and its parent's. */
+    private static List<DavLock> forRemoval(Conditions cond, Target t) {
+        return union(union(covering(cond, key(t.path)), atOrUnder(cond, key(t.path))), covering(cond, parentKey(t.path)));
+    }
+
+    /** What writing to {@code t} needs: its own locks when it exists, its parent's too when it is created or replaced. */
+    private static List<DavLock> forWrite(Conditions cond, Target t, boolean replacesMembers) {
+        if (t.resource != null && !replacesMembers) {
+            return covering(cond, key(t.path));
+        }
+        List<DavLock> out = union(covering(cond, key(t.path)), covering(cond, parentKey(t.path)));
+        return t.resource != null ? union(out, atOrUnder(cond, key(t.path))) : out;
+    }
+
+    private String activeLock(DavLock l) {
+        return "<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope>" + (l.exclusive() ? "<D:exclusive/>" : "<D:shared/>")
+                + "</D:lockscope><D:depth>" + (l.depthInfinity() ? "infinity" : "0") + "</D:depth>"
+                + (l.owner() == null ? "" : l.owner()) + "<D:timeout>Second-" + l.timeoutSeconds() + "</D:timeout>"
+                + "<D:locktoken><D:href>" + DavXml.escapeText(l.token()) + "</D:href></D:locktoken>"
+                + "<D:lockroot><D:href>" + DavXml.escapeText(l.href()) + "</D:href></D:lockroot></D:activelock>";
+    }
+
+    /** The Timeout header's first acceptable value (section 10.7), capped; the default when there is none. */
+    private long timeout(HttpServletRequest req) {
+        String h = req.getHeader("Timeout");
+        if (h != null && h.length() < 200) {
+            for (String part : h.split(",")) {
+                String v = part.trim();
+                if (v.equalsIgnoreCase("Infinite")) {
+                    return maxLockSeconds;
+                }
+                if (v.regionMatches(true, 0, "Second-", 0, 7)) {
+                    try {
+                        long n = Long.parseLong(v.substring(7));
+                        if (n > 0) {
+                            return Math.min(n, maxLockSeconds);
+                        }
+                    } catch (NumberFormatException e) {
+                        // try the next value
+                    }
+                }
+            }
+        }
+        return Math.min(defaultLockSeconds, maxLockSeconds);
+    }
+
+    private void lock(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (t.kind != Kind.STORED || (t.resource == null && t.parent == null && t.size() > 2)) {
+            if (t.kind == Kind.STORED) {
+                plain(resp, 409, "The parent collection does not exist\n");
+            } else {
+                resp.setHeader("Allow", allow(t));
+                plain(resp, 405, "This resource cannot be locked\n");
+            }
+            return;
+        }
+        Conditions cond = current.get();
+        byte[] body = body(req, resp, maxXml);
+        if (body == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long seconds = timeout(req);
+        if (body.length == 0) {
+            // A refresh (section 9.10.2): the lock is named by a token in the If header.
+            DavLock found = null;
+            for (DavLock l : covering(cond, key(t.path))) {
+                if (cond.submitted().contains(l.token())) {
+                    found = l;
+                    break;
+                }
+            }
+            if (found == null || !repository.refreshLock(accountId, found.token(), seconds, now + seconds * 1000, now)) {
+                error(resp, 412, "lock-token-matches-request-uri");
+                return;
+            }
+            sendLock(resp, 200, found.withExpiry(seconds, now + seconds * 1000), false);
+            return;
+        }
+        Document doc;
+        try {
+            doc = DavXml.parse(body);
+        } catch (DavXml.BadXml e) {
+            plain(resp, 400, "Malformed XML\n");
+            return;
+        }
+        Element info = doc.getDocumentElement();
+        Element scope = DavXml.is(info, DavXml.DAV, "lockinfo") ? DavXml.child(info, DavXml.DAV, "lockscope") : null;
+        Element type = DavXml.is(info, DavXml.DAV, "lockinfo") ? DavXml.child(info, DavXml.DAV, "locktype") : null;
+        if (scope == null || type == null || DavXml.child(type, DavXml.DAV, "write") == null) {
+            plain(resp, 400, "Expected DAV:lockinfo with a write lock type\n");
+            return;
+        }
+        boolean exclusive = DavXml.child(scope, DavXml.DAV, "exclusive") != null;
+        if (!exclusive && DavXml.child(scope, DavXml.DAV, "shared") == null) {
+            plain(resp, 400, "Expected an exclusive or shared lock scope\n");
+            return;
+        }
+        Element ownerElement = DavXml.child(info, DavXml.DAV, "owner");
+        String owner = ownerElement == null ? null : DavXml.serialize(ownerElement);
+        if (owner != null && owner.length() > DavLock.MAX_OWNER) {
+            plain(resp, 400, "DAV:owner too long\n");
+            return;
+        }
+        String depth = req.getHeader("Depth");
+        boolean infinity;
+        if (depth == null || depth.equalsIgnoreCase("infinity")) {
+            infinity = true;
+        } else if (depth.equals("0")) {
+            infinity = false;
+        } else {
+            plain(resp, 400, "Bad Depth header\n");
+            return;
+        }
+        boolean create = t.resource == null;
+        if (create && !mayWrite(resp, cond, forWrite(cond, t, false))) {
+            return;
+        }
+        String href = href(t);
+        if (key(t.path).length() > DavLock.MAX_PATH || href.length() > DavLock.MAX_PATH) {
+            plain(resp, 414, "Path too long to lock\n");
+            return;
+        }
+        DavLock lock = new DavLock("urn:uuid:" + java.util.UUID.randomUUID(), accountId, key(t.path), href, exclusive,
+                infinity, owner, seconds, now + seconds * 1000);
+        Optional<DavLock> conflict = repository.lock(lock, now);
+        if (conflict.isPresent()) {
+            error(resp, 423, "no-conflicting-lock", "<D:href>" + DavXml.escapeText(conflict.get().href()) + "</D:href>");
+            return;
+        }
+        if (create) {
+            // Section 7.3: LOCK on an unmapped URL makes an empty resource.
+            try {
+                repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), "application/octet-stream", new byte[0]);
+            } catch (RuntimeException e) {
+                repository.unlock(accountId, lock.token());
+                throw e;
+            }
+        }
+        sendLock(resp, create ? 201 : 200, lock, true);
+    }
+
+    private void sendLock(HttpServletResponse resp, int status, DavLock lock, boolean tokenHeader) throws IOException {
+        byte[] out = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:prop xmlns:D=\"DAV:\"><D:lockdiscovery>" + activeLock(lock)
+                + "</D:lockdiscovery></D:prop>\n").getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        if (tokenHeader) {
+            resp.setHeader("Lock-Token", "<" + lock.token() + ">");
+        }
+        resp.setContentType("application/xml; charset=utf-8");
+        resp.setContentLength(out.length);
+        resp.getOutputStream().write(out);
+    }
+
+    private void unlock(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        String h = req.getHeader("Lock-Token");
+        if (h == null || !h.trim().startsWith("<") || !h.trim().endsWith(">")) {
+            plain(resp, 400, "Lock-Token header required\n");
+            return;
+        }
+        String token = h.trim().substring(1, h.trim().length() - 1);
+        if (t.kind != Kind.STORED || t.resource == null) {
+            plain(resp, 404, "Not found\n");
+            return;
+        }
+        boolean ok = covering(current.get(), key(t.path)).stream().anyMatch(l -> l.token().equals(token));
+        if (!ok || !repository.unlock(accountId, token)) {
+            error(resp, 409, "lock-token-matches-request-uri");
+            return;
+        }
+        resp.setStatus(204);
     }
 
     private static String allow(Target t) {
         if (t.kind == Kind.STORED) {
             if (t.resource == null) {
-                return "OPTIONS, PUT, MKCOL";
+                return "OPTIONS, PUT, MKCOL, LOCK";
             }
-            return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH"
-                    : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE"
-                    : "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE";
+            return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK"
+                    : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK"
+                    : "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK";
         }
         return "OPTIONS, GET, HEAD, PROPFIND";
     }
@@ -330,13 +645,15 @@ public class DavServlet extends HttpServlet {
     private static final Name PRINCIPAL_URL = new Name(DavXml.DAV, "principal-URL");
     private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
     private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
+    private static final Name LOCKDISCOVERY = new Name(DavXml.DAV, "lockdiscovery");
+    private static final Name SUPPORTEDLOCK = new Name(DavXml.DAV, "supportedlock");
 
     /** Live properties: computed, protected from PROPPATCH. */
     private static final List<Name> LIVE = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG, GETLASTMODIFIED,
-            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET);
+            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK);
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
-            GETLASTMODIFIED, CREATIONDATE);
+            GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
 
     private enum Mode {
         ALLPROP, PROPNAME, PROP
@@ -531,6 +848,20 @@ public class DavServlet extends HttpServlet {
         if (t.kind != Kind.STORED || !d.equals(n.ns)) {
             return null;
         }
+        if (n.equals(SUPPORTEDLOCK)) {
+            return "<D:supportedlock><D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>"
+                    + "</D:lockentry><D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype>"
+                    + "</D:lockentry></D:supportedlock>";
+        }
+        if (n.equals(LOCKDISCOVERY)) {
+            StringBuilder b = new StringBuilder("<D:lockdiscovery>");
+            for (DavLock l : current.get().locks()) {
+                if (l.covers(key(t.path))) {
+                    b.append(activeLock(l));
+                }
+            }
+            return b.append("</D:lockdiscovery>").toString();
+        }
         DavResourceRecord r = t.resource;
         switch (n.local) {
             case "getlastmodified":
@@ -649,6 +980,9 @@ public class DavServlet extends HttpServlet {
             ms.send(resp);
             return;
         }
+        if (!mayWrite(resp, current.get(), covering(current.get(), key(t.path)))) {
+            return;
+        }
         if (!repository.patchProperties(accountId, t.resource.id(), changes)) {
             plain(resp, 404, "Not found\n");
             return;
@@ -759,7 +1093,7 @@ public class DavServlet extends HttpServlet {
             plain(resp, 400, "Partial PUT is not supported\n"); // RFC 9110 section 14.5
             return;
         }
-        if (!preconditions(req, resp, t.resource)) {
+        if (!preconditions(req, resp, t.resource) || !mayWrite(resp, current.get(), forWrite(current.get(), t, false))) {
             return;
         }
         String contentType = req.getContentType();
@@ -796,13 +1130,14 @@ public class DavServlet extends HttpServlet {
             plain(resp, 405, "This collection cannot be deleted\n");
             return;
         }
-        if (!preconditions(req, resp, t.resource)) {
+        if (!preconditions(req, resp, t.resource) || !mayWrite(resp, current.get(), forRemoval(current.get(), t))) {
             return;
         }
         if (!repository.delete(accountId, t.resource.id())) {
             plain(resp, 404, "Not found\n");
             return;
         }
+        repository.unlockAtOrUnder(accountId, key(t.path));
         resp.setStatus(204);
     }
 
@@ -824,6 +1159,9 @@ public class DavServlet extends HttpServlet {
         }
         if (t.parent == null) {
             plain(resp, 409, "The parent collection does not exist\n");
+            return;
+        }
+        if (!mayWrite(resp, current.get(), forWrite(current.get(), t, false))) {
             return;
         }
         try {
@@ -917,11 +1255,20 @@ public class DavServlet extends HttpServlet {
             plain(resp, 409, "The destination contains the source\n");
             return;
         }
+        Conditions cond = current.get();
+        List<DavLock> needed = forWrite(cond, d, existed);
+        if (move) {
+            needed = union(forRemoval(cond, t), needed);
+        }
+        if (!mayWrite(resp, cond, needed)) {
+            return;
+        }
         String name = dst.get(dst.size() - 1);
         String replace = existed ? d.resource.id() : null;
         try {
             if (move) {
                 repository.move(accountId, t.resource.id(), d.parent.id(), name, replace);
+                repository.unlockAtOrUnder(accountId, key(t.path)); // section 7.7: locks stay with the URL, not the resource
             } else {
                 repository.copy(accountId, t.resource.id(), d.parent.id(), name, deep, replace);
             }
@@ -945,8 +1292,13 @@ public class DavServlet extends HttpServlet {
 
     /** An RFC 4918 section 16 error body with one precondition element. */
     static void error(HttpServletResponse resp, int status, String condition) throws IOException {
-        byte[] b = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\"><D:" + condition + "/></D:error>\n")
-                .getBytes(StandardCharsets.UTF_8);
+        error(resp, status, condition, "");
+    }
+
+    /** The same with content in the precondition element (the hrefs it names). */
+    static void error(HttpServletResponse resp, int status, String condition, String inner) throws IOException {
+        byte[] b = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\"><D:" + condition
+                + (inner.isEmpty() ? "/>" : ">" + inner + "</D:" + condition + ">") + "</D:error>\n").getBytes(StandardCharsets.UTF_8);
         resp.setStatus(status);
         resp.setContentType("application/xml; charset=utf-8");
         resp.setContentLength(b.length);

@@ -17,6 +17,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
@@ -338,11 +339,105 @@ public class JdbcDavRepository implements DavRepository {
         });
     }
 
+    // ---- locks ----
+
+    private static final String LOCK_COLUMNS =
+            "token, account_id, path, href, exclusive, depth_infinity, owner, timeout_seconds, expires";
+
+    private static DavLock mapLock(ResultSet rs) throws SQLException {
+        return new DavLock(rs.getString(1), rs.getString(2).trim(), rs.getString(3), rs.getString(4), rs.getShort(5) == 1,
+                rs.getShort(6) == 1, rs.getString(7), rs.getLong(8), rs.getLong(9));
+    }
+
+    private static List<DavLock> activeLocks(Connection c, String accountId, long now) throws SQLException {
+        return Database.query(c, "SELECT " + LOCK_COLUMNS + " FROM dav_lock WHERE account_id = ? AND expires > ?", ps -> {
+            ps.setString(1, accountId);
+            ps.setLong(2, now);
+        }, JdbcDavRepository::mapLock);
+    }
+
+    @Override
+    public List<DavLock> locks(String accountId, long now) {
+        return db.transaction(c -> activeLocks(c, accountId, now));
+    }
+
+    @Override
+    public Optional<DavLock> lock(DavLock lock, long now) {
+        return db.transaction(c -> {
+            // One lock change per account at a time, on every node: the principal row is the mutex.
+            principalRowLock(c, lock.accountId());
+            Database.update(c, "DELETE FROM dav_lock WHERE account_id = ? AND expires <= ?", ps -> {
+                ps.setString(1, lock.accountId());
+                ps.setLong(2, now);
+            });
+            for (DavLock other : activeLocks(c, lock.accountId(), now)) {
+                boolean overlap = other.covers(lock.path()) || (lock.depthInfinity() ? other.isAtOrUnder(lock.path())
+                        : other.path().equals(lock.path()));
+                if (overlap && (other.exclusive() || lock.exclusive())) {
+                    return Optional.of(other);
+                }
+            }
+            Database.update(c, "INSERT INTO dav_lock (" + LOCK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+                ps.setString(1, lock.token());
+                ps.setString(2, lock.accountId());
+                ps.setString(3, lock.path());
+                ps.setString(4, lock.href());
+                ps.setShort(5, (short) (lock.exclusive() ? 1 : 0));
+                ps.setShort(6, (short) (lock.depthInfinity() ? 1 : 0));
+                ps.setString(7, lock.owner());
+                ps.setLong(8, lock.timeoutSeconds());
+                ps.setLong(9, lock.expires());
+            });
+            return Optional.<DavLock>empty();
+        });
+    }
+
+    private static void principalRowLock(Connection c, String accountId) throws SQLException {
+        if (Database.update(c, "UPDATE dav_principal SET created = created WHERE account_id = ?",
+                ps -> ps.setString(1, accountId)) != 1) {
+            throw new AccountGoneException(accountId);
+        }
+    }
+
+    @Override
+    public boolean refreshLock(String accountId, String token, long timeoutSeconds, long expires, long now) {
+        return db.update("UPDATE dav_lock SET timeout_seconds = ?, expires = ? WHERE account_id = ? AND token = ? AND expires > ?",
+                ps -> {
+                    ps.setLong(1, timeoutSeconds);
+                    ps.setLong(2, expires);
+                    ps.setString(3, accountId);
+                    ps.setString(4, token);
+                    ps.setLong(5, now);
+                }) == 1;
+    }
+
+    @Override
+    public boolean unlock(String accountId, String token) {
+        return db.update("DELETE FROM dav_lock WHERE account_id = ? AND token = ?", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, token);
+        }) == 1;
+    }
+
+    @Override
+    public void unlockAtOrUnder(String accountId, String path) {
+        db.transaction(c -> {
+            for (DavLock l : Database.query(c, "SELECT " + LOCK_COLUMNS + " FROM dav_lock WHERE account_id = ?",
+                    ps -> ps.setString(1, accountId), JdbcDavRepository::mapLock)) {
+                if (l.isAtOrUnder(path)) {
+                    Database.update(c, "DELETE FROM dav_lock WHERE token = ?", ps -> ps.setString(1, l.token()));
+                }
+            }
+            return null;
+        });
+    }
+
     /** Deletes an account's DAV data, in the removal's transaction. */
     static void deleteAccount(Connection c, String accountId) throws SQLException {
         Database.update(c, "DELETE FROM dav_property WHERE resource_id IN (SELECT id FROM dav_resource WHERE account_id = ?)",
                 ps -> ps.setString(1, accountId));
         Database.update(c, "DELETE FROM dav_resource WHERE account_id = ?", ps -> ps.setString(1, accountId));
+        Database.update(c, "DELETE FROM dav_lock WHERE account_id = ?", ps -> ps.setString(1, accountId));
         Database.update(c, "DELETE FROM dav_principal WHERE account_id = ?", ps -> ps.setString(1, accountId));
     }
 

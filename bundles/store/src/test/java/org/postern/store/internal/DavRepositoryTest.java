@@ -21,6 +21,7 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
 import org.postern.api.mail.AccountGoneException;
 import org.postern.core.store.AccountRecord;
+import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
@@ -174,5 +175,36 @@ abstract class DavRepositoryTest {
         assertEquals(0, db.query("SELECT COUNT(*) FROM dav_principal WHERE principal_id = ?", ps -> ps.setString(1, principal),
                 rs -> rs.getInt(1)).get(0));
         assertTrue(dav.home(BOB, "files").collection(), "others are untouched");
+    }
+
+    private static DavLock lock(String token, String path, boolean exclusive, boolean infinity, long expires) {
+        return new DavLock(token, ALICE, path, "/dav/" + path, exclusive, infinity, null, 60, expires);
+    }
+
+    @Test
+    void locksConflictByScopeAndDepthAndExpire() {
+        dav.principalId(ALICE);
+        long now = 1_000_000L;
+        assertTrue(dav.lock(lock("t1", "files/p/a", true, true, now + 60_000), now).isEmpty());
+        assertEquals("t1", dav.lock(lock("t2", "files/p/a/b", false, false, now + 60_000), now).orElseThrow().token(),
+                "an exclusive Depth: infinity lock covers the members");
+        assertEquals("t1", dav.lock(lock("t3", "files/p", false, true, now + 60_000), now).orElseThrow().token(),
+                "an infinite lock on the parent would cover the locked member");
+        assertTrue(dav.lock(lock("t4", "files/p", false, false, now + 60_000), now).isEmpty(), "Depth 0 on the parent is fine");
+        assertTrue(dav.lock(lock("t5", "files/p/ab", true, false, now + 60_000), now).isEmpty(), "a sibling whose name only starts alike");
+        assertTrue(dav.lock(lock("s1", "files/p/c", false, false, now + 60_000), now).isEmpty());
+        assertTrue(dav.lock(lock("s2", "files/p/c", false, false, now + 60_000), now).isEmpty(), "shared locks share");
+        assertEquals(5, dav.locks(ALICE, now).size());
+        assertTrue(dav.locks(BOB, now).isEmpty());
+        assertTrue(dav.locks(ALICE, now + 60_000).isEmpty(), "expired locks are not locks");
+        assertTrue(dav.lock(lock("t6", "files/p/a/b", true, false, now + 120_000), now + 60_001).isEmpty(), "expired locks conflict with nothing");
+        assertTrue(dav.refreshLock(ALICE, "t6", 600, now + 600_000, now + 60_002));
+        assertFalse(dav.refreshLock(BOB, "t6", 600, now + 600_000, now + 60_002));
+        assertFalse(dav.unlock(BOB, "t6"));
+        dav.unlockAtOrUnder(ALICE, "files/p/a");
+        assertEquals(List.of(), dav.locks(ALICE, now + 60_003).stream().map(DavLock::token).toList());
+        assertTrue(dav.lock(lock("t7", "files/p/x", true, false, now + 120_000), now).isEmpty());
+        assertTrue(dav.unlock(ALICE, "t7"));
+        assertTrue(dav.locks(ALICE, now).stream().noneMatch(l -> l.token().equals("t7")));
     }
 }

@@ -37,3 +37,20 @@ CREATE TABLE dav_property (
   element VARCHAR(32672) NOT NULL,
   PRIMARY KEY (resource_id, namespace, name)
 );
+
+-- WebDAV locks (RFC 4918 section 6): on URLs, not resources, so a lock names its root's path (the
+-- decoded segments joined with '/') and the href it was taken on. Expired rows are ignored and
+-- swept on the next lock change. exclusive, depth_infinity: 1 or 0. Times are epoch milliseconds.
+CREATE TABLE dav_lock (
+  token VARCHAR(64) NOT NULL PRIMARY KEY,
+  account_id CHAR(32) NOT NULL,
+  path VARCHAR(8192) NOT NULL,
+  href VARCHAR(8192) NOT NULL,
+  exclusive SMALLINT NOT NULL,
+  depth_infinity SMALLINT NOT NULL,
+  owner VARCHAR(4000),
+  timeout_seconds BIGINT NOT NULL,
+  expires BIGINT NOT NULL
+);
+
+CREATE INDEX dav_lock_account ON dav_lock (account_id);

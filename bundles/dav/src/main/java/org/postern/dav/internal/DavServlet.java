@@ -251,6 +251,11 @@ public class DavServlet extends HttpServlet {
         try {
             Target t = resolve(path.get(), accountId);
             String method = req.getMethod().toUpperCase(Locale.ROOT);
+            if (t.kind == Kind.NOT_FOUND) {
+                // Another account's principal id, or nothing: the same answer for every method.
+                plain(resp, 404, "Not found\n");
+                return;
+            }
             Conditions cond = new Conditions(accountId);
             String ifHeader = req.getHeader("If");
             if (ifHeader != null) {

@@ -1,0 +1,40 @@
+package org.postern.dav.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+
+class DavXmlTest {
+    private static Element firstProp(String xml) throws Exception {
+        Element root = DavXml.parse(xml.getBytes(StandardCharsets.UTF_8)).getDocumentElement();
+        Element prop = DavXml.child(DavXml.child(root, DavXml.DAV, "set"), DavXml.DAV, "prop");
+        return DavXml.children(prop).get(0);
+    }
+
+    @Test
+    void aPropertyIsSerializedWithTheDeclarationsItNeedsAndItsLanguage() throws Exception {
+        Element p = firstProp("<D:propertyupdate xmlns:D=\"DAV:\" xmlns:z=\"urn:z\" xml:lang=\"fr\"><D:set><D:prop>"
+                + "<z:author a=\"1 &amp; 2\"><z:name>Zoë &lt;x&gt;</z:name><other xmlns=\"urn:o\"/><bare xmlns=\"\"/></z:author>"
+                + "</D:prop></D:set></D:propertyupdate>");
+        assertEquals("<z:author xmlns:z=\"urn:z\" a=\"1 &amp; 2\" xml:lang=\"fr\"><z:name>Zoë &lt;x&gt;</z:name>"
+                + "<other xmlns=\"urn:o\"/><bare/></z:author>", DavXml.serialize(p));
+    }
+
+    @Test
+    void theDefaultNamespaceIsUndeclaredForAnUnqualifiedChild() throws Exception {
+        Element p = firstProp("<propertyupdate xmlns=\"DAV:\"><set><prop><x xmlns=\"urn:a\"><y xmlns=\"\">v</y></x></prop></set>"
+                + "</propertyupdate>");
+        assertEquals("<x xmlns=\"urn:a\"><y xmlns=\"\">v</y></x>", DavXml.serialize(p));
+    }
+
+    @Test
+    void doctypesAreRefusedSoNoEntityIsEverExpanded() {
+        assertThrows(DavXml.BadXml.class, () -> DavXml.parse(("<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM "
+                + "\"file:///etc/passwd\">]><a>&x;</a>").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(DavXml.BadXml.class, () -> DavXml.parse("<!DOCTYPE a><a/>".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(DavXml.BadXml.class, () -> DavXml.parse("<a>".getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,364 @@
+package org.postern.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.postern.itests.PosternProcess.ClientResult;
+
+/**
+ * WebDAV from outside, against one started distribution: discovery and privatized principals,
+ * HTTP Basic through the authenticator (app passwords with the dav scope), files with ETags and
+ * conditional requests, locks, one user against another's files with every method, bad input,
+ * and Debian's litmus 0.13 (all 104 tests).
+ */
+public class DavIT {
+    private static final String PROPFIND_PRINCIPAL = "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop>"
+            + "<D:current-user-principal/></D:prop></D:propfind>";
+    private static final Pattern PRINCIPAL = Pattern.compile("/dav/principals/([0-9a-f]{32})/");
+
+    private static PosternProcess postern;
+    private static String admin;
+    private static HttpClient http;
+    private static String base;
+
+    @BeforeClass
+    public static void start() throws Exception {
+        postern = PosternProcess.unpack("dav");
+        postern.setConfig("org.postern.auth.cfg", "failures.per.address", "100000");
+        postern.setConfig("org.postern.auth.cfg", "account.delay.after", "100000");
+        // Small enough to test 413 cheaply; litmus's largest body is far below it.
+        postern.setConfig("org.postern.dav.cfg", "max.resource.size", "262144");
+        postern.start();
+        admin = postern.adminPassword(120);
+        ok("postern:domain-add example.net");
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        base = "http://127.0.0.1:" + postern.httpPort;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (true) {
+            try {
+                if (send("GET", "/.well-known/caldav", null, (byte[]) null).statusCode() == 301) {
+                    break;
+                }
+            } catch (java.io.IOException notYet) {
+                // pax-web not listening yet
+            }
+            assertTrue("DAV never answered on " + base, System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (postern != null) {
+            postern.close();
+        }
+    }
+
+    private static String ok(String commands) throws Exception {
+        ClientResult r = postern.client(admin, commands);
+        assertEquals(r.toString(), 0, r.exit);
+        return r.output;
+    }
+
+    /** A new account with an app password for the given protocols: {address, secret}. */
+    private static String[] user(String protocols) throws Exception {
+        String address = "d" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "@example.net";
+        ok("postern:account-add " + address + " --password-file " + postern.passwordFile("account password " + address));
+        return new String[] {address, appPassword(address, "dav", protocols)};
+    }
+
+    private static String appPassword(String address, String name, String protocols) throws Exception {
+        String out = PosternProcess.stripAnsi(ok("postern:app-password-create " + address + " --name " + name + " --protocols " + protocols));
+        String[] lines = out.strip().split("\\R");
+        return lines[lines.length - 1].strip();
+    }
+
+    private static String basic(String[] user) {
+        return "Basic " + Base64.getEncoder().encodeToString((user[0] + ":" + user[1]).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static HttpResponse<byte[]> send(String method, String path, String[] user, byte[] body, String... headers)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (user != null) {
+            b.header("Authorization", basic(user));
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static HttpResponse<byte[]> send(String method, String path, String[] user, String body, String... headers)
+            throws Exception {
+        return send(method, path, user, body == null ? null : body.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    private static String text(HttpResponse<byte[]> r) {
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    private static String principal(String[] user) throws Exception {
+        HttpResponse<byte[]> r = send("PROPFIND", "/dav/", user, PROPFIND_PRINCIPAL, "Depth", "0");
+        assertEquals(text(r), 207, r.statusCode());
+        Matcher m = PRINCIPAL.matcher(text(r));
+        assertTrue(text(r), m.find());
+        return m.group(1);
+    }
+
+    private static String files(String principal) {
+        return "/dav/files/" + principal + "/";
+    }
+
+    @Test
+    public void wellKnownUrlsRedirectToTheContextPathWithoutALogin() throws Exception {
+        for (String path : new String[] {"/.well-known/caldav", "/.well-known/carddav"}) {
+            for (String method : new String[] {"GET", "PROPFIND"}) {
+                HttpResponse<byte[]> r = send(method, path, null, (byte[]) null);
+                assertEquals(method + " " + path, 301, r.statusCode());
+                assertEquals("/dav/", r.headers().firstValue("Location").orElse(""));
+            }
+        }
+    }
+
+    @Test
+    public void onlyAnAppPasswordWithTheDavScopeLogsIn() throws Exception {
+        HttpResponse<byte[]> none = send("PROPFIND", "/dav/", null, PROPFIND_PRINCIPAL, "Depth", "0");
+        assertEquals(401, none.statusCode());
+        assertEquals("Basic realm=\"Postern\", charset=\"UTF-8\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
+        String[] alice = user("dav");
+        assertEquals(207, send("PROPFIND", "/dav/", alice, PROPFIND_PRINCIPAL, "Depth", "0").statusCode());
+        String[] wrong = {alice[0], alice[1].substring(0, alice[1].length() - 1) + (alice[1].endsWith("a") ? "b" : "a")};
+        assertEquals(401, send("PROPFIND", "/dav/", wrong, PROPFIND_PRINCIPAL, "Depth", "0").statusCode());
+        String[] imapOnly = {alice[0], appPassword(alice[0], "mail", "imap")};
+        assertEquals("an app password without the dav scope", 401,
+                send("PROPFIND", "/dav/", imapOnly, PROPFIND_PRINCIPAL, "Depth", "0").statusCode());
+        String[] accountPassword = {alice[0], "account password " + alice[0]};
+        assertEquals("the account password, once the account has app passwords (DESIGN section 5)", 401,
+                send("PROPFIND", "/dav/", accountPassword, PROPFIND_PRINCIPAL, "Depth", "0").statusCode());
+    }
+
+    @Test
+    public void aDeletedAppPasswordStopsWorkingThoughItWasCached() throws Exception {
+        String[] carol = user("dav");
+        String p = principal(carol);
+        assertEquals(207, send("PROPFIND", files(p), carol, (byte[]) null, "Depth", "0").statusCode());
+        ok("postern:app-password-delete " + carol[0] + " dav");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int status;
+        do {
+            status = send("PROPFIND", files(p), carol, (byte[]) null, "Depth", "0").statusCode();
+            if (status != 401) {
+                Thread.sleep(200);
+            }
+        } while (status != 401 && System.nanoTime() < deadline);
+        assertEquals("the cached login is dropped on revocation", 401, status);
+    }
+
+    @Test
+    public void principalsAreRandomAndSayNothingAboutTheAccount() throws Exception {
+        String[] alice = user("dav");
+        String p = principal(alice);
+        String localPart = alice[0].substring(0, alice[0].indexOf('@'));
+        HttpResponse<byte[]> r = send("PROPFIND", "/dav/principals/" + p + "/", alice,
+                "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>", "Depth", "0");
+        assertEquals(207, r.statusCode());
+        assertTrue(text(r), text(r).contains("<D:principal/>"));
+        assertFalse(text(r), text(r).contains(localPart));
+        HttpResponse<byte[]> url = send("PROPFIND", "/dav/principals/" + p + "/", alice,
+                "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop><D:principal-URL/><D:resource-id/></D:prop></D:propfind>",
+                "Depth", "0");
+        assertTrue(text(url), text(url).contains("<D:principal-URL><D:href>/dav/principals/" + p + "/</D:href>"));
+        assertTrue(text(url), text(url).contains("urn:uuid:"));
+        assertEquals("stable", p, principal(alice));
+        assertFalse("another account, another id", p.equals(principal(user("dav"))));
+    }
+
+    @Test
+    public void filesKeepTheirBytesAndHonourConditionalRequests() throws Exception {
+        String[] alice = user("dav");
+        String home = files(principal(alice));
+        byte[] photo = new byte[100_000];
+        new Random(11).nextBytes(photo);
+        HttpResponse<byte[]> put = send("PUT", home + "photo.bin", alice, photo, "Content-Type", "image/x-test");
+        assertEquals(201, put.statusCode());
+        String etag = put.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<byte[]> get = send("GET", home + "photo.bin", alice, (byte[]) null);
+        assertEquals(200, get.statusCode());
+        assertArrayEquals(photo, get.body());
+        assertEquals("image/x-test", get.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(etag, get.headers().firstValue("ETag").orElse(""));
+        assertEquals(304, send("GET", home + "photo.bin", alice, (byte[]) null, "If-None-Match", etag).statusCode());
+        assertEquals("If-None-Match: * on an existing resource", 412,
+                send("PUT", home + "photo.bin", alice, "x", "If-None-Match", "*").statusCode());
+        assertEquals(412, send("PUT", home + "photo.bin", alice, "x", "If-Match", "\"0000\"").statusCode());
+        assertArrayEquals("a refused PUT changed nothing", photo, send("GET", home + "photo.bin", alice, (byte[]) null).body());
+        assertEquals(204, send("PUT", home + "photo.bin", alice, "replaced", "If-Match", etag).statusCode());
+        assertEquals(412, send("DELETE", home + "photo.bin", alice, (byte[]) null, "If-Match", etag).statusCode());
+        assertEquals(204, send("DELETE", home + "photo.bin", alice, (byte[]) null).statusCode());
+        assertEquals(404, send("GET", home + "photo.bin", alice, (byte[]) null).statusCode());
+    }
+
+    @Test
+    public void oneUserCannotTouchAnothersFilesWithAnyMethod() throws Exception {
+        String[] alice = user("dav");
+        String[] bob = user("dav");
+        String aliceHome = files(principal(alice));
+        String bobHome = files(principal(bob));
+        assertEquals(201, send("MKCOL", aliceHome + "private/", alice, (byte[]) null).statusCode());
+        assertEquals(201, send("PUT", aliceHome + "private/diary.txt", alice, "dear diary").statusCode());
+        assertEquals(201, send("PUT", bobHome + "mine.txt", bob, "bob's").statusCode());
+        String lockBody = "<?xml version=\"1.0\"?><D:lockinfo xmlns:D=\"DAV:\"><D:lockscope><D:exclusive/></D:lockscope>"
+                + "<D:locktype><D:write/></D:locktype></D:lockinfo>";
+        String target = aliceHome + "private/diary.txt";
+        List<String> failures = new ArrayList<>();
+        String[][] attempts = {
+            {"GET", target}, {"HEAD", target}, {"PROPFIND", aliceHome}, {"PROPFIND", target}, {"PUT", target},
+            {"PUT", aliceHome + "planted.txt"}, {"DELETE", target}, {"MKCOL", aliceHome + "planted/"},
+            {"PROPPATCH", target}, {"LOCK", target}, {"UNLOCK", target}, {"COPY", target}, {"MOVE", target},
+            {"OPTIONS", target}};
+        for (String[] a : attempts) {
+            String body = switch (a[0]) {
+                case "PUT" -> "overwritten by bob";
+                case "PROPPATCH" -> "<?xml version=\"1.0\"?><D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop>"
+                        + "<x:note xmlns:x=\"urn:x\">bob</x:note></D:prop></D:set></D:propertyupdate>";
+                case "LOCK" -> lockBody;
+                default -> null;
+            };
+            HttpResponse<byte[]> r = send(a[0], a[1], bob, body, "Depth", "0", "Destination", base + bobHome + "stolen.txt",
+                    "Lock-Token", "<urn:uuid:00000000-0000-0000-0000-000000000000>");
+            if (r.statusCode() != 404) {
+                failures.add(a[0] + " " + a[1] + " -> " + r.statusCode());
+            }
+        }
+        // Bob copying and moving his own file into Alice's files: refused as a destination.
+        for (String method : new String[] {"COPY", "MOVE"}) {
+            HttpResponse<byte[]> r = send(method, bobHome + "mine.txt", bob, (byte[]) null, "Destination",
+                    base + aliceHome + "private/planted.txt");
+            if (r.statusCode() != 403) {
+                failures.add(method + " into alice's -> " + r.statusCode());
+            }
+        }
+        assertTrue(String.join("; ", failures), failures.isEmpty());
+        assertEquals("dear diary", text(send("GET", target, alice, (byte[]) null)));
+        String listing = text(send("PROPFIND", aliceHome, alice, (byte[]) null, "Depth", "1"));
+        assertFalse(listing, listing.contains("planted"));
+        assertEquals(404, send("GET", bobHome + "stolen.txt", bob, (byte[]) null).statusCode());
+        HttpResponse<byte[]> props = send("PROPFIND", target, alice, (byte[]) null, "Depth", "0");
+        assertFalse(text(props), text(props).contains("urn:x"));
+        assertFalse("bob took no lock on it", text(props).contains("activelock"));
+    }
+
+    @Test
+    public void locksNeedTheirTokensAndAnotherLocksTokenIsNotOne() throws Exception {
+        String[] alice = user("dav");
+        String[] bob = user("dav");
+        String aliceHome = files(principal(alice));
+        String bobHome = files(principal(bob));
+        String lockBody = "<?xml version=\"1.0\"?><D:lockinfo xmlns:D=\"DAV:\"><D:lockscope><D:exclusive/></D:lockscope>"
+                + "<D:locktype><D:write/></D:locktype><D:owner>alice's editor</D:owner></D:lockinfo>";
+        HttpResponse<byte[]> lock = send("LOCK", aliceHome + "doc.txt", alice, lockBody, "Timeout", "Second-600");
+        assertEquals("LOCK on an unmapped URL makes the resource", 201, lock.statusCode());
+        String token = lock.headers().firstValue("Lock-Token").orElseThrow();
+        assertTrue(token, token.startsWith("<urn:uuid:"));
+        assertTrue(text(lock), text(lock).contains("<D:timeout>Second-600</D:timeout>"));
+        String bobToken = send("LOCK", bobHome + "his.txt", bob, lockBody).headers().firstValue("Lock-Token").orElseThrow();
+
+        HttpResponse<byte[]> noToken = send("PUT", aliceHome + "doc.txt", alice, "v1");
+        assertEquals(423, noToken.statusCode());
+        assertTrue(text(noToken), text(noToken).contains("lock-token-submitted"));
+        assertEquals("bob's token is no token of alice's lock", 412,
+                send("PUT", aliceHome + "doc.txt", alice, "v1", "If", "(" + bobToken + ")").statusCode());
+        assertEquals(409, send("UNLOCK", aliceHome + "doc.txt", alice, (byte[]) null, "Lock-Token", bobToken).statusCode());
+        assertEquals(423, send("LOCK", aliceHome + "doc.txt", alice, lockBody).statusCode());
+        assertEquals(204, send("PUT", aliceHome + "doc.txt", alice, "v1", "If", "(" + token + ")").statusCode());
+        assertEquals(204, send("UNLOCK", aliceHome + "doc.txt", alice, (byte[]) null, "Lock-Token", token).statusCode());
+        assertEquals(204, send("PUT", aliceHome + "doc.txt", alice, "v2").statusCode());
+        assertEquals("v2", text(send("GET", aliceHome + "doc.txt", alice, (byte[]) null)));
+    }
+
+    @Test
+    public void badInputGetsAClear4xxAndTheServerKeepsServing() throws Exception {
+        String[] alice = user("dav");
+        String home = files(principal(alice));
+        String xxe = "<?xml version=\"1.0\"?><!DOCTYPE p [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                + "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag>&x;</D:getetag></D:prop></D:propfind>";
+        HttpResponse<byte[]> r = send("PROPFIND", home, alice, xxe, "Depth", "0");
+        assertEquals(400, r.statusCode());
+        assertFalse(text(r).contains("root:"));
+        String laughs = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+                + "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop>"
+                + "<x:p xmlns:x=\"urn:x\">&c;</x:p></D:prop></D:set></D:propertyupdate>";
+        assertEquals(400, send("PROPPATCH", home, alice, laughs).statusCode());
+        assertEquals(400, send("PROPFIND", home, alice, "<D:propfind xmlns:D=\"DAV:\"><D:prop>", "Depth", "0").statusCode());
+        HttpResponse<byte[]> infinite = send("PROPFIND", home, alice, (byte[]) null, "Depth", "infinity");
+        assertEquals(403, infinite.statusCode());
+        assertTrue(text(infinite), text(infinite).contains("propfind-finite-depth"));
+        assertEquals(413, send("PUT", home + "big.bin", alice, new byte[262_145]).statusCode());
+        assertEquals(201, send("PUT", home + "fits.bin", alice, new byte[262_144]).statusCode());
+        assertEquals(400, send("GET", home + "a%2Fb", alice, (byte[]) null).statusCode());
+        assertEquals(400, send("PUT", home + "bad%FF.txt", alice, "x").statusCode());
+        assertEquals(400, send("PUT", home + "a%00b", alice, "x").statusCode());
+        int traversal = send("GET", home + "%2e%2e/%2e%2e/", alice, (byte[]) null).statusCode();
+        assertTrue("dot segments: " + traversal, traversal == 400 || traversal == 404);
+        assertEquals(400, send("PUT", home + "n".repeat(256), alice, "x").statusCode());
+        assertEquals(201, send("PUT", home + "n".repeat(255), alice, "x").statusCode());
+        assertEquals(400, send("COPY", home + "fits.bin", alice, (byte[]) null, "Destination", "::not a uri").statusCode());
+        assertEquals(502, send("COPY", home + "fits.bin", alice, (byte[]) null, "Destination",
+                "http://elsewhere.example" + home + "copy.bin").statusCode());
+        assertEquals(400, send("COPY", home + "fits.bin", alice, (byte[]) null, "Destination",
+                base + home + "..%2F..%2Fx").statusCode());
+        assertEquals(400, send("PUT", home + "fits.bin", alice, "x", "If", "(<unclosed").statusCode());
+        assertEquals(400, send("PROPFIND", home, alice, (byte[]) null, "Depth", "2").statusCode());
+        assertEquals(404, send("GET", home + "copy.bin", alice, (byte[]) null).statusCode());
+        assertEquals(207, send("PROPFIND", home, alice, (byte[]) null, "Depth", "1").statusCode());
+    }
+
+    @Test
+    public void litmusPassesEveryTest() throws Exception {
+        String[] user = user("dav");
+        String url = base + files(principal(user));
+        // litmus takes the credential on its command line only: a throwaway app password of a
+        // throwaway account, deleted when the run ends.
+        List<String> out;
+        try {
+            out = PosternProcess.run(List.of("litmus", url, user[0], user[1]), null, 600); // exit 0: nothing failed
+        } finally {
+            ok("postern:app-password-delete " + user[0] + " dav");
+        }
+        String all = String.join("\n", out);
+        Matcher m = Pattern.compile("summary for `(\\w+)': of (\\d+) tests run: (\\d+) passed, (\\d+) failed").matcher(all);
+        int run = 0;
+        int passed = 0;
+        List<String> suites = new ArrayList<>();
+        while (m.find()) {
+            suites.add(m.group(1));
+            run += Integer.parseInt(m.group(2));
+            passed += Integer.parseInt(m.group(3));
+        }
+        assertEquals(all, List.of("basic", "copymove", "props", "locks", "http"), suites);
+        assertEquals(all, 104, run);
+        assertEquals(all, 104, passed);
+        assertFalse(all, all.contains("SKIPPED"));
+    }
+}

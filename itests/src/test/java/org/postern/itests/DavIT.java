@@ -330,7 +330,25 @@ public class DavIT {
                 base + home + "..%2F..%2Fx").statusCode());
         assertEquals(400, send("PUT", home + "fits.bin", alice, "x", "If", "(<unclosed").statusCode());
         assertEquals(400, send("PROPFIND", home, alice, (byte[]) null, "Depth", "2").statusCode());
+        StringBuilder many = new StringBuilder("<D:propfind xmlns:D=\"DAV:\"><D:prop xmlns:x=\"urn:x\">");
+        for (int i = 0; i <= 200; i++) {
+            many.append("<x:p").append(i).append("/>");
+        }
+        assertEquals("a listing repeats every name per member: bounded", 400,
+                send("PROPFIND", home, alice, many.append("</D:prop></D:propfind>").toString(), "Depth", "1").statusCode());
+        String deep = "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><x:p xmlns:x=\"urn:x\">" + "<a>".repeat(5000)
+                + "</a>".repeat(5000) + "</x:p></D:prop></D:set></D:propertyupdate>";
+        assertEquals(400, send("PROPPATCH", home + "fits.bin", alice, deep).statusCode());
+        assertEquals(400, send("COPY", home + "fits.bin", alice, (byte[]) null, "Destination", base + home + "c.bin",
+                "Overwrite", "X").statusCode());
+        assertEquals(400, send("DELETE", home + "fits.bin", alice, (byte[]) null, "Depth", "0").statusCode());
+        assertEquals(201, send("MKCOL", home + "dir/", alice, (byte[]) null).statusCode());
+        assertEquals("a trailing space would alias 'dir' on Derby", 400,
+                send("MOVE", home + "dir/", alice, (byte[]) null, "Destination", base + home + "dir%20/sub/").statusCode());
+        assertEquals(409, send("MOVE", home + "dir/", alice, (byte[]) null, "Destination", base + home + "dir/sub/").statusCode());
         assertEquals(404, send("GET", home + "copy.bin", alice, (byte[]) null).statusCode());
+        assertEquals(404, send("GET", home + "c.bin", alice, (byte[]) null).statusCode());
+        assertEquals(200, send("GET", home + "fits.bin", alice, (byte[]) null).statusCode());
         assertEquals(207, send("PROPFIND", home, alice, (byte[]) null, "Depth", "1").statusCode());
     }
 

@@ -8,7 +8,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * The DAV bundle's storage: principals and a tree of resources per account, with dead properties.
  * Every method takes the account it acts for and touches that account's rows only, so a caller
  * that passes the logged-in account cannot reach another's data whatever ids a client sends.
- * Bodies are stored in the database row, committed before the method returns.
+ * Bodies are stored in the database row, committed before the method returns. Writes of one
+ * account run one at a time (under its account row), each checking inside its transaction that
+ * the parents it writes into still exist and that no collection ends up inside itself: a
+ * {@link DavConflictException} when not; limits are a {@link DavLimitException}.
  */
 @ProviderType
 public interface DavRepository {
@@ -23,6 +26,10 @@ public interface DavRepository {
     int MAX_PROPERTY_NAME = 255;
     /** Longest serialized dead property, in characters. */
     int MAX_PROPERTY_XML = 32672;
+    /** Most dead properties one resource keeps. */
+    int MAX_PROPERTIES = 200;
+    /** Most unexpired locks one account holds. */
+    int MAX_LOCKS = 1000;
 
     /**
      * The account's principal id: random, created on first use, never its address or account id.
@@ -75,6 +82,7 @@ public interface DavRepository {
      * @param changes properties to set (replacing one of the same name) and to remove (removing
      *                an absent one is no error)
      * @return false when the resource is gone
+     * @throws DavLimitException when the resource would keep more than {@link #MAX_PROPERTIES}
      */
     boolean patchProperties(String accountId, String id, List<Change> changes);
 
@@ -87,6 +95,7 @@ public interface DavRepository {
      * only with exclusive ones), checked and inserted atomically across nodes.
      *
      * @return the conflicting lock, or empty when {@code lock} was taken
+     * @throws DavLimitException when the account holds {@link #MAX_LOCKS} locks
      */
     java.util.Optional<DavLock> lock(DavLock lock, long now);
 

@@ -12,7 +12,7 @@ import org.postern.core.store.DavRepository;
 
 /**
  * A request path below {@code /dav/} as decoded segments. Refused (empty): a segment that is
- * empty in the middle, {@code .} or {@code ..}, an encoded slash or NUL, a percent escape that is
+ * empty in the middle, {@code .} or {@code ..}, ends with a space, an encoded slash or NUL, a percent escape that is
  * not valid UTF-8, or a name longer than the store keeps. A refused path is a 400 (or, in a
  * Destination header, a 400 too), never a lookup.
  */
@@ -31,8 +31,10 @@ record DavPath(List<String> segments, boolean trailingSlash) {
             String[] parts = (trailing ? rest.substring(0, rest.length() - 1) : rest).split("/", -1);
             for (String p : parts) {
                 Optional<String> s = decode(p);
+                // A trailing space is refused too: Derby compares names padded with spaces, so "a"
+                // and "a " would be one row to the database and two to every check made here.
                 if (s.isEmpty() || s.get().isEmpty() || s.get().equals(".") || s.get().equals("..")
-                        || s.get().length() > DavRepository.MAX_NAME) {
+                        || s.get().length() > DavRepository.MAX_NAME || s.get().endsWith(" ")) {
                     return Optional.empty();
                 }
                 segments.add(s.get());

@@ -32,11 +32,14 @@ import org.postern.api.auth.Authenticator;
 import org.postern.api.auth.Login;
 import org.postern.api.auth.Protocol;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.DavConflictException;
+import org.postern.core.store.DavLimitException;
 import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
 import org.postern.core.store.DuplicateKeyException;
+import org.postern.core.store.StoreException;
 import org.postern.core.store.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,13 +132,47 @@ public class DavServlet extends HttpServlet {
         AsyncContext async = req.startAsync();
         async.setTimeout(120_000);
         req.setAttribute(OUTCOME + ".key", key);
+        // Whoever flips this first owns the request: the authenticator's answer (re-dispatch) or
+        // the timeout (503). A late answer must not touch a request Jetty may already reuse.
+        java.util.concurrent.atomic.AtomicBoolean owned = new java.util.concurrent.atomic.AtomicBoolean();
+        async.addListener(new javax.servlet.AsyncListener() {
+            @Override
+            public void onTimeout(javax.servlet.AsyncEvent event) throws IOException {
+                if (owned.compareAndSet(false, true)) {
+                    HttpServletResponse r = (HttpServletResponse) event.getAsyncContext().getResponse();
+                    r.setHeader("Retry-After", "30");
+                    plain(r, 503, "Service temporarily unavailable, try again later\n");
+                    event.getAsyncContext().complete();
+                }
+            }
+
+            @Override
+            public void onError(javax.servlet.AsyncEvent event) {
+                owned.set(true);
+            }
+
+            @Override
+            public void onComplete(javax.servlet.AsyncEvent event) {
+                owned.set(true);
+            }
+
+            @Override
+            public void onStartAsync(javax.servlet.AsyncEvent event) {
+                // not restarted
+            }
+        });
         authenticator.login(Protocol.DAV, c.username, c.secret, client).whenComplete((login, failure) -> {
             Login l = login == null ? null : login.orElse(null);
+            if (!owned.compareAndSet(false, true)) {
+                if (l != null) {
+                    l.close(); // the request timed out or failed meanwhile: nothing to answer
+                }
+                return;
+            }
             try {
                 req.setAttribute(OUTCOME, new Outcome(l, failure));
                 async.dispatch();
             } catch (IllegalStateException ended) {
-                // the request timed out or the client went away meanwhile: nothing to answer
                 if (l != null) {
                     l.close();
                 }
@@ -294,12 +331,30 @@ public class DavServlet extends HttpServlet {
             }
         } catch (AccountGoneException e) {
             challenge(resp);
+        } catch (DavConflictException e) {
+            answer(resp, 409, "Conflict: " + e.getMessage() + "\n");
+        } catch (DavLimitException e) {
+            answer(resp, 507, e.getMessage() + "\n");
         } catch (StoreUnavailableException e) {
             resp.setHeader("Retry-After", "30");
-            plain(resp, 503, "Storage temporarily unavailable, try again later\n");
+            answer(resp, 503, "Storage temporarily unavailable, try again later\n");
+        } catch (StoreException e) {
+            // a deadlock or a serialization failure between concurrent writers: worth a retry
+            LOG.debug("Postern DAV: store refused a request: {}", e.toString());
+            resp.setHeader("Retry-After", "5");
+            answer(resp, 503, "Busy, try again\n");
         } finally {
             current.remove();
         }
+    }
+
+    /** An error answer unless part of a response was already sent (then the connection says it). */
+    private static void answer(HttpServletResponse resp, int status, String text) throws IOException {
+        if (resp.isCommitted()) {
+            throw new IOException("failed after the response began: " + text.trim());
+        }
+        resp.reset();
+        plain(resp, status, text);
     }
 
     // ---- locks and the If header (RFC 4918 sections 6, 7, 9.10, 9.11, 10.4) ----
@@ -550,6 +605,10 @@ public class DavServlet extends HttpServlet {
             // Section 7.3: LOCK on an unmapped URL makes an empty resource.
             try {
                 repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), "application/octet-stream", new byte[0]);
+            } catch (DuplicateKeyException e) {
+                repository.unlock(accountId, lock.token());
+                plain(resp, 409, "A collection was made there meanwhile\n");
+                return;
             } catch (RuntimeException e) {
                 repository.unlock(accountId, lock.token());
                 throw e;
@@ -660,6 +719,9 @@ public class DavServlet extends HttpServlet {
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
 
+    /** Most distinct property names one PROPFIND may ask for (a listing repeats each per member). */
+    static final int MAX_NAMED = 200;
+
     private enum Mode {
         ALLPROP, PROPNAME, PROP
     }
@@ -706,7 +768,14 @@ public class DavServlet extends HttpServlet {
             if (prop != null) {
                 mode = Mode.PROP;
                 for (Element p : DavXml.children(prop)) {
-                    named.add(new Name(DavXml.namespace(p), p.getLocalName()));
+                    Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                    if (!named.contains(n)) {
+                        named.add(n);
+                    }
+                    if (named.size() > MAX_NAMED) {
+                        plain(resp, 400, "At most " + MAX_NAMED + " properties per PROPFIND\n");
+                        return;
+                    }
                 }
             } else if (DavXml.child(root, DavXml.DAV, "propname") != null) {
                 mode = Mode.PROPNAME;
@@ -714,7 +783,14 @@ public class DavServlet extends HttpServlet {
                 Element inc = DavXml.child(root, DavXml.DAV, "include");
                 if (inc != null) {
                     for (Element p : DavXml.children(inc)) {
-                        include.add(new Name(DavXml.namespace(p), p.getLocalName()));
+                        Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                        if (!include.contains(n)) {
+                            include.add(n);
+                        }
+                        if (include.size() > MAX_NAMED) {
+                            plain(resp, 400, "At most " + MAX_NAMED + " properties per PROPFIND\n");
+                            return;
+                        }
                     }
                 }
             } else {
@@ -722,7 +798,7 @@ public class DavServlet extends HttpServlet {
                 return;
             }
         }
-        Multistatus ms = new Multistatus();
+        Multistatus ms = new Multistatus(resp);
         describe(ms, t.path, t, accountId, mode, named, include);
         if (d == 1 && t.collection()) {
             for (Target member : members(t, accountId)) {
@@ -760,7 +836,7 @@ public class DavServlet extends HttpServlet {
     }
 
     private void describe(Multistatus ms, DavPath path, Target t, String accountId, Mode mode, List<Name> named,
-            List<Name> include) {
+            List<Name> include) throws IOException {
         List<DavProperty> dead = t.kind == Kind.STORED ? repository.properties(accountId, t.resource.id()) : List.of();
         Map<Integer, List<String>> byStatus = new LinkedHashMap<>();
         if (mode == Mode.PROPNAME) {
@@ -953,6 +1029,10 @@ public class DavServlet extends HttpServlet {
             for (Element p : DavXml.children(prop)) {
                 Name n = new Name(DavXml.namespace(p), p.getLocalName());
                 String element = DavXml.emptyElement(n.ns, n.local);
+                if (names.size() >= DavRepository.MAX_PROPERTIES * 2) {
+                    plain(resp, 400, "Too many properties in one PROPPATCH\n");
+                    return;
+                }
                 names.add(element);
                 if (LIVE.contains(n)) {
                     failed.put(element, 403);
@@ -970,7 +1050,7 @@ public class DavServlet extends HttpServlet {
                 changes.add(new DavRepository.Change(n.ns, n.local, xml));
             }
         }
-        Multistatus ms = new Multistatus();
+        Multistatus ms = new Multistatus(resp);
         Map<Integer, List<String>> byStatus = new LinkedHashMap<>();
         if (!failed.isEmpty()) {
             // all or nothing (RFC 4918 section 9.2): the rest fail with 424
@@ -988,7 +1068,16 @@ public class DavServlet extends HttpServlet {
         if (!mayWrite(resp, current.get(), covering(current.get(), key(t.path)))) {
             return;
         }
-        if (!repository.patchProperties(accountId, t.resource.id(), changes)) {
+        boolean patched;
+        try {
+            patched = repository.patchProperties(accountId, t.resource.id(), changes);
+        } catch (DavLimitException e) {
+            byStatus.put(507, names);
+            ms.response(href(t), byStatus);
+            ms.send(resp);
+            return;
+        }
+        if (!patched) {
             plain(resp, 404, "Not found\n");
             return;
         }
@@ -1135,6 +1224,11 @@ public class DavServlet extends HttpServlet {
             plain(resp, 405, "This collection cannot be deleted\n");
             return;
         }
+        String depth = req.getHeader("Depth");
+        if (depth != null && !depth.equalsIgnoreCase("infinity")) {
+            plain(resp, 400, "DELETE takes Depth: infinity only\n"); // RFC 4918 section 9.6.1
+            return;
+        }
         if (!preconditions(req, resp, t.resource) || !mayWrite(resp, current.get(), forRemoval(current.get(), t))) {
             return;
         }
@@ -1252,6 +1346,10 @@ public class DavServlet extends HttpServlet {
         }
         boolean existed = d.resource != null;
         String overwrite = req.getHeader("Overwrite");
+        if (overwrite != null && !overwrite.trim().equalsIgnoreCase("T") && !overwrite.trim().equalsIgnoreCase("F")) {
+            plain(resp, 400, "Overwrite must be T or F\n");
+            return;
+        }
         if (existed && overwrite != null && overwrite.trim().equalsIgnoreCase("F")) {
             plain(resp, 412, "The destination exists and Overwrite is F\n");
             return;
@@ -1276,6 +1374,9 @@ public class DavServlet extends HttpServlet {
                 repository.unlockAtOrUnder(accountId, key(t.path)); // section 7.7: locks stay with the URL, not the resource
             } else {
                 repository.copy(accountId, t.resource.id(), d.parent.id(), name, deep, replace);
+            }
+            if (existed) {
+                repository.unlockAtOrUnder(accountId, key(d.path)); // section 9.9.4: the replaced resource's locks go
             }
         } catch (DuplicateKeyException e) {
             plain(resp, 412, "The destination was created meanwhile\n");
@@ -1310,20 +1411,41 @@ public class DavServlet extends HttpServlet {
         resp.getOutputStream().write(b);
     }
 
-    /** A 207 body, built in memory (a page of members at most: Depth infinity is refused). */
+    /**
+     * A 207 body, streamed: each response element is written as it is made, so a listing of many
+     * members never sits in memory whole.
+     */
     static final class Multistatus {
-        private final StringBuilder b = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\">");
+        private final HttpServletResponse resp;
+        private java.io.Writer out;
 
-        void response(String href, Map<Integer, List<String>> byStatus) {
+        Multistatus(HttpServletResponse resp) {
+            this.resp = resp;
+        }
+
+        private java.io.Writer out() throws IOException {
+            if (out == null) {
+                resp.setStatus(207);
+                resp.setContentType("application/xml; charset=utf-8");
+                out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(resp.getOutputStream(), StandardCharsets.UTF_8), 16 * 1024);
+                out.write("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\">");
+            }
+            return out;
+        }
+
+        void response(String href, Map<Integer, List<String>> byStatus) throws IOException {
             response(href, byStatus, Map.of());
         }
 
-        void response(String href, Map<Integer, List<String>> byStatus, Map<Integer, String> errors) {
+        void response(String href, Map<Integer, List<String>> byStatus, Map<Integer, String> errors) throws IOException {
+            java.io.Writer b = out();
             b.append("<D:response><D:href>").append(DavXml.escapeText(href)).append("</D:href>");
             for (Map.Entry<Integer, List<String>> e : byStatus.entrySet()) {
                 b.append("<D:propstat><D:prop>");
-                e.getValue().forEach(b::append);
-                b.append("</D:prop><D:status>HTTP/1.1 ").append(e.getKey()).append(' ').append(reason(e.getKey()))
+                for (String p : e.getValue()) {
+                    b.append(p);
+                }
+                b.append("</D:prop><D:status>HTTP/1.1 ").append(String.valueOf(e.getKey())).append(' ').append(reason(e.getKey()))
                         .append("</D:status>");
                 String err = errors.get(e.getKey());
                 if (err != null) {
@@ -1334,13 +1456,9 @@ public class DavServlet extends HttpServlet {
             b.append("</D:response>");
         }
 
-        void send(HttpServletResponse resp) throws IOException {
-            b.append("</D:multistatus>\n");
-            byte[] out = b.toString().getBytes(StandardCharsets.UTF_8);
-            resp.setStatus(207);
-            resp.setContentType("application/xml; charset=utf-8");
-            resp.setContentLength(out.length);
-            resp.getOutputStream().write(out);
+        void send(HttpServletResponse ignored) throws IOException {
+            out().append("</D:multistatus>\n");
+            out.flush();
         }
 
         private static String reason(int status) {

@@ -26,6 +26,8 @@ import org.xml.sax.helpers.DefaultHandler;
  */
 final class DavXml {
     static final String DAV = "DAV:";
+    /** Deepest element nesting accepted in a request body. */
+    static final int MAX_DEPTH = 64;
 
     private static final DocumentBuilderFactory FACTORY = factory();
 
@@ -44,6 +46,8 @@ final class DavXml {
             f.setExpandEntityReferences(false);
             f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+            // DAV bodies are a few levels deep; a deeper one is an attack on the stack (serialize recurses).
+            f.setAttribute("jdk.xml.maxElementDepth", MAX_DEPTH);
             return f;
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException(e);

@@ -12,6 +12,8 @@ import java.util.Optional;
 record IfHeader(List<TaggedList> lists) {
     /** Longest If header looked at. */
     static final int MAX_LENGTH = 8192;
+    /** Most lists, and most conditions in one list. */
+    static final int MAX_LISTS = 32;
 
     /** One condition: a state token ({@code <...>}) or an entity tag ({@code [...]}), maybe negated. */
     record Condition(boolean not, String stateToken, String etag) {
@@ -109,6 +111,9 @@ record IfHeader(List<TaggedList> lists) {
                 }
                 if (conditions.isEmpty()) {
                     return Optional.empty();
+                }
+                if (lists.size() >= MAX_LISTS || conditions.size() > MAX_LISTS) {
+                    return Optional.empty(); // each tagged list costs lookups: a bound, not a grammar rule
                 }
                 lists.add(new TaggedList(tagged ? tag : null, List.copyOf(conditions)));
             } else {

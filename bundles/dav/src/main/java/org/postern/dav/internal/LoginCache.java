@@ -6,10 +6,12 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,6 +31,7 @@ final class LoginCache {
     private final long ttlMillis;
     private final int max;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private boolean closed; // guarded by this
 
     private record Entry(Login login, long expires) {
     }
@@ -78,22 +81,40 @@ final class LoginCache {
     }
 
     void put(String k, Login login, long now) {
-        Login replaced = null;
-        Login evicted = null;
+        List<Login> toClose = new ArrayList<>();
+        boolean kept = false;
         synchronized (this) {
-            Entry old = entries.put(k, new Entry(login, now + ttlMillis));
-            if (old != null && old.login != login) {
-                replaced = old.login;
-            }
-            if (entries.size() > max) {
+            if (!closed) { // after deactivation nothing would ever clear it: closed below instead
+                // Entries expire in the order they were put: drop the expired ones at the head,
+                // so their logins do not stay open until the cache fills up.
                 Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-                evicted = it.next().getValue().login;
-                it.remove();
+                while (it.hasNext()) {
+                    Entry e = it.next().getValue();
+                    if (e.expires > now) {
+                        break;
+                    }
+                    toClose.add(e.login);
+                    it.remove();
+                }
+                Entry old = entries.put(k, new Entry(login, now + ttlMillis));
+                if (old != null && old.login != login) {
+                    toClose.add(old.login);
+                }
+                if (entries.size() > max) {
+                    it = entries.entrySet().iterator();
+                    toClose.add(it.next().getValue().login);
+                    it.remove();
+                }
+                kept = entries.containsKey(k);
             }
         }
-        close(replaced);
-        close(evicted);
-        login.onRevoked(() -> remove(k, login));
+        if (!kept) {
+            toClose.add(login);
+        }
+        toClose.forEach(LoginCache::close);
+        if (kept) {
+            login.onRevoked(() -> remove(k, login));
+        }
     }
 
     private void remove(String k, Login login) {
@@ -114,9 +135,11 @@ final class LoginCache {
         return entries.size();
     }
 
+    /** Closes every cached login; later puts close theirs at once. */
     void clear() {
         Map<String, Entry> all;
         synchronized (this) {
+            closed = true;
             all = new LinkedHashMap<>(entries);
             entries.clear();
         }

@@ -34,4 +34,11 @@ class DavPathTest {
         String name = "naïve ü/x";
         assertEquals(name, DavPath.decode(DavPath.encode("naïve ü")).orElseThrow() + "/x");
     }
+
+    @Test
+    void aNameEndingWithASpaceIsRefused() {
+        assertTrue(DavPath.parse("/dav/files/p/a%20").isEmpty());
+        assertTrue(DavPath.parse("/dav/files/p/a%20/b").isEmpty());
+        assertTrue(DavPath.parse("/dav/files/p/a%20b").isPresent());
+    }
 }

@@ -37,4 +37,12 @@ class DavXmlTest {
         assertThrows(DavXml.BadXml.class, () -> DavXml.parse("<!DOCTYPE a><a/>".getBytes(StandardCharsets.UTF_8)));
         assertThrows(DavXml.BadXml.class, () -> DavXml.parse("<a>".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void deeplyNestedBodiesAreRefusedBeforeAnythingRecursesOnThem() throws Exception {
+        String deep = "<a>".repeat(5000) + "</a>".repeat(5000);
+        assertThrows(DavXml.BadXml.class, () -> DavXml.parse(deep.getBytes(StandardCharsets.UTF_8)));
+        String fine = "<a>".repeat(DavXml.MAX_DEPTH) + "</a>".repeat(DavXml.MAX_DEPTH);
+        DavXml.parse(fine.getBytes(StandardCharsets.UTF_8));
+    }
 }

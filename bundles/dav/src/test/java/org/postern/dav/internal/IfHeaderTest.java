@@ -34,4 +34,10 @@ class IfHeaderTest {
             assertTrue(IfHeader.parse(bad).isEmpty(), bad);
         }
     }
+
+    @Test
+    void theNumberOfListsIsBounded() {
+        assertTrue(IfHeader.parse("(<a>)".repeat(IfHeader.MAX_LISTS)).isPresent());
+        assertTrue(IfHeader.parse("(<a>)".repeat(IfHeader.MAX_LISTS + 1)).isEmpty());
+    }
 }

@@ -96,4 +96,20 @@ class LoginCacheTest {
         c.clear();
         assertTrue(l4.closed == 1 && l5.closed == 1);
     }
+
+    @Test
+    void expiredEntriesAreClosedWhenTheNextOneComesAndNothingIsKeptAfterClear() {
+        LoginCache c = new LoginCache(1000, 100);
+        FakeLogin old = new FakeLogin();
+        c.put("old", old, 0);
+        FakeLogin fresh = new FakeLogin();
+        c.put("fresh", fresh, 5000);
+        assertEquals(1, old.closed, "swept without being looked up");
+        assertEquals(1, c.size());
+        c.clear();
+        FakeLogin late = new FakeLogin();
+        c.put("late", late, 6000);
+        assertEquals(0, c.size());
+        assertEquals(1, late.closed);
+    }
 }

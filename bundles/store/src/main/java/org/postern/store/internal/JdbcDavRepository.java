@@ -17,6 +17,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.postern.api.mail.AccountGoneException;
+import org.postern.core.store.DavConflictException;
+import org.postern.core.store.DavLimitException;
 import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
@@ -54,6 +56,45 @@ public class JdbcDavRepository implements DavRepository {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Every write transaction starts here: the account row serializes the account's DAV writes
+     * (so the checks below see a tree no other writer is changing) and orders them with a
+     * removal, which updates that row first: a write either commits before the removal deletes
+     * everything, or finds the account removed.
+     */
+    private static void writeLock(Connection c, String accountId) throws SQLException {
+        if (Database.update(c, "UPDATE account SET status = status WHERE id = ? AND status <> 'REMOVED'",
+                ps -> ps.setString(1, accountId)) != 1) {
+            throw new AccountGoneException(accountId);
+        }
+    }
+
+    /** The parent a write goes into must still be one of the account's collections. */
+    private static void requireCollection(Connection c, String accountId, String parentId) throws SQLException {
+        if (parentId.equals(NO_PARENT)) {
+            return;
+        }
+        Optional<DavResourceRecord> p = byId(c, accountId, parentId);
+        if (p.isEmpty() || !p.get().collection()) {
+            throw new DavConflictException("the parent collection is gone");
+        }
+    }
+
+    /** Refuses a destination parent that is {@code id} or below it: a collection moved or copied into itself. */
+    private static void requireOutside(Connection c, String accountId, String id, String parentId) throws SQLException {
+        String p = parentId;
+        for (int guard = 0; !p.equals(NO_PARENT); guard++) {
+            if (p.equals(id) || guard > 10_000) {
+                throw new DavConflictException("a collection cannot go inside itself");
+            }
+            Optional<DavResourceRecord> r = byId(c, accountId, p);
+            if (r.isEmpty()) {
+                throw new DavConflictException("the parent collection is gone");
+            }
+            p = r.get().parentId();
         }
     }
 
@@ -102,12 +143,12 @@ public class JdbcDavRepository implements DavRepository {
 
     @Override
     public Optional<DavResourceRecord> child(String accountId, String parentId, String name) {
-        return db.queryOne("SELECT " + COLUMNS + " FROM dav_resource WHERE account_id = ? AND parent_id = ? AND name = ?",
+        return db.query("SELECT " + COLUMNS + " FROM dav_resource WHERE account_id = ? AND parent_id = ? AND name = ?",
                 ps -> {
                     ps.setString(1, accountId);
                     ps.setString(2, parentId);
                     ps.setString(3, name);
-                }, JdbcDavRepository::map);
+                }, JdbcDavRepository::map).stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
     @Override
@@ -136,7 +177,11 @@ public class JdbcDavRepository implements DavRepository {
 
     @Override
     public DavResourceRecord createCollection(String accountId, String parentId, String name) {
-        return db.transaction(c -> insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis()));
+        return db.transaction(c -> {
+            writeLock(c, accountId);
+            requireCollection(c, accountId, parentId);
+            return insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis());
+        });
     }
 
     private static DavResourceRecord insert(Connection c, String accountId, String parentId, String name, boolean collection,
@@ -165,6 +210,8 @@ public class JdbcDavRepository implements DavRepository {
         for (int attempt = 0;; attempt++) {
             try {
                 return db.transaction(c -> {
+                    writeLock(c, accountId);
+                    requireCollection(c, accountId, parentId);
                     Optional<DavResourceRecord> existing = one(c, accountId, parentId, name);
                     long now = System.currentTimeMillis();
                     if (existing.isEmpty()) {
@@ -205,7 +252,8 @@ public class JdbcDavRepository implements DavRepository {
                     ps.setString(2, parentId);
                     ps.setString(3, name);
                 }, JdbcDavRepository::map);
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        // Derby compares VARCHARs padded with spaces ('a' = 'a '): only the exact name is a match.
+        return rows.stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
     private static Optional<DavResourceRecord> byId(Connection c, String accountId, String id) throws SQLException {
@@ -219,7 +267,10 @@ public class JdbcDavRepository implements DavRepository {
 
     @Override
     public boolean delete(String accountId, String id) {
-        return db.transaction(c -> deleteTree(c, accountId, id));
+        return db.transaction(c -> {
+            writeLock(c, accountId);
+            return deleteTree(c, accountId, id);
+        });
     }
 
     /** Deletes a resource and its subtree, deepest first; properties go with their rows (cascade). */
@@ -248,8 +299,13 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public DavResourceRecord move(String accountId, String id, String parentId, String name, String replace) {
         return db.transaction(c -> {
-            DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new IllegalStateException("source is gone"));
+            writeLock(c, accountId);
+            DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new DavConflictException("the source is gone"));
+            requireCollection(c, accountId, parentId);
+            requireOutside(c, accountId, id, parentId);
             if (replace != null) {
+                requireOutside(c, accountId, replace, parentId); // never delete an ancestor of the destination
+                requireOutside(c, accountId, replace, source.parentId()); // nor of the source
                 deleteTree(c, accountId, replace);
             }
             long now = System.currentTimeMillis();
@@ -268,8 +324,15 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public DavResourceRecord copy(String accountId, String id, String parentId, String name, boolean deep, String replace) {
         return db.transaction(c -> {
-            DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new IllegalStateException("source is gone"));
+            writeLock(c, accountId);
+            DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new DavConflictException("the source is gone"));
+            requireCollection(c, accountId, parentId);
+            if (deep) {
+                requireOutside(c, accountId, id, parentId);
+            }
             if (replace != null) {
+                requireOutside(c, accountId, replace, parentId);
+                requireOutside(c, accountId, replace, source.parentId());
                 deleteTree(c, accountId, replace);
             }
             return copyTree(c, accountId, source, parentId, name, deep, System.currentTimeMillis());
@@ -286,6 +349,7 @@ public class JdbcDavRepository implements DavRepository {
             }, rs -> rs.getBytes(1));
             body = b.isEmpty() || b.get(0) == null ? new byte[0] : b.get(0);
         }
+        List<DavResourceRecord> members = deep && source.collection() ? children(c, accountId, source.id()) : List.of();
         DavResourceRecord copy = insert(c, accountId, parentId, name, source.collection(), source.contentType(), body, newId(), now);
         String target = copy.id();
         Database.update(c, "INSERT INTO dav_property (resource_id, namespace, name, element) "
@@ -294,7 +358,7 @@ public class JdbcDavRepository implements DavRepository {
                     ps.setString(2, source.id());
                 });
         if (deep && source.collection()) {
-            for (DavResourceRecord child : children(c, accountId, source.id())) {
+            for (DavResourceRecord child : members) {
                 copyTree(c, accountId, child, target, child.name(), true, now);
             }
         }
@@ -313,7 +377,7 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public boolean patchProperties(String accountId, String id, List<Change> changes) {
         return db.transaction(c -> {
-            // Row-locks the resource: concurrent PROPPATCHes on it apply one after the other.
+            writeLock(c, accountId);
             if (Database.update(c, "UPDATE dav_resource SET modified = modified WHERE account_id = ? AND id = ?", ps -> {
                 ps.setString(1, accountId);
                 ps.setString(2, id);
@@ -334,6 +398,11 @@ public class JdbcDavRepository implements DavRepository {
                         ps.setString(4, ch.xml());
                     });
                 }
+            }
+            int kept = Database.query(c, "SELECT COUNT(*) FROM dav_property WHERE resource_id = ?", ps -> ps.setString(1, id),
+                    rs -> rs.getInt(1)).get(0);
+            if (kept > MAX_PROPERTIES) {
+                throw new DavLimitException("a resource keeps at most " + MAX_PROPERTIES + " dead properties");
             }
             return true;
         });
@@ -370,7 +439,11 @@ public class JdbcDavRepository implements DavRepository {
                 ps.setString(1, lock.accountId());
                 ps.setLong(2, now);
             });
-            for (DavLock other : activeLocks(c, lock.accountId(), now)) {
+            List<DavLock> active = activeLocks(c, lock.accountId(), now);
+            if (active.size() >= MAX_LOCKS) {
+                throw new DavLimitException("an account holds at most " + MAX_LOCKS + " locks");
+            }
+            for (DavLock other : active) {
                 boolean overlap = other.covers(lock.path()) || (lock.depthInfinity() ? other.isAtOrUnder(lock.path())
                         : other.path().equals(lock.path()));
                 if (overlap && (other.exclusive() || lock.exclusive())) {

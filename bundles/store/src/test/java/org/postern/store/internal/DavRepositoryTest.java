@@ -21,6 +21,8 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.address.MailAddress;
 import org.postern.api.mail.AccountGoneException;
 import org.postern.core.store.AccountRecord;
+import org.postern.core.store.DavConflictException;
+import org.postern.core.store.DavLimitException;
 import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
@@ -206,5 +208,43 @@ abstract class DavRepositoryTest {
         assertTrue(dav.lock(lock("t7", "files/p/x", true, false, now + 120_000), now).isEmpty());
         assertTrue(dav.unlock(ALICE, "t7"));
         assertTrue(dav.locks(ALICE, now).stream().noneMatch(l -> l.token().equals("t7")));
+    }
+
+    @Test
+    void theTreeIsCheckedInsideTheWriteTransaction() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord a = dav.createCollection(ALICE, home.id(), "a");
+        DavResourceRecord b = dav.createCollection(ALICE, a.id(), "b");
+        assertThrows(DavConflictException.class, () -> dav.move(ALICE, a.id(), b.id(), "a", null), "a cycle");
+        assertThrows(DavConflictException.class, () -> dav.copy(ALICE, a.id(), b.id(), "a", true, null), "an endless copy");
+        DavResourceRecord x = dav.put(ALICE, b.id(), "x", "text/plain", bytes("x")).resource();
+        assertThrows(DavConflictException.class, () -> dav.move(ALICE, x.id(), home.id(), "a", a.id()),
+                "overwriting an ancestor of the source");
+        assertTrue(dav.delete(ALICE, b.id()));
+        assertThrows(DavConflictException.class, () -> dav.put(ALICE, b.id(), "late.txt", "text/plain", bytes("x")),
+                "a PUT into a collection deleted meanwhile");
+        assertThrows(DavConflictException.class, () -> dav.createCollection(ALICE, b.id(), "late"));
+        assertThrows(DavConflictException.class, () -> dav.move(ALICE, x.id(), home.id(), "x", null), "the source is gone");
+        assertEquals(List.of("a"), dav.children(ALICE, home.id()).stream().map(DavResourceRecord::name).toList());
+    }
+
+    @Test
+    void aNameMatchesOnlyItselfEvenWhereTheDatabasePadsWithSpaces() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        dav.put(ALICE, home.id(), "a", "text/plain", bytes("x"));
+        assertTrue(dav.child(ALICE, home.id(), "a ").isEmpty());
+        assertTrue(dav.child(ALICE, home.id(), "a").isPresent());
+    }
+
+    @Test
+    void aResourceKeepsABoundedNumberOfDeadProperties() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        List<DavRepository.Change> many = new java.util.ArrayList<>();
+        for (int i = 0; i <= DavRepository.MAX_PROPERTIES; i++) {
+            many.add(new DavRepository.Change("urn:x", "p" + i, "<p" + i + " xmlns=\"urn:x\"/>"));
+        }
+        assertThrows(DavLimitException.class, () -> dav.patchProperties(ALICE, home.id(), many));
+        assertTrue(dav.properties(ALICE, home.id()).isEmpty(), "all or nothing");
+        assertTrue(dav.patchProperties(ALICE, home.id(), many.subList(0, DavRepository.MAX_PROPERTIES)));
     }
 }

@@ -52,6 +52,10 @@ public class DavIT {
         ok("postern:domain-add example.net");
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         base = "http://127.0.0.1:" + postern.httpPort;
+        waitForDav();
+    }
+
+    private static void waitForDav() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (true) {
             try {
@@ -378,5 +382,81 @@ public class DavIT {
         assertEquals(all, 104, run);
         assertEquals(all, 104, passed);
         assertFalse(all, all.contains("SKIPPED"));
+    }
+
+    private static final Pattern TOKEN = Pattern.compile("<D:sync-token>([^<]+)</D:sync-token>");
+
+    private static String sync(String[] user, String collection, String token, String limit) throws Exception {
+        String body = "<?xml version=\"1.0\"?><D:sync-collection xmlns:D=\"DAV:\"><D:sync-token>" + token + "</D:sync-token>"
+                + "<D:sync-level>1</D:sync-level>" + (limit == null ? "" : "<D:limit><D:nresults>" + limit + "</D:nresults></D:limit>")
+                + "<D:prop><D:getetag/></D:prop></D:sync-collection>";
+        HttpResponse<byte[]> r = send("REPORT", collection, user, body, "Depth", "0");
+        assertEquals(text(r), 207, r.statusCode());
+        return text(r);
+    }
+
+    private static String tokenOf(String multistatus) {
+        Matcher m = TOKEN.matcher(multistatus);
+        assertTrue(multistatus, m.find());
+        return m.group(1);
+    }
+
+    @Test
+    public void syncCollectionReportsChangesAndItsTokensSurviveARestart() throws Exception {
+        String[] alice = user("dav");
+        String home = files(principal(alice));
+        String col = home + "notes/";
+        assertEquals(201, send("MKCOL", col, alice, (byte[]) null).statusCode());
+        for (String n : new String[] {"a.txt", "b.txt", "c.txt"}) {
+            assertEquals(201, send("PUT", col + n, alice, "v1 " + n).statusCode());
+        }
+        String initial = sync(alice, col, "", null);
+        for (String n : new String[] {"a.txt", "b.txt", "c.txt"}) {
+            assertTrue(initial, initial.contains("<D:href>" + col + n + "</D:href>"));
+        }
+        assertTrue(initial, initial.contains("<D:getetag>"));
+        String t1 = tokenOf(initial);
+        String ctag = text(send("PROPFIND", col, alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop>"
+                + "<C:getctag xmlns:C=\"http://calendarserver.org/ns/\"/><D:sync-token/><D:supported-report-set/></D:prop></D:propfind>",
+                "Depth", "0"));
+        assertTrue(ctag, ctag.contains(">" + t1 + "</C:getctag>") || ctag.contains(t1 + "</CS:getctag>"));
+        assertTrue(ctag, ctag.contains("<D:sync-collection/>"));
+
+        assertEquals(204, send("PUT", col + "a.txt", alice, "v2").statusCode());
+        assertEquals(204, send("DELETE", col + "b.txt", alice, (byte[]) null).statusCode());
+        String since = sync(alice, col, t1, null);
+        assertTrue(since, since.contains("<D:href>" + col + "a.txt</D:href><D:propstat>"));
+        assertTrue(since, since.contains("<D:href>" + col + "b.txt</D:href><D:status>HTTP/1.1 404 Not Found</D:status>"));
+        assertFalse(since, since.contains("c.txt"));
+        String t2 = tokenOf(since);
+        assertFalse(t1.equals(t2));
+
+        HttpResponse<byte[]> bogus = send("REPORT", col, alice, "<?xml version=\"1.0\"?><D:sync-collection xmlns:D=\"DAV:\">"
+                + "<D:sync-token>urn:postern:sync:999999999</D:sync-token><D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>",
+                "Depth", "0");
+        assertEquals(403, bogus.statusCode());
+        assertTrue(text(bogus), text(bogus).contains("valid-sync-token"));
+        assertEquals(403, send("REPORT", col, alice, "<?xml version=\"1.0\"?><D:sync-collection xmlns:D=\"DAV:\">"
+                + "<D:sync-token>http://elsewhere/1</D:sync-token><D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>",
+                "Depth", "0").statusCode());
+
+        for (int i = 0; i < 5; i++) {
+            assertEquals(201, send("PUT", col + "m" + i + ".txt", alice, "m").statusCode());
+        }
+        String page = sync(alice, col, t2, "2");
+        assertTrue(page, page.contains("<D:href>" + col + "</D:href><D:status>HTTP/1.1 507 Insufficient Storage</D:status>"));
+        String next = tokenOf(page);
+        postern.stop();
+        postern.start();
+        waitForDav();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (send("PROPFIND", col, alice, (byte[]) null, "Depth", "0").statusCode() != 207) {
+            assertTrue("DAV logins never came back after the restart", System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+        String rest = sync(alice, col, next, null);
+        assertFalse("the continuation token is still valid after a restart: " + rest, rest.contains("507"));
+        assertTrue(rest, rest.contains("m4.txt"));
+        assertFalse(rest, rest.contains("m0.txt"));
     }
 }

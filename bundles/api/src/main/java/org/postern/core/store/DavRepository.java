@@ -108,6 +108,27 @@ public interface DavRepository {
     /** Removes the locks whose root is {@code path} or below it (after a DELETE or a MOVE away). */
     void unlockAtOrUnder(String accountId, String path);
 
+    /**
+     * A collection's sync token (RFC 6578): the account's change counter at the last change to the
+     * collection, its properties or its membership; it only grows, across restarts and nodes.
+     */
+    long syncToken(String accountId, String collectionId);
+
+    /**
+     * The collection's members changed after {@code since} (0: every member, no removals), oldest
+     * change first. At most {@code limit}, except that changes made by one write are never split;
+     * {@code truncated} says more follow, and {@code token} is where the next call continues.
+     */
+    Changes changes(String accountId, String collectionId, long since, int limit);
+
+    /** One changed member: its current row, or null when its name left the collection. */
+    record Member(String name, DavResourceRecord resource, long seq) {
+    }
+
+    /** What {@link #changes} found. */
+    record Changes(List<Member> members, long token, boolean truncated) {
+    }
+
     /** One PROPPATCH instruction: a property to set, or (xml null) a name to remove. */
     record Change(String namespace, String name, String xml) {
     }

@@ -321,7 +321,8 @@ public class DavServlet extends HttpServlet {
                 case "MOVE" -> copyOrMove(req, resp, t, accountId, true);
                 case "LOCK" -> lock(req, resp, t, accountId);
                 case "UNLOCK" -> unlock(req, resp, t, accountId);
-                case "POST", "REPORT", "ACL", "SEARCH", "MKCALENDAR", "BIND", "UNBIND", "REBIND",
+                case "REPORT" -> report(req, resp, t, accountId);
+                case "POST", "ACL", "SEARCH", "MKCALENDAR", "BIND", "UNBIND", "REBIND",
                         "VERSION-CONTROL", "CHECKOUT", "CHECKIN", "UNCHECKOUT", "MKWORKSPACE", "UPDATE", "LABEL",
                         "MERGE", "MKACTIVITY", "ORDERPATCH", "PATCH", "TRACE" -> {
                     resp.setHeader("Allow", allow(t));
@@ -653,8 +654,8 @@ public class DavServlet extends HttpServlet {
             if (t.resource == null) {
                 return "OPTIONS, PUT, MKCOL, LOCK";
             }
-            return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK"
-                    : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK"
+            return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK, REPORT"
+                    : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK, REPORT"
                     : "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK";
         }
         return "OPTIONS, GET, HEAD, PROPFIND";
@@ -710,11 +711,18 @@ public class DavServlet extends HttpServlet {
     private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
     private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
     private static final Name LOCKDISCOVERY = new Name(DavXml.DAV, "lockdiscovery");
+    static final String CALENDARSERVER = "http://calendarserver.org/ns/";
+    private static final Name SYNC_TOKEN = new Name(DavXml.DAV, "sync-token");
+    private static final Name GETCTAG = new Name(CALENDARSERVER, "getctag");
+    /** Sync tokens are URIs (RFC 6578 section 3.2): this, then the account's change counter. */
+    static final String SYNC_PREFIX = "urn:postern:sync:";
+    /** Most changes one sync-collection answers when the client names no smaller DAV:limit. */
+    static final int SYNC_PAGE = 1000;
     private static final Name SUPPORTEDLOCK = new Name(DavXml.DAV, "supportedlock");
 
     /** Live properties: computed, protected from PROPPATCH. */
     private static final List<Name> LIVE = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG, GETLASTMODIFIED,
-            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK);
+            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK, SYNC_TOKEN, GETCTAG);
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
@@ -918,7 +926,16 @@ public class DavServlet extends HttpServlet {
             return "<D:principal-collection-set><D:href>" + DavPath.PREFIX + PRINCIPALS + "/</D:href></D:principal-collection-set>";
         }
         if (n.equals(SUPPORTED_REPORT_SET)) {
-            return "<D:supported-report-set/>"; // no REPORT is implemented yet: the set is truthfully empty
+            // RFC 6578 sync-collection on stored collections; nothing else yet: the set says so
+            return t.kind == Kind.STORED && t.collection()
+                    ? "<D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
+                            + "</D:supported-report-set>"
+                    : "<D:supported-report-set/>";
+        }
+        if ((n.equals(SYNC_TOKEN) || n.equals(GETCTAG)) && t.kind == Kind.STORED && t.collection()) {
+            String token = DavXml.escapeText(SYNC_PREFIX + repository.syncToken(current.get().accountId, t.resource.id()));
+            return n.equals(SYNC_TOKEN) ? "<D:sync-token>" + token + "</D:sync-token>"
+                    : "<CS:getctag xmlns:CS=\"" + CALENDARSERVER + "\">" + token + "</CS:getctag>";
         }
         if (n.equals(PRINCIPAL_URL)) {
             return t.kind == Kind.PRINCIPAL ? "<D:principal-URL><D:href>" + principalHref(t) + "</D:href></D:principal-URL>" : null;
@@ -984,6 +1001,96 @@ public class DavServlet extends HttpServlet {
 
     private static String quote(String etag) {
         return "\"" + etag + "\"";
+    }
+
+    // ---- REPORT: sync-collection (RFC 6578) ----
+
+    private void report(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        byte[] body = body(req, resp, maxXml);
+        if (body == null) {
+            return;
+        }
+        Document doc;
+        try {
+            doc = DavXml.parse(body);
+        } catch (DavXml.BadXml e) {
+            plain(resp, 400, "Malformed XML\n");
+            return;
+        }
+        Element root = doc.getDocumentElement();
+        if (!DavXml.is(root, DavXml.DAV, "sync-collection") || t.kind != Kind.STORED || !t.collection()) {
+            error(resp, 403, "supported-report"); // RFC 3253 section 3.6
+            return;
+        }
+        String depth = req.getHeader("Depth");
+        if (depth != null && !depth.equals("0")) {
+            plain(resp, 400, "sync-collection takes Depth: 0\n");
+            return;
+        }
+        Element level = DavXml.child(root, DavXml.DAV, "sync-level");
+        if (level != null && !level.getTextContent().trim().equals("1")) {
+            error(resp, 403, "sync-traversal-supported"); // only the members themselves, as CalDAV and CardDAV need
+            return;
+        }
+        Element tokenElement = DavXml.child(root, DavXml.DAV, "sync-token");
+        String tokenText = tokenElement == null ? "" : tokenElement.getTextContent().trim();
+        long current = repository.syncToken(accountId, t.resource.id());
+        long since = 0;
+        if (!tokenText.isEmpty()) {
+            Long parsed = null;
+            if (tokenText.startsWith(SYNC_PREFIX) && tokenText.length() < SYNC_PREFIX.length() + 20) {
+                try {
+                    parsed = Long.parseLong(tokenText.substring(SYNC_PREFIX.length()));
+                } catch (NumberFormatException e) {
+                    parsed = null;
+                }
+            }
+            if (parsed == null || parsed < 0 || parsed > current) {
+                error(resp, 403, "valid-sync-token");
+                return;
+            }
+            since = parsed;
+        }
+        int limit = SYNC_PAGE;
+        Element limitElement = DavXml.child(root, DavXml.DAV, "limit");
+        if (limitElement != null) {
+            Element n = DavXml.child(limitElement, DavXml.DAV, "nresults");
+            try {
+                limit = Math.max(1, Math.min(SYNC_PAGE, Integer.parseInt(n == null ? "" : n.getTextContent().trim())));
+            } catch (NumberFormatException e) {
+                plain(resp, 400, "DAV:nresults must be a number\n");
+                return;
+            }
+        }
+        List<Name> named = new ArrayList<>();
+        Element prop = DavXml.child(root, DavXml.DAV, "prop");
+        if (prop != null) {
+            for (Element p : DavXml.children(prop)) {
+                Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                if (!named.contains(n)) {
+                    named.add(n);
+                }
+                if (named.size() > MAX_NAMED) {
+                    plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+                    return;
+                }
+            }
+        }
+        DavRepository.Changes changes = repository.changes(accountId, t.resource.id(), since, limit);
+        Multistatus ms = new Multistatus(resp);
+        for (DavRepository.Member m : changes.members()) {
+            if (m.resource() == null) {
+                ms.status(DavPath.href(t.path.child(m.name(), false).segments(), false), 404);
+            } else {
+                DavResourceRecord r = m.resource();
+                Target member = new Target(Kind.STORED, t.path.child(r.name(), r.collection()), r, t.resource, t.principal);
+                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+            }
+        }
+        if (changes.truncated()) {
+            ms.status(href(t), 507); // section 3.6: more changes follow the token below
+        }
+        ms.send(resp, "<D:sync-token>" + DavXml.escapeText(SYNC_PREFIX + changes.token()) + "</D:sync-token>");
     }
 
     // ---- PROPPATCH ----
@@ -1456,8 +1563,19 @@ public class DavServlet extends HttpServlet {
             b.append("</D:response>");
         }
 
+        /** A response with a status and no properties (a member that is gone, a truncated listing). */
+        void status(String href, int status) throws IOException {
+            out().append("<D:response><D:href>").append(DavXml.escapeText(href)).append("</D:href><D:status>HTTP/1.1 ")
+                    .append(String.valueOf(status)).append(' ').append(reason(status)).append("</D:status></D:response>");
+        }
+
         void send(HttpServletResponse ignored) throws IOException {
-            out().append("</D:multistatus>\n");
+            send(ignored, "");
+        }
+
+        /** Ends the body, with {@code trailer} (already XML) after the last response. */
+        void send(HttpServletResponse ignored, String trailer) throws IOException {
+            out().append(trailer).append("</D:multistatus>\n");
             out.flush();
         }
 

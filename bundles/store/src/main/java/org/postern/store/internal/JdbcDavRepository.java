@@ -23,6 +23,8 @@ import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DavRepository.Changes;
+import org.postern.core.store.DavRepository.Member;
 import org.postern.core.store.DuplicateKeyException;
 
 /**
@@ -65,11 +67,45 @@ public class JdbcDavRepository implements DavRepository {
      * removal, which updates that row first: a write either commits before the removal deletes
      * everything, or finds the account removed.
      */
-    private static void writeLock(Connection c, String accountId) throws SQLException {
+    private static long writeLock(Connection c, String accountId) throws SQLException {
         if (Database.update(c, "UPDATE account SET status = status WHERE id = ? AND status <> 'REMOVED'",
                 ps -> ps.setString(1, accountId)) != 1) {
             throw new AccountGoneException(accountId);
         }
+        return nextSeq(c, accountId);
+    }
+
+    /** The account's change counter, one step on: every row this write touches is marked with it. */
+    private static long nextSeq(Connection c, String accountId) throws SQLException {
+        if (Database.update(c, "UPDATE dav_principal SET sync_seq = sync_seq + 1 WHERE account_id = ?",
+                ps -> ps.setString(1, accountId)) != 1) {
+            Database.update(c, "INSERT INTO dav_principal (account_id, principal_id, created, sync_seq) VALUES (?, ?, ?, 1)", ps -> {
+                ps.setString(1, accountId);
+                ps.setString(2, newId());
+                ps.setLong(3, System.currentTimeMillis());
+            });
+        }
+        return Database.query(c, "SELECT sync_seq FROM dav_principal WHERE account_id = ?", ps -> ps.setString(1, accountId),
+                rs -> rs.getLong(1)).get(0);
+    }
+
+    /** The name left the collection at {@code seq}. */
+    private static void tombstone(Connection c, String accountId, String parentId, String name, long seq) throws SQLException {
+        clearTombstone(c, parentId, name);
+        Database.update(c, "INSERT INTO dav_tombstone (account_id, parent_id, name, sync_seq) VALUES (?, ?, ?, ?)", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, parentId);
+            ps.setString(3, name);
+            ps.setLong(4, seq);
+        });
+    }
+
+    /** The name is back: its row carries the change now. */
+    private static void clearTombstone(Connection c, String parentId, String name) throws SQLException {
+        Database.update(c, "DELETE FROM dav_tombstone WHERE parent_id = ? AND name = ?", ps -> {
+            ps.setString(1, parentId);
+            ps.setString(2, name);
+        });
     }
 
     /** The parent a write goes into must still be one of the account's collections. */
@@ -114,7 +150,7 @@ public class JdbcDavRepository implements DavRepository {
                     throw new AccountGoneException(accountId);
                 }
                 String id = newId();
-                Database.update(c, "INSERT INTO dav_principal (account_id, principal_id, created) VALUES (?, ?, ?)", ps -> {
+                Database.update(c, "INSERT INTO dav_principal (account_id, principal_id, created, sync_seq) VALUES (?, ?, ?, 0)", ps -> {
                     ps.setString(1, accountId);
                     ps.setString(2, id);
                     ps.setLong(3, System.currentTimeMillis());
@@ -178,17 +214,18 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public DavResourceRecord createCollection(String accountId, String parentId, String name) {
         return db.transaction(c -> {
-            writeLock(c, accountId);
+            long seq = writeLock(c, accountId);
             requireCollection(c, accountId, parentId);
-            return insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis());
+            clearTombstone(c, parentId, name);
+            return insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis(), seq);
         });
     }
 
     private static DavResourceRecord insert(Connection c, String accountId, String parentId, String name, boolean collection,
-            String contentType, byte[] body, String id, long now) throws SQLException {
+            String contentType, byte[] body, String id, long now, long seq) throws SQLException {
         String etag = body == null ? null : etag(body);
         long length = body == null ? 0 : body.length;
-        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body, sync_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
             ps.setString(1, id);
             ps.setString(2, accountId);
             ps.setString(3, parentId);
@@ -200,6 +237,7 @@ public class JdbcDavRepository implements DavRepository {
             ps.setLong(9, now);
             ps.setLong(10, now);
             ps.setBytes(11, body);
+            ps.setLong(12, seq);
         });
         return new DavResourceRecord(id, accountId, parentId, name, collection, contentType, length, etag,
                 Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
@@ -210,27 +248,29 @@ public class JdbcDavRepository implements DavRepository {
         for (int attempt = 0;; attempt++) {
             try {
                 return db.transaction(c -> {
-                    writeLock(c, accountId);
+                    long seq = writeLock(c, accountId);
                     requireCollection(c, accountId, parentId);
                     Optional<DavResourceRecord> existing = one(c, accountId, parentId, name);
                     long now = System.currentTimeMillis();
                     if (existing.isEmpty()) {
-                        return new Written(insert(c, accountId, parentId, name, false, contentType, body, newId(), now), true);
+                        clearTombstone(c, parentId, name);
+                        return new Written(insert(c, accountId, parentId, name, false, contentType, body, newId(), now, seq), true);
                     }
                     DavResourceRecord old = existing.get();
                     if (old.collection()) {
                         throw new DuplicateKeyException("a collection has that name", null);
                     }
                     String etag = etag(body);
-                    Database.update(c, "UPDATE dav_resource SET content_type = ?, length = ?, etag = ?, modified = ?, body = ? "
-                            + "WHERE account_id = ? AND id = ?", ps -> {
+                    Database.update(c, "UPDATE dav_resource SET content_type = ?, length = ?, etag = ?, modified = ?, body = ?, "
+                            + "sync_seq = ? WHERE account_id = ? AND id = ?", ps -> {
                                 ps.setString(1, contentType);
                                 ps.setLong(2, body.length);
                                 ps.setString(3, etag);
                                 ps.setLong(4, now);
                                 ps.setBytes(5, body);
-                                ps.setString(6, accountId);
-                                ps.setString(7, old.id());
+                                ps.setLong(6, seq);
+                                ps.setString(7, accountId);
+                                ps.setString(8, old.id());
                             });
                     return new Written(new DavResourceRecord(old.id(), accountId, parentId, name, false, contentType,
                             body.length, etag, old.created(), Instant.ofEpochMilli(now)), false);
@@ -268,7 +308,12 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public boolean delete(String accountId, String id) {
         return db.transaction(c -> {
-            writeLock(c, accountId);
+            long seq = writeLock(c, accountId);
+            Optional<DavResourceRecord> victim = byId(c, accountId, id);
+            if (victim.isEmpty()) {
+                return false;
+            }
+            tombstone(c, accountId, victim.get().parentId(), victim.get().name(), seq);
             return deleteTree(c, accountId, id);
         });
     }
@@ -288,6 +333,7 @@ public class JdbcDavRepository implements DavRepository {
         int deleted = 0;
         for (int i = order.size() - 1; i >= 0; i--) {
             String victim = order.get(i);
+            Database.update(c, "DELETE FROM dav_tombstone WHERE parent_id = ?", ps -> ps.setString(1, victim));
             deleted = Database.update(c, "DELETE FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
                 ps.setString(1, accountId);
                 ps.setString(2, victim);
@@ -299,7 +345,7 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public DavResourceRecord move(String accountId, String id, String parentId, String name, String replace) {
         return db.transaction(c -> {
-            writeLock(c, accountId);
+            long seq = writeLock(c, accountId);
             DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new DavConflictException("the source is gone"));
             requireCollection(c, accountId, parentId);
             requireOutside(c, accountId, id, parentId);
@@ -309,13 +355,17 @@ public class JdbcDavRepository implements DavRepository {
                 deleteTree(c, accountId, replace);
             }
             long now = System.currentTimeMillis();
-            Database.update(c, "UPDATE dav_resource SET parent_id = ?, name = ?, modified = ? WHERE account_id = ? AND id = ?", ps -> {
-                ps.setString(1, parentId);
-                ps.setString(2, name);
-                ps.setLong(3, now);
-                ps.setString(4, accountId);
-                ps.setString(5, id);
-            });
+            tombstone(c, accountId, source.parentId(), source.name(), seq);
+            clearTombstone(c, parentId, name);
+            Database.update(c, "UPDATE dav_resource SET parent_id = ?, name = ?, modified = ?, sync_seq = ? "
+                    + "WHERE account_id = ? AND id = ?", ps -> {
+                        ps.setString(1, parentId);
+                        ps.setString(2, name);
+                        ps.setLong(3, now);
+                        ps.setLong(4, seq);
+                        ps.setString(5, accountId);
+                        ps.setString(6, id);
+                    });
             return new DavResourceRecord(id, accountId, parentId, name, source.collection(), source.contentType(),
                     source.length(), source.etag(), source.created(), Instant.ofEpochMilli(now));
         });
@@ -324,7 +374,7 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public DavResourceRecord copy(String accountId, String id, String parentId, String name, boolean deep, String replace) {
         return db.transaction(c -> {
-            writeLock(c, accountId);
+            long seq = writeLock(c, accountId);
             DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new DavConflictException("the source is gone"));
             requireCollection(c, accountId, parentId);
             if (deep) {
@@ -335,12 +385,13 @@ public class JdbcDavRepository implements DavRepository {
                 requireOutside(c, accountId, replace, source.parentId());
                 deleteTree(c, accountId, replace);
             }
-            return copyTree(c, accountId, source, parentId, name, deep, System.currentTimeMillis());
+            clearTombstone(c, parentId, name);
+            return copyTree(c, accountId, source, parentId, name, deep, System.currentTimeMillis(), seq);
         });
     }
 
     private static DavResourceRecord copyTree(Connection c, String accountId, DavResourceRecord source, String parentId,
-            String name, boolean deep, long now) throws SQLException {
+            String name, boolean deep, long now, long seq) throws SQLException {
         byte[] body = null;
         if (!source.collection()) {
             List<byte[]> b = Database.query(c, "SELECT body FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
@@ -350,7 +401,7 @@ public class JdbcDavRepository implements DavRepository {
             body = b.isEmpty() || b.get(0) == null ? new byte[0] : b.get(0);
         }
         List<DavResourceRecord> members = deep && source.collection() ? children(c, accountId, source.id()) : List.of();
-        DavResourceRecord copy = insert(c, accountId, parentId, name, source.collection(), source.contentType(), body, newId(), now);
+        DavResourceRecord copy = insert(c, accountId, parentId, name, source.collection(), source.contentType(), body, newId(), now, seq);
         String target = copy.id();
         Database.update(c, "INSERT INTO dav_property (resource_id, namespace, name, element) "
                 + "SELECT ?, namespace, name, element FROM dav_property WHERE resource_id = ?", ps -> {
@@ -359,7 +410,7 @@ public class JdbcDavRepository implements DavRepository {
                 });
         if (deep && source.collection()) {
             for (DavResourceRecord child : members) {
-                copyTree(c, accountId, child, target, child.name(), true, now);
+                copyTree(c, accountId, child, target, child.name(), true, now, seq);
             }
         }
         return copy;
@@ -377,10 +428,11 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public boolean patchProperties(String accountId, String id, List<Change> changes) {
         return db.transaction(c -> {
-            writeLock(c, accountId);
-            if (Database.update(c, "UPDATE dav_resource SET modified = modified WHERE account_id = ? AND id = ?", ps -> {
-                ps.setString(1, accountId);
-                ps.setString(2, id);
+            long seq = writeLock(c, accountId);
+            if (Database.update(c, "UPDATE dav_resource SET sync_seq = ? WHERE account_id = ? AND id = ?", ps -> {
+                ps.setLong(1, seq);
+                ps.setString(2, accountId);
+                ps.setString(3, id);
             }) != 1) {
                 return false;
             }
@@ -406,6 +458,94 @@ public class JdbcDavRepository implements DavRepository {
             }
             return true;
         });
+    }
+
+    // ---- sync (RFC 6578) ----
+
+    @Override
+    public long syncToken(String accountId, String collectionId) {
+        return db.transaction(c -> syncTokenIn(c, accountId, collectionId));
+    }
+
+    @Override
+    public Changes changes(String accountId, String collectionId, long since, int limit) {
+        return db.transaction(c -> {
+            List<Member> all = changed(c, accountId, collectionId, since, Long.MAX_VALUE, limit + 1);
+            long current = syncTokenIn(c, accountId, collectionId);
+            if (all.size() <= limit) {
+                return new Changes(all, current, false);
+            }
+            // Cut after `limit` changes, but never inside one write's changes (one seq): the next
+            // call continues after the last seq returned, so a split group would be lost.
+            long lastSeq = all.get(limit - 1).seq();
+            int cut = limit;
+            if (all.get(limit).seq() == lastSeq) {
+                cut = limit - 1;
+                while (cut > 0 && all.get(cut - 1).seq() == lastSeq) {
+                    cut--;
+                }
+            }
+            if (cut == 0) {
+                // the first write alone is more than the limit: it comes whole
+                all = changed(c, accountId, collectionId, since, lastSeq, Integer.MAX_VALUE);
+                cut = all.size();
+            }
+            List<Member> page = List.copyOf(all.subList(0, cut));
+            return new Changes(page, page.get(page.size() - 1).seq(), true);
+        });
+    }
+
+    /** Members and tombstones of the collection with since < seq <= upTo, by seq: at most {@code max} of each. */
+    private static List<Member> changed(Connection c, String accountId, String collectionId, long since, long upTo, int max)
+            throws SQLException {
+        List<Member> all = new ArrayList<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", sync_seq FROM dav_resource "
+                + "WHERE parent_id = ? AND account_id = ? AND sync_seq > ? AND sync_seq <= ? ORDER BY sync_seq, name")) {
+            ps.setString(1, collectionId);
+            ps.setString(2, accountId);
+            ps.setLong(3, since);
+            ps.setLong(4, upTo);
+            ps.setMaxRows(max);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    DavResourceRecord r = map(rs);
+                    all.add(new Member(r.name(), r, rs.getLong(11)));
+                }
+            }
+        }
+        if (since > 0) { // an initial sync lists what is there, not what went
+            try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT name, sync_seq FROM dav_tombstone "
+                    + "WHERE parent_id = ? AND account_id = ? AND sync_seq > ? AND sync_seq <= ? ORDER BY sync_seq, name")) {
+                ps.setString(1, collectionId);
+                ps.setString(2, accountId);
+                ps.setLong(3, since);
+                ps.setLong(4, upTo);
+                ps.setMaxRows(max);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        all.add(new Member(rs.getString(1), null, rs.getLong(2)));
+                    }
+                }
+            }
+        }
+        all.sort(java.util.Comparator.comparingLong(Member::seq));
+        return all;
+    }
+
+    private static long syncTokenIn(Connection c, String accountId, String collectionId) throws SQLException {
+        long own = Database.query(c, "SELECT sync_seq FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
+            ps.setString(1, accountId);
+            ps.setString(2, collectionId);
+        }, rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
+        long members = Database.query(c, "SELECT MAX(sync_seq) FROM dav_resource WHERE parent_id = ? AND account_id = ?", ps -> {
+            ps.setString(1, collectionId);
+            ps.setString(2, accountId);
+        }, rs -> rs.getLong(1)).get(0);
+        long gone = Database.query(c, "SELECT MAX(sync_seq) FROM dav_tombstone WHERE parent_id = ? AND account_id = ?", ps -> {
+            ps.setString(1, collectionId);
+            ps.setString(2, accountId);
+        }, rs -> rs.getLong(1)).get(0);
+        return Math.max(own, Math.max(members, gone));
     }
 
     // ---- locks ----
@@ -511,6 +651,7 @@ public class JdbcDavRepository implements DavRepository {
                 ps -> ps.setString(1, accountId));
         Database.update(c, "DELETE FROM dav_resource WHERE account_id = ?", ps -> ps.setString(1, accountId));
         Database.update(c, "DELETE FROM dav_lock WHERE account_id = ?", ps -> ps.setString(1, accountId));
+        Database.update(c, "DELETE FROM dav_tombstone WHERE account_id = ?", ps -> ps.setString(1, accountId));
         Database.update(c, "DELETE FROM dav_principal WHERE account_id = ?", ps -> ps.setString(1, accountId));
     }
 

@@ -247,4 +247,78 @@ abstract class DavRepositoryTest {
         assertTrue(dav.properties(ALICE, home.id()).isEmpty(), "all or nothing");
         assertTrue(dav.patchProperties(ALICE, home.id(), many.subList(0, DavRepository.MAX_PROPERTIES)));
     }
+
+    private static List<String> names(DavRepository.Changes ch) {
+        return ch.members().stream().map(m -> (m.resource() == null ? "-" : "+") + m.name()).toList();
+    }
+
+    @Test
+    void syncReportsWhatChangedSinceAToken() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord cal = dav.createCollection(ALICE, home.id(), "cal");
+        long empty = dav.syncToken(ALICE, cal.id());
+        dav.put(ALICE, cal.id(), "a.ics", "text/calendar", bytes("a"));
+        dav.put(ALICE, cal.id(), "b.ics", "text/calendar", bytes("b"));
+        DavRepository.Changes initial = dav.changes(ALICE, cal.id(), 0, 100);
+        assertEquals(List.of("+a.ics", "+b.ics"), names(initial));
+        assertFalse(initial.truncated());
+        long t1 = initial.token();
+        assertEquals(t1, dav.syncToken(ALICE, cal.id()));
+        assertTrue(t1 > empty);
+        assertTrue(dav.changes(ALICE, cal.id(), t1, 100).members().isEmpty(), "nothing since");
+
+        dav.put(ALICE, cal.id(), "a.ics", "text/calendar", bytes("a2"));
+        DavResourceRecord b = dav.child(ALICE, cal.id(), "b.ics").orElseThrow();
+        dav.delete(ALICE, b.id());
+        dav.put(ALICE, cal.id(), "c.ics", "text/calendar", bytes("c"));
+        dav.put(ALICE, home.id(), "elsewhere.txt", "text/plain", bytes("x"));
+        DavRepository.Changes since = dav.changes(ALICE, cal.id(), t1, 100);
+        assertEquals(List.of("+a.ics", "-b.ics", "+c.ics"), names(since));
+        assertEquals(dav.syncToken(ALICE, cal.id()), since.token());
+        assertTrue(dav.syncToken(ALICE, cal.id()) < dav.syncToken(ALICE, home.id()), "a write elsewhere is not this one's change");
+
+        dav.put(ALICE, cal.id(), "b.ics", "text/calendar", bytes("back"));
+        assertEquals(List.of("+a.ics", "+c.ics", "+b.ics"), names(dav.changes(ALICE, cal.id(), t1, 100)), "a name that came back");
+        DavResourceRecord c = dav.child(ALICE, cal.id(), "c.ics").orElseThrow();
+        dav.move(ALICE, c.id(), home.id(), "moved.ics", null);
+        long beforeProps = dav.syncToken(ALICE, cal.id());
+        dav.patchProperties(ALICE, dav.child(ALICE, cal.id(), "a.ics").orElseThrow().id(),
+                List.of(new DavRepository.Change("urn:x", "p", "<p xmlns=\"urn:x\"/>")));
+        assertEquals(List.of("+a.ics"), names(dav.changes(ALICE, cal.id(), beforeProps, 100)), "properties are a change too");
+        assertTrue(names(dav.changes(ALICE, cal.id(), t1, 100)).contains("-c.ics"), "moved away");
+        assertTrue(dav.changes(BOB, cal.id(), 0, 100).members().isEmpty(), "another account sees nothing");
+    }
+
+    @Test
+    void aLimitTruncatesWithAContinuationAndNeverSplitsOneWrite() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord col = dav.createCollection(ALICE, home.id(), "col");
+        for (int i = 0; i < 7; i++) {
+            dav.put(ALICE, col.id(), "m" + i, "text/plain", bytes("x"));
+        }
+        List<String> seen = new java.util.ArrayList<>();
+        long token = 0;
+        int pages = 0;
+        DavRepository.Changes page;
+        do {
+            page = dav.changes(ALICE, col.id(), token, 3);
+            seen.addAll(names(page));
+            token = page.token();
+            pages++;
+        } while (page.truncated());
+        assertEquals(3, pages);
+        assertEquals(List.of("+m0", "+m1", "+m2", "+m3", "+m4", "+m5", "+m6"), seen);
+        assertEquals(dav.syncToken(ALICE, col.id()), token);
+        // one write (a deep copy) that puts many members into one collection at once: one seq
+        DavResourceRecord src = dav.createCollection(ALICE, home.id(), "src");
+        for (int i = 0; i < 4; i++) {
+            dav.put(ALICE, src.id(), "s" + i, "text/plain", bytes("x"));
+        }
+        long before = dav.syncToken(ALICE, home.id());
+        dav.copy(ALICE, src.id(), home.id(), "dst", true, null);
+        DavResourceRecord dst = dav.child(ALICE, home.id(), "dst").orElseThrow();
+        DavRepository.Changes all = dav.changes(ALICE, dst.id(), 0, 2);
+        assertEquals(4, all.members().size(), "the group is returned whole rather than split");
+        assertTrue(dav.syncToken(ALICE, home.id()) > before);
+    }
 }

@@ -443,8 +443,24 @@ abstract class MigrationsOnDatabaseTest {
         execute("INSERT INTO outbound_message (id, account_id, sender, blob_id, size, created, next_attempt, expires, "
                 + "attempts, lease_owner, lease_until) VALUES ('0123456789abcdef0123456789abcdef', NULL, '', "
                 + "'b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 5, 0, 0, 0, 3, NULL, NULL)");
-        assertEquals(13, migrations().apply());
+        assertEquals(13, migrations().apply(13));
         assertEquals(1, longValue("SELECT COUNT(*) FROM outbound_message WHERE attempts = 3"));
         assertEquals(1, longValue("SELECT COUNT(*) FROM outbound_message WHERE attempts > 0 AND next_attempt <= 1"));
+    }
+
+    // ---- V014 on databases of version 13 ----
+
+    @Test
+    void v014AddsTheDavTablesWithABodyColumnOfTheDatabasesBinaryType() throws SQLException {
+        assertEquals(13, migrations().apply(13));
+        assertEquals(14, migrations().apply());
+        execute("INSERT INTO dav_principal (account_id, principal_id, created, sync_seq) VALUES "
+                + "('a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3', 0, 0)");
+        execute("INSERT INTO dav_resource (id, account_id, parent_id, name, collection, content_type, length, etag, created, "
+                + "modified, sync_seq) VALUES ('d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', "
+                + "'00000000000000000000000000000000', 'files', 1, NULL, 0, NULL, 0, 0, 1)");
+        assertEquals(1, longValue("SELECT COUNT(*) FROM dav_resource WHERE body IS NULL"));
+        assertEquals(0, longValue("SELECT COUNT(*) FROM dav_lock"));
+        assertEquals(0, longValue("SELECT COUNT(*) FROM dav_tombstone"));
     }
 }

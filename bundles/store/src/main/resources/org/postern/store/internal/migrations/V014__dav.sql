@@ -1,9 +1,11 @@
 -- DAV (issue 11, DESIGN section 6). A principal id per account: random, the only thing DAV URLs
--- say about an account (never its address or its account id).
+-- say about an account (never its address or its account id). sync_seq: the account's change
+-- counter, one step per DAV write (RFC 6578 sync tokens and getctag are made of it).
 CREATE TABLE dav_principal (
   account_id CHAR(32) NOT NULL PRIMARY KEY,
   principal_id CHAR(32) NOT NULL,
   created BIGINT NOT NULL,
+  sync_seq BIGINT NOT NULL,
   CONSTRAINT dav_principal_id UNIQUE (principal_id)
 );
 
@@ -23,10 +25,24 @@ CREATE TABLE dav_resource (
   etag CHAR(32),
   created BIGINT NOT NULL,
   modified BIGINT NOT NULL,
+  sync_seq BIGINT NOT NULL,
   CONSTRAINT dav_resource_name UNIQUE (account_id, parent_id, name)
 );
 
-CREATE INDEX dav_resource_parent ON dav_resource (parent_id);
+-- a collection's members, and its changes since a sync token, by index
+CREATE INDEX dav_resource_parent ON dav_resource (parent_id, sync_seq);
+
+-- What left a collection (deleted, moved away) and when, for sync-collection (RFC 6578): one row
+-- per name, replaced when the name goes again, removed when the name comes back.
+CREATE TABLE dav_tombstone (
+  account_id CHAR(32) NOT NULL,
+  parent_id CHAR(32) NOT NULL,
+  name VARCHAR(255) NOT NULL,
+  sync_seq BIGINT NOT NULL,
+  PRIMARY KEY (parent_id, name)
+);
+
+CREATE INDEX dav_tombstone_sync ON dav_tombstone (parent_id, sync_seq);
 
 -- Dead properties (RFC 4918 section 4): the property element as the client sent it, serialized
 -- with its namespace declarations; deleted with the resource.

@@ -201,4 +201,15 @@ class DatabaseTest {
         assertEquals("jdbc:postgresql://db.example:5432/postern",
                 Database.redact("jdbc:postgresql://db.example:5432/postern"));
     }
+
+    @Test
+    void onlyDerbysOwnCompilationRaceIsRunAgain() {
+        java.sql.SQLException race = new java.sql.SQLException("Java exception", "XJ001", new ClassCastException(
+                "class org.apache.derby.catalog.types.ReferencedColumnsDescriptorImpl cannot be cast to class "
+                        + "org.apache.derby.iapi.sql.execute.ExecRowBuilder"));
+        assertTrue(Database.derbyCompilationRace(race));
+        assertFalse(Database.derbyCompilationRace(new java.sql.SQLException("Java exception", "XJ001",
+                new ClassCastException("class com.example.A cannot be cast to class com.example.B"))));
+        assertFalse(Database.derbyCompilationRace(new java.sql.SQLException("duplicate", "23505")));
+    }
 }

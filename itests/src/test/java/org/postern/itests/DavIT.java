@@ -459,4 +459,83 @@ public class DavIT {
         assertTrue(rest, rest.contains("m4.txt"));
         assertFalse(rest, rest.contains("m0.txt"));
     }
+
+    private static final String CALDAV = "urn:ietf:params:xml:ns:caldav";
+
+    private static String event(String uid, String summary) {
+        return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Postern//DavIT//EN\r\nBEGIN:VEVENT\r\nUID:" + uid
+                + "\r\nDTSTAMP:20261203T100000Z\r\nDTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z\r\nSUMMARY:" + summary
+                + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    }
+
+    @Test
+    public void aNewAccountHasACalendarAndATaskListThatTakeOnlyValidObjects() throws Exception {
+        String[] alice = user("dav");
+        String p = principal(alice);
+        HttpResponse<byte[]> home = send("PROPFIND", "/dav/principals/" + p + "/", alice, "<?xml version=\"1.0\"?>"
+                + "<D:propfind xmlns:D=\"DAV:\" xmlns:C=\"" + CALDAV + "\"><D:prop><C:calendar-home-set/></D:prop></D:propfind>",
+                "Depth", "0");
+        String calendars = "/dav/calendars/" + p + "/";
+        assertTrue(text(home), text(home).contains("<D:href>" + calendars + "</D:href>"));
+        String listing = text(send("PROPFIND", calendars, alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><D:resourcetype/><D:displayname/><C:supported-calendar-component-set/></D:prop></D:propfind>",
+                "Depth", "1"));
+        assertTrue(listing, listing.contains("<D:href>" + calendars + "default/</D:href>"));
+        assertTrue(listing, listing.contains("<D:href>" + calendars + "tasks/</D:href>"));
+        assertTrue(listing, listing.contains("<C:calendar xmlns:C=\"" + CALDAV + "\"/>"));
+        assertTrue(listing, listing.contains("<C:comp name=\"VEVENT\"/>"));
+        assertTrue(listing, listing.contains("<C:comp name=\"VTODO\"/>"));
+        assertTrue(listing, listing.contains(">Calendar</displayname>") && listing.contains(">Tasks</displayname>"));
+
+        String cal = calendars + "default/";
+        HttpResponse<byte[]> put = send("PUT", cal + "standup.ics", alice, event("standup-1@example.net", "Standup"),
+                "Content-Type", "text/calendar; charset=utf-8", "If-None-Match", "*");
+        assertEquals(text(put), 201, put.statusCode());
+        String etag = put.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<byte[]> dup = send("PUT", cal + "copy.ics", alice, event("standup-1@example.net", "Again"),
+                "Content-Type", "text/calendar");
+        assertEquals(403, dup.statusCode());
+        assertTrue(text(dup), text(dup).contains("<C:no-uid-conflict><D:href>" + cal + "standup.ics</D:href></C:no-uid-conflict>"));
+        HttpResponse<byte[]> garbage = send("PUT", cal + "bad.ics", alice, "BEGIN:VCALENDAR\r\nnonsense", "Content-Type", "text/calendar");
+        assertEquals(403, garbage.statusCode());
+        assertTrue(text(garbage), text(garbage).contains("valid-calendar-data"));
+        String task = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nUID:t-1\r\nDTSTAMP:20261203T100000Z\r\n"
+                + "SUMMARY:Pay rent\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+        HttpResponse<byte[]> wrongType = send("PUT", cal + "task.ics", alice, task, "Content-Type", "text/calendar");
+        assertEquals(403, wrongType.statusCode());
+        assertTrue(text(wrongType), text(wrongType).contains("supported-calendar-component"));
+        assertEquals(201, send("PUT", calendars + "tasks/task.ics", alice, task, "Content-Type", "text/calendar").statusCode());
+        assertEquals(403, send("PUT", cal + "note.txt", alice, "plain", "Content-Type", "text/plain").statusCode());
+        assertEquals(403, send("MKCOL", cal + "sub/", alice, (byte[]) null).statusCode());
+        assertEquals(403, send("PUT", calendars + "loose.ics", alice, event("loose", "x"), "Content-Type", "text/calendar").statusCode());
+
+        String multiget = text(send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><D:getetag/><C:calendar-data/></D:prop><D:href>" + cal + "standup.ics</D:href><D:href>" + cal
+                + "missing.ics</D:href><D:href>" + calendars + "tasks/task.ics</D:href></C:calendar-multiget>", "Depth", "1"));
+        assertTrue(multiget, multiget.contains("SUMMARY:Standup"));
+        assertTrue(multiget, multiget.contains(etag));
+        assertTrue(multiget, multiget.contains("<D:href>" + cal + "missing.ics</D:href><D:status>HTTP/1.1 404 Not Found</D:status>"));
+        assertFalse("only this calendar's members: " + multiget, multiget.contains("Pay rent"));
+
+        HttpResponse<byte[]> mk = send("MKCALENDAR", calendars + "work/", alice, "<?xml version=\"1.0\"?><C:mkcalendar xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"" + CALDAV + "\"><D:set><D:prop><D:displayname>Work</D:displayname><C:supported-calendar-component-set>"
+                + "<C:comp name=\"VEVENT\"/><C:comp name=\"VTODO\"/></C:supported-calendar-component-set>"
+                + "<A:calendar-color xmlns:A=\"http://apple.com/ns/ical/\">#FF2968FF</A:calendar-color></D:prop></D:set></C:mkcalendar>");
+        assertEquals(text(mk), 201, mk.statusCode());
+        String work = text(send("PROPFIND", calendars + "work/", alice, (byte[]) null, "Depth", "0"));
+        assertTrue(work, work.contains(">Work</D:displayname>") || work.contains(">Work</displayname>"));
+        assertTrue(work, work.contains("#FF2968FF"));
+        assertEquals(201, send("PUT", calendars + "work/task.ics", alice, task, "Content-Type", "text/calendar").statusCode());
+        assertEquals(403, send("MKCALENDAR", calendars + "work/nested/", alice, (byte[]) null).statusCode());
+        assertEquals(403, send("MKCALENDAR", files(p) + "cal/", alice, (byte[]) null).statusCode());
+
+        String[] bob = user("dav");
+        assertEquals(404, send("GET", cal + "standup.ics", bob, (byte[]) null).statusCode());
+        assertEquals(404, send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><C:calendar-data/></D:prop><D:href>" + cal + "standup.ics</D:href></C:calendar-multiget>")
+                .statusCode());
+        assertEquals(204, send("DELETE", cal + "standup.ics", alice, (byte[]) null).statusCode());
+        assertEquals(201, send("PUT", cal + "copy.ics", alice, event("standup-1@example.net", "Again"),
+                "Content-Type", "text/calendar").statusCode());
+    }
 }

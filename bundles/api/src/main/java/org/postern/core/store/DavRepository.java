@@ -1,6 +1,7 @@
 package org.postern.core.store;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -49,7 +50,12 @@ public interface DavRepository {
     Optional<byte[]> body(String accountId, String id);
 
     /** @throws DuplicateKeyException when the parent already has a member of that name */
-    DavResourceRecord createCollection(String accountId, String parentId, String name);
+    default DavResourceRecord createCollection(String accountId, String parentId, String name) {
+        return createCollection(accountId, parentId, name, null, null);
+    }
+
+    /** A collection of a {@code kind} (null: plain), taking {@code components} (calendars). */
+    DavResourceRecord createCollection(String accountId, String parentId, String name, String kind, String components);
 
     /**
      * Stores a body under {@code name}, creating the member or replacing its body.
@@ -57,7 +63,20 @@ public interface DavRepository {
      * @return the stored member and whether it was created
      * @throws DuplicateKeyException when a collection of that name exists
      */
-    Written put(String accountId, String parentId, String name, String contentType, byte[] body);
+    default Written put(String accountId, String parentId, String name, String contentType, byte[] body) {
+        return put(accountId, parentId, name, contentType, body, null);
+    }
+
+    /**
+     * The same for a calendar object with its {@code uid}, which no other member of the parent may
+     * have.
+     *
+     * @throws DavUidConflictException when another member has that UID
+     */
+    Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid);
+
+    /** The named members of a collection with their bodies, in one query per hundred names. */
+    List<Map.Entry<DavResourceRecord, byte[]>> membersWithBodies(String accountId, String parentId, List<String> names);
 
     /** Deletes a resource and, for a collection, everything under it. @return false when it was gone */
     boolean delete(String accountId, String id);

@@ -7,9 +7,19 @@ import java.util.Objects;
  * One WebDAV resource of an account: a collection or a member with a body. {@code id} is random
  * and stays with the resource across MOVE (it is the RFC 5842 resource-id); COPY makes new ids.
  * A home collection (files, calendars, address books) has the parent {@link DavRepository#NO_PARENT}.
+ * {@code kind} marks a special collection ({@link #CALENDAR}, with the {@code components} it takes,
+ * comma-separated), null for plain WebDAV; {@code uid} is a calendar object's UID.
  */
 public record DavResourceRecord(String id, String accountId, String parentId, String name, boolean collection,
-        String contentType, long length, String etag, Instant created, Instant modified) {
+        String contentType, long length, String etag, Instant created, Instant modified, String kind, String components,
+        String uid) {
+    /** {@link #kind} of a CalDAV calendar collection. */
+    public static final String CALENDAR = "calendar";
+
+    public boolean isCalendar() {
+        return CALENDAR.equals(kind);
+    }
+
     public DavResourceRecord {
         Objects.requireNonNull(id);
         Objects.requireNonNull(accountId);

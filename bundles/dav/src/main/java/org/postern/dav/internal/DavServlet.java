@@ -64,6 +64,10 @@ public class DavServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DavServlet.class);
     static final String FILES = "files";
+    static final String CALENDARS = "calendars";
+    /** The trees each account has, each at /dav/<tree>/<principal-id>/. */
+    static final java.util.Set<String> HOMES = java.util.Set.of(FILES, CALENDARS);
+    static final String CALDAV = "urn:ietf:params:xml:ns:caldav";
     static final String PRINCIPALS = "principals";
     private static final String DAV_HEADER = "1, 2, 3";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
@@ -257,14 +261,14 @@ public class DavServlet extends HttpServlet {
             }
             return new Target(Kind.NOT_FOUND, path, null, null, principal);
         }
-        if (top.equals(FILES)) {
+        if (HOMES.contains(top)) {
             if (path.size() == 1) {
                 return new Target(Kind.FILES_TOP, path, null, null, principal);
             }
             if (!path.get(1).equals(principal)) {
                 return new Target(Kind.NOT_FOUND, path, null, null, principal);
             }
-            DavResourceRecord current = repository.home(accountId, FILES);
+            DavResourceRecord current = home(accountId, top);
             DavResourceRecord parent = null;
             for (int i = 2; i < path.size(); i++) {
                 if (current == null || !current.collection()) {
@@ -276,6 +280,38 @@ public class DavServlet extends HttpServlet {
             return new Target(Kind.STORED, path, current, parent, principal);
         }
         return new Target(Kind.NOT_FOUND, path, null, null, principal);
+    }
+
+    /**
+     * The account's home {@code name}, made on first use; a new calendar home comes with a calendar
+     * and a task list (a new account's defaults: deleting them later does not bring them back).
+     */
+    private DavResourceRecord home(String accountId, String name) {
+        Optional<DavResourceRecord> known = repository.child(accountId, DavRepository.NO_PARENT, name);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        DavResourceRecord h = repository.home(accountId, name);
+        if (name.equals(CALENDARS)) {
+            provision(accountId, h.id(), "default", "VEVENT", "Calendar");
+            provision(accountId, h.id(), "tasks", "VTODO", "Tasks");
+        }
+        return h;
+    }
+
+    private void provision(String accountId, String homeId, String name, String components, String displayName) {
+        try {
+            DavResourceRecord c = repository.createCollection(accountId, homeId, name, DavResourceRecord.CALENDAR, components);
+            repository.patchProperties(accountId, c.id(), List.of(new DavRepository.Change(DavXml.DAV, "displayname",
+                    "<displayname xmlns=\"DAV:\">" + DavXml.escapeText(displayName) + "</displayname>")));
+        } catch (DuplicateKeyException raced) {
+            // another request made the home at the same moment and provisioned it
+        }
+    }
+
+    /** True for a path in the account's calendar tree. */
+    private static boolean inCalendars(Target t) {
+        return t.kind == Kind.STORED && t.path.get(0).equals(CALENDARS);
     }
 
     private void handle(HttpServletRequest req, HttpServletResponse resp, String accountId) throws IOException {
@@ -317,12 +353,13 @@ public class DavServlet extends HttpServlet {
                 case "PUT" -> put(req, resp, t, accountId);
                 case "DELETE" -> delete(req, resp, t, accountId);
                 case "MKCOL" -> mkcol(req, resp, t, accountId);
+                case "MKCALENDAR" -> mkcalendar(req, resp, t, accountId);
                 case "COPY" -> copyOrMove(req, resp, t, accountId, false);
                 case "MOVE" -> copyOrMove(req, resp, t, accountId, true);
                 case "LOCK" -> lock(req, resp, t, accountId);
                 case "UNLOCK" -> unlock(req, resp, t, accountId);
                 case "REPORT" -> report(req, resp, t, accountId);
-                case "POST", "ACL", "SEARCH", "MKCALENDAR", "BIND", "UNBIND", "REBIND",
+                case "POST", "ACL", "SEARCH", "BIND", "UNBIND", "REBIND",
                         "VERSION-CONTROL", "CHECKOUT", "CHECKIN", "UNCHECKOUT", "MKWORKSPACE", "UPDATE", "LABEL",
                         "MERGE", "MKACTIVITY", "ORDERPATCH", "PATCH", "TRACE" -> {
                     resp.setHeader("Allow", allow(t));
@@ -365,6 +402,8 @@ public class DavServlet extends HttpServlet {
         final String accountId;
         IfHeader header;
         private List<DavLock> locks;
+        /** Bodies a report already read (by resource id), so calendar-data does not read them again. */
+        final Map<String, byte[]> bodies = new java.util.HashMap<>();
 
         Conditions(String accountId) {
             this.accountId = accountId;
@@ -652,7 +691,7 @@ public class DavServlet extends HttpServlet {
     private static String allow(Target t) {
         if (t.kind == Kind.STORED) {
             if (t.resource == null) {
-                return "OPTIONS, PUT, MKCOL, LOCK";
+                return inCalendars(t) ? (t.size() == 3 ? "OPTIONS, MKCALENDAR" : "OPTIONS, PUT, LOCK") : "OPTIONS, PUT, MKCOL, LOCK";
             }
             return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK, REPORT"
                     : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK, REPORT"
@@ -710,6 +749,7 @@ public class DavServlet extends HttpServlet {
     private static final Name PRINCIPAL_URL = new Name(DavXml.DAV, "principal-URL");
     private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
     private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
+    private static final Name CALENDAR_HOME_SET = new Name(CALDAV, "calendar-home-set");
     private static final Name LOCKDISCOVERY = new Name(DavXml.DAV, "lockdiscovery");
     static final String CALENDARSERVER = "http://calendarserver.org/ns/";
     private static final Name SYNC_TOKEN = new Name(DavXml.DAV, "sync-token");
@@ -722,7 +762,9 @@ public class DavServlet extends HttpServlet {
 
     /** Live properties: computed, protected from PROPPATCH. */
     private static final List<Name> LIVE = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG, GETLASTMODIFIED,
-            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK, SYNC_TOKEN, GETCTAG);
+            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK, SYNC_TOKEN, GETCTAG, CALENDAR_HOME_SET,
+            new Name(CALDAV, "supported-calendar-component-set"), new Name(CALDAV, "supported-calendar-data"),
+            new Name(CALDAV, "max-resource-size"), new Name(CALDAV, "calendar-data"));
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
@@ -821,11 +863,12 @@ public class DavServlet extends HttpServlet {
         switch (t.kind) {
             case ROOT -> {
                 out.add(new Target(Kind.PRINCIPALS, t.path.child(PRINCIPALS, true), null, null, t.principal));
+                out.add(new Target(Kind.FILES_TOP, t.path.child(CALENDARS, true), null, null, t.principal));
                 out.add(new Target(Kind.FILES_TOP, t.path.child(FILES, true), null, null, t.principal));
             }
             case PRINCIPALS -> out.add(new Target(Kind.PRINCIPAL, t.path.child(t.principal, true), null, null, t.principal));
             case FILES_TOP -> {
-                DavResourceRecord home = repository.home(accountId, FILES);
+                DavResourceRecord home = home(accountId, t.path.get(0));
                 out.add(new Target(Kind.STORED, t.path.child(t.principal, true), home, null, t.principal));
             }
             case STORED -> {
@@ -917,6 +960,9 @@ public class DavServlet extends HttpServlet {
             if (t.kind == Kind.PRINCIPAL) {
                 inner += "<D:principal/>";
             }
+            if (t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
+                inner += "<C:calendar xmlns:C=\"" + CALDAV + "\"/>";
+            }
             return "<D:resourcetype>" + inner + "</D:resourcetype>";
         }
         if (n.equals(CURRENT_USER_PRINCIPAL)) {
@@ -926,16 +972,26 @@ public class DavServlet extends HttpServlet {
             return "<D:principal-collection-set><D:href>" + DavPath.PREFIX + PRINCIPALS + "/</D:href></D:principal-collection-set>";
         }
         if (n.equals(SUPPORTED_REPORT_SET)) {
-            // RFC 6578 sync-collection on stored collections; nothing else yet: the set says so
-            return t.kind == Kind.STORED && t.collection()
-                    ? "<D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
-                            + "</D:supported-report-set>"
-                    : "<D:supported-report-set/>";
+            // RFC 6578 sync-collection on stored collections, calendar-multiget on calendars; nothing else
+            if (t.kind != Kind.STORED || !t.collection()) {
+                return "<D:supported-report-set/>";
+            }
+            return "<D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
+                    + (t.resource.isCalendar() ? "<D:supported-report><D:report><C:calendar-multiget xmlns:C=\"" + CALDAV
+                            + "\"/></D:report></D:supported-report>" : "")
+                    + "</D:supported-report-set>";
         }
         if ((n.equals(SYNC_TOKEN) || n.equals(GETCTAG)) && t.kind == Kind.STORED && t.collection()) {
             String token = DavXml.escapeText(SYNC_PREFIX + repository.syncToken(current.get().accountId, t.resource.id()));
             return n.equals(SYNC_TOKEN) ? "<D:sync-token>" + token + "</D:sync-token>"
                     : "<CS:getctag xmlns:CS=\"" + CALENDARSERVER + "\">" + token + "</CS:getctag>";
+        }
+        if (n.equals(CALENDAR_HOME_SET)) {
+            return t.kind == Kind.PRINCIPAL ? "<C:calendar-home-set xmlns:C=\"" + CALDAV + "\"><D:href>" + DavPath.PREFIX + CALENDARS
+                    + "/" + t.principal + "/</D:href></C:calendar-home-set>" : null;
+        }
+        if (CALDAV.equals(n.ns) && t.kind == Kind.STORED && t.resource != null) {
+            return calDavProperty(t, n.local);
         }
         if (n.equals(PRINCIPAL_URL)) {
             return t.kind == Kind.PRINCIPAL ? "<D:principal-URL><D:href>" + principalHref(t) + "</D:href></D:principal-URL>" : null;
@@ -982,6 +1038,38 @@ public class DavServlet extends HttpServlet {
         };
     }
 
+    /** CalDAV's live properties of calendar collections and calendar objects (RFC 4791 section 5.2, 9.6). */
+    private String calDavProperty(Target t, String local) {
+        DavResourceRecord r = t.resource;
+        String open = "<C:" + local + " xmlns:C=\"" + CALDAV + "\">";
+        String close = "</C:" + local + ">";
+        if (r.isCalendar()) {
+            switch (local) {
+                case "supported-calendar-component-set": {
+                    StringBuilder b = new StringBuilder(open);
+                    for (String comp : r.components() == null ? new String[0] : r.components().split(",")) {
+                        b.append("<C:comp name=\"").append(DavXml.escapeAttribute(comp)).append("\"/>");
+                    }
+                    return b.append(close).toString();
+                }
+                case "supported-calendar-data":
+                    return open + "<C:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>" + close;
+                case "max-resource-size":
+                    return open + maxResource + close;
+                default:
+                    return null;
+            }
+        }
+        if (local.equals("calendar-data") && t.parent != null && t.parent.isCalendar() && !r.collection()) {
+            byte[] body = current.get().bodies.get(r.id());
+            if (body == null) {
+                body = repository.body(current.get().accountId, r.id()).orElse(null);
+            }
+            return body == null ? null : open + DavXml.escapeText(new String(body, StandardCharsets.UTF_8)) + close;
+        }
+        return null;
+    }
+
     private static String principalHref(Target t) {
         return DavPath.PREFIX + PRINCIPALS + "/" + t.principal + "/";
     }
@@ -992,7 +1080,8 @@ public class DavServlet extends HttpServlet {
         if (t.kind == Kind.STORED) {
             hex = t.resource.id();
         } else {
-            String name = "postern-dav:" + t.kind + (t.kind == Kind.PRINCIPAL || t.kind == Kind.FILES_TOP ? ":" + t.principal : "");
+            String name = "postern-dav:" + t.kind + (t.kind == Kind.FILES_TOP ? ":" + t.path.get(0) : "")
+                    + (t.kind == Kind.PRINCIPAL || t.kind == Kind.FILES_TOP ? ":" + t.principal : "");
             hex = java.util.UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString().replace("-", "");
         }
         return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-" + hex.substring(16, 20) + "-"
@@ -1018,6 +1107,10 @@ public class DavServlet extends HttpServlet {
             return;
         }
         Element root = doc.getDocumentElement();
+        if (DavXml.is(root, CALDAV, "calendar-multiget") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
+            multiget(req, resp, t, accountId, root);
+            return;
+        }
         if (!DavXml.is(root, DavXml.DAV, "sync-collection") || t.kind != Kind.STORED || !t.collection()) {
             error(resp, 403, "supported-report"); // RFC 3253 section 3.6
             return;
@@ -1091,6 +1184,76 @@ public class DavServlet extends HttpServlet {
             ms.status(href(t), 507); // section 3.6: more changes follow the token below
         }
         ms.send(resp, "<D:sync-token>" + DavXml.escapeText(SYNC_PREFIX + changes.token()) + "</D:sync-token>");
+    }
+
+    /** Most hrefs one calendar-multiget may name. */
+    static final int MAX_MULTIGET = 1000;
+
+    /**
+     * RFC 4791 section 7.9: the named members of this calendar, bodies read in one query per
+     * hundred names; an href that is not one of its members is a 404 response.
+     */
+    private void multiget(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, Element root)
+            throws IOException {
+        List<Name> named = new ArrayList<>();
+        Element prop = DavXml.child(root, DavXml.DAV, "prop");
+        if (prop != null) {
+            for (Element p : DavXml.children(prop)) {
+                Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                if (!named.contains(n)) {
+                    named.add(n);
+                }
+                if (named.size() > MAX_NAMED) {
+                    plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+                    return;
+                }
+            }
+        }
+        List<String> hrefs = new ArrayList<>();
+        for (Element e : DavXml.children(root)) {
+            if (DavXml.is(e, DavXml.DAV, "href")) {
+                hrefs.add(e.getTextContent().trim());
+            }
+        }
+        if (hrefs.size() > MAX_MULTIGET) {
+            plain(resp, 400, "At most " + MAX_MULTIGET + " hrefs per multiget\n");
+            return;
+        }
+        // Each href as a member name of this calendar, or null when it names anything else.
+        List<String> names = new ArrayList<>();
+        for (String href : hrefs) {
+            String name = null;
+            try {
+                String raw = new URI(href).getRawPath();
+                if (raw != null && raw.startsWith(req.getContextPath())) {
+                    Optional<DavPath> p = DavPath.parse(raw.substring(req.getContextPath().length()));
+                    if (p.isPresent() && p.get().size() == t.size() + 1
+                            && p.get().segments().subList(0, t.size()).equals(t.path.segments())) {
+                        name = p.get().get(t.size());
+                    }
+                }
+            } catch (URISyntaxException e) {
+                name = null;
+            }
+            names.add(name);
+        }
+        Map<String, DavResourceRecord> found = new java.util.HashMap<>();
+        for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
+                names.stream().filter(java.util.Objects::nonNull).toList())) {
+            found.put(e.getKey().name(), e.getKey());
+            current.get().bodies.put(e.getKey().id(), e.getValue());
+        }
+        Multistatus ms = new Multistatus(resp);
+        for (int i = 0; i < hrefs.size(); i++) {
+            DavResourceRecord r = names.get(i) == null ? null : found.get(names.get(i));
+            if (r == null) {
+                ms.status(hrefs.get(i), 404);
+            } else {
+                Target member = new Target(Kind.STORED, t.path.child(r.name(), r.collection()), r, t.resource, t.principal);
+                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+            }
+        }
+        ms.send(resp);
     }
 
     // ---- PROPPATCH ----
@@ -1305,15 +1468,46 @@ public class DavServlet extends HttpServlet {
             plain(resp, 415, "Content-Type too long\n");
             return;
         }
+        boolean calendar = t.parent.isCalendar();
+        if (inCalendars(t) && !calendar) {
+            calError(resp, 403, "calendar-collection-location-ok", ""); // objects go into a calendar, nothing else here
+            return;
+        }
+        if (calendar && !contentType.toLowerCase(Locale.ROOT).startsWith("text/calendar")) {
+            calError(resp, 403, "supported-calendar-data", "");
+            return;
+        }
         byte[] body = body(req, resp, maxResource);
         if (body == null) {
             return;
         }
+        String uid = null;
+        if (calendar) {
+            CalendarObject object;
+            try {
+                object = CalendarObject.parse(body);
+            } catch (CalendarObject.Invalid e) {
+                calError(resp, 403, e.precondition, "");
+                return;
+            }
+            String taken = t.parent.components() == null ? "" : t.parent.components();
+            if (!java.util.Arrays.asList(taken.split(",")).contains(object.component())) {
+                calError(resp, 403, "supported-calendar-component", "");
+                return;
+            }
+            uid = object.uid();
+            contentType = "text/calendar; charset=utf-8";
+        }
         DavRepository.Written w;
         try {
-            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body);
+            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body, uid);
         } catch (DuplicateKeyException e) {
             plain(resp, 405, "A collection has that name\n");
+            return;
+        } catch (org.postern.core.store.DavUidConflictException e) {
+            List<String> existing = new ArrayList<>(t.path.segments().subList(0, t.path.size() - 1));
+            existing.add(e.existingName());
+            calError(resp, 403, "no-uid-conflict", "<D:href>" + DavXml.escapeText(DavPath.href(existing, false)) + "</D:href>");
             return;
         }
         resp.setHeader("ETag", quote(w.resource().etag()));
@@ -1353,6 +1547,10 @@ public class DavServlet extends HttpServlet {
             plain(resp, t.kind == Kind.NOT_FOUND ? 404 : 405, t.kind == Kind.NOT_FOUND ? "Not found\n" : "It exists\n");
             return;
         }
+        if (inCalendars(t)) {
+            calError(resp, 403, "calendar-collection-location-ok", ""); // MKCALENDAR makes calendars; nothing else lives here
+            return;
+        }
         if (req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null) {
             byte[] body = body(req, resp, maxXml);
             if (body == null) {
@@ -1377,6 +1575,105 @@ public class DavServlet extends HttpServlet {
             return;
         }
         resp.setStatus(201);
+        resp.setContentLength(0);
+    }
+
+    /** An error body whose precondition is CalDAV's (RFC 4791 section 1.3). */
+    static void calError(HttpServletResponse resp, int status, String condition, String inner) throws IOException {
+        byte[] b = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:C=\"" + CALDAV + "\"><C:" + condition
+                + (inner.isEmpty() ? "/>" : ">" + inner + "</C:" + condition + ">") + "</D:error>\n").getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("application/xml; charset=utf-8");
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+    }
+
+    // ---- MKCALENDAR (RFC 4791 section 5.3.1) ----
+
+    private void mkcalendar(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        if (t.kind != Kind.STORED || t.exists()) {
+            resp.setHeader("Allow", allow(t));
+            plain(resp, 405, t.exists() ? "It exists\n" : "Method not allowed here\n");
+            return;
+        }
+        if (!inCalendars(t) || t.size() != 3 || t.parent == null) {
+            calError(resp, 403, "calendar-collection-location-ok", ""); // calendars live right in the calendar home
+            return;
+        }
+        byte[] body = body(req, resp, maxXml);
+        if (body == null) {
+            return;
+        }
+        String components = "VEVENT";
+        List<DavRepository.Change> props = new ArrayList<>();
+        if (body.length > 0) {
+            Document doc;
+            try {
+                doc = DavXml.parse(body);
+            } catch (DavXml.BadXml e) {
+                plain(resp, 400, "Malformed XML\n");
+                return;
+            }
+            Element root = doc.getDocumentElement();
+            if (!DavXml.is(root, CALDAV, "mkcalendar")) {
+                plain(resp, 400, "Expected CALDAV:mkcalendar\n");
+                return;
+            }
+            for (Element set : DavXml.children(root)) {
+                Element prop = DavXml.is(set, DavXml.DAV, "set") ? DavXml.child(set, DavXml.DAV, "prop") : null;
+                if (prop == null) {
+                    continue;
+                }
+                for (Element p : DavXml.children(prop)) {
+                    Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                    if (n.equals(new Name(CALDAV, "supported-calendar-component-set"))) {
+                        List<String> comps = new ArrayList<>();
+                        for (Element comp : DavXml.children(p)) {
+                            String name = comp.getAttribute("name").toUpperCase(Locale.ROOT);
+                            if (!CalendarObject.TYPES.contains(name)) {
+                                calError(resp, 403, "supported-calendar-component", "");
+                                return;
+                            }
+                            if (!comps.contains(name)) {
+                                comps.add(name);
+                            }
+                        }
+                        if (comps.isEmpty()) {
+                            calError(resp, 403, "supported-calendar-component", "");
+                            return;
+                        }
+                        components = String.join(",", comps);
+                    } else if (LIVE.contains(n)) {
+                        error(resp, 403, "cannot-modify-protected-property");
+                        return;
+                    } else {
+                        String xml = DavXml.serialize(p);
+                        if (n.ns.length() > DavRepository.MAX_PROPERTY_NAME || n.local.length() > DavRepository.MAX_PROPERTY_NAME
+                                || xml.length() > DavRepository.MAX_PROPERTY_XML || props.size() >= DavRepository.MAX_PROPERTIES) {
+                            plain(resp, 507, "Property too large\n");
+                            return;
+                        }
+                        props.add(new DavRepository.Change(n.ns, n.local, xml));
+                    }
+                }
+            }
+        }
+        if (!mayWrite(resp, current.get(), forWrite(current.get(), t, false))) {
+            return;
+        }
+        DavResourceRecord created;
+        try {
+            created = repository.createCollection(accountId, t.parent.id(), t.path.get(t.path.size() - 1), DavResourceRecord.CALENDAR,
+                    components);
+        } catch (DuplicateKeyException e) {
+            plain(resp, 405, "It exists\n");
+            return;
+        }
+        if (!props.isEmpty()) {
+            repository.patchProperties(accountId, created.id(), props);
+        }
+        resp.setStatus(201);
+        resp.setHeader("Cache-Control", "no-cache");
         resp.setContentLength(0);
     }
 
@@ -1426,6 +1723,17 @@ public class DavServlet extends HttpServlet {
         if (d.kind != Kind.STORED || d.home()) {
             plain(resp, 403, "The destination is not writable\n");
             return;
+        }
+        if (inCalendars(t) || inCalendars(d)) {
+            // Within the calendar tree: a calendar renamed in its home, or an object renamed in its
+            // calendar. Anything else would need the checks a PUT makes (UID, component, data).
+            boolean calendarRenamed = inCalendars(t) && inCalendars(d) && t.resource.isCalendar() && t.size() == 3 && d.size() == 3;
+            boolean objectRenamed = inCalendars(t) && inCalendars(d) && !t.collection() && d.parent != null
+                    && t.parent != null && d.parent.id().equals(t.parent.id());
+            if (!calendarRenamed && !objectRenamed) {
+                calError(resp, 403, "calendar-collection-location-ok", "");
+                return;
+            }
         }
         String depth = req.getHeader("Depth");
         boolean deep = true;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,6 +24,7 @@ import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DavUidConflictException;
 import org.postern.core.store.DavRepository.Changes;
 import org.postern.core.store.DavRepository.Member;
 import org.postern.core.store.DuplicateKeyException;
@@ -36,7 +38,7 @@ import org.postern.core.store.DuplicateKeyException;
 @Component(service = DavRepository.class)
 public class JdbcDavRepository implements DavRepository {
     private static final String COLUMNS =
-            "id, account_id, parent_id, name, collection, content_type, length, etag, created, modified";
+            "id, account_id, parent_id, name, collection, content_type, length, etag, created, modified, kind, components, uid";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Database db;
@@ -212,20 +214,47 @@ public class JdbcDavRepository implements DavRepository {
     }
 
     @Override
-    public DavResourceRecord createCollection(String accountId, String parentId, String name) {
+    public List<Map.Entry<DavResourceRecord, byte[]>> membersWithBodies(String accountId, String parentId, List<String> names) {
+        return db.transaction(c -> {
+            List<Map.Entry<DavResourceRecord, byte[]>> out = new ArrayList<>();
+            List<String> distinct = names.stream().distinct().toList();
+            for (int from = 0; from < distinct.size(); from += 100) {
+                List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 100));
+                String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+                out.addAll(Database.query(c, "SELECT " + COLUMNS + ", body FROM dav_resource WHERE account_id = ? AND parent_id = ? "
+                        + "AND name IN (" + marks + ")", ps -> {
+                            ps.setString(1, accountId);
+                            ps.setString(2, parentId);
+                            for (int i = 0; i < chunk.size(); i++) {
+                                ps.setString(3 + i, chunk.get(i));
+                            }
+                        }, rs -> {
+                            byte[] b = rs.getBytes(14);
+                            return Map.entry(map(rs), b == null ? new byte[0] : b);
+                        }).stream().filter(e -> chunk.contains(e.getKey().name())).toList());
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public DavResourceRecord createCollection(String accountId, String parentId, String name, String kind, String components) {
         return db.transaction(c -> {
             long seq = writeLock(c, accountId);
             requireCollection(c, accountId, parentId);
             clearTombstone(c, parentId, name);
-            return insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis(), seq);
+            return insert(c, accountId, parentId, name, true, null, null, newId(), System.currentTimeMillis(), seq, kind,
+                    components, null);
         });
     }
 
     private static DavResourceRecord insert(Connection c, String accountId, String parentId, String name, boolean collection,
-            String contentType, byte[] body, String id, long now, long seq) throws SQLException {
+            String contentType, byte[] body, String id, long now, long seq, String kind, String components, String uid)
+            throws SQLException {
         String etag = body == null ? null : etag(body);
         long length = body == null ? 0 : body.length;
-        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body, sync_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body, sync_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ps -> {
             ps.setString(1, id);
             ps.setString(2, accountId);
             ps.setString(3, parentId);
@@ -236,25 +265,41 @@ public class JdbcDavRepository implements DavRepository {
             ps.setString(8, etag);
             ps.setLong(9, now);
             ps.setLong(10, now);
-            ps.setBytes(11, body);
-            ps.setLong(12, seq);
+            ps.setString(11, kind);
+            ps.setString(12, components);
+            ps.setString(13, uid);
+            ps.setBytes(14, body);
+            ps.setLong(15, seq);
         });
         return new DavResourceRecord(id, accountId, parentId, name, collection, contentType, length, etag,
-                Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
+                Instant.ofEpochMilli(now), Instant.ofEpochMilli(now), kind, components, uid);
     }
 
     @Override
-    public Written put(String accountId, String parentId, String name, String contentType, byte[] body) {
+    public Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid) {
         for (int attempt = 0;; attempt++) {
             try {
                 return db.transaction(c -> {
                     long seq = writeLock(c, accountId);
                     requireCollection(c, accountId, parentId);
                     Optional<DavResourceRecord> existing = one(c, accountId, parentId, name);
+                    if (uid != null) {
+                        for (String other : Database.query(c, "SELECT name FROM dav_resource WHERE parent_id = ? AND uid = ? "
+                                + "AND account_id = ?", ps -> {
+                                    ps.setString(1, parentId);
+                                    ps.setString(2, uid);
+                                    ps.setString(3, accountId);
+                                }, rs -> rs.getString(1))) {
+                            if (!other.equals(name)) {
+                                throw new DavUidConflictException(other);
+                            }
+                        }
+                    }
                     long now = System.currentTimeMillis();
                     if (existing.isEmpty()) {
                         clearTombstone(c, parentId, name);
-                        return new Written(insert(c, accountId, parentId, name, false, contentType, body, newId(), now, seq), true);
+                        return new Written(insert(c, accountId, parentId, name, false, contentType, body, newId(), now, seq, null,
+                                null, uid), true);
                     }
                     DavResourceRecord old = existing.get();
                     if (old.collection()) {
@@ -262,18 +307,19 @@ public class JdbcDavRepository implements DavRepository {
                     }
                     String etag = etag(body);
                     Database.update(c, "UPDATE dav_resource SET content_type = ?, length = ?, etag = ?, modified = ?, body = ?, "
-                            + "sync_seq = ? WHERE account_id = ? AND id = ?", ps -> {
+                            + "sync_seq = ?, uid = ? WHERE account_id = ? AND id = ?", ps -> {
                                 ps.setString(1, contentType);
                                 ps.setLong(2, body.length);
                                 ps.setString(3, etag);
                                 ps.setLong(4, now);
                                 ps.setBytes(5, body);
                                 ps.setLong(6, seq);
-                                ps.setString(7, accountId);
-                                ps.setString(8, old.id());
+                                ps.setString(7, uid);
+                                ps.setString(8, accountId);
+                                ps.setString(9, old.id());
                             });
                     return new Written(new DavResourceRecord(old.id(), accountId, parentId, name, false, contentType,
-                            body.length, etag, old.created(), Instant.ofEpochMilli(now)), false);
+                            body.length, etag, old.created(), Instant.ofEpochMilli(now), null, null, uid), false);
                 });
             } catch (DuplicateKeyException e) {
                 // Two PUTs creating the same name at once: the loser replaces the winner's body.
@@ -367,7 +413,8 @@ public class JdbcDavRepository implements DavRepository {
                         ps.setString(6, id);
                     });
             return new DavResourceRecord(id, accountId, parentId, name, source.collection(), source.contentType(),
-                    source.length(), source.etag(), source.created(), Instant.ofEpochMilli(now));
+                    source.length(), source.etag(), source.created(), Instant.ofEpochMilli(now), source.kind(),
+                    source.components(), source.uid());
         });
     }
 
@@ -401,7 +448,8 @@ public class JdbcDavRepository implements DavRepository {
             body = b.isEmpty() || b.get(0) == null ? new byte[0] : b.get(0);
         }
         List<DavResourceRecord> members = deep && source.collection() ? children(c, accountId, source.id()) : List.of();
-        DavResourceRecord copy = insert(c, accountId, parentId, name, source.collection(), source.contentType(), body, newId(), now, seq);
+        DavResourceRecord copy = insert(c, accountId, parentId, name, source.collection(), source.contentType(), body, newId(), now, seq,
+                source.kind(), source.components(), source.uid());
         String target = copy.id();
         Database.update(c, "INSERT INTO dav_property (resource_id, namespace, name, element) "
                 + "SELECT ?, namespace, name, element FROM dav_property WHERE resource_id = ?", ps -> {
@@ -509,7 +557,7 @@ public class JdbcDavRepository implements DavRepository {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     DavResourceRecord r = map(rs);
-                    all.add(new Member(r.name(), r, rs.getLong(11)));
+                    all.add(new Member(r.name(), r, rs.getLong(14)));
                 }
             }
         }
@@ -659,6 +707,7 @@ public class JdbcDavRepository implements DavRepository {
         String etag = rs.getString(8);
         return new DavResourceRecord(rs.getString(1).trim(), rs.getString(2).trim(), rs.getString(3).trim(), rs.getString(4),
                 rs.getShort(5) == 1, rs.getString(6), rs.getLong(7), etag == null ? null : etag.trim(),
-                Instant.ofEpochMilli(rs.getLong(9)), Instant.ofEpochMilli(rs.getLong(10)));
+                Instant.ofEpochMilli(rs.getLong(9)), Instant.ofEpochMilli(rs.getLong(10)), rs.getString(11), rs.getString(12),
+                rs.getString(13));
     }
 }

@@ -27,6 +27,7 @@ import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
 import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DavUidConflictException;
 import org.postern.core.store.DuplicateKeyException;
 
 /** The DAV tables on each database: trees, bodies, dead properties, and one account per query. */
@@ -320,5 +321,34 @@ abstract class DavRepositoryTest {
         DavRepository.Changes all = dav.changes(ALICE, dst.id(), 0, 2);
         assertEquals(4, all.members().size(), "the group is returned whole rather than split");
         assertTrue(dav.syncToken(ALICE, home.id()) > before);
+    }
+
+    @Test
+    void aCalendarKeepsEachUidOnceAndAMultigetReadsBodiesInOneGo() {
+        DavResourceRecord home = dav.home(ALICE, "calendars");
+        DavResourceRecord cal = dav.createCollection(ALICE, home.id(), "default", DavResourceRecord.CALENDAR, "VEVENT");
+        assertTrue(dav.child(ALICE, home.id(), "default").orElseThrow().isCalendar());
+        assertEquals("VEVENT", dav.child(ALICE, home.id(), "default").orElseThrow().components());
+        dav.put(ALICE, cal.id(), "a.ics", "text/calendar", bytes("A"), "uid-1");
+        dav.put(ALICE, cal.id(), "a.ics", "text/calendar", bytes("A2"), "uid-1");
+        DavUidConflictException e = assertThrows(DavUidConflictException.class,
+                () -> dav.put(ALICE, cal.id(), "b.ics", "text/calendar", bytes("B"), "uid-1"));
+        assertEquals("a.ics", e.existingName());
+        assertTrue(dav.child(ALICE, cal.id(), "b.ics").isEmpty());
+        dav.put(ALICE, cal.id(), "b.ics", "text/calendar", bytes("B"), "uid-2");
+        assertEquals("uid-2", dav.child(ALICE, cal.id(), "b.ics").orElseThrow().uid());
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            names.add("missing" + i);
+        }
+        names.add("b.ics");
+        names.add("a.ics");
+        names.add("a.ics");
+        var got = dav.membersWithBodies(ALICE, cal.id(), names);
+        assertEquals(2, got.size());
+        java.util.Map<String, String> bodies = new java.util.HashMap<>();
+        got.forEach(en -> bodies.put(en.getKey().name(), new String(en.getValue(), StandardCharsets.UTF_8)));
+        assertEquals(java.util.Map.of("a.ics", "A2", "b.ics", "B"), bodies);
+        assertTrue(dav.membersWithBodies(BOB, cal.id(), names).isEmpty());
     }
 }

@@ -26,8 +26,16 @@ CREATE TABLE dav_resource (
   created BIGINT NOT NULL,
   modified BIGINT NOT NULL,
   sync_seq BIGINT NOT NULL,
+  kind VARCHAR(16),
+  components VARCHAR(64),
+  uid VARCHAR(255),
   CONSTRAINT dav_resource_name UNIQUE (account_id, parent_id, name)
 );
+
+-- kind: NULL for plain WebDAV, 'calendar' for a CalDAV calendar collection (components: the
+-- component names it takes, comma-separated). uid: a calendar object's UID, unique per
+-- calendar (RFC 4791 section 4.1), looked up by index on every PUT.
+CREATE INDEX dav_resource_uid ON dav_resource (parent_id, uid);
 
 -- a collection's members, and its changes since a sync token, by index
 CREATE INDEX dav_resource_parent ON dav_resource (parent_id, sync_seq);

@@ -1,0 +1,83 @@
+package org.postern.dav.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import net.fortuna.ical4j.data.CalendarBuilder;
+import net.fortuna.ical4j.data.ParserException;
+import net.fortuna.ical4j.model.Calendar;
+import net.fortuna.ical4j.model.Component;
+import net.fortuna.ical4j.model.Property;
+import net.fortuna.ical4j.model.component.CalendarComponent;
+
+/**
+ * A calendar object resource as RFC 4791 section 4.1 wants it: one iCalendar object whose
+ * components (VTIMEZONE aside) are all of one type and share one UID, without METHOD. Parsed with
+ * ical4j; what fails is named by the CalDAV precondition a PUT answers with.
+ */
+record CalendarObject(String component, String uid) {
+    /** The component types a calendar may take (RFC 4791 section 5.2.3, as Postern supports them). */
+    static final Set<String> TYPES = Set.of(Component.VEVENT, Component.VTODO, Component.VJOURNAL);
+
+    /** Why a body is not a calendar object: the CalDAV precondition element's local name. */
+    static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String precondition;
+
+        Invalid(String precondition, String message) {
+            super(message);
+            this.precondition = precondition;
+        }
+    }
+
+    static CalendarObject parse(byte[] body) throws Invalid {
+        Calendar calendar;
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        // ical4j finds its factories through the context class loader: its own, not the servlet container's.
+        t.setContextClassLoader(CalendarBuilder.class.getClassLoader());
+        try {
+            calendar = new CalendarBuilder().build(new ByteArrayInputStream(body));
+        } catch (ParserException | IOException | RuntimeException e) {
+            throw new Invalid("valid-calendar-data", "not iCalendar data");
+        } finally {
+            t.setContextClassLoader(before);
+        }
+        if (calendar.getProperty(Property.METHOD).isPresent()) {
+            throw new Invalid("valid-calendar-object-resource", "a calendar object carries no METHOD");
+        }
+        String type = null;
+        String uid = null;
+        List<CalendarComponent> components = calendar.getComponents();
+        for (CalendarComponent c : components) {
+            if (Component.VTIMEZONE.equals(c.getName())) {
+                continue;
+            }
+            if (type == null) {
+                type = c.getName();
+            } else if (!type.equals(c.getName())) {
+                throw new Invalid("valid-calendar-object-resource", "one component type per resource");
+            }
+            String u = c.getProperty(Property.UID).map(p -> ((Property) p).getValue()).orElse(null);
+            if (u == null || u.isEmpty()) {
+                throw new Invalid("valid-calendar-object-resource", "every component needs a UID");
+            }
+            if (uid == null) {
+                uid = u;
+            } else if (!uid.equals(u)) {
+                throw new Invalid("valid-calendar-object-resource", "one UID per resource");
+            }
+        }
+        if (type == null) {
+            throw new Invalid("valid-calendar-object-resource", "no event, task or journal in it");
+        }
+        if (!TYPES.contains(type)) {
+            throw new Invalid("supported-calendar-component", type + " is not taken here");
+        }
+        if (uid.length() > 255) {
+            throw new Invalid("valid-calendar-object-resource", "UID longer than 255 characters");
+        }
+        return new CalendarObject(type, uid);
+    }
+}

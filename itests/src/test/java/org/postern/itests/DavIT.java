@@ -538,4 +538,42 @@ public class DavIT {
         assertEquals(201, send("PUT", cal + "copy.ics", alice, event("standup-1@example.net", "Again"),
                 "Content-Type", "text/calendar").statusCode());
     }
+
+    @Test
+    public void calendarQueryFindsEventsInATimeRangeWithRecurrences() throws Exception {
+        String[] alice = user("dav");
+        String cal = "/dav/calendars/" + principal(alice) + "/default/";
+        String weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:weekly-1\r\nDTSTAMP:20261203T100000Z\r\n"
+                + "DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z\r\nRRULE:FREQ=WEEKLY\r\nEXDATE:20261218T090000Z\r\n"
+                + "SUMMARY:Team sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assertEquals(201, send("PUT", cal + "weekly.ics", alice, weekly, "Content-Type", "text/calendar").statusCode());
+        assertEquals(201, send("PUT", cal + "dentist.ics", alice, event("dentist-1", "Dentist").replace("20261204", "20261216"),
+                "Content-Type", "text/calendar").statusCode());
+        java.util.function.Function<String, String> query = filter -> {
+            try {
+                return text(send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\""
+                        + CALDAV + "\"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\">" + filter
+                        + "</C:comp-filter></C:filter></C:calendar-query>", "Depth", "1"));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        String weekOf14 = query.apply("<C:comp-filter name=\"VEVENT\"><C:time-range start=\"20261214T000000Z\" end=\"20261219T000000Z\"/>"
+                + "</C:comp-filter>");
+        assertTrue(weekOf14, weekOf14.contains("dentist.ics"));
+        assertFalse("the Friday of that week is excluded: " + weekOf14, weekOf14.contains("weekly.ics"));
+        String january = query.apply("<C:comp-filter name=\"VEVENT\"><C:time-range start=\"20270101T000000Z\" end=\"20270110T000000Z\"/>"
+                + "</C:comp-filter>");
+        assertTrue(january, january.contains("weekly.ics"));
+        assertFalse(january, january.contains("dentist.ics"));
+        String byText = query.apply("<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"SUMMARY\"><C:text-match>DENTIST"
+                + "</C:text-match></C:prop-filter></C:comp-filter>");
+        assertTrue(byText, byText.contains("dentist.ics") && !byText.contains("weekly.ics"));
+        HttpResponse<byte[]> unsupported = send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"" + CALDAV + "\"><C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\">"
+                + "<C:prop-filter name=\"SUMMARY\"><C:text-match collation=\"i;unknown\">x</C:text-match></C:prop-filter>"
+                + "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>", "Depth", "1");
+        assertEquals(403, unsupported.statusCode());
+        assertTrue(text(unsupported), text(unsupported).contains("supported-collation"));
+    }
 }

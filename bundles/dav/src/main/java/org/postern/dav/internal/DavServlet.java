@@ -978,7 +978,8 @@ public class DavServlet extends HttpServlet {
             }
             return "<D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
                     + (t.resource.isCalendar() ? "<D:supported-report><D:report><C:calendar-multiget xmlns:C=\"" + CALDAV
-                            + "\"/></D:report></D:supported-report>" : "")
+                            + "\"/></D:report></D:supported-report><D:supported-report><D:report><C:calendar-query xmlns:C=\""
+                            + CALDAV + "\"/></D:report></D:supported-report>" : "")
                     + "</D:supported-report-set>";
         }
         if ((n.equals(SYNC_TOKEN) || n.equals(GETCTAG)) && t.kind == Kind.STORED && t.collection()) {
@@ -1109,6 +1110,10 @@ public class DavServlet extends HttpServlet {
         Element root = doc.getDocumentElement();
         if (DavXml.is(root, CALDAV, "calendar-multiget") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
             multiget(req, resp, t, accountId, root);
+            return;
+        }
+        if (DavXml.is(root, CALDAV, "calendar-query") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
+            calendarQuery(resp, t, accountId, root);
             return;
         }
         if (!DavXml.is(root, DavXml.DAV, "sync-collection") || t.kind != Kind.STORED || !t.collection()) {
@@ -1251,6 +1256,71 @@ public class DavServlet extends HttpServlet {
             } else {
                 Target member = new Target(Kind.STORED, t.path.child(r.name(), r.collection()), r, t.resource, t.principal);
                 describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+            }
+        }
+        ms.send(resp);
+    }
+
+    /** Members a calendar-query reads at a time: bounds the bodies in memory, not the result. */
+    static final int QUERY_CHUNK = 200;
+
+    /**
+     * RFC 4791 section 7.8: every member of the calendar whose iCalendar data matches the filter
+     * ({@link CalendarQuery}), streamed as found. Members are read a chunk at a time and parsed;
+     * unparseable stored data never matches.
+     */
+    private void calendarQuery(HttpServletResponse resp, Target t, String accountId, Element root) throws IOException {
+        Element filterElement = DavXml.child(root, CALDAV, "filter");
+        if (filterElement == null) {
+            calError(resp, 403, "valid-filter", "");
+            return;
+        }
+        CalendarQuery query;
+        try {
+            query = CalendarQuery.parse(filterElement);
+        } catch (CalendarQuery.Unsupported e) {
+            calError(resp, 403, e.precondition, "");
+            return;
+        }
+        List<Name> named = new ArrayList<>();
+        Element prop = DavXml.child(root, DavXml.DAV, "prop");
+        if (prop != null) {
+            for (Element p : DavXml.children(prop)) {
+                Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                if (!named.contains(n)) {
+                    named.add(n);
+                }
+                if (named.size() > MAX_NAMED) {
+                    plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+                    return;
+                }
+            }
+        }
+        List<String> names = repository.children(accountId, t.resource.id()).stream().filter(r -> !r.collection())
+                .map(DavResourceRecord::name).toList();
+        Multistatus ms = new Multistatus(resp);
+        Thread thread = Thread.currentThread();
+        for (int from = 0; from < names.size(); from += QUERY_CHUNK) {
+            Map<String, byte[]> bodies = current.get().bodies;
+            bodies.clear();
+            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
+                    names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
+                net.fortuna.ical4j.model.Calendar calendar;
+                ClassLoader before = thread.getContextClassLoader();
+                thread.setContextClassLoader(net.fortuna.ical4j.data.CalendarBuilder.class.getClassLoader());
+                try {
+                    calendar = new net.fortuna.ical4j.data.CalendarBuilder().build(new java.io.ByteArrayInputStream(e.getValue()));
+                } catch (net.fortuna.ical4j.data.ParserException | IOException | RuntimeException unparseable) {
+                    continue;
+                } finally {
+                    thread.setContextClassLoader(before);
+                }
+                if (query.matches(calendar)) {
+                    DavResourceRecord r = e.getKey();
+                    bodies.put(r.id(), e.getValue());
+                    Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
+                    describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+                }
             }
         }
         ms.send(resp);

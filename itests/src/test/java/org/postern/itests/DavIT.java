@@ -569,11 +569,37 @@ public class DavIT {
         String byText = query.apply("<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"SUMMARY\"><C:text-match>DENTIST"
                 + "</C:text-match></C:prop-filter></C:comp-filter>");
         assertTrue(byText, byText.contains("dentist.ics") && !byText.contains("weekly.ics"));
+        HttpResponse<byte[]> fb = send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:free-busy-query xmlns:C=\"" + CALDAV + "\">"
+                + "<C:time-range start=\"20261210T000000Z\" end=\"20261220T000000Z\"/></C:free-busy-query>", "Depth", "1");
+        assertEquals(text(fb), 200, fb.statusCode());
+        assertTrue(text(fb), text(fb).contains("FREEBUSY:20261211T090000Z/20261211T100000Z"));
+        assertTrue(text(fb), text(fb).contains("FREEBUSY:20261216T090000Z/20261216T100000Z"));
+        assertFalse("the excluded Friday is free: " + text(fb), text(fb).contains("20261218T09"));
+        HttpResponse<byte[]> options = send("OPTIONS", cal, alice, (byte[]) null);
+        assertTrue(options.headers().firstValue("DAV").orElse(""), options.headers().firstValue("DAV").orElse("").contains("calendar-access"));
+        String privileges = text(send("PROPFIND", cal, alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop>"
+                + "<D:current-user-privilege-set/><D:owner/></D:prop></D:propfind>", "Depth", "0"));
+        assertTrue(privileges, privileges.contains("<D:privilege><D:write/></D:privilege>"));
+        assertTrue(privileges, privileges.contains("<D:owner><D:href>/dav/principals/"));
         HttpResponse<byte[]> unsupported = send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" "
                 + "xmlns:C=\"" + CALDAV + "\"><C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\">"
                 + "<C:prop-filter name=\"SUMMARY\"><C:text-match collation=\"i;unknown\">x</C:text-match></C:prop-filter>"
                 + "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>", "Depth", "1");
         assertEquals(403, unsupported.statusCode());
         assertTrue(text(unsupported), text(unsupported).contains("supported-collation"));
+    }
+
+    @Test
+    public void debiansCaldavClientCreatesFindsSyncsAndDeletesEvents() throws Exception {
+        String[] user = user("dav");
+        java.nio.file.Path script = java.nio.file.Paths.get(DavIT.class.getResource("/caldav-roundtrip.py").toURI());
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), base + "/dav/", user[0]).redirectErrorStream(true).start();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            in.write((user[1] + "\n").getBytes(StandardCharsets.UTF_8)); // on stdin: never on a command line
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out, p.waitFor(180, TimeUnit.SECONDS));
+        assertEquals(out, 0, p.exitValue());
+        assertTrue(out, out.strip().endsWith("OK"));
     }
 }

@@ -31,19 +31,23 @@ record CalendarObject(String component, String uid) {
         }
     }
 
-    static CalendarObject parse(byte[] body) throws Invalid {
-        Calendar calendar;
+    /** The body parsed by ical4j, or empty when it is not iCalendar data. */
+    static java.util.Optional<Calendar> build(byte[] body) {
         Thread t = Thread.currentThread();
         ClassLoader before = t.getContextClassLoader();
         // ical4j finds its factories through the context class loader: its own, not the servlet container's.
         t.setContextClassLoader(CalendarBuilder.class.getClassLoader());
         try {
-            calendar = new CalendarBuilder().build(new ByteArrayInputStream(body));
+            return java.util.Optional.of(new CalendarBuilder().build(new ByteArrayInputStream(body)));
         } catch (ParserException | IOException | RuntimeException e) {
-            throw new Invalid("valid-calendar-data", "not iCalendar data");
+            return java.util.Optional.empty();
         } finally {
             t.setContextClassLoader(before);
         }
+    }
+
+    static CalendarObject parse(byte[] body) throws Invalid {
+        Calendar calendar = build(body).orElseThrow(() -> new Invalid("valid-calendar-data", "not iCalendar data"));
         if (calendar.getProperty(Property.METHOD).isPresent()) {
             throw new Invalid("valid-calendar-object-resource", "a calendar object carries no METHOD");
         }

@@ -300,4 +300,76 @@ final class CalendarQuery {
         }
         throw new java.time.DateTimeException("unknown time " + t);
     }
+
+    /** A busy time for free-busy-query: [start, end) and its FBTYPE. */
+    record Busy(Instant start, Instant end, String type) {
+    }
+
+    /**
+     * RFC 4791 section 7.10: the busy times of a calendar object's events within [start, end):
+     * every instance (RRULE, RDATE, EXDATE expanded) of a VEVENT that is not TRANSPARENT and not
+     * CANCELLED, clipped to the range; TENTATIVE ones as BUSY-TENTATIVE.
+     */
+    static List<Busy> busy(Calendar calendar, Instant start, Instant end) {
+        List<Busy> out = new ArrayList<>();
+        ZonedDateTime from = start.atZone(ZoneOffset.UTC);
+        ZonedDateTime to = end.atZone(ZoneOffset.UTC);
+        for (CalendarComponent c : calendar.getComponents()) {
+            if (!(c instanceof VEvent)) {
+                continue;
+            }
+            String transp = c.getProperty(Property.TRANSP).map(p -> ((Property) p).getValue()).orElse("OPAQUE");
+            String status = c.getProperty(Property.STATUS).map(p -> ((Property) p).getValue()).orElse("CONFIRMED");
+            if (transp.equalsIgnoreCase("TRANSPARENT") || status.equalsIgnoreCase("CANCELLED")
+                    || c.getProperty(Property.DTSTART).isEmpty()) {
+                continue;
+            }
+            String type = status.equalsIgnoreCase("TENTATIVE") ? "BUSY-TENTATIVE" : "BUSY";
+            try {
+                for (Period<?> p : c.calculateRecurrenceSet(new Period<>(from, to))) {
+                    Instant s = instant(p.getStart());
+                    Instant e = instant(p.getEnd());
+                    if (s.isBefore(end) && e.isAfter(start) && e.isAfter(s)) {
+                        out.add(new Busy(s.isBefore(start) ? start : s, e.isAfter(end) ? end : e, type));
+                    }
+                }
+            } catch (RuntimeException unexpandable) {
+                // skipped: free-busy is advice, and an event ical4j cannot expand has no instances to give
+            }
+        }
+        return out;
+    }
+
+    /** Busy times sorted and merged where they overlap or touch, per type. */
+    static List<Busy> merge(List<Busy> all) {
+        List<Busy> sorted = new ArrayList<>(all);
+        sorted.sort(java.util.Comparator.comparing(Busy::type).thenComparing(Busy::start));
+        List<Busy> out = new ArrayList<>();
+        for (Busy b : sorted) {
+            Busy last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.type.equals(b.type) && !b.start.isAfter(last.end)) {
+                out.set(out.size() - 1, new Busy(last.start, b.end.isAfter(last.end) ? b.end : last.end, last.type));
+            } else {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /** A time-range element's bounds, both required (free-busy-query). */
+    static Instant[] range(Element timeRange) throws Unsupported {
+        if (timeRange == null || timeRange.getAttribute("start").isEmpty() || timeRange.getAttribute("end").isEmpty()) {
+            throw new Unsupported("valid-filter", "free-busy-query needs a time-range with start and end");
+        }
+        Instant start = time(timeRange.getAttribute("start"), null);
+        Instant end = time(timeRange.getAttribute("end"), null);
+        if (!start.isBefore(end)) {
+            throw new Unsupported("valid-filter", "time-range start must be before its end");
+        }
+        return new Instant[] {start, end};
+    }
+
+    static String utc(Instant i) {
+        return UTC.format(i);
+    }
 }

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -43,7 +44,6 @@ import org.postern.core.store.StoreException;
 import org.postern.core.store.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 /**
@@ -69,7 +69,8 @@ public class DavServlet extends HttpServlet {
     static final java.util.Set<String> HOMES = java.util.Set.of(FILES, CALENDARS);
     static final String CALDAV = "urn:ietf:params:xml:ns:caldav";
     static final String PRINCIPALS = "principals";
-    private static final String DAV_HEADER = "1, 2, 3";
+    /** RFC 4918 classes, and CalDAV (RFC 4791: MKCALENDAR, calendar-query, calendar-multiget, free-busy-query). */
+    private static final String DAV_HEADER = "1, 2, 3, calendar-access";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter ISO_DATE = DateTimeFormatter.ISO_INSTANT;
 
@@ -590,14 +591,10 @@ public class DavServlet extends HttpServlet {
             sendLock(resp, 200, found.withExpiry(seconds, now + seconds * 1000), false);
             return;
         }
-        Document doc;
-        try {
-            doc = DavXml.parse(body);
-        } catch (DavXml.BadXml e) {
-            plain(resp, 400, "Malformed XML\n");
+        Element info = xml(resp, body);
+        if (info == null) {
             return;
         }
-        Element info = doc.getDocumentElement();
         Element scope = DavXml.is(info, DavXml.DAV, "lockinfo") ? DavXml.child(info, DavXml.DAV, "lockscope") : null;
         Element type = DavXml.is(info, DavXml.DAV, "lockinfo") ? DavXml.child(info, DavXml.DAV, "locktype") : null;
         if (scope == null || type == null || DavXml.child(type, DavXml.DAV, "write") == null) {
@@ -732,6 +729,16 @@ public class DavServlet extends HttpServlet {
         return out.toByteArray();
     }
 
+    /** The body's root element, or null after answering 400 for malformed or refused XML. */
+    private static Element xml(HttpServletResponse resp, byte[] body) throws IOException {
+        try {
+            return DavXml.parse(body).getDocumentElement();
+        } catch (DavXml.BadXml e) {
+            plain(resp, 400, "Malformed XML\n");
+            return null;
+        }
+    }
+
     // ---- PROPFIND ----
 
     /** A property name: namespace ("" for none) and local name. */
@@ -750,6 +757,8 @@ public class DavServlet extends HttpServlet {
     private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
     private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
     private static final Name CALENDAR_HOME_SET = new Name(CALDAV, "calendar-home-set");
+    private static final Name OWNER = new Name(DavXml.DAV, "owner");
+    private static final Name CURRENT_USER_PRIVILEGE_SET = new Name(DavXml.DAV, "current-user-privilege-set");
     private static final Name LOCKDISCOVERY = new Name(DavXml.DAV, "lockdiscovery");
     static final String CALENDARSERVER = "http://calendarserver.org/ns/";
     private static final Name SYNC_TOKEN = new Name(DavXml.DAV, "sync-token");
@@ -762,7 +771,8 @@ public class DavServlet extends HttpServlet {
 
     /** Live properties: computed, protected from PROPPATCH. */
     private static final List<Name> LIVE = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG, GETLASTMODIFIED,
-            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK, SYNC_TOKEN, GETCTAG, CALENDAR_HOME_SET,
+            CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK, SYNC_TOKEN, GETCTAG, CALENDAR_HOME_SET, OWNER,
+            CURRENT_USER_PRIVILEGE_SET,
             new Name(CALDAV, "supported-calendar-component-set"), new Name(CALDAV, "supported-calendar-data"),
             new Name(CALDAV, "max-resource-size"), new Name(CALDAV, "calendar-data"));
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
@@ -771,6 +781,23 @@ public class DavServlet extends HttpServlet {
 
     /** Most distinct property names one PROPFIND may ask for (a listing repeats each per member). */
     static final int MAX_NAMED = 200;
+
+    /** The distinct property names in a DAV:prop (none when absent), or null past {@link #MAX_NAMED}. */
+    private static List<Name> names(Element prop) {
+        List<Name> named = new ArrayList<>();
+        if (prop != null) {
+            for (Element p : DavXml.children(prop)) {
+                Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                if (!named.contains(n)) {
+                    named.add(n);
+                }
+                if (named.size() > MAX_NAMED) {
+                    return null;
+                }
+            }
+        }
+        return named;
+    }
 
     private enum Mode {
         ALLPROP, PROPNAME, PROP
@@ -802,14 +829,10 @@ public class DavServlet extends HttpServlet {
         List<Name> named = new ArrayList<>();
         List<Name> include = new ArrayList<>();
         if (body.length > 0) {
-            Document doc;
-            try {
-                doc = DavXml.parse(body);
-            } catch (DavXml.BadXml e) {
-                plain(resp, 400, "Malformed XML\n");
+            Element root = xml(resp, body);
+            if (root == null) {
                 return;
             }
-            Element root = doc.getDocumentElement();
             if (!DavXml.is(root, DavXml.DAV, "propfind")) {
                 plain(resp, 400, "Expected DAV:propfind\n");
                 return;
@@ -979,13 +1002,21 @@ public class DavServlet extends HttpServlet {
             return "<D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
                     + (t.resource.isCalendar() ? "<D:supported-report><D:report><C:calendar-multiget xmlns:C=\"" + CALDAV
                             + "\"/></D:report></D:supported-report><D:supported-report><D:report><C:calendar-query xmlns:C=\""
-                            + CALDAV + "\"/></D:report></D:supported-report>" : "")
+                            + CALDAV + "\"/></D:report></D:supported-report><D:supported-report><D:report><C:free-busy-query "
+                            + "xmlns:C=\"" + CALDAV + "\"/></D:report></D:supported-report>" : "")
                     + "</D:supported-report-set>";
         }
         if ((n.equals(SYNC_TOKEN) || n.equals(GETCTAG)) && t.kind == Kind.STORED && t.collection()) {
             String token = DavXml.escapeText(SYNC_PREFIX + repository.syncToken(current.get().accountId, t.resource.id()));
             return n.equals(SYNC_TOKEN) ? "<D:sync-token>" + token + "</D:sync-token>"
                     : "<CS:getctag xmlns:CS=\"" + CALENDARSERVER + "\">" + token + "</CS:getctag>";
+        }
+        if (n.equals(OWNER)) {
+            return t.kind == Kind.STORED || t.kind == Kind.PRINCIPAL
+                    ? "<D:owner><D:href>" + principalHref(t) + "</D:href></D:owner>" : null;
+        }
+        if (n.equals(CURRENT_USER_PRIVILEGE_SET)) {
+            return "<D:current-user-privilege-set>" + privileges(t) + "</D:current-user-privilege-set>";
         }
         if (n.equals(CALENDAR_HOME_SET)) {
             return t.kind == Kind.PRINCIPAL ? "<C:calendar-home-set xmlns:C=\"" + CALDAV + "\"><D:href>" + DavPath.PREFIX + CALENDARS
@@ -1071,6 +1102,25 @@ public class DavServlet extends HttpServlet {
         return null;
     }
 
+    /**
+     * RFC 3744 section 5.4, as it is: the owner may do everything to what is stored (a home cannot
+     * be deleted, but its members can); the fixed collections and the principal are read-only.
+     * Nobody else reaches any of it.
+     */
+    private static String privileges(Target t) {
+        StringBuilder b = new StringBuilder("<D:privilege><D:read/></D:privilege>"
+                + "<D:privilege><D:read-current-user-privilege-set/></D:privilege>");
+        if (t.kind == Kind.STORED) {
+            for (String p : new String[] {"write", "write-properties", "write-content", "bind", "unbind", "unlock"}) {
+                b.append("<D:privilege><D:").append(p).append("/></D:privilege>");
+            }
+            if (inCalendars(t)) {
+                b.append("<D:privilege><C:read-free-busy xmlns:C=\"").append(CALDAV).append("\"/></D:privilege>");
+            }
+        }
+        return b.toString();
+    }
+
     private static String principalHref(Target t) {
         return DavPath.PREFIX + PRINCIPALS + "/" + t.principal + "/";
     }
@@ -1100,14 +1150,10 @@ public class DavServlet extends HttpServlet {
         if (body == null) {
             return;
         }
-        Document doc;
-        try {
-            doc = DavXml.parse(body);
-        } catch (DavXml.BadXml e) {
-            plain(resp, 400, "Malformed XML\n");
+        Element root = xml(resp, body);
+        if (root == null) {
             return;
         }
-        Element root = doc.getDocumentElement();
         if (DavXml.is(root, CALDAV, "calendar-multiget") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
             multiget(req, resp, t, accountId, root);
             return;
@@ -1116,12 +1162,18 @@ public class DavServlet extends HttpServlet {
             calendarQuery(resp, t, accountId, root);
             return;
         }
+        if (DavXml.is(root, CALDAV, "free-busy-query") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
+            freeBusy(resp, t, accountId, root);
+            return;
+        }
         if (!DavXml.is(root, DavXml.DAV, "sync-collection") || t.kind != Kind.STORED || !t.collection()) {
             error(resp, 403, "supported-report"); // RFC 3253 section 3.6
             return;
         }
+        // RFC 6578 section 3.2 asks for Depth: 0; clients send 1 too (python3-caldav does), and the
+        // report is the same for both: only an infinite depth is refused, as the RFC says.
         String depth = req.getHeader("Depth");
-        if (depth != null && !depth.equals("0")) {
+        if (depth != null && !depth.equals("0") && !depth.equals("1")) {
             plain(resp, 400, "sync-collection takes Depth: 0\n");
             return;
         }
@@ -1160,19 +1212,10 @@ public class DavServlet extends HttpServlet {
                 return;
             }
         }
-        List<Name> named = new ArrayList<>();
-        Element prop = DavXml.child(root, DavXml.DAV, "prop");
-        if (prop != null) {
-            for (Element p : DavXml.children(prop)) {
-                Name n = new Name(DavXml.namespace(p), p.getLocalName());
-                if (!named.contains(n)) {
-                    named.add(n);
-                }
-                if (named.size() > MAX_NAMED) {
-                    plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
-                    return;
-                }
-            }
+        List<Name> named = names(DavXml.child(root, DavXml.DAV, "prop"));
+        if (named == null) {
+            plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+            return;
         }
         DavRepository.Changes changes = repository.changes(accountId, t.resource.id(), since, limit);
         Multistatus ms = new Multistatus(resp);
@@ -1200,19 +1243,10 @@ public class DavServlet extends HttpServlet {
      */
     private void multiget(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, Element root)
             throws IOException {
-        List<Name> named = new ArrayList<>();
-        Element prop = DavXml.child(root, DavXml.DAV, "prop");
-        if (prop != null) {
-            for (Element p : DavXml.children(prop)) {
-                Name n = new Name(DavXml.namespace(p), p.getLocalName());
-                if (!named.contains(n)) {
-                    named.add(n);
-                }
-                if (named.size() > MAX_NAMED) {
-                    plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
-                    return;
-                }
-            }
+        List<Name> named = names(DavXml.child(root, DavXml.DAV, "prop"));
+        if (named == null) {
+            plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+            return;
         }
         List<String> hrefs = new ArrayList<>();
         for (Element e : DavXml.children(root)) {
@@ -1282,48 +1316,71 @@ public class DavServlet extends HttpServlet {
             calError(resp, 403, e.precondition, "");
             return;
         }
-        List<Name> named = new ArrayList<>();
-        Element prop = DavXml.child(root, DavXml.DAV, "prop");
-        if (prop != null) {
-            for (Element p : DavXml.children(prop)) {
-                Name n = new Name(DavXml.namespace(p), p.getLocalName());
-                if (!named.contains(n)) {
-                    named.add(n);
-                }
-                if (named.size() > MAX_NAMED) {
-                    plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
-                    return;
-                }
-            }
+        List<Name> named = names(DavXml.child(root, DavXml.DAV, "prop"));
+        if (named == null) {
+            plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+            return;
         }
+        Multistatus ms = new Multistatus(resp);
+        Map<String, byte[]> bodies = current.get().bodies;
+        forEachCalendarObject(accountId, t, (r, body, calendar) -> {
+            if (query.matches(calendar)) {
+                bodies.put(r.id(), body);
+                Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
+                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+            }
+        });
+        ms.send(resp);
+    }
+
+    /** What {@link #forEachCalendarObject} hands over: a member, its body, and the body parsed. */
+    private interface CalendarObjectVisitor {
+        void visit(DavResourceRecord member, byte[] body, net.fortuna.ical4j.model.Calendar calendar) throws IOException;
+    }
+
+    /**
+     * Every member of calendar {@code t}, read {@link #QUERY_CHUNK} at a time so that the bodies in
+     * memory are bounded, parsed with ical4j; stored data that does not parse is skipped.
+     */
+    private void forEachCalendarObject(String accountId, Target t, CalendarObjectVisitor visitor) throws IOException {
         List<String> names = repository.children(accountId, t.resource.id()).stream().filter(r -> !r.collection())
                 .map(DavResourceRecord::name).toList();
-        Multistatus ms = new Multistatus(resp);
-        Thread thread = Thread.currentThread();
         for (int from = 0; from < names.size(); from += QUERY_CHUNK) {
-            Map<String, byte[]> bodies = current.get().bodies;
-            bodies.clear();
+            current.get().bodies.clear();
             for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
                     names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
-                net.fortuna.ical4j.model.Calendar calendar;
-                ClassLoader before = thread.getContextClassLoader();
-                thread.setContextClassLoader(net.fortuna.ical4j.data.CalendarBuilder.class.getClassLoader());
-                try {
-                    calendar = new net.fortuna.ical4j.data.CalendarBuilder().build(new java.io.ByteArrayInputStream(e.getValue()));
-                } catch (net.fortuna.ical4j.data.ParserException | IOException | RuntimeException unparseable) {
-                    continue;
-                } finally {
-                    thread.setContextClassLoader(before);
-                }
-                if (query.matches(calendar)) {
-                    DavResourceRecord r = e.getKey();
-                    bodies.put(r.id(), e.getValue());
-                    Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
-                    describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+                Optional<net.fortuna.ical4j.model.Calendar> calendar = CalendarObject.build(e.getValue());
+                if (calendar.isPresent()) {
+                    visitor.visit(e.getKey(), e.getValue(), calendar.get());
                 }
             }
         }
-        ms.send(resp);
+    }
+
+    /** RFC 4791 section 7.10: the calendar's busy time in a range, as one VFREEBUSY. */
+    private void freeBusy(HttpServletResponse resp, Target t, String accountId, Element root) throws IOException {
+        Instant[] range;
+        try {
+            range = CalendarQuery.range(DavXml.child(root, CALDAV, "time-range"));
+        } catch (CalendarQuery.Unsupported e) {
+            calError(resp, 403, e.precondition, "");
+            return;
+        }
+        List<CalendarQuery.Busy> busy = new ArrayList<>();
+        forEachCalendarObject(accountId, t, (r, body, calendar) -> busy.addAll(CalendarQuery.busy(calendar, range[0], range[1])));
+        StringBuilder b = new StringBuilder("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Postern//DAV//EN\r\nBEGIN:VFREEBUSY\r\n")
+                .append("DTSTAMP:").append(CalendarQuery.utc(Instant.now())).append("\r\n")
+                .append("DTSTART:").append(CalendarQuery.utc(range[0])).append("\r\n")
+                .append("DTEND:").append(CalendarQuery.utc(range[1])).append("\r\n");
+        for (CalendarQuery.Busy x : CalendarQuery.merge(busy)) {
+            b.append("FREEBUSY").append(x.type().equals("BUSY") ? "" : ";FBTYPE=" + x.type()).append(':')
+                    .append(CalendarQuery.utc(x.start())).append('/').append(CalendarQuery.utc(x.end())).append("\r\n");
+        }
+        byte[] out = b.append("END:VFREEBUSY\r\nEND:VCALENDAR\r\n").toString().getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType("text/calendar; charset=utf-8");
+        resp.setContentLength(out.length);
+        resp.getOutputStream().write(out);
     }
 
     // ---- PROPPATCH ----
@@ -1341,14 +1398,10 @@ public class DavServlet extends HttpServlet {
         if (body == null) {
             return;
         }
-        Document doc;
-        try {
-            doc = DavXml.parse(body);
-        } catch (DavXml.BadXml e) {
-            plain(resp, 400, "Malformed XML\n");
+        Element root = xml(resp, body);
+        if (root == null) {
             return;
         }
-        Element root = doc.getDocumentElement();
         if (!DavXml.is(root, DavXml.DAV, "propertyupdate")) {
             plain(resp, 400, "Expected DAV:propertyupdate\n");
             return;
@@ -1677,14 +1730,10 @@ public class DavServlet extends HttpServlet {
         String components = "VEVENT";
         List<DavRepository.Change> props = new ArrayList<>();
         if (body.length > 0) {
-            Document doc;
-            try {
-                doc = DavXml.parse(body);
-            } catch (DavXml.BadXml e) {
-                plain(resp, 400, "Malformed XML\n");
+            Element root = xml(resp, body);
+            if (root == null) {
                 return;
             }
-            Element root = doc.getDocumentElement();
             if (!DavXml.is(root, CALDAV, "mkcalendar")) {
                 plain(resp, 400, "Expected CALDAV:mkcalendar\n");
                 return;

@@ -78,4 +78,24 @@ class CalendarQueryTest {
         assertEquals("valid-filter", assertThrows(CalendarQuery.Unsupported.class,
                 () -> query(range("yesterday", "20260101T000000Z"))).precondition);
     }
+
+    @Test
+    void busyTimeExpandsRecurrencesAndLeavesOutTransparentAndCancelledEvents() throws Exception {
+        java.time.Instant start = java.time.Instant.parse("2026-12-01T00:00:00Z");
+        java.time.Instant end = java.time.Instant.parse("2026-12-22T00:00:00Z");
+        var busy = CalendarQuery.merge(CalendarQuery.busy(cal(WEEKLY), start, end));
+        assertEquals(java.util.List.of(
+                new CalendarQuery.Busy(java.time.Instant.parse("2026-12-04T09:00:00Z"), java.time.Instant.parse("2026-12-04T10:00:00Z"), "BUSY"),
+                new CalendarQuery.Busy(java.time.Instant.parse("2026-12-18T09:00:00Z"), java.time.Instant.parse("2026-12-18T10:00:00Z"), "BUSY")),
+                busy, "the 11th is excluded");
+        assertTrue(CalendarQuery.busy(cal(WEEKLY.replace("SUMMARY", "TRANSP:TRANSPARENT\r\nSUMMARY")), start, end).isEmpty());
+        assertTrue(CalendarQuery.busy(cal(WEEKLY.replace("SUMMARY", "STATUS:CANCELLED\r\nSUMMARY")), start, end).isEmpty());
+        assertEquals("BUSY-TENTATIVE",
+                CalendarQuery.busy(cal(WEEKLY.replace("SUMMARY", "STATUS:TENTATIVE\r\nSUMMARY")), start, end).get(0).type());
+        var merged = CalendarQuery.merge(java.util.List.of(
+                new CalendarQuery.Busy(java.time.Instant.parse("2026-12-04T09:00:00Z"), java.time.Instant.parse("2026-12-04T10:00:00Z"), "BUSY"),
+                new CalendarQuery.Busy(java.time.Instant.parse("2026-12-04T09:30:00Z"), java.time.Instant.parse("2026-12-04T11:00:00Z"), "BUSY")));
+        assertEquals(1, merged.size());
+        assertEquals(java.time.Instant.parse("2026-12-04T11:00:00Z"), merged.get(0).end());
+    }
 }

@@ -248,7 +248,10 @@ public class DavServlet extends HttpServlet {
     }
 
     private Target resolve(DavPath path, String accountId) {
-        String principal = repository.principalId(accountId);
+        String principal = principals.computeIfAbsent(accountId, repository::principalId);
+        if (principals.size() > 100_000) {
+            principals.clear(); // a bound, not an eviction policy: ids are read again when needed
+        }
         if (path.size() == 0) {
             return new Target(Kind.ROOT, path, null, null, principal);
         }
@@ -423,6 +426,8 @@ public class DavServlet extends HttpServlet {
     }
 
     private final transient ThreadLocal<Conditions> current = new ThreadLocal<>();
+    /** Principal ids by account: made once, never changed, so read once per account. */
+    private final transient Map<String, String> principals = new java.util.concurrent.ConcurrentHashMap<>();
 
     static String key(DavPath p) {
         return String.join("/", p.segments());
@@ -911,7 +916,10 @@ public class DavServlet extends HttpServlet {
 
     private void describe(Multistatus ms, DavPath path, Target t, String accountId, Mode mode, List<Name> named,
             List<Name> include) throws IOException {
-        List<DavProperty> dead = t.kind == Kind.STORED ? repository.properties(accountId, t.resource.id()) : List.of();
+        // Dead properties only when they can be part of the answer: a listing or report that names
+        // live properties alone (getetag, calendar-data: what clients ask) costs no query per member.
+        boolean needDead = t.kind == Kind.STORED && (mode != Mode.PROP || named.stream().anyMatch(n -> !LIVE.contains(n)));
+        List<DavProperty> dead = needDead ? repository.properties(accountId, t.resource.id()) : List.of();
         Map<Integer, List<String>> byStatus = new LinkedHashMap<>();
         if (mode == Mode.PROPNAME) {
             List<String> names = new ArrayList<>();

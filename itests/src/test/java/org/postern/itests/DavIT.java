@@ -440,6 +440,17 @@ public class DavIT {
                 + "<D:sync-token>http://elsewhere/1</D:sync-token><D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>",
                 "Depth", "0").statusCode());
 
+        String other = home + "other/";
+        assertEquals(201, send("MKCOL", other, alice, (byte[]) null).statusCode());
+        String otherToken = tokenOf(sync(alice, other, "", null));
+        assertEquals(204, send("DELETE", other, alice, (byte[]) null).statusCode());
+        assertEquals(201, send("MKCOL", other, alice, (byte[]) null).statusCode());
+        HttpResponse<byte[]> stale = send("REPORT", other, alice, "<?xml version=\"1.0\"?><D:sync-collection xmlns:D=\"DAV:\">"
+                + "<D:sync-token>" + otherToken + "</D:sync-token><D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>", "Depth", "0");
+        assertEquals("a token of the collection that was deleted is not one of the new one's", 403, stale.statusCode());
+        assertEquals(403, send("REPORT", col, alice, "<?xml version=\"1.0\"?><D:sync-collection xmlns:D=\"DAV:\">"
+                + "<D:sync-token>" + otherToken + "</D:sync-token><D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>",
+                "Depth", "0").statusCode());
         for (int i = 0; i < 5; i++) {
             assertEquals(201, send("PUT", col + "m" + i + ".txt", alice, "m").statusCode());
         }
@@ -528,6 +539,20 @@ public class DavIT {
         assertEquals(201, send("PUT", calendars + "work/task.ics", alice, task, "Content-Type", "text/calendar").statusCode());
         assertEquals(403, send("MKCALENDAR", calendars + "work/nested/", alice, (byte[]) null).statusCode());
         assertEquals(403, send("MKCALENDAR", files(p) + "cal/", alice, (byte[]) null).statusCode());
+
+        assertEquals("a COPY in one calendar would give one UID to two members", 403, send("COPY", cal + "standup.ics", alice,
+                (byte[]) null, "Destination", base + cal + "twin.ics").statusCode());
+        assertEquals(201, send("MOVE", cal + "standup.ics", alice, (byte[]) null, "Destination", base + cal + "renamed.ics")
+                .statusCode());
+        assertEquals(201, send("MOVE", cal + "renamed.ics", alice, (byte[]) null, "Destination", base + cal + "standup.ics")
+                .statusCode());
+        assertEquals(403, send("LOCK", cal + "empty.ics", alice, "<?xml version=\"1.0\"?><D:lockinfo xmlns:D=\"DAV:\"><D:lockscope>"
+                + "<D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>").statusCode());
+        assertEquals("a control character would break every report carrying it", 403, send("PUT", cal + "ctl.ics", alice,
+                event("ctl-1", "bell\u0007"), "Content-Type", "text/calendar").statusCode());
+        assertEquals(403, send("PUT", cal + "minutely.ics", alice, event("min-1", "x").replace("SUMMARY", "RRULE:FREQ=MINUTELY\r\nSUMMARY"),
+                "Content-Type", "text/calendar").statusCode());
+        assertEquals(403, send("PUT", cal + "huge.ics", alice, new byte[(1 << 20) + 1], "Content-Type", "text/calendar").statusCode());
 
         String[] bob = user("dav");
         assertEquals(404, send("GET", cal + "standup.ics", bob, (byte[]) null).statusCode());

@@ -76,6 +76,15 @@ record CalendarObject(String component, String uid) {
         if (type == null) {
             throw new Invalid("valid-calendar-object-resource", "no event, task or journal in it");
         }
+        for (CalendarComponent c : components) {
+            for (Property rule : c.getProperties(Property.RRULE)) {
+                String r = rule.getValue().toUpperCase(java.util.Locale.ROOT);
+                // every second or minute: no calendar needs it, and expanding it is unbounded work
+                if (r.contains("FREQ=SECONDLY") || r.contains("FREQ=MINUTELY")) {
+                    throw new Invalid("valid-calendar-object-resource", "recurrence more often than hourly");
+                }
+            }
+        }
         if (!TYPES.contains(type)) {
             throw new Invalid("supported-calendar-component", type + " is not taken here");
         }

@@ -30,6 +30,16 @@ import org.w3c.dom.Element;
  */
 final class CalendarQuery {
     private static final String CALDAV = DavServlet.CALDAV;
+    /** Longest text-match. */
+    static final int MAX_TEXT = 1024;
+    /**
+     * Longest range over which a recurring component is expanded. Beyond it (an open-ended
+     * range) a recurring component matches without expansion: a false positive a client filters,
+     * and work that stays bounded whatever the rule.
+     */
+    static final java.time.Duration MAX_EXPANSION = java.time.Duration.ofDays(2 * 366);
+    /** Longest free-busy range. */
+    static final java.time.Duration MAX_FREE_BUSY = java.time.Duration.ofDays(366);
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     /** A filter element that cannot be evaluated: the CalDAV precondition to answer with. */
@@ -167,7 +177,11 @@ final class CalendarQuery {
         } else {
             throw new Unsupported("supported-collation", collation);
         }
-        return new TextMatch(e.getTextContent(), caseless, "yes".equalsIgnoreCase(e.getAttribute("negate-condition")));
+        String text = e.getTextContent();
+        if (text.length() > MAX_TEXT) {
+            throw new Unsupported("valid-filter", "text-match longer than " + MAX_TEXT + " characters");
+        }
+        return new TextMatch(text, caseless, "yes".equalsIgnoreCase(e.getAttribute("negate-condition")));
     }
 
     boolean matches(Calendar calendar) {
@@ -257,11 +271,25 @@ final class CalendarQuery {
 
     /** An occurrence overlaps [start, end): ical4j expands RRULE, RDATE and EXDATE over the range. */
     private static boolean inRange(Component c, Instant start, Instant end) {
-        if (c instanceof VToDo && c.getProperty(Property.DTSTART).isEmpty() && c.getProperty(Property.DUE).isEmpty()) {
-            return true; // RFC 4791 section 9.9: such a task matches every range
+        if (c instanceof VToDo && c.getProperty(Property.DTSTART).isEmpty()) {
+            java.util.Optional<Property> due = c.getProperty(Property.DUE);
+            if (due.isEmpty()) {
+                return true; // RFC 4791 section 9.9: such a task matches every range
+            }
+            try {
+                Instant d = instant(((net.fortuna.ical4j.model.property.Due<?>) due.get()).getDate());
+                return start.isBefore(d) && !end.isBefore(d); // section 9.9, DUE alone
+            } catch (RuntimeException e) {
+                return true;
+            }
         }
         if (c.getProperty(Property.DTSTART).isEmpty()) {
             return false;
+        }
+        boolean recurring = c.getProperty(Property.RRULE).isPresent() || c.getProperty(Property.RDATE).isPresent();
+        if (recurring && (start == Instant.MIN || end == Instant.MAX
+                || java.time.Duration.between(start, end).compareTo(MAX_EXPANSION) > 0)) {
+            return true;
         }
         ZonedDateTime from = (start == Instant.MIN ? Instant.parse("0001-01-01T00:00:00Z") : start).atZone(ZoneOffset.UTC);
         ZonedDateTime to = (end == Instant.MAX ? Instant.parse("9999-12-31T00:00:00Z") : end).atZone(ZoneOffset.UTC);
@@ -365,6 +393,9 @@ final class CalendarQuery {
         Instant end = time(timeRange.getAttribute("end"), null);
         if (!start.isBefore(end)) {
             throw new Unsupported("valid-filter", "time-range start must be before its end");
+        }
+        if (java.time.Duration.between(start, end).compareTo(MAX_FREE_BUSY) > 0) {
+            throw new Unsupported("max-date-time", "free-busy ranges are at most a year");
         }
         return new Instant[] {start, end};
     }

@@ -68,6 +68,11 @@ public class DavServlet extends HttpServlet {
     /** The trees each account has, each at /dav/<tree>/<principal-id>/. */
     static final java.util.Set<String> HOMES = java.util.Set.of(FILES, CALENDARS);
     static final String CALDAV = "urn:ietf:params:xml:ns:caldav";
+    /**
+     * Largest calendar object: parsing costs ical4j about 30 times the body in memory, so a
+     * calendar takes far less than a file (real events are a few KiB).
+     */
+    static final long MAX_CALENDAR_OBJECT = 1L << 20;
     static final String PRINCIPALS = "principals";
     /** RFC 4918 classes, and CalDAV (RFC 4791: MKCALENDAR, calendar-query, calendar-multiget, free-busy-query). */
     private static final String DAV_HEADER = "1, 2, 3, calendar-access";
@@ -95,6 +100,8 @@ public class DavServlet extends HttpServlet {
         this.logins = new LoginCache(cacheMillis, Math.max(1, config.auth_cache_max()));
         this.maxLockSeconds = Math.max(1, config.lock_timeout_max_seconds());
         this.defaultLockSeconds = Math.max(1, config.lock_timeout_default_seconds());
+        // ical4j fetches timezone updates from the network only when told to; make sure nothing does.
+        System.setProperty("net.fortuna.ical4j.timezone.update.enabled", "false");
     }
 
     @Deactivate
@@ -628,6 +635,11 @@ public class DavServlet extends HttpServlet {
             return;
         }
         boolean create = t.resource == null;
+        if (create && inCalendars(t)) {
+            // an empty resource is no calendar object, and nothing else lives in the calendar tree
+            calError(resp, 403, "calendar-collection-location-ok", "");
+            return;
+        }
         if (create && !mayWrite(resp, cond, forWrite(cond, t, false))) {
             return;
         }
@@ -768,8 +780,16 @@ public class DavServlet extends HttpServlet {
     static final String CALENDARSERVER = "http://calendarserver.org/ns/";
     private static final Name SYNC_TOKEN = new Name(DavXml.DAV, "sync-token");
     private static final Name GETCTAG = new Name(CALENDARSERVER, "getctag");
-    /** Sync tokens are URIs (RFC 6578 section 3.2): this, then the account's change counter. */
+    /**
+     * Sync tokens are URIs (RFC 6578 section 3.2): this, the collection's id, the account's change
+     * counter. The id ties a token to its collection: a collection deleted and made again under
+     * the same name has another id, so an old token is refused instead of hiding the deletions.
+     */
     static final String SYNC_PREFIX = "urn:postern:sync:";
+
+    static String syncToken(String collectionId, long seq) {
+        return SYNC_PREFIX + collectionId + ":" + seq;
+    }
     /** Most changes one sync-collection answers when the client names no smaller DAV:limit. */
     static final int SYNC_PAGE = 1000;
     private static final Name SUPPORTEDLOCK = new Name(DavXml.DAV, "supportedlock");
@@ -1015,7 +1035,7 @@ public class DavServlet extends HttpServlet {
                     + "</D:supported-report-set>";
         }
         if ((n.equals(SYNC_TOKEN) || n.equals(GETCTAG)) && t.kind == Kind.STORED && t.collection()) {
-            String token = DavXml.escapeText(SYNC_PREFIX + repository.syncToken(current.get().accountId, t.resource.id()));
+            String token = DavXml.escapeText(syncToken(t.resource.id(), repository.syncToken(current.get().accountId, t.resource.id())));
             return n.equals(SYNC_TOKEN) ? "<D:sync-token>" + token + "</D:sync-token>"
                     : "<CS:getctag xmlns:CS=\"" + CALENDARSERVER + "\">" + token + "</CS:getctag>";
         }
@@ -1095,7 +1115,7 @@ public class DavServlet extends HttpServlet {
                 case "supported-calendar-data":
                     return open + "<C:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>" + close;
                 case "max-resource-size":
-                    return open + maxResource + close;
+                    return open + Math.min(maxResource, MAX_CALENDAR_OBJECT) + close;
                 default:
                     return null;
             }
@@ -1196,9 +1216,10 @@ public class DavServlet extends HttpServlet {
         long since = 0;
         if (!tokenText.isEmpty()) {
             Long parsed = null;
-            if (tokenText.startsWith(SYNC_PREFIX) && tokenText.length() < SYNC_PREFIX.length() + 20) {
+            String mine = SYNC_PREFIX + t.resource.id() + ":";
+            if (tokenText.startsWith(mine) && tokenText.length() < mine.length() + 20) {
                 try {
-                    parsed = Long.parseLong(tokenText.substring(SYNC_PREFIX.length()));
+                    parsed = Long.parseLong(tokenText.substring(mine.length()));
                 } catch (NumberFormatException e) {
                     parsed = null;
                 }
@@ -1239,7 +1260,7 @@ public class DavServlet extends HttpServlet {
         if (changes.truncated()) {
             ms.status(href(t), 507); // section 3.6: more changes follow the token below
         }
-        ms.send(resp, "<D:sync-token>" + DavXml.escapeText(SYNC_PREFIX + changes.token()) + "</D:sync-token>");
+        ms.send(resp, "<D:sync-token>" + DavXml.escapeText(syncToken(t.resource.id(), changes.token())) + "</D:sync-token>");
     }
 
     /** Most hrefs one calendar-multiget may name. */
@@ -1284,27 +1305,33 @@ public class DavServlet extends HttpServlet {
             }
             names.add(name);
         }
-        Map<String, DavResourceRecord> found = new java.util.HashMap<>();
-        for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
-                names.stream().filter(java.util.Objects::nonNull).toList())) {
-            found.put(e.getKey().name(), e.getKey());
-            current.get().bodies.put(e.getKey().id(), e.getValue());
-        }
+        // A chunk of hrefs at a time: read their bodies, write their responses, drop the bodies.
         Multistatus ms = new Multistatus(resp);
-        for (int i = 0; i < hrefs.size(); i++) {
-            DavResourceRecord r = names.get(i) == null ? null : found.get(names.get(i));
-            if (r == null) {
-                ms.status(hrefs.get(i), 404);
-            } else {
-                Target member = new Target(Kind.STORED, t.path.child(r.name(), r.collection()), r, t.resource, t.principal);
-                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+        for (int from = 0; from < hrefs.size(); from += QUERY_CHUNK) {
+            int to = Math.min(hrefs.size(), from + QUERY_CHUNK);
+            Map<String, DavResourceRecord> found = new java.util.HashMap<>();
+            current.get().bodies.clear();
+            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
+                    names.subList(from, to).stream().filter(java.util.Objects::nonNull).toList())) {
+                found.put(e.getKey().name(), e.getKey());
+                current.get().bodies.put(e.getKey().id(), e.getValue());
+            }
+            for (int i = from; i < to; i++) {
+                DavResourceRecord r = names.get(i) == null ? null : found.get(names.get(i));
+                if (r == null) {
+                    ms.status(hrefs.get(i), 404);
+                } else {
+                    Target member = new Target(Kind.STORED, t.path.child(r.name(), r.collection()), r, t.resource, t.principal);
+                    describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+                }
             }
         }
+        current.get().bodies.clear();
         ms.send(resp);
     }
 
-    /** Members a calendar-query reads at a time: bounds the bodies in memory, not the result. */
-    static final int QUERY_CHUNK = 200;
+    /** Members a report reads at a time: bounds the bodies in memory (50 MiB at most), not the result. */
+    static final int QUERY_CHUNK = 50;
 
     /**
      * RFC 4791 section 7.8: every member of the calendar whose iCalendar data matches the filter
@@ -1608,12 +1635,25 @@ public class DavServlet extends HttpServlet {
             calError(resp, 403, "supported-calendar-data", "");
             return;
         }
-        byte[] body = body(req, resp, maxResource);
+        long limit = calendar ? Math.min(maxResource, MAX_CALENDAR_OBJECT) : maxResource;
+        if (calendar && req.getContentLengthLong() > limit) {
+            calError(resp, 403, "max-resource-size", "");
+            return;
+        }
+        byte[] body = body(req, resp, limit);
         if (body == null) {
             return;
         }
         String uid = null;
         if (calendar) {
+            // Control characters are valid to ical4j but not in XML: stored, they would break every
+            // report that carries this object's data.
+            for (byte x : body) {
+                if ((x >= 0 && x < 0x20 && x != '\t' && x != '\n' && x != '\r') || x == 0x7f) {
+                    calError(resp, 403, "valid-calendar-data", "");
+                    return;
+                }
+            }
             CalendarObject object;
             try {
                 object = CalendarObject.parse(body);
@@ -1855,7 +1895,8 @@ public class DavServlet extends HttpServlet {
             // Within the calendar tree: a calendar renamed in its home, or an object renamed in its
             // calendar. Anything else would need the checks a PUT makes (UID, component, data).
             boolean calendarRenamed = inCalendars(t) && inCalendars(d) && t.resource.isCalendar() && t.size() == 3 && d.size() == 3;
-            boolean objectRenamed = inCalendars(t) && inCalendars(d) && !t.collection() && d.parent != null
+            // A COPY in one calendar would give two members one UID: only a MOVE renames.
+            boolean objectRenamed = move && inCalendars(t) && inCalendars(d) && !t.collection() && d.parent != null
                     && t.parent != null && d.parent.id().equals(t.parent.id());
             if (!calendarRenamed && !objectRenamed) {
                 calError(resp, 403, "calendar-collection-location-ok", "");

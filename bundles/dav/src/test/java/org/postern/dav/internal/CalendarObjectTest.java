@@ -43,4 +43,10 @@ class CalendarObjectTest {
                 + "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
         assertEquals("supported-calendar-component", refused(freebusy));
     }
+
+    @Test
+    void recurrenceMoreOftenThanHourlyIsRefused() {
+        assertEquals("valid-calendar-object-resource", refused(event("s", "").replace("SUMMARY", "RRULE:FREQ=SECONDLY\r\nSUMMARY")));
+        assertEquals("valid-calendar-object-resource", refused(event("m", "").replace("SUMMARY", "RRULE:FREQ=MINUTELY\r\nSUMMARY")));
+    }
 }

@@ -98,4 +98,24 @@ class CalendarQueryTest {
         assertEquals(1, merged.size());
         assertEquals(java.time.Instant.parse("2026-12-04T11:00:00Z"), merged.get(0).end());
     }
+
+    @Test
+    void workStaysBoundedWhateverTheRangeAndTasksWithOnlyADueDateAreFound() throws Exception {
+        String hourly = WEEKLY.replace("RRULE:FREQ=WEEKLY", "RRULE:FREQ=HOURLY").replace("DTSTART:20261204", "DTSTART:19500101");
+        long t0 = System.nanoTime();
+        assertTrue(query("<C:comp-filter name=\"VEVENT\"><C:time-range start=\"20300101T000000Z\"/></C:comp-filter>")
+                .matches(cal(hourly)), "an open-ended range: matched without expanding");
+        assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+        String due = TASK.replace("SUMMARY", "DUE:20261210T170000Z\r\nSUMMARY");
+        assertTrue(query("<C:comp-filter name=\"VTODO\"><C:time-range start=\"20261210T000000Z\" end=\"20261211T000000Z\"/>"
+                + "</C:comp-filter>").matches(cal(due)));
+        assertFalse(query("<C:comp-filter name=\"VTODO\"><C:time-range start=\"20261211T000000Z\" end=\"20261212T000000Z\"/>"
+                + "</C:comp-filter>").matches(cal(due)));
+        assertEquals("valid-filter", assertThrows(CalendarQuery.Unsupported.class, () -> query(
+                "<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"SUMMARY\"><C:text-match>" + "x".repeat(1025)
+                        + "</C:text-match></C:prop-filter></C:comp-filter>")).precondition);
+        String fb = "<C:time-range xmlns:C=\"urn:ietf:params:xml:ns:caldav\" start=\"20260101T000000Z\" end=\"20280101T000000Z\"/>";
+        assertEquals("max-date-time", assertThrows(CalendarQuery.Unsupported.class, () -> CalendarQuery.range(
+                DavXml.parse(fb.getBytes(StandardCharsets.UTF_8)).getDocumentElement())).precondition);
+    }
 }

@@ -518,8 +518,11 @@ public class JdbcDavRepository implements DavRepository {
     @Override
     public Changes changes(String accountId, String collectionId, long since, int limit) {
         return db.transaction(c -> {
-            List<Member> all = changed(c, accountId, collectionId, since, Long.MAX_VALUE, limit + 1);
+            // The token first, then the changes up to it: a write committing between the two reads
+            // is then in neither, and the next sync finds it. (Read the other way round, its number
+            // would be in the token and its row not in the answer: lost for good.)
             long current = syncTokenIn(c, accountId, collectionId);
+            List<Member> all = changed(c, accountId, collectionId, since, current, limit + 1);
             if (all.size() <= limit) {
                 return new Changes(all, current, false);
             }

@@ -274,6 +274,31 @@ public class DavIT {
     }
 
     @Test
+    public void aRefusedBodyStillGetsItsAnswerOnTheSameConnection() throws Exception {
+        String[] alice = user("dav");
+        String cal = "/dav/calendars/" + principal(alice) + "/default/";
+        byte[] huge = new byte[(1 << 20) + 1];
+        // Answering before reading the body used to close the socket with bytes unread: the reset
+        // could overtake the 403 and the client saw a dropped connection (a CI failure, once in ~20).
+        for (int i = 0; i < 25; i++) {
+            assertEquals("attempt " + i, 403, send("PUT", cal + "huge.ics", alice, huge, "Content-Type", "text/calendar").statusCode());
+            assertEquals("attempt " + i, 401, send("PUT", cal + "anon.ics", null, huge, "Content-Type", "text/calendar").statusCode());
+        }
+        // Java 17's HttpClient hangs on a final answer to Expect: 100-continue (JDK-8286171): a socket does it
+        URI u = URI.create(base);
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(("PUT " + cal + "huge.ics HTTP/1.1\r\nHost: " + u.getHost() + "\r\nAuthorization: " + basic(alice)
+                    + "\r\nContent-Type: text/calendar\r\nContent-Length: " + huge.length + "\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertEquals("a client that waits for 100-continue gets the refusal without sending", "HTTP/1.1 403 Forbidden", status);
+        }
+        assertEquals(404, send("GET", cal + "huge.ics", alice, (byte[]) null).statusCode());
+    }
+
+    @Test
     public void locksNeedTheirTokensAndAnotherLocksTokenIsNotOne() throws Exception {
         String[] alice = user("dav");
         String[] bob = user("dav");

@@ -120,15 +120,64 @@ public class DavServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        boolean suspended = false;
+        try {
+            suspended = serve(req, resp);
+        } finally {
+            if (!suspended) {
+                drainUnread(req, resp);
+            }
+        }
+    }
+
+    /** Bodies up to this size are read and dropped after an answer that did not need them. */
+    static final long DRAIN_LIMIT = 8L << 20;
+
+    /**
+     * Reads what is left of a request body the answer did not need (a refusal, a 401). Closing a
+     * socket with unread bytes makes the kernel send a reset, and a client still writing its body
+     * can lose the answer with it: it sees a dropped connection instead of a 403 it could act on.
+     * A client that asked for 100-continue never sent the body, and reading it would invite it.
+     */
+    private static void drainUnread(HttpServletRequest req, HttpServletResponse resp) {
+        String expect = req.getHeader("Expect");
+        if (expect != null && expect.toLowerCase(Locale.ROOT).contains("100-continue")) {
+            return;
+        }
+        long declared = req.getContentLengthLong();
+        if (declared == 0 || (declared < 0 && req.getHeader("Transfer-Encoding") == null)) {
+            return;
+        }
+        if (declared > DRAIN_LIMIT) {
+            if (!resp.isCommitted()) {
+                resp.setHeader("Connection", "close"); // not worth reading: the connection ends instead
+            }
+            return;
+        }
+        try {
+            InputStream in = req.getInputStream();
+            byte[] buf = new byte[16 * 1024];
+            long total = 0;
+            int n;
+            while (total <= DRAIN_LIMIT && (n = in.read(buf)) >= 0) {
+                total += n;
+            }
+        } catch (IOException | IllegalStateException e) {
+            // the client went away, or the body was read as text: nothing left to protect
+        }
+    }
+
+    /** Answers the request, or returns true when it went asynchronous to wait for a login. */
+    private boolean serve(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (req.getDispatcherType() == DispatcherType.ASYNC && req.getAttribute(OUTCOME) instanceof Outcome o) {
             req.removeAttribute(OUTCOME);
             answered(req, resp, o);
-            return;
+            return false;
         }
         Optional<BasicCredentials> credentials = BasicCredentials.parse(req.getHeader("Authorization"));
         if (credentials.isEmpty()) {
             challenge(resp);
-            return;
+            return false;
         }
         BasicCredentials c = credentials.get();
         InetAddress client = InetAddress.getByName(req.getRemoteAddr()); // an address literal: no lookup
@@ -137,7 +186,7 @@ public class DavServlet extends HttpServlet {
         if (cached != null) {
             c.clear();
             handle(req, resp, cached.accountId());
-            return;
+            return false;
         }
         // Checking a password costs up to a CPU-second and a refused login waits: neither holds
         // one of the container's threads. The answer comes back as a re-dispatch of this request.
@@ -190,6 +239,7 @@ public class DavServlet extends HttpServlet {
                 }
             }
         });
+        return true;
     }
 
     private void answered(HttpServletRequest req, HttpServletResponse resp, Outcome o) throws IOException {

@@ -652,4 +652,151 @@ public class DavIT {
         assertEquals(out, 0, p.exitValue());
         assertTrue(out, out.strip().endsWith("OK"));
     }
+    private static final String CARDDAV = "urn:ietf:params:xml:ns:carddav";
+
+    private static String card(String uid, String fn, String email, String extra) {
+        return "BEGIN:VCARD\r\nFN:" + fn + "\r\nUID:" + uid + "\r\nEMAIL;TYPE=work:" + email + "\r\n" + extra
+                + "VERSION:3.0\r\nREV:2001-01-01T00:00:00Z\r\nEND:VCARD\r\n";
+    }
+
+    @Test
+    public void aNewAccountHasAnAddressBookThatKeepsWhatItDoesNotUnderstand() throws Exception {
+        String[] alice = user("dav");
+        String p = principal(alice);
+        String home = "/dav/addressbooks/" + p + "/";
+        String principalProps = text(send("PROPFIND", "/dav/principals/" + p + "/", alice, "<?xml version=\"1.0\"?><D:propfind "
+                + "xmlns:D=\"DAV:\" xmlns:CR=\"" + CARDDAV + "\"><D:prop><CR:addressbook-home-set/></D:prop></D:propfind>", "Depth", "0"));
+        assertTrue(principalProps, principalProps.contains("<D:href>" + home + "</D:href>"));
+        HttpResponse<byte[]> minimal = send("PROPFIND", "/dav/principals/" + p + "/", alice, "<?xml version=\"1.0\"?><D:propfind "
+                + "xmlns:D=\"DAV:\" xmlns:C=\"" + CALDAV + "\" xmlns:CS=\"http://calendarserver.org/ns/\"><D:prop>"
+                + "<C:calendar-user-address-set/><CS:email-address-set/><D:no-such-property/></D:prop></D:propfind>",
+                "Depth", "0", "Prefer", "return=minimal");
+        String identity = text(minimal);
+        assertEquals("return=minimal", minimal.headers().firstValue("Preference-Applied").orElse(""));
+        assertFalse("a minimal answer leaves out what is missing: " + identity, identity.contains("404"));
+        assertTrue(identity, identity.contains("<D:href>urn:uuid:"));
+        assertFalse("the principal never carries the address: " + identity, identity.contains(alice[0]));
+        assertTrue(text(send("PROPFIND", "/dav/principals/" + p + "/", alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\">"
+                + "<D:prop><D:no-such-property/></D:prop></D:propfind>", "Depth", "0")).contains("404 Not Found"));
+        String expanded = text(send("REPORT", "/dav/principals/" + p + "/", alice, "<?xml version=\"1.0\"?><D:expand-property "
+                + "xmlns:D=\"DAV:\"><D:property name=\"addressbook-home-set\" namespace=\"" + CARDDAV + "\"><D:property "
+                + "name=\"resourcetype\"/><D:property name=\"resource-id\"/></D:property><D:property name=\"calendar-proxy-write-for\" "
+                + "namespace=\"http://calendarserver.org/ns/\"/></D:expand-property>", "Depth", "0"));
+        assertTrue("the home's href became a response with its properties: " + expanded, expanded.contains("<D:response><D:href>"
+                + home + "</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype><D:resource-id>"));
+        assertTrue("proxies are not there: " + expanded, expanded.contains("calendar-proxy-write-for") && expanded.contains("404"));
+        assertEquals(400, send("REPORT", "/dav/principals/" + p + "/", alice, "<?xml version=\"1.0\"?><D:expand-property xmlns:D=\"DAV:\">"
+                + "<D:property name=\"a&gt;&lt;b\"/></D:expand-property>", "Depth", "0").statusCode());
+        String listing = text(send("PROPFIND", home, alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\" xmlns:CR=\""
+                + CARDDAV + "\"><D:prop><D:resourcetype/><D:displayname/><CR:supported-address-data/><D:supported-report-set/>"
+                + "</D:prop></D:propfind>", "Depth", "1"));
+        assertTrue(listing, listing.contains("<D:href>" + home + "contacts/</D:href>"));
+        assertTrue(listing, listing.contains("<CR:addressbook xmlns:CR=\"" + CARDDAV + "\"/>"));
+        assertTrue(listing, listing.contains("version=\"4.0\""));
+        assertTrue(listing, listing.contains("addressbook-query"));
+        assertTrue(send("OPTIONS", home, alice, (byte[]) null).headers().firstValue("DAV").orElse("").contains("addressbook"));
+
+        String book = home + "contacts/";
+        String x = "X-POSTERN-CLIENT;X-WEIRD=\"a;b:c\":first half of a long value that the client\r\n  folded\r\n"
+                + "item1.X-ABLabel:_$!<Other>!$_\r\n";
+        HttpResponse<byte[]> put = send("PUT", book + "ada.vcf", alice, card("ada-1", "Ada Lovelace", "ada@example.net", x),
+                "Content-Type", "text/vcard; charset=utf-8", "If-None-Match", "*");
+        assertEquals(text(put), 201, put.statusCode());
+        assertTrue("the stored card differs from the one sent: no ETag", put.headers().firstValue("ETag").isEmpty());
+        HttpResponse<byte[]> get = send("GET", book + "ada.vcf", alice, (byte[]) null);
+        String stored = text(get);
+        assertTrue(stored, stored.startsWith("BEGIN:VCARD\r\nVERSION:3.0\r\n"));
+        assertTrue("unknown properties and parameters come back exactly: " + stored, stored.contains(x));
+        assertFalse("REV is the server's: " + stored, stored.contains("2001-01-01"));
+        assertTrue(stored, stored.matches("(?s).*\r\nREV:\\d{8}T\\d{6}Z\r\nEND:VCARD\r\n"));
+        String etag = get.headers().firstValue("ETag").orElseThrow();
+        assertEquals(201, send("PUT", book + "grace.vcf", alice, card("grace-1", "Grace Hopper", "grace@navy.example", ""),
+                "Content-Type", "text/vcard").statusCode());
+
+        HttpResponse<byte[]> noUid = send("PUT", book + "x.vcf", alice, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nEND:VCARD\r\n",
+                "Content-Type", "text/vcard");
+        assertEquals(403, noUid.statusCode());
+        assertTrue(text(noUid), text(noUid).contains("valid-address-data"));
+        HttpResponse<byte[]> twin = send("PUT", book + "twin.vcf", alice, card("ada-1", "Ada Again", "a@example.net", ""),
+                "Content-Type", "text/vcard");
+        assertEquals(403, twin.statusCode());
+        assertTrue(text(twin), text(twin).contains("no-uid-conflict") && text(twin).contains(book + "ada.vcf"));
+        assertEquals(403, send("PUT", book + "cal.ics", alice, event("e-1", "x"), "Content-Type", "text/calendar").statusCode());
+        assertEquals(403, send("PUT", book + "old.vcf", alice, card("o", "Old", "o@example.net", "").replace("3.0", "2.1"),
+                "Content-Type", "text/vcard").statusCode());
+        assertEquals(403, send("MKCOL", book + "sub/", alice, (byte[]) null).statusCode());
+        assertEquals(404, send("GET", book + "x.vcf", alice, (byte[]) null).statusCode());
+
+        String multiget = text(send("REPORT", book, alice, "<?xml version=\"1.0\"?><CR:addressbook-multiget xmlns:D=\"DAV:\" "
+                + "xmlns:CR=\"" + CARDDAV + "\"><D:prop><D:getetag/><CR:address-data/></D:prop><D:href>" + book + "ada.vcf</D:href>"
+                + "<D:href>" + book + "nobody.vcf</D:href></CR:addressbook-multiget>", "Depth", "1"));
+        assertTrue(multiget, multiget.contains(etag));
+        assertTrue(multiget, multiget.contains("X-POSTERN-CLIENT"));
+        assertTrue(multiget, multiget.contains("<D:href>" + book + "nobody.vcf</D:href><D:status>HTTP/1.1 404 Not Found</D:status>"));
+        String four = text(send("REPORT", book, alice, "<?xml version=\"1.0\"?><CR:addressbook-multiget xmlns:D=\"DAV:\" "
+                + "xmlns:CR=\"" + CARDDAV + "\"><D:prop><CR:address-data content-type=\"text/vcard\" version=\"4.0\"/></D:prop>"
+                + "<D:href>" + book + "ada.vcf</D:href></CR:addressbook-multiget>", "Depth", "1"));
+        assertTrue("converted on request: " + four, four.contains("VERSION:4.0") && four.contains("ada@example.net"));
+        HttpResponse<byte[]> five = send("REPORT", book, alice, "<?xml version=\"1.0\"?><CR:addressbook-multiget xmlns:D=\"DAV:\" "
+                + "xmlns:CR=\"" + CARDDAV + "\"><D:prop><CR:address-data content-type=\"text/vcard\" version=\"5.0\"/></D:prop>"
+                + "<D:href>" + book + "ada.vcf</D:href></CR:addressbook-multiget>", "Depth", "1");
+        assertEquals(403, five.statusCode());
+        assertTrue(text(five), text(five).contains("supported-address-data-conversion"));
+
+        String query = text(send("REPORT", book, alice, "<?xml version=\"1.0\"?><CR:addressbook-query xmlns:D=\"DAV:\" xmlns:CR=\""
+                + CARDDAV + "\"><D:prop><D:getetag/><CR:address-data><CR:prop name=\"EMAIL\"/></CR:address-data></D:prop><CR:filter>"
+                + "<CR:prop-filter name=\"EMAIL\"><CR:text-match match-type=\"ends-with\">NAVY.EXAMPLE</CR:text-match></CR:prop-filter>"
+                + "</CR:filter></CR:addressbook-query>", "Depth", "1"));
+        assertTrue(query, query.contains(book + "grace.vcf"));
+        assertFalse(query, query.contains(book + "ada.vcf"));
+        assertTrue(query, query.contains("grace@navy.example"));
+        assertFalse("only the properties asked for: " + query, query.contains("Grace Hopper"));
+        String limited = text(send("REPORT", book, alice, "<?xml version=\"1.0\"?><CR:addressbook-query xmlns:D=\"DAV:\" xmlns:CR=\""
+                + CARDDAV + "\"><D:prop><D:getetag/></D:prop><CR:filter/><CR:limit><CR:nresults>1</CR:nresults></CR:limit>"
+                + "</CR:addressbook-query>", "Depth", "1"));
+        assertTrue(limited, limited.contains("<D:href>" + book + "</D:href><D:status>HTTP/1.1 507 Insufficient Storage</D:status>"));
+        assertEquals(limited, 1, limited.split("\\.vcf</D:href>", -1).length - 1);
+
+        HttpResponse<byte[]> mk = send("MKCOL", home + "work/", alice, "<?xml version=\"1.0\"?><D:mkcol xmlns:D=\"DAV:\" xmlns:CR=\""
+                + CARDDAV + "\"><D:set><D:prop><D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype><D:displayname>Work"
+                + "</D:displayname></D:prop></D:set></D:mkcol>");
+        assertEquals(text(mk), 201, mk.statusCode());
+        assertTrue(text(mk), text(mk).contains("mkcol-response"));
+        assertEquals(201, send("PUT", home + "work/ada.vcf", alice, card("ada-1", "Ada at work", "ada@work.example", ""),
+                "Content-Type", "text/vcard").statusCode());
+        assertEquals("an address book is made in the address book home only", 403, send("MKCOL", "/dav/files/" + p + "/book/", alice,
+                "<?xml version=\"1.0\"?><D:mkcol xmlns:D=\"DAV:\" xmlns:CR=\"" + CARDDAV + "\"><D:set><D:prop><D:resourcetype>"
+                + "<D:collection/><CR:addressbook/></D:resourcetype></D:prop></D:set></D:mkcol>").statusCode());
+        HttpResponse<byte[]> cal = send("MKCOL", "/dav/calendars/" + p + "/ext/", alice, "<?xml version=\"1.0\"?><D:mkcol xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"" + CALDAV + "\"><D:set><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype>"
+                + "<C:supported-calendar-component-set><C:comp name=\"VTODO\"/></C:supported-calendar-component-set></D:prop></D:set>"
+                + "</D:mkcol>");
+        assertEquals("extended MKCOL makes calendars too: " + text(cal), 201, cal.statusCode());
+        assertEquals(201, send("PUT", "/dav/calendars/" + p + "/ext/t.ics", alice, event("t", "x").replace("VEVENT", "VTODO"),
+                "Content-Type", "text/calendar").statusCode());
+
+        String[] bob = user("dav");
+        assertEquals(404, send("GET", book + "ada.vcf", bob, (byte[]) null).statusCode());
+        assertEquals(404, send("REPORT", book, bob, "<?xml version=\"1.0\"?><CR:addressbook-query xmlns:D=\"DAV:\" xmlns:CR=\""
+                + CARDDAV + "\"><D:prop><CR:address-data/></D:prop><CR:filter/></CR:addressbook-query>").statusCode());
+        assertEquals(404, send("PUT", book + "bob.vcf", bob, card("b", "Bob", "b@example.net", ""), "Content-Type", "text/vcard")
+                .statusCode());
+        assertEquals(204, send("DELETE", book + "ada.vcf", alice, (byte[]) null, "If-Match", etag).statusCode());
+        assertEquals(201, send("PUT", book + "again.vcf", alice, card("ada-1", "Ada", "ada@example.net", ""),
+                "Content-Type", "text/vcard").statusCode());
+    }
+
+    @Test
+    public void debiansVdirsyncerSyncsContactsAndEventsBothWays() throws Exception {
+        String[] user = user("dav");
+        java.nio.file.Path script = java.nio.file.Paths.get(DavIT.class.getResource("/vdirsyncer-roundtrip.py").toURI());
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), base + "/dav/", user[0]).redirectErrorStream(true).start();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            in.write((user[1] + "\n").getBytes(StandardCharsets.UTF_8)); // on stdin: never on a command line
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out, p.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(out, 0, p.exitValue());
+        assertTrue(out, out.strip().endsWith("OK"));
+    }
 }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * and stays with the resource across MOVE (it is the RFC 5842 resource-id); COPY makes new ids.
  * A home collection (files, calendars, address books) has the parent {@link DavRepository#NO_PARENT}.
  * {@code kind} marks a special collection ({@link #CALENDAR}, with the {@code components} it takes,
- * comma-separated), null for plain WebDAV; {@code uid} is a calendar object's UID.
+ * comma-separated, or {@link #ADDRESSBOOK}), null for plain WebDAV; {@code uid} is a calendar
+ * object's or a vCard's UID.
  */
 public record DavResourceRecord(String id, String accountId, String parentId, String name, boolean collection,
         String contentType, long length, String etag, Instant created, Instant modified, String kind, String components,
@@ -16,8 +17,15 @@ public record DavResourceRecord(String id, String accountId, String parentId, St
     /** {@link #kind} of a CalDAV calendar collection. */
     public static final String CALENDAR = "calendar";
 
+    /** {@link #kind} of a CardDAV address book collection. */
+    public static final String ADDRESSBOOK = "addressbook";
+
     public boolean isCalendar() {
         return CALENDAR.equals(kind);
+    }
+
+    public boolean isAddressBook() {
+        return ADDRESSBOOK.equals(kind);
     }
 
     public DavResourceRecord {

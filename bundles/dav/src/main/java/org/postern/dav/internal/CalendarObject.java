@@ -47,6 +47,13 @@ record CalendarObject(String component, String uid) {
     }
 
     static CalendarObject parse(byte[] body) throws Invalid {
+        // Control characters are valid to ical4j but not in XML: stored, they would break every
+        // report that carries this object's data.
+        for (byte x : body) {
+            if ((x >= 0 && x < 0x20 && x != '\t' && x != '\n' && x != '\r') || x == 0x7f) {
+                throw new Invalid("valid-calendar-data", "control character");
+            }
+        }
         Calendar calendar = build(body).orElseThrow(() -> new Invalid("valid-calendar-data", "not iCalendar data"));
         if (calendar.getProperty(Property.METHOD).isPresent()) {
             throw new Invalid("valid-calendar-object-resource", "a calendar object carries no METHOD");

@@ -310,7 +310,7 @@ final class CalendarQuery {
     }
 
     /** A floating or all-day time is taken as UTC (the calendar's own zone is not known here). */
-    private static Instant instant(java.time.temporal.Temporal t) {
+    static Instant instant(java.time.temporal.Temporal t) {
         if (t instanceof java.time.chrono.ChronoZonedDateTime<?> z) {
             return z.toInstant();
         }

@@ -65,9 +65,13 @@ public class DavServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(DavServlet.class);
     static final String FILES = "files";
     static final String CALENDARS = "calendars";
+    static final String ADDRESSBOOKS = "addressbooks";
     /** The trees each account has, each at /dav/<tree>/<principal-id>/. */
-    static final java.util.Set<String> HOMES = java.util.Set.of(FILES, CALENDARS);
+    static final java.util.Set<String> HOMES = java.util.Set.of(FILES, CALENDARS, ADDRESSBOOKS);
     static final String CALDAV = "urn:ietf:params:xml:ns:caldav";
+    static final String CARDDAV = AddressQuery.CARDDAV;
+    /** Largest vCard: a photo inline is the usual reason for size; ez-vcard reads it whole. */
+    static final long MAX_ADDRESS_OBJECT = 1L << 20;
     /**
      * Largest calendar object: parsing costs ical4j about 30 times the body in memory, so a
      * calendar takes far less than a file (real events are a few KiB).
@@ -75,7 +79,7 @@ public class DavServlet extends HttpServlet {
     static final long MAX_CALENDAR_OBJECT = 1L << 20;
     static final String PRINCIPALS = "principals";
     /** RFC 4918 classes, and CalDAV (RFC 4791: MKCALENDAR, calendar-query, calendar-multiget, free-busy-query). */
-    private static final String DAV_HEADER = "1, 2, 3, calendar-access";
+    private static final String DAV_HEADER = "1, 2, 3, calendar-access, addressbook, extended-mkcol";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter ISO_DATE = DateTimeFormatter.ISO_INSTANT;
 
@@ -131,13 +135,18 @@ public class DavServlet extends HttpServlet {
     }
 
     /** Bodies up to this size are read and dropped after an answer that did not need them. */
-    static final long DRAIN_LIMIT = 8L << 20;
+    static final long DRAIN_LIMIT = 4L << 20;
+    /** How long a refused body is waited for: a client trickling it must not hold a Jetty thread. */
+    static final long DRAIN_MILLIS = 2000;
 
     /**
      * Reads what is left of a request body the answer did not need (a refusal, a 401). Closing a
      * socket with unread bytes makes the kernel send a reset, and a client still writing its body
      * can lose the answer with it: it sees a dropped connection instead of a 403 it could act on.
      * A client that asked for 100-continue never sent the body, and reading it would invite it.
+     * Only what has arrived is read (no blocking read), for {@link #DRAIN_MILLIS} at most: a
+     * client that trickles its body, logged in or not, loses its connection instead of holding a
+     * thread.
      */
     private static void drainUnread(HttpServletRequest req, HttpServletResponse resp) {
         String expect = req.getHeader("Expect");
@@ -155,15 +164,29 @@ public class DavServlet extends HttpServlet {
             return;
         }
         try {
-            InputStream in = req.getInputStream();
+            javax.servlet.ServletInputStream in = req.getInputStream();
             byte[] buf = new byte[16 * 1024];
             long total = 0;
-            int n;
-            while (total <= DRAIN_LIMIT && (n = in.read(buf)) >= 0) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
+            while (total <= DRAIN_LIMIT && !in.isFinished() && System.nanoTime() < deadline) {
+                int ready = in.available();
+                if (ready <= 0) {
+                    Thread.sleep(2);
+                    continue;
+                }
+                int n = in.read(buf, 0, Math.min(ready, buf.length));
+                if (n < 0) {
+                    break;
+                }
                 total += n;
+            }
+            if (!in.isFinished() && !resp.isCommitted()) {
+                resp.setHeader("Connection", "close");
             }
         } catch (IOException | IllegalStateException e) {
             // the client went away, or the body was read as text: nothing left to protect
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -343,36 +366,26 @@ public class DavServlet extends HttpServlet {
         return new Target(Kind.NOT_FOUND, path, null, null, principal);
     }
 
-    /**
-     * The account's home {@code name}, made on first use; a new calendar home comes with a calendar
-     * and a task list (a new account's defaults: deleting them later does not bring them back).
-     */
     private DavResourceRecord home(String accountId, String name) {
-        Optional<DavResourceRecord> known = repository.child(accountId, DavRepository.NO_PARENT, name);
-        if (known.isPresent()) {
-            return known.get();
-        }
-        DavResourceRecord h = repository.home(accountId, name);
-        if (name.equals(CALENDARS)) {
-            provision(accountId, h.id(), "default", "VEVENT", "Calendar");
-            provision(accountId, h.id(), "tasks", "VTODO", "Tasks");
-        }
-        return h;
-    }
-
-    private void provision(String accountId, String homeId, String name, String components, String displayName) {
-        try {
-            DavResourceRecord c = repository.createCollection(accountId, homeId, name, DavResourceRecord.CALENDAR, components);
-            repository.patchProperties(accountId, c.id(), List.of(new DavRepository.Change(DavXml.DAV, "displayname",
-                    "<displayname xmlns=\"DAV:\">" + DavXml.escapeText(displayName) + "</displayname>")));
-        } catch (DuplicateKeyException raced) {
-            // another request made the home at the same moment and provisioned it
-        }
+        return Homes.home(repository, accountId, name);
     }
 
     /** True for a path in the account's calendar tree. */
     private static boolean inCalendars(Target t) {
         return t.kind == Kind.STORED && t.path.get(0).equals(CALENDARS);
+    }
+
+    /** True for a path in the account's address book tree. */
+    private static boolean inAddressBooks(Target t) {
+        return t.kind == Kind.STORED && t.path.get(0).equals(ADDRESSBOOKS);
+    }
+
+    /**
+     * True for a path in a tree whose collections are calendars or address books and whose
+     * members are their objects: nothing else may be made there.
+     */
+    private static boolean inGroupware(Target t) {
+        return inCalendars(t) || inAddressBooks(t);
     }
 
     private void handle(HttpServletRequest req, HttpServletResponse resp, String accountId) throws IOException {
@@ -404,6 +417,11 @@ public class DavServlet extends HttpServlet {
                     return;
                 }
             }
+            cond.minimal = minimal(req);
+            if (cond.minimal && (method.equals("PROPFIND") || method.equals("REPORT"))) {
+                resp.setHeader("Preference-Applied", "return=minimal");
+            }
+            resp.addHeader("Vary", "Brief, Prefer");
             current.set(cond);
             switch (method) {
                 case "OPTIONS" -> options(t, resp);
@@ -447,6 +465,28 @@ public class DavServlet extends HttpServlet {
         }
     }
 
+    /**
+     * RFC 8144: {@code Prefer: return=minimal} (also the legacy {@code return-minimal}) or
+     * {@code Brief: t}. Read token by token; no pattern sees the header.
+     */
+    static boolean minimal(HttpServletRequest req) {
+        String brief = req.getHeader("Brief");
+        if (brief != null && brief.trim().equalsIgnoreCase("t")) {
+            return true;
+        }
+        java.util.Enumeration<String> prefer = req.getHeaders("Prefer");
+        int seen = 0;
+        while (prefer != null && prefer.hasMoreElements() && seen++ < 16) {
+            for (String part : prefer.nextElement().split("[,;]", 64)) {
+                String p = part.trim().toLowerCase(Locale.ROOT).replace("\"", "");
+                if (p.equals("return=minimal") || p.equals("return-minimal")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** An error answer unless part of a response was already sent (then the connection says it). */
     private static void answer(HttpServletResponse resp, int status, String text) throws IOException {
         if (resp.isCommitted()) {
@@ -465,6 +505,10 @@ public class DavServlet extends HttpServlet {
         private List<DavLock> locks;
         /** Bodies a report already read (by resource id), so calendar-data does not read them again. */
         final Map<String, byte[]> bodies = new java.util.HashMap<>();
+        /** What a CardDAV report's address-data element asked for; null: the vCard as stored. */
+        AddressData addressData;
+        /** The client prefers minimal answers (RFC 8144: Prefer return=minimal, or Brief: t). */
+        boolean minimal;
 
         Conditions(String accountId) {
             this.accountId = accountId;
@@ -685,9 +729,9 @@ public class DavServlet extends HttpServlet {
             return;
         }
         boolean create = t.resource == null;
-        if (create && inCalendars(t)) {
-            // an empty resource is no calendar object, and nothing else lives in the calendar tree
-            calError(resp, 403, "calendar-collection-location-ok", "");
+        if (create && inGroupware(t)) {
+            // an empty resource is no calendar object or vCard, and nothing else lives in these trees
+            locationError(resp, t);
             return;
         }
         if (create && !mayWrite(resp, cond, forWrite(cond, t, false))) {
@@ -755,7 +799,8 @@ public class DavServlet extends HttpServlet {
     private static String allow(Target t) {
         if (t.kind == Kind.STORED) {
             if (t.resource == null) {
-                return inCalendars(t) ? (t.size() == 3 ? "OPTIONS, MKCALENDAR" : "OPTIONS, PUT, LOCK") : "OPTIONS, PUT, MKCOL, LOCK";
+                return inCalendars(t) ? (t.size() == 3 ? "OPTIONS, MKCALENDAR, MKCOL" : "OPTIONS, PUT")
+                        : inAddressBooks(t) ? (t.size() == 3 ? "OPTIONS, MKCOL" : "OPTIONS, PUT") : "OPTIONS, PUT, MKCOL, LOCK";
             }
             return t.home() ? "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK, REPORT"
                     : t.collection() ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK, REPORT"
@@ -824,6 +869,10 @@ public class DavServlet extends HttpServlet {
     private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
     private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
     private static final Name CALENDAR_HOME_SET = new Name(CALDAV, "calendar-home-set");
+    private static final Name ADDRESSBOOK_HOME_SET = new Name(CARDDAV, "addressbook-home-set");
+    private static final Name ADDRESS_DATA = new Name(CARDDAV, "address-data");
+    private static final Name CALENDAR_USER_ADDRESS_SET = new Name(CALDAV, "calendar-user-address-set");
+    private static final Name EMAIL_ADDRESS_SET = new Name("http://calendarserver.org/ns/", "email-address-set");
     private static final Name OWNER = new Name(DavXml.DAV, "owner");
     private static final Name CURRENT_USER_PRIVILEGE_SET = new Name(DavXml.DAV, "current-user-privilege-set");
     private static final Name LOCKDISCOVERY = new Name(DavXml.DAV, "lockdiscovery");
@@ -849,7 +898,9 @@ public class DavServlet extends HttpServlet {
             CREATIONDATE, RESOURCE_ID, CURRENT_USER_PRINCIPAL, PRINCIPAL_URL, PRINCIPAL_COLLECTION_SET, SUPPORTED_REPORT_SET, LOCKDISCOVERY, SUPPORTEDLOCK, SYNC_TOKEN, GETCTAG, CALENDAR_HOME_SET, OWNER,
             CURRENT_USER_PRIVILEGE_SET,
             new Name(CALDAV, "supported-calendar-component-set"), new Name(CALDAV, "supported-calendar-data"),
-            new Name(CALDAV, "max-resource-size"), new Name(CALDAV, "calendar-data"));
+            new Name(CALDAV, "max-resource-size"), new Name(CALDAV, "calendar-data"), ADDRESSBOOK_HOME_SET,
+            new Name(CARDDAV, "supported-address-data"), new Name(CARDDAV, "max-resource-size"), ADDRESS_DATA,
+            CALENDAR_USER_ADDRESS_SET, EMAIL_ADDRESS_SET);
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
@@ -961,6 +1012,7 @@ public class DavServlet extends HttpServlet {
         switch (t.kind) {
             case ROOT -> {
                 out.add(new Target(Kind.PRINCIPALS, t.path.child(PRINCIPALS, true), null, null, t.principal));
+                out.add(new Target(Kind.FILES_TOP, t.path.child(ADDRESSBOOKS, true), null, null, t.principal));
                 out.add(new Target(Kind.FILES_TOP, t.path.child(CALENDARS, true), null, null, t.principal));
                 out.add(new Target(Kind.FILES_TOP, t.path.child(FILES, true), null, null, t.principal));
             }
@@ -1034,10 +1086,12 @@ public class DavServlet extends HttpServlet {
                     }
                 }
             }
-            if (!found.isEmpty() || missing.isEmpty()) {
+            // RFC 8144 section 2.1: a minimal answer leaves out what is not there (a 200 stays, even empty)
+            boolean minimal = current.get().minimal;
+            if (!found.isEmpty() || missing.isEmpty() || minimal) {
                 byStatus.put(200, found);
             }
-            if (!missing.isEmpty()) {
+            if (!missing.isEmpty() && !minimal) {
                 byStatus.put(404, missing);
             }
         }
@@ -1064,6 +1118,9 @@ public class DavServlet extends HttpServlet {
             if (t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
                 inner += "<C:calendar xmlns:C=\"" + CALDAV + "\"/>";
             }
+            if (t.kind == Kind.STORED && t.resource != null && t.resource.isAddressBook()) {
+                inner += "<CR:addressbook xmlns:CR=\"" + CARDDAV + "\"/>";
+            }
             return "<D:resourcetype>" + inner + "</D:resourcetype>";
         }
         if (n.equals(CURRENT_USER_PRINCIPAL)) {
@@ -1074,14 +1131,18 @@ public class DavServlet extends HttpServlet {
         }
         if (n.equals(SUPPORTED_REPORT_SET)) {
             // RFC 6578 sync-collection on stored collections, calendar-multiget on calendars; nothing else
+            String expand = "<D:supported-report><D:report><D:expand-property/></D:report></D:supported-report>";
             if (t.kind != Kind.STORED || !t.collection()) {
-                return "<D:supported-report-set/>";
+                return "<D:supported-report-set>" + expand + "</D:supported-report-set>";
             }
-            return "<D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
+            return "<D:supported-report-set>" + expand + "<D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report>"
                     + (t.resource.isCalendar() ? "<D:supported-report><D:report><C:calendar-multiget xmlns:C=\"" + CALDAV
                             + "\"/></D:report></D:supported-report><D:supported-report><D:report><C:calendar-query xmlns:C=\""
                             + CALDAV + "\"/></D:report></D:supported-report><D:supported-report><D:report><C:free-busy-query "
                             + "xmlns:C=\"" + CALDAV + "\"/></D:report></D:supported-report>" : "")
+                    + (t.resource.isAddressBook() ? "<D:supported-report><D:report><CR:addressbook-multiget xmlns:CR=\"" + CARDDAV
+                            + "\"/></D:report></D:supported-report><D:supported-report><D:report><CR:addressbook-query xmlns:CR=\""
+                            + CARDDAV + "\"/></D:report></D:supported-report>" : "")
                     + "</D:supported-report-set>";
         }
         if ((n.equals(SYNC_TOKEN) || n.equals(GETCTAG)) && t.kind == Kind.STORED && t.collection()) {
@@ -1100,8 +1161,24 @@ public class DavServlet extends HttpServlet {
             return t.kind == Kind.PRINCIPAL ? "<C:calendar-home-set xmlns:C=\"" + CALDAV + "\"><D:href>" + DavPath.PREFIX + CALENDARS
                     + "/" + t.principal + "/</D:href></C:calendar-home-set>" : null;
         }
+        if (n.equals(CALENDAR_USER_ADDRESS_SET)) {
+            // DESIGN section 6: privatized. The principal's own URN and URL, never the mail address,
+            // which would reach every invitation the calendar sends.
+            return t.kind == Kind.PRINCIPAL ? "<C:calendar-user-address-set xmlns:C=\"" + CALDAV + "\"><D:href>urn:uuid:"
+                    + resourceId(t) + "</D:href><D:href>" + principalHref(t) + "</D:href></C:calendar-user-address-set>" : null;
+        }
+        if (n.equals(EMAIL_ADDRESS_SET)) {
+            return t.kind == Kind.PRINCIPAL ? "<CS:email-address-set xmlns:CS=\"" + CALENDARSERVER + "\"/>" : null; // privatized: none
+        }
+        if (n.equals(ADDRESSBOOK_HOME_SET)) {
+            return t.kind == Kind.PRINCIPAL ? "<CR:addressbook-home-set xmlns:CR=\"" + CARDDAV + "\"><D:href>" + DavPath.PREFIX
+                    + ADDRESSBOOKS + "/" + t.principal + "/</D:href></CR:addressbook-home-set>" : null;
+        }
         if (CALDAV.equals(n.ns) && t.kind == Kind.STORED && t.resource != null) {
             return calDavProperty(t, n.local);
+        }
+        if (CARDDAV.equals(n.ns) && t.kind == Kind.STORED && t.resource != null) {
+            return cardDavProperty(t, n.local);
         }
         if (n.equals(PRINCIPAL_URL)) {
             return t.kind == Kind.PRINCIPAL ? "<D:principal-URL><D:href>" + principalHref(t) + "</D:href></D:principal-URL>" : null;
@@ -1180,6 +1257,79 @@ public class DavServlet extends HttpServlet {
         return null;
     }
 
+    /** CardDAV's live properties of address books and address objects (RFC 6352 sections 6.2, 10.4). */
+    private String cardDavProperty(Target t, String local) {
+        DavResourceRecord r = t.resource;
+        String open = "<CR:" + local + " xmlns:CR=\"" + CARDDAV + "\">";
+        String close = "</CR:" + local + ">";
+        if (r.isAddressBook()) {
+            return switch (local) {
+                case "supported-address-data" -> open + "<CR:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>"
+                        + "<CR:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>" + close;
+                case "max-resource-size" -> open + Math.min(maxResource, MAX_ADDRESS_OBJECT) + close;
+                default -> null;
+            };
+        }
+        if (local.equals("address-data") && t.parent != null && t.parent.isAddressBook() && !r.collection()) {
+            byte[] body = current.get().bodies.get(r.id());
+            if (body == null) {
+                body = repository.body(current.get().accountId, r.id()).orElse(null);
+            }
+            if (body == null) {
+                return null;
+            }
+            AddressData wanted = current.get().addressData;
+            if (wanted != null) {
+                try {
+                    VCardObject card = VCardObject.parseStored(body);
+                    if (wanted.version != null && !wanted.version.equals(card.version)) {
+                        body = VCardObject.convert(body, wanted.version);
+                        card = VCardObject.parseStored(body);
+                    }
+                    if (wanted.properties != null) {
+                        body = card.only(wanted.properties);
+                    }
+                } catch (VCardObject.Invalid | RuntimeException e) {
+                    // stored data that no longer reads is given as it is
+                }
+            }
+            return open + DavXml.escapeText(new String(body, StandardCharsets.UTF_8)) + close;
+        }
+        return null;
+    }
+
+    /**
+     * What a report's CARDDAV:address-data asks for (RFC 6352 section 10.4): a vCard version to
+     * convert to (null: as stored) and the properties to keep (null: all).
+     */
+    record AddressData(String version, java.util.Set<String> properties) {
+        /** The request in {@code e}, or empty when it asks for a type or version Postern does not write. */
+        static Optional<AddressData> of(Element e) {
+            if (e == null) {
+                return Optional.of(new AddressData(null, null));
+            }
+            String type = e.getAttribute("content-type");
+            String version = e.getAttribute("version");
+            if (!type.isEmpty() && !type.equalsIgnoreCase("text/vcard")) {
+                return Optional.empty();
+            }
+            if (!version.isEmpty() && !VCardObject.VERSIONS.contains(version)) {
+                return Optional.empty();
+            }
+            java.util.Set<String> props = null;
+            for (Element c : DavXml.children(e)) {
+                if (DavXml.is(c, CARDDAV, "prop") && !c.getAttribute("name").isEmpty()) {
+                    props = props == null ? new java.util.HashSet<>() : props;
+                    props.add(c.getAttribute("name").toUpperCase(Locale.ROOT));
+                } else if (DavXml.is(c, CARDDAV, "allprop")) {
+                    props = null;
+                    break;
+                }
+            }
+            return Optional.of(new AddressData(version.isEmpty() ? null : version, props));
+        }
+    }
+
     /**
      * RFC 3744 section 5.4, as it is: the owner may do everything to what is stored (a home cannot
      * be deleted, but its members can); the fixed collections and the principal are read-only.
@@ -1242,6 +1392,30 @@ public class DavServlet extends HttpServlet {
         }
         if (DavXml.is(root, CALDAV, "free-busy-query") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
             freeBusy(resp, t, accountId, root);
+            return;
+        }
+        if (DavXml.is(root, DavXml.DAV, "expand-property")) {
+            if (!t.exists()) {
+                plain(resp, 404, "Not found\n");
+                return;
+            }
+            expandProperty(req, resp, t, accountId, root);
+            return;
+        }
+        boolean book = t.kind == Kind.STORED && t.resource != null && t.resource.isAddressBook();
+        if (book && (DavXml.is(root, CARDDAV, "addressbook-multiget") || DavXml.is(root, CARDDAV, "addressbook-query"))) {
+            Element prop = DavXml.child(root, DavXml.DAV, "prop");
+            Optional<AddressData> wanted = AddressData.of(prop == null ? null : DavXml.child(prop, CARDDAV, "address-data"));
+            if (wanted.isEmpty()) {
+                cardError(resp, 403, "supported-address-data-conversion", "");
+                return;
+            }
+            current.get().addressData = wanted.get();
+            if (DavXml.is(root, CARDDAV, "addressbook-multiget")) {
+                multiget(req, resp, t, accountId, root);
+            } else {
+                addressQuery(resp, t, accountId, root);
+            }
             return;
         }
         if (!DavXml.is(root, DavXml.DAV, "sync-collection") || t.kind != Kind.STORED || !t.collection()) {
@@ -1417,6 +1591,228 @@ public class DavServlet extends HttpServlet {
         });
         ms.send(resp);
     }
+
+    /**
+     * RFC 6352 section 8.6: the address book's vCards that pass the filter ({@link AddressQuery}),
+     * at most CARDDAV:nresults of them (then the request-URI gets a 507, section 8.6.1).
+     */
+    private void addressQuery(HttpServletResponse resp, Target t, String accountId, Element root) throws IOException {
+        Element filterElement = DavXml.child(root, CARDDAV, "filter");
+        if (filterElement == null) {
+            cardError(resp, 403, "valid-filter", "");
+            return;
+        }
+        AddressQuery query;
+        try {
+            query = AddressQuery.parse(filterElement);
+        } catch (AddressQuery.Unsupported e) {
+            cardError(resp, 403, e.precondition, "");
+            return;
+        }
+        long limit = Long.MAX_VALUE;
+        Element limitElement = DavXml.child(root, CARDDAV, "limit");
+        if (limitElement != null) {
+            Element n = DavXml.child(limitElement, CARDDAV, "nresults");
+            try {
+                limit = Long.parseLong(n == null ? "" : n.getTextContent().trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1) {
+                cardError(resp, 403, "valid-filter", ""); // no precondition of its own; the request is malformed
+                return;
+            }
+        }
+        List<Name> named = names(DavXml.child(root, DavXml.DAV, "prop"));
+        if (named == null) {
+            plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
+            return;
+        }
+        Multistatus ms = new Multistatus(resp);
+        Map<String, byte[]> bodies = current.get().bodies;
+        List<String> names = repository.children(accountId, t.resource.id()).stream().filter(r -> !r.collection())
+                .map(DavResourceRecord::name).toList();
+        long found = 0;
+        boolean truncated = false;
+        // A bound on the work of one request: past it the answer is what was found, marked truncated
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(QUERY_SECONDS);
+        chunks:
+        for (int from = 0; from < names.size(); from += QUERY_CHUNK) {
+            bodies.clear();
+            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
+                    names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
+                if (System.nanoTime() > deadline) {
+                    truncated = true;
+                    break chunks;
+                }
+                VCardObject card;
+                try {
+                    card = VCardObject.parseStored(e.getValue());
+                } catch (VCardObject.Invalid invalid) {
+                    continue;
+                }
+                if (!query.matches(card)) {
+                    continue;
+                }
+                if (found == limit) {
+                    truncated = true;
+                    break chunks;
+                }
+                found++;
+                DavResourceRecord r = e.getKey();
+                bodies.put(r.id(), e.getValue());
+                Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
+                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+            }
+        }
+        bodies.clear();
+        if (truncated) {
+            ms.status(href(t), 507, "<D:error><D:number-of-matches-within-limits/></D:error>");
+        }
+        ms.send(resp);
+    }
+
+    /** How deep expand-property nests: Apple asks for two levels; each level may multiply the work. */
+    static final int MAX_EXPAND_DEPTH = 3;
+    /** Most property elements one expand-property may hold, at all levels together. */
+    static final int MAX_EXPAND_PROPERTIES = 100;
+    /**
+     * The properties whose hrefs are expanded: Postern's own, each naming one or two resources. A
+     * dead property or a lock owner holds whatever a client wrote (hundreds of hrefs, one request
+     * multiplied into gigabytes), so their hrefs stay hrefs.
+     */
+    private static final java.util.Set<Name> EXPANDABLE = java.util.Set.of(CURRENT_USER_PRINCIPAL, PRINCIPAL_URL,
+            PRINCIPAL_COLLECTION_SET, CALENDAR_HOME_SET, ADDRESSBOOK_HOME_SET, OWNER, CALENDAR_USER_ADDRESS_SET);
+    /** Object data is for multiget: in an expansion it would be read for every href at every level. */
+    private static final java.util.Set<Name> NOT_IN_EXPANSION = java.util.Set.of(new Name(CALDAV, "calendar-data"), ADDRESS_DATA);
+
+    /**
+     * RFC 3253 section 3.8, as Apple clients use it on principals: the named properties of the
+     * request-URI, and for each that holds hrefs and names properties inside it, each href replaced
+     * by a response carrying those properties of the resource it names.
+     */
+    private void expandProperty(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, Element root)
+            throws IOException {
+        int[] count = {0};
+        if (!expandable(root, 0, count)) {
+            plain(resp, 400, "expand-property nests at most " + MAX_EXPAND_DEPTH + " deep, names at most "
+                    + MAX_EXPAND_PROPERTIES + " properties, each by an XML name\n");
+            return;
+        }
+        Multistatus ms = new Multistatus(resp);
+        StringBuilder b = new StringBuilder();
+        expanded(req, b, t, accountId, root);
+        ms.raw(b.toString());
+        ms.send(resp);
+    }
+
+    private static boolean expandable(Element e, int depth, int[] count) {
+        for (Element p : DavXml.children(e)) {
+            if (!DavXml.is(p, DavXml.DAV, "property")) {
+                continue;
+            }
+            // the name is an attribute here, not an element name the parser checked: it goes into the answer
+            if (++count[0] > MAX_EXPAND_PROPERTIES || depth >= MAX_EXPAND_DEPTH || !ncName(p.getAttribute("name"))
+                    || !expandable(p, depth + 1, count)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One DAV:response for {@code t} with the properties {@code spec} names, expanded. */
+    private void expanded(HttpServletRequest req, StringBuilder b, Target t, String accountId, Element spec) {
+        List<String> found = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        List<DavProperty> dead = null;
+        for (Element p : DavXml.children(spec)) {
+            if (!DavXml.is(p, DavXml.DAV, "property")) {
+                continue;
+            }
+            String ns = p.hasAttribute("namespace") ? p.getAttribute("namespace") : DavXml.DAV;
+            Name n = new Name(ns, p.getAttribute("name"));
+            if (NOT_IN_EXPANSION.contains(n)) {
+                missing.add(DavXml.emptyElement(n.ns, n.local));
+                continue;
+            }
+            String value = live(t, n);
+            if (value == null && t.kind == Kind.STORED && !LIVE.contains(n)) {
+                dead = dead == null ? repository.properties(accountId, t.resource.id()) : dead;
+                value = deadValue(dead, n);
+            }
+            if (value == null) {
+                missing.add(DavXml.emptyElement(n.ns, n.local));
+                continue;
+            }
+            List<String> hrefs = DavXml.children(p).isEmpty() || !EXPANDABLE.contains(n) ? List.of() : hrefsIn(value);
+            if (hrefs.isEmpty()) {
+                found.add(value);
+                continue;
+            }
+            StringBuilder inner = new StringBuilder();
+            for (String href : hrefs) {
+                Target h = tagged(req, href, accountId);
+                if (h == null || !h.exists()) {
+                    inner.append("<D:response><D:href>").append(DavXml.escapeText(href))
+                            .append("</D:href><D:status>HTTP/1.1 404 Not Found</D:status></D:response>");
+                } else {
+                    expanded(req, inner, h, accountId, p);
+                }
+            }
+            found.add(DavXml.rawElement(n.ns, n.local, inner.toString())); // the property again, its hrefs now responses
+        }
+        b.append("<D:response><D:href>").append(DavXml.escapeText(href(t))).append("</D:href>");
+        if (!found.isEmpty() || missing.isEmpty()) {
+            b.append("<D:propstat><D:prop>").append(String.join("", found)).append("</D:prop><D:status>HTTP/1.1 200 OK</D:status>"
+                    + "</D:propstat>");
+        }
+        if (!missing.isEmpty() && !current.get().minimal) {
+            b.append("<D:propstat><D:prop>").append(String.join("", missing))
+                    .append("</D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>");
+        }
+        b.append("</D:response>");
+    }
+
+    /** An XML local name (ASCII letters, digits, '-', '_', '.'; not starting with a digit, '-' or '.'). */
+    static boolean ncName(String s) {
+        if (s.isEmpty() || s.length() > DavRepository.MAX_PROPERTY_NAME) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+            boolean other = c >= '0' && c <= '9' || c == '-' || c == '.';
+            if (!letter && (i == 0 || !other)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The DAV:href texts in a property value Postern wrote (its D: prefix is always DAV:). */
+    private static List<String> hrefsIn(String value) {
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int start = value.indexOf("<D:href>", from);
+            if (start < 0) {
+                return out;
+            }
+            int end = value.indexOf("</D:href>", start);
+            if (end < 0) {
+                return out;
+            }
+            out.add(unescape(value.substring(start + 8, end)));
+            from = end;
+        }
+    }
+
+    private static String unescape(String s) {
+        return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+    }
+
+    /** Longest an addressbook-query searches before it answers with what it found (507 for the rest). */
+    static final long QUERY_SECONDS = 20;
 
     /** What {@link #forEachCalendarObject} hands over: a member, its body, and the body parsed. */
     private interface CalendarObjectVisitor {
@@ -1677,17 +2073,27 @@ public class DavServlet extends HttpServlet {
             return;
         }
         boolean calendar = t.parent.isCalendar();
-        if (inCalendars(t) && !calendar) {
-            calError(resp, 403, "calendar-collection-location-ok", ""); // objects go into a calendar, nothing else here
+        boolean book = t.parent.isAddressBook();
+        if (inGroupware(t) && !calendar && !book) {
+            locationError(resp, t); // objects go into a calendar or an address book, nothing else here
             return;
         }
         if (calendar && !contentType.toLowerCase(Locale.ROOT).startsWith("text/calendar")) {
             calError(resp, 403, "supported-calendar-data", "");
             return;
         }
-        long limit = calendar ? Math.min(maxResource, MAX_CALENDAR_OBJECT) : maxResource;
-        if (calendar && req.getContentLengthLong() > limit) {
-            calError(resp, 403, "max-resource-size", "");
+        String lowerType = contentType.toLowerCase(Locale.ROOT);
+        if (book && !lowerType.startsWith("text/vcard") && !lowerType.startsWith("text/x-vcard")) {
+            cardError(resp, 403, "supported-address-data", "");
+            return;
+        }
+        long limit = calendar ? Math.min(maxResource, MAX_CALENDAR_OBJECT) : book ? Math.min(maxResource, MAX_ADDRESS_OBJECT) : maxResource;
+        if ((calendar || book) && req.getContentLengthLong() > limit) {
+            if (calendar) {
+                calError(resp, 403, "max-resource-size", "");
+            } else {
+                cardError(resp, 403, "max-resource-size", "");
+            }
             return;
         }
         byte[] body = body(req, resp, limit);
@@ -1695,15 +2101,20 @@ public class DavServlet extends HttpServlet {
             return;
         }
         String uid = null;
-        if (calendar) {
-            // Control characters are valid to ical4j but not in XML: stored, they would break every
-            // report that carries this object's data.
-            for (byte x : body) {
-                if ((x >= 0 && x < 0x20 && x != '\t' && x != '\n' && x != '\r') || x == 0x7f) {
-                    calError(resp, 403, "valid-calendar-data", "");
-                    return;
-                }
+        if (book) {
+            VCardObject card;
+            try {
+                card = VCardObject.parse(body);
+            } catch (VCardObject.Invalid e) {
+                cardError(resp, 403, e.precondition, "");
+                return;
             }
+            uid = card.uid;
+            // REV says when the server last saw the card change: the stored body is not the one sent
+            body = card.stored(Instant.now());
+            contentType = "text/vcard; charset=utf-8";
+        }
+        if (calendar) {
             CalendarObject object;
             try {
                 object = CalendarObject.parse(body);
@@ -1728,10 +2139,15 @@ public class DavServlet extends HttpServlet {
         } catch (org.postern.core.store.DavUidConflictException e) {
             List<String> existing = new ArrayList<>(t.path.segments().subList(0, t.path.size() - 1));
             existing.add(e.existingName());
-            calError(resp, 403, "no-uid-conflict", "<D:href>" + DavXml.escapeText(DavPath.href(existing, false)) + "</D:href>");
+            preconditionError(resp, 403, book ? CARDDAV : CALDAV, "no-uid-conflict",
+                    "<D:href>" + DavXml.escapeText(DavPath.href(existing, false)) + "</D:href>");
             return;
         }
-        resp.setHeader("ETag", quote(w.resource().etag()));
+        if (!book) {
+            // RFC 6352 section 6.3.2.3 (and RFC 4791 5.3.4): no ETag when what is stored differs from
+            // what was sent, so that the client reads it back instead of keeping its own copy.
+            resp.setHeader("ETag", quote(w.resource().etag()));
+        }
         resp.setStatus(w.created() ? 201 : 204);
         resp.setContentLength(0);
     }
@@ -1762,25 +2178,154 @@ public class DavServlet extends HttpServlet {
         resp.setStatus(204);
     }
 
+    // ---- MKCOL, extended MKCOL (RFC 5689) and MKCALENDAR (RFC 4791 section 5.3.1) ----
+
+    /** What a MKCOL or MKCALENDAR body asks for: the kind of collection, its components, its dead properties. */
+    private record CollectionSpec(String kind, String components, List<DavRepository.Change> properties, List<Name> set) {
+    }
+
+    private static final Name SUPPORTED_COMPONENTS = new Name(CALDAV, "supported-calendar-component-set");
+
+    /**
+     * The body of a MKCOL ({@code root} DAV:mkcol) or MKCALENDAR (CALDAV:mkcalendar), or null after
+     * answering. A MKCOL names its kind by DAV:resourcetype; a MKCALENDAR makes a calendar.
+     */
+    private CollectionSpec collectionSpec(HttpServletResponse resp, Element root, boolean calendar) throws IOException {
+        String kind = calendar ? DavResourceRecord.CALENDAR : null;
+        String components = null;
+        List<DavRepository.Change> props = new ArrayList<>();
+        List<Name> set = new ArrayList<>();
+        for (Element op : DavXml.children(root)) {
+            Element prop = DavXml.is(op, DavXml.DAV, "set") ? DavXml.child(op, DavXml.DAV, "prop") : null;
+            if (prop == null) {
+                continue;
+            }
+            for (Element p : DavXml.children(prop)) {
+                Name n = new Name(DavXml.namespace(p), p.getLocalName());
+                set.add(n);
+                if (n.equals(RESOURCETYPE) && !calendar) {
+                    boolean collection = false;
+                    for (Element type : DavXml.children(p)) {
+                        if (DavXml.is(type, DavXml.DAV, "collection")) {
+                            collection = true;
+                        } else if (DavXml.is(type, CALDAV, "calendar") && kind == null) {
+                            kind = DavResourceRecord.CALENDAR;
+                        } else if (DavXml.is(type, CARDDAV, "addressbook") && kind == null) {
+                            kind = DavResourceRecord.ADDRESSBOOK;
+                        } else {
+                            error(resp, 403, "valid-resourcetype"); // RFC 5689 section 3.3
+                            return null;
+                        }
+                    }
+                    if (!collection) {
+                        error(resp, 403, "valid-resourcetype");
+                        return null;
+                    }
+                } else if (n.equals(SUPPORTED_COMPONENTS)) {
+                    List<String> comps = new ArrayList<>();
+                    for (Element comp : DavXml.children(p)) {
+                        String name = comp.getAttribute("name").toUpperCase(Locale.ROOT);
+                        if (!CalendarObject.TYPES.contains(name)) {
+                            calError(resp, 403, "supported-calendar-component", "");
+                            return null;
+                        }
+                        if (!comps.contains(name)) {
+                            comps.add(name);
+                        }
+                    }
+                    if (comps.isEmpty()) {
+                        calError(resp, 403, "supported-calendar-component", "");
+                        return null;
+                    }
+                    components = String.join(",", comps);
+                } else if (LIVE.contains(n)) {
+                    error(resp, 403, "cannot-modify-protected-property");
+                    return null;
+                } else {
+                    String xml = DavXml.serialize(p);
+                    if (n.ns.length() > DavRepository.MAX_PROPERTY_NAME || n.local.length() > DavRepository.MAX_PROPERTY_NAME
+                            || xml.length() > DavRepository.MAX_PROPERTY_XML || props.size() >= DavRepository.MAX_PROPERTIES) {
+                        plain(resp, 507, "Property too large\n");
+                        return null;
+                    }
+                    props.add(new DavRepository.Change(n.ns, n.local, xml));
+                }
+            }
+        }
+        if (components != null && !DavResourceRecord.CALENDAR.equals(kind)) {
+            error(resp, 403, "valid-resourcetype"); // components belong to calendars
+            return null;
+        }
+        if (DavResourceRecord.CALENDAR.equals(kind) && components == null) {
+            components = "VEVENT";
+        }
+        return new CollectionSpec(kind, components, props, set);
+    }
+
     private void mkcol(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        makeCollection(req, resp, t, accountId, false);
+    }
+
+    private void mkcalendar(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
+        makeCollection(req, resp, t, accountId, true);
+    }
+
+    private void makeCollection(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, boolean calendar)
+            throws IOException {
         if (t.exists() || t.kind != Kind.STORED) {
             resp.setHeader("Allow", allow(t));
             plain(resp, t.kind == Kind.NOT_FOUND ? 404 : 405, t.kind == Kind.NOT_FOUND ? "Not found\n" : "It exists\n");
             return;
         }
-        if (inCalendars(t)) {
-            calError(resp, 403, "calendar-collection-location-ok", ""); // MKCALENDAR makes calendars; nothing else lives here
-            return;
-        }
+        CollectionSpec spec = new CollectionSpec(calendar ? DavResourceRecord.CALENDAR : null, calendar ? "VEVENT" : null,
+                List.of(), List.of());
+        boolean extended = false;
         if (req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null) {
             byte[] body = body(req, resp, maxXml);
             if (body == null) {
                 return;
             }
             if (body.length > 0) {
-                plain(resp, 415, "MKCOL with a body is not supported\n"); // extended MKCOL comes with CalDAV
-                return;
+                Element root;
+                if (calendar) {
+                    root = xml(resp, body);
+                    if (root == null) {
+                        return;
+                    }
+                } else {
+                    try {
+                        root = DavXml.parse(body).getDocumentElement();
+                    } catch (DavXml.BadXml e) {
+                        // RFC 4918 section 9.3: a MKCOL body the server does not understand is a 415
+                        plain(resp, 415, "Expected DAV:mkcol\n");
+                        return;
+                    }
+                }
+                if (calendar ? !DavXml.is(root, CALDAV, "mkcalendar") : !DavXml.is(root, DavXml.DAV, "mkcol")) {
+                    // RFC 5689 section 3: a MKCOL body Postern does not know is a 415
+                    plain(resp, calendar ? 400 : 415, calendar ? "Expected CALDAV:mkcalendar\n" : "Expected DAV:mkcol\n");
+                    return;
+                }
+                spec = collectionSpec(resp, root, calendar);
+                if (spec == null) {
+                    return;
+                }
+                extended = !calendar;
             }
+        }
+        // Calendars and address books live right in their homes, and nothing else lives there.
+        boolean groupwareKind = spec.kind != null;
+        boolean rightHome = DavResourceRecord.CALENDAR.equals(spec.kind) ? inCalendars(t) && t.size() == 3
+                : DavResourceRecord.ADDRESSBOOK.equals(spec.kind) ? inAddressBooks(t) && t.size() == 3 : !inGroupware(t);
+        if (!rightHome || t.parent == null && groupwareKind) {
+            if (DavResourceRecord.ADDRESSBOOK.equals(spec.kind)) {
+                cardError(resp, 403, "addressbook-collection-location-ok", "");
+            } else if (DavResourceRecord.CALENDAR.equals(spec.kind)) {
+                calError(resp, 403, "calendar-collection-location-ok", "");
+            } else {
+                locationError(resp, t);
+            }
+            return;
         }
         if (t.parent == null) {
             plain(resp, 409, "The parent collection does not exist\n");
@@ -1789,109 +2334,63 @@ public class DavServlet extends HttpServlet {
         if (!mayWrite(resp, current.get(), forWrite(current.get(), t, false))) {
             return;
         }
+        DavResourceRecord created;
         try {
-            repository.createCollection(accountId, t.parent.id(), t.path.get(t.path.size() - 1));
+            created = repository.createCollection(accountId, t.parent.id(), t.path.get(t.path.size() - 1), spec.kind, spec.components);
         } catch (DuplicateKeyException e) {
             plain(resp, 405, "It exists\n");
             return;
         }
+        if (!spec.properties.isEmpty()) {
+            repository.patchProperties(accountId, created.id(), spec.properties);
+        }
+        resp.setHeader("Cache-Control", "no-cache");
+        if (!extended || spec.set.isEmpty()) {
+            resp.setStatus(201);
+            resp.setContentLength(0);
+            return;
+        }
+        // RFC 5689 section 3.2: an extended MKCOL answers with what became of each property it set
+        StringBuilder b = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:mkcol-response xmlns:D=\"DAV:\">"
+                + "<D:propstat><D:prop>");
+        for (Name n : spec.set) {
+            b.append(DavXml.emptyElement(n.ns, n.local));
+        }
+        b.append("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:mkcol-response>\n");
+        byte[] out = b.toString().getBytes(StandardCharsets.UTF_8);
         resp.setStatus(201);
-        resp.setContentLength(0);
+        resp.setContentType("application/xml; charset=utf-8");
+        resp.setContentLength(out.length);
+        resp.getOutputStream().write(out);
     }
 
     /** An error body whose precondition is CalDAV's (RFC 4791 section 1.3). */
     static void calError(HttpServletResponse resp, int status, String condition, String inner) throws IOException {
-        byte[] b = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:C=\"" + CALDAV + "\"><C:" + condition
+        preconditionError(resp, status, CALDAV, condition, inner);
+    }
+
+    /** An error body whose precondition is CardDAV's (RFC 6352 section 6.3.2.1). */
+    static void cardError(HttpServletResponse resp, int status, String condition, String inner) throws IOException {
+        preconditionError(resp, status, CARDDAV, condition, inner);
+    }
+
+    /** The refusal of something that may not be made where it was asked for, in the tree's own terms. */
+    static void locationError(HttpServletResponse resp, Target t) throws IOException {
+        if (inAddressBooks(t)) {
+            cardError(resp, 403, "addressbook-collection-location-ok", "");
+        } else {
+            calError(resp, 403, "calendar-collection-location-ok", "");
+        }
+    }
+
+    private static void preconditionError(HttpServletResponse resp, int status, String ns, String condition, String inner)
+            throws IOException {
+        byte[] b = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" xmlns:C=\"" + ns + "\"><C:" + condition
                 + (inner.isEmpty() ? "/>" : ">" + inner + "</C:" + condition + ">") + "</D:error>\n").getBytes(StandardCharsets.UTF_8);
         resp.setStatus(status);
         resp.setContentType("application/xml; charset=utf-8");
         resp.setContentLength(b.length);
         resp.getOutputStream().write(b);
-    }
-
-    // ---- MKCALENDAR (RFC 4791 section 5.3.1) ----
-
-    private void mkcalendar(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {
-        if (t.kind != Kind.STORED || t.exists()) {
-            resp.setHeader("Allow", allow(t));
-            plain(resp, 405, t.exists() ? "It exists\n" : "Method not allowed here\n");
-            return;
-        }
-        if (!inCalendars(t) || t.size() != 3 || t.parent == null) {
-            calError(resp, 403, "calendar-collection-location-ok", ""); // calendars live right in the calendar home
-            return;
-        }
-        byte[] body = body(req, resp, maxXml);
-        if (body == null) {
-            return;
-        }
-        String components = "VEVENT";
-        List<DavRepository.Change> props = new ArrayList<>();
-        if (body.length > 0) {
-            Element root = xml(resp, body);
-            if (root == null) {
-                return;
-            }
-            if (!DavXml.is(root, CALDAV, "mkcalendar")) {
-                plain(resp, 400, "Expected CALDAV:mkcalendar\n");
-                return;
-            }
-            for (Element set : DavXml.children(root)) {
-                Element prop = DavXml.is(set, DavXml.DAV, "set") ? DavXml.child(set, DavXml.DAV, "prop") : null;
-                if (prop == null) {
-                    continue;
-                }
-                for (Element p : DavXml.children(prop)) {
-                    Name n = new Name(DavXml.namespace(p), p.getLocalName());
-                    if (n.equals(new Name(CALDAV, "supported-calendar-component-set"))) {
-                        List<String> comps = new ArrayList<>();
-                        for (Element comp : DavXml.children(p)) {
-                            String name = comp.getAttribute("name").toUpperCase(Locale.ROOT);
-                            if (!CalendarObject.TYPES.contains(name)) {
-                                calError(resp, 403, "supported-calendar-component", "");
-                                return;
-                            }
-                            if (!comps.contains(name)) {
-                                comps.add(name);
-                            }
-                        }
-                        if (comps.isEmpty()) {
-                            calError(resp, 403, "supported-calendar-component", "");
-                            return;
-                        }
-                        components = String.join(",", comps);
-                    } else if (LIVE.contains(n)) {
-                        error(resp, 403, "cannot-modify-protected-property");
-                        return;
-                    } else {
-                        String xml = DavXml.serialize(p);
-                        if (n.ns.length() > DavRepository.MAX_PROPERTY_NAME || n.local.length() > DavRepository.MAX_PROPERTY_NAME
-                                || xml.length() > DavRepository.MAX_PROPERTY_XML || props.size() >= DavRepository.MAX_PROPERTIES) {
-                            plain(resp, 507, "Property too large\n");
-                            return;
-                        }
-                        props.add(new DavRepository.Change(n.ns, n.local, xml));
-                    }
-                }
-            }
-        }
-        if (!mayWrite(resp, current.get(), forWrite(current.get(), t, false))) {
-            return;
-        }
-        DavResourceRecord created;
-        try {
-            created = repository.createCollection(accountId, t.parent.id(), t.path.get(t.path.size() - 1), DavResourceRecord.CALENDAR,
-                    components);
-        } catch (DuplicateKeyException e) {
-            plain(resp, 405, "It exists\n");
-            return;
-        }
-        if (!props.isEmpty()) {
-            repository.patchProperties(accountId, created.id(), props);
-        }
-        resp.setStatus(201);
-        resp.setHeader("Cache-Control", "no-cache");
-        resp.setContentLength(0);
     }
 
     // ---- COPY and MOVE ----
@@ -1941,15 +2440,17 @@ public class DavServlet extends HttpServlet {
             plain(resp, 403, "The destination is not writable\n");
             return;
         }
-        if (inCalendars(t) || inCalendars(d)) {
-            // Within the calendar tree: a calendar renamed in its home, or an object renamed in its
-            // calendar. Anything else would need the checks a PUT makes (UID, component, data).
-            boolean calendarRenamed = inCalendars(t) && inCalendars(d) && t.resource.isCalendar() && t.size() == 3 && d.size() == 3;
-            // A COPY in one calendar would give two members one UID: only a MOVE renames.
-            boolean objectRenamed = move && inCalendars(t) && inCalendars(d) && !t.collection() && d.parent != null
+        if (inGroupware(t) || inGroupware(d)) {
+            // Within one tree: a calendar or address book renamed in its home, or an object renamed
+            // in its collection. Anything else would need the checks a PUT makes (UID, component, data).
+            boolean sameTree = inGroupware(t) && inGroupware(d) && t.path.get(0).equals(d.path.get(0));
+            boolean collectionRenamed = sameTree && (t.resource.isCalendar() || t.resource.isAddressBook()) && t.size() == 3
+                    && d.size() == 3;
+            // A COPY in one collection would give two members one UID: only a MOVE renames.
+            boolean objectRenamed = move && sameTree && !t.collection() && d.parent != null
                     && t.parent != null && d.parent.id().equals(t.parent.id());
-            if (!calendarRenamed && !objectRenamed) {
-                calError(resp, 403, "calendar-collection-location-ok", "");
+            if (!collectionRenamed && !objectRenamed) {
+                locationError(resp, inGroupware(d) ? d : t);
                 return;
             }
         }
@@ -2089,10 +2590,21 @@ public class DavServlet extends HttpServlet {
             b.append("</D:response>");
         }
 
+        /** Responses already written as XML. */
+        void raw(String xml) throws IOException {
+            out().append(xml);
+        }
+
         /** A response with a status and no properties (a member that is gone, a truncated listing). */
         void status(String href, int status) throws IOException {
+            status(href, status, "");
+        }
+
+        /** A response with a status and {@code error} (already XML: a DAV:error element, or empty). */
+        void status(String href, int status, String error) throws IOException {
             out().append("<D:response><D:href>").append(DavXml.escapeText(href)).append("</D:href><D:status>HTTP/1.1 ")
-                    .append(String.valueOf(status)).append(' ').append(reason(status)).append("</D:status></D:response>");
+                    .append(String.valueOf(status)).append(' ').append(reason(status)).append("</D:status>").append(error)
+                    .append("</D:response>");
         }
 
         void send(HttpServletResponse ignored) throws IOException {

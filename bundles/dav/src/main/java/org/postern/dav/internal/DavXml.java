@@ -111,7 +111,8 @@ final class DavXml {
                 case '<' -> b.append("&lt;");
                 case '>' -> b.append("&gt;");
                 case '\r' -> b.append("&#13;");
-                default -> b.append(c);
+                // not allowed in XML 1.0 at all: one would make the whole multistatus unreadable
+                default -> b.append(c < 0x20 && c != '\t' && c != '\n' || c == '\uFFFE' || c == '\uFFFF' ? '\uFFFD' : c);
             }
         }
         return b.toString();
@@ -128,7 +129,7 @@ final class DavXml {
                 case '\t' -> b.append("&#9;");
                 case '\n' -> b.append("&#10;");
                 case '\r' -> b.append("&#13;");
-                default -> b.append(c);
+                default -> b.append(c < 0x20 || c == '\uFFFE' || c == '\uFFFF' ? '\uFFFD' : c);
             }
         }
         return b.toString();

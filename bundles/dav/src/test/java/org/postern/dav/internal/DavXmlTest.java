@@ -45,4 +45,10 @@ class DavXmlTest {
         String fine = "<a>".repeat(DavXml.MAX_DEPTH) + "</a>".repeat(DavXml.MAX_DEPTH);
         DavXml.parse(fine.getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void charactersXmlCannotCarryBecomeReplacementCharacters() {
+        org.junit.jupiter.api.Assertions.assertEquals("a\uFFFDb\uFFFDc&#13;\n\t", DavXml.escapeText("a\u0000b\uFFFEc\r\n\t"));
+        org.junit.jupiter.api.Assertions.assertEquals("\uFFFD&#10;", DavXml.escapeAttribute("\u001b\n"));
+    }
 }

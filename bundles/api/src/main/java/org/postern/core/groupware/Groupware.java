@@ -1,0 +1,45 @@
+package org.postern.core.groupware;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * An account's calendars, task lists and address books, and the objects in them. Writes are
+ * checked as a DAV PUT is (one iCalendar object or one vCard with a UID, unique per collection)
+ * and step the collection's sync token, so DAV clients see them at their next sync. Every method
+ * names the account: an id of another account's collection finds nothing.
+ */
+@ProviderType
+public interface Groupware {
+    /** The account's calendars and task lists (made on first use, as for DAV). */
+    List<GroupwareCollection> calendars(String accountId);
+
+    /** The account's address books (made on first use, as for DAV). */
+    List<GroupwareCollection> addressBooks(String accountId);
+
+    /** Every object in a collection of the account (a calendar's events or tasks, an address book's contacts). */
+    List<GroupwareItem> items(String accountId, String collectionId);
+
+    /**
+     * The events of a calendar with an instance that meets [{@code from}, {@code to}): recurrences
+     * expanded as a calendar-query time-range would (over at most two years).
+     */
+    List<GroupwareItem> events(String accountId, String calendarId, Instant from, Instant to);
+
+    /** One object by its name in the collection. */
+    Optional<GroupwareItem> item(String accountId, String collectionId, String name);
+
+    /**
+     * Stores {@code data} (iCalendar for a calendar, vCard for an address book) as the object
+     * {@code name}, new or replacing; {@code name} null makes a new name from the UID.
+     *
+     * @param ifMatch the ETag the caller last saw, or null to write regardless
+     * @throws GroupwareException when the data is refused or the ETag no longer matches
+     */
+    GroupwareItem save(String accountId, String collectionId, String name, String data, String ifMatch) throws GroupwareException;
+
+    /** Removes an object; false when there was none. */
+    boolean delete(String accountId, String collectionId, String name);
+}

@@ -1,0 +1,299 @@
+package org.postern.dav.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import net.fortuna.ical4j.model.Calendar;
+import net.fortuna.ical4j.model.Component;
+import net.fortuna.ical4j.model.Property;
+import net.fortuna.ical4j.model.component.CalendarComponent;
+import org.osgi.service.component.annotations.Reference;
+import org.postern.core.groupware.Groupware;
+import org.postern.core.groupware.GroupwareCollection;
+import org.postern.core.groupware.GroupwareException;
+import org.postern.core.groupware.GroupwareItem;
+import org.postern.core.store.DavProperty;
+import org.postern.core.store.DavRepository;
+import org.postern.core.store.DavResourceRecord;
+import org.postern.core.store.DavUidConflictException;
+import org.postern.core.store.DuplicateKeyException;
+
+/**
+ * {@link Groupware} on the DAV store: the objects the servlet serves, checked by the same parsers,
+ * so that what the webmail writes is what a DAV PUT would have stored and DAV clients see it at
+ * their next sync.
+ */
+@org.osgi.service.component.annotations.Component(service = Groupware.class)
+public class GroupwareService implements Groupware {
+    private final DavRepository repository;
+
+    @org.osgi.service.component.annotations.Activate
+    public GroupwareService(@Reference DavRepository repository) {
+        this.repository = repository;
+    }
+
+    @Override
+    public List<GroupwareCollection> calendars(String accountId) {
+        return collections(accountId, DavServlet.CALENDARS);
+    }
+
+    @Override
+    public List<GroupwareCollection> addressBooks(String accountId) {
+        return collections(accountId, DavServlet.ADDRESSBOOKS);
+    }
+
+    private List<GroupwareCollection> collections(String accountId, String homeName) {
+        DavResourceRecord home = Homes.home(repository, accountId, homeName);
+        List<GroupwareCollection> out = new ArrayList<>();
+        for (DavResourceRecord r : repository.children(accountId, home.id())) {
+            if (r.isCalendar() || r.isAddressBook()) {
+                out.add(new GroupwareCollection(r.id(), r.name(), displayName(accountId, r), r.isCalendar()
+                        ? GroupwareCollection.Type.CALENDAR : GroupwareCollection.Type.ADDRESS_BOOK,
+                        r.components() == null ? List.of() : List.of(r.components().split(","))));
+            }
+        }
+        return out;
+    }
+
+    private String displayName(String accountId, DavResourceRecord r) {
+        for (DavProperty p : repository.properties(accountId, r.id())) {
+            if (p.namespace().equals(DavXml.DAV) && p.name().equals("displayname")) {
+                try {
+                    return DavXml.parse(p.xml().getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTextContent();
+                } catch (DavXml.BadXml e) {
+                    return r.name();
+                }
+            }
+        }
+        return r.name();
+    }
+
+    /** The account's calendar or address book with this id, with its path segments; empty when it is not one. */
+    private Optional<Located> collection(String accountId, String collectionId) {
+        for (String homeName : List.of(DavServlet.CALENDARS, DavServlet.ADDRESSBOOKS)) {
+            DavResourceRecord home = Homes.home(repository, accountId, homeName);
+            for (DavResourceRecord r : repository.children(accountId, home.id())) {
+                if (r.id().equals(collectionId) && (r.isCalendar() || r.isAddressBook())) {
+                    return Optional.of(new Located(r, homeName));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private record Located(DavResourceRecord collection, String homeName) {
+    }
+
+    @Override
+    public List<GroupwareItem> items(String accountId, String collectionId) {
+        Optional<Located> c = collection(accountId, collectionId);
+        if (c.isEmpty()) {
+            return List.of();
+        }
+        List<GroupwareItem> out = new ArrayList<>();
+        forEachMember(accountId, c.get().collection, (r, body) -> out.add(item(c.get().collection, r, body)));
+        return out;
+    }
+
+    @Override
+    public List<GroupwareItem> events(String accountId, String calendarId, Instant from, Instant to) {
+        Optional<Located> c = collection(accountId, calendarId);
+        if (c.isEmpty() || !c.get().collection.isCalendar() || !from.isBefore(to)) {
+            return List.of();
+        }
+        CalendarQuery query;
+        try {
+            String filter = "<C:filter xmlns:C=\"" + DavServlet.CALDAV + "\"><C:comp-filter name=\"VCALENDAR\"><C:comp-filter "
+                    + "name=\"VEVENT\"><C:time-range start=\"" + CalendarQuery.utc(from) + "\" end=\"" + CalendarQuery.utc(to)
+                    + "\"/></C:comp-filter></C:comp-filter></C:filter>";
+            query = CalendarQuery.parse(DavXml.parse(filter.getBytes(StandardCharsets.UTF_8)).getDocumentElement());
+        } catch (CalendarQuery.Unsupported | DavXml.BadXml e) {
+            throw new IllegalStateException("a time-range filter Postern wrote was refused", e);
+        }
+        List<GroupwareItem> out = new ArrayList<>();
+        forEachMember(accountId, c.get().collection, (r, body) -> {
+            Optional<Calendar> calendar = CalendarObject.build(body);
+            if (calendar.isPresent() && query.matches(calendar.get())) {
+                out.add(item(c.get().collection, r, body));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Optional<GroupwareItem> item(String accountId, String collectionId, String name) {
+        Optional<Located> c = collection(accountId, collectionId);
+        if (c.isEmpty() || name == null) {
+            return Optional.empty();
+        }
+        for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, collectionId, List.of(name))) {
+            if (!e.getKey().collection()) {
+                return Optional.of(item(c.get().collection, e.getKey(), e.getValue()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public GroupwareItem save(String accountId, String collectionId, String name, String data, String ifMatch)
+            throws GroupwareException {
+        Located c = collection(accountId, collectionId)
+                .orElseThrow(() -> new GroupwareException(GroupwareException.Reason.NO_COLLECTION, "no such collection"));
+        byte[] body = data.getBytes(StandardCharsets.UTF_8);
+        boolean calendar = c.collection.isCalendar();
+        if (body.length > (calendar ? DavServlet.MAX_CALENDAR_OBJECT : DavServlet.MAX_ADDRESS_OBJECT)) {
+            throw new GroupwareException(GroupwareException.Reason.TOO_LARGE, "larger than " + (calendar
+                    ? DavServlet.MAX_CALENDAR_OBJECT : DavServlet.MAX_ADDRESS_OBJECT) + " bytes");
+        }
+        String uid;
+        String contentType;
+        if (calendar) {
+            CalendarObject object;
+            try {
+                object = CalendarObject.parse(body);
+            } catch (CalendarObject.Invalid e) {
+                throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, e.getMessage());
+            }
+            String taken = c.collection.components() == null ? "" : c.collection.components();
+            if (!List.of(taken.split(",")).contains(object.component())) {
+                throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, object.component() + " is not taken here");
+            }
+            uid = object.uid();
+            contentType = "text/calendar; charset=utf-8";
+        } else {
+            VCardObject card;
+            try {
+                card = VCardObject.parse(body);
+            } catch (VCardObject.Invalid e) {
+                throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, e.getMessage());
+            }
+            uid = card.uid;
+            body = card.stored(Instant.now());
+            contentType = "text/vcard; charset=utf-8";
+        }
+        String target = name == null ? nameFor(uid, calendar ? ".ics" : ".vcf") : name;
+        if (!memberName(target)) {
+            throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, "not a name for an object");
+        }
+        if (ifMatch != null) {
+            Optional<DavResourceRecord> now = repository.child(accountId, collectionId, target);
+            String want = ifMatch.startsWith("\"") && ifMatch.endsWith("\"") && ifMatch.length() > 1
+                    ? ifMatch.substring(1, ifMatch.length() - 1) : ifMatch;
+            if (now.isEmpty() || !now.get().etag().equals(want)) {
+                throw new GroupwareException(GroupwareException.Reason.CHANGED, "changed since it was read");
+            }
+        }
+        DavRepository.Written w;
+        try {
+            w = repository.put(accountId, collectionId, target, contentType, body, uid);
+        } catch (DavUidConflictException e) {
+            throw new GroupwareException(GroupwareException.Reason.UID_CONFLICT, "the UID is taken by " + e.existingName());
+        } catch (DuplicateKeyException e) {
+            throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, "a collection has that name");
+        }
+        return item(c.collection, w.resource(), body);
+    }
+
+    /**
+     * True for a name a DAV URL can reach as one segment and the store can hold: what DavPath
+     * accepts (1 to 255 characters, not . or .., no slash, backslash or control character, no
+     * trailing space).
+     */
+    static boolean memberName(String name) {
+        if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..") || name.endsWith(" ")) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A member name from the UID when it is a safe one, else a random one. */
+    static String nameFor(String uid, String extension) {
+        boolean safe = !uid.isEmpty() && uid.length() <= 200 && !uid.startsWith(".");
+        for (int i = 0; safe && i < uid.length(); i++) {
+            char ch = uid.charAt(i);
+            safe = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || "-_.@".indexOf(ch) >= 0;
+        }
+        return (safe ? uid : java.util.UUID.randomUUID().toString()) + extension;
+    }
+
+    @Override
+    public boolean delete(String accountId, String collectionId, String name) {
+        Optional<Located> c = collection(accountId, collectionId);
+        if (c.isEmpty() || name == null) {
+            return false;
+        }
+        Optional<DavResourceRecord> r = repository.child(accountId, collectionId, name);
+        if (r.isEmpty() || r.get().collection() || !repository.delete(accountId, r.get().id())) {
+            return false;
+        }
+        // a DAV client's lock on it goes with it, as after a DAV DELETE
+        repository.unlockAtOrUnder(accountId, String.join("/", c.get().homeName, repository.principalId(accountId),
+                c.get().collection.name(), name));
+        return true;
+    }
+
+    private interface MemberVisitor {
+        void visit(DavResourceRecord member, byte[] body);
+    }
+
+    /** Every member with its body, {@link DavServlet#QUERY_CHUNK} at a time. */
+    private void forEachMember(String accountId, DavResourceRecord collection, MemberVisitor visitor) {
+        List<String> names = repository.children(accountId, collection.id()).stream().filter(r -> !r.collection())
+                .map(DavResourceRecord::name).toList();
+        for (int from = 0; from < names.size(); from += DavServlet.QUERY_CHUNK) {
+            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, collection.id(),
+                    names.subList(from, Math.min(names.size(), from + DavServlet.QUERY_CHUNK)))) {
+                visitor.visit(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private static GroupwareItem item(DavResourceRecord collection, DavResourceRecord r, byte[] body) {
+        String data = new String(body, StandardCharsets.UTF_8);
+        String title = null;
+        Instant start = null;
+        Instant end = null;
+        if (collection.isCalendar()) {
+            Optional<Calendar> calendar = CalendarObject.build(body);
+            if (calendar.isPresent()) {
+                for (CalendarComponent comp : calendar.get().getComponents()) {
+                    if (Component.VTIMEZONE.equals(comp.getName())) {
+                        continue;
+                    }
+                    title = comp.getProperty(Property.SUMMARY).map(p -> ((Property) p).getValue()).orElse(null);
+                    start = time(comp, Property.DTSTART);
+                    end = time(comp, comp.getProperty(Property.DTEND).isPresent() ? Property.DTEND : Property.DUE);
+                    break; // the master component comes first; overrides follow it
+                }
+            }
+        } else {
+            try {
+                title = VCardObject.parseStored(body).named("FN").stream().findFirst().map(VCardObject.Line::text).orElse(null);
+            } catch (VCardObject.Invalid e) {
+                title = null;
+            }
+        }
+        return new GroupwareItem(r.name(), r.uid(), r.etag(), data, title, start, end);
+    }
+
+    private static Instant time(CalendarComponent c, String property) {
+        Optional<Property> p = c.getProperty(property);
+        if (p.isEmpty() || !(p.get() instanceof net.fortuna.ical4j.model.property.DateProperty<?> d) || d.getDate() == null) {
+            return null;
+        }
+        try {
+            return CalendarQuery.instant(d.getDate());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -737,6 +737,11 @@ public class DavIT {
                 + "xmlns:CR=\"" + CARDDAV + "\"><D:prop><CR:address-data content-type=\"text/vcard\" version=\"4.0\"/></D:prop>"
                 + "<D:href>" + book + "ada.vcf</D:href></CR:addressbook-multiget>", "Depth", "1"));
         assertTrue("converted on request: " + four, four.contains("VERSION:4.0") && four.contains("ada@example.net"));
+        HttpResponse<byte[]> getFour = send("GET", book + "ada.vcf", alice, (byte[]) null, "Accept", "text/vcard; version=4.0");
+        assertTrue(text(getFour), text(getFour).contains("VERSION:4.0"));
+        assertFalse("a representation of its own has an ETag of its own", getFour.headers().firstValue("ETag").orElse("")
+                .equals(etag));
+        assertTrue(text(send("GET", book + "ada.vcf", alice, (byte[]) null, "Accept", "text/vcard; version=3.0")).contains(x));
         HttpResponse<byte[]> five = send("REPORT", book, alice, "<?xml version=\"1.0\"?><CR:addressbook-multiget xmlns:D=\"DAV:\" "
                 + "xmlns:CR=\"" + CARDDAV + "\"><D:prop><CR:address-data content-type=\"text/vcard\" version=\"5.0\"/></D:prop>"
                 + "<D:href>" + book + "ada.vcf</D:href></CR:addressbook-multiget>", "Depth", "1");

@@ -101,7 +101,9 @@ public class GroupwareIT extends PosternTestSupport {
         List<String> later = groupware.events(accountId, cal, Instant.parse("2027-01-04T00:00:00Z"),
                 Instant.parse("2027-01-11T00:00:00Z")).stream().map(GroupwareItem::name).toList();
         assertEquals("the sixth week's instance, not the one-off", List.of("weekly.ics"), later);
-        assertEquals(2, groupware.items(accountId, cal).size());
+        assertEquals(2, groupware.items(accountId, cal, 0, 10).size());
+        assertEquals("a page at a time, in name order", List.of("weekly.ics"),
+                groupware.items(accountId, cal, 1, 10).stream().map(GroupwareItem::name).toList());
 
         assertEquals(GroupwareException.Reason.INVALID_DATA, refused(() -> groupware.save(accountId, cal, null, "not iCalendar", null)));
         String task = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VTODO\r\nUID:t-1\r\nDTSTAMP:20261203T100000Z\r\n"
@@ -158,7 +160,7 @@ public class GroupwareIT extends PosternTestSupport {
                         "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:grace-1\r\nFN:Grace Hopper\r\nN:Hopper;Grace;;;\r\nEND:VCARD\r\n")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(201, put.statusCode());
-        assertEquals(List.of("Ada Lovelace", "Grace Hopper"), groupware.items(accountId, book).stream().map(GroupwareItem::title)
+        assertEquals(List.of("Ada Lovelace", "Grace Hopper"), groupware.items(accountId, book, 0, 100).stream().map(GroupwareItem::title)
                 .sorted().toList());
     }
 
@@ -169,11 +171,11 @@ public class GroupwareIT extends PosternTestSupport {
         String bob = "bob@" + address.substring(address.indexOf('@') + 1);
         ok("postern:account-add " + bob + " --password-file " + passwordFile("another account password 1234"));
         String bobId = await(AccountService.class, 60).find(bob).orElseThrow().id();
-        assertTrue(groupware.items(bobId, book).isEmpty());
+        assertTrue(groupware.items(bobId, book, 0, 100).isEmpty());
         assertTrue(groupware.item(bobId, book, "a.vcf").isEmpty());
         assertFalse(groupware.delete(bobId, book, "a.vcf"));
         assertEquals(GroupwareException.Reason.NO_COLLECTION, refused(() -> groupware.save(bobId, book, "b.vcf",
                 "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:b\r\nFN:B\r\nN:B;;;;\r\nEND:VCARD\r\n", null)));
-        assertEquals(1, groupware.items(accountId, book).size());
+        assertEquals(1, groupware.items(accountId, book, 0, 100).size());
     }
 }

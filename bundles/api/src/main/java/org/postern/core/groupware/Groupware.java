@@ -19,12 +19,20 @@ public interface Groupware {
     /** The account's address books (made on first use, as for DAV). */
     List<GroupwareCollection> addressBooks(String accountId);
 
-    /** Every object in a collection of the account (a calendar's events or tasks, an address book's contacts). */
-    List<GroupwareItem> items(String accountId, String collectionId);
+    /** Most objects one call returns: each carries its data (up to 1 MiB). */
+    int MAX_PAGE = 500;
+
+    /**
+     * Objects in a collection of the account (a calendar's events or tasks, an address book's
+     * contacts), in name order: those from {@code offset}, at most {@code limit} (capped at
+     * {@link #MAX_PAGE}). Fewer than asked means the end.
+     */
+    List<GroupwareItem> items(String accountId, String collectionId, int offset, int limit);
 
     /**
      * The events of a calendar with an instance that meets [{@code from}, {@code to}): recurrences
-     * expanded as a calendar-query time-range would (over at most two years).
+     * expanded as a calendar-query time-range would (over at most two years); at most
+     * {@link #MAX_PAGE}, the first in name order.
      */
     List<GroupwareItem> events(String accountId, String calendarId, Instant from, Instant to);
 

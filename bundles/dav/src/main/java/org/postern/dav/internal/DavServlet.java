@@ -1582,13 +1582,18 @@ public class DavServlet extends HttpServlet {
         }
         Multistatus ms = new Multistatus(resp);
         Map<String, byte[]> bodies = current.get().bodies;
-        forEachCalendarObject(accountId, t, (r, body, calendar) -> {
+        // A bound on the work of one request (expansion is costly): past it, what was found and a 507
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(QUERY_SECONDS);
+        boolean truncated = forEachCalendarObject(accountId, t, deadline, (r, body, calendar) -> {
             if (query.matches(calendar)) {
                 bodies.put(r.id(), body);
                 Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
                 describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
             }
         });
+        if (truncated) {
+            ms.status(href(t), 507, "<D:error><D:number-of-matches-within-limits/></D:error>");
+        }
         ms.send(resp);
     }
 
@@ -1641,7 +1646,7 @@ public class DavServlet extends HttpServlet {
             bodies.clear();
             for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
                     names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() - deadline > 0) {
                     truncated = true;
                     break chunks;
                 }
@@ -1811,7 +1816,7 @@ public class DavServlet extends HttpServlet {
         return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
     }
 
-    /** Longest an addressbook-query searches before it answers with what it found (507 for the rest). */
+    /** Longest a calendar-query or addressbook-query searches before it answers with what it found (507 for the rest). */
     static final long QUERY_SECONDS = 20;
 
     /** What {@link #forEachCalendarObject} hands over: a member, its body, and the body parsed. */
@@ -1821,21 +1826,27 @@ public class DavServlet extends HttpServlet {
 
     /**
      * Every member of calendar {@code t}, read {@link #QUERY_CHUNK} at a time so that the bodies in
-     * memory are bounded, parsed with ical4j; stored data that does not parse is skipped.
+     * memory are bounded, parsed with ical4j; stored data that does not parse is skipped. Returns
+     * true when it stopped at {@code deadline} (a {@link System#nanoTime()}) before the last member.
      */
-    private void forEachCalendarObject(String accountId, Target t, CalendarObjectVisitor visitor) throws IOException {
+    private boolean forEachCalendarObject(String accountId, Target t, long deadline, CalendarObjectVisitor visitor)
+            throws IOException {
         List<String> names = repository.children(accountId, t.resource.id()).stream().filter(r -> !r.collection())
                 .map(DavResourceRecord::name).toList();
         for (int from = 0; from < names.size(); from += QUERY_CHUNK) {
             current.get().bodies.clear();
             for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
                     names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
+                if (System.nanoTime() - deadline > 0) {
+                    return true;
+                }
                 Optional<net.fortuna.ical4j.model.Calendar> calendar = CalendarObject.build(e.getValue());
                 if (calendar.isPresent()) {
                     visitor.visit(e.getKey(), e.getValue(), calendar.get());
                 }
             }
         }
+        return false;
     }
 
     /** RFC 4791 section 7.10: the calendar's busy time in a range, as one VFREEBUSY. */
@@ -1848,7 +1859,8 @@ public class DavServlet extends HttpServlet {
             return;
         }
         List<CalendarQuery.Busy> busy = new ArrayList<>();
-        forEachCalendarObject(accountId, t, (r, body, calendar) -> busy.addAll(CalendarQuery.busy(calendar, range[0], range[1])));
+        // no deadline: a free-busy answer with members left out would say free where it is busy
+        forEachCalendarObject(accountId, t, System.nanoTime() + Long.MAX_VALUE / 2, (r, body, calendar) -> busy.addAll(CalendarQuery.busy(calendar, range[0], range[1])));
         StringBuilder b = new StringBuilder("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Postern//DAV//EN\r\nBEGIN:VFREEBUSY\r\n")
                 .append("DTSTAMP:").append(CalendarQuery.utc(Instant.now())).append("\r\n")
                 .append("DTSTART:").append(CalendarQuery.utc(range[0])).append("\r\n")
@@ -1983,6 +1995,13 @@ public class DavServlet extends HttpServlet {
             return;
         }
         DavResourceRecord r = t.resource;
+        String version = t.parent != null && t.parent.isAddressBook() ? vCardVersionAccepted(req.getHeader("Accept")) : null;
+        if (version != null) {
+            resp.setHeader("Vary", "Accept, Brief, Prefer");
+            if (getVCard(req, resp, r, accountId, version, withBody)) {
+                return;
+            }
+        }
         String inm = req.getHeader("If-None-Match");
         if (inm != null && etagMatches(inm, r.etag())) {
             resp.setStatus(304);
@@ -2150,6 +2169,66 @@ public class DavServlet extends HttpServlet {
         }
         resp.setStatus(w.created() ? 201 : 204);
         resp.setContentLength(0);
+    }
+
+    /**
+     * The vCard version an Accept header asks for ({@code text/vcard; version=4.0}), or null when
+     * it names none Postern writes. Read by hand, bounded: no pattern sees the header.
+     */
+    static String vCardVersionAccepted(String accept) {
+        if (accept == null || accept.length() > 1024) {
+            return null;
+        }
+        for (String range : accept.split(",", 32)) {
+            String[] parts = range.split(";", 16);
+            if (!parts[0].trim().equalsIgnoreCase("text/vcard")) {
+                continue;
+            }
+            for (int i = 1; i < parts.length; i++) {
+                String p = parts[i].trim().replace("\"", "");
+                if (p.regionMatches(true, 0, "version=", 0, 8) && VCardObject.VERSIONS.contains(p.substring(8).trim())) {
+                    return p.substring(8).trim();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A GET of a vCard in another version than stored: converted by ez-vcard, with an ETag of its
+     * own (a strong ETag names one representation). False when the stored card is that version.
+     */
+    private boolean getVCard(HttpServletRequest req, HttpServletResponse resp, DavResourceRecord r, String accountId, String version,
+            boolean withBody) throws IOException {
+        Optional<byte[]> body = repository.body(accountId, r.id());
+        if (body.isEmpty()) {
+            return false;
+        }
+        byte[] out;
+        try {
+            if (VCardObject.parseStored(body.get()).version.equals(version)) {
+                return false;
+            }
+            out = VCardObject.convert(body.get(), version);
+        } catch (VCardObject.Invalid | RuntimeException e) {
+            return false; // stored data that does not convert is given as it is
+        }
+        String etag = r.etag() + "-v" + version.charAt(0);
+        String inm = req.getHeader("If-None-Match");
+        if (inm != null && etagMatches(inm, etag)) {
+            resp.setStatus(304);
+            resp.setHeader("ETag", quote(etag));
+            return true;
+        }
+        resp.setStatus(200);
+        resp.setContentType("text/vcard; charset=utf-8; version=" + version);
+        resp.setHeader("ETag", quote(etag));
+        resp.setHeader("Last-Modified", HTTP_DATE.format(r.modified()));
+        resp.setContentLength(out.length);
+        if (withBody) {
+            resp.getOutputStream().write(out);
+        }
+        return true;
     }
 
     private void delete(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId) throws IOException {

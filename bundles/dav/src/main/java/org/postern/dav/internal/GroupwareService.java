@@ -88,14 +88,23 @@ public class GroupwareService implements Groupware {
     }
 
     @Override
-    public List<GroupwareItem> items(String accountId, String collectionId) {
+    public List<GroupwareItem> items(String accountId, String collectionId, int offset, int limit) {
         Optional<Located> c = collection(accountId, collectionId);
-        if (c.isEmpty()) {
+        if (c.isEmpty() || offset < 0 || limit <= 0) {
             return List.of();
         }
+        List<String> names = memberNames(accountId, c.get().collection);
+        List<String> page = names.subList(Math.min(offset, names.size()), Math.min(names.size(),
+                offset + Math.min(limit, MAX_PAGE)));
         List<GroupwareItem> out = new ArrayList<>();
-        forEachMember(accountId, c.get().collection, (r, body) -> out.add(item(c.get().collection, r, body)));
+        forEach(accountId, c.get().collection, page, (r, body) -> out.add(item(c.get().collection, r, body)));
+        out.sort(java.util.Comparator.comparing(GroupwareItem::name));
         return out;
+    }
+
+    private List<String> memberNames(String accountId, DavResourceRecord collection) {
+        return repository.children(accountId, collection.id()).stream().filter(r -> !r.collection()).map(DavResourceRecord::name)
+                .sorted().toList();
     }
 
     @Override
@@ -114,12 +123,13 @@ public class GroupwareService implements Groupware {
             throw new IllegalStateException("a time-range filter Postern wrote was refused", e);
         }
         List<GroupwareItem> out = new ArrayList<>();
-        forEachMember(accountId, c.get().collection, (r, body) -> {
+        forEach(accountId, c.get().collection, memberNames(accountId, c.get().collection), (r, body) -> {
             Optional<Calendar> calendar = CalendarObject.build(body);
-            if (calendar.isPresent() && query.matches(calendar.get())) {
+            if (out.size() < MAX_PAGE && calendar.isPresent() && query.matches(calendar.get())) {
                 out.add(item(c.get().collection, r, body));
             }
         });
+        out.sort(java.util.Comparator.comparing(GroupwareItem::name));
         return out;
     }
 
@@ -245,10 +255,8 @@ public class GroupwareService implements Groupware {
         void visit(DavResourceRecord member, byte[] body);
     }
 
-    /** Every member with its body, {@link DavServlet#QUERY_CHUNK} at a time. */
-    private void forEachMember(String accountId, DavResourceRecord collection, MemberVisitor visitor) {
-        List<String> names = repository.children(accountId, collection.id()).stream().filter(r -> !r.collection())
-                .map(DavResourceRecord::name).toList();
+    /** The named members with their bodies, {@link DavServlet#QUERY_CHUNK} at a time. */
+    private void forEach(String accountId, DavResourceRecord collection, List<String> names, MemberVisitor visitor) {
         for (int from = 0; from < names.size(); from += DavServlet.QUERY_CHUNK) {
             for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, collection.id(),
                     names.subList(from, Math.min(names.size(), from + DavServlet.QUERY_CHUNK)))) {

@@ -1555,7 +1555,7 @@ public class DavServlet extends HttpServlet {
     }
 
     /** Members a report reads at a time: bounds the bodies in memory (50 MiB at most), not the result. */
-    static final int QUERY_CHUNK = 50;
+    static final int QUERY_CHUNK = Members.CHUNK;
 
     /**
      * RFC 4791 section 7.8: every member of the calendar whose iCalendar data matches the filter
@@ -1586,9 +1586,7 @@ public class DavServlet extends HttpServlet {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(QUERY_SECONDS);
         boolean truncated = forEachCalendarObject(accountId, t, deadline, (r, body, calendar) -> {
             if (query.matches(calendar)) {
-                bodies.put(r.id(), body);
-                Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
-                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+                describeWithBody(ms, t, r, body, accountId, named);
             }
         });
         if (truncated) {
@@ -1634,43 +1632,31 @@ public class DavServlet extends HttpServlet {
             return;
         }
         Multistatus ms = new Multistatus(resp);
-        Map<String, byte[]> bodies = current.get().bodies;
-        List<String> names = repository.children(accountId, t.resource.id()).stream().filter(r -> !r.collection())
-                .map(DavResourceRecord::name).toList();
-        long found = 0;
-        boolean truncated = false;
+        long max = limit;
+        long[] found = {0};
         // A bound on the work of one request: past it the answer is what was found, marked truncated
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(QUERY_SECONDS);
-        chunks:
-        for (int from = 0; from < names.size(); from += QUERY_CHUNK) {
-            bodies.clear();
-            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
-                    names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
-                if (System.nanoTime() - deadline > 0) {
-                    truncated = true;
-                    break chunks;
-                }
-                VCardObject card;
-                try {
-                    card = VCardObject.parseStored(e.getValue());
-                } catch (VCardObject.Invalid invalid) {
-                    continue;
-                }
-                if (!query.matches(card)) {
-                    continue;
-                }
-                if (found == limit) {
-                    truncated = true;
-                    break chunks;
-                }
-                found++;
-                DavResourceRecord r = e.getKey();
-                bodies.put(r.id(), e.getValue());
-                Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
-                describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
-            }
-        }
-        bodies.clear();
+        boolean truncated = Members.walk(repository, accountId, t.resource.id(), Members.names(repository, accountId, t.resource.id()),
+                (r, body) -> {
+                    if (System.nanoTime() - deadline > 0) {
+                        return false;
+                    }
+                    VCardObject card;
+                    try {
+                        card = VCardObject.parseStored(body);
+                    } catch (VCardObject.Invalid invalid) {
+                        return true;
+                    }
+                    if (!query.matches(card)) {
+                        return true;
+                    }
+                    if (found[0] == max) {
+                        return false;
+                    }
+                    found[0]++;
+                    describeWithBody(ms, t, r, body, accountId, named);
+                    return true;
+                });
         if (truncated) {
             ms.status(href(t), 507, "<D:error><D:number-of-matches-within-limits/></D:error>");
         }
@@ -1831,22 +1817,33 @@ public class DavServlet extends HttpServlet {
      */
     private boolean forEachCalendarObject(String accountId, Target t, long deadline, CalendarObjectVisitor visitor)
             throws IOException {
-        List<String> names = repository.children(accountId, t.resource.id()).stream().filter(r -> !r.collection())
-                .map(DavResourceRecord::name).toList();
-        for (int from = 0; from < names.size(); from += QUERY_CHUNK) {
-            current.get().bodies.clear();
-            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, t.resource.id(),
-                    names.subList(from, Math.min(names.size(), from + QUERY_CHUNK)))) {
-                if (System.nanoTime() - deadline > 0) {
+        return Members.walk(repository, accountId, t.resource.id(), Members.names(repository, accountId, t.resource.id()),
+                (r, body) -> {
+                    if (System.nanoTime() - deadline > 0) {
+                        return false;
+                    }
+                    Optional<net.fortuna.ical4j.model.Calendar> calendar = CalendarObject.build(body);
+                    if (calendar.isPresent()) {
+                        visitor.visit(r, body, calendar.get());
+                    }
                     return true;
-                }
-                Optional<net.fortuna.ical4j.model.Calendar> calendar = CalendarObject.build(e.getValue());
-                if (calendar.isPresent()) {
-                    visitor.visit(e.getKey(), e.getValue(), calendar.get());
-                }
-            }
+                });
+    }
+
+    /**
+     * A report's response for member {@code r} of {@code t}, its body already read: calendar-data
+     * and address-data take it from there instead of reading it again, and it is dropped after.
+     */
+    private void describeWithBody(Multistatus ms, Target t, DavResourceRecord r, byte[] body, String accountId, List<Name> named)
+            throws IOException {
+        Map<String, byte[]> bodies = current.get().bodies;
+        bodies.put(r.id(), body);
+        try {
+            Target member = new Target(Kind.STORED, t.path.child(r.name(), false), r, t.resource, t.principal);
+            describe(ms, member.path, member, accountId, Mode.PROP, named, List.of());
+        } finally {
+            bodies.remove(r.id());
         }
-        return false;
     }
 
     /** RFC 4791 section 7.10: the calendar's busy time in a range, as one VFREEBUSY. */

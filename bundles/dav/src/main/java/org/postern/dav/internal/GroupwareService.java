@@ -97,14 +97,13 @@ public class GroupwareService implements Groupware {
         List<String> page = names.subList(Math.min(offset, names.size()), Math.min(names.size(),
                 offset + Math.min(limit, MAX_PAGE)));
         List<GroupwareItem> out = new ArrayList<>();
-        forEach(accountId, c.get().collection, page, (r, body) -> out.add(item(c.get().collection, r, body)));
+        Members.walk(repository, accountId, collectionId, page, (r, body) -> out.add(item(c.get().collection, r, body)));
         out.sort(java.util.Comparator.comparing(GroupwareItem::name));
         return out;
     }
 
     private List<String> memberNames(String accountId, DavResourceRecord collection) {
-        return repository.children(accountId, collection.id()).stream().filter(r -> !r.collection()).map(DavResourceRecord::name)
-                .sorted().toList();
+        return Members.names(repository, accountId, collection.id()).stream().sorted().toList();
     }
 
     @Override
@@ -123,11 +122,12 @@ public class GroupwareService implements Groupware {
             throw new IllegalStateException("a time-range filter Postern wrote was refused", e);
         }
         List<GroupwareItem> out = new ArrayList<>();
-        forEach(accountId, c.get().collection, memberNames(accountId, c.get().collection), (r, body) -> {
+        Members.walk(repository, accountId, calendarId, memberNames(accountId, c.get().collection), (r, body) -> {
             Optional<Calendar> calendar = CalendarObject.build(body);
-            if (out.size() < MAX_PAGE && calendar.isPresent() && query.matches(calendar.get())) {
+            if (calendar.isPresent() && query.matches(calendar.get())) {
                 out.add(item(c.get().collection, r, body));
             }
+            return out.size() < MAX_PAGE;
         });
         out.sort(java.util.Comparator.comparing(GroupwareItem::name));
         return out;
@@ -251,19 +251,6 @@ public class GroupwareService implements Groupware {
         return true;
     }
 
-    private interface MemberVisitor {
-        void visit(DavResourceRecord member, byte[] body);
-    }
-
-    /** The named members with their bodies, {@link DavServlet#QUERY_CHUNK} at a time. */
-    private void forEach(String accountId, DavResourceRecord collection, List<String> names, MemberVisitor visitor) {
-        for (int from = 0; from < names.size(); from += DavServlet.QUERY_CHUNK) {
-            for (Map.Entry<DavResourceRecord, byte[]> e : repository.membersWithBodies(accountId, collection.id(),
-                    names.subList(from, Math.min(names.size(), from + DavServlet.QUERY_CHUNK)))) {
-                visitor.visit(e.getKey(), e.getValue());
-            }
-        }
-    }
 
     private static GroupwareItem item(DavResourceRecord collection, DavResourceRecord r, byte[] body) {
         String data = new String(body, StandardCharsets.UTF_8);

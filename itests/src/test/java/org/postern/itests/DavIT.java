@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -19,6 +21,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -120,6 +125,30 @@ public class DavIT {
 
     private static String text(HttpResponse<byte[]> r) {
         return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One HTTP/1.1 exchange over TLS to the HTTPS listener, trusting only the certificate of
+     * org.postern.tls (its self-signed keystore here): the answer, head and body.
+     */
+    private static String overHttps(String request) throws Exception {
+        KeyStore own = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(postern.dataDir().resolve("tls/self-signed.p12"))) {
+            own.load(in, "postern-self-signed".toCharArray()); // not a secret: see Tls.SELF_SIGNED_PASSWORD
+        }
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("postern", own.getCertificate(own.aliases().nextElement()));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trusted);
+        SSLContext client = SSLContext.getInstance("TLS");
+        client.init(null, tmf.getTrustManagers(), null);
+        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", postern.httpsPort)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private static String principal(String[] user) throws Exception {
@@ -803,5 +832,30 @@ public class DavIT {
         assertTrue(out, p.waitFor(300, TimeUnit.SECONDS));
         assertEquals(out, 0, p.exitValue());
         assertTrue(out, out.strip().endsWith("OK"));
+    }
+
+    @Test
+    public void httpsOnItsOwnPortServesDavWithTheCertificateOfOrgPosternTls() throws Exception {
+        String[] user = user("dav");
+        String propfind = PROPFIND_PRINCIPAL;
+        String answer = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (answer == null) {
+            try {
+                answer = overHttps("PROPFIND /dav/ HTTP/1.1\r\nHost: 127.0.0.1\r\nDepth: 0\r\n"
+                        + "Authorization: " + basic(user) + "\r\nContent-Type: application/xml\r\n"
+                        + "Content-Length: " + propfind.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + propfind);
+            } catch (java.net.ConnectException notYet) {
+                assertTrue("HTTPS never listened on " + postern.httpsPort, System.nanoTime() < deadline);
+                Thread.sleep(500);
+            }
+        }
+        assertTrue(answer, answer.startsWith("HTTP/1.1 207"));
+        assertTrue("the same principal as over HTTP: " + answer, answer.contains(principal(user)));
+        String noCredentials = overHttps("PROPFIND /dav/ HTTP/1.1\r\nHost: 127.0.0.1\r\nDepth: 0\r\nConnection: close\r\n\r\n");
+        assertTrue(noCredentials, noCredentials.startsWith("HTTP/1.1 401"));
+        String redirect = overHttps("GET /.well-known/caldav HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        assertTrue(redirect, redirect.startsWith("HTTP/1.1 301"));
+        assertFalse("discovery keeps the client on TLS: " + redirect, redirect.toLowerCase().contains("location: http:"));
     }
 }

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 final class PosternProcess implements AutoCloseable {
     /** The schema version the store must report: the number of migrations shipped. */
-    static final int SCHEMA_VERSION = 14;
+    static final int SCHEMA_VERSION = 15;
 
     /** What bin/client printed and its exit status. */
     static final class ClientResult {
@@ -56,6 +56,8 @@ final class PosternProcess implements AutoCloseable {
     int submissionsPort;
     /** Where pax-web's HTTP listener is (DAV under /dav/); not moved by the port offset. */
     int httpPort;
+    /** Where the HTTPS listener of postern-https is. */
+    int httpsPort;
     private Path blobDir;
     private Process process;
 
@@ -97,6 +99,8 @@ final class PosternProcess implements AutoCloseable {
         p.setConfig("org.postern.submission.cfg", "tls.port", String.valueOf(p.submissionsPort));
         p.httpPort = freePort();
         p.setConfig("org.ops4j.pax.web.cfg", "org.osgi.service.http.port", String.valueOf(p.httpPort));
+        p.httpsPort = freePort();
+        p.setConfig("org.postern.https.cfg", "port", String.valueOf(p.httpsPort));
         p.setConfig("org.postern.tls.cfg", "hostname", "mx.postern.test");
         // The cheapest hashes the floor allows: the cost parameters are not under test here.
         p.setConfig("org.postern.accounts.cfg", "argon2.memory.kib", "19456");

@@ -77,6 +77,7 @@ public abstract class PosternTestSupport {
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "0"),
             editConfigurationFilePut("etc/org.postern.smtp.cfg", "port", String.valueOf(freePort())),
             editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", String.valueOf(freePort())),
+            editConfigurationFilePut("etc/org.postern.https.cfg", "port", String.valueOf(freePort())),
             // Cheap hashes: tests create accounts often; the cost parameters are not under test here.
             editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.memory.kib", "19456"),
             editConfigurationFilePut("etc/org.postern.accounts.cfg", "argon2.iterations", "2"),

@@ -134,6 +134,21 @@ public final class Tls {
         return new PolicyFilter(current);
     }
 
+    /**
+     * Applies the policy of {@link #filter(Supplier)} to a server engine made elsewhere (the
+     * HTTPS connector's Jetty engine), so that every listener offers the same protocols and suites.
+     */
+    public static void applyServerPolicy(SSLEngine engine) {
+        engine.setUseClientMode(false);
+        SSLParameters params = engine.getSSLParameters();
+        params.setProtocols(protocols(engine));
+        params.setCipherSuites(cipherSuites(engine));
+        params.setUseCipherSuitesOrder(true);
+        params.setNeedClientAuth(false);
+        params.setWantClientAuth(false);
+        engine.setSSLParameters(params);
+    }
+
     /** The protocols of {@link #filter}, in the engine's terms. */
     static String[] protocols(SSLEngine engine) {
         List<String> supported = Arrays.asList(engine.getSupportedProtocols());
@@ -179,13 +194,15 @@ public final class Tls {
             SSLContext context = current.get();
             SSLEngine engine = peer == null ? context.createSSLEngine()
                     : context.createSSLEngine(peer.getHostString(), peer.getPort());
-            engine.setUseClientMode(!session.isServer());
+            if (session.isServer()) {
+                applyServerPolicy(engine);
+                return engine;
+            }
+            engine.setUseClientMode(true);
             SSLParameters params = engine.getSSLParameters();
             params.setProtocols(protocols(engine));
             params.setCipherSuites(cipherSuites(engine));
             params.setUseCipherSuitesOrder(true);
-            params.setNeedClientAuth(false);
-            params.setWantClientAuth(false);
             engine.setSSLParameters(params);
             return engine;
         }

@@ -5,5 +5,5 @@
  * several protocol bundles share it; it is not part of the plugin API (see the module README).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.4.0")
+@org.osgi.annotation.versioning.Version("0.5.0")
 package org.postern.protocol;

@@ -600,6 +600,24 @@ public class DavIT {
                 .statusCode());
         assertEquals(201, send("MOVE", cal + "renamed.ics", alice, (byte[]) null, "Destination", base + cal + "standup.ics")
                 .statusCode());
+        // Between calendars: a MOVE takes the event along; a component type the destination does not
+        // take, or a UID it already has, is refused with the precondition a PUT would get.
+        assertEquals(201, send("MOVE", cal + "standup.ics", alice, (byte[]) null, "Destination", base + calendars + "work/standup.ics")
+                .statusCode());
+        assertEquals(404, send("GET", cal + "standup.ics", alice, (byte[]) null).statusCode());
+        assertTrue(text(send("GET", calendars + "work/standup.ics", alice, (byte[]) null)).contains("SUMMARY:Standup"));
+        HttpResponse<byte[]> toTasks = send("MOVE", calendars + "work/standup.ics", alice, (byte[]) null, "Destination",
+                base + calendars + "tasks/standup.ics");
+        assertEquals(text(toTasks), 403, toTasks.statusCode());
+        assertTrue(text(toTasks), text(toTasks).contains("supported-calendar-component"));
+        assertEquals(201, send("COPY", calendars + "work/standup.ics", alice, (byte[]) null, "Destination", base + cal + "standup.ics")
+                .statusCode());
+        HttpResponse<byte[]> twice = send("COPY", calendars + "work/standup.ics", alice, (byte[]) null, "Destination",
+                base + cal + "again.ics");
+        assertEquals(text(twice), 403, twice.statusCode());
+        assertTrue(text(twice), text(twice).contains("<C:no-uid-conflict><D:href>" + cal + "standup.ics</D:href></C:no-uid-conflict>"));
+        assertEquals(404, send("GET", cal + "again.ics", alice, (byte[]) null).statusCode());
+        assertEquals(204, send("DELETE", calendars + "work/standup.ics", alice, (byte[]) null).statusCode());
         assertEquals(403, send("LOCK", cal + "empty.ics", alice, "<?xml version=\"1.0\"?><D:lockinfo xmlns:D=\"DAV:\"><D:lockscope>"
                 + "<D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>").statusCode());
         assertEquals("a control character would break every report carrying it", 403, send("PUT", cal + "ctl.ics", alice,
@@ -857,5 +875,76 @@ public class DavIT {
         String redirect = overHttps("GET /.well-known/caldav HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         assertTrue(redirect, redirect.startsWith("HTTP/1.1 301"));
         assertFalse("discovery keeps the client on TLS: " + redirect, redirect.toLowerCase().contains("location: http:"));
+    }
+
+    @Test
+    public void timezonesTravelByReferenceAndFloatingTimesFollowTheCalendarsZone() throws Exception {
+        String[] alice = user("dav");
+        String calendars = "/dav/calendars/" + principal(alice) + "/";
+        String cal = calendars + "default/";
+        // RFC 7809: advertised, with this server's own time zone service (RFC 7808) named on the home
+        assertTrue(send("OPTIONS", cal, alice, (byte[]) null).headers().firstValue("DAV").orElse("").contains("calendar-no-timezone"));
+        String service = text(send("PROPFIND", calendars, alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop>"
+                + "<C:timezone-service-set xmlns:C=\"" + CALDAV + "\"/></D:prop></D:propfind>", "Depth", "0"));
+        assertTrue(service, service.contains("<D:href>/.well-known/timezone</D:href>"));
+        String capabilities = text(send("GET", "/.well-known/timezone/capabilities", null, (byte[]) null));
+        assertTrue(capabilities, capabilities.contains("\"name\":\"get\""));
+        assertTrue(text(send("GET", "/.well-known/timezone/zones", null, (byte[]) null)).contains("\"tzid\":\"Europe/Berlin\""));
+        HttpResponse<byte[]> berlin = send("GET", "/.well-known/timezone/zones/Europe/Berlin", null, (byte[]) null);
+        assertEquals(200, berlin.statusCode());
+        assertTrue(text(berlin), text(berlin).contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"));
+        HttpResponse<byte[]> mars = send("GET", "/.well-known/timezone/zones/Mars/Olympus", null, (byte[]) null);
+        assertEquals(404, mars.statusCode());
+        assertTrue(text(mars), text(mars).contains("tzid-not-found"));
+
+        // An event by reference: stored as sent, and each client gets the zones the way it asked
+        String byReference = event("tz-1", "Berlin").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z",
+                "DTSTART;TZID=Europe/Berlin:20261204T090000\r\nDTEND;TZID=Europe/Berlin:20261204T100000");
+        assertEquals(201, send("PUT", cal + "tz.ics", alice, byReference, "Content-Type", "text/calendar").statusCode());
+        String legacy = text(send("GET", cal + "tz.ics", alice, (byte[]) null));
+        assertTrue("a client that never heard of RFC 7809 gets the definition: " + legacy,
+                legacy.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"));
+        assertEquals(byReference, text(send("GET", cal + "tz.ics", alice, (byte[]) null, "CalDAV-Timezones", "F")));
+        String multiget = text(send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><C:calendar-data/></D:prop><D:href>" + cal + "tz.ics</D:href></C:calendar-multiget>",
+                "Depth", "1", "CalDAV-Timezones", "F"));
+        assertTrue(multiget, multiget.contains("TZID=Europe/Berlin") && !multiget.contains("BEGIN:VTIMEZONE"));
+        HttpResponse<byte[]> unknown = send("PUT", cal + "mars.ics", alice, byReference.replace("Europe/Berlin", "Mars/Olympus")
+                .replace("tz-1", "tz-2"), "Content-Type", "text/calendar");
+        assertEquals(403, unknown.statusCode());
+        assertTrue(text(unknown), text(unknown).contains("valid-timezone"));
+
+        // The calendar's zone, set by id, comes back as a definition too; an unknown id is refused
+        String setZone = "<?xml version=\"1.0\"?><D:propertyupdate xmlns:D=\"DAV:\" xmlns:C=\"" + CALDAV + "\"><D:set><D:prop>"
+                + "<C:calendar-timezone-id>%s</C:calendar-timezone-id></D:prop></D:set></D:propertyupdate>";
+        String refused = text(send("PROPPATCH", cal, alice, String.format(setZone, "Mars/Olympus")));
+        assertTrue(refused, refused.contains("403") && refused.contains("valid-timezone"));
+        String set = text(send("PROPPATCH", cal, alice, String.format(setZone, "Europe/Berlin")));
+        assertTrue(set, set.contains("HTTP/1.1 200"));
+        String zone = text(send("PROPFIND", cal, alice, "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop>"
+                + "<C:calendar-timezone xmlns:C=\"" + CALDAV + "\"/></D:prop></D:propfind>", "Depth", "0"));
+        assertTrue(zone, zone.contains("TZID:Europe/Berlin"));
+
+        // A floating 23:00 is 22:00Z in Berlin (the calendar's zone) and 04:00Z the next day in New York
+        String floating = event("float-1", "Late").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z",
+                "DTSTART:20261210T230000\r\nDTEND:20261210T233000");
+        assertEquals(201, send("PUT", cal + "late.ics", alice, floating, "Content-Type", "text/calendar").statusCode());
+        java.util.function.BiFunction<String, String, String> query = (range, tz) -> {
+            try {
+                return text(send("REPORT", cal, alice, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\""
+                        + CALDAV + "\"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter "
+                        + "name=\"VEVENT\"><C:time-range " + range + "/></C:comp-filter></C:comp-filter></C:filter>" + tz
+                        + "</C:calendar-query>", "Depth", "1"));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertTrue(query.apply("start=\"20261210T215000Z\" end=\"20261210T221000Z\"", "").contains("late.ics"));
+        assertFalse(query.apply("start=\"20261210T225000Z\" end=\"20261210T231000Z\"", "").contains("late.ics"));
+        String newYork = "<C:timezone-id>America/New_York</C:timezone-id>";
+        assertTrue(query.apply("start=\"20261211T035000Z\" end=\"20261211T041000Z\"", newYork).contains("late.ics"));
+        assertFalse(query.apply("start=\"20261210T215000Z\" end=\"20261210T221000Z\"", newYork).contains("late.ics"));
+        assertTrue(query.apply("start=\"20261210T215000Z\" end=\"20261210T221000Z\"",
+                "<C:timezone-id>Mars/Olympus</C:timezone-id>").contains("valid-timezone"));
     }
 }

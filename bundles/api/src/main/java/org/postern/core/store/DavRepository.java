@@ -73,7 +73,22 @@ public interface DavRepository {
      *
      * @throws DavUidConflictException when another member has that UID
      */
-    Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid);
+    default Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid) {
+        return put(accountId, parentId, name, contentType, body, uid, TimeSpan.UNKNOWN);
+    }
+
+    /**
+     * The same with the time its instances lie in ({@link #memberNamesOverlapping}); replacing a
+     * body replaces its span, so a caller that does not know the new one passes {@link TimeSpan#UNKNOWN}.
+     */
+    Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid, TimeSpan span);
+
+    /**
+     * The names of the collection's non-collection members whose span may overlap [{@code from},
+     * {@code to}) (epoch seconds): those whose span does, and those whose span is not known (stored
+     * before spans were kept, copied, or not calendar data). A time-range query reads only these.
+     */
+    List<String> memberNamesOverlapping(String accountId, String parentId, long from, long to);
 
     /** The named members of a collection with their bodies, in one query per hundred names. */
     List<Map.Entry<DavResourceRecord, byte[]>> membersWithBodies(String accountId, String parentId, List<String> names);
@@ -153,6 +168,14 @@ public interface DavRepository {
     }
 
     /** What {@link #put} did. */
+    /**
+     * Where a calendar object's instances lie, widened as its maker sees fit: epoch seconds, a null
+     * bound unbounded. {@link #UNKNOWN} (both null) makes the member a candidate for every range.
+     */
+    record TimeSpan(Long start, Long end) {
+        public static final TimeSpan UNKNOWN = new TimeSpan(null, null);
+    }
+
     record Written(DavResourceRecord resource, boolean created) {
     }
 }

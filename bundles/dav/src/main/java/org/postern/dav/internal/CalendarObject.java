@@ -9,14 +9,21 @@ import net.fortuna.ical4j.data.ParserException;
 import net.fortuna.ical4j.model.Calendar;
 import net.fortuna.ical4j.model.Component;
 import net.fortuna.ical4j.model.Property;
+import net.fortuna.ical4j.model.Period;
 import net.fortuna.ical4j.model.component.CalendarComponent;
+import org.postern.core.store.DavRepository;
 
 /**
  * A calendar object resource as RFC 4791 section 4.1 wants it: one iCalendar object whose
  * components (VTIMEZONE aside) are all of one type and share one UID, without METHOD. Parsed with
  * ical4j; what fails is named by the CalDAV precondition a PUT answers with.
  */
-record CalendarObject(String component, String uid) {
+record CalendarObject(String component, String uid, DavRepository.TimeSpan span) {
+    /**
+     * How far a span is widened each side: more than any UTC offset (floating and all-day times
+     * are read as UTC by the query, but a client's idea of them may be off by up to a day).
+     */
+    static final long SPAN_MARGIN_SECONDS = 2 * 86_400;
     /** The component types a calendar may take (RFC 4791 section 5.2.3, as Postern supports them). */
     static final Set<String> TYPES = Set.of(Component.VEVENT, Component.VTODO, Component.VJOURNAL);
 
@@ -55,6 +62,10 @@ record CalendarObject(String component, String uid) {
             }
         }
         Calendar calendar = build(body).orElseThrow(() -> new Invalid("valid-calendar-data", "not iCalendar data"));
+        if (!Timezones.undefined(body).isEmpty()) {
+            // RFC 7809 section 3.1.4: only a standard zone may be left out
+            throw new Invalid("valid-timezone", "a TZID that is neither defined here nor a standard time zone");
+        }
         if (calendar.getProperty(Property.METHOD).isPresent()) {
             throw new Invalid("valid-calendar-object-resource", "a calendar object carries no METHOD");
         }
@@ -98,6 +109,67 @@ record CalendarObject(String component, String uid) {
         if (uid.length() > 255) {
             throw new Invalid("valid-calendar-object-resource", "UID longer than 255 characters");
         }
-        return new CalendarObject(type, uid);
+        return new CalendarObject(type, uid, span(calendar));
+    }
+
+    /**
+     * Where the events of {@code calendar} can match a time-range (RFC 4791 section 9.9), as
+     * {@link CalendarQuery} evaluates it: from the earliest instance start to the latest instance
+     * end, widened by {@link #SPAN_MARGIN_SECONDS}. Unbounded after the first start when a
+     * component recurs by rule, unbounded both ways with RDATE (its dates may come before DTSTART).
+     * Not events, or anything ical4j cannot place: {@link DavRepository.TimeSpan#UNKNOWN}, which
+     * every query reads. A span may only ever be too wide: a member left out never matches.
+     */
+    static DavRepository.TimeSpan span(Calendar calendar) {
+        Long first = null;
+        Long last = null;
+        boolean open = false;
+        boolean any = false;
+        try {
+            for (CalendarComponent c : calendar.getComponents()) {
+                if (Component.VTIMEZONE.equals(c.getName())) {
+                    continue;
+                }
+                if (!Component.VEVENT.equals(c.getName())) {
+                    return DavRepository.TimeSpan.UNKNOWN;
+                }
+                if (c.getProperty(Property.DTSTART).isEmpty()) {
+                    continue; // never in a range (CalendarQuery.inRange)
+                }
+                if (c.getProperty(Property.RDATE).isPresent()) {
+                    return DavRepository.TimeSpan.UNKNOWN;
+                }
+                boolean recurring = c.getProperty(Property.RRULE).isPresent();
+                java.time.ZonedDateTime from = java.time.Instant.parse("0001-01-01T00:00:00Z").atZone(java.time.ZoneOffset.UTC);
+                java.time.ZonedDateTime to = recurring
+                        ? from // only the first instance is wanted: no expansion of the rule
+                        : java.time.Instant.parse("9999-12-31T00:00:00Z").atZone(java.time.ZoneOffset.UTC);
+                if (recurring) {
+                    java.time.Instant start = CalendarQuery.instant(
+                            ((net.fortuna.ical4j.model.property.DtStart<?>) c.getProperty(Property.DTSTART).get()).getDate());
+                    first = min(first, start.getEpochSecond());
+                    open = true;
+                    any = true;
+                    continue;
+                }
+                for (Period<?> p : c.calculateRecurrenceSet(new Period<>(from, to))) {
+                    long s = CalendarQuery.instant(p.getStart()).getEpochSecond();
+                    long e = CalendarQuery.instant(p.getEnd()).getEpochSecond();
+                    first = min(first, Math.min(s, e));
+                    last = last == null ? Math.max(s, e) : Math.max(last, Math.max(s, e));
+                    any = true;
+                }
+            }
+        } catch (RuntimeException e) {
+            return DavRepository.TimeSpan.UNKNOWN;
+        }
+        if (!any) {
+            return DavRepository.TimeSpan.UNKNOWN;
+        }
+        return new DavRepository.TimeSpan(first - SPAN_MARGIN_SECONDS, open ? null : last + SPAN_MARGIN_SECONDS);
+    }
+
+    private static Long min(Long a, long b) {
+        return a == null ? b : Math.min(a, b);
     }
 }

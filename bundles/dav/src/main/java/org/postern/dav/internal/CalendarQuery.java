@@ -71,9 +71,17 @@ final class CalendarQuery {
     }
 
     private final CompFilter root;
+    /** Where floating and all-day times are read (RFC 4791 section 9.9): the query's or calendar's zone, else UTC. */
+    private final java.time.ZoneId floating;
 
-    private CalendarQuery(CompFilter root) {
+    private CalendarQuery(CompFilter root, java.time.ZoneId floating) {
         this.root = root;
+        this.floating = floating;
+    }
+
+    /** The same query reading floating and all-day times in {@code zone}. */
+    CalendarQuery in(java.time.ZoneId zone) {
+        return new CalendarQuery(root, zone);
     }
 
     /** @param filter the CALDAV:filter element */
@@ -86,7 +94,24 @@ final class CalendarQuery {
         if (!root.name.equals("VCALENDAR")) {
             throw new Unsupported("valid-filter", "the outer comp-filter names VCALENDAR");
         }
-        return new CalendarQuery(root);
+        return new CalendarQuery(root, ZoneOffset.UTC);
+    }
+
+    /**
+     * The [start, end) in which a matching object must have an event instance: the time-range of
+     * a VEVENT comp-filter right under VCALENDAR (all of those must match), or null when the query
+     * asks no such thing. What {@link CalendarObject#span} was made for.
+     */
+    Instant[] eventRange() {
+        if (root.notDefined) {
+            return null;
+        }
+        for (CompFilter f : root.comps) {
+            if (f.name.equals("VEVENT") && !f.notDefined && f.start != null) {
+                return new Instant[] {f.start, f.end};
+            }
+        }
+        return null;
     }
 
     private static CompFilter comp(Element e, int depth) throws Unsupported {
@@ -218,7 +243,7 @@ final class CalendarQuery {
     }
 
     private boolean matchesComp(Component c, CompFilter f) {
-        if (f.start != null && !inRange(c, f.start, f.end)) {
+        if (f.start != null && !inRange(c, f.start, f.end, floating)) {
             return false;
         }
         for (PropFilter p : f.props) {
@@ -270,14 +295,14 @@ final class CalendarQuery {
     }
 
     /** An occurrence overlaps [start, end): ical4j expands RRULE, RDATE and EXDATE over the range. */
-    private static boolean inRange(Component c, Instant start, Instant end) {
+    private static boolean inRange(Component c, Instant start, Instant end, java.time.ZoneId zone) {
         if (c instanceof VToDo && c.getProperty(Property.DTSTART).isEmpty()) {
             java.util.Optional<Property> due = c.getProperty(Property.DUE);
             if (due.isEmpty()) {
                 return true; // RFC 4791 section 9.9: such a task matches every range
             }
             try {
-                Instant d = instant(((net.fortuna.ical4j.model.property.Due<?>) due.get()).getDate());
+                Instant d = instant(((net.fortuna.ical4j.model.property.Due<?>) due.get()).getDate(), zone);
                 return start.isBefore(d) && !end.isBefore(d); // section 9.9, DUE alone
             } catch (RuntimeException e) {
                 return true;
@@ -291,14 +316,15 @@ final class CalendarQuery {
                 || java.time.Duration.between(start, end).compareTo(MAX_EXPANSION) > 0)) {
             return true;
         }
-        ZonedDateTime from = (start == Instant.MIN ? Instant.parse("0001-01-01T00:00:00Z") : start).atZone(ZoneOffset.UTC);
-        ZonedDateTime to = (end == Instant.MAX ? Instant.parse("9999-12-31T00:00:00Z") : end).atZone(ZoneOffset.UTC);
+        // a day wider than asked: floating instances are placed in the zone below, which ical4j does not know
+        ZonedDateTime from = (start == Instant.MIN ? Instant.parse("0001-01-02T00:00:00Z") : start).atZone(ZoneOffset.UTC).minusDays(1);
+        ZonedDateTime to = (end == Instant.MAX ? Instant.parse("9999-12-30T00:00:00Z") : end).atZone(ZoneOffset.UTC).plusDays(1);
         try {
             for (Period<?> p : ((CalendarComponent) c).calculateRecurrenceSet(new Period<>(from, to))) {
                 // ical4j's overlap counts touching ends; RFC 4791 section 9.9 does not:
                 // start < instance end and end > instance start (a zero-length instance: start <= it < end)
-                Instant s = instant(p.getStart());
-                Instant e = instant(p.getEnd());
+                Instant s = instant(p.getStart(), zone);
+                Instant e = instant(p.getEnd(), zone);
                 if (s.equals(e) ? !start.isAfter(s) && end.isAfter(s) : start.isBefore(e) && end.isAfter(s)) {
                     return true;
                 }
@@ -309,8 +335,13 @@ final class CalendarQuery {
         }
     }
 
-    /** A floating or all-day time is taken as UTC (the calendar's own zone is not known here). */
+    /** A floating or all-day time taken as UTC. */
     static Instant instant(java.time.temporal.Temporal t) {
+        return instant(t, ZoneOffset.UTC);
+    }
+
+    /** A time as an instant, floating and all-day times read in {@code zone}. */
+    static Instant instant(java.time.temporal.Temporal t, java.time.ZoneId zone) {
         if (t instanceof java.time.chrono.ChronoZonedDateTime<?> z) {
             return z.toInstant();
         }
@@ -321,10 +352,10 @@ final class CalendarQuery {
             return i;
         }
         if (t instanceof java.time.LocalDateTime l) {
-            return l.toInstant(ZoneOffset.UTC);
+            return l.atZone(zone).toInstant();
         }
         if (t instanceof java.time.LocalDate d) {
-            return d.atStartOfDay(ZoneOffset.UTC).toInstant();
+            return d.atStartOfDay(zone).toInstant();
         }
         throw new java.time.DateTimeException("unknown time " + t);
     }

@@ -79,7 +79,7 @@ public class DavServlet extends HttpServlet {
     static final long MAX_CALENDAR_OBJECT = 1L << 20;
     static final String PRINCIPALS = "principals";
     /** RFC 4918 classes, and CalDAV (RFC 4791: MKCALENDAR, calendar-query, calendar-multiget, free-busy-query). */
-    private static final String DAV_HEADER = "1, 2, 3, calendar-access, addressbook, extended-mkcol";
+    private static final String DAV_HEADER = "1, 2, 3, calendar-access, calendar-no-timezone, addressbook, extended-mkcol";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter ISO_DATE = DateTimeFormatter.ISO_INSTANT;
 
@@ -418,6 +418,14 @@ public class DavServlet extends HttpServlet {
                 }
             }
             cond.minimal = minimal(req);
+            String timezones = req.getHeader("CalDAV-Timezones");
+            if (timezones != null) {
+                if (!timezones.trim().equalsIgnoreCase("T") && !timezones.trim().equalsIgnoreCase("F")) {
+                    plain(resp, 400, "CalDAV-Timezones must be T or F\n");
+                    return;
+                }
+                cond.withTimezones = timezones.trim().equalsIgnoreCase("T");
+            }
             if (cond.minimal && (method.equals("PROPFIND") || method.equals("REPORT"))) {
                 resp.setHeader("Preference-Applied", "return=minimal");
             }
@@ -509,6 +517,11 @@ public class DavServlet extends HttpServlet {
         AddressData addressData;
         /** The client prefers minimal answers (RFC 8144: Prefer return=minimal, or Brief: t). */
         boolean minimal;
+        /**
+         * Calendar data carries the standard time zones it refers to (RFC 7809 section 3.1.3:
+         * {@code CalDAV-Timezones: T}, and without the header, for clients that know nothing of it).
+         */
+        boolean withTimezones = true;
 
         Conditions(String accountId) {
             this.accountId = accountId;
@@ -869,6 +882,8 @@ public class DavServlet extends HttpServlet {
     private static final Name PRINCIPAL_COLLECTION_SET = new Name(DavXml.DAV, "principal-collection-set");
     private static final Name SUPPORTED_REPORT_SET = new Name(DavXml.DAV, "supported-report-set");
     private static final Name CALENDAR_HOME_SET = new Name(CALDAV, "calendar-home-set");
+    /** RFC 7809 section 5.1: where the standard time zones come from (this server's own service). */
+    private static final Name TIMEZONE_SERVICE_SET = new Name(CALDAV, "timezone-service-set");
     private static final Name ADDRESSBOOK_HOME_SET = new Name(CARDDAV, "addressbook-home-set");
     private static final Name ADDRESS_DATA = new Name(CARDDAV, "address-data");
     private static final Name CALENDAR_USER_ADDRESS_SET = new Name(CALDAV, "calendar-user-address-set");
@@ -900,7 +915,7 @@ public class DavServlet extends HttpServlet {
             new Name(CALDAV, "supported-calendar-component-set"), new Name(CALDAV, "supported-calendar-data"),
             new Name(CALDAV, "max-resource-size"), new Name(CALDAV, "calendar-data"), ADDRESSBOOK_HOME_SET,
             new Name(CARDDAV, "supported-address-data"), new Name(CARDDAV, "max-resource-size"), ADDRESS_DATA,
-            CALENDAR_USER_ADDRESS_SET, EMAIL_ADDRESS_SET);
+            CALENDAR_USER_ADDRESS_SET, EMAIL_ADDRESS_SET, TIMEZONE_SERVICE_SET);
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
@@ -1157,6 +1172,10 @@ public class DavServlet extends HttpServlet {
         if (n.equals(CURRENT_USER_PRIVILEGE_SET)) {
             return "<D:current-user-privilege-set>" + privileges(t) + "</D:current-user-privilege-set>";
         }
+        if (n.equals(TIMEZONE_SERVICE_SET)) {
+            return t.home() && CALENDARS.equals(t.path.get(0)) ? "<C:timezone-service-set xmlns:C=\"" + CALDAV + "\"><D:href>"
+                    + TzdistServlet.PATH + "</D:href></C:timezone-service-set>" : null;
+        }
         if (n.equals(CALENDAR_HOME_SET)) {
             return t.kind == Kind.PRINCIPAL ? "<C:calendar-home-set xmlns:C=\"" + CALDAV + "\"><D:href>" + DavPath.PREFIX + CALENDARS
                     + "/" + t.principal + "/</D:href></C:calendar-home-set>" : null;
@@ -1252,7 +1271,8 @@ public class DavServlet extends HttpServlet {
             if (body == null) {
                 body = repository.body(current.get().accountId, r.id()).orElse(null);
             }
-            return body == null ? null : open + DavXml.escapeText(new String(body, StandardCharsets.UTF_8)) + close;
+            return body == null ? null : open + DavXml.escapeText(new String(Timezones.forClient(body, current.get().withTimezones),
+                    StandardCharsets.UTF_8)) + close;
         }
         return null;
     }
@@ -1575,6 +1595,32 @@ public class DavServlet extends HttpServlet {
             calError(resp, 403, e.precondition, "");
             return;
         }
+        // RFC 4791 section 9.9, RFC 7809 section 3.1.6: floating times in the query's zone, else the calendar's
+        Element timezoneId = DavXml.child(root, CALDAV, "timezone-id");
+        Element timezone = DavXml.child(root, CALDAV, "timezone");
+        String zone;
+        if (timezoneId != null || timezone != null) {
+            String[] refused = new String[1];
+            List<DavRepository.Change> tz = timezoneChanges(timezoneId != null ? CALENDAR_TIMEZONE_ID : CALENDAR_TIMEZONE,
+                    timezoneId != null ? timezoneId : timezone, true, refused);
+            if (tz == null) {
+                calError(resp, 403, refused[0], "");
+                return;
+            }
+            zone = DavXml.parseFragmentText(tz.get(1).xml());
+        } else {
+            zone = repository.properties(accountId, t.resource.id()).stream()
+                    .filter(p -> CALDAV.equals(p.namespace()) && CALENDAR_TIMEZONE_ID.local.equals(p.name()))
+                    .map(p -> DavXml.parseFragmentText(p.xml())).findFirst().orElse(null);
+        }
+        if (zone != null && Timezones.isStandard(zone.trim())) {
+            try {
+                query = query.in(java.time.ZoneId.of(zone.trim()));
+            } catch (java.time.DateTimeException notInTheJdk) {
+                // ical4j knows the zone, the JDK does not: floating times stay UTC
+            }
+        }
+        CalendarQuery inZone = query;
         List<Name> named = names(DavXml.child(root, DavXml.DAV, "prop"));
         if (named == null) {
             plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
@@ -1584,8 +1630,8 @@ public class DavServlet extends HttpServlet {
         Map<String, byte[]> bodies = current.get().bodies;
         // A bound on the work of one request (expansion is costly): past it, what was found and a 507
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(QUERY_SECONDS);
-        boolean truncated = forEachCalendarObject(accountId, t, deadline, (r, body, calendar) -> {
-            if (query.matches(calendar)) {
+        boolean truncated = forEachCalendarObject(accountId, t, query.eventRange(), deadline, (r, body, calendar) -> {
+            if (inZone.matches(calendar)) {
                 describeWithBody(ms, t, r, body, accountId, named);
             }
         });
@@ -1815,9 +1861,9 @@ public class DavServlet extends HttpServlet {
      * memory are bounded, parsed with ical4j; stored data that does not parse is skipped. Returns
      * true when it stopped at {@code deadline} (a {@link System#nanoTime()}) before the last member.
      */
-    private boolean forEachCalendarObject(String accountId, Target t, long deadline, CalendarObjectVisitor visitor)
-            throws IOException {
-        return Members.walk(repository, accountId, t.resource.id(), Members.names(repository, accountId, t.resource.id()),
+    private boolean forEachCalendarObject(String accountId, Target t, Instant[] eventRange, long deadline,
+            CalendarObjectVisitor visitor) throws IOException {
+        return Members.walk(repository, accountId, t.resource.id(), Members.names(repository, accountId, t.resource.id(), eventRange),
                 (r, body) -> {
                     if (System.nanoTime() - deadline > 0) {
                         return false;
@@ -1857,7 +1903,7 @@ public class DavServlet extends HttpServlet {
         }
         List<CalendarQuery.Busy> busy = new ArrayList<>();
         // no deadline: a free-busy answer with members left out would say free where it is busy
-        forEachCalendarObject(accountId, t, System.nanoTime() + Long.MAX_VALUE / 2, (r, body, calendar) -> busy.addAll(CalendarQuery.busy(calendar, range[0], range[1])));
+        forEachCalendarObject(accountId, t, range, System.nanoTime() + Long.MAX_VALUE / 2, (r, body, calendar) -> busy.addAll(CalendarQuery.busy(calendar, range[0], range[1])));
         StringBuilder b = new StringBuilder("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Postern//DAV//EN\r\nBEGIN:VFREEBUSY\r\n")
                 .append("DTSTAMP:").append(CalendarQuery.utc(Instant.now())).append("\r\n")
                 .append("DTSTART:").append(CalendarQuery.utc(range[0])).append("\r\n")
@@ -1899,6 +1945,7 @@ public class DavServlet extends HttpServlet {
         List<DavRepository.Change> changes = new ArrayList<>();
         List<String> names = new ArrayList<>();
         Map<String, Integer> failed = new LinkedHashMap<>();
+        java.util.Set<String> refusedBy = new java.util.LinkedHashSet<>(); // CalDAV preconditions of 403s
         for (Element op : DavXml.children(root)) {
             boolean set = DavXml.is(op, DavXml.DAV, "set");
             if (!set && !DavXml.is(op, DavXml.DAV, "remove")) {
@@ -1919,6 +1966,17 @@ public class DavServlet extends HttpServlet {
                 names.add(element);
                 if (LIVE.contains(n)) {
                     failed.put(element, 403);
+                    continue;
+                }
+                if (t.resource.isCalendar() && (n.equals(CALENDAR_TIMEZONE) || n.equals(CALENDAR_TIMEZONE_ID))) {
+                    String[] refused = new String[1];
+                    List<DavRepository.Change> tz = timezoneChanges(n, p, set, refused);
+                    if (tz == null) {
+                        failed.put(element, 403);
+                        refusedBy.add(refused[0]);
+                    } else {
+                        changes.addAll(tz);
+                    }
                     continue;
                 }
                 if (n.ns.length() > DavRepository.MAX_PROPERTY_NAME || n.local.length() > DavRepository.MAX_PROPERTY_NAME) {
@@ -1942,7 +2000,14 @@ public class DavServlet extends HttpServlet {
             }
             Map<Integer, String> errors = new LinkedHashMap<>();
             if (failed.containsValue(403)) {
-                errors.put(403, "<D:cannot-modify-protected-property/>");
+                StringBuilder why = new StringBuilder();
+                if (refusedBy.size() < failed.values().stream().filter(v -> v == 403).count()) {
+                    why.append("<D:cannot-modify-protected-property/>");
+                }
+                for (String precondition : refusedBy) {
+                    why.append("<C:").append(precondition).append(" xmlns:C=\"").append(CALDAV).append("\"/>");
+                }
+                errors.put(403, why.toString());
             }
             ms.response(href(t), byStatus, errors);
             ms.send(resp);
@@ -2009,6 +2074,12 @@ public class DavServlet extends HttpServlet {
         if (body.isEmpty()) {
             plain(resp, 404, "Not found\n");
             return;
+        }
+        if (t.parent != null && t.parent.isCalendar()) {
+            // One ETag for the object whichever way its time zones travel (RFC 7809 says nothing of
+            // ETags): an If-Match names the object's version, not the representation.
+            body = Optional.of(Timezones.forClient(body.get(), current.get().withTimezones));
+            resp.setHeader("Vary", "CalDAV-Timezones");
         }
         resp.setStatus(200);
         resp.setContentType(r.contentType() == null ? "application/octet-stream" : r.contentType());
@@ -2117,6 +2188,7 @@ public class DavServlet extends HttpServlet {
             return;
         }
         String uid = null;
+        DavRepository.TimeSpan span = DavRepository.TimeSpan.UNKNOWN;
         if (book) {
             VCardObject card;
             try {
@@ -2144,11 +2216,12 @@ public class DavServlet extends HttpServlet {
                 return;
             }
             uid = object.uid();
+            span = object.span();
             contentType = "text/calendar; charset=utf-8";
         }
         DavRepository.Written w;
         try {
-            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body, uid);
+            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body, uid, span);
         } catch (DuplicateKeyException e) {
             plain(resp, 405, "A collection has that name\n");
             return;
@@ -2261,6 +2334,54 @@ public class DavServlet extends HttpServlet {
     }
 
     private static final Name SUPPORTED_COMPONENTS = new Name(CALDAV, "supported-calendar-component-set");
+    private static final Name CALENDAR_TIMEZONE = new Name(CALDAV, "calendar-timezone");
+    private static final Name CALENDAR_TIMEZONE_ID = new Name(CALDAV, "calendar-timezone-id");
+
+    /**
+     * A calendar's time zone (RFC 4791 section 5.2.2, RFC 7809 section 5.2), set or removed by
+     * either property: both are stored, each matching the other. Null when the value is refused,
+     * with the CalDAV precondition in {@code refused[0]}: {@code valid-timezone} for an id that
+     * is not a standard zone, {@code valid-calendar-data} for anything but one VTIMEZONE.
+     */
+    private static List<DavRepository.Change> timezoneChanges(Name n, Element p, boolean set, String[] refused) {
+        if (!set) {
+            return List.of(new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE.local, null),
+                    new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE_ID.local, null));
+        }
+        String value = p.getTextContent() == null ? "" : p.getTextContent();
+        String definition;
+        String id;
+        if (n.equals(CALENDAR_TIMEZONE_ID)) {
+            Optional<Timezones.Zone> zone = Timezones.zone(value.trim());
+            if (zone.isEmpty()) {
+                refused[0] = "valid-timezone";
+                return null;
+            }
+            id = zone.get().tzid();
+            definition = new String(zone.get().calendar(), StandardCharsets.UTF_8);
+        } else {
+            Optional<net.fortuna.ical4j.model.Calendar> calendar = value.length() > DavRepository.MAX_PROPERTY_XML / 2
+                    ? Optional.empty() : CalendarObject.build(value.getBytes(StandardCharsets.UTF_8));
+            List<net.fortuna.ical4j.model.component.CalendarComponent> comps = calendar.isEmpty() ? List.of()
+                    : calendar.get().getComponents();
+            if (comps.size() != 1 || !net.fortuna.ical4j.model.Component.VTIMEZONE.equals(comps.get(0).getName())
+                    || comps.get(0).getProperty(net.fortuna.ical4j.model.Property.TZID).isEmpty()) {
+                refused[0] = "valid-calendar-data";
+                return null;
+            }
+            id = comps.get(0).getProperty(net.fortuna.ical4j.model.Property.TZID)
+                    .map(x -> ((net.fortuna.ical4j.model.Property) x).getValue()).orElse("");
+            definition = value;
+        }
+        String tz = "<C:calendar-timezone xmlns:C=\"" + CALDAV + "\">" + DavXml.escapeText(definition) + "</C:calendar-timezone>";
+        String tzid = "<C:calendar-timezone-id xmlns:C=\"" + CALDAV + "\">" + DavXml.escapeText(id) + "</C:calendar-timezone-id>";
+        if (tz.length() > DavRepository.MAX_PROPERTY_XML || tzid.length() > DavRepository.MAX_PROPERTY_XML) {
+            refused[0] = "valid-calendar-data";
+            return null;
+        }
+        return List.of(new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE.local, tz),
+                new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE_ID.local, tzid));
+    }
 
     /**
      * The body of a MKCOL ({@code root} DAV:mkcol) or MKCALENDAR (CALDAV:mkcalendar), or null after
@@ -2271,6 +2392,7 @@ public class DavServlet extends HttpServlet {
         String components = null;
         List<DavRepository.Change> props = new ArrayList<>();
         List<Name> set = new ArrayList<>();
+        List<Element> timezones = new ArrayList<>(); // decided once the kind is known
         for (Element op : DavXml.children(root)) {
             Element prop = DavXml.is(op, DavXml.DAV, "set") ? DavXml.child(op, DavXml.DAV, "prop") : null;
             if (prop == null) {
@@ -2317,6 +2439,8 @@ public class DavServlet extends HttpServlet {
                 } else if (LIVE.contains(n)) {
                     error(resp, 403, "cannot-modify-protected-property");
                     return null;
+                } else if (n.equals(CALENDAR_TIMEZONE) || n.equals(CALENDAR_TIMEZONE_ID)) {
+                    timezones.add(p);
                 } else {
                     String xml = DavXml.serialize(p);
                     if (n.ns.length() > DavRepository.MAX_PROPERTY_NAME || n.local.length() > DavRepository.MAX_PROPERTY_NAME
@@ -2334,6 +2458,25 @@ public class DavServlet extends HttpServlet {
         }
         if (DavResourceRecord.CALENDAR.equals(kind) && components == null) {
             components = "VEVENT";
+        }
+        for (Element p : timezones) {
+            Name n = new Name(DavXml.namespace(p), p.getLocalName());
+            if (DavResourceRecord.CALENDAR.equals(kind)) {
+                String[] refused = new String[1];
+                List<DavRepository.Change> tz = timezoneChanges(n, p, true, refused);
+                if (tz == null) {
+                    calError(resp, 403, refused[0], "");
+                    return null;
+                }
+                props.addAll(tz);
+            } else {
+                String xml = DavXml.serialize(p); // not a calendar: a dead property like any other
+                if (xml.length() > DavRepository.MAX_PROPERTY_XML || props.size() >= DavRepository.MAX_PROPERTIES) {
+                    plain(resp, 507, "Property too large\n");
+                    return null;
+                }
+                props.add(new DavRepository.Change(n.ns, n.local, xml));
+            }
         }
         return new CollectionSpec(kind, components, props, set);
     }
@@ -2522,12 +2665,28 @@ public class DavServlet extends HttpServlet {
             boolean sameTree = inGroupware(t) && inGroupware(d) && t.path.get(0).equals(d.path.get(0));
             boolean collectionRenamed = sameTree && (t.resource.isCalendar() || t.resource.isAddressBook()) && t.size() == 3
                     && d.size() == 3;
-            // A COPY in one collection would give two members one UID: only a MOVE renames.
-            boolean objectRenamed = move && sameTree && !t.collection() && d.parent != null
-                    && t.parent != null && d.parent.id().equals(t.parent.id());
-            if (!collectionRenamed && !objectRenamed) {
+            // An object into another collection of its kind, or renamed in its own. The store keeps
+            // each UID once per collection (a COPY beside itself is a UID conflict); the component
+            // type is checked here, as a PUT checks it.
+            boolean objectMoved = sameTree && !t.collection() && d.parent != null && t.parent != null
+                    && (t.parent.isCalendar() && d.parent.isCalendar() || t.parent.isAddressBook() && d.parent.isAddressBook());
+            if (!collectionRenamed && !objectMoved) {
                 locationError(resp, inGroupware(d) ? d : t);
                 return;
+            }
+            if (objectMoved && d.parent.isCalendar() && !d.parent.id().equals(t.parent.id())) {
+                CalendarObject object;
+                try {
+                    object = CalendarObject.parse(repository.body(accountId, t.resource.id()).orElse(new byte[0]));
+                } catch (CalendarObject.Invalid e) {
+                    calError(resp, 403, e.precondition, "");
+                    return;
+                }
+                String taken = d.parent.components() == null ? "" : d.parent.components();
+                if (!java.util.Arrays.asList(taken.split(",")).contains(object.component())) {
+                    calError(resp, 403, "supported-calendar-component", "");
+                    return;
+                }
             }
         }
         String depth = req.getHeader("Depth");
@@ -2590,6 +2749,12 @@ public class DavServlet extends HttpServlet {
             }
         } catch (DuplicateKeyException e) {
             plain(resp, 412, "The destination was created meanwhile\n");
+            return;
+        } catch (org.postern.core.store.DavUidConflictException e) {
+            List<String> existing = new ArrayList<>(dst.subList(0, dst.size() - 1));
+            existing.add(e.existingName());
+            preconditionError(resp, 403, d.parent.isAddressBook() ? CARDDAV : CALDAV, "no-uid-conflict",
+                    "<D:href>" + DavXml.escapeText(DavPath.href(existing, false)) + "</D:href>");
             return;
         }
         resp.setStatus(existed ? 204 : 201);

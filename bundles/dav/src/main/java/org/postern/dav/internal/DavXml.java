@@ -63,6 +63,15 @@ final class DavXml {
         }
     }
 
+    /** The text content of one serialized element (a stored property), or null when it does not parse. */
+    static String parseFragmentText(String xml) {
+        try {
+            return parse(xml.getBytes(java.nio.charset.StandardCharsets.UTF_8)).getDocumentElement().getTextContent();
+        } catch (BadXml e) {
+            return null;
+        }
+    }
+
     static Document parse(byte[] body) throws BadXml {
         try {
             DocumentBuilder b = FACTORY.newDocumentBuilder();

@@ -122,7 +122,8 @@ public class GroupwareService implements Groupware {
             throw new IllegalStateException("a time-range filter Postern wrote was refused", e);
         }
         List<GroupwareItem> out = new ArrayList<>();
-        Members.walk(repository, accountId, calendarId, memberNames(accountId, c.get().collection), (r, body) -> {
+        // in name order (the overlap query sorts), so that the first MAX_PAGE are always the same ones
+        Members.walk(repository, accountId, calendarId, Members.names(repository, accountId, calendarId, query.eventRange()), (r, body) -> {
             Optional<Calendar> calendar = CalendarObject.build(body);
             if (calendar.isPresent() && query.matches(calendar.get())) {
                 out.add(item(c.get().collection, r, body));
@@ -160,6 +161,7 @@ public class GroupwareService implements Groupware {
         }
         String uid;
         String contentType;
+        DavRepository.TimeSpan span = DavRepository.TimeSpan.UNKNOWN;
         if (calendar) {
             CalendarObject object;
             try {
@@ -172,6 +174,7 @@ public class GroupwareService implements Groupware {
                 throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, object.component() + " is not taken here");
             }
             uid = object.uid();
+            span = object.span();
             contentType = "text/calendar; charset=utf-8";
         } else {
             VCardObject card;
@@ -198,7 +201,7 @@ public class GroupwareService implements Groupware {
         }
         DavRepository.Written w;
         try {
-            w = repository.put(accountId, collectionId, target, contentType, body, uid);
+            w = repository.put(accountId, collectionId, target, contentType, body, uid, span);
         } catch (DavUidConflictException e) {
             throw new GroupwareException(GroupwareException.Reason.UID_CONFLICT, "the UID is taken by " + e.existingName());
         } catch (DuplicateKeyException e) {

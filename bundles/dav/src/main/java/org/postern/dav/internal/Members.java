@@ -1,5 +1,6 @@
 package org.postern.dav.internal;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.postern.core.store.DavRepository;
@@ -19,6 +20,20 @@ final class Members {
     /** What a walk hands over; false ends the walk. */
     interface Visitor<E extends Exception> {
         boolean visit(DavResourceRecord member, byte[] body) throws E;
+    }
+
+    /**
+     * The names of a calendar's members that may have an event instance in {@code eventRange}
+     * ([start, end), {@link CalendarQuery#eventRange}; null: every member), by their stored spans.
+     */
+    static List<String> names(DavRepository repository, String accountId, String collectionId, Instant[] eventRange) {
+        if (eventRange == null) {
+            return names(repository, accountId, collectionId);
+        }
+        long from = eventRange[0] == Instant.MIN ? Long.MIN_VALUE : eventRange[0].getEpochSecond();
+        long to = eventRange[1] == Instant.MAX ? Long.MAX_VALUE
+                : eventRange[1].getEpochSecond() + (eventRange[1].getNano() > 0 ? 1 : 0);
+        return repository.memberNamesOverlapping(accountId, collectionId, from, to);
     }
 
     /** The names of the collection's members that are not collections. */

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.postern.core.store.DavRepository;
 
 class CalendarObjectTest {
     static String event(String uid, String extra) {
@@ -23,10 +25,14 @@ class CalendarObjectTest {
 
     @Test
     void anEventAndATaskAreCalendarObjects() throws Exception {
-        assertEquals(new CalendarObject("VEVENT", "e-1@example.net"), parse(event("e-1@example.net", "")));
+        CalendarObject event = parse(event("e-1@example.net", ""));
+        assertEquals("VEVENT", event.component());
+        assertEquals("e-1@example.net", event.uid());
         String task = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VTODO\r\nUID:t-1\r\nDTSTAMP:20261203T100000Z\r\n"
                 + "SUMMARY:Pay rent\r\nDUE:20261210T170000Z\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
-        assertEquals(new CalendarObject("VTODO", "t-1"), parse(task));
+        assertEquals("VTODO", parse(task).component());
+        assertEquals("t-1", parse(task).uid());
+        assertEquals(DavRepository.TimeSpan.UNKNOWN, parse(task).span(), "tasks are not indexed: every query reads them");
     }
 
     @Test
@@ -48,5 +54,68 @@ class CalendarObjectTest {
     void recurrenceMoreOftenThanHourlyIsRefused() {
         assertEquals("valid-calendar-object-resource", refused(event("s", "").replace("SUMMARY", "RRULE:FREQ=SECONDLY\r\nSUMMARY")));
         assertEquals("valid-calendar-object-resource", refused(event("m", "").replace("SUMMARY", "RRULE:FREQ=MINUTELY\r\nSUMMARY")));
+    }
+
+    private static final long MARGIN = CalendarObject.SPAN_MARGIN_SECONDS;
+
+    private static long at(String instant) {
+        return Instant.parse(instant).getEpochSecond();
+    }
+
+    @Test
+    void anEventsSpanRunsFromItsStartToItsEndWidenedByTheMargin() throws Exception {
+        assertEquals(new DavRepository.TimeSpan(at("2026-12-04T09:00:00Z") - MARGIN, at("2026-12-04T10:00:00Z") + MARGIN),
+                parse(event("e", "")).span());
+        String allDay = event("d", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z", "DTSTART;VALUE=DATE:20261224");
+        assertEquals(new DavRepository.TimeSpan(at("2026-12-24T00:00:00Z") - MARGIN, at("2026-12-25T00:00:00Z") + MARGIN),
+                parse(allDay).span(), "a day without an end lasts the day (RFC 4791 section 9.9)");
+    }
+
+    @Test
+    void aRuleLeavesTheSpanOpenAfterTheFirstStartAndRdateLeavesItUnknown() throws Exception {
+        String weekly = event("w", "").replace("SUMMARY", "RRULE:FREQ=WEEKLY\r\nSUMMARY");
+        assertEquals(new DavRepository.TimeSpan(at("2026-12-04T09:00:00Z") - MARGIN, null), parse(weekly).span());
+        String moved = weekly.replace("END:VCALENDAR", "BEGIN:VEVENT\r\nUID:w\r\nDTSTAMP:20261203T100000Z\r\n"
+                + "RECURRENCE-ID:20261211T090000Z\r\nDTSTART:20261130T090000Z\r\nDTEND:20261130T100000Z\r\n"
+                + "END:VEVENT\r\nEND:VCALENDAR");
+        assertEquals(new DavRepository.TimeSpan(at("2026-11-30T09:00:00Z") - MARGIN, null), parse(moved).span(),
+                "an instance moved before the first start widens the span");
+        String rdate = event("r", "").replace("SUMMARY", "RDATE:20251204T090000Z\r\nSUMMARY");
+        assertEquals(DavRepository.TimeSpan.UNKNOWN, parse(rdate).span());
+    }
+
+    /** The span exists to leave members out: it may never leave out one that the query matches. */
+    @Test
+    void everyEventAQueryMatchesHasASpanThatOverlapsTheQuerysRange() throws Exception {
+        String[] bodies = {
+            event("a", ""),
+            event("b", "").replace("SUMMARY", "RRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY"),
+            event("c", "").replace("DTEND:20261204T100000Z", "DURATION:P3D"),
+            event("d", "").replace("DTEND:20261204T100000Z\r\n", ""),
+            event("e", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z", "DTSTART:20261204T090000\r\nDTEND:20261204T100000"),
+            event("f", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z", "DTSTART;VALUE=DATE:20261204\r\nDTEND;VALUE=DATE:20261206"),
+            event("g", "").replace("SUMMARY", "RRULE:FREQ=YEARLY\r\nEXDATE:20271204T090000Z\r\nSUMMARY"),
+        };
+        int matched = 0;
+        for (String body : bodies) {
+            CalendarObject object = parse(body);
+            net.fortuna.ical4j.model.Calendar calendar = CalendarObject.build(body.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+            for (long hour = -72; hour <= 24 * 400; hour += 7) {
+                Instant start = Instant.parse("2026-12-01T00:00:00Z").plusSeconds(hour * 3600);
+                Instant end = start.plusSeconds(3600 * (1 + (hour & 15)));
+                CalendarQuery query = CalendarQuery.parse(DavXml.parse(("<C:filter xmlns:C=\"urn:ietf:params:xml:ns:caldav\">"
+                        + "<C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\"><C:time-range start=\""
+                        + CalendarQuery.utc(start) + "\" end=\"" + CalendarQuery.utc(end) + "\"/></C:comp-filter></C:comp-filter>"
+                        + "</C:filter>").getBytes(StandardCharsets.UTF_8)).getDocumentElement());
+                if (query.matches(calendar)) {
+                    matched++;
+                    DavRepository.TimeSpan span = object.span();
+                    boolean overlaps = (span.start() == null || span.start() < end.getEpochSecond())
+                            && (span.end() == null || span.end() > start.getEpochSecond());
+                    org.junit.jupiter.api.Assertions.assertTrue(overlaps, body + " matches " + start + ".." + end + " outside " + span);
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(matched > 20, "the ranges hit the events: " + matched);
     }
 }

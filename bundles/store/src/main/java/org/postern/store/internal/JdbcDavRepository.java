@@ -251,9 +251,17 @@ public class JdbcDavRepository implements DavRepository {
     private static DavResourceRecord insert(Connection c, String accountId, String parentId, String name, boolean collection,
             String contentType, byte[] body, String id, long now, long seq, String kind, String components, String uid)
             throws SQLException {
+        return insert(c, accountId, parentId, name, collection, contentType, body, id, now, seq, kind, components, uid,
+                TimeSpan.UNKNOWN);
+    }
+
+    private static DavResourceRecord insert(Connection c, String accountId, String parentId, String name, boolean collection,
+            String contentType, byte[] body, String id, long now, long seq, String kind, String components, String uid,
+            TimeSpan span) throws SQLException {
         String etag = body == null ? null : etag(body);
         long length = body == null ? 0 : body.length;
-        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body, sync_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        Database.update(c, "INSERT INTO dav_resource (" + COLUMNS + ", body, sync_seq, span_start, span_end) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ps -> {
             ps.setString(1, id);
             ps.setString(2, accountId);
@@ -270,13 +278,16 @@ public class JdbcDavRepository implements DavRepository {
             ps.setString(13, uid);
             ps.setBytes(14, body);
             ps.setLong(15, seq);
+            setSpan(ps, 16, span);
         });
         return new DavResourceRecord(id, accountId, parentId, name, collection, contentType, length, etag,
                 Instant.ofEpochMilli(now), Instant.ofEpochMilli(now), kind, components, uid);
     }
 
     @Override
-    public Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid) {
+    public Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid,
+            TimeSpan span) {
+        TimeSpan known = span == null ? TimeSpan.UNKNOWN : span;
         for (int attempt = 0;; attempt++) {
             try {
                 return db.transaction(c -> {
@@ -299,7 +310,7 @@ public class JdbcDavRepository implements DavRepository {
                     if (existing.isEmpty()) {
                         clearTombstone(c, parentId, name);
                         return new Written(insert(c, accountId, parentId, name, false, contentType, body, newId(), now, seq, null,
-                                null, uid), true);
+                                null, uid, known), true);
                     }
                     DavResourceRecord old = existing.get();
                     if (old.collection()) {
@@ -307,7 +318,7 @@ public class JdbcDavRepository implements DavRepository {
                     }
                     String etag = etag(body);
                     Database.update(c, "UPDATE dav_resource SET content_type = ?, length = ?, etag = ?, modified = ?, body = ?, "
-                            + "sync_seq = ?, uid = ? WHERE account_id = ? AND id = ?", ps -> {
+                            + "sync_seq = ?, uid = ?, span_start = ?, span_end = ? WHERE account_id = ? AND id = ?", ps -> {
                                 ps.setString(1, contentType);
                                 ps.setLong(2, body.length);
                                 ps.setString(3, etag);
@@ -315,8 +326,9 @@ public class JdbcDavRepository implements DavRepository {
                                 ps.setBytes(5, body);
                                 ps.setLong(6, seq);
                                 ps.setString(7, uid);
-                                ps.setString(8, accountId);
-                                ps.setString(9, old.id());
+                                setSpan(ps, 8, known);
+                                ps.setString(10, accountId);
+                                ps.setString(11, old.id());
                             });
                     return new Written(new DavResourceRecord(old.id(), accountId, parentId, name, false, contentType,
                             body.length, etag, old.created(), Instant.ofEpochMilli(now), null, null, uid), false);
@@ -328,6 +340,51 @@ public class JdbcDavRepository implements DavRepository {
                 }
             }
         }
+    }
+
+    /**
+     * A calendar object or vCard arriving in {@code parentId} by MOVE or COPY keeps the rule a PUT
+     * keeps: no other member there has its UID ({@code replace}, about to go, does not count).
+     */
+    private static void requireUidFree(Connection c, String accountId, String parentId, DavResourceRecord source,
+            String replace) throws SQLException {
+        if (source.uid() == null || source.collection()) {
+            return;
+        }
+        for (String[] other : Database.query(c, "SELECT id, name FROM dav_resource WHERE parent_id = ? AND uid = ? "
+                + "AND account_id = ?", ps -> {
+                    ps.setString(1, parentId);
+                    ps.setString(2, source.uid());
+                    ps.setString(3, accountId);
+                }, rs -> new String[] {rs.getString(1).trim(), rs.getString(2)})) {
+            if (!other[0].equals(replace)) {
+                throw new DavUidConflictException(other[1]);
+            }
+        }
+    }
+
+    private static void setSpan(java.sql.PreparedStatement ps, int index, TimeSpan span) throws SQLException {
+        if (span.start() == null) {
+            ps.setNull(index, java.sql.Types.BIGINT);
+        } else {
+            ps.setLong(index, span.start());
+        }
+        if (span.end() == null) {
+            ps.setNull(index + 1, java.sql.Types.BIGINT);
+        } else {
+            ps.setLong(index + 1, span.end());
+        }
+    }
+
+    @Override
+    public List<String> memberNamesOverlapping(String accountId, String parentId, long from, long to) {
+        return db.query("SELECT name FROM dav_resource WHERE account_id = ? AND parent_id = ? AND collection = 0 "
+                + "AND (span_start IS NULL OR span_start < ?) AND (span_end IS NULL OR span_end > ?) ORDER BY name", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, parentId);
+                    ps.setLong(3, to);
+                    ps.setLong(4, from);
+                }, rs -> rs.getString(1));
     }
 
     private static Optional<DavResourceRecord> one(Connection c, String accountId, String parentId, String name)
@@ -395,6 +452,9 @@ public class JdbcDavRepository implements DavRepository {
             DavResourceRecord source = byId(c, accountId, id).orElseThrow(() -> new DavConflictException("the source is gone"));
             requireCollection(c, accountId, parentId);
             requireOutside(c, accountId, id, parentId);
+            if (!parentId.equals(source.parentId())) {
+                requireUidFree(c, accountId, parentId, source, replace);
+            }
             if (replace != null) {
                 requireOutside(c, accountId, replace, parentId); // never delete an ancestor of the destination
                 requireOutside(c, accountId, replace, source.parentId()); // nor of the source
@@ -427,6 +487,7 @@ public class JdbcDavRepository implements DavRepository {
             if (deep) {
                 requireOutside(c, accountId, id, parentId);
             }
+            requireUidFree(c, accountId, parentId, source, replace);
             if (replace != null) {
                 requireOutside(c, accountId, replace, parentId);
                 requireOutside(c, accountId, replace, source.parentId());

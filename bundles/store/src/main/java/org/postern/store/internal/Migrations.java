@@ -56,7 +56,8 @@ final class Migrations {
             "V011__outbound_recipient_no_cascade.sql",
             "V012__message_no_cascade.sql",
             "V013__outbound_claim_order.sql",
-            "V014__dav.sql");
+            "V014__dav.sql",
+            "V015__dav_time_span.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

@@ -76,6 +76,28 @@ abstract class DavRepositoryTest {
     }
 
     @Test
+    void aTimeRangeReadsOnlyTheMembersWhoseSpanMayOverlapItAndThoseWithoutOne() {
+        DavResourceRecord cal = dav.createCollection(ALICE, dav.home(ALICE, "calendars").id(), "work", "calendar", "VEVENT");
+        dav.put(ALICE, cal.id(), "monday.ics", "text/calendar", bytes("m"), "m", new DavRepository.TimeSpan(100L, 200L));
+        dav.put(ALICE, cal.id(), "weekly.ics", "text/calendar", bytes("w"), "w", new DavRepository.TimeSpan(150L, null));
+        dav.put(ALICE, cal.id(), "old.ics", "text/calendar", bytes("o"), "o", new DavRepository.TimeSpan(null, 50L));
+        dav.put(ALICE, cal.id(), "unknown.ics", "text/calendar", bytes("u"), "u");
+        dav.createCollection(ALICE, cal.id(), "sub");
+        assertEquals(List.of("monday.ics", "unknown.ics"), dav.memberNamesOverlapping(ALICE, cal.id(), 120, 140));
+        assertEquals(List.of("monday.ics", "unknown.ics", "weekly.ics"), dav.memberNamesOverlapping(ALICE, cal.id(), 190, 1000));
+        assertEquals(List.of("old.ics", "unknown.ics"), dav.memberNamesOverlapping(ALICE, cal.id(), 0, 100),
+                "touching ends do not overlap: the writer widens its spans");
+        assertEquals(List.of("monday.ics", "old.ics", "unknown.ics", "weekly.ics"),
+                dav.memberNamesOverlapping(ALICE, cal.id(), Long.MIN_VALUE, Long.MAX_VALUE));
+        // A new body replaces the span; a body written without one is a candidate for every range again.
+        dav.put(ALICE, cal.id(), "monday.ics", "text/calendar", bytes("m2"), "m", new DavRepository.TimeSpan(5000L, 6000L));
+        assertEquals(List.of("unknown.ics"), dav.memberNamesOverlapping(ALICE, cal.id(), 120, 140));
+        dav.put(ALICE, cal.id(), "monday.ics", "text/calendar", bytes("m3"), "m");
+        assertEquals(List.of("monday.ics", "unknown.ics"), dav.memberNamesOverlapping(ALICE, cal.id(), 120, 140));
+        assertEquals(List.of(), dav.memberNamesOverlapping(BOB, cal.id(), Long.MIN_VALUE, Long.MAX_VALUE), "Alice's, not Bob's");
+    }
+
+    @Test
     void principalIdsAreRandomStableAndPerAccount() {
         String a = dav.principalId(ALICE);
         assertEquals(a, dav.principalId(ALICE));
@@ -350,5 +372,27 @@ abstract class DavRepositoryTest {
         got.forEach(en -> bodies.put(en.getKey().name(), new String(en.getValue(), StandardCharsets.UTF_8)));
         assertEquals(java.util.Map.of("a.ics", "A2", "b.ics", "B"), bodies);
         assertTrue(dav.membersWithBodies(BOB, cal.id(), names).isEmpty());
+    }
+
+    @Test
+    void aMoveOrCopyBetweenCalendarsKeepsEachUidOnceThere() {
+        DavResourceRecord home = dav.home(ALICE, "calendars");
+        DavResourceRecord work = dav.createCollection(ALICE, home.id(), "work", DavResourceRecord.CALENDAR, "VEVENT");
+        DavResourceRecord play = dav.createCollection(ALICE, home.id(), "play", DavResourceRecord.CALENDAR, "VEVENT");
+        DavResourceRecord a = dav.put(ALICE, work.id(), "a.ics", "text/calendar", bytes("A"), "uid-1").resource();
+        DavResourceRecord other = dav.put(ALICE, play.id(), "other.ics", "text/calendar", bytes("O"), "uid-1").resource();
+        assertEquals("other.ics", assertThrows(DavUidConflictException.class,
+                () -> dav.move(ALICE, a.id(), play.id(), "a.ics", null)).existingName());
+        assertEquals("other.ics", assertThrows(DavUidConflictException.class,
+                () -> dav.copy(ALICE, a.id(), play.id(), "a.ics", false, null)).existingName());
+        assertEquals("a.ics", assertThrows(DavUidConflictException.class,
+                () -> dav.copy(ALICE, a.id(), work.id(), "a-copy.ics", false, null)).existingName(), "a copy beside itself");
+        assertTrue(dav.child(ALICE, play.id(), "a.ics").isEmpty(), "nothing moved");
+        // replacing the member that has the UID is no conflict: it goes
+        DavResourceRecord moved = dav.move(ALICE, a.id(), play.id(), "other.ics", other.id());
+        assertEquals(a.id(), moved.id(), "a move keeps the resource");
+        assertEquals("A", new String(dav.body(ALICE, moved.id()).orElseThrow(), StandardCharsets.UTF_8));
+        dav.move(ALICE, moved.id(), play.id(), "renamed.ics", null);
+        assertEquals(List.of("renamed.ics"), dav.children(ALICE, play.id()).stream().map(DavResourceRecord::name).toList());
     }
 }

@@ -453,7 +453,7 @@ abstract class MigrationsOnDatabaseTest {
     @Test
     void v014AddsTheDavTablesWithABodyColumnOfTheDatabasesBinaryType() throws SQLException {
         assertEquals(13, migrations().apply(13));
-        assertEquals(14, migrations().apply());
+        assertEquals(14, migrations().apply(14));
         execute("INSERT INTO dav_principal (account_id, principal_id, created, sync_seq) VALUES "
                 + "('a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3', 0, 0)");
         execute("INSERT INTO dav_resource (id, account_id, parent_id, name, collection, content_type, length, etag, created, "
@@ -462,5 +462,19 @@ abstract class MigrationsOnDatabaseTest {
         assertEquals(1, longValue("SELECT COUNT(*) FROM dav_resource WHERE body IS NULL"));
         assertEquals(0, longValue("SELECT COUNT(*) FROM dav_lock"));
         assertEquals(0, longValue("SELECT COUNT(*) FROM dav_tombstone"));
+    }
+
+    // ---- V015 on databases of version 14 ----
+
+    @Test
+    void v015GivesExistingDavRowsNoSpanSoThatEveryQueryStillReadsThem() throws SQLException {
+        assertEquals(14, migrations().apply(14));
+        execute("INSERT INTO dav_resource (id, account_id, parent_id, name, collection, content_type, length, etag, created, "
+                + "modified, sync_seq) VALUES ('d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', "
+                + "'00000000000000000000000000000000', 'e.ics', 0, 'text/calendar', 0, NULL, 0, 0, 1)");
+        assertEquals(15, migrations().apply());
+        assertEquals(1, longValue("SELECT COUNT(*) FROM dav_resource WHERE span_start IS NULL AND span_end IS NULL"));
+        execute("UPDATE dav_resource SET span_start = -9223372036854775807, span_end = 9223372036854775807");
+        assertEquals(1, longValue("SELECT COUNT(*) FROM dav_resource WHERE span_start < 0 AND span_end > 0"));
     }
 }

@@ -263,3 +263,19 @@ pf_start() {
   for i in $(seq 1 100); do greets "$pf_port" && break; sleep 0.1; done
   greets "$pf_port" || die "Postfix not listening on $pf_port: $(tail -5 "$pf/maillog" 2>/dev/null || true)"
 }
+
+# GET one URL with ApacheBench for SECONDS_PER_OP, CLIENTS keep-alive clients, Basic auth:
+# "<name> ... <ops/s> ops/s  p99 <ms> ms  (<requests> requests, <failed> failed)"
+ab_get() {
+  local name=$1 url=$2 user=$3 pass=$4 out
+  out=$(ab -k -q -c "$CLIENTS" -t "$SECONDS_PER_OP" -n 100000000 -A "$user:$pass" "$url" 2>&1) || die "ab against $name: $out"
+  local rps p99 done failed non2xx
+  rps=$(sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p' <<<"$out")
+  p99=$(sed -n 's/^ *99% *\([0-9]*\).*/\1/p' <<<"$out")
+  done=$(sed -n 's/^Complete requests: *\([0-9]*\).*/\1/p' <<<"$out")
+  failed=$(sed -n 's/^Failed requests: *\([0-9]*\).*/\1/p' <<<"$out")
+  non2xx=$(sed -n 's/^Non-2xx responses: *\([0-9]*\).*/\1/p' <<<"$out")
+  printf '%-14s GET (ab) %9.1f ops/s  p99 %6s ms  (%s requests, %s failed, %s non-2xx)\n' \
+    "$name" "$rps" "$p99" "$done" "${failed:-0}" "${non2xx:-0}"
+}
+

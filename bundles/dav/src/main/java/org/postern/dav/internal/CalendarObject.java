@@ -62,7 +62,12 @@ record CalendarObject(String component, String uid, DavRepository.TimeSpan span)
             }
         }
         Calendar calendar = build(body).orElseThrow(() -> new Invalid("valid-calendar-data", "not iCalendar data"));
-        if (!Timezones.undefined(body).isEmpty()) {
+        Timezones.Scan zones = Timezones.referencedAndDefined(body);
+        if (zones.referenced().size() > Timezones.MAX_ZONES) {
+            // each one a client does not send comes back added to every GET: bounded
+            throw new Invalid("valid-calendar-object-resource", "more than " + Timezones.MAX_ZONES + " time zones");
+        }
+        if (!Timezones.undefined(zones).isEmpty()) {
             // RFC 7809 section 3.1.4: only a standard zone may be left out
             throw new Invalid("valid-timezone", "a TZID that is neither defined here nor a standard time zone");
         }

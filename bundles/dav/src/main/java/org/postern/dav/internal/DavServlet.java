@@ -1521,12 +1521,14 @@ public class DavServlet extends HttpServlet {
             plain(resp, 400, "At most " + MAX_NAMED + " properties\n");
             return;
         }
-        List<String> hrefs = new ArrayList<>();
+        // each href once: naming one object a thousand times would make the work of a thousand
+        java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
         for (Element e : DavXml.children(root)) {
             if (DavXml.is(e, DavXml.DAV, "href")) {
-                hrefs.add(e.getTextContent().trim());
+                distinct.add(e.getTextContent().trim());
             }
         }
+        List<String> hrefs = new ArrayList<>(distinct);
         if (hrefs.size() > MAX_MULTIGET) {
             plain(resp, 400, "At most " + MAX_MULTIGET + " hrefs per multiget\n");
             return;
@@ -1598,6 +1600,10 @@ public class DavServlet extends HttpServlet {
         // RFC 4791 section 9.9, RFC 7809 section 3.1.6: floating times in the query's zone, else the calendar's
         Element timezoneId = DavXml.child(root, CALDAV, "timezone-id");
         Element timezone = DavXml.child(root, CALDAV, "timezone");
+        if (timezoneId != null && timezone != null) {
+            plain(resp, 400, "timezone or timezone-id, not both\n"); // RFC 7809 section 6.1
+            return;
+        }
         String zone;
         if (timezoneId != null || timezone != null) {
             String[] refused = new String[1];

@@ -29,8 +29,14 @@ import net.fortuna.ical4j.data.CalendarBuilder;
 final class Timezones {
     /** What a TZID of the IANA database looks like; nothing else is looked up as a resource. */
     private static final Pattern IANA_ID = Pattern.compile("[A-Za-z][A-Za-z0-9_+\\-]*(/[A-Za-z0-9_+\\-]+){0,2}");
-    private static final Map<String, Optional<Zone>> ZONES = new ConcurrentHashMap<>();
+    /** Loaded zones: only ever those of {@link #known()}, so that asking for made-up ids grows nothing. */
+    private static final Map<String, Zone> ZONES = new ConcurrentHashMap<>();
+    private static volatile Set<String> known;
     private static volatile List<Zone> all;
+    /** The properties whose TZID parameter names a zone the data needs (RFC 5545 date and time values). */
+    private static final Set<String> DATED = Set.of("DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "EXDATE", "RDATE");
+    /** Most distinct zones one object may name: real ones name one to three. */
+    static final int MAX_ZONES = 16;
 
     /** One standard zone: its id, its file as ical4j ships it, the VTIMEZONE in it, its LAST-MODIFIED. */
     record Zone(String tzid, byte[] calendar, String vtimezone, String lastModified) {
@@ -41,10 +47,27 @@ final class Timezones {
 
     /** The standard zone of that TZID, if it is one. */
     static Optional<Zone> zone(String tzid) {
-        if (tzid == null || tzid.length() > 64 || !IANA_ID.matcher(tzid).matches()) {
+        if (tzid == null || tzid.length() > 64 || !IANA_ID.matcher(tzid).matches() || !known().contains(tzid)) {
             return Optional.empty();
         }
-        return ZONES.computeIfAbsent(tzid, Timezones::load);
+        return Optional.ofNullable(ZONES.computeIfAbsent(tzid, id -> load(id).orElse(null)));
+    }
+
+    /** The ids ical4j has a definition of, among the JDK's: looked up once. */
+    private static Set<String> known() {
+        Set<String> k = known;
+        if (k == null) {
+            Set<String> found = new java.util.HashSet<>();
+            ClassLoader loader = CalendarBuilder.class.getClassLoader();
+            for (String id : ZoneId.getAvailableZoneIds()) {
+                if (IANA_ID.matcher(id).matches() && loader.getResource("zoneinfo/" + id + ".ics") != null) {
+                    found.add(id);
+                }
+            }
+            k = Set.copyOf(found);
+            known = k;
+        }
+        return k;
     }
 
     static boolean isStandard(String tzid) {
@@ -56,7 +79,7 @@ final class Timezones {
         List<Zone> a = all;
         if (a == null) {
             List<Zone> found = new ArrayList<>();
-            for (String id : new java.util.TreeSet<>(ZoneId.getAvailableZoneIds())) {
+            for (String id : new java.util.TreeSet<>(known())) {
                 zone(id).ifPresent(found::add);
             }
             a = List.copyOf(found);
@@ -95,10 +118,10 @@ final class Timezones {
      * Definitions of zones that are not standard stay either way (RFC 7809 section 3.1.3).
      */
     static byte[] forClient(byte[] stored, boolean include) {
-        String text = new String(stored, StandardCharsets.UTF_8);
-        if (!text.toUpperCase(Locale.ROOT).contains("TZID")) {
-            return stored;
+        if (!mentionsTzid(stored)) {
+            return stored; // most objects (UTC times): no copy at all
         }
+        String text = new String(stored, StandardCharsets.UTF_8);
         Scan scan = scan(text);
         List<String> physical = scan.physical;
         List<int[]> spans = scan.spans;
@@ -155,11 +178,33 @@ final class Timezones {
      * 3.1.4 lets a client leave out only the definitions of standard zones.
      */
     static Set<String> undefined(byte[] body) {
-        String text = new String(body, StandardCharsets.UTF_8);
-        if (!text.toUpperCase(Locale.ROOT).contains("TZID")) {
-            return Set.of();
+        return undefined(referencedAndDefined(body));
+    }
+
+    /** The distinct zones the data's dates name. */
+    static Set<String> referenced(byte[] body) {
+        return referencedAndDefined(body).referenced;
+    }
+
+    /** Calendar data scanned once, for {@link #referenced} and {@link #undefined(Scan)} both. */
+    static Scan referencedAndDefined(byte[] body) {
+        if (!mentionsTzid(body)) {
+            return new Scan(List.of(), List.of(), List.of(), Set.of(), Map.of(), -1);
         }
-        Scan scan = scan(text);
+        return scan(new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** Whether "TZID" appears anywhere, in any case (ASCII: a byte scan, nothing decoded). */
+    private static boolean mentionsTzid(byte[] b) {
+        for (int i = 0; i + 3 < b.length; i++) {
+            if ((b[i] | 0x20) == 't' && (b[i + 1] | 0x20) == 'z' && (b[i + 2] | 0x20) == 'i' && (b[i + 3] | 0x20) == 'd') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Set<String> undefined(Scan scan) {
         Set<String> out = new LinkedHashSet<>();
         for (String id : scan.referenced) {
             if (!scan.defined.containsKey(id) && !isStandard(id)) {
@@ -170,7 +215,7 @@ final class Timezones {
     }
 
     /** Calendar data read as content lines: physical lines, logical (unfolded) ones, TZIDs used and defined. */
-    private record Scan(List<String> physical, List<int[]> spans, List<String> logical, Set<String> referenced,
+    record Scan(List<String> physical, List<int[]> spans, List<String> logical, Set<String> referenced,
             Map<String, int[]> defined, int firstComponent) {
     }
 
@@ -179,16 +224,22 @@ final class Timezones {
         // logical lines as [first physical, end physical) with the unfolded text
         List<int[]> spans = new ArrayList<>();
         List<String> logical = new ArrayList<>();
+        StringBuilder unfolded = null; // appended to, never copied again: linear in the body
         for (int i = 0; i < physical.size(); i++) {
             String p = physical.get(i);
-            if (!spans.isEmpty() && (p.startsWith(" ") || p.startsWith("\t"))) {
-                int last = spans.size() - 1;
-                spans.get(last)[1] = i + 1;
-                logical.set(last, strip(logical.get(last)) + strip(p).substring(1));
+            if (unfolded != null && (p.startsWith(" ") || p.startsWith("\t"))) {
+                spans.get(spans.size() - 1)[1] = i + 1;
+                unfolded.append(strip(p), 1, strip(p).length());
             } else {
+                if (unfolded != null) {
+                    logical.add(unfolded.toString());
+                }
                 spans.add(new int[] {i, i + 1});
-                logical.add(p);
+                unfolded = new StringBuilder(strip(p));
             }
+        }
+        if (unfolded != null) {
+            logical.add(unfolded.toString());
         }
         Set<String> referenced = new LinkedHashSet<>();
         Map<String, int[]> defined = new LinkedHashMap<>(); // TZID -> [first logical, last logical]
@@ -208,7 +259,7 @@ final class Timezones {
                 inTimezone = -1;
             } else if (inTimezone >= 0 && upper.startsWith("TZID:")) {
                 definedId = line.substring(5);
-            } else if (inTimezone < 0) {
+            } else if (inTimezone < 0 && DATED.contains(propertyName(upper))) {
                 referenced.addAll(tzidParameters(line));
             }
             if (firstComponent < 0 && upper.startsWith("BEGIN:") && !upper.equals("BEGIN:VCALENDAR")) {
@@ -216,6 +267,20 @@ final class Timezones {
             }
         }
         return new Scan(physical, spans, logical, referenced, defined, firstComponent);
+    }
+
+    /** The name of an upper-cased content line: up to its first ';' or ':'. */
+    private static String propertyName(String upper) {
+        int end = upper.length();
+        int semi = upper.indexOf(';');
+        int colon = upper.indexOf(':');
+        if (semi >= 0) {
+            end = semi;
+        }
+        if (colon >= 0 && colon < end) {
+            end = colon;
+        }
+        return upper.substring(0, end);
     }
 
     /** The TZID parameter values of one unfolded content line (quoted or not). */

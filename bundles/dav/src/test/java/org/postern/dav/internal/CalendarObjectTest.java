@@ -51,6 +51,23 @@ class CalendarObjectTest {
     }
 
     @Test
+    void timeZonesAreStandardOrDefinedAndFewPerObject() throws Exception {
+        String berlin = event("z", "").replace("DTSTART:20261204T090000Z", "DTSTART;TZID=Europe/Berlin:20261204T090000");
+        assertEquals("VEVENT", parse(berlin).component(), "a standard zone may be left out (RFC 7809)");
+        assertEquals("valid-timezone", refused(berlin.replace("Europe/Berlin", "Mars/Olympus")));
+        StringBuilder many = new StringBuilder();
+        int n = 0;
+        for (Timezones.Zone z : Timezones.all()) {
+            if (n++ > Timezones.MAX_ZONES) {
+                break;
+            }
+            many.append("EXDATE;TZID=").append(z.tzid()).append(":20261211T090000\r\n");
+        }
+        assertEquals("valid-calendar-object-resource", refused(event("many", "").replace("SUMMARY",
+                "RRULE:FREQ=WEEKLY\r\n" + many + "SUMMARY")), "every zone left out comes back with every GET: bounded");
+    }
+
+    @Test
     void recurrenceMoreOftenThanHourlyIsRefused() {
         assertEquals("valid-calendar-object-resource", refused(event("s", "").replace("SUMMARY", "RRULE:FREQ=SECONDLY\r\nSUMMARY")));
         assertEquals("valid-calendar-object-resource", refused(event("m", "").replace("SUMMARY", "RRULE:FREQ=MINUTELY\r\nSUMMARY")));

@@ -17,4 +17,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Port")
     int port() default 8443;
+
+    @AttributeDefinition(name = "Connections per client",
+            description = "Simultaneous connections per client address (an IPv6 /64); more are closed at once")
+    int max_connections_per_ip() default 50;
+
+    @AttributeDefinition(name = "Connections in total")
+    int max_connections() default 5000;
 }

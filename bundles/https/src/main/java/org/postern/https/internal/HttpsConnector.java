@@ -100,6 +100,7 @@ public class HttpsConnector extends AbstractHandler {
                 HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(httpConfiguration(server)));
         https.setHost(config.address());
         https.setPort(config.port());
+        https.addBean(new ClientLimits(config.max_connections_per_ip(), config.max_connections()));
         Connector plain = plainConnector(server);
         if (plain instanceof ServerConnector) {
             https.setIdleTimeout(((ServerConnector) plain).getIdleTimeout());
@@ -180,6 +181,73 @@ public class HttpsConnector extends AbstractHandler {
             }
         }
         return null;
+    }
+
+    /**
+     * The limits of every other Postern listener (ConnectionLimitFilter): connections per client
+     * address (IPv6: per /64) and in total; one past either is closed as soon as it opens, before
+     * its TLS handshake costs a signature. Jetty tells this listener of each TLS connection and of
+     * the HTTP one inside it: only the TLS ones count.
+     */
+    static final class ClientLimits implements org.eclipse.jetty.io.Connection.Listener {
+        private final int perClient;
+        private final int total;
+        private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Integer> open =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicInteger all = new java.util.concurrent.atomic.AtomicInteger();
+
+        ClientLimits(int perClient, int total) {
+            this.perClient = Math.max(1, perClient);
+            this.total = Math.max(1, total);
+        }
+
+        @Override
+        public void onOpened(org.eclipse.jetty.io.Connection connection) {
+            if (!(connection instanceof org.eclipse.jetty.io.ssl.SslConnection)) {
+                return;
+            }
+            java.net.InetAddress key = key(connection.getEndPoint().getRemoteAddress());
+            int fromClient = key == null ? 0 : open.merge(key, 1, Integer::sum);
+            int now = all.incrementAndGet();
+            if (fromClient > perClient || now > total) {
+                connection.getEndPoint().close();
+            }
+        }
+
+        @Override
+        public void onClosed(org.eclipse.jetty.io.Connection connection) {
+            if (!(connection instanceof org.eclipse.jetty.io.ssl.SslConnection)) {
+                return;
+            }
+            java.net.InetAddress key = key(connection.getEndPoint().getRemoteAddress());
+            if (key != null) {
+                open.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+            }
+            all.decrementAndGet();
+        }
+
+        int openFrom(java.net.InetAddress address) {
+            java.net.InetAddress key = key(new java.net.InetSocketAddress(address, 0));
+            return key == null ? 0 : open.getOrDefault(key, 0);
+        }
+
+        /** The counting key: the address for IPv4, its /64 for IPv6 (one host usually owns a whole /64). */
+        private static java.net.InetAddress key(java.net.InetSocketAddress remote) {
+            if (remote == null || remote.getAddress() == null) {
+                return null;
+            }
+            java.net.InetAddress ip = remote.getAddress();
+            if (!(ip instanceof java.net.Inet6Address)) {
+                return ip;
+            }
+            byte[] prefix = java.util.Arrays.copyOf(ip.getAddress(), 16);
+            java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
+            try {
+                return java.net.InetAddress.getByAddress(prefix);
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(e); // 16 bytes is always a valid length
+            }
+        }
     }
 
     /** Engines from the context org.postern.tls has now, with Postern's protocol and suite policy. */

@@ -123,6 +123,37 @@ class HttpsConnectorTest {
         assertThrows(IOException.class, () -> get(client(null), other), "disabled");
     }
 
+    @Test
+    void aClientPastItsConnectionLimitIsClosedBeforeItsHandshakeAndTheNextOneAfterAFreedSlotIsServed() throws Exception {
+        https.modified(config(true, port, 2));
+        SSLContext client = client(null);
+        SSLSocket one = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port);
+        SSLSocket two = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port);
+        try {
+            one.startHandshake();
+            two.startHandshake();
+            try (SSLSocket three = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
+                three.setSoTimeout(10_000);
+                assertThrows(IOException.class, three::startHandshake, "a third connection from one address");
+            }
+        } finally {
+            one.close();
+        }
+        // the freed slot is counted back (asynchronously: poll)
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        String answer = null;
+        while (answer == null) {
+            try {
+                answer = get(client, port);
+            } catch (IOException notYet) {
+                assertTrue(System.nanoTime() < deadline, "the slot never came back");
+                Thread.sleep(100);
+            }
+        }
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        two.close();
+    }
+
     private static String get(SSLContext client, int port) throws IOException {
         try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
@@ -167,6 +198,10 @@ class HttpsConnectorTest {
     }
 
     private static HttpsConfig config(boolean enabled, int port) {
+        return config(enabled, port, 50);
+    }
+
+    private static HttpsConfig config(boolean enabled, int port, int perClient) {
         return new HttpsConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -186,6 +221,16 @@ class HttpsConnectorTest {
             @Override
             public int port() {
                 return port;
+            }
+
+            @Override
+            public int max_connections_per_ip() {
+                return perClient;
+            }
+
+            @Override
+            public int max_connections() {
+                return 5000;
             }
         };
     }

@@ -90,7 +90,7 @@ public interface DavRepository {
      */
     List<String> memberNamesOverlapping(String accountId, String parentId, long from, long to);
 
-    /** The named members of a collection with their bodies, in one query per hundred names. */
+    /** The named members of a collection with their bodies, read in one transaction. */
     List<Map.Entry<DavResourceRecord, byte[]>> membersWithBodies(String accountId, String parentId, List<String> names);
 
     /** Deletes a resource and, for a collection, everything under it. @return false when it was gone */

@@ -2209,16 +2209,8 @@ public class DavServlet extends HttpServlet {
             contentType = "text/vcard; charset=utf-8";
         }
         if (calendar) {
-            CalendarObject object;
-            try {
-                object = CalendarObject.parse(body);
-            } catch (CalendarObject.Invalid e) {
-                calError(resp, 403, e.precondition, "");
-                return;
-            }
-            String taken = t.parent.components() == null ? "" : t.parent.components();
-            if (!java.util.Arrays.asList(taken.split(",")).contains(object.component())) {
-                calError(resp, 403, "supported-calendar-component", "");
+            CalendarObject object = calendarObjectFor(resp, t.parent, body);
+            if (object == null) {
                 return;
             }
             uid = object.uid();
@@ -2620,6 +2612,27 @@ public class DavServlet extends HttpServlet {
 
     // ---- COPY and MOVE ----
 
+    /**
+     * {@code body} as an object of {@code calendar}, or null after refusing it with the CalDAV
+     * precondition it fails (not a calendar object, or a component type the calendar does not take).
+     */
+    private static CalendarObject calendarObjectFor(HttpServletResponse resp, DavResourceRecord calendar, byte[] body)
+            throws IOException {
+        CalendarObject object;
+        try {
+            object = CalendarObject.parse(body);
+        } catch (CalendarObject.Invalid e) {
+            calError(resp, 403, e.precondition, "");
+            return null;
+        }
+        String taken = calendar.components() == null ? "" : calendar.components();
+        if (!java.util.Arrays.asList(taken.split(",")).contains(object.component())) {
+            calError(resp, 403, "supported-calendar-component", "");
+            return null;
+        }
+        return object;
+    }
+
     private void copyOrMove(HttpServletRequest req, HttpServletResponse resp, Target t, String accountId, boolean move)
             throws IOException {
         if (!t.exists()) {
@@ -2680,19 +2693,9 @@ public class DavServlet extends HttpServlet {
                 locationError(resp, inGroupware(d) ? d : t);
                 return;
             }
-            if (objectMoved && d.parent.isCalendar() && !d.parent.id().equals(t.parent.id())) {
-                CalendarObject object;
-                try {
-                    object = CalendarObject.parse(repository.body(accountId, t.resource.id()).orElse(new byte[0]));
-                } catch (CalendarObject.Invalid e) {
-                    calError(resp, 403, e.precondition, "");
-                    return;
-                }
-                String taken = d.parent.components() == null ? "" : d.parent.components();
-                if (!java.util.Arrays.asList(taken.split(",")).contains(object.component())) {
-                    calError(resp, 403, "supported-calendar-component", "");
-                    return;
-                }
+            if (objectMoved && d.parent.isCalendar() && !d.parent.id().equals(t.parent.id())
+                    && calendarObjectFor(resp, d.parent, repository.body(accountId, t.resource.id()).orElse(new byte[0])) == null) {
+                return;
             }
         }
         String depth = req.getHeader("Depth");

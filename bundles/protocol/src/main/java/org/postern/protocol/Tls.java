@@ -139,13 +139,19 @@ public final class Tls {
      * HTTPS connector's Jetty engine), so that every listener offers the same protocols and suites.
      */
     public static void applyServerPolicy(SSLEngine engine) {
-        engine.setUseClientMode(false);
+        applyPolicy(engine, true);
+    }
+
+    private static void applyPolicy(SSLEngine engine, boolean server) {
+        engine.setUseClientMode(!server);
         SSLParameters params = engine.getSSLParameters();
         params.setProtocols(protocols(engine));
         params.setCipherSuites(cipherSuites(engine));
         params.setUseCipherSuitesOrder(true);
-        params.setNeedClientAuth(false);
-        params.setWantClientAuth(false);
+        if (server) {
+            params.setNeedClientAuth(false);
+            params.setWantClientAuth(false);
+        }
         engine.setSSLParameters(params);
     }
 
@@ -194,16 +200,7 @@ public final class Tls {
             SSLContext context = current.get();
             SSLEngine engine = peer == null ? context.createSSLEngine()
                     : context.createSSLEngine(peer.getHostString(), peer.getPort());
-            if (session.isServer()) {
-                applyServerPolicy(engine);
-                return engine;
-            }
-            engine.setUseClientMode(true);
-            SSLParameters params = engine.getSSLParameters();
-            params.setProtocols(protocols(engine));
-            params.setCipherSuites(cipherSuites(engine));
-            params.setUseCipherSuitesOrder(true);
-            engine.setSSLParameters(params);
+            applyPolicy(engine, session.isServer());
             return engine;
         }
     }

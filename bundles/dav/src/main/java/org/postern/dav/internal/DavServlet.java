@@ -1607,13 +1607,13 @@ public class DavServlet extends HttpServlet {
         String zone;
         if (timezoneId != null || timezone != null) {
             String[] refused = new String[1];
-            List<DavRepository.Change> tz = timezoneChanges(timezoneId != null ? CALENDAR_TIMEZONE_ID : CALENDAR_TIMEZONE,
-                    timezoneId != null ? timezoneId : timezone, true, refused);
-            if (tz == null) {
+            String[] named = timezone(timezoneId != null ? CALENDAR_TIMEZONE_ID : CALENDAR_TIMEZONE,
+                    timezoneId != null ? timezoneId : timezone, refused);
+            if (named == null) {
                 calError(resp, 403, refused[0], "");
                 return;
             }
-            zone = DavXml.parseFragmentText(tz.get(1).xml());
+            zone = named[0];
         } else {
             zone = repository.properties(accountId, t.resource.id()).stream()
                     .filter(p -> CALDAV.equals(p.namespace()) && CALENDAR_TIMEZONE_ID.local.equals(p.name()))
@@ -2341,36 +2341,45 @@ public class DavServlet extends HttpServlet {
      * with the CalDAV precondition in {@code refused[0]}: {@code valid-timezone} for an id that
      * is not a standard zone, {@code valid-calendar-data} for anything but one VTIMEZONE.
      */
-    private static List<DavRepository.Change> timezoneChanges(Name n, Element p, boolean set, String[] refused) {
-        if (!set) {
-            return List.of(new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE.local, null),
-                    new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE_ID.local, null));
-        }
+    /**
+     * The zone a calendar-timezone-id (a standard TZID) or calendar-timezone (one VTIMEZONE)
+     * element names: {tzid, the VCALENDAR defining it}, or null with the CalDAV precondition it
+     * fails in {@code refused[0]}.
+     */
+    private static String[] timezone(Name n, Element p, String[] refused) {
         String value = p.getTextContent() == null ? "" : p.getTextContent();
-        String definition;
-        String id;
         if (n.equals(CALENDAR_TIMEZONE_ID)) {
             Optional<Timezones.Zone> zone = Timezones.zone(value.trim());
             if (zone.isEmpty()) {
                 refused[0] = "valid-timezone";
                 return null;
             }
-            id = zone.get().tzid();
-            definition = new String(zone.get().calendar(), StandardCharsets.UTF_8);
-        } else {
-            Optional<net.fortuna.ical4j.model.Calendar> calendar = value.length() > DavRepository.MAX_PROPERTY_XML / 2
-                    ? Optional.empty() : CalendarObject.build(value.getBytes(StandardCharsets.UTF_8));
-            List<net.fortuna.ical4j.model.component.CalendarComponent> comps = calendar.isEmpty() ? List.of()
-                    : calendar.get().getComponents();
-            if (comps.size() != 1 || !net.fortuna.ical4j.model.Component.VTIMEZONE.equals(comps.get(0).getName())
-                    || comps.get(0).getProperty(net.fortuna.ical4j.model.Property.TZID).isEmpty()) {
-                refused[0] = "valid-calendar-data";
-                return null;
-            }
-            id = comps.get(0).getProperty(net.fortuna.ical4j.model.Property.TZID)
-                    .map(x -> ((net.fortuna.ical4j.model.Property) x).getValue()).orElse("");
-            definition = value;
+            return new String[] {zone.get().tzid(), new String(zone.get().calendar(), StandardCharsets.UTF_8)};
         }
+        Optional<net.fortuna.ical4j.model.Calendar> calendar = value.length() > DavRepository.MAX_PROPERTY_XML / 2
+                ? Optional.empty() : CalendarObject.build(value.getBytes(StandardCharsets.UTF_8));
+        List<net.fortuna.ical4j.model.component.CalendarComponent> comps = calendar.isEmpty() ? List.of()
+                : calendar.get().getComponents();
+        if (comps.size() != 1 || !net.fortuna.ical4j.model.Component.VTIMEZONE.equals(comps.get(0).getName())
+                || comps.get(0).getProperty(net.fortuna.ical4j.model.Property.TZID).isEmpty()) {
+            refused[0] = "valid-calendar-data";
+            return null;
+        }
+        return new String[] {comps.get(0).getProperty(net.fortuna.ical4j.model.Property.TZID)
+                .map(x -> ((net.fortuna.ical4j.model.Property) x).getValue()).orElse(""), value};
+    }
+
+    private static List<DavRepository.Change> timezoneChanges(Name n, Element p, boolean set, String[] refused) {
+        if (!set) {
+            return List.of(new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE.local, null),
+                    new DavRepository.Change(CALDAV, CALENDAR_TIMEZONE_ID.local, null));
+        }
+        String[] zone = timezone(n, p, refused);
+        if (zone == null) {
+            return null;
+        }
+        String id = zone[0];
+        String definition = zone[1];
         String tz = "<C:calendar-timezone xmlns:C=\"" + CALDAV + "\">" + DavXml.escapeText(definition) + "</C:calendar-timezone>";
         String tzid = "<C:calendar-timezone-id xmlns:C=\"" + CALDAV + "\">" + DavXml.escapeText(id) + "</C:calendar-timezone-id>";
         if (tz.length() > DavRepository.MAX_PROPERTY_XML || tzid.length() > DavRepository.MAX_PROPERTY_XML) {

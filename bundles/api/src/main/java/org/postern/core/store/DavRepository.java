@@ -44,6 +44,22 @@ public interface DavRepository {
 
     Optional<DavResourceRecord> child(String accountId, String parentId, String name);
 
+    /**
+     * What {@link #walk} found: the resources, and the body of the last one when it was asked for
+     * and is the resource {@code names} ends with and not a collection (else null).
+     */
+    record Walk(List<DavResourceRecord> resources, byte[] body) {
+    }
+
+    /**
+     * The resources a path names, in one read: the child {@code names[0]} of {@code fromId}, then
+     * its child {@code names[1]}, and so on. Stops at the first name that does not exist or whose
+     * predecessor is not a collection, so the list may be shorter than {@code names} (empty when
+     * not even the first exists). Names are compared exactly. With {@code body}, the same read
+     * also takes the body of the resource the path ends with (a GET in one transaction).
+     */
+    Walk walk(String accountId, String fromId, List<String> names, boolean body);
+
     /** The members of a collection, by name. */
     List<DavResourceRecord> children(String accountId, String parentId);
 

@@ -44,6 +44,9 @@ record DavPath(List<String> segments, boolean trailingSlash) {
     }
 
     static Optional<String> decode(String s) {
+        if (plainAscii(s)) {
+            return Optional.of(s); // what almost every segment is: nothing to decode
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -79,6 +82,16 @@ record DavPath(List<String> segments, boolean trailingSlash) {
         } catch (CharacterCodingException e) {
             return Optional.empty();
         }
+    }
+
+    private static boolean plainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0 || c >= 0x80 || c == '%' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A segment as it goes into an href: unreserved characters as they are, everything else %-encoded. */

@@ -112,19 +112,30 @@ final class DavXml {
     // ---- writing ----
 
     static String escapeText(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 16);
+        // Runs of ordinary characters are copied whole: calendar data in a multiget is mostly
+        // those, with a CR to escape on every line.
+        StringBuilder b = null;
+        int run = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            String replacement;
             switch (c) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '\r' -> b.append("&#13;");
+                case '&' -> replacement = "&amp;";
+                case '<' -> replacement = "&lt;";
+                case '>' -> replacement = "&gt;";
+                case '\r' -> replacement = "&#13;";
                 // not allowed in XML 1.0 at all: one would make the whole multistatus unreadable
-                default -> b.append(c < 0x20 && c != '\t' && c != '\n' || c == '\uFFFE' || c == '\uFFFF' ? '\uFFFD' : c);
+                default -> replacement = c < 0x20 && c != '\t' && c != '\n' || c == '\uFFFE' || c == '\uFFFF' ? "\uFFFD" : null;
+            }
+            if (replacement != null) {
+                if (b == null) {
+                    b = new StringBuilder(s.length() + s.length() / 8 + 16);
+                }
+                b.append(s, run, i).append(replacement);
+                run = i + 1;
             }
         }
-        return b.toString();
+        return b == null ? s : b.append(s, run, s.length()).toString();
     }
 
     static String escapeAttribute(String s) {

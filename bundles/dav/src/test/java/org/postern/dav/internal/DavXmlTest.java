@@ -51,4 +51,11 @@ class DavXmlTest {
         org.junit.jupiter.api.Assertions.assertEquals("a\uFFFDb\uFFFDc&#13;\n\t", DavXml.escapeText("a\u0000b\uFFFEc\r\n\t"));
         org.junit.jupiter.api.Assertions.assertEquals("\uFFFD&#10;", DavXml.escapeAttribute("\u001b\n"));
     }
+
+    @Test
+    void markupInTextIsEscapedAtEitherEndAndBetweenRuns() {
+        org.junit.jupiter.api.Assertions.assertEquals("&lt;a&gt; &amp;&amp; b&#13;", DavXml.escapeText("<a> && b\r"));
+        org.junit.jupiter.api.Assertions.assertEquals("plain text", DavXml.escapeText("plain text"));
+        org.junit.jupiter.api.Assertions.assertEquals("", DavXml.escapeText(""));
+    }
 }

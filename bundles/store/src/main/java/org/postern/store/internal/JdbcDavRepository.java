@@ -190,6 +190,51 @@ public class JdbcDavRepository implements DavRepository {
     }
 
     @Override
+    public Walk walk(String accountId, String fromId, List<String> names, boolean body) {
+        // One transaction and one prepared probe of the unique name index per segment: a GET used
+        // to pay a transaction per segment (home, calendar, object) and one more for the body.
+        return db.transaction(c -> {
+            List<DavResourceRecord> out = new ArrayList<>(names.size());
+            byte[] leafBody = null;
+            String sql = "SELECT " + COLUMNS + "%s FROM dav_resource WHERE account_id = ? AND parent_id = ? AND name = ?";
+            try (java.sql.PreparedStatement ps = c.prepareStatement(String.format(sql, ""));
+                    java.sql.PreparedStatement last = body ? c.prepareStatement(String.format(sql, ", body")) : null) {
+                String parent = fromId;
+                for (int i = 0; i < names.size(); i++) {
+                    String name = names.get(i);
+                    boolean leaf = body && i == names.size() - 1;
+                    java.sql.PreparedStatement probe = leaf ? last : ps;
+                    probe.setString(1, accountId);
+                    probe.setString(2, parent);
+                    probe.setString(3, name);
+                    DavResourceRecord found = null;
+                    try (ResultSet rs = probe.executeQuery()) {
+                        while (rs.next()) {
+                            DavResourceRecord r = map(rs);
+                            if (r.name().equals(name)) { // CHAR padding never makes two names one
+                                found = r;
+                                if (leaf && !r.collection()) {
+                                    byte[] b = rs.getBytes(14);
+                                    leafBody = b == null ? new byte[0] : b;
+                                }
+                            }
+                        }
+                    }
+                    if (found == null) {
+                        break;
+                    }
+                    out.add(found);
+                    if (!found.collection()) {
+                        break;
+                    }
+                    parent = found.id();
+                }
+            }
+            return new Walk(out, out.size() == names.size() ? leafBody : null);
+        });
+    }
+
+    @Override
     public List<DavResourceRecord> children(String accountId, String parentId) {
         return db.transaction(c -> children(c, accountId, parentId));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,26 @@ abstract class DavRepositoryTest {
         assertEquals("text/plain", dav.child(ALICE, home.id(), "photo.bin").orElseThrow().contentType());
         assertEquals("now text", new String(dav.body(ALICE, second.resource().id()).orElseThrow(), StandardCharsets.UTF_8));
         assertEquals(8, dav.child(ALICE, home.id(), "photo.bin").orElseThrow().length());
+    }
+
+    @Test
+    void aWalkReadsAPathSegmentBySegmentAndStopsWhereItEnds() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        DavResourceRecord a = dav.createCollection(ALICE, home.id(), "a");
+        DavResourceRecord doc = dav.put(ALICE, a.id(), "doc.txt", "text/plain", bytes("the body")).resource();
+        DavRepository.Walk full = dav.walk(ALICE, DavRepository.NO_PARENT, List.of("files", "a", "doc.txt"), true);
+        assertEquals(List.of(home.id(), a.id(), doc.id()), full.resources().stream().map(DavResourceRecord::id).toList());
+        assertArrayEquals(bytes("the body"), full.body());
+        assertNull(dav.walk(ALICE, DavRepository.NO_PARENT, List.of("files", "a", "doc.txt"), false).body(), "not asked for");
+        assertNull(dav.walk(ALICE, DavRepository.NO_PARENT, List.of("files", "a"), true).body(), "a collection has none");
+        assertEquals(2, dav.walk(ALICE, DavRepository.NO_PARENT, List.of("files", "a", "missing.txt"), true).resources().size());
+        DavRepository.Walk below = dav.walk(ALICE, DavRepository.NO_PARENT, List.of("files", "a", "doc.txt", "below"), true);
+        assertEquals(3, below.resources().size(), "nothing is below a file");
+        assertNull(below.body(), "the body of what the path does not end with");
+        assertEquals(1, dav.walk(ALICE, DavRepository.NO_PARENT, List.of("files", "a ", "doc.txt"), false).resources().size(),
+                "names compare exactly, trailing spaces included");
+        assertTrue(dav.walk(BOB, DavRepository.NO_PARENT, List.of("files", "a"), true).resources().isEmpty(), "another account's tree");
+        assertTrue(dav.walk(BOB, a.id(), List.of("doc.txt"), true).resources().isEmpty(), "another account's ids");
     }
 
     @Test

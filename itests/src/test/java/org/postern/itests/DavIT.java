@@ -687,6 +687,43 @@ public class DavIT {
     }
 
     @Test
+    public void calendarDataComesExpandedOrInPartsAsTheReportAsks() throws Exception {
+        String[] bob = user("dav");
+        String cal = "/dav/calendars/" + principal(bob) + "/default/";
+        String weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:weekly-2\r\nDTSTAMP:20261203T100000Z\r\n"
+                + "DTSTART;TZID=Europe/Berlin:20261204T100000\r\nDTEND;TZID=Europe/Berlin:20261204T110000\r\nRRULE:FREQ=WEEKLY\r\n"
+                + "EXDATE;TZID=Europe/Berlin:20261218T100000\r\nSUMMARY:Team sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assertEquals(201, send("PUT", cal + "weekly.ics", bob, weekly, "Content-Type", "text/calendar").statusCode());
+        String range = "start=\"20261210T000000Z\" end=\"20261226T000000Z\"";
+        HttpResponse<byte[]> expanded = send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><C:calendar-data><C:expand " + range + "/></C:calendar-data></D:prop><C:filter>"
+                + "<C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\"><C:time-range " + range + "/></C:comp-filter>"
+                + "</C:comp-filter></C:filter></C:calendar-query>", "Depth", "1");
+        String e = text(expanded);
+        assertEquals(e, 207, expanded.statusCode());
+        assertTrue("Berlin 10:00 is 09:00 UTC in December: " + e, e.contains("DTSTART:20261211T090000Z"));
+        assertTrue(e, e.contains("RECURRENCE-ID:20261211T090000Z") && e.contains("DTSTART:20261225T090000Z"));
+        assertFalse("the excluded Friday, the rule, the zone: " + e,
+                e.contains("20261218") || e.contains("RRULE") || e.contains("VTIMEZONE") || e.contains("TZID"));
+        String partial = text(send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><C:calendar-data><C:comp name=\"VCALENDAR\"><C:prop name=\"VERSION\"/><C:comp name=\"VEVENT\">"
+                + "<C:prop name=\"UID\"/><C:prop name=\"SUMMARY\"/></C:comp></C:comp></C:calendar-data></D:prop><D:href>" + cal
+                + "weekly.ics</D:href></C:calendar-multiget>", "Depth", "1"));
+        assertTrue(partial, partial.contains("SUMMARY:Team sync") && partial.contains("UID:weekly-2"));
+        assertFalse(partial, partial.contains("DTSTAMP") || partial.contains("PRODID") || partial.contains("RRULE"));
+        String stamped = text(send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\">"
+                + "<C:prop-filter name=\"DTSTAMP\"><C:time-range start=\"20261203T000000Z\" end=\"20261204T000000Z\"/></C:prop-filter>"
+                + "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>", "Depth", "1"));
+        assertTrue("a time-range on a date property: " + stamped, stamped.contains("weekly.ics"));
+        HttpResponse<byte[]> tooLong = send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-multiget xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"" + CALDAV + "\"><D:prop><C:calendar-data><C:expand start=\"20260101T000000Z\" end=\"20300101T000000Z\"/>"
+                + "</C:calendar-data></D:prop><D:href>" + cal + "weekly.ics</D:href></C:calendar-multiget>", "Depth", "1");
+        assertEquals(403, tooLong.statusCode());
+        assertTrue(text(tooLong), text(tooLong).contains("max-date-time"));
+    }
+
+    @Test
     public void debiansCaldavClientCreatesFindsSyncsAndDeletesEvents() throws Exception {
         String[] user = user("dav");
         java.nio.file.Path script = java.nio.file.Paths.get(DavIT.class.getResource("/caldav-roundtrip.py").toURI());

@@ -153,7 +153,12 @@ record CalendarObject(String component, String uid, DavRepository.TimeSpan span)
                     java.time.Instant start = CalendarQuery.instant(
                             ((net.fortuna.ical4j.model.property.DtStart<?>) c.getProperty(Property.DTSTART).get()).getDate());
                     first = min(first, start.getEpochSecond());
-                    open = true;
+                    Long end = boundedEnd(c, start);
+                    if (end == null) {
+                        open = true;
+                    } else {
+                        last = last == null ? end : Math.max(last, end);
+                    }
                     any = true;
                     continue;
                 }
@@ -172,6 +177,56 @@ record CalendarObject(String component, String uid, DavRepository.TimeSpan span)
             return DavRepository.TimeSpan.UNKNOWN;
         }
         return new DavRepository.TimeSpan(first - SPAN_MARGIN_SECONDS, open ? null : last + SPAN_MARGIN_SECONDS);
+    }
+
+    /** Rules with COUNT up to this many instances are expanded to find their last one. */
+    static final int MAX_COUNTED = 1_000;
+
+    /**
+     * The latest instance end (epoch seconds) of a component whose rules all end: by UNTIL (the
+     * last start is at most UNTIL, the end at most one instance length later) or all by a COUNT
+     * of at most {@link #MAX_COUNTED} (expanded). Null when a rule recurs for ever, or mixes the
+     * two: then the span stays open.
+     */
+    private static Long boundedEnd(CalendarComponent c, java.time.Instant start) {
+        java.time.Instant lastStart = null;
+        boolean counted = false;
+        boolean until = false;
+        for (Property p : c.getProperties(Property.RRULE)) {
+            net.fortuna.ical4j.model.Recur<?> r = ((net.fortuna.ical4j.model.property.RRule<?>) p).getRecur();
+            if (r.getUntil() != null) {
+                java.time.Instant u = CalendarQuery.instant(r.getUntil());
+                if (r.getUntil() instanceof java.time.LocalDate) {
+                    u = u.plus(java.time.Duration.ofDays(1)); // the whole day, in any zone the margin covers
+                }
+                lastStart = lastStart == null || u.isAfter(lastStart) ? u : lastStart;
+                until = true;
+            } else if (r.getCount() > 0 && r.getCount() <= MAX_COUNTED) {
+                counted = true;
+            } else {
+                return null;
+            }
+        }
+        if (until == counted) {
+            return null;
+        }
+        java.time.ZonedDateTime from = start.atZone(java.time.ZoneOffset.UTC).minusDays(1);
+        if (counted) {
+            java.time.ZonedDateTime to = java.time.Instant.parse("9999-12-31T00:00:00Z").atZone(java.time.ZoneOffset.UTC);
+            Long last = null;
+            for (Period<?> period : c.calculateRecurrenceSet(new Period<>(from, to))) {
+                long e = Math.max(CalendarQuery.instant(period.getStart()).getEpochSecond(), CalendarQuery.instant(period.getEnd()).getEpochSecond());
+                last = last == null ? e : Math.max(last, e);
+            }
+            return last;
+        }
+        // the first instance's length: every instance of a rule has the master's
+        long length = 0;
+        for (Period<?> period : c.calculateRecurrenceSet(new Period<>(from, start.atZone(java.time.ZoneOffset.UTC).plusDays(1)))) {
+            length = Math.max(length, CalendarQuery.instant(period.getEnd()).getEpochSecond()
+                    - CalendarQuery.instant(period.getStart()).getEpochSecond());
+        }
+        return lastStart.getEpochSecond() + length;
     }
 
     private static Long min(Long a, long b) {

@@ -63,7 +63,7 @@ final class CalendarQuery {
     private record ParamFilter(String name, boolean notDefined, TextMatch text) {
     }
 
-    private record PropFilter(String name, boolean notDefined, TextMatch text, List<ParamFilter> params) {
+    private record PropFilter(String name, boolean notDefined, TextMatch text, Instant start, Instant end, List<ParamFilter> params) {
     }
 
     private record CompFilter(String name, boolean notDefined, Instant start, Instant end, List<PropFilter> props,
@@ -165,6 +165,8 @@ final class CalendarQuery {
         String name = e.getAttribute("name").toUpperCase(Locale.ROOT);
         boolean notDefined = false;
         TextMatch text = null;
+        Instant start = null;
+        Instant end = null;
         List<ParamFilter> params = new ArrayList<>();
         for (Element c : DavXml.children(e)) {
             if (DavXml.is(c, CALDAV, "is-not-defined")) {
@@ -185,11 +187,18 @@ final class CalendarQuery {
                     }
                 }
                 params.add(new ParamFilter(pname, pnd, ptext));
+            } else if (DavXml.is(c, CALDAV, "time-range")) {
+                // section 9.9: on a date or date-time property (DTSTAMP, COMPLETED, LAST-MODIFIED, ...)
+                start = time(c.getAttribute("start"), Instant.MIN);
+                end = time(c.getAttribute("end"), Instant.MAX);
+                if (!start.isBefore(end)) {
+                    throw new Unsupported("valid-filter", "time-range start must be before its end");
+                }
             } else {
-                throw new Unsupported("supported-filter", c.getLocalName()); // time-range on properties: not yet
+                throw new Unsupported("supported-filter", c.getLocalName());
             }
         }
-        return new PropFilter(name, notDefined, text, List.copyOf(params));
+        return new PropFilter(name, notDefined, text, start, end, List.copyOf(params));
     }
 
     private static TextMatch text(Element e) throws Unsupported {
@@ -212,7 +221,7 @@ final class CalendarQuery {
     boolean matches(Calendar calendar) {
         // The root filter is about the VCALENDAR: its properties and its components.
         for (PropFilter p : root.props) {
-            if (!matchesProp(calendar.getProperties(p.name), p)) {
+            if (!matchesProp(calendar.getProperties(p.name), p, floating)) {
                 return false;
             }
         }
@@ -247,7 +256,7 @@ final class CalendarQuery {
             return false;
         }
         for (PropFilter p : f.props) {
-            if (!matchesProp(c.getProperties(p.name), p)) {
+            if (!matchesProp(c.getProperties(p.name), p, floating)) {
                 return false;
             }
         }
@@ -265,12 +274,15 @@ final class CalendarQuery {
         return true;
     }
 
-    private static boolean matchesProp(List<Property> props, PropFilter f) {
+    private static boolean matchesProp(List<Property> props, PropFilter f, java.time.ZoneId zone) {
         if (f.notDefined) {
             return props.isEmpty();
         }
         for (Property p : props) {
             if (f.text != null && !f.text.matches(p.getValue())) {
+                continue;
+            }
+            if (f.start != null && !dateIn(p, f.start, f.end, zone)) {
                 continue;
             }
             boolean all = true;
@@ -292,6 +304,19 @@ final class CalendarQuery {
             }
         }
         return false;
+    }
+
+    /** A date or date-time property's value lies in [start, end); any other property never does. */
+    private static boolean dateIn(Property p, Instant start, Instant end, java.time.ZoneId zone) {
+        if (!(p instanceof net.fortuna.ical4j.model.property.DateProperty<?> d)) {
+            return false;
+        }
+        try {
+            Instant t = instant(d.getDate(), zone);
+            return !t.isBefore(start) && t.isBefore(end);
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
     }
 
     /** An occurrence overlaps [start, end): ical4j expands RRULE, RDATE and EXDATE over the range. */

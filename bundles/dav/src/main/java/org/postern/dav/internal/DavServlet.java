@@ -328,6 +328,11 @@ public class DavServlet extends HttpServlet {
     }
 
     private Target resolve(DavPath path, String accountId) {
+        return resolve(path, accountId, null);
+    }
+
+    /** @param body when not null, its one element gets the body of the object the path names, read with it */
+    private Target resolve(DavPath path, String accountId, byte[][] body) {
         String principal = principals.computeIfAbsent(accountId, repository::principalId);
         if (principals.size() > 100_000) {
             principals.clear(); // a bound, not an eviction policy: ids are read again when needed
@@ -352,16 +357,28 @@ public class DavServlet extends HttpServlet {
             if (!path.get(1).equals(principal)) {
                 return new Target(Kind.NOT_FOUND, path, null, null, principal);
             }
-            DavResourceRecord current = home(accountId, top);
-            DavResourceRecord parent = null;
-            for (int i = 2; i < path.size(); i++) {
-                if (current == null || !current.collection()) {
-                    return new Target(Kind.STORED, path, null, null, principal);
-                }
-                parent = current;
-                current = repository.child(accountId, current.id(), path.get(i)).orElse(null);
+            // the home, then each segment below it, in one read
+            List<String> names = new ArrayList<>(path.size() - 1);
+            names.add(top);
+            names.addAll(path.segments().subList(2, path.size()));
+            DavRepository.Walk walk = repository.walk(accountId, DavRepository.NO_PARENT, names, body != null);
+            if (walk.resources().isEmpty()) {
+                home(accountId, top); // first use: made, with its default collections
+                walk = repository.walk(accountId, DavRepository.NO_PARENT, names, body != null);
             }
-            return new Target(Kind.STORED, path, current, parent, principal);
+            List<DavResourceRecord> chain = walk.resources();
+            if (body != null) {
+                body[0] = walk.body();
+            }
+            int n = names.size();
+            int k = chain.size();
+            if (k == n) {
+                return new Target(Kind.STORED, path, chain.get(n - 1), n > 1 ? chain.get(n - 2) : null, principal);
+            }
+            if (k == n - 1 && k > 0 && chain.get(k - 1).collection()) {
+                return new Target(Kind.STORED, path, null, chain.get(k - 1), principal); // the last one is not there (yet)
+            }
+            return new Target(Kind.STORED, path, null, null, principal);
         }
         return new Target(Kind.NOT_FOUND, path, null, null, principal);
     }
@@ -396,14 +413,19 @@ public class DavServlet extends HttpServlet {
             return;
         }
         try {
-            Target t = resolve(path.get(), accountId);
             String method = req.getMethod().toUpperCase(Locale.ROOT);
+            // a GET reads the object's body in the same transaction as its path
+            byte[][] read = method.equals("GET") || method.equals("HEAD") ? new byte[1][] : null;
+            Target t = resolve(path.get(), accountId, read);
             if (t.kind == Kind.NOT_FOUND) {
                 // Another account's principal id, or nothing: the same answer for every method.
                 plain(resp, 404, "Not found\n");
                 return;
             }
             Conditions cond = new Conditions(accountId);
+            if (read != null && read[0] != null && t.resource != null) {
+                cond.bodies.put(t.resource.id(), read[0]);
+            }
             String ifHeader = req.getHeader("If");
             if (ifHeader != null) {
                 Optional<IfHeader> parsed = IfHeader.parse(ifHeader);
@@ -513,6 +535,8 @@ public class DavServlet extends HttpServlet {
         private List<DavLock> locks;
         /** Bodies a report already read (by resource id), so calendar-data does not read them again. */
         final Map<String, byte[]> bodies = new java.util.HashMap<>();
+        /** What a CalDAV report's calendar-data element asked for (RFC 4791 section 9.6). */
+        CalendarData calendarData = CalendarData.WHOLE;
         /** What a CardDAV report's address-data element asked for; null: the vCard as stored. */
         AddressData addressData;
         /** The client prefers minimal answers (RFC 8144: Prefer return=minimal, or Brief: t). */
@@ -916,6 +940,8 @@ public class DavServlet extends HttpServlet {
             new Name(CALDAV, "max-resource-size"), new Name(CALDAV, "calendar-data"), ADDRESSBOOK_HOME_SET,
             new Name(CARDDAV, "supported-address-data"), new Name(CARDDAV, "max-resource-size"), ADDRESS_DATA,
             CALENDAR_USER_ADDRESS_SET, EMAIL_ADDRESS_SET, TIMEZONE_SERVICE_SET);
+    /** {@link #LIVE} for lookups, asked once per property of every member of a listing. */
+    private static final java.util.Set<Name> LIVE_SET = java.util.Set.copyOf(LIVE);
     /** The live properties allprop returns (RFC 4918 section 9.1: those it defines; the rest only when named). */
     private static final List<Name> ALLPROP = List.of(RESOURCETYPE, GETCONTENTLENGTH, GETCONTENTTYPE, GETETAG,
             GETLASTMODIFIED, CREATIONDATE, LOCKDISCOVERY, SUPPORTEDLOCK);
@@ -1055,7 +1081,7 @@ public class DavServlet extends HttpServlet {
             List<Name> include) throws IOException {
         // Dead properties only when they can be part of the answer: a listing or report that names
         // live properties alone (getetag, calendar-data: what clients ask) costs no query per member.
-        boolean needDead = t.kind == Kind.STORED && (mode != Mode.PROP || named.stream().anyMatch(n -> !LIVE.contains(n)));
+        boolean needDead = t.kind == Kind.STORED && (mode != Mode.PROP || !LIVE_SET.containsAll(named));
         List<DavProperty> dead = needDead ? repository.properties(accountId, t.resource.id()) : List.of();
         Map<Integer, List<String>> byStatus = new LinkedHashMap<>();
         if (mode == Mode.PROPNAME) {
@@ -1271,8 +1297,13 @@ public class DavServlet extends HttpServlet {
             if (body == null) {
                 body = repository.body(current.get().accountId, r.id()).orElse(null);
             }
-            return body == null ? null : open + DavXml.escapeText(new String(Timezones.forClient(body, current.get().withTimezones),
-                    StandardCharsets.UTF_8)) + close;
+            if (body == null) {
+                return null;
+            }
+            CalendarData wanted = current.get().calendarData;
+            // expanded data has no time zones at all; ical4j reads the stored ones with the standard ones added
+            byte[] data = wanted.apply(Timezones.forClient(body, current.get().withTimezones || wanted.expands()));
+            return open + DavXml.escapeText(new String(data, StandardCharsets.UTF_8)) + close;
         }
         return null;
     }
@@ -1402,12 +1433,24 @@ public class DavServlet extends HttpServlet {
         if (root == null) {
             return;
         }
-        if (DavXml.is(root, CALDAV, "calendar-multiget") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
-            multiget(req, resp, t, accountId, root);
-            return;
-        }
-        if (DavXml.is(root, CALDAV, "calendar-query") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
-            calendarQuery(resp, t, accountId, root);
+        boolean calendar = t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar();
+        if (calendar && (DavXml.is(root, CALDAV, "calendar-multiget") || DavXml.is(root, CALDAV, "calendar-query"))) {
+            Element prop = DavXml.child(root, DavXml.DAV, "prop");
+            try {
+                current.get().calendarData = CalendarData.of(prop == null ? null : DavXml.child(prop, CALDAV, "calendar-data"));
+            } catch (CalendarData.Refused e) {
+                if (e.precondition != null) {
+                    calError(resp, 403, e.precondition, "");
+                } else {
+                    plain(resp, 400, e.getMessage() + "\n");
+                }
+                return;
+            }
+            if (DavXml.is(root, CALDAV, "calendar-multiget")) {
+                multiget(req, resp, t, accountId, root);
+            } else {
+                calendarQuery(resp, t, accountId, root);
+            }
             return;
         }
         if (DavXml.is(root, CALDAV, "free-busy-query") && t.kind == Kind.STORED && t.resource != null && t.resource.isCalendar()) {
@@ -1779,7 +1822,7 @@ public class DavServlet extends HttpServlet {
                 continue;
             }
             String value = live(t, n);
-            if (value == null && t.kind == Kind.STORED && !LIVE.contains(n)) {
+            if (value == null && t.kind == Kind.STORED && !LIVE_SET.contains(n)) {
                 dead = dead == null ? repository.properties(accountId, t.resource.id()) : dead;
                 value = deadValue(dead, n);
             }
@@ -1970,7 +2013,7 @@ public class DavServlet extends HttpServlet {
                     return;
                 }
                 names.add(element);
-                if (LIVE.contains(n)) {
+                if (LIVE_SET.contains(n)) {
                     failed.put(element, 403);
                     continue;
                 }
@@ -2076,7 +2119,8 @@ public class DavServlet extends HttpServlet {
             resp.setHeader("ETag", quote(r.etag()));
             return;
         }
-        Optional<byte[]> body = repository.body(accountId, r.id());
+        byte[] read = current.get().bodies.get(r.id());
+        Optional<byte[]> body = read != null ? Optional.of(read) : repository.body(accountId, r.id());
         if (body.isEmpty()) {
             plain(resp, 404, "Not found\n");
             return;
@@ -2443,7 +2487,7 @@ public class DavServlet extends HttpServlet {
                         return null;
                     }
                     components = String.join(",", comps);
-                } else if (LIVE.contains(n)) {
+                } else if (LIVE_SET.contains(n)) {
                     error(resp, 403, "cannot-modify-protected-property");
                     return null;
                 } else if (n.equals(CALENDAR_TIMEZONE) || n.equals(CALENDAR_TIMEZONE_ID)) {

@@ -101,6 +101,21 @@ class CalendarObjectTest {
         assertEquals(DavRepository.TimeSpan.UNKNOWN, parse(rdate).span());
     }
 
+    @Test
+    void aRuleThatEndsClosesTheSpanAfterItsLastInstance() throws Exception {
+        String counted = event("c", "").replace("SUMMARY", "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY");
+        assertEquals(new DavRepository.TimeSpan(at("2026-12-04T09:00:00Z") - MARGIN, at("2026-12-18T10:00:00Z") + MARGIN),
+                parse(counted).span());
+        String until = event("u", "").replace("SUMMARY", "RRULE:FREQ=DAILY;UNTIL=20270110T090000Z\r\nSUMMARY");
+        assertEquals(new DavRepository.TimeSpan(at("2026-12-04T09:00:00Z") - MARGIN, at("2027-01-10T10:00:00Z") + MARGIN),
+                parse(until).span(), "the last start is at most UNTIL; it lasts the hour the first one does");
+        String many = event("m", "").replace("SUMMARY", "RRULE:FREQ=DAILY;COUNT=" + (CalendarObject.MAX_COUNTED + 1) + "\r\nSUMMARY");
+        assertEquals(new DavRepository.TimeSpan(at("2026-12-04T09:00:00Z") - MARGIN, null), parse(many).span(),
+                "more instances than are worth expanding at PUT: open");
+        String mixed = counted.replace("SUMMARY", "RRULE:FREQ=MONTHLY;UNTIL=20270110T090000Z\r\nSUMMARY");
+        assertEquals(null, parse(mixed).span().end());
+    }
+
     /** The span exists to leave members out: it may never leave out one that the query matches. */
     @Test
     void everyEventAQueryMatchesHasASpanThatOverlapsTheQuerysRange() throws Exception {
@@ -112,6 +127,15 @@ class CalendarObjectTest {
             event("e", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z", "DTSTART:20261204T090000\r\nDTEND:20261204T100000"),
             event("f", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z", "DTSTART;VALUE=DATE:20261204\r\nDTEND;VALUE=DATE:20261206"),
             event("g", "").replace("SUMMARY", "RRULE:FREQ=YEARLY\r\nEXDATE:20271204T090000Z\r\nSUMMARY"),
+            event("h", "").replace("SUMMARY", "RRULE:FREQ=WEEKLY;UNTIL=20270301T090000Z\r\nSUMMARY"),
+            event("i", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z",
+                    "DTSTART;VALUE=DATE:20261204\r\nRRULE:FREQ=MONTHLY;UNTIL=20270604"),
+            event("j", "").replace("SUMMARY", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=20\r\nSUMMARY"),
+            event("k", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z",
+                    "DTSTART;TZID=America/New_York:20261204T220000\r\nDTEND;TZID=America/New_York:20261204T230000\r\n"
+                    + "RRULE:FREQ=DAILY;UNTIL=20270105T030000Z"),
+            event("l", "").replace("DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z",
+                    "DTSTART:20261204T220000\r\nDTEND:20261205T010000\r\nRRULE:FREQ=MONTHLY;BYMONTHDAY=31;COUNT=4"),
         };
         int matched = 0;
         for (String body : bodies) {

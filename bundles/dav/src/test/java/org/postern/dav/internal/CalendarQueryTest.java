@@ -65,13 +65,31 @@ class CalendarQueryTest {
         assertTrue(query("<C:comp-filter name=\"VTODO\"><C:is-not-defined/></C:comp-filter>").matches(weekly));
     }
 
+    private static String stamped(String start, String end) {
+        return "<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"DTSTAMP\"><C:time-range start=\"" + start + "\" end=\""
+                + end + "\"/></C:prop-filter></C:comp-filter>";
+    }
+
+    @Test
+    void aTimeRangeOnADatePropertyMatchesItsValue() throws Exception {
+        Calendar weekly = cal(WEEKLY); // DTSTAMP:20261203T100000Z
+        assertTrue(query(stamped("20261203T000000Z", "20261204T000000Z")).matches(weekly));
+        assertTrue(query(stamped("20261203T100000Z", "20261203T100001Z")).matches(weekly), "the start is in the range");
+        assertFalse(query(stamped("20261203T090000Z", "20261203T100000Z")).matches(weekly), "the end is not");
+        assertFalse(query(stamped("20261101T000000Z", "20261201T000000Z")).matches(weekly));
+        assertFalse(query("<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"SUMMARY\"><C:time-range start=\"20000101T000000Z\"/>"
+                + "</C:prop-filter></C:comp-filter>").matches(weekly), "a text property has no time");
+        assertFalse(query("<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"COMPLETED\"><C:time-range start=\"20000101T000000Z\"/>"
+                + "</C:prop-filter></C:comp-filter>").matches(weekly), "a property that is not there");
+    }
+
     @Test
     void whatIsNotSupportedIsSaidSo() {
         assertEquals("supported-collation", assertThrows(CalendarQuery.Unsupported.class, () -> query(
                 "<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"SUMMARY\"><C:text-match collation=\"i;unicode-casemap\">x"
                         + "</C:text-match></C:prop-filter></C:comp-filter>")).precondition);
         assertEquals("supported-filter", assertThrows(CalendarQuery.Unsupported.class, () -> query(
-                "<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"DTSTART\"><C:time-range start=\"20260101T000000Z\"/>"
+                "<C:comp-filter name=\"VEVENT\"><C:prop-filter name=\"DTSTART\"><C:unknown-thing/>"
                         + "</C:prop-filter></C:comp-filter>")).precondition);
         assertEquals("valid-filter", assertThrows(CalendarQuery.Unsupported.class,
                 () -> query(range("20270101T000000Z", "20260101T000000Z"))).precondition);

@@ -84,6 +84,23 @@ record DavPath(List<String> segments, boolean trailingSlash) {
         }
     }
 
+    /**
+     * True for an absolute path of only unreserved characters, sub-delimiters, ':', '@' and '/':
+     * what {@code new URI(href).getRawPath()} would give back unchanged, without parsing it.
+     */
+    static boolean plainPath(String href) {
+        if (href.isEmpty() || href.charAt(0) != '/' || href.startsWith("//")) {
+            return false;
+        }
+        for (int i = 0; i < href.length(); i++) {
+            char c = href.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~/!$&'()*+,;=:@".indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean plainAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -1151,6 +1151,10 @@ public class DavServlet extends HttpServlet {
     /** A live property's XML, or null when this resource does not have it. */
     private String live(Target t, Name n) {
         String d = DavXml.DAV;
+        if (n.equals(GETETAG) && t.kind == Kind.STORED && t.resource != null && !t.resource.collection()) {
+            // what every listing and report asks of every member: answered before the other ~30 names are tried
+            return "<D:getetag>" + DavXml.escapeText(quote(t.resource.etag())) + "</D:getetag>";
+        }
         if (n.equals(RESOURCETYPE)) {
             String inner = t.collection() ? "<D:collection/>" : "";
             if (t.kind == Kind.PRINCIPAL) {
@@ -1581,7 +1585,7 @@ public class DavServlet extends HttpServlet {
         for (String href : hrefs) {
             String name = null;
             try {
-                String raw = new URI(href).getRawPath();
+                String raw = DavPath.plainPath(href) ? href : new URI(href).getRawPath();
                 if (raw != null && raw.startsWith(req.getContextPath())) {
                     Optional<DavPath> p = DavPath.parse(raw.substring(req.getContextPath().length()));
                     if (p.isPresent() && p.get().size() == t.size() + 1

@@ -41,4 +41,16 @@ class DavPathTest {
         assertTrue(DavPath.parse("/dav/files/p/a%20/b").isEmpty());
         assertTrue(DavPath.parse("/dav/files/p/a%20b").isPresent());
     }
+
+    @Test
+    void aPlainPathIsWhatUriParsingWouldGiveBack() throws Exception {
+        for (String href : new String[] {"/dav/calendars/abc/default/x.ics", "/dav/a:b/c@d/e+f,g;h=i/", "/dav/files/1/(x)'!$&*"}) {
+            org.junit.jupiter.api.Assertions.assertTrue(DavPath.plainPath(href), href);
+            org.junit.jupiter.api.Assertions.assertEquals(new java.net.URI(href).getRawPath(), href);
+        }
+        for (String href : new String[] {"", "x.ics", "//host/dav/", "/dav/a%20b", "/dav/a b", "/dav/x?y", "/dav/x#y",
+                "http://h/dav/", "/dav/\u00e9", "/dav/a\\b"}) {
+            org.junit.jupiter.api.Assertions.assertFalse(DavPath.plainPath(href), href);
+        }
+    }
 }

@@ -48,6 +48,9 @@ public class HttpsConnector extends AbstractHandler {
     private final ServerTls tls;
     private HttpsConfig config;
     private ServerConnector connector;
+    /** The limits this handler put on pax-web's plain listener, and that listener. */
+    private ClientLimits plainLimits;
+    private Connector limitedPlain;
 
     @Activate
     public HttpsConnector(@Reference ServerTls tls, HttpsConfig config) {
@@ -93,14 +96,26 @@ public class HttpsConnector extends AbstractHandler {
 
     private void listen() {
         Server server = getServer();
-        if (server == null || !config.enabled()) {
+        if (server == null) {
+            return;
+        }
+        // pax-web's plain listener (8181) gets the same limits, counted on its own connections
+        Connector plainListener = plainConnector(server);
+        if (plainListener instanceof ServerConnector sc) {
+            plainLimits = new ClientLimits(config.max_connections_per_ip(), config.max_connections(),
+                    org.eclipse.jetty.server.HttpConnection.class);
+            sc.addBean(plainLimits);
+            limitedPlain = sc;
+        }
+        if (!config.enabled()) {
             return;
         }
         ServerConnector https = new ServerConnector(server, new SslConnectionFactory(new CurrentTls(tls),
                 HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(httpConfiguration(server)));
         https.setHost(config.address());
         https.setPort(config.port());
-        https.addBean(new ClientLimits(config.max_connections_per_ip(), config.max_connections()));
+        https.addBean(new ClientLimits(config.max_connections_per_ip(), config.max_connections(),
+                org.eclipse.jetty.io.ssl.SslConnection.class));
         Connector plain = plainConnector(server);
         if (plain instanceof ServerConnector) {
             https.setIdleTimeout(((ServerConnector) plain).getIdleTimeout());
@@ -128,6 +143,12 @@ public class HttpsConnector extends AbstractHandler {
     }
 
     private void close() {
+        if (limitedPlain instanceof ServerConnector sc && plainLimits != null) {
+            // connections it counted keep their listener; they still uncount themselves when they close
+            sc.removeBean(plainLimits);
+        }
+        limitedPlain = null;
+        plainLimits = null;
         ServerConnector https = connector;
         connector = null;
         if (https == null) {
@@ -187,23 +208,26 @@ public class HttpsConnector extends AbstractHandler {
      * The limits of every other Postern listener (ConnectionLimitFilter): connections per client
      * address (IPv6: per /64) and in total; one past either is closed as soon as it opens, before
      * its TLS handshake costs a signature. Jetty tells this listener of each TLS connection and of
-     * the HTTP one inside it: only the TLS ones count.
+     * the HTTP one inside it: only those of the {@code counted} type count (the TLS ones on the
+     * HTTPS listener, the HTTP ones on the plain listener).
      */
     static final class ClientLimits implements org.eclipse.jetty.io.Connection.Listener {
         private final int perClient;
         private final int total;
+        private final Class<? extends org.eclipse.jetty.io.Connection> counted;
         private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Integer> open =
                 new java.util.concurrent.ConcurrentHashMap<>();
         private final java.util.concurrent.atomic.AtomicInteger all = new java.util.concurrent.atomic.AtomicInteger();
 
-        ClientLimits(int perClient, int total) {
+        ClientLimits(int perClient, int total, Class<? extends org.eclipse.jetty.io.Connection> counted) {
             this.perClient = Math.max(1, perClient);
             this.total = Math.max(1, total);
+            this.counted = counted;
         }
 
         @Override
         public void onOpened(org.eclipse.jetty.io.Connection connection) {
-            if (!(connection instanceof org.eclipse.jetty.io.ssl.SslConnection)) {
+            if (!counted.isInstance(connection)) {
                 return;
             }
             java.net.InetAddress key = key(connection.getEndPoint().getRemoteAddress());
@@ -216,7 +240,7 @@ public class HttpsConnector extends AbstractHandler {
 
         @Override
         public void onClosed(org.eclipse.jetty.io.Connection connection) {
-            if (!(connection instanceof org.eclipse.jetty.io.ssl.SslConnection)) {
+            if (!counted.isInstance(connection)) {
                 return;
             }
             java.net.InetAddress key = key(connection.getEndPoint().getRemoteAddress());

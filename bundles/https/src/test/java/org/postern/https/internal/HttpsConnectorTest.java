@@ -154,6 +154,62 @@ class HttpsConnectorTest {
         two.close();
     }
 
+    @Test
+    void thePlainListenerHasTheSameLimitsEvenWithHttpsOff() throws Exception {
+        https.modified(config(false, port, 2));
+        int plainPort = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        java.net.Socket one = new java.net.Socket("127.0.0.1", plainPort);
+        java.net.Socket two = new java.net.Socket("127.0.0.1", plainPort);
+        try {
+            assertTrue(plainGet(one).startsWith("HTTP/1.1 200"));
+            assertTrue(plainGet(two).startsWith("HTTP/1.1 200"));
+            try (java.net.Socket three = new java.net.Socket("127.0.0.1", plainPort)) {
+                three.setSoTimeout(10_000);
+                String answer;
+                try {
+                    answer = plainGet(three);
+                } catch (IOException reset) {
+                    answer = "";
+                }
+                assertEquals("", answer, "a third connection from one address is closed unanswered");
+            }
+        } finally {
+            one.close();
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        String answer = "";
+        while (!answer.startsWith("HTTP/1.1 200")) {
+            try (java.net.Socket again = new java.net.Socket("127.0.0.1", plainPort)) {
+                again.setSoTimeout(10_000);
+                answer = plainGet(again);
+            } catch (IOException notYet) {
+                answer = "";
+            }
+            if (!answer.startsWith("HTTP/1.1 200")) {
+                assertTrue(System.nanoTime() < deadline, "the slot never came back");
+                Thread.sleep(100);
+            }
+        }
+        two.close();
+    }
+
+    /** One keep-alive request on a plain socket: the status line and headers, or "" when closed unanswered. */
+    private static String plainGet(java.net.Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        java.io.InputStream in = s.getInputStream();
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            b.append((char) c);
+            if (b.toString().endsWith("\r\n\r\n")) {
+                break;
+            }
+        }
+        return b.toString();
+    }
+
     private static String get(SSLContext client, int port) throws IOException {
         try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);

@@ -117,6 +117,23 @@ public class GroupwareIT extends PosternTestSupport {
         GroupwareItem moved = groupware.save(accountId, cal, once.name(), event("once-1@example.net", "20261208T090000Z",
                 "20261208T100000Z", ""), "\"" + once.etag() + "\"");
         assertNotEquals(once.etag(), moved.etag());
+        assertEquals("a removal names the version it saw", GroupwareException.Reason.CHANGED,
+                refused(() -> groupware.remove(accountId, cal, once.name(), "\"" + once.etag() + "\"")));
+        assertTrue(groupware.item(accountId, cal, once.name()).isPresent());
+
+        // a DAV client's lock keeps the webmail out until it goes, as it keeps out a DAV client without its token
+        org.postern.core.store.DavRepository dav = await(org.postern.core.store.DavRepository.class, 60);
+        long now = System.currentTimeMillis();
+        String collectionKey = "calendars/" + dav.principalId(accountId) + "/default";
+        String token = "urn:uuid:" + UUID.randomUUID();
+        assertTrue("granted: no conflicting lock", dav.lock(new org.postern.core.store.DavLock(token, accountId,
+                collectionKey + "/" + once.name(), "/dav/" + collectionKey + "/" + once.name(), true, false, null, 600,
+                now + 600_000), now).isEmpty());
+        assertEquals(GroupwareException.Reason.LOCKED, refused(() -> groupware.save(accountId, cal, once.name(),
+                event("once-1@example.net", "20261209T090000Z", "20261209T100000Z", ""), null)));
+        assertEquals(GroupwareException.Reason.LOCKED, refused(() -> groupware.remove(accountId, cal, once.name(), null)));
+        assertFalse("delete says no while it is locked", groupware.delete(accountId, cal, once.name()));
+        assertTrue(dav.unlock(accountId, token));
         assertTrue(groupware.delete(accountId, cal, once.name()));
         assertFalse(groupware.delete(accountId, cal, once.name()));
         assertTrue(groupware.item(accountId, cal, once.name()).isEmpty());

@@ -48,6 +48,16 @@ public interface Groupware {
      */
     GroupwareItem save(String accountId, String collectionId, String name, String data, String ifMatch) throws GroupwareException;
 
-    /** Removes an object; false when there was none. */
+    /** Removes an object; false when there was none, or when a DAV client holds a lock on it or its collection. */
     boolean delete(String accountId, String collectionId, String name);
+
+    /**
+     * Removes an object if it is still the version the caller saw; false when there was none.
+     *
+     * @param ifMatch the ETag the caller last saw, or null to remove regardless
+     * @throws GroupwareException {@code CHANGED} when the ETag no longer matches (compared inside the
+     *         removal's transaction), {@code LOCKED} when a DAV client holds a lock on it
+     * @since 1.1
+     */
+    boolean remove(String accountId, String collectionId, String name, String ifMatch) throws GroupwareException;
 }

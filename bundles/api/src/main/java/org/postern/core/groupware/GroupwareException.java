@@ -15,7 +15,9 @@ public class GroupwareException extends Exception {
         /** No such collection for this account. */
         NO_COLLECTION,
         /** Larger than a calendar object or vCard may be. */
-        TOO_LARGE
+        TOO_LARGE,
+        /** A DAV client holds a lock on it or on its collection (RFC 4918): retry when it is gone. @since 1.1 */
+        LOCKED
     }
 
     private final Reason reason;

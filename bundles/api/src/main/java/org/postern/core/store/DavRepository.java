@@ -97,7 +97,20 @@ public interface DavRepository {
      * The same with the time its instances lie in ({@link #memberNamesOverlapping}); replacing a
      * body replaces its span, so a caller that does not know the new one passes {@link TimeSpan#UNKNOWN}.
      */
-    Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid, TimeSpan span);
+    default Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid, TimeSpan span) {
+        return put(accountId, parentId, name, contentType, body, uid, span, etag -> true);
+    }
+
+    /**
+     * The same, written only when {@code expected} holds for the ETag the member has inside the
+     * write's transaction (null when there is none): RFC 9110 If-Match and If-None-Match without
+     * the race between reading the ETag and writing.
+     *
+     * @throws DavPreconditionException when it does not hold
+     * @since 1.9
+     */
+    Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid, TimeSpan span,
+            java.util.function.Predicate<String> expected);
 
     /**
      * The names of the collection's non-collection members whose span may overlap [{@code from},
@@ -110,7 +123,18 @@ public interface DavRepository {
     List<Map.Entry<DavResourceRecord, byte[]>> membersWithBodies(String accountId, String parentId, List<String> names);
 
     /** Deletes a resource and, for a collection, everything under it. @return false when it was gone */
-    boolean delete(String accountId, String id);
+    default boolean delete(String accountId, String id) {
+        return delete(accountId, id, etag -> true);
+    }
+
+    /**
+     * Deletes the resource (and everything below it) only when {@code expected} holds for its ETag
+     * (null for a collection) inside the delete's transaction.
+     *
+     * @throws DavPreconditionException when it does not hold
+     * @since 1.9
+     */
+    boolean delete(String accountId, String id, java.util.function.Predicate<String> expected);
 
     /**
      * Moves a resource (with its subtree) to {@code name} under {@code parentId}, keeping its id,

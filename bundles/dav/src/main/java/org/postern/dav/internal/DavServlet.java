@@ -415,7 +415,8 @@ public class DavServlet extends HttpServlet {
         try {
             String method = req.getMethod().toUpperCase(Locale.ROOT);
             // a GET reads the object's body in the same transaction as its path
-            byte[][] read = method.equals("GET") || method.equals("HEAD") ? new byte[1][] : null;
+            byte[][] read = (method.equals("GET") || method.equals("HEAD")) && req.getHeader("If-None-Match") == null
+                    && req.getHeader("If") == null ? new byte[1][] : null; // a 304 or 412 needs no body
             Target t = resolve(path.get(), accountId, read);
             if (t.kind == Kind.NOT_FOUND) {
                 // Another account's principal id, or nothing: the same answer for every method.
@@ -478,6 +479,9 @@ public class DavServlet extends HttpServlet {
             }
         } catch (AccountGoneException e) {
             challenge(resp);
+        } catch (org.postern.core.store.DavPreconditionException e) {
+            // another write came between the first check and this one's transaction
+            answer(resp, 412, "Precondition failed\n");
         } catch (DavConflictException e) {
             answer(resp, 409, "Conflict: " + e.getMessage() + "\n");
         } catch (DavLimitException e) {
@@ -1598,6 +1602,13 @@ public class DavServlet extends HttpServlet {
             }
             names.add(name);
         }
+        // Each member once, however its hrefs are spelled (another host, %-escapes): a thousand
+        // spellings of one heavy object would otherwise be a thousand expansions.
+        java.util.Set<String> seenNames = new java.util.HashSet<>();
+        List<Boolean> repeat = new ArrayList<>();
+        for (String name : names) {
+            repeat.add(name != null && !seenNames.add(name));
+        }
         // A chunk of hrefs at a time: read their bodies, write their responses, drop the bodies.
         Multistatus ms = new Multistatus(resp);
         for (int from = 0; from < hrefs.size(); from += QUERY_CHUNK) {
@@ -1610,6 +1621,9 @@ public class DavServlet extends HttpServlet {
                 current.get().bodies.put(e.getKey().id(), e.getValue());
             }
             for (int i = from; i < to; i++) {
+                if (repeat.get(i)) {
+                    continue; // answered under its first href
+                }
                 DavResourceRecord r = names.get(i) == null ? null : found.get(names.get(i));
                 if (r == null) {
                     ms.status(hrefs.get(i), 404);
@@ -2166,6 +2180,26 @@ public class DavServlet extends HttpServlet {
         return false;
     }
 
+    /**
+     * The request's If-Match and If-None-Match as a test of the ETag a write finds inside its
+     * transaction (null: no member by that name, or a collection when {@code collection}), so
+     * that two clients who read one version cannot both replace it.
+     */
+    static java.util.function.Predicate<String> expectation(HttpServletRequest req, boolean collection) {
+        String im = req.getHeader("If-Match");
+        String inm = req.getHeader("If-None-Match");
+        if (im == null && inm == null) {
+            return etag -> true;
+        }
+        return etag -> {
+            boolean exists = collection || etag != null;
+            if (im != null && !(im.trim().equals("*") ? exists : etagMatches(im, etag))) {
+                return false;
+            }
+            return inm == null || !(inm.trim().equals("*") ? exists : etagMatches(inm, etag));
+        };
+    }
+
     /** RFC 9110 section 13.2.2: If-Match, then If-None-Match; false after answering 412. */
     private static boolean preconditions(HttpServletRequest req, HttpServletResponse resp, DavResourceRecord r) throws IOException {
         String etag = r == null || r.collection() ? null : r.etag();
@@ -2267,7 +2301,8 @@ public class DavServlet extends HttpServlet {
         }
         DavRepository.Written w;
         try {
-            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body, uid, span);
+            w = repository.put(accountId, t.parent.id(), t.path.get(t.path.size() - 1), contentType, body, uid, span,
+                    expectation(req, false));
         } catch (DuplicateKeyException e) {
             plain(resp, 405, "A collection has that name\n");
             return;
@@ -2365,7 +2400,7 @@ public class DavServlet extends HttpServlet {
         if (!preconditions(req, resp, t.resource) || !mayWrite(resp, current.get(), forRemoval(current.get(), t))) {
             return;
         }
-        if (!repository.delete(accountId, t.resource.id())) {
+        if (!repository.delete(accountId, t.resource.id(), expectation(req, t.resource.collection()))) {
             plain(resp, 404, "Not found\n");
             return;
         }

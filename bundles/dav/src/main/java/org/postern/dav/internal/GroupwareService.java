@@ -191,17 +191,15 @@ public class GroupwareService implements Groupware {
         if (!memberName(target)) {
             throw new GroupwareException(GroupwareException.Reason.INVALID_DATA, "not a name for an object");
         }
-        if (ifMatch != null) {
-            Optional<DavResourceRecord> now = repository.child(accountId, collectionId, target);
-            String want = ifMatch.startsWith("\"") && ifMatch.endsWith("\"") && ifMatch.length() > 1
-                    ? ifMatch.substring(1, ifMatch.length() - 1) : ifMatch;
-            if (now.isEmpty() || !now.get().etag().equals(want)) {
-                throw new GroupwareException(GroupwareException.Reason.CHANGED, "changed since it was read");
-            }
-        }
+        requireUnlocked(accountId, c, target);
+        String want = unquoted(ifMatch);
         DavRepository.Written w;
         try {
-            w = repository.put(accountId, collectionId, target, contentType, body, uid, span);
+            // the ETag is compared inside the write's transaction: a DAV client's write cannot come between
+            w = repository.put(accountId, collectionId, target, contentType, body, uid, span,
+                    etag -> want == null || want.equals(etag));
+        } catch (org.postern.core.store.DavPreconditionException e) {
+            throw new GroupwareException(GroupwareException.Reason.CHANGED, "changed since it was read");
         } catch (DavUidConflictException e) {
             throw new GroupwareException(GroupwareException.Reason.UID_CONFLICT, "the UID is taken by " + e.existingName());
         } catch (DuplicateKeyException e) {
@@ -240,12 +238,32 @@ public class GroupwareService implements Groupware {
 
     @Override
     public boolean delete(String accountId, String collectionId, String name) {
+        try {
+            return remove(accountId, collectionId, name, null);
+        } catch (GroupwareException lockedOrChanged) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean remove(String accountId, String collectionId, String name, String ifMatch) throws GroupwareException {
         Optional<Located> c = collection(accountId, collectionId);
         if (c.isEmpty() || name == null) {
             return false;
         }
         Optional<DavResourceRecord> r = repository.child(accountId, collectionId, name);
-        if (r.isEmpty() || r.get().collection() || !repository.delete(accountId, r.get().id())) {
+        if (r.isEmpty() || r.get().collection()) {
+            return false;
+        }
+        requireUnlocked(accountId, c.get(), name);
+        String want = unquoted(ifMatch);
+        boolean removed;
+        try {
+            removed = repository.delete(accountId, r.get().id(), etag -> want == null || want.equals(etag));
+        } catch (org.postern.core.store.DavPreconditionException e) {
+            throw new GroupwareException(GroupwareException.Reason.CHANGED, "changed since it was read");
+        }
+        if (!removed) {
             return false;
         }
         // a DAV client's lock on it goes with it, as after a DAV DELETE
@@ -254,6 +272,27 @@ public class GroupwareService implements Groupware {
         return true;
     }
 
+
+    /** An ETag as the caller may pass it, quoted (as in a header) or not; null stays null. */
+    private static String unquoted(String etag) {
+        return etag != null && etag.length() > 1 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1) : etag;
+    }
+
+    /**
+     * Refuses a write to a member that a DAV client has locked, or into a locked collection: the
+     * webmail holds no lock tokens, so it may not write where a DAV client without the token
+     * could not (RFC 4918 section 7).
+     */
+    private void requireUnlocked(String accountId, Located c, String name) throws GroupwareException {
+        String collectionKey = String.join("/", c.homeName, repository.principalId(accountId), c.collection.name());
+        String key = collectionKey + "/" + name;
+        for (org.postern.core.store.DavLock l : repository.locks(accountId, System.currentTimeMillis())) {
+            if (l.covers(key) || l.covers(collectionKey)) {
+                throw new GroupwareException(GroupwareException.Reason.LOCKED, "locked by a DAV client");
+            }
+        }
+    }
 
     private static GroupwareItem item(DavResourceRecord collection, DavResourceRecord r, byte[] body) {
         String data = new String(body, StandardCharsets.UTF_8);

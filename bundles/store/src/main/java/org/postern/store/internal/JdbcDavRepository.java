@@ -20,6 +20,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.postern.api.mail.AccountGoneException;
 import org.postern.core.store.DavConflictException;
 import org.postern.core.store.DavLimitException;
+import org.postern.core.store.DavPreconditionException;
 import org.postern.core.store.DavLock;
 import org.postern.core.store.DavProperty;
 import org.postern.core.store.DavRepository;
@@ -353,7 +354,7 @@ public class JdbcDavRepository implements DavRepository {
 
     @Override
     public Written put(String accountId, String parentId, String name, String contentType, byte[] body, String uid,
-            TimeSpan span) {
+            TimeSpan span, java.util.function.Predicate<String> expected) {
         TimeSpan known = span == null ? TimeSpan.UNKNOWN : span;
         for (int attempt = 0;; attempt++) {
             try {
@@ -361,6 +362,10 @@ public class JdbcDavRepository implements DavRepository {
                     long seq = writeLock(c, accountId);
                     requireCollection(c, accountId, parentId);
                     Optional<DavResourceRecord> existing = one(c, accountId, parentId, name);
+                    // checked under the account's write lock: no other write can come between
+                    if (!expected.test(existing.map(r -> r.collection() ? null : r.etag()).orElse(null))) {
+                        throw new DavPreconditionException();
+                    }
                     if (uid != null) {
                         for (String other : Database.query(c, "SELECT name FROM dav_resource WHERE parent_id = ? AND uid = ? "
                                 + "AND account_id = ?", ps -> {
@@ -476,12 +481,15 @@ public class JdbcDavRepository implements DavRepository {
     }
 
     @Override
-    public boolean delete(String accountId, String id) {
+    public boolean delete(String accountId, String id, java.util.function.Predicate<String> expected) {
         return db.transaction(c -> {
             long seq = writeLock(c, accountId);
             Optional<DavResourceRecord> victim = byId(c, accountId, id);
             if (victim.isEmpty()) {
                 return false;
+            }
+            if (!expected.test(victim.get().collection() ? null : victim.get().etag())) {
+                throw new DavPreconditionException();
             }
             tombstone(c, accountId, victim.get().parentId(), victim.get().name(), seq);
             return deleteTree(c, accountId, id);

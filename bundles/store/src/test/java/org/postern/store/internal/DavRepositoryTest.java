@@ -146,6 +146,32 @@ abstract class DavRepositoryTest {
     }
 
     @Test
+    void aConditionalWriteSeesTheETagInsideItsTransactionAndWritesNothingWhenItFails() {
+        DavResourceRecord home = dav.home(ALICE, "files");
+        List<String> seen = new java.util.ArrayList<>();
+        assertThrows(org.postern.core.store.DavPreconditionException.class, () -> dav.put(ALICE, home.id(), "n.txt", "text/plain",
+                bytes("x"), null, DavRepository.TimeSpan.UNKNOWN, etag -> {
+                    seen.add(String.valueOf(etag));
+                    return etag != null; // If-Match: *
+                }));
+        assertEquals(List.of("null"), seen, "no member: no ETag");
+        assertTrue(dav.child(ALICE, home.id(), "n.txt").isEmpty(), "nothing written");
+        DavResourceRecord first = dav.put(ALICE, home.id(), "n.txt", "text/plain", bytes("one"), null, DavRepository.TimeSpan.UNKNOWN,
+                etag -> etag == null).resource(); // If-None-Match: *
+        assertThrows(org.postern.core.store.DavPreconditionException.class, () -> dav.put(ALICE, home.id(), "n.txt", "text/plain",
+                bytes("lost update"), null, DavRepository.TimeSpan.UNKNOWN, etag -> "an old etag".equals(etag)));
+        assertArrayEquals(bytes("one"), dav.body(ALICE, first.id()).orElseThrow());
+        dav.put(ALICE, home.id(), "n.txt", "text/plain", bytes("two"), null, DavRepository.TimeSpan.UNKNOWN, first.etag()::equals);
+        assertArrayEquals(bytes("two"), dav.body(ALICE, first.id()).orElseThrow());
+        assertThrows(org.postern.core.store.DavPreconditionException.class, () -> dav.delete(ALICE, first.id(), first.etag()::equals),
+                "the ETag of the first version no longer matches");
+        assertTrue(dav.body(ALICE, first.id()).isPresent());
+        String now = dav.child(ALICE, home.id(), "n.txt").orElseThrow().etag();
+        assertTrue(dav.delete(ALICE, first.id(), now::equals));
+        assertTrue(dav.child(ALICE, home.id(), "n.txt").isEmpty());
+    }
+
+    @Test
     void anotherAccountsIdsReachNothing() {
         DavResourceRecord home = dav.home(ALICE, "files");
         DavResourceRecord doc = dav.put(ALICE, home.id(), "secret.txt", "text/plain", bytes("alice only")).resource();

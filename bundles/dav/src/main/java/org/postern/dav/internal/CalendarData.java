@@ -36,6 +36,11 @@ final class CalendarData {
     private static final String CALDAV = DavServlet.CALDAV;
     /** Instances one object expands to at most; the rest are left out (an hourly rule over two years would be 17,520). */
     static final int MAX_INSTANCES = 1_000;
+    /**
+     * Characters one object's expansion may reach (each instance copies its master, up to 1 MiB):
+     * past it the object is given unexpanded, as stored.
+     */
+    static final int MAX_EXPANDED_CHARS = 4 * 1024 * 1024;
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter FLOATING = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT);
@@ -198,6 +203,15 @@ final class CalendarData {
 
         boolean has(String n) {
             return !props(n).isEmpty();
+        }
+
+        /** Its length as written, in characters (line breaks included). */
+        long size() {
+            long total = begin.raw().length() + end.raw().length() + 4;
+            for (Object o : items) {
+                total += o instanceof Node child ? child.size() : ((VCardObject.Line) o).raw().length() + 2;
+            }
+            return total;
         }
 
         void write(StringBuilder out) {
@@ -366,6 +380,7 @@ final class CalendarData {
             }
         }
         int instances = 0;
+        long chars = 0;
         for (Node n : components) {
             CalendarComponent c = parsed.get(n);
             boolean master = !n.has("RECURRENCE-ID");
@@ -376,14 +391,20 @@ final class CalendarData {
                 }
                 continue;
             }
+            long size = n.size();
             for (Period<?> p : periods(c, start, end)) {
                 Instant s = CalendarQuery.instant(p.getStart());
                 if (overridden.contains(s)) {
                     continue;
                 }
-                if (instances++ >= MAX_INSTANCES) {
-                    break;
+                if (instances >= MAX_INSTANCES) {
+                    break; // for this master and every later one
                 }
+                chars += size;
+                if (chars > MAX_EXPANDED_CHARS) {
+                    return root; // a large master many times over: unexpanded, as stored
+                }
+                instances++;
                 out.items.add(instance(n, c, p));
             }
         }

@@ -100,10 +100,12 @@ record CalendarObject(String component, String uid, DavRepository.TimeSpan span)
             throw new Invalid("valid-calendar-object-resource", "no event, task or journal in it");
         }
         for (CalendarComponent c : components) {
+            if (!c.getProperties(Property.EXRULE).isEmpty()) {
+                // gone from RFC 5545; ical4j expands it over the whole query range whatever the rule
+                throw new Invalid("valid-calendar-object-resource", "EXRULE (RFC 2445 only)");
+            }
             for (Property rule : c.getProperties(Property.RRULE)) {
-                String r = rule.getValue().toUpperCase(java.util.Locale.ROOT);
-                // every second or minute: no calendar needs it, and expanding it is unbounded work
-                if (r.contains("FREQ=SECONDLY") || r.contains("FREQ=MINUTELY")) {
+                if (!hourlyAtMost(((net.fortuna.ical4j.model.property.RRule<?>) rule).getRecur())) {
                     throw new Invalid("valid-calendar-object-resource", "recurrence more often than hourly");
                 }
             }
@@ -179,6 +181,38 @@ record CalendarObject(String component, String uid, DavRepository.TimeSpan span)
         return new DavRepository.TimeSpan(first - SPAN_MARGIN_SECONDS, open ? null : last + SPAN_MARGIN_SECONDS);
     }
 
+    /** Most candidates one step of a rule may make (the product of its BY lists' sizes). */
+    static final int MAX_RULE_CANDIDATES = 10_000;
+
+    /**
+     * True for a rule that recurs at most once an hour on average: not SECONDLY or MINUTELY, an
+     * HOURLY one without several minutes or seconds, a coarser one with at most 24 times a day
+     * (its BYHOUR x BYMINUTE x BYSECOND), and at most {@link #MAX_RULE_CANDIDATES} candidates per
+     * step. Anything denser is unbounded work for every query that expands it (a BY list can
+     * make an hourly rule recur every second).
+     */
+    static boolean hourlyAtMost(net.fortuna.ical4j.model.Recur<?> r) {
+        String freq = String.valueOf(r.getFrequency());
+        if (freq.equals("SECONDLY") || freq.equals("MINUTELY")) {
+            return false;
+        }
+        int seconds = Math.max(1, r.getSecondList().size());
+        int minutes = Math.max(1, r.getMinuteList().size());
+        int hours = Math.max(1, r.getHourList().size());
+        if (freq.equals("HOURLY") ? seconds * minutes > 1 : (long) seconds * minutes * hours > 24) {
+            return false;
+        }
+        long candidates = 1;
+        for (int size : new int[] {seconds, minutes, hours, r.getDayList().size(), r.getMonthDayList().size(),
+            r.getYearDayList().size(), r.getWeekNoList().size(), r.getMonthList().size(), r.getSetPosList().size()}) {
+            candidates *= Math.max(1, size);
+            if (candidates > MAX_RULE_CANDIDATES) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Rules with COUNT up to this many instances are expanded to find their last one. */
     static final int MAX_COUNTED = 1_000;
 
@@ -211,22 +245,52 @@ record CalendarObject(String component, String uid, DavRepository.TimeSpan span)
             return null;
         }
         java.time.ZonedDateTime from = start.atZone(java.time.ZoneOffset.UTC).minusDays(1);
+        // every instance of a rule lasts what the master does: its DTEND or DURATION, or what ical4j makes of it
+        long length = declaredLength(c, start);
         if (counted) {
-            java.time.ZonedDateTime to = java.time.Instant.parse("9999-12-31T00:00:00Z").atZone(java.time.ZoneOffset.UTC);
-            Long last = null;
-            for (Period<?> period : c.calculateRecurrenceSet(new Period<>(from, to))) {
-                long e = Math.max(CalendarQuery.instant(period.getStart()).getEpochSecond(), CalendarQuery.instant(period.getEnd()).getEpochSecond());
-                last = last == null ? e : Math.max(last, e);
+            // each rule's own starts, at most COUNT of them, streamed: never a set up to year 9999
+            java.time.Instant latest = start;
+            for (Property p : c.getProperties(Property.RRULE)) {
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                net.fortuna.ical4j.model.Recur<java.time.temporal.Temporal> r = (net.fortuna.ical4j.model.Recur) ((net.fortuna.ical4j.model.property.RRule<?>) p).getRecur();
+                java.time.temporal.Temporal seed = ((net.fortuna.ical4j.model.property.DtStart<?>) c.getProperty(Property.DTSTART).get()).getDate();
+                // far enough for a thousand yearly instances; Instant takes no years, LocalDate no seconds
+                java.time.temporal.Temporal end = seed instanceof java.time.LocalDate d ? d.plusYears(3000)
+                        : seed.plus(java.time.Duration.ofDays(3000L * 366));
+                java.util.Optional<java.time.temporal.Temporal> last = r.getDatesAsStream(seed, seed, end, r.getCount())
+                        .limit(r.getCount()).reduce((a, b) -> b);
+                if (last.isPresent()) {
+                    java.time.Instant l = CalendarQuery.instant(last.get());
+                    latest = l.isAfter(latest) ? l : latest;
+                }
             }
-            return last;
+            return latest.getEpochSecond() + length;
         }
-        // the first instance's length: every instance of a rule has the master's
-        long length = 0;
         for (Period<?> period : c.calculateRecurrenceSet(new Period<>(from, start.atZone(java.time.ZoneOffset.UTC).plusDays(1)))) {
             length = Math.max(length, CalendarQuery.instant(period.getEnd()).getEpochSecond()
                     - CalendarQuery.instant(period.getStart()).getEpochSecond());
         }
         return lastStart.getEpochSecond() + length;
+    }
+
+    /** DTEND - DTSTART, or DURATION, in seconds (0 when neither reads); a day for a date without either. */
+    private static long declaredLength(CalendarComponent c, java.time.Instant start) {
+        try {
+            java.util.Optional<Property> end = c.getProperty(Property.DTEND);
+            if (end.isPresent() && end.get() instanceof net.fortuna.ical4j.model.property.DateProperty<?> d) {
+                return Math.max(0, CalendarQuery.instant(d.getDate()).getEpochSecond() - start.getEpochSecond());
+            }
+            java.util.Optional<Property> duration = c.getProperty(Property.DURATION);
+            if (duration.isPresent()) {
+                java.time.temporal.TemporalAmount amount = ((net.fortuna.ical4j.model.property.Duration) duration.get()).getDuration();
+                return Math.max(0, start.atZone(java.time.ZoneOffset.UTC).plus(amount).toInstant().getEpochSecond() - start.getEpochSecond());
+            }
+            boolean date = ((net.fortuna.ical4j.model.property.DtStart<?>) c.getProperty(Property.DTSTART).get()).getDate()
+                    instanceof java.time.LocalDate;
+            return date ? 86_400 : 0;
+        } catch (RuntimeException unreadable) {
+            return 0;
+        }
     }
 
     private static Long min(Long a, long b) {

@@ -109,6 +109,19 @@ class CalendarDataTest {
     }
 
     @Test
+    void aLargeMasterTooManyTimesOverIsGivenUnexpanded() throws Exception {
+        String big = "DESCRIPTION:" + "x".repeat(70) + "\r\n";
+        String data = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:big\r\nDTSTAMP:20261203T100000Z\r\n"
+                + "DTSTART:20260101T000000Z\r\nDTEND:20260101T003000Z\r\nRRULE:FREQ=HOURLY\r\n" + big.repeat(8_000)
+                + "END:VEVENT\r\nEND:VCALENDAR\r\n"; // about 600 KB, hourly
+        String out = apply("<C:expand start=\"20260101T000000Z\" end=\"20260201T000000Z\"/>", data);
+        assertEquals(data, out, "744 instances of 600 KB would be 450 MB: the stored object instead");
+        String small = data.replace(big.repeat(8_000), "");
+        String expanded = apply("<C:expand start=\"20260101T000000Z\" end=\"20260201T000000Z\"/>", small);
+        assertEquals(CalendarData.MAX_INSTANCES < 744 ? CalendarData.MAX_INSTANCES : 744, all("^DTSTART:", expanded).size());
+    }
+
+    @Test
     void allDayInstancesStayDates() throws Exception {
         String data = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20261203T100000Z\r\n"
                 + "DTSTART;VALUE=DATE:20260101\r\nDTEND;VALUE=DATE:20260102\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";

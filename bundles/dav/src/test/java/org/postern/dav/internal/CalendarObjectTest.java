@@ -36,7 +36,7 @@ class CalendarObjectTest {
     }
 
     @Test
-    void whatIsNotOneCalendarObjectIsRefusedByPrecondition() {
+    void whatIsNotOneCalendarObjectIsRefusedByPrecondition() throws Exception {
         assertEquals("valid-calendar-data", refused("this is not iCalendar"));
         assertEquals("valid-calendar-data", refused("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n"));
         assertEquals("valid-calendar-object-resource", refused(event("e-1", "METHOD:REQUEST\r\n")));
@@ -68,9 +68,21 @@ class CalendarObjectTest {
     }
 
     @Test
-    void recurrenceMoreOftenThanHourlyIsRefused() {
+    void recurrenceMoreOftenThanHourlyIsRefused() throws Exception {
         assertEquals("valid-calendar-object-resource", refused(event("s", "").replace("SUMMARY", "RRULE:FREQ=SECONDLY\r\nSUMMARY")));
         assertEquals("valid-calendar-object-resource", refused(event("m", "").replace("SUMMARY", "RRULE:FREQ=MINUTELY\r\nSUMMARY")));
+        // BY lists can make a coarse rule recur every second; EXRULE is expanded whatever it says
+        assertEquals("valid-calendar-object-resource", refused(event("h", "").replace("SUMMARY",
+                "RRULE:FREQ=HOURLY;BYMINUTE=0,30\r\nSUMMARY")));
+        assertEquals("valid-calendar-object-resource", refused(event("d", "").replace("SUMMARY",
+                "RRULE:FREQ=DAILY;BYHOUR=9,13,17;BYMINUTE=0,10,20,30,40,50;BYSECOND=0,30\r\nSUMMARY")));
+        assertEquals("valid-calendar-object-resource", refused(event("y", "").replace("SUMMARY",
+                "RRULE:FREQ=YEARLY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYMONTHDAY=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
+                + "22,23,24,25,26,27,28;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=1,2,3,4,5\r\nSUMMARY")));
+        assertEquals("valid-calendar-object-resource", refused(event("x", "").replace("SUMMARY",
+                "RRULE:FREQ=DAILY;COUNT=10\r\nEXRULE:FREQ=HOURLY\r\nSUMMARY")));
+        parse(event("ok", "").replace("SUMMARY", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=9,13,17\r\nSUMMARY"));
+        parse(event("ok2", "").replace("SUMMARY", "RRULE:FREQ=HOURLY;INTERVAL=2\r\nSUMMARY"));
     }
 
     private static final long MARGIN = CalendarObject.SPAN_MARGIN_SECONDS;
@@ -112,6 +124,10 @@ class CalendarObjectTest {
         String many = event("m", "").replace("SUMMARY", "RRULE:FREQ=DAILY;COUNT=" + (CalendarObject.MAX_COUNTED + 1) + "\r\nSUMMARY");
         assertEquals(new DavRepository.TimeSpan(at("2026-12-04T09:00:00Z") - MARGIN, null), parse(many).span(),
                 "more instances than are worth expanding at PUT: open");
+        // the length comes from DTEND even when no instance lies next to DTSTART (a Friday start, a Monday rule)
+        String long3Days = event("l", "").replace("DTEND:20261204T100000Z", "DTEND:20261207T090000Z")
+                .replace("SUMMARY", "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20270301T090000Z\r\nSUMMARY");
+        assertEquals(at("2027-03-01T09:00:00Z") + 3 * 86_400 + MARGIN, parse(long3Days).span().end());
         String mixed = counted.replace("SUMMARY", "RRULE:FREQ=MONTHLY;UNTIL=20270110T090000Z\r\nSUMMARY");
         assertEquals(null, parse(mixed).span().end());
     }

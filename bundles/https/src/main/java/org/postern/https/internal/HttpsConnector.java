@@ -99,13 +99,16 @@ public class HttpsConnector extends AbstractHandler {
         if (server == null) {
             return;
         }
-        // pax-web's plain listener (8181) gets the same limits, counted on its own connections
+        // pax-web's plain listener (8181) gets the total limit, counted on its own connections. Not
+        // the per-client one: behind a TLS-terminating proxy every client comes from the proxy's address.
         Connector plainListener = plainConnector(server);
         if (plainListener instanceof ServerConnector sc) {
-            plainLimits = new ClientLimits(config.max_connections_per_ip(), config.max_connections(),
+            plainLimits = new ClientLimits(Integer.MAX_VALUE, config.max_connections(),
                     org.eclipse.jetty.server.HttpConnection.class);
             sc.addBean(plainLimits);
             limitedPlain = sc;
+        } else {
+            LOG.warn("Postern HTTPS: no plain HTTP listener found to limit; its connections are not counted");
         }
         if (!config.enabled()) {
             return;

@@ -155,8 +155,8 @@ class HttpsConnectorTest {
     }
 
     @Test
-    void thePlainListenerHasTheSameLimitsEvenWithHttpsOff() throws Exception {
-        https.modified(config(false, port, 2));
+    void thePlainListenerHasTheTotalLimitEvenWithHttpsOff() throws Exception {
+        https.modified(config(false, port, 1, 2));
         int plainPort = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         java.net.Socket one = new java.net.Socket("127.0.0.1", plainPort);
         java.net.Socket two = new java.net.Socket("127.0.0.1", plainPort);
@@ -171,7 +171,7 @@ class HttpsConnectorTest {
                 } catch (IOException reset) {
                     answer = "";
                 }
-                assertEquals("", answer, "a third connection from one address is closed unanswered");
+                assertEquals("", answer, "a third connection in all is closed unanswered");
             }
         } finally {
             one.close();
@@ -258,6 +258,10 @@ class HttpsConnectorTest {
     }
 
     private static HttpsConfig config(boolean enabled, int port, int perClient) {
+        return config(enabled, port, perClient, 5000);
+    }
+
+    private static HttpsConfig config(boolean enabled, int port, int perClient, int total) {
         return new HttpsConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -286,7 +290,7 @@ class HttpsConnectorTest {
 
             @Override
             public int max_connections() {
-                return 5000;
+                return total;
             }
         };
     }

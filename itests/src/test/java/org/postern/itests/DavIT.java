@@ -710,6 +710,10 @@ public class DavIT {
                 + "<C:prop name=\"UID\"/><C:prop name=\"SUMMARY\"/></C:comp></C:comp></C:calendar-data></D:prop><D:href>" + cal
                 + "weekly.ics</D:href></C:calendar-multiget>", "Depth", "1"));
         assertTrue(partial, partial.contains("SUMMARY:Team sync") && partial.contains("UID:weekly-2"));
+        String twice = text(send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\""
+                + CALDAV + "\"><D:prop><D:getetag/></D:prop><D:href>" + cal + "weekly.ics</D:href><D:href>http://other.invalid" + cal
+                + "%77eekly.ics</D:href></C:calendar-multiget>", "Depth", "1"));
+        assertEquals("one member named twice is answered once: " + twice, 1, twice.split("<D:response>", -1).length - 1);
         assertFalse(partial, partial.contains("DTSTAMP") || partial.contains("PRODID") || partial.contains("RRULE"));
         String stamped = text(send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\""
                 + CALDAV + "\"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\">"

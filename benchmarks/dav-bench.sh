@@ -35,12 +35,10 @@ start_karaf
 create_account bench@example.net dav "$work/postern.pw"
 pw=$(cat "$work/postern.pw")
 base=http://127.0.0.1:$http_port
-principal=$(curl -s -u "bench@example.net:$pw" -X PROPFIND -H 'Depth: 0' "$base/dav/" \
-  --data '<propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>' | sed -n 's|.*/dav/principals/\([0-9a-f]*\)/.*|\1|p')
+principal=$(dav_principal bench@example.net "$pw" "$base")
 [ -n "$principal" ] || die "no principal from Postern"
 cal=/dav/calendars/$principal/bench/
-code=$(curl -s -o /dev/null -w '%{http_code}' -u "bench@example.net:$pw" -X MKCALENDAR "$base$cal")
-[ "$code" = 201 ] || die "MKCALENDAR on Postern answered $code"
+dav_mkcalendar bench@example.net "$pw" "$base$cal"
 echo "== Postern ($base$cal), $EVENTS events, $CLIENTS clients, ${SECONDS_PER_OP}s per operation"
 printf '%s\n' "$pw" | python3 "$repo/benchmarks/dav-load.py" "$base" "$cal" bench@example.net "$EVENTS" "$CLIENTS" "$SECONDS_PER_OP" \
   | tee "$work/postern.txt"

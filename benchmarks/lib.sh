@@ -279,3 +279,16 @@ ab_get() {
     "$name" "$rps" "$p99" "$done" "${failed:-0}" "${non2xx:-0}"
 }
 
+# The DAV principal id of user $1 with password $2 at base URL $3 (empty when none answered).
+dav_principal() {
+  curl -s -u "$1:$2" -X PROPFIND -H 'Depth: 0' "$3/dav/" \
+    --data '<propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>' \
+    | sed -n 's|.*/dav/principals/\([0-9a-f]*\)/.*|\1|p'
+}
+
+# MKCALENDAR of URL $3 as user $1 with password $2; dies unless it answers 201.
+dav_mkcalendar() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -u "$1:$2" -X MKCALENDAR "$3")
+  [ "$code" = 201 ] || die "MKCALENDAR of $3 answered $code"
+}

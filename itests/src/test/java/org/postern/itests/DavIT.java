@@ -636,14 +636,23 @@ public class DavIT {
                 "Content-Type", "text/calendar").statusCode());
     }
 
+    private static String defaultCalendar(String[] user) throws Exception {
+        return "/dav/calendars/" + principal(user) + "/default/";
+    }
+
+    /** PUTs weekly.ics, "Team sync", with {@code times} (DTSTART, DTEND, rules), and expects a 201. */
+    private static void putWeekly(String[] user, String cal, String uid, String times) throws Exception {
+        String weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTAMP:20261203T100000Z\r\n"
+                + times + "SUMMARY:Team sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assertEquals(201, send("PUT", cal + "weekly.ics", user, weekly, "Content-Type", "text/calendar").statusCode());
+    }
+
     @Test
     public void calendarQueryFindsEventsInATimeRangeWithRecurrences() throws Exception {
         String[] alice = user("dav");
-        String cal = "/dav/calendars/" + principal(alice) + "/default/";
-        String weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:weekly-1\r\nDTSTAMP:20261203T100000Z\r\n"
-                + "DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z\r\nRRULE:FREQ=WEEKLY\r\nEXDATE:20261218T090000Z\r\n"
-                + "SUMMARY:Team sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        assertEquals(201, send("PUT", cal + "weekly.ics", alice, weekly, "Content-Type", "text/calendar").statusCode());
+        String cal = defaultCalendar(alice);
+        putWeekly(alice, cal, "weekly-1", "DTSTART:20261204T090000Z\r\nDTEND:20261204T100000Z\r\nRRULE:FREQ=WEEKLY\r\n"
+                + "EXDATE:20261218T090000Z\r\n");
         assertEquals(201, send("PUT", cal + "dentist.ics", alice, event("dentist-1", "Dentist").replace("20261204", "20261216"),
                 "Content-Type", "text/calendar").statusCode());
         java.util.function.Function<String, String> query = filter -> {
@@ -689,11 +698,9 @@ public class DavIT {
     @Test
     public void calendarDataComesExpandedOrInPartsAsTheReportAsks() throws Exception {
         String[] bob = user("dav");
-        String cal = "/dav/calendars/" + principal(bob) + "/default/";
-        String weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:weekly-2\r\nDTSTAMP:20261203T100000Z\r\n"
-                + "DTSTART;TZID=Europe/Berlin:20261204T100000\r\nDTEND;TZID=Europe/Berlin:20261204T110000\r\nRRULE:FREQ=WEEKLY\r\n"
-                + "EXDATE;TZID=Europe/Berlin:20261218T100000\r\nSUMMARY:Team sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        assertEquals(201, send("PUT", cal + "weekly.ics", bob, weekly, "Content-Type", "text/calendar").statusCode());
+        String cal = defaultCalendar(bob);
+        putWeekly(bob, cal, "weekly-2", "DTSTART;TZID=Europe/Berlin:20261204T100000\r\nDTEND;TZID=Europe/Berlin:20261204T110000\r\n"
+                + "RRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Berlin:20261218T100000\r\n");
         String range = "start=\"20261210T000000Z\" end=\"20261226T000000Z\"";
         HttpResponse<byte[]> expanded = send("REPORT", cal, bob, "<?xml version=\"1.0\"?><C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\""
                 + CALDAV + "\"><D:prop><C:calendar-data><C:expand " + range + "/></C:calendar-data></D:prop><C:filter>"

@@ -686,8 +686,11 @@ public class JdbcDavRepository implements DavRepository {
     private static List<Member> changed(Connection c, String accountId, String collectionId, long since, long upTo, int max)
             throws SQLException {
         List<Member> all = new ArrayList<>();
+        // Derby would pick the unique (account_id, parent_id, name) index, two equalities, and read
+        // every member; the hint (a comment to PostgreSQL) makes it range-scan the changes alone.
         try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", sync_seq FROM dav_resource "
-                + "WHERE parent_id = ? AND account_id = ? AND sync_seq > ? AND sync_seq <= ? ORDER BY sync_seq, name")) {
+                + "--DERBY-PROPERTIES index=DAV_RESOURCE_PARENT\n"
+                + "WHERE parent_id = ? AND account_id = ? AND sync_seq > ? AND sync_seq <= ? ORDER BY sync_seq")) {
             ps.setString(1, collectionId);
             ps.setString(2, accountId);
             ps.setLong(3, since);
@@ -702,7 +705,8 @@ public class JdbcDavRepository implements DavRepository {
         }
         if (since > 0) { // an initial sync lists what is there, not what went
             try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT name, sync_seq FROM dav_tombstone "
-                    + "WHERE parent_id = ? AND account_id = ? AND sync_seq > ? AND sync_seq <= ? ORDER BY sync_seq, name")) {
+                    + "--DERBY-PROPERTIES index=DAV_TOMBSTONE_SYNC\n"
+                    + "WHERE parent_id = ? AND account_id = ? AND sync_seq > ? AND sync_seq <= ? ORDER BY sync_seq")) {
                 ps.setString(1, collectionId);
                 ps.setString(2, accountId);
                 ps.setLong(3, since);
@@ -715,24 +719,37 @@ public class JdbcDavRepository implements DavRepository {
                 }
             }
         }
-        all.sort(java.util.Comparator.comparingLong(Member::seq));
+        // By seq alone in SQL: the index gives that order and the scan stops at `max` rows (with the
+        // name too, Derby sorted every change since the token, to disk, for each page of a large
+        // first sync). Within one seq the order is the name's, here; pages never split a seq.
+        all.sort(java.util.Comparator.comparingLong(Member::seq).thenComparing(Member::name));
         return all;
     }
 
     private static long syncTokenIn(Connection c, String accountId, String collectionId) throws SQLException {
-        long own = Database.query(c, "SELECT sync_seq FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
+        Optional<Long> own = Database.query(c, "SELECT sync_seq FROM dav_resource WHERE account_id = ? AND id = ?", ps -> {
             ps.setString(1, accountId);
             ps.setString(2, collectionId);
-        }, rs -> rs.getLong(1)).stream().findFirst().orElse(0L);
-        long members = Database.query(c, "SELECT MAX(sync_seq) FROM dav_resource WHERE parent_id = ? AND account_id = ?", ps -> {
+        }, rs -> rs.getLong(1)).stream().findFirst();
+        if (own.isEmpty()) {
+            return 0; // not this account's collection: its members are not either
+        }
+        // the newest member and the newest tombstone, each the first entry of a descending index
+        // (every member of a collection is its account's: the collection was checked above)
+        long members = newest(c, "SELECT sync_seq FROM dav_resource --DERBY-PROPERTIES index=DAV_RESOURCE_NEWEST\n"
+                + "WHERE parent_id = ? ORDER BY sync_seq DESC FETCH FIRST 1 ROWS ONLY", collectionId);
+        long gone = newest(c, "SELECT sync_seq FROM dav_tombstone --DERBY-PROPERTIES index=DAV_TOMBSTONE_NEWEST\n"
+                + "WHERE parent_id = ? ORDER BY sync_seq DESC FETCH FIRST 1 ROWS ONLY", collectionId);
+        return Math.max(own.get(), Math.max(members, gone));
+    }
+
+    private static long newest(Connection c, String sql, String collectionId) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, collectionId);
-            ps.setString(2, accountId);
-        }, rs -> rs.getLong(1)).get(0);
-        long gone = Database.query(c, "SELECT MAX(sync_seq) FROM dav_tombstone WHERE parent_id = ? AND account_id = ?", ps -> {
-            ps.setString(1, collectionId);
-            ps.setString(2, accountId);
-        }, rs -> rs.getLong(1)).get(0);
-        return Math.max(own, Math.max(members, gone));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     // ---- locks ----

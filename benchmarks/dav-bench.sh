@@ -30,13 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Postern
-unpack_postern "$work/postern"
-start_karaf
-create_account bench@example.net dav "$work/postern.pw"
-pw=$(cat "$work/postern.pw")
-base=http://127.0.0.1:$http_port
-principal=$(dav_principal bench@example.net "$pw" "$base")
-[ -n "$principal" ] || die "no principal from Postern"
+start_postern_dav "$work"
 cal=/dav/calendars/$principal/bench/
 dav_mkcalendar bench@example.net "$pw" "$base$cal"
 echo "== Postern ($base$cal), $EVENTS events, $CLIENTS clients, ${SECONDS_PER_OP}s per operation"

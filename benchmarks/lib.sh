@@ -292,3 +292,15 @@ dav_mkcalendar() {
   code=$(curl -s -o /dev/null -w '%{http_code}' -u "$1:$2" -X MKCALENDAR "$3")
   [ "$code" = 201 ] || die "MKCALENDAR of $3 answered $code"
 }
+
+# Unpacks and starts Postern in $1/postern with account bench@example.net and a DAV app
+# password: sets pw, base (its HTTP URL) and principal (the account's DAV principal id).
+start_postern_dav() {
+  unpack_postern "$1/postern"
+  start_karaf
+  create_account bench@example.net dav "$1/postern.pw"
+  pw=$(cat "$1/postern.pw")
+  base=http://127.0.0.1:$http_port
+  principal=$(dav_principal bench@example.net "$pw" "$base")
+  [ -n "$principal" ] || die "no principal from Postern"
+}

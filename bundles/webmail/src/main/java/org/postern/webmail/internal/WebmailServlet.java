@@ -1,0 +1,905 @@
+package org.postern.webmail.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.servlet.AsyncContext;
+import javax.servlet.AsyncEvent;
+import javax.servlet.AsyncListener;
+import javax.servlet.Servlet;
+import javax.servlet.http.Cookie;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.jsoup.Jsoup;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.postern.api.auth.AuthUnavailableException;
+import org.postern.api.auth.Authenticator;
+import org.postern.api.auth.Login;
+import org.postern.api.auth.Protocol;
+import org.postern.api.mail.FolderNotFoundException;
+import org.postern.api.mail.Mailboxes;
+import org.postern.api.mail.Mailboxes.FolderInfo;
+import org.postern.api.mail.Mailboxes.MessageInfo;
+import org.postern.api.smtp.CoreService;
+import org.postern.mime.ReadableMessage;
+import org.postern.webmail.internal.WebSessions.WebSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The webmail under {@code /mail/}: login, folders, the message list, reading, and the actions on
+ * messages. Every page is plain HTML that works with no script, CSS or frames (DESIGN section 7);
+ * rich mode only adds the theme's style sheet. State changes only on POST with the session's
+ * anti-CSRF token; a GET never changes anything, which is why opening a message from the list is
+ * a form button (it marks the message read) and the message page itself is a plain GET.
+ */
+@Component(service = Servlet.class, configurationPid = WebmailConfig.PID, property = {
+    "osgi.http.whiteboard.servlet.pattern=/mail/*",
+    "osgi.http.whiteboard.servlet.pattern=/mail",
+    "osgi.http.whiteboard.servlet.name=postern-webmail",
+    "osgi.http.whiteboard.servlet.asyncSupported=true"})
+@Designate(ocd = WebmailConfig.class)
+public class WebmailServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(WebmailServlet.class);
+
+    static final String SESSION_COOKIE = "postern_session";
+    static final String PRE_COOKIE = "postern_pre";
+    static final String MODE_COOKIE = "postern_mode";
+    private static final String OUTCOME = WebmailServlet.class.getName() + ".outcome";
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+    /** The longest header read for a row of the message list. */
+    private static final int MAX_LIST_HEADER = 64 * 1024;
+    /** The longest address and password accepted from the login form (longer ones cannot be right). */
+    private static final int MAX_CREDENTIAL = 1024;
+
+    private final transient Authenticator authenticator;
+    private final transient Mailboxes mailboxes;
+    private final transient WebSessions sessions;
+    private final transient Pages pages = new Pages();
+    private final transient ScheduledExecutorService sweeper;
+    private final int pageSize;
+    private final String cookieSecure;
+    private final long maxMessageShown;
+    private final int maxTextChars;
+
+    @Activate
+    public WebmailServlet(@Reference(target = CoreService.TARGET) Authenticator authenticator,
+            @Reference(target = CoreService.TARGET) Mailboxes mailboxes, WebmailConfig config) {
+        this.authenticator = authenticator;
+        this.mailboxes = mailboxes;
+        this.sessions = new WebSessions(TimeUnit.MINUTES.toMillis(within(config.session_idle_minutes(), 1, 1440, "session.idle.minutes")),
+                TimeUnit.HOURS.toMillis(within(config.session_absolute_hours(), 1, 720, "session.absolute.hours")),
+                within(config.sessions_per_account(), 1, 1000, "sessions.per.account"));
+        this.pageSize = within(config.page_size(), 10, 500, "page.size");
+        String secure = config.cookie_secure().strip().toLowerCase(Locale.ROOT);
+        if (!Set.of("auto", "true", "false").contains(secure)) {
+            throw new IllegalArgumentException("cookie.secure must be auto, true or false");
+        }
+        this.cookieSecure = secure;
+        this.maxMessageShown = Math.max(1024, config.max_message_shown());
+        this.maxTextChars = Math.max(1000, config.max_text_chars());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "postern-webmail-sessions");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(() -> sessions.sweep(System.currentTimeMillis()), 1, 1, TimeUnit.MINUTES);
+    }
+
+    private static int within(int v, int min, int max, String name) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ": " + v);
+        }
+        return v;
+    }
+
+    @Deactivate
+    void deactivate() {
+        sweeper.shutdownNow();
+        sessions.endEverything();
+    }
+
+    // ---- dispatch ----
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        securityHeaders(resp);
+        Object outcome = req.getAttribute(OUTCOME);
+        if (outcome != null) {
+            req.removeAttribute(OUTCOME);
+            loggedIn(req, resp, (Outcome) outcome);
+            return;
+        }
+        String method = req.getMethod();
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        if (req.getServletPath().equals("/mail") && path.isEmpty() && req.getRequestURI().equals("/mail")) {
+            redirect(resp, "/mail/");
+            return;
+        }
+        boolean get = method.equals("GET") || method.equals("HEAD");
+        boolean post = method.equals("POST");
+        if (!get && !post) {
+            resp.setHeader("Allow", "GET, HEAD, POST");
+            error(req, resp, 405, "This page cannot be used that way.");
+            return;
+        }
+        if (path.equals("/theme.css")) {
+            css(req, resp);
+            return;
+        }
+        boolean text = mode(req, resp);
+        WebSession s = sessions.find(cookie(req, SESSION_COOKIE), System.currentTimeMillis());
+        try {
+            switch (path) {
+                case "", "/" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 200);
+                    } else {
+                        redirect(resp, "/mail/list?f=INBOX");
+                    }
+                }
+                case "/login" -> {
+                    if (!post) {
+                        redirect(resp, "/mail/");
+                    } else {
+                        login(req, resp, text);
+                    }
+                }
+                case "/logout", "/logout-all" -> {
+                    if (!post) {
+                        methodNotAllowed(req, resp, "POST");
+                    } else if (s == null || !WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        if (path.equals("/logout-all")) {
+                            sessions.endAll(s.accountId);
+                        } else {
+                            sessions.end(s);
+                        }
+                        clearCookie(req, resp, SESSION_COOKIE);
+                        loginPage(req, resp, text, path.equals("/logout-all")
+                                ? "You are logged out of every session." : "You are logged out.", 200);
+                    }
+                }
+                case "/list" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        list(req, resp, s, text);
+                    }
+                }
+                case "/read" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        read(req, resp, s, text);
+                    }
+                }
+                case "/part" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        part(req, resp, s, text);
+                    }
+                }
+                case "/act" -> {
+                    if (!post) {
+                        methodNotAllowed(req, resp, "POST");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        act(req, resp, s, text);
+                    }
+                }
+                default -> error(req, resp, 404, "There is no such page.");
+            }
+        } catch (FolderNotFoundException | NumberFormatException gone) {
+            error(req, resp, 404, "There is no such folder or message (it may have been moved or deleted).");
+        }
+    }
+
+    private void methodNotAllowed(HttpServletRequest req, HttpServletResponse resp, String allow) throws IOException {
+        resp.setHeader("Allow", allow.equals("GET") ? "GET, HEAD" : allow);
+        error(req, resp, 405, "This page cannot be used that way.");
+    }
+
+    // ---- login ----
+
+    private void loginPage(HttpServletRequest req, HttpServletResponse resp, boolean text, String notice, int status)
+            throws IOException {
+        String pre = cookie(req, PRE_COOKIE);
+        if (pre == null || pre.length() != 43) {
+            pre = WebSessions.randomToken();
+            setCookie(req, resp, PRE_COOKIE, pre, "Strict");
+        }
+        Map<String, Object> m = model(req, text, null);
+        m.put("csrf", pre);
+        m.put("notice", notice == null ? "" : notice);
+        m.put("user", "");
+        page(resp, status, "login", m);
+    }
+
+    private void login(HttpServletRequest req, HttpServletResponse resp, boolean text) throws IOException {
+        String pre = cookie(req, PRE_COOKIE);
+        if (pre == null || !WebSessions.sameToken(pre, req.getParameter("csrf"))) {
+            // a login form from another site, or a browser that refuses cookies
+            loginPage(req, resp, text, "Your browser must accept cookies for this site; please try again.", 403);
+            return;
+        }
+        String user = req.getParameter("user");
+        String password = req.getParameter("password");
+        if (user == null || password == null || user.isBlank() || password.isEmpty()
+                || user.length() > MAX_CREDENTIAL || password.length() > MAX_CREDENTIAL) {
+            loginFailed(req, resp, text, user);
+            return;
+        }
+        InetAddress client = InetAddress.getByName(req.getRemoteAddr()); // an address literal: no lookup
+        char[] secret = password.toCharArray();
+        // An account password costs up to a CPU-second of Argon2id and a refused login waits:
+        // neither may hold one of the container's threads. The answer comes back as a re-dispatch.
+        AsyncContext async = req.startAsync();
+        async.setTimeout(120_000);
+        req.setAttribute(OUTCOME + ".user", user.strip());
+        AtomicBoolean owned = new AtomicBoolean();
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onTimeout(AsyncEvent event) throws IOException {
+                if (owned.compareAndSet(false, true)) {
+                    HttpServletResponse r = (HttpServletResponse) event.getAsyncContext().getResponse();
+                    r.setHeader("Retry-After", "30");
+                    error(req, r, 503, "The service is busy; please try again in a minute.");
+                    event.getAsyncContext().complete();
+                }
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                owned.set(true);
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {
+                owned.set(true);
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // not restarted
+            }
+        });
+        authenticator.login(Protocol.WEBMAIL, user.strip(), secret, client).whenComplete((login, failure) -> {
+            Arrays.fill(secret, '\0');
+            Login l = login == null ? null : login.orElse(null);
+            if (!owned.compareAndSet(false, true)) {
+                if (l != null) {
+                    l.close(); // the request timed out or failed meanwhile: nothing to answer
+                }
+                return;
+            }
+            try {
+                req.setAttribute(OUTCOME, new Outcome(l, failure));
+                async.dispatch();
+            } catch (IllegalStateException ended) {
+                if (l != null) {
+                    l.close();
+                }
+            }
+        });
+    }
+
+    private record Outcome(Login login, Throwable failure) {
+    }
+
+    private void loggedIn(HttpServletRequest req, HttpServletResponse resp, Outcome o) throws IOException {
+        boolean text = mode(req, resp);
+        String user = (String) req.getAttribute(OUTCOME + ".user");
+        if (o.failure != null) {
+            Throwable cause = o.failure instanceof CompletionException && o.failure.getCause() != null ? o.failure.getCause() : o.failure;
+            if (!(cause instanceof AuthUnavailableException)) {
+                LOG.warn("Postern webmail: login failed unexpectedly: {}", cause.toString());
+            }
+            resp.setHeader("Retry-After", "30");
+            error(req, resp, 503, "The service is busy; please try again in a minute.");
+            return;
+        }
+        if (o.login == null) {
+            loginFailed(req, resp, text, user);
+            return;
+        }
+        try {
+            mailboxes.ensureDefaultFolders(o.login.accountId());
+        } catch (RuntimeException e) {
+            o.login.close();
+            throw e;
+        }
+        Object[] created = sessions.create(o.login, System.currentTimeMillis());
+        setCookie(req, resp, SESSION_COOKIE, (String) created[0], "Lax");
+        redirect(resp, "/mail/list?f=INBOX");
+    }
+
+    /** One answer for every cause (DESIGN section 5): unknown user, wrong password, locked, throttled. */
+    private void loginFailed(HttpServletRequest req, HttpServletResponse resp, boolean text, String user) throws IOException {
+        String pre = cookie(req, PRE_COOKIE);
+        Map<String, Object> m = model(req, text, null);
+        m.put("csrf", pre == null ? "" : pre);
+        m.put("notice", "Login failed: the address or the password is wrong, or there were too many attempts.");
+        m.put("user", user == null || user.length() > MAX_CREDENTIAL ? "" : user);
+        page(resp, 200, "login", m);
+    }
+
+    // ---- the message list ----
+
+    private void list(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        String folder = Mailboxes.canonicalName(required(req, "f"));
+        int pageNo = Math.max(1, intParam(req, "p", 1));
+        String sort = "size".equals(req.getParameter("s")) ? "size" : "date";
+        boolean ascending = "asc".equals(req.getParameter("o"));
+        Mailboxes.FolderView view = mailboxes.view(s.accountId, folder);
+        List<MessageInfo> all = new ArrayList<>(view.messages());
+        Comparator<MessageInfo> order = sort.equals("size")
+                ? Comparator.comparingLong(MessageInfo::size).thenComparingLong(MessageInfo::uid)
+                : Comparator.comparing(MessageInfo::internalDate).thenComparingLong(MessageInfo::uid);
+        all.sort(ascending ? order : order.reversed());
+        int pages = Math.max(1, (all.size() + pageSize - 1) / pageSize);
+        pageNo = Math.min(pageNo, pages);
+        List<MessageInfo> slice = all.subList((pageNo - 1) * pageSize, Math.min(all.size(), pageNo * pageSize));
+        List<Map<String, Object>> rows = new ArrayList<>(slice.size());
+        long uidValidity = view.folder().uidValidity();
+        for (MessageInfo mi : slice) {
+            Map<String, Object> row = new HashMap<>();
+            row.put("uid", mi.uid());
+            row.put("seen", mi.flags().contains("\\Seen"));
+            row.put("flagged", mi.flags().contains("\\Flagged"));
+            row.put("answered", mi.flags().contains("\\Answered"));
+            row.put("date", DATE.format(mi.internalDate()));
+            row.put("size", humanSize(mi.size()));
+            ReadableMessage head = headerOf(s.accountId, folder, uidValidity, mi.uid());
+            row.put("from", display(head == null ? null : head.header("From"), 80, "(unknown sender)"));
+            row.put("subject", display(head == null ? null : head.header("Subject"), 120, "(no subject)"));
+            rows.add(row);
+        }
+        Map<String, Object> m = model(req, text, s);
+        m.put("folder", folder);
+        m.put("folderLabel", label(folder));
+        m.put("uidValidity", uidValidity);
+        m.put("rows", rows);
+        m.put("page", pageNo);
+        m.put("pages", pages);
+        m.put("total", all.size());
+        m.put("sort", sort);
+        m.put("order", ascending ? "asc" : "desc");
+        m.put("isTrash", Mailboxes.TRASH.equals(view.folder().specialUse()));
+        page(resp, 200, "list", m);
+    }
+
+    /** The message's header alone (a list row needs three fields), or null when it is gone. */
+    private ReadableMessage headerOf(String accountId, String folder, long uidValidity, long uid) throws IOException {
+        Optional<InputStream> in = mailboxes.open(accountId, folder, uidValidity, uid);
+        if (in.isEmpty()) {
+            return null;
+        }
+        ByteArrayOutputStream head = new ByteArrayOutputStream(2048);
+        try (InputStream body = in.get()) {
+            byte[] buf = new byte[4096];
+            int n;
+            int last = 0; // the last four octets, for CRLF CRLF (or LF LF)
+            outer:
+            while (head.size() < MAX_LIST_HEADER && (n = body.read(buf, 0, Math.min(buf.length, MAX_LIST_HEADER - head.size()))) > 0) {
+                for (int i = 0; i < n; i++) {
+                    last = (last << 8) | (buf[i] & 0xff);
+                    if (last == 0x0d0a0d0a || (last & 0xffff) == 0x0a0a) {
+                        head.write(buf, 0, i + 1);
+                        break outer;
+                    }
+                }
+                head.write(buf, 0, n);
+            }
+        }
+        return ReadableMessage.of(head.toByteArray(), 0);
+    }
+
+    // ---- reading ----
+
+    private void read(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        String folder = Mailboxes.canonicalName(required(req, "f"));
+        long uidValidity = Long.parseLong(required(req, "v"));
+        long uid = Long.parseLong(required(req, "u"));
+        Optional<MessageInfo> info = find(s.accountId, folder, uidValidity, uid);
+        Optional<InputStream> in = info.isEmpty() ? Optional.empty() : mailboxes.open(s.accountId, folder, uidValidity, uid);
+        if (in.isEmpty()) {
+            error(req, resp, 404, "There is no such folder or message (it may have been moved or deleted).");
+            return;
+        }
+        Map<String, Object> m = model(req, text, s);
+        m.put("folder", folder);
+        m.put("folderLabel", label(folder));
+        m.put("uidValidity", uidValidity);
+        m.put("uid", uid);
+        m.put("seen", info.get().flags().contains("\\Seen"));
+        m.put("flagged", info.get().flags().contains("\\Flagged"));
+        m.put("date", DATE.format(info.get().internalDate()));
+        m.put("size", humanSize(info.get().size()));
+        if (info.get().size() > maxMessageShown) {
+            in.get().close();
+            m.put("tooLarge", true);
+            m.put("header", List.of());
+            m.put("subject", "(message too large to show)");
+            m.put("body", "");
+            m.put("attachments", List.of());
+            page(resp, 200, "read", m);
+            return;
+        }
+        byte[] raw;
+        try (InputStream body = in.get()) {
+            raw = body.readAllBytes();
+        }
+        ReadableMessage msg = ReadableMessage.of(raw, maxTextChars);
+        List<Map<String, String>> header = new ArrayList<>();
+        for (String field : List.of("From", "To", "Cc", "Date", "Reply-To")) {
+            String v = msg.header(field);
+            if (v != null && !v.isBlank()) {
+                header.add(Map.of("name", field, "value", display(v, 2000, "")));
+            }
+        }
+        m.put("tooLarge", false);
+        m.put("header", header);
+        m.put("subject", display(msg.header("Subject"), 1000, "(no subject)"));
+        String body;
+        boolean fromHtml = false;
+        if (msg.text() != null) {
+            body = msg.text();
+        } else if (msg.html() != null) {
+            // the text of the markup only: nothing of it is rendered, so nothing in it can run or load
+            body = Jsoup.parse(msg.html()).wholeText();
+            fromHtml = true;
+        } else {
+            body = "";
+        }
+        m.put("body", body);
+        m.put("fromHtml", fromHtml);
+        m.put("truncated", msg.textTruncated() || (msg.text() == null && msg.htmlTruncated()));
+        List<Map<String, Object>> attachments = new ArrayList<>();
+        for (ReadableMessage.Attachment a : msg.attachments()) {
+            Map<String, Object> am = new HashMap<>();
+            am.put("path", a.path());
+            am.put("name", a.fileName() == null ? "part " + a.path() : display(a.fileName(), 200, "part " + a.path()));
+            am.put("type", a.contentType());
+            am.put("size", humanSize(a.encodedSize() * 3 / 4));
+            attachments.add(am);
+        }
+        m.put("attachments", attachments);
+        page(resp, 200, "read", m);
+    }
+
+    /**
+     * An attachment, always as a download of type application/octet-stream: a browser never
+     * renders what a sender chose as HTML or SVG from this origin.
+     */
+    private void part(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        String folder = Mailboxes.canonicalName(required(req, "f"));
+        long uidValidity = Long.parseLong(required(req, "v"));
+        long uid = Long.parseLong(required(req, "u"));
+        String path = required(req, "p");
+        Optional<MessageInfo> info = find(s.accountId, folder, uidValidity, uid);
+        Optional<InputStream> in = info.isEmpty() || info.get().size() > maxMessageShown
+                ? Optional.empty() : mailboxes.open(s.accountId, folder, uidValidity, uid);
+        if (in.isEmpty()) {
+            error(req, resp, 404, "There is no such attachment.");
+            return;
+        }
+        byte[] raw;
+        try (InputStream body = in.get()) {
+            raw = body.readAllBytes();
+        }
+        ReadableMessage msg = ReadableMessage.of(raw, 0);
+        ReadableMessage.Attachment found = null;
+        for (ReadableMessage.Attachment a : msg.attachments()) {
+            if (a.path().equals(path)) {
+                found = a;
+            }
+        }
+        Optional<InputStream> content = found == null ? Optional.empty() : msg.attachment(path);
+        if (content.isEmpty()) {
+            error(req, resp, 404, "There is no such attachment.");
+            return;
+        }
+        String name = found.fileName() == null ? "part-" + path : found.fileName();
+        resp.setStatus(200);
+        resp.setContentType("application/octet-stream");
+        resp.setHeader("Content-Disposition", "attachment; filename=\"" + asciiFileName(name) + "\"; filename*=UTF-8''"
+                + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+        try (InputStream c = content.get(); OutputStream out = resp.getOutputStream()) {
+            c.transferTo(out);
+        }
+    }
+
+    private static String asciiFileName(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length() && b.length() < 200; i++) {
+            char c = name.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '/' ? c : '_');
+        }
+        return b.toString();
+    }
+
+    private Optional<MessageInfo> find(String accountId, String folder, long uidValidity, long uid) {
+        Mailboxes.FolderView view = mailboxes.view(accountId, folder);
+        if (view.folder().uidValidity() != uidValidity) {
+            return Optional.empty();
+        }
+        for (MessageInfo mi : view.messages()) {
+            if (mi.uid() == uid) {
+                return Optional.of(mi);
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---- actions (POST only) ----
+
+    private void act(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        String folder = Mailboxes.canonicalName(required(req, "f"));
+        long uidValidity = Long.parseLong(required(req, "v"));
+        // Buttons are named by what they do (their value is their label, which lynx shows):
+        // "open:<uid>" on each row of the list, "op:<action>" for the actions.
+        String open = null;
+        String op = null;
+        for (java.util.Enumeration<String> names = req.getParameterNames(); names.hasMoreElements();) {
+            String name = names.nextElement();
+            if (name.startsWith("open:")) {
+                open = name.substring(5);
+            } else if (name.startsWith("op:")) {
+                op = name.substring(3);
+            }
+        }
+        if (open != null) {
+            long uid = Long.parseLong(open);
+            mailboxes.storeFlags(s.accountId, folder, uidValidity, List.of(uid), Mailboxes.FlagUpdate.ADD, Set.of("\\Seen"), 0);
+            redirect(resp, "/mail/read?f=" + url(folder) + "&v=" + uidValidity + "&u=" + uid);
+            return;
+        }
+        List<Long> uids = new ArrayList<>();
+        String[] given = req.getParameterValues("u");
+        if (given != null) {
+            for (String u : given) {
+                uids.add(Long.parseLong(u));
+            }
+        }
+        String back = req.getParameter("back");
+        String target = "read".equals(back) && uids.size() == 1
+                ? "/mail/read?f=" + url(folder) + "&v=" + uidValidity + "&u=" + uids.get(0)
+                : "/mail/list?f=" + url(folder);
+        if (op == null) {
+            redirect(resp, target);
+            return;
+        }
+        switch (op) {
+            case "seen", "unseen", "flag", "unflag" -> {
+                if (!uids.isEmpty()) {
+                    mailboxes.storeFlags(s.accountId, folder, uidValidity, uids,
+                            op.startsWith("un") ? Mailboxes.FlagUpdate.REMOVE : Mailboxes.FlagUpdate.ADD,
+                            Set.of(op.endsWith("seen") ? "\\Seen" : "\\Flagged"), 0);
+                }
+            }
+            case "delete" -> {
+                if (!uids.isEmpty()) {
+                    Optional<FolderInfo> trash = special(s.accountId, Mailboxes.TRASH);
+                    if (trash.isPresent() && !trash.get().name().equals(folder)) {
+                        mailboxes.copy(s.accountId, folder, uidValidity, uids, trash.get().name(), true);
+                    } else {
+                        expunge(s.accountId, folder, uidValidity, uids);
+                    }
+                    target = "/mail/list?f=" + url(folder);
+                }
+            }
+            case "move" -> {
+                String to = req.getParameter("to");
+                if (!uids.isEmpty() && to != null && !Mailboxes.canonicalName(to).equals(folder)) {
+                    mailboxes.copy(s.accountId, folder, uidValidity, uids, Mailboxes.canonicalName(to), true);
+                    target = "/mail/list?f=" + url(folder);
+                }
+            }
+            case "empty" -> {
+                Optional<FolderInfo> trash = special(s.accountId, Mailboxes.TRASH);
+                if (trash.isPresent() && trash.get().name().equals(folder)) {
+                    List<Long> every = new ArrayList<>();
+                    for (MessageInfo mi : mailboxes.view(s.accountId, folder).messages()) {
+                        every.add(mi.uid());
+                    }
+                    expunge(s.accountId, folder, uidValidity, every);
+                }
+                target = "/mail/list?f=" + url(folder);
+            }
+            default -> {
+                error(req, resp, 400, "Unknown action.");
+                return;
+            }
+        }
+        redirect(resp, target);
+    }
+
+    private void expunge(String accountId, String folder, long uidValidity, List<Long> uids) {
+        if (uids.isEmpty()) {
+            return;
+        }
+        mailboxes.storeFlags(accountId, folder, uidValidity, uids, Mailboxes.FlagUpdate.ADD, Set.of("\\Deleted"), 0);
+        mailboxes.expunge(accountId, folder, uidValidity, uids);
+    }
+
+    private Optional<FolderInfo> special(String accountId, String use) {
+        return mailboxes.folders(accountId).stream().filter(f -> use.equals(f.specialUse())).findFirst();
+    }
+
+    // ---- page plumbing ----
+
+    /** What every page shows: the mode, and once logged in the account and its folders. */
+    private Map<String, Object> model(HttpServletRequest req, boolean text, WebSession s) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("text", text);
+        m.put("here", hereWithout(req));
+        if (s != null) {
+            m.put("address", s.address);
+            m.put("csrf", s.csrf);
+            List<Map<String, Object>> folders = new ArrayList<>();
+            List<FolderInfo> all = new ArrayList<>(mailboxes.folders(s.accountId));
+            all.sort(Comparator.comparing((FolderInfo f) -> !f.name().equals("INBOX")).thenComparing(f -> order(f.specialUse()))
+                    .thenComparing(FolderInfo::name));
+            for (FolderInfo f : all) {
+                Map<String, Object> fm = new LinkedHashMap<>();
+                fm.put("name", f.name());
+                fm.put("label", label(f.name()));
+                fm.put("unseen", f.unseen());
+                fm.put("messages", f.messages());
+                folders.add(fm);
+            }
+            m.put("folders", folders);
+        }
+        return m;
+    }
+
+    private static int order(String specialUse) {
+        if (specialUse == null) {
+            return 9;
+        }
+        return switch (specialUse) {
+            case Mailboxes.DRAFTS -> 1;
+            case Mailboxes.SENT -> 2;
+            case Mailboxes.ARCHIVE -> 3;
+            case Mailboxes.JUNK -> 4;
+            case Mailboxes.TRASH -> 5;
+            default -> 8;
+        };
+    }
+
+    private static String label(String folder) {
+        return folder.equals("INBOX") ? "Inbox" : folder;
+    }
+
+    /** This page's path and query without {@code text}/{@code notext}: the target of the mode links. */
+    private static String hereWithout(HttpServletRequest req) {
+        StringBuilder b = new StringBuilder(req.getRequestURI());
+        String q = req.getQueryString();
+        char sep = '?';
+        if (q != null && req.getMethod().equals("GET")) {
+            for (String p : q.split("&")) {
+                if (p.isEmpty() || p.equals("text") || p.equals("notext") || p.startsWith("text=") || p.startsWith("notext=")) {
+                    continue;
+                }
+                b.append(sep).append(p);
+                sep = '&';
+            }
+        }
+        return b.toString();
+    }
+
+    private void page(HttpServletResponse resp, int status, String template, Map<String, Object> model) throws IOException {
+        byte[] html = pages.render(template, model).getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("text/html; charset=UTF-8");
+        resp.setContentLength(html.length);
+        try (OutputStream out = resp.getOutputStream()) {
+            out.write(html);
+        }
+    }
+
+    private void error(HttpServletRequest req, HttpServletResponse resp, int status, String message) throws IOException {
+        Map<String, Object> m = new HashMap<>();
+        m.put("text", isText(req));
+        m.put("here", "/mail/");
+        m.put("status", status);
+        m.put("message", message);
+        page(resp, status, "error", m);
+    }
+
+    private void forbidden(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        if (s == null) {
+            loginPage(req, resp, text, null, 401);
+        } else {
+            error(req, resp, 403, "This form has expired; go back, reload the page and try again.");
+        }
+    }
+
+    private static void securityHeaders(HttpServletResponse resp) {
+        // One policy for both modes: text mode simply links no style sheet. Nothing from elsewhere,
+        // no script at all, no framing, forms only to this origin.
+        resp.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "
+                + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        resp.setHeader("Referrer-Policy", "no-referrer");
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("X-Frame-Options", "DENY");
+        resp.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+        resp.setHeader("Cross-Origin-Resource-Policy", "same-origin");
+        resp.setHeader("Cache-Control", "no-store");
+    }
+
+    private void css(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        byte[] css;
+        try (InputStream in = WebmailServlet.class.getResourceAsStream("/static/light.css")) {
+            css = in.readAllBytes();
+        }
+        resp.setStatus(200);
+        resp.setContentType("text/css; charset=UTF-8");
+        resp.setHeader("Cache-Control", "private, max-age=300");
+        resp.setContentLength(css.length);
+        try (OutputStream out = resp.getOutputStream()) {
+            out.write(css);
+        }
+    }
+
+    /**
+     * The display mode, from {@code ?text} / {@code ?notext} (remembered in a cookie for the browser
+     * session, which is a preference and not a state change of anything stored) or the cookie.
+     */
+    private boolean mode(HttpServletRequest req, HttpServletResponse resp) {
+        if (req.getMethod().equals("GET")) {
+            if (req.getParameter("text") != null) {
+                setCookie(req, resp, MODE_COOKIE, "text", "Lax");
+                req.setAttribute(MODE_COOKIE, Boolean.TRUE);
+                return true;
+            }
+            if (req.getParameter("notext") != null) {
+                clearCookie(req, resp, MODE_COOKIE);
+                req.setAttribute(MODE_COOKIE, Boolean.FALSE);
+                return false;
+            }
+        }
+        return isText(req);
+    }
+
+    private static boolean isText(HttpServletRequest req) {
+        Object decided = req.getAttribute(MODE_COOKIE);
+        if (decided instanceof Boolean b) {
+            return b;
+        }
+        return "text".equals(cookie(req, MODE_COOKIE));
+    }
+
+    private static String cookie(HttpServletRequest req, String name) {
+        Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (Cookie c : cookies) {
+                if (c.getName().equals(name)) {
+                    return c.getValue();
+                }
+            }
+        }
+        return null;
+    }
+
+    private boolean secure(HttpServletRequest req) {
+        return cookieSecure.equals("true") || cookieSecure.equals("auto") && req.isSecure();
+    }
+
+    /** Written by hand: the Servlet 4 Cookie has no SameSite. Only base64url values are ever set. */
+    private void setCookie(HttpServletRequest req, HttpServletResponse resp, String name, String value, String sameSite) {
+        resp.addHeader("Set-Cookie", name + "=" + value + "; Path=/mail/; HttpOnly; SameSite=" + sameSite
+                + (secure(req) ? "; Secure" : ""));
+    }
+
+    private void clearCookie(HttpServletRequest req, HttpServletResponse resp, String name) {
+        resp.addHeader("Set-Cookie", name + "=; Path=/mail/; Max-Age=0; HttpOnly; SameSite=Lax" + (secure(req) ? "; Secure" : ""));
+    }
+
+    private static void redirect(HttpServletResponse resp, String location) {
+        resp.setStatus(303);
+        resp.setHeader("Location", location);
+        resp.setContentLength(0);
+    }
+
+    private static String required(HttpServletRequest req, String name) {
+        String v = req.getParameter(name);
+        if (v == null || v.isEmpty() || v.length() > 1000) {
+            throw new FolderNotFoundException(String.valueOf(v));
+        }
+        return v;
+    }
+
+    private static int intParam(HttpServletRequest req, String name, int dflt) {
+        String v = req.getParameter(name);
+        if (v == null || v.isEmpty() || v.length() > 9) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    static String url(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Header text for a page: control characters out, cut at a length, a placeholder when empty. */
+    static String display(String v, int max, String empty) {
+        if (v == null) {
+            return empty;
+        }
+        StringBuilder b = new StringBuilder(Math.min(v.length(), max));
+        for (int i = 0; i < v.length() && b.length() < max; i++) {
+            char c = v.charAt(i);
+            if (c == '\t' || c == '\r' || c == '\n') {
+                c = ' ';
+            }
+            // bidi overrides and other format characters could disguise a sender
+            if (Character.getType(c) == Character.FORMAT || Character.isISOControl(c)) {
+                continue;
+            }
+            b.append(c);
+        }
+        String out = b.toString().strip();
+        if (v.length() > max) {
+            out += "…";
+        }
+        return out.isEmpty() ? empty : out;
+    }
+
+    static String humanSize(long octets) {
+        if (octets < 1024) {
+            return octets + " B";
+        }
+        if (octets < 1024 * 1024) {
+            return (octets + 512) / 1024 + " KB";
+        }
+        return String.format(Locale.ROOT, "%.1f MB", octets / (1024.0 * 1024.0));
+    }
+
+}

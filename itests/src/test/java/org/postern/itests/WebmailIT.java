@@ -1,0 +1,351 @@
+package org.postern.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.postern.itests.PosternProcess.ClientResult;
+
+/**
+ * The webmail from outside, against one started distribution: mail sent to the MX with swaks is
+ * read with an HTTP client (cookies as a browser keeps them) and with Debian's lynx in text mode.
+ * Login with the account password, one answer for every failure, CSRF tokens, no state change on
+ * GET, text mode without CSS or script, attachments only as downloads, one user against another's
+ * messages, logout and "log out everywhere".
+ */
+public class WebmailIT {
+    private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([A-Za-z0-9_-]{43})\"");
+    private static final Pattern OPEN = Pattern.compile("name=\"open:([0-9]+)\"");
+    private static final Pattern VALIDITY = Pattern.compile("name=\"v\" value=\"([0-9]+)\"");
+    private static final String FAILED = "Login failed: the address or the password is wrong, or there were too many attempts.";
+
+    private static PosternProcess postern;
+    private static String admin;
+    private static String base;
+
+    @BeforeClass
+    public static void start() throws Exception {
+        postern = PosternProcess.unpack("webmail");
+        postern.setConfig("org.postern.auth.cfg", "failures.per.address", "100000");
+        postern.setConfig("org.postern.auth.cfg", "account.delay.after", "100000");
+        postern.start();
+        admin = postern.adminPassword(120);
+        ok("postern:domain-add example.net");
+        base = "http://127.0.0.1:" + postern.httpPort;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        HttpClient probe = HttpClient.newHttpClient();
+        while (true) {
+            try {
+                if (probe.send(HttpRequest.newBuilder(URI.create(base + "/mail/")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    break;
+                }
+            } catch (java.io.IOException notYet) {
+                // pax-web not listening yet
+            }
+            assertTrue("the webmail never answered on " + base + "\n" + postern.tail(), System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        if (postern != null) {
+            postern.close();
+        }
+    }
+
+    private static String ok(String commands) throws Exception {
+        ClientResult r = postern.client(admin, commands);
+        assertEquals(r.toString(), 0, r.exit);
+        return r.output;
+    }
+
+    private static String account(String password) throws Exception {
+        String address = "w" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "@example.net";
+        ok("postern:account-add " + address + " --password-file " + postern.passwordFile(password));
+        return address;
+    }
+
+    private static void swaks(String to, String data) throws Exception {
+        Path file = Files.createTempFile(postern.home, "msg", ".eml");
+        Files.writeString(file, data);
+        Process p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + postern.smtpPort, "--to", to, "--from",
+                "sender@origin.example", "--helo", "client.example.org", "--data", file.toString(), "--timeout", "20")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out, p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(out, 0, p.exitValue());
+    }
+
+    /** A browser: its own cookie jar, redirects not followed (the test looks at each). */
+    private static final class Browser {
+        final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
+        String csrf;
+
+        HttpResponse<String> get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            remember(r);
+            return r;
+        }
+
+        HttpResponse<byte[]> getBytes(String path) throws Exception {
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        }
+
+        HttpResponse<String> post(String path, String... fields) throws Exception {
+            StringBuilder form = new StringBuilder();
+            for (int i = 0; i < fields.length; i += 2) {
+                if (form.length() > 0) {
+                    form.append('&');
+                }
+                form.append(URLEncoder.encode(fields[i], StandardCharsets.UTF_8)).append('=')
+                        .append(URLEncoder.encode(fields[i + 1], StandardCharsets.UTF_8));
+            }
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            remember(r);
+            return r;
+        }
+
+        private void remember(HttpResponse<String> r) {
+            Matcher m = CSRF.matcher(r.body());
+            if (m.find()) {
+                csrf = m.group(1);
+            }
+        }
+
+        HttpResponse<String> login(String user, String password) throws Exception {
+            get("/mail/");
+            return post("/mail/login", "csrf", csrf, "user", user, "password", password);
+        }
+    }
+
+    private static String location(HttpResponse<?> r) {
+        return r.headers().firstValue("Location").orElse("");
+    }
+
+    @Test
+    public void loginReadAndActOnMailWithFormsAndTokensAndNoStateChangeOnGet() throws Exception {
+        String alice = account("alice webmail password");
+        String marker = UUID.randomUUID().toString().substring(0, 8);
+        swaks(alice, "From: Sender <sender@origin.example>\r\nTo: " + alice + "\r\nSubject: <script>alert('" + marker
+                + "')</script> plain\r\nMessage-ID: <p" + marker + "@origin.example>\r\n\r\nHello " + marker
+                + " <b>not bold</b>\r\nsecond line\r\n");
+        swaks(alice, "From: =?UTF-8?Q?J=C3=BCrgen?= <j@origin.example>\r\nTo: " + alice + "\r\nSubject: report " + marker
+                + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n\r\nSee the attachment.\r\n--b1\r\n"
+                + "Content-Type: text/html; name=evil.html\r\nContent-Disposition: attachment; filename=\"evil.html\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nPHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\r\n--b1--\r\n");
+
+        Browser b = new Browser();
+        HttpResponse<String> page = b.get("/mail/");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body(), page.body().contains("name=\"password\""));
+        String csp = page.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp, csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
+        assertEquals("no-referrer", page.headers().firstValue("Referrer-Policy").orElse(""));
+        assertEquals("no-store", page.headers().firstValue("Cache-Control").orElse(""));
+
+        // one answer for a wrong password and for an unknown address
+        HttpResponse<String> wrong = b.post("/mail/login", "csrf", b.csrf, "user", alice, "password", "not it");
+        HttpResponse<String> unknown = b.post("/mail/login", "csrf", b.csrf, "user", "nobody-" + marker + "@example.net",
+                "password", "alice webmail password");
+        assertEquals(200, wrong.statusCode());
+        assertTrue(wrong.body(), wrong.body().contains(FAILED));
+        assertEquals(wrong.body().replace(alice, "X"), unknown.body().replace("nobody-" + marker + "@example.net", "X"));
+        // a login form posted from elsewhere (no token of this browser) logs nobody in
+        Browser elsewhere = new Browser();
+        HttpResponse<String> forged = elsewhere.post("/mail/login", "csrf", b.csrf, "user", alice, "password", "alice webmail password");
+        assertEquals(403, forged.statusCode());
+        assertTrue(forged.headers().allValues("Set-Cookie").stream().noneMatch(c -> c.startsWith("postern_session=")));
+
+        HttpResponse<String> in = b.post("/mail/login", "csrf", b.csrf, "user", alice, "password", "alice webmail password");
+        assertEquals(in.body(), 303, in.statusCode());
+        assertEquals("/mail/list?f=INBOX", location(in));
+        String session = in.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("postern_session=")).findFirst().orElse("");
+        assertTrue(session, session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/mail/"));
+
+        HttpResponse<String> list = b.get("/mail/list?f=INBOX");
+        assertEquals(200, list.statusCode());
+        String html = list.body();
+        assertTrue(html, html.contains("Inbox</a> (2 unread)"));
+        assertTrue(html, html.contains("&lt;script&gt;alert(&#39;" + marker + "&#39;)&lt;/script&gt; plain"));
+        assertFalse(html, html.contains("<script"));
+        assertTrue(html, html.contains("report " + marker));
+        assertTrue(html, html.contains("Jürgen"));
+        List<String> uids = new ArrayList<>();
+        Matcher m = OPEN.matcher(html);
+        while (m.find()) {
+            uids.add(m.group(1));
+        }
+        assertEquals(2, uids.size());
+        Matcher vm = VALIDITY.matcher(html);
+        assertTrue(vm.find());
+        String v = vm.group(1);
+        String report = uids.get(0); // newest first
+        String plain = uids.get(1);
+
+        // no state change on GET, and none without this session's token
+        assertEquals(405, b.get("/mail/act?f=INBOX&v=" + v + "&open=" + plain).statusCode());
+        assertEquals(403, b.post("/mail/act", "f", "INBOX", "v", v, "open:" + plain, "x").statusCode());
+        assertEquals(403, b.post("/mail/act", "csrf", "A".repeat(43), "f", "INBOX", "v", v, "open:" + plain, "x").statusCode());
+        HttpResponse<String> read = b.get("/mail/read?f=INBOX&v=" + v + "&u=" + plain);
+        assertEquals(200, read.statusCode());
+        assertTrue("reading by GET left the message unread", b.get("/mail/list?f=INBOX").body().contains("(2 unread)"));
+
+        HttpResponse<String> opened = b.post("/mail/act", "csrf", b.csrf, "f", "INBOX", "v", v, "open:" + plain, "x");
+        assertEquals(303, opened.statusCode());
+        assertEquals("/mail/read?f=INBOX&v=" + v + "&u=" + plain, location(opened));
+        read = b.get(location(opened));
+        assertTrue(read.body(), read.body().contains("Hello " + marker + " &lt;b&gt;not bold&lt;/b&gt;\r\nsecond line"));
+        assertTrue(b.get("/mail/list?f=INBOX").body().contains("(1 unread)"));
+
+        // the attachment: a download of type application/octet-stream, never rendered from this origin
+        read = b.get("/mail/read?f=INBOX&v=" + v + "&u=" + report);
+        assertTrue(read.body(), read.body().contains("See the attachment."));
+        assertTrue(read.body(), read.body().contains("evil.html</a> (text/html"));
+        HttpResponse<byte[]> part = b.getBytes("/mail/part?f=INBOX&v=" + v + "&u=" + report + "&p=2");
+        assertEquals(200, part.statusCode());
+        assertEquals("application/octet-stream", part.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(part.headers().firstValue("Content-Disposition").orElse("").startsWith("attachment; filename=\"evil.html\""));
+        assertEquals("<script>alert(1)</script>", new String(part.body(), StandardCharsets.US_ASCII));
+
+        // text mode: no style sheet, no script, no frames, remembered; rich mode links the theme
+        String text = b.get("/mail/list?f=INBOX&text").body();
+        assertFalse(text, text.contains("<link") || text.contains("<style") || text.contains("<script") || text.contains("frame"));
+        assertTrue(text, text.contains("Rich mode"));
+        assertFalse(b.get("/mail/read?f=INBOX&v=" + v + "&u=" + report).body().contains("<link"));
+        String rich = b.get("/mail/list?f=INBOX&notext").body();
+        assertTrue(rich, rich.contains("<link rel=\"stylesheet\" href=\"/mail/theme.css\">"));
+        assertEquals(200, b.get("/mail/theme.css").statusCode());
+
+        // flag, delete to Trash, empty Trash
+        assertEquals(303, b.post("/mail/act", "csrf", b.csrf, "f", "INBOX", "v", v, "u", report, "op:flag", "x").statusCode());
+        assertTrue(b.get("/mail/list?f=INBOX").body().contains("[flagged]"));
+        assertEquals(303, b.post("/mail/act", "csrf", b.csrf, "f", "INBOX", "v", v, "u", report, "op:delete", "x").statusCode());
+        String inbox = b.get("/mail/list?f=INBOX").body();
+        assertFalse(inbox, inbox.contains("report " + marker));
+        String trash = b.get("/mail/list?f=Trash").body();
+        assertTrue(trash, trash.contains("report " + marker));
+        Matcher tv = VALIDITY.matcher(trash);
+        assertTrue(tv.find());
+        assertEquals(303, b.post("/mail/act", "csrf", b.csrf, "f", "Trash", "v", tv.group(1), "op:empty", "x").statusCode());
+        assertTrue(b.get("/mail/list?f=Trash").body().contains("This folder is empty."));
+
+        // another user sees none of it, whatever the URL
+        String bob = account("bob webmail password");
+        Browser other = new Browser();
+        assertEquals(303, other.login(bob, "bob webmail password").statusCode());
+        HttpResponse<String> theirs = other.get("/mail/read?f=INBOX&v=" + v + "&u=" + plain);
+        assertEquals(404, theirs.statusCode());
+        assertFalse(theirs.body().contains(marker));
+        assertEquals(404, other.getBytes("/mail/part?f=INBOX&v=" + v + "&u=" + report + "&p=2").statusCode());
+        assertFalse(other.get("/mail/list?f=INBOX").body().contains(marker));
+
+        // logout ends this session only; "log out everywhere" ends every one
+        Browser second = new Browser();
+        assertEquals(303, second.login(alice, "alice webmail password").statusCode());
+        assertEquals(200, b.post("/mail/logout", "csrf", b.csrf).statusCode());
+        assertEquals(401, b.get("/mail/list?f=INBOX").statusCode());
+        assertEquals(200, second.get("/mail/list?f=INBOX").statusCode());
+        Browser third = new Browser();
+        assertEquals(303, third.login(alice, "alice webmail password").statusCode());
+        third.get("/mail/list?f=INBOX");
+        assertEquals(200, third.post("/mail/logout-all", "csrf", third.csrf).statusCode());
+        assertEquals(401, second.get("/mail/list?f=INBOX").statusCode());
+        assertEquals(401, third.get("/mail/list?f=INBOX").statusCode());
+        assertNotEquals(401, other.get("/mail/list?f=INBOX").statusCode());
+    }
+
+    /** Lines of a lynx command script that type {@code text} (lynx's own keystroke log format). */
+    private static void type(List<String> keys, String text) {
+        for (char c : text.toCharArray()) {
+            keys.add(c == ' ' ? "key <space>" : "key " + c);
+        }
+    }
+
+    /** Lynx's print menu, first entry "Save to a local file", to {@code file}. */
+    private static void save(List<String> keys, Path file) {
+        keys.addAll(List.of("key p", "key ^J", "key ^U"));
+        type(keys, file.toString());
+        keys.add("key ^J");
+    }
+
+    /**
+     * Debian's lynx, driven by a keystroke script as a person would type: log in on the text-mode
+     * login form, save the message list, find the message by its subject and open it (a form
+     * button: opening marks it read), save what it shows.
+     */
+    @Test
+    public void lynxLogsInListsAndReadsInTextMode() throws Exception {
+        String user = account("lynx pass word 1");
+        String marker = UUID.randomUUID().toString().substring(0, 8);
+        swaks(user, "From: Someone <s@origin.example>\r\nTo: " + user + "\r\nSubject: Hello lynx " + marker
+                + "\r\n\r\nThe body for lynx " + marker + ".\r\n");
+        Path dir = Files.createTempDirectory(postern.home, "lynx");
+        Path list = dir.resolve("list.txt");
+        Path read = dir.resolve("read.txt");
+        List<String> keys = new ArrayList<>();
+        keys.add("key Down Arrow"); // from the mode link to the address field
+        type(keys, user);
+        keys.add("key Down Arrow");
+        type(keys, "lynx pass word 1");
+        keys.add("key Down Arrow"); // the Log in button
+        keys.add("key ^J");
+        save(keys, list);
+        keys.add("key /"); // find the row: its first link is the subject's button
+        type(keys, "Hello lynx " + marker);
+        keys.add("key ^J");
+        keys.add("key ^J");
+        save(keys, read);
+        keys.addAll(List.of("key q", "key y"));
+        Path script = dir.resolve("flow.keys");
+        Files.write(script, keys);
+        Path cfg = Files.writeString(dir.resolve("lynx.cfg"), "");
+        // lynx wants a terminal: script(1) gives it one
+        String lynx = "lynx -cfg=" + cfg + " -display_charset=utf-8 -accept_all_cookies -cmd_script=" + script + " '"
+                + base + "/mail/?text'";
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", lynx, "/dev/null").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("screen.log").toFile());
+        pb.environment().put("TERM", "vt100");
+        pb.environment().put("HOME", dir.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertTrue("lynx did not finish its script", p.waitFor(120, TimeUnit.SECONDS));
+        assertTrue("lynx saved no message list", Files.exists(list));
+        String listed = Files.readString(list);
+        assertTrue(listed, listed.contains(user));
+        assertTrue(listed, listed.contains("Inbox (1 unread)"));
+        assertTrue(listed, listed.contains("Hello lynx " + marker + " [new]"));
+        assertTrue("lynx saved no message", Files.exists(read));
+        String shown = Files.readString(read);
+        assertTrue(shown, shown.contains("The body for lynx " + marker + "."));
+        assertTrue(shown, shown.contains("Someone <s@origin.example>"));
+        assertFalse("opening it marked it read: " + shown, shown.contains("unread)"));
+    }
+}

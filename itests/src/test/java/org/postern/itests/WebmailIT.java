@@ -282,6 +282,112 @@ public class WebmailIT {
         assertNotEquals(401, other.get("/mail/list?f=INBOX").statusCode());
     }
 
+
+    private static final Pattern SECRET = Pattern.compile("Secret: <code>([A-Z2-7 ]+)</code>");
+    private static final Pattern RECOVERY = Pattern.compile("<li><code>([A-Z2-9]{5}-[A-Z2-9]{5})</code></li>");
+
+    /** Debian's oathtool: the TOTP code of {@code secret} (base32) at {@code epochSeconds}. */
+    private static String oathtool(String secret, long epochSeconds) throws Exception {
+        List<String> out = PosternProcess.run(List.of("oathtool", "--totp", "-b", "-N", "@" + epochSeconds, secret), null, 30);
+        return out.get(out.size() - 1).strip();
+    }
+
+    /** Turns two-step login on for a logged-in browser: {base32 secret, the step time used, recovery codes...}. */
+    private static List<String> enableTotp(Browser b) throws Exception {
+        b.get("/mail/settings");
+        HttpResponse<String> setup = b.post("/mail/totp-setup", "csrf", b.csrf);
+        assertEquals(303, setup.statusCode());
+        String page = b.get("/mail/totp-setup").body();
+        Matcher sm = SECRET.matcher(page);
+        assertTrue(page, sm.find());
+        String secret = sm.group(1).replace(" ", "");
+        long now = System.currentTimeMillis() / 1000;
+        HttpResponse<String> on = b.post("/mail/totp-confirm", "csrf", b.csrf, "code", oathtool(secret, now));
+        assertEquals(200, on.statusCode());
+        List<String> result = new ArrayList<>(List.of(secret, String.valueOf(now)));
+        Matcher rm = RECOVERY.matcher(on.body());
+        while (rm.find()) {
+            result.add(rm.group(1));
+        }
+        assertEquals(on.body(), 12, result.size());
+        return result;
+    }
+
+    @Test
+    public void twoStepLoginWithTotpIsReplayProtectedAndHasOneTimeRecoveryCodes() throws Exception {
+        String carol = account("carol webmail password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(carol, "carol webmail password").statusCode());
+        assertTrue(b.get("/mail/settings").body().contains("Two-step login is off."));
+        assertEquals(303, b.post("/mail/totp-setup", "csrf", b.csrf).statusCode());
+        String rich = b.get("/mail/totp-setup").body();
+        assertTrue(rich, rich.contains("otpauth://totp/Postern:" + carol.replace("@", "%40") + "?secret="));
+        assertTrue(rich, rich.contains("<img src=\"/mail/totp-qr\""));
+        HttpResponse<String> qr = b.get("/mail/totp-qr");
+        assertEquals(200, qr.statusCode());
+        assertEquals("image/svg+xml", qr.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(qr.body().startsWith("<svg") && !qr.body().contains("script"));
+        String text = b.get("/mail/totp-setup?text").body();
+        assertFalse("text mode: the secret as text, no image", text.contains("<img"));
+        b.get("/mail/totp-setup?notext");
+        // a wrong code turns nothing on
+        Matcher sm = SECRET.matcher(text);
+        assertTrue(sm.find());
+        String shownSecret = sm.group(1).replace(" ", "");
+        String wrong = oathtool(shownSecret, System.currentTimeMillis() / 1000 - 600);
+        assertTrue(b.post("/mail/totp-confirm", "csrf", b.csrf, "code", wrong).body().contains("That code is not right"));
+        assertTrue(b.get("/mail/settings").body().contains("Two-step login is off."));
+
+        List<String> totp = enableTotp(b);
+        String secret = totp.get(0);
+        long enrolled = Long.parseLong(totp.get(1));
+        List<String> recovery = totp.subList(2, 12);
+        assertTrue(b.get("/mail/settings").body().contains("You have 10 unused recovery codes."));
+
+        // the password alone no longer opens a session
+        Browser c = new Browser();
+        HttpResponse<String> first = c.login(carol, "carol webmail password");
+        assertEquals(303, first.statusCode());
+        assertEquals("/mail/totp", location(first));
+        assertTrue(first.headers().allValues("Set-Cookie").stream().noneMatch(h -> h.startsWith("postern_session=")));
+        assertEquals(401, c.get("/mail/list?f=INBOX").statusCode());
+        assertTrue(c.get("/mail/totp").body().contains("name=\"code\""));
+        assertTrue(c.post("/mail/totp", "csrf", c.csrf, "code", "000000").body().contains("That code is not right"));
+        // the code that turned it on was spent by the enrolment
+        assertTrue(c.post("/mail/totp", "csrf", c.csrf, "code", oathtool(secret, enrolled)).body().contains("That code is not right"));
+        String next = oathtool(secret, enrolled + 30);
+        HttpResponse<String> in = c.post("/mail/totp", "csrf", c.csrf, "code", next);
+        assertEquals(in.body(), 303, in.statusCode());
+        assertEquals(200, c.get("/mail/list?f=INBOX").statusCode());
+
+        // the same code again, in another browser: refused (replay)
+        Browser d = new Browser();
+        d.login(carol, "carol webmail password");
+        d.get("/mail/totp");
+        assertTrue(d.post("/mail/totp", "csrf", d.csrf, "code", next).body().contains("That code is not right"));
+        // a recovery code works once
+        assertEquals(303, d.post("/mail/totp", "csrf", d.csrf, "code", recovery.get(0)).statusCode());
+        Browser e = new Browser();
+        e.login(carol, "carol webmail password");
+        e.get("/mail/totp");
+        assertTrue(e.post("/mail/totp", "csrf", e.csrf, "code", recovery.get(0)).body().contains("That code is not right"));
+        // five wrong codes drop the half-done login: the password has to be typed again
+        for (int i = 0; i < 3; i++) {
+            e.post("/mail/totp", "csrf", e.csrf, "code", "00000" + i);
+        }
+        HttpResponse<String> dropped = e.post("/mail/totp", "csrf", e.csrf, "code", "999999");
+        assertTrue(dropped.body(), dropped.body().contains(FAILED));
+        assertEquals(303, e.get("/mail/totp").statusCode());
+
+        // turning it off takes a code (here a recovery code); then the password alone logs in again
+        assertTrue(b.get("/mail/settings").body().contains("You have 9 unused recovery codes."));
+        assertTrue(b.post("/mail/totp-disable", "csrf", b.csrf, "code", "123456").body().contains("still on"));
+        assertTrue(b.post("/mail/totp-disable", "csrf", b.csrf, "code", recovery.get(1)).body().contains("Two-step login is off."));
+        Browser f = new Browser();
+        HttpResponse<String> plain = f.login(carol, "carol webmail password");
+        assertEquals("/mail/list?f=INBOX", location(plain));
+    }
+
     /** Lines of a lynx command script that type {@code text} (lynx's own keystroke log format). */
     private static void type(List<String> keys, String text) {
         for (char c : text.toCharArray()) {
@@ -298,12 +404,17 @@ public class WebmailIT {
 
     /**
      * Debian's lynx, driven by a keystroke script as a person would type: log in on the text-mode
-     * login form, save the message list, find the message by its subject and open it (a form
+     * login form with the password and a TOTP code from Debian's oathtool, save the message list, find the message by its subject and open it (a form
      * button: opening marks it read), save what it shows.
      */
     @Test
-    public void lynxLogsInListsAndReadsInTextMode() throws Exception {
+    public void lynxLogsInWithTotpListsAndReadsInTextMode() throws Exception {
         String user = account("lynx pass word 1");
+        Browser b = new Browser();
+        assertEquals(303, b.login(user, "lynx pass word 1").statusCode());
+        List<String> totp = enableTotp(b);
+        // the step after the enrolment's: still accepted a minute later, and never spent before
+        String code = oathtool(totp.get(0), Long.parseLong(totp.get(1)) + 30);
         String marker = UUID.randomUUID().toString().substring(0, 8);
         swaks(user, "From: Someone <s@origin.example>\r\nTo: " + user + "\r\nSubject: Hello lynx " + marker
                 + "\r\n\r\nThe body for lynx " + marker + ".\r\n");
@@ -316,6 +427,10 @@ public class WebmailIT {
         keys.add("key Down Arrow");
         type(keys, "lynx pass word 1");
         keys.add("key Down Arrow"); // the Log in button
+        keys.add("key ^J");
+        keys.add("key Down Arrow"); // two-step login: from the mode link to the code field
+        type(keys, code);
+        keys.add("key Down Arrow"); // Continue
         keys.add("key ^J");
         save(keys, list);
         keys.add("key /"); // find the row: its first link is the subject's button

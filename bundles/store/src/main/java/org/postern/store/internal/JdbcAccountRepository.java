@@ -104,6 +104,9 @@ public class JdbcAccountRepository implements AccountRepository {
             Database.update(c, "DELETE FROM policy_entry WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM account_policy WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM app_password WHERE account_id = ?", ps -> ps.setString(1, id));
+            // The webmail's second factor (V017)
+            Database.update(c, "DELETE FROM totp_recovery_code WHERE account_id = ?", ps -> ps.setString(1, id));
+            Database.update(c, "DELETE FROM totp_factor WHERE account_id = ?", ps -> ps.setString(1, id));
             // Calendars, contacts and files: deleted is gone (V014)
             JdbcDavRepository.deleteAccount(c, id);
             db.changed(c, ChangeListener.ACCOUNT, id);

@@ -58,7 +58,8 @@ final class Migrations {
             "V013__outbound_claim_order.sql",
             "V014__dav.sql",
             "V015__dav_time_span.sql",
-            "V016__dav_sync_newest.sql");
+            "V016__dav_sync_newest.sql",
+            "V017__totp.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

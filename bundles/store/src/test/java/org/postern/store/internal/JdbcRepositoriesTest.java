@@ -419,6 +419,50 @@ abstract class JdbcRepositoriesTest {
         assertTrue(v > 1_700_000_000L && v <= nowSeconds + 1, "above the creation seconds of any older database: " + v);
     }
 
+    // ---- TOTP (V017) ----
+
+    @Test
+    void totpStepsAreAcceptedOnceInOrderAndRecoveryCodesOnceEach() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        JdbcTotpRepository totp = new JdbcTotpRepository(db);
+        assertTrue(totp.find(ALICE_ID).isEmpty());
+        String h1 = "1".repeat(64);
+        String h2 = "2".repeat(64);
+        totp.enable(ALICE_ID, "sealed-secret", "0123456789abcdef", 100, List.of(h1, h2), CREATED);
+        org.postern.core.store.TotpRepository.Factor f = totp.find(ALICE_ID).orElseThrow();
+        assertEquals("sealed-secret", f.sealedSecret());
+        assertEquals("0123456789abcdef", f.keyId());
+        assertEquals(100, f.lastStep());
+        assertEquals(CREATED, f.created());
+        assertFalse(totp.useStep(ALICE_ID, 100), "the enrolment's code is spent");
+        assertTrue(totp.useStep(ALICE_ID, 101));
+        assertFalse(totp.useStep(ALICE_ID, 101), "a replay of one code");
+        assertFalse(totp.useStep(ALICE_ID, 100), "an earlier step");
+        assertTrue(totp.useStep(ALICE_ID, 103));
+        assertEquals(2, totp.recoveryCodesLeft(ALICE_ID));
+        assertTrue(totp.useRecoveryCode(ALICE_ID, h1));
+        assertFalse(totp.useRecoveryCode(ALICE_ID, h1));
+        assertFalse(totp.useRecoveryCode(BOB_ID, h2), "another account's code");
+        assertEquals(1, totp.recoveryCodesLeft(ALICE_ID));
+
+        totp.enable(ALICE_ID, "new-secret", "0123456789abcdef", 5, List.of(h1), CREATED);
+        assertEquals("new-secret", totp.find(ALICE_ID).orElseThrow().sealedSecret());
+        assertEquals(1, totp.recoveryCodesLeft(ALICE_ID), "enabling again replaces the codes");
+        assertFalse(totp.useRecoveryCode(ALICE_ID, h2));
+        assertTrue(totp.disable(ALICE_ID));
+        assertFalse(totp.disable(ALICE_ID));
+        assertTrue(totp.find(ALICE_ID).isEmpty());
+        assertFalse(totp.useStep(ALICE_ID, 1000));
+        assertEquals(0, totp.recoveryCodesLeft(ALICE_ID));
+
+        totp.enable(ALICE_ID, "s", "0123456789abcdef", 1, List.of(h2), CREATED);
+        assertTrue(accounts.markRemoved(ALICE_ID));
+        assertTrue(totp.find(ALICE_ID).isEmpty(), "a removed account keeps no second factor");
+        assertEquals(0, totp.recoveryCodesLeft(ALICE_ID));
+        assertThrows(org.postern.api.mail.AccountGoneException.class,
+                () -> totp.enable(ALICE_ID, "s", "0123456789abcdef", 1, List.of(), CREATED));
+    }
+
     // ---- app passwords ----
 
     private static AppPasswordRecord appPassword(String id, String accountId, String name, String hash) {

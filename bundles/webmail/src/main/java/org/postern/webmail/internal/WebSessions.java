@@ -35,6 +35,8 @@ final class WebSessions {
         final String csrf;
         final long created;
         volatile long lastSeen;
+        /** A TOTP secret being enrolled: shown until confirmed by a code, never stored before. */
+        volatile byte[] enrolling;
 
         WebSession(String key, Login login, String csrf, long now) {
             this.key = key;
@@ -47,7 +49,34 @@ final class WebSessions {
         }
     }
 
+    /**
+     * A login whose password was right and whose second factor is still to come: held for
+     * {@link #PENDING_MILLIS} and {@link #PENDING_ATTEMPTS} codes at most, then dropped with its
+     * login, so a stolen password alone can try only a few codes before typing it again (and the
+     * authenticator throttles those).
+     */
+    static final class Pending {
+        final String key;
+        final Login login;
+        final String csrf;
+        final long created;
+        int attempts;
+
+        Pending(String key, Login login, String csrf, long created) {
+            this.key = key;
+            this.login = login;
+            this.csrf = csrf;
+            this.created = created;
+        }
+    }
+
+    static final long PENDING_MILLIS = 5 * 60_000;
+    static final int PENDING_ATTEMPTS = 5;
+    /** Pending logins held at most (each cost a right password; the oldest go first). */
+    private static final int MAX_PENDING = 10_000;
+
     private final Map<String, WebSession> byKey = new ConcurrentHashMap<>();
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final long idleMillis;
     private final long absoluteMillis;
     private final int perAccount;
@@ -78,6 +107,54 @@ final class WebSessions {
             }
         }
         return new Object[] {cookie, s};
+    }
+
+    /** Holds a login until its second factor; returns {cookie value, pending}. */
+    Object[] createPending(Login login, long now) {
+        if (pending.size() >= MAX_PENDING) {
+            pending.values().stream().min(Comparator.comparingLong(p -> p.created)).ifPresent(this::endPending);
+        }
+        String cookie = randomToken();
+        Pending p = new Pending(keyOf(cookie), login, randomToken(), now);
+        pending.put(p.key, p);
+        login.onRevoked(() -> endPending(p));
+        return new Object[] {cookie, p};
+    }
+
+    Pending findPending(String cookie, long now) {
+        if (cookie == null || cookie.length() != 43) {
+            return null;
+        }
+        Pending p = pending.get(keyOf(cookie));
+        if (p != null && (now - p.created >= PENDING_MILLIS || p.login.isRevoked())) {
+            endPending(p);
+            return null;
+        }
+        return p;
+    }
+
+    /** The second factor was refused: true when that was the last attempt allowed (the login is dropped). */
+    synchronized boolean failedAttempt(Pending p) {
+        p.attempts++;
+        if (p.attempts >= PENDING_ATTEMPTS) {
+            endPending(p);
+            return true;
+        }
+        return false;
+    }
+
+    void endPending(Pending p) {
+        if (pending.remove(p.key, p)) {
+            p.login.close();
+        }
+    }
+
+    /** The second factor was right: the pending login becomes a session (its login is kept open). */
+    Object[] promote(Pending p, long now) {
+        if (!pending.remove(p.key, p)) {
+            return null; // dropped meanwhile (timeout, revocation, a concurrent attempt)
+        }
+        return create(p.login, now);
     }
 
     /** The live session of this cookie value (its last use now), or null. */
@@ -120,11 +197,19 @@ final class WebSessions {
                 end(s);
             }
         }
+        for (Pending p : pending.values()) {
+            if (now - p.created >= PENDING_MILLIS || p.login.isRevoked()) {
+                endPending(p);
+            }
+        }
     }
 
     void endEverything() {
         for (WebSession s : byKey.values()) {
             end(s);
+        }
+        for (Pending p : pending.values()) {
+            endPending(p);
         }
     }
 

@@ -25,6 +25,9 @@ public @interface WebmailConfig {
     @AttributeDefinition(name = "Largest message shown", description = "Octets; a larger message is offered as a download of its source instead")
     long max_message_shown() default 64L << 20;
 
+    @AttributeDefinition(name = "TOTP issuer", description = "The name authenticator apps show next to the account")
+    String totp_issuer() default "Postern";
+
     @AttributeDefinition(name = "Longest text shown", description = "Characters of a message's text shown on its page; the rest is cut with a notice")
     int max_text_chars() default 8 << 20;
 }

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -47,6 +48,8 @@ import org.postern.api.mail.Mailboxes;
 import org.postern.api.mail.Mailboxes.FolderInfo;
 import org.postern.api.mail.Mailboxes.MessageInfo;
 import org.postern.api.smtp.CoreService;
+import org.postern.api.store.DataDirectory;
+import org.postern.core.store.TotpRepository;
 import org.postern.mime.ReadableMessage;
 import org.postern.webmail.internal.WebSessions.WebSession;
 import org.slf4j.Logger;
@@ -72,6 +75,7 @@ public class WebmailServlet extends HttpServlet {
     static final String SESSION_COOKIE = "postern_session";
     static final String PRE_COOKIE = "postern_pre";
     static final String MODE_COOKIE = "postern_mode";
+    static final String PENDING_COOKIE = "postern_pending";
     private static final String OUTCOME = WebmailServlet.class.getName() + ".outcome";
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -82,6 +86,8 @@ public class WebmailServlet extends HttpServlet {
 
     private final transient Authenticator authenticator;
     private final transient Mailboxes mailboxes;
+    private final transient SecondFactor secondFactor;
+    private final String totpIssuer;
     private final transient WebSessions sessions;
     private final transient Pages pages = new Pages();
     private final transient ScheduledExecutorService sweeper;
@@ -92,9 +98,13 @@ public class WebmailServlet extends HttpServlet {
 
     @Activate
     public WebmailServlet(@Reference(target = CoreService.TARGET) Authenticator authenticator,
-            @Reference(target = CoreService.TARGET) Mailboxes mailboxes, WebmailConfig config) {
+            @Reference(target = CoreService.TARGET) Mailboxes mailboxes, @Reference TotpRepository totp,
+            WebmailConfig config) {
         this.authenticator = authenticator;
         this.mailboxes = mailboxes;
+        this.secondFactor = new SecondFactor(totp, TotpSealer.loadOrCreate(DataDirectory.resolve().resolve("webmail").resolve("totp.key")),
+                Clock.systemUTC());
+        this.totpIssuer = config.totp_issuer().isBlank() ? "Postern" : config.totp_issuer().strip();
         this.sessions = new WebSessions(TimeUnit.MINUTES.toMillis(within(config.session_idle_minutes(), 1, 1440, "session.idle.minutes")),
                 TimeUnit.HOURS.toMillis(within(config.session_absolute_hours(), 1, 720, "session.absolute.hours")),
                 within(config.sessions_per_account(), 1, 1000, "sessions.per.account"));
@@ -229,6 +239,25 @@ public class WebmailServlet extends HttpServlet {
                         act(req, resp, s, text);
                     }
                 }
+                case "/totp" -> secondStep(req, resp, text, post);
+                case "/settings" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        settings(req, resp, s, text, null);
+                    }
+                }
+                case "/totp-setup", "/totp-qr", "/totp-confirm", "/totp-disable" -> {
+                    if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (post && !WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        totpSettings(path, get, req, resp, s, text);
+                    }
+                }
                 default -> error(req, resp, 404, "There is no such page.");
             }
         } catch (FolderNotFoundException | NumberFormatException gone) {
@@ -344,15 +373,152 @@ public class WebmailServlet extends HttpServlet {
             loginFailed(req, resp, text, user);
             return;
         }
+        boolean twoStep;
         try {
             mailboxes.ensureDefaultFolders(o.login.accountId());
+            twoStep = secondFactor.enabled(o.login.accountId());
         } catch (RuntimeException e) {
             o.login.close();
             throw e;
         }
+        if (twoStep) {
+            Object[] held = sessions.createPending(o.login, System.currentTimeMillis());
+            setCookie(req, resp, PENDING_COOKIE, (String) held[0], "Strict");
+            redirect(resp, "/mail/totp");
+            return;
+        }
         Object[] created = sessions.create(o.login, System.currentTimeMillis());
         setCookie(req, resp, SESSION_COOKIE, (String) created[0], "Lax");
         redirect(resp, "/mail/list?f=INBOX");
+    }
+
+    /** The second step of a login with TOTP: a code from the app, or a recovery code. */
+    private void secondStep(HttpServletRequest req, HttpServletResponse resp, boolean text, boolean post) throws IOException {
+        long now = System.currentTimeMillis();
+        WebSessions.Pending p = sessions.findPending(cookie(req, PENDING_COOKIE), now);
+        if (p == null) {
+            clearCookie(req, resp, PENDING_COOKIE);
+            if (post) {
+                loginPage(req, resp, text, "The login took too long; please log in again.", 200);
+            } else {
+                redirect(resp, "/mail/");
+            }
+            return;
+        }
+        if (!post) {
+            totpPage(req, resp, text, p, "");
+            return;
+        }
+        if (!WebSessions.sameToken(p.csrf, req.getParameter("csrf"))) {
+            error(req, resp, 403, "This form has expired; go back, reload the page and try again.");
+            return;
+        }
+        if (!secondFactor.verify(p.login.accountId(), req.getParameter("code"))) {
+            if (sessions.failedAttempt(p)) {
+                clearCookie(req, resp, PENDING_COOKIE);
+                loginFailed(req, resp, text, null);
+            } else {
+                totpPage(req, resp, text, p, "That code is not right (or was used already); try the next one.");
+            }
+            return;
+        }
+        Object[] created = sessions.promote(p, now);
+        clearCookie(req, resp, PENDING_COOKIE);
+        if (created == null) {
+            loginPage(req, resp, text, "The login took too long; please log in again.", 200);
+            return;
+        }
+        setCookie(req, resp, SESSION_COOKIE, (String) created[0], "Lax");
+        redirect(resp, "/mail/list?f=INBOX");
+    }
+
+    private void totpPage(HttpServletRequest req, HttpServletResponse resp, boolean text, WebSessions.Pending p, String notice)
+            throws IOException {
+        Map<String, Object> m = model(req, text, null);
+        m.put("csrf", p.csrf);
+        m.put("notice", notice);
+        page(resp, 200, "totp", m);
+    }
+
+    // ---- settings ----
+
+    private void settings(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text, String notice)
+            throws IOException {
+        Map<String, Object> m = model(req, text, s);
+        m.put("totpEnabled", secondFactor.enabled(s.accountId));
+        m.put("recoveryLeft", secondFactor.recoveryCodesLeft(s.accountId));
+        m.put("notice", notice == null ? "" : notice);
+        page(resp, 200, "settings", m);
+    }
+
+    private void totpSettings(String path, boolean get, HttpServletRequest req, HttpServletResponse resp, WebSession s,
+            boolean text) throws IOException {
+        switch (path) {
+            case "/totp-setup" -> {
+                if (!get) {
+                    // a new secret for this session only; nothing is stored before a code confirms it
+                    s.enrolling = Totp.newSecret();
+                    redirect(resp, "/mail/totp-setup");
+                    return;
+                }
+                byte[] secret = s.enrolling;
+                if (secret == null) {
+                    redirect(resp, "/mail/settings");
+                    return;
+                }
+                Map<String, Object> m = model(req, text, s);
+                m.put("secret", Totp.grouped(Totp.base32(secret)));
+                m.put("uri", Totp.otpauthUri(totpIssuer, s.address, secret));
+                m.put("notice", "");
+                page(resp, 200, "totp-setup", m);
+            }
+            case "/totp-qr" -> {
+                byte[] secret = s.enrolling;
+                if (!get || secret == null) {
+                    error(req, resp, 404, "There is no such page.");
+                    return;
+                }
+                byte[] svg = QrSvg.of(Totp.otpauthUri(totpIssuer, s.address, secret)).getBytes(StandardCharsets.UTF_8);
+                resp.setStatus(200);
+                resp.setContentType("image/svg+xml");
+                resp.setContentLength(svg.length);
+                try (OutputStream out = resp.getOutputStream()) {
+                    out.write(svg);
+                }
+            }
+            case "/totp-confirm" -> {
+                byte[] secret = s.enrolling;
+                if (get || secret == null) {
+                    redirect(resp, "/mail/settings");
+                    return;
+                }
+                Optional<List<String>> codes = secondFactor.enable(s.accountId, secret, req.getParameter("code"));
+                if (codes.isEmpty()) {
+                    Map<String, Object> m = model(req, text, s);
+                    m.put("secret", Totp.grouped(Totp.base32(secret)));
+                    m.put("uri", Totp.otpauthUri(totpIssuer, s.address, secret));
+                    m.put("notice", "That code is not right; check the time on your phone and try the next one.");
+                    page(resp, 200, "totp-setup", m);
+                    return;
+                }
+                s.enrolling = null;
+                Arrays.fill(secret, (byte) 0);
+                Map<String, Object> m = model(req, text, s);
+                m.put("codes", codes.get());
+                page(resp, 200, "recovery", m);
+            }
+            case "/totp-disable" -> {
+                if (get) {
+                    redirect(resp, "/mail/settings");
+                } else if (secondFactor.verify(s.accountId, req.getParameter("code"))) {
+                    secondFactor.disable(s.accountId);
+                    settings(req, resp, s, text, "Two-step login is off.");
+                } else {
+                    settings(req, resp, s, text, "That code is not right; two-step login is still on.");
+                }
+            }
+            default -> error(req, resp, 404, "There is no such page.");
+        }
     }
 
     /** One answer for every cause (DESIGN section 5): unknown user, wrong password, locked, throttled. */

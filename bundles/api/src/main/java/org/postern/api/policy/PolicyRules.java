@@ -34,4 +34,18 @@ public interface PolicyRules {
     String addCatchAllEntry(String account, String entry);
 
     void removeCatchAllEntry(String account, String entry);
+
+    /**
+     * What the account's Manage Catch-alls would do with mail to {@code recipient}, and why, as the
+     * SMTP server decides it (the Block List, which depends on the sender, is not part of it).
+     * Only the account's own addresses are explained: an address of anyone else is "not one of
+     * your addresses", whether or not it exists.
+     *
+     * @since 0.2
+     */
+    CatchAllPreview previewCatchAll(String account, String recipient);
+
+    /** @param accepted whether mail to the address would be delivered; {@code reason} says why, in a sentence */
+    record CatchAllPreview(boolean accepted, String reason) {
+    }
 }

@@ -3,5 +3,5 @@
  * the SMTP dialogue. Provisional until the SMTP issue is resolved.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package org.postern.api.policy;

@@ -56,4 +56,31 @@ final class CatchAllRules {
         }
         return aliasExceptions.contains(address) ? !base : base;
     }
+
+    /** {@link #accepts} in words: the rule that decided, for the webmail's preview. */
+    String explain(Addresses.Address r) {
+        String address = r.toString();
+        String base;
+        boolean accepted;
+        if (domainExceptions.contains(r.domain())) {
+            accepted = true;
+            base = "@" + r.domain() + " is a domain exception, so every address there is delivered";
+        } else {
+            boolean byLocal = localParts.contains(r.local());
+            boolean listed = byLocal || addresses.contains(address);
+            String entry = byLocal ? r.local() : address;
+            if (mode == CatchAllMode.BLOCK) {
+                accepted = !listed;
+                base = listed ? "the entry " + entry + " blocks it" : "block mode delivers every address that is not listed";
+            } else {
+                accepted = listed;
+                base = listed ? "the entry " + entry + " lets it through" : "whitelist mode delivers only listed addresses, and it is not listed";
+            }
+        }
+        if (aliasExceptions.contains(address)) {
+            return "the alias exception !" + address + " turns the rule around (" + base + "), so it is "
+                    + (accepted ? "refused" : "delivered");
+        }
+        return base;
+    }
 }

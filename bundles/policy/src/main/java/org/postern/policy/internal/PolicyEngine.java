@@ -108,6 +108,26 @@ public class PolicyEngine implements RecipientPolicy, PolicyRules {
         return stored == null ? CatchAllMode.BLOCK : CatchAllMode.valueOf(stored);
     }
 
+    @Override
+    public CatchAllPreview previewCatchAll(String account, String recipient) {
+        Account a = account(account);
+        Addresses.Address r;
+        try {
+            r = Addresses.parse(recipient);
+        } catch (IllegalArgumentException e) {
+            return new CatchAllPreview(false, "that is not a mail address");
+        }
+        Optional<Resolution> resolution = domains.isHosted(r.domain()) ? resolver.resolve(r.toString()) : Optional.empty();
+        if (resolution.isEmpty() || !resolution.get().account().id().equals(a.id())) {
+            return new CatchAllPreview(false, r + " is not one of your addresses (not at one of your domains)");
+        }
+        if (resolution.get().kind() != Resolution.Kind.OWNED_DOMAIN) {
+            return new CatchAllPreview(true, "it is your own address; catch-all rules apply to your domains");
+        }
+        CatchAllRules rules = compiled(a.id()).catchAll;
+        return new CatchAllPreview(rules.accepts(r), rules.explain(r));
+    }
+
     // ---- editing ----
 
     @Override

@@ -146,4 +146,25 @@ class CatchAllRulesTest {
         assertTrue(accepts(r, "user5@example.com"));
         assertTrue(accepts(r, "someone@example.com"));
     }
+
+    @Test
+    void theExplanationNamesTheRuleThatDecided() {
+        CatchAllRules block = rules(CatchAllMode.BLOCK, "sales", "!sales@example.com", "shop@other.com");
+        org.junit.jupiter.api.Assertions.assertEquals("the entry sales blocks it",
+                block.explain(Addresses.parse("sales@other.com")));
+        org.junit.jupiter.api.Assertions.assertEquals("the entry shop@other.com blocks it",
+                block.explain(Addresses.parse("shop@other.com")));
+        org.junit.jupiter.api.Assertions.assertEquals("block mode delivers every address that is not listed",
+                block.explain(Addresses.parse("info@other.com")));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "the alias exception !sales@example.com turns the rule around (the entry sales blocks it), so it is delivered",
+                block.explain(Addresses.parse("sales@example.com")));
+        CatchAllRules white = rules(CatchAllMode.WHITELIST, "@example.com", "bob@other.com");
+        org.junit.jupiter.api.Assertions.assertEquals("@example.com is a domain exception, so every address there is delivered",
+                white.explain(Addresses.parse("x@example.com")));
+        org.junit.jupiter.api.Assertions.assertEquals("the entry bob@other.com lets it through",
+                white.explain(Addresses.parse("bob@other.com")));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "whitelist mode delivers only listed addresses, and it is not listed", white.explain(Addresses.parse("x@other.com")));
+    }
 }

@@ -171,6 +171,18 @@ public interface Mailboxes {
         return Map.of();
     }
 
+    /**
+     * The server that handed a delivered message to this MX, as recorded at delivery (its address,
+     * EHLO name and forward-confirmed reverse DNS name): what the webmail's Block menu offers to
+     * block. Empty for a message that was not delivered by SMTP (appended, sent, moved in before
+     * this was recorded) or that is gone.
+     *
+     * @since 0.7
+     */
+    default Optional<SendingServer> sendingServer(String accountId, String folder, long uidValidity, long uid) {
+        return Optional.empty();
+    }
+
     /** Storage used by the account (all folders) and its limit. */
     QuotaUsage quota(String accountId);
 

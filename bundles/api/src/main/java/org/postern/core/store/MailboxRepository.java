@@ -187,6 +187,14 @@ public interface MailboxRepository {
     /** The body of one message, or empty when it is gone or the folder's UIDVALIDITY is another. */
     Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid);
 
+    /**
+     * The sending server recorded when the message was delivered, or empty (not delivered by
+     * SMTP, gone, or the folder's UIDVALIDITY is another).
+     *
+     * @since 1.10
+     */
+    Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity, long uid);
+
     /** Octets the account's messages take, all folders (their sizes as filed). */
     long usedBytes(String accountId);
 

@@ -314,6 +314,12 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
     }
 
     @Override
+    public Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity,
+            long uid) {
+        return repo.sendingServer(accountId, canonical(folder), uidValidity, uid);
+    }
+
+    @Override
     public Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid) throws IOException {
         Optional<BlobId> body = repo.body(accountId, canonical(folder), uidValidity, uid);
         return body.isEmpty() ? Optional.empty() : blobs.open(body.get());

@@ -107,6 +107,8 @@ public class JdbcAccountRepository implements AccountRepository {
             // The webmail's second factor (V017)
             Database.update(c, "DELETE FROM totp_recovery_code WHERE account_id = ?", ps -> ps.setString(1, id));
             Database.update(c, "DELETE FROM totp_factor WHERE account_id = ?", ps -> ps.setString(1, id));
+            // The owner's preferences (V018)
+            Database.update(c, "DELETE FROM account_setting WHERE account_id = ?", ps -> ps.setString(1, id));
             // Calendars, contacts and files: deleted is gone (V014)
             JdbcDavRepository.deleteAccount(c, id);
             db.changed(c, ChangeListener.ACCOUNT, id);

@@ -337,6 +337,20 @@ public class JdbcMailboxRepository implements MailboxRepository {
                 }, rs -> BlobId.of(rs.getString(1).trim()));
     }
 
+    @Override
+    public Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity,
+            long uid) {
+        return db.query("SELECT m.server_ip, m.server_ehlo, m.server_name FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
+                + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, folder);
+                    ps.setLong(3, uidValidity);
+                    ps.setLong(4, uid);
+                }, rs -> Optional.ofNullable(rs.getString(1) == null ? null
+                        : new org.postern.api.mail.SendingServer(rs.getString(1), rs.getString(2), rs.getString(3))))
+                .stream().flatMap(Optional::stream).findFirst();
+    }
+
     // ---- changing messages ----
 
     @Override

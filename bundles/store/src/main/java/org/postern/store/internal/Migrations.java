@@ -59,7 +59,9 @@ final class Migrations {
             "V014__dav.sql",
             "V015__dav_time_span.sql",
             "V016__dav_sync_newest.sql",
-            "V017__totp.sql");
+            "V017__totp.sql",
+            "V018__account_setting.sql",
+            "V019__service_notice.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

@@ -419,6 +419,48 @@ abstract class JdbcRepositoriesTest {
         assertTrue(v > 1_700_000_000L && v <= nowSeconds + 1, "above the creation seconds of any older database: " + v);
     }
 
+    // ---- service notices (V019) ----
+
+    @Test
+    void serviceNoticesAreListedNewestFirstAndRemovedById() {
+        JdbcServiceNoticeRepository notices = new JdbcServiceNoticeRepository(db);
+        assertTrue(notices.list().isEmpty());
+        var first = notices.add("  Maintenance on Sunday  ", CREATED);
+        var second = notices.add("New terms <b>from</b> May", CREATED.plusSeconds(60));
+        assertEquals("Maintenance on Sunday", first.text());
+        assertEquals(32, first.id().length());
+        assertEquals(List.of(second, first), notices.list());
+        assertThrows(IllegalArgumentException.class, () -> notices.add(" ", CREATED));
+        assertThrows(IllegalArgumentException.class, () -> notices.add("x".repeat(2001), CREATED));
+        assertTrue(notices.remove(first.id()));
+        assertFalse(notices.remove(first.id()));
+        assertEquals(List.of(second), notices.list());
+    }
+
+    // ---- account settings (V018) ----
+
+    @Test
+    void accountSettingsAreSetReplacedRemovedAndGoWithTheAccount() {
+        accounts.insert(record(ALICE_ID, "alice@example.net"));
+        accounts.insert(record(BOB_ID, "bob@example.net"));
+        JdbcAccountSettingRepository settings = new JdbcAccountSettingRepository(db);
+        assertTrue(settings.get(ALICE_ID, "webmail.theme").isEmpty());
+        settings.put(ALICE_ID, "webmail.theme", "dark");
+        settings.put(ALICE_ID, "webmail.theme", "high-contrast");
+        settings.put(ALICE_ID, "webmail.page", "100");
+        settings.put(BOB_ID, "webmail.theme", "light");
+        assertEquals("high-contrast", settings.get(ALICE_ID, "webmail.theme").orElseThrow());
+        assertEquals(java.util.Map.of("webmail.page", "100", "webmail.theme", "high-contrast"), settings.all(ALICE_ID));
+        assertThrows(IllegalArgumentException.class, () -> settings.put(ALICE_ID, "x", "v".repeat(1001)));
+        assertThrows(IllegalArgumentException.class, () -> settings.put(ALICE_ID, "n".repeat(65), "v"));
+        assertTrue(settings.remove(ALICE_ID, "webmail.page"));
+        assertFalse(settings.remove(ALICE_ID, "webmail.page"));
+        assertTrue(accounts.markRemoved(ALICE_ID));
+        assertTrue(settings.all(ALICE_ID).isEmpty());
+        assertEquals("light", settings.get(BOB_ID, "webmail.theme").orElseThrow());
+        assertThrows(org.postern.api.mail.AccountGoneException.class, () -> settings.put(ALICE_ID, "webmail.theme", "dark"));
+    }
+
     // ---- TOTP (V017) ----
 
     @Test

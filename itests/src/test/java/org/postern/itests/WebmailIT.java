@@ -241,8 +241,9 @@ public class WebmailIT {
         assertTrue(text, text.contains("Rich mode"));
         assertFalse(b.get("/mail/read?f=INBOX&v=" + v + "&u=" + report).body().contains("<link"));
         String rich = b.get("/mail/list?f=INBOX&notext").body();
-        assertTrue(rich, rich.contains("<link rel=\"stylesheet\" href=\"/mail/theme.css\">"));
-        assertEquals(200, b.get("/mail/theme.css").statusCode());
+        assertTrue(rich, rich.contains("<link rel=\"stylesheet\" href=\"/mail/base.css\">"));
+        assertTrue(rich, rich.contains("<link rel=\"stylesheet\" href=\"/mail/theme.css?t=light\">"));
+        assertEquals(200, b.get("/mail/theme.css?t=light").statusCode());
 
         // flag, delete to Trash, empty Trash
         assertEquals(303, b.post("/mail/act", "csrf", b.csrf, "f", "INBOX", "v", v, "u", report, "op:flag", "x").statusCode());
@@ -388,6 +389,354 @@ public class WebmailIT {
         assertEquals("/mail/list?f=INBOX", location(plain));
     }
 
+
+    /** swaks to the MX from a given EHLO name; returns what swaks printed (its exit status not checked). */
+    private static String swaksFrom(String helo, String to, String data) throws Exception {
+        Path file = Files.createTempFile(postern.home, "msg", ".eml");
+        Files.writeString(file, data);
+        Process p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + postern.smtpPort, "--to", to, "--from",
+                "sender@origin.example", "--helo", helo, "--data", file.toString(), "--timeout", "20")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out, p.waitFor(60, TimeUnit.SECONDS));
+        return out;
+    }
+
+    /** A compose form as a browser sends it with a file: multipart/form-data. */
+    private static HttpResponse<String> postMultipart(Browser b, String path, List<String[]> fields, String fileName, byte[] file)
+            throws Exception {
+        String boundary = "----postern" + UUID.randomUUID().toString().replace("-", "");
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (String[] f : fields) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f[0] + "\"\r\n\r\n" + f[1] + "\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        if (fileName != null) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"attach\"; filename=\"" + fileName
+                    + "\"\r\nContent-Type: text/plain\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(file);
+            body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return b.http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls a folder's list until it shows {@code text}; returns the page. */
+    private static String awaitInList(Browser b, String folder, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            String page = b.get("/mail/list?f=" + folder).body();
+            if (page.contains(text)) {
+                return page;
+            }
+            assertTrue("never arrived in " + folder + ": " + text + "\n" + page, System.nanoTime() < deadline);
+            Thread.sleep(300);
+        }
+    }
+
+    private static String uidOf(String listPage, String subjectHtml) {
+        Matcher m = Pattern.compile("name=\"open:([0-9]+)\" value=\"" + Pattern.quote(subjectHtml) + "\"").matcher(listPage);
+        assertTrue(subjectHtml + " in " + listPage, m.find());
+        return m.group(1);
+    }
+
+    private static String validityOf(String page) {
+        Matcher m = VALIDITY.matcher(page);
+        assertTrue(page, m.find());
+        return m.group(1);
+    }
+
+    @Test
+    public void composeSendReplyAndBlockASendingServerFromAMessage() throws Exception {
+        String alice = account("alice2 webmail password");
+        String bob = account("bob2 webmail password");
+        String marker = UUID.randomUUID().toString().substring(0, 8);
+        String accepted = swaksFrom("client.spam-" + marker + ".example", alice,
+                "From: Pushy <pushy@spam-" + marker + ".example>\r\nTo: " + alice + "\r\nSubject: offer " + marker + "\r\n\r\nBuy.\r\n");
+        assertTrue(accepted, accepted.contains("250 2.0.0"));
+        Browser a = new Browser();
+        assertEquals(303, a.login(alice, "alice2 webmail password").statusCode());
+        String list = awaitInList(a, "INBOX", "offer " + marker);
+        String v = validityOf(list);
+        String uid = uidOf(list, "offer " + marker);
+        String read = a.get("/mail/read?f=INBOX&v=" + v + "&u=" + uid).body();
+        assertTrue(read, read.contains("Block this server (client.spam-" + marker + ".example)"));
+        assertTrue(read, read.contains("Block every server of spam-" + marker + ".example"));
+        assertTrue(read, read.contains("Block every server in .example"));
+        assertTrue(read, read.contains("Block the sender pushy@spam-" + marker + ".example"));
+        HttpResponse<String> blocked = a.post("/mail/block", "csrf", a.csrf, "entry", "server:spam-" + marker + ".example");
+        assertTrue(blocked.body(), blocked.body().contains("server:spam-" + marker + ".example added to your Block List"));
+        assertTrue(a.get("/mail/settings").body().contains("<li>server:spam-" + marker + ".example"));
+        // the MX now answers that server as if the address did not exist
+        String refused = swaksFrom("other.spam-" + marker + ".example", alice, "Subject: again\r\n\r\nBuy.\r\n");
+        assertTrue(refused, refused.contains("550 5.1.1"));
+        // the shell's validation, in the webmail's words
+        assertTrue(a.post("/mail/blocklist", "csrf", a.csrf, "entry", "server:", "op:add", "Add").body().contains("Not changed: "));
+        assertTrue(a.post("/mail/blocklist", "csrf", a.csrf, "entry", "server:spam-" + marker + ".example", "op:remove", "Remove")
+                .body().contains("removed from your Block List"));
+        assertTrue(swaksFrom("other.spam-" + marker + ".example", alice, "Subject: again\r\n\r\nBuy.\r\n").contains("250 2.0.0"));
+
+        // write with an attachment; the copy goes to Sent, the message to bob through the queue
+        String page = a.get("/mail/compose").body();
+        assertTrue(page, page.contains("value=\"" + alice + "\""));
+        byte[] notes = ("notes " + marker + "\nline two\n").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> sent = postMultipart(a, "/mail/compose", List.of(new String[] {"csrf", a.csrf},
+                new String[] {"from", alice}, new String[] {"to", "Bob <" + bob + ">"}, new String[] {"cc", ""},
+                new String[] {"bcc", ""}, new String[] {"subject", "Grüße <b>" + marker + "</b>"},
+                new String[] {"body", "Hello Bob,\r\n.\r\nFrom here: ünïcode " + marker + "\r\n"},
+                new String[] {"inReplyTo", ""}, new String[] {"references", ""}, new String[] {"rf", ""}, new String[] {"rv", ""},
+                new String[] {"ru", ""}, new String[] {"op:send", "Send"}), "notes.txt", notes);
+        assertEquals(sent.body(), 303, sent.statusCode());
+        assertEquals("/mail/list?f=INBOX&sent=1", location(sent));
+        assertTrue(a.get("/mail/list?f=INBOX&sent=1").body().contains("Your message was sent."));
+        String subjectHtml = "Grüße &lt;b&gt;" + marker + "&lt;/b&gt;";
+        awaitInList(a, "Sent", subjectHtml);
+
+        Browser b = new Browser();
+        assertEquals(303, b.login(bob, "bob2 webmail password").statusCode());
+        String inbox = awaitInList(b, "INBOX", subjectHtml);
+        String bv = validityOf(inbox);
+        String bu = uidOf(inbox, subjectHtml);
+        String shown = b.get("/mail/read?f=INBOX&v=" + bv + "&u=" + bu).body();
+        assertTrue(shown, shown.contains("Hello Bob,\r\n.\r\nFrom here: ünïcode " + marker));
+        assertTrue(shown, shown.contains(alice));
+        HttpResponse<byte[]> part = b.getBytes("/mail/part?f=INBOX&v=" + bv + "&u=" + bu + "&p=2");
+        assertEquals(200, part.statusCode());
+        assertEquals(new String(notes, StandardCharsets.UTF_8), new String(part.body(), StandardCharsets.UTF_8));
+
+        // search finds it by a word of its text (case and accents as written), in every folder
+        String found = b.get("/mail/search?q=" + URLEncoder.encode("ÜNÏCODE " + marker, StandardCharsets.UTF_8)).body();
+        assertTrue(found, found.contains("1 message found"));
+        assertTrue(found, found.contains(subjectHtml));
+        String inSent = a.get("/mail/search?q=" + marker + "%3C%2Fb").body();
+        assertTrue(inSent, inSent.contains("<td>Sent</td>"));
+        assertTrue(a.get("/mail/search?q=nothing-like-this-" + marker).body().contains("Nothing found."));
+
+        // bob replies: Re: once, the text quoted, threaded, and his original marked answered
+        String reply = b.get("/mail/compose?mode=reply&f=INBOX&v=" + bv + "&u=" + bu).body();
+        assertTrue(reply, reply.contains("value=\"Re: " + subjectHtml + "\""));
+        assertTrue(reply, reply.contains("&gt; Hello Bob,"));
+        Matcher irt = Pattern.compile("name=\"inReplyTo\" value=\"([^\"]+)\"").matcher(reply);
+        assertTrue(reply, irt.find());
+        HttpResponse<String> replied = b.post("/mail/compose", "csrf", b.csrf, "from", bob, "to", alice, "cc", "", "bcc", "",
+                "subject", "Re: Grüße <b>" + marker + "</b>", "body", "Thanks!", "inReplyTo", irt.group(1).replace("&lt;", "<").replace("&gt;", ">"),
+                "references", "", "rf", "INBOX", "rv", bv, "ru", bu, "op:send", "Send");
+        assertEquals(replied.body(), 303, replied.statusCode());
+        awaitInList(a, "INBOX", "Re: " + subjectHtml);
+
+        // refusals come back to the form, with what was typed
+        HttpResponse<String> notMine = b.post("/mail/compose", "csrf", b.csrf, "from", "someone@elsewhere.example", "to", alice,
+                "subject", "spoof", "body", "kept text " + marker, "op:send", "Send");
+        assertTrue(notMine.body(), notMine.body().contains("this account cannot send as someone@elsewhere.example"));
+        assertTrue(notMine.body(), notMine.body().contains("kept text " + marker));
+        assertTrue(b.post("/mail/compose", "csrf", b.csrf, "from", bob, "to", "not an address", "subject", "x", "body", "y",
+                "op:send", "Send").body().contains("Not sent: not a mail address: not an address."));
+        assertEquals(403, b.post("/mail/compose", "from", bob, "to", alice, "subject", "x", "body", "y", "op:send", "Send").statusCode());
+        // a draft is kept in Drafts
+        HttpResponse<String> draft = b.post("/mail/compose", "csrf", b.csrf, "from", bob, "to", "", "subject", "draft " + marker,
+                "body", "later", "op:draft", "Save draft");
+        assertEquals(303, draft.statusCode());
+        assertTrue(b.get(location(draft)).body().contains("draft " + marker));
+    }
+
+
+    /** Polls the settings page until {@code check} holds; returns it. */
+    private static String awaitSettings(Browser b, java.util.function.Predicate<String> check, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            String page = b.get("/mail/settings?notext").body();
+            if (check.test(page)) {
+                return page;
+            }
+            assertTrue(what + "\n" + page, System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    @Test
+    public void themeBundlesComeAndGoAtRunTimeAndUsersFallBackToTheDefault() throws Exception {
+        String dora = account("dora webmail password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(dora, "dora webmail password").statusCode());
+        String settings = awaitSettings(b, p -> p.contains("High contrast"), "the three shipped themes");
+        assertTrue(settings, settings.contains("Light (current)"));
+        assertTrue(settings, settings.contains("value=\"dark\""));
+        assertTrue(settings, settings.contains("<img src=\"/mail/swatch?t=dark\""));
+        HttpResponse<String> swatch = b.get("/mail/swatch?t=dark");
+        assertEquals("image/svg+xml", swatch.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(swatch.body().contains("#17191d"));
+
+        assertTrue(b.post("/mail/theme", "csrf", b.csrf, "theme", "dark").body().contains("Your theme is now Dark."));
+        assertTrue(b.get("/mail/list?f=INBOX").body().contains("href=\"/mail/theme.css?t=dark\""));
+        assertTrue(b.get("/mail/theme.css?t=dark").body().contains("--bg: #17191d"));
+        assertTrue(b.post("/mail/theme", "csrf", b.csrf, "theme", "no-such").body().contains("That theme is not installed."));
+        // kept across logins: it is the account's setting
+        Browser again = new Browser();
+        again.login(dora, "dora webmail password");
+        assertTrue(again.get("/mail/list?f=INBOX").body().contains("href=\"/mail/theme.css?t=dark\""));
+
+        // the operator removes the dark theme: its users get the default, nothing breaks
+        ok("feature:uninstall postern-theme-dark");
+        awaitSettings(b, p -> !p.contains("value=\"dark\""), "dark still offered after its feature was uninstalled");
+        assertTrue(b.get("/mail/list?f=INBOX").body().contains("href=\"/mail/theme.css?t=light\""));
+        assertTrue(b.get("/mail/theme.css?t=dark").body().contains("no such theme installed"));
+        // and installs it again: offered at once, no restart, and the user's choice is back
+        ok("feature:install postern-theme-dark");
+        awaitSettings(b, p -> p.contains("value=\"dark\""), "dark not offered after its feature was installed");
+        assertTrue(b.get("/mail/list?f=INBOX").body().contains("href=\"/mail/theme.css?t=dark\""));
+    }
+
+
+    @Test
+    public void htmlMailIsShownOnlyCleanedInASandboxedFrameWithRemoteImagesHeldBack() throws Exception {
+        String erin = account("erin webmail password");
+        String marker = UUID.randomUUID().toString().substring(0, 8);
+        String hostile = "<p>Dear <b>customer</b> " + marker + "</p><script>alert(1)</script><img src=x onerror=alert(2)>"
+                + "<svg onload=alert(3)></svg><a href=\"javascript:alert(4)\">win</a><iframe src=\"http://evil.example/\"></iframe>"
+                + "<div style=\"width:expression(alert(5))\">css</div><form action=\"http://evil.example/\"><input name=p></form>"
+                + "<img src=\"http://tracker.example/pixel.gif\" alt=\"pixel\"><a href=\"data:text/html,<script>alert(6)</script>\">data</a>";
+        swaks(erin, "From: News <news@origin.example>\r\nTo: " + erin + "\r\nSubject: html " + marker
+                + "\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + hostile + "\r\n");
+        Browser b = new Browser();
+        assertEquals(303, b.login(erin, "erin webmail password").statusCode());
+        String list = awaitInList(b, "INBOX", "html " + marker);
+        String v = validityOf(list);
+        String uid = uidOf(list, "html " + marker);
+        String read = b.get("/mail/read?f=INBOX&v=" + v + "&u=" + uid + "&notext").body();
+        // plain text by default: the markup's text, nothing of it rendered
+        assertTrue(read, read.contains("Dear customer " + marker));
+        assertFalse(read, read.contains("<iframe"));
+        assertTrue(read, read.contains("Show the HTML version"));
+        String framed = b.get("/mail/read?f=INBOX&v=" + v + "&u=" + uid + "&html").body();
+        assertTrue(framed, framed.contains("<iframe class=\"html\" src=\"/mail/html?f=INBOX&amp;v=" + v + "&amp;u=" + uid + "\" sandbox="));
+        assertTrue(framed, framed.contains("1 remote image blocked"));
+        HttpResponse<String> doc = b.get("/mail/html?f=INBOX&v=" + v + "&u=" + uid);
+        String csp = doc.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp, csp.startsWith("sandbox") && csp.contains("default-src 'none'") && !csp.contains("script-src"));
+        assertFalse(csp, csp.contains("http:"));
+        String html = doc.body();
+        assertTrue(html, html.contains("<b>customer</b> " + marker));
+        for (String bad : List.of("<script", "onerror", "onload", "javascript:", "<svg", "<iframe", "expression(", "<form", "<input",
+                "data:text", "tracker.example")) {
+            assertFalse(bad + " in " + html, html.toLowerCase(java.util.Locale.ROOT).contains(bad));
+        }
+        // remote images only when asked, fetched by the browser (the policy allows them then), never by the server
+        HttpResponse<String> remote = b.get("/mail/html?f=INBOX&v=" + v + "&u=" + uid + "&remote");
+        assertTrue(remote.body(), remote.body().contains("src=\"http://tracker.example/pixel.gif\""));
+        assertTrue(remote.headers().firstValue("Content-Security-Policy").orElse("").contains("img-src data: https: http:"));
+        // text mode has no frames at all
+        String text = b.get("/mail/read?f=INBOX&v=" + v + "&u=" + uid + "&html&text").body();
+        assertFalse(text, text.contains("<iframe"));
+        // another account's message is not served as HTML either
+        String other = account("other webmail password");
+        Browser o = new Browser();
+        o.login(other, "other webmail password");
+        assertEquals(404, o.get("/mail/html?f=INBOX&v=" + v + "&u=" + uid).statusCode());
+    }
+
+
+    @Test
+    public void manageCatchAllsWithAPreviewComputedByThePolicy() throws Exception {
+        String fred = account("fred webmail password");
+        String domain = "f" + UUID.randomUUID().toString().replace("-", "").substring(0, 8) + ".example";
+        ok("postern:account-domain-add " + fred + " " + domain);
+        Browser b = new Browser();
+        assertEquals(303, b.login(fred, "fred webmail password").statusCode());
+        String settings = b.get("/mail/settings").body();
+        assertTrue(settings, settings.contains("id=\"mode-block\" value=\"block\" checked"));
+        assertTrue(b.get("/mail/settings?preview=anyone@" + domain).body()
+                .contains("Mail to anyone@" + domain + " would be delivered: block mode delivers every address that is not listed."));
+
+        assertTrue(b.post("/mail/catchall", "csrf", b.csrf, "mode", "whitelist", "op:mode", "Save mode").body().contains("Whitelist mode"));
+        assertTrue(b.post("/mail/catchall", "csrf", b.csrf, "entry", "sales", "op:add", "Add").body()
+                .contains("sales added to Manage Catch-alls."));
+        assertTrue(b.post("/mail/catchall", "csrf", b.csrf, "entry", "@not-" + domain, "op:add", "Add").body().contains("Not changed: "));
+        assertTrue(b.get("/mail/settings?preview=sales@" + domain).body()
+                .contains("Mail to sales@" + domain + " would be delivered: the entry sales lets it through."));
+        assertTrue(b.get("/mail/settings?preview=x@" + domain).body().contains("Mail to x@" + domain
+                + " would be refused: whitelist mode delivers only listed addresses, and it is not listed."));
+        assertTrue(b.get("/mail/settings?preview=someone@example.net").body()
+                .contains("would be refused: someone@example.net is not one of your addresses"));
+        // the MX agrees with the preview
+        assertTrue(swaksFrom("client.example.org", "x@" + domain, "Subject: x\r\n\r\ny\r\n").contains("550 5.1.1"));
+        assertTrue(swaksFrom("client.example.org", "sales@" + domain, "Subject: x\r\n\r\ny\r\n").contains("250 2.0.0"));
+        assertTrue(b.post("/mail/catchall", "csrf", b.csrf, "entry", "sales", "op:remove", "Remove").body().contains("removed"));
+        assertEquals(405, b.get("/mail/catchall?mode=block&op:mode=x").statusCode());
+    }
+
+
+    private static boolean imapsLogin(String user, String password) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("mail.imaps.host", "127.0.0.1");
+        p.put("mail.imaps.port", String.valueOf(postern.imapsPort));
+        p.put("mail.imaps.ssl.trust", "*");
+        p.put("mail.imaps.ssl.checkserveridentity", "false");
+        p.put("mail.imaps.timeout", "60000");
+        jakarta.mail.Store store = jakarta.mail.Session.getInstance(p).getStore("imaps");
+        try {
+            store.connect(user, password);
+            store.close();
+            return true;
+        } catch (jakarta.mail.AuthenticationFailedException refused) {
+            return false;
+        }
+    }
+
+    @Test
+    public void appPasswordsAreMadeShownOnceListedAndDeletedInSettings() throws Exception {
+        String gina = account("gina webmail password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(gina, "gina webmail password").statusCode());
+        assertTrue(b.get("/mail/settings").body().contains("You have no app passwords."));
+        assertTrue(b.post("/mail/apppw", "csrf", b.csrf, "name", "phone", "op:create", "Create").body().contains("tick at least one"));
+        assertTrue(b.post("/mail/apppw", "csrf", b.csrf, "name", "phone", "p:imap", "on", "expires", "tomorrow", "op:create", "Create")
+                .body().contains("YYYY-MM-DD"));
+        HttpResponse<String> made = b.post("/mail/apppw", "csrf", b.csrf, "name", "phone", "p:imap", "on", "networks", "127.0.0.0/8",
+                "expires", java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(30).toString(), "op:create", "Create");
+        Matcher sm = Pattern.compile("<p><code>([^<]+)</code></p>").matcher(made.body());
+        assertTrue(made.body(), sm.find());
+        String secret = sm.group(1);
+        assertEquals("no-store", made.headers().firstValue("Cache-Control").orElse(""));
+        String settings = b.get("/mail/settings").body();
+        assertTrue(settings, settings.contains("<td>phone</td><td>IMAP</td><td>127.0.0.0/8</td>"));
+        assertFalse("the secret is never shown again", settings.contains(secret));
+        assertTrue(b.post("/mail/apppw", "csrf", b.csrf, "name", "phone", "p:pop3", "on", "op:create", "Create").body()
+                .contains("Not changed: "));
+        // it works for IMAP, the account password does not (an app password exists: bridge mode is over)
+        assertTrue(imapsLogin(gina, secret));
+        assertFalse(imapsLogin(gina, "gina webmail password"));
+        assertTrue(b.post("/mail/apppw", "csrf", b.csrf, "name", "phone", "op:delete", "Delete").body().contains("deleted"));
+        assertFalse(imapsLogin(gina, secret));
+        assertTrue(b.get("/mail/settings").body().contains("You have no app passwords."));
+    }
+
+
+    @Test
+    public void serviceNoticesFromTheConsoleAreShownInBothModes() throws Exception {
+        String hana = account("hana webmail password");
+        String marker = UUID.randomUUID().toString().substring(0, 8);
+        String added = ok("postern:notice-add 'Maintenance <b>Sunday</b> " + marker + "'");
+        Matcher id = Pattern.compile("notice ([0-9a-f]{32}) added").matcher(added);
+        assertTrue(added, id.find());
+        assertTrue(ok("postern:notice-list").contains(marker));
+        Browser b = new Browser();
+        assertEquals(303, b.login(hana, "hana webmail password").statusCode());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!b.get("/mail/list?f=INBOX").body().contains("/mail/notices")) {
+            assertTrue("no notices link", System.nanoTime() < deadline);
+            Thread.sleep(1000);
+        }
+        for (String mode : List.of("text", "notext")) {
+            String page = b.get("/mail/notices?" + mode).body();
+            assertTrue(page, page.contains("Maintenance &lt;b&gt;Sunday&lt;/b&gt; " + marker));
+        }
+        ok("postern:notice-remove " + id.group(1));
+        assertFalse(ok("postern:notice-list").contains(marker));
+        assertTrue(postern.client(admin, "postern:notice-remove " + id.group(1)).exit != 0);
+    }
+
     /** Lines of a lynx command script that type {@code text} (lynx's own keystroke log format). */
     private static void type(List<String> keys, String text) {
         for (char c : text.toCharArray()) {
@@ -405,10 +754,11 @@ public class WebmailIT {
     /**
      * Debian's lynx, driven by a keystroke script as a person would type: log in on the text-mode
      * login form with the password and a TOTP code from Debian's oathtool, save the message list, find the message by its subject and open it (a form
-     * button: opening marks it read), save what it shows.
+     * button: opening marks it read), save what it shows; write to another account and send; add a
+     * Block List rule in the settings.
      */
     @Test
-    public void lynxLogsInWithTotpListsAndReadsInTextMode() throws Exception {
+    public void lynxLogsInWithTotpReadsSendsAndAddsABlockListRule() throws Exception {
         String user = account("lynx pass word 1");
         Browser b = new Browser();
         assertEquals(303, b.login(user, "lynx pass word 1").statusCode());
@@ -438,6 +788,39 @@ public class WebmailIT {
         keys.add("key ^J");
         keys.add("key ^J");
         save(keys, read);
+        // write to another account: find each field by its label, type, send
+        String friend = account("lynx friend password");
+        Path sent = dir.resolve("sent.txt");
+        keys.add("key g");
+        keys.add("key ^U");
+        type(keys, base + "/mail/compose");
+        keys.add("key ^J");
+        // one search, from the page's first link (typed keys go into a field once one is current):
+        // then Down through Cc and Bcc to Subject, the upper Send and the text's first line
+        keys.add("key /");
+        type(keys, "To:");
+        keys.add("key ^J");
+        type(keys, friend);
+        keys.addAll(List.of("key Down Arrow", "key Down Arrow", "key Down Arrow")); // Cc, Bcc, Subject
+        type(keys, "From lynx " + marker);
+        keys.addAll(List.of("key Down Arrow", "key Down Arrow")); // Send, the text
+        type(keys, "Typed in lynx " + marker);
+        keys.add("key Up Arrow"); // Send
+        keys.add("key ^J");
+        save(keys, sent);
+        // a Block List rule from the settings page
+        Path settings = dir.resolve("settings.txt");
+        keys.add("key g");
+        keys.add("key ^U");
+        type(keys, base + "/mail/settings");
+        keys.add("key ^J");
+        keys.add("key /");
+        type(keys, "Add to the Block List:");
+        keys.add("key ^J");
+        type(keys, "server:lynx-" + marker + ".example");
+        keys.add("key Down Arrow"); // Add
+        keys.add("key ^J");
+        save(keys, settings);
         keys.addAll(List.of("key q", "key y"));
         Path script = dir.resolve("flow.keys");
         Files.write(script, keys);
@@ -462,5 +845,19 @@ public class WebmailIT {
         assertTrue(shown, shown.contains("The body for lynx " + marker + "."));
         assertTrue(shown, shown.contains("Someone <s@origin.example>"));
         assertFalse("opening it marked it read: " + shown, shown.contains("unread)"));
+        assertTrue("lynx saved no page after sending", Files.exists(sent));
+        String afterSend = Files.readString(sent);
+        assertTrue(afterSend, afterSend.contains("Your message was sent."));
+        Browser f = new Browser();
+        assertEquals(303, f.login(friend, "lynx friend password").statusCode());
+        String got = awaitInList(f, "INBOX", "From lynx " + marker);
+        String fv = validityOf(got);
+        String body = f.get("/mail/read?f=INBOX&v=" + fv + "&u=" + uidOf(got, "From lynx " + marker)).body();
+        assertTrue(body, body.contains("Typed in lynx " + marker));
+        assertTrue(body, body.contains(user));
+        assertTrue("lynx saved no settings page", Files.exists(settings));
+        String ruled = Files.readString(settings);
+        assertTrue(ruled, ruled.contains("server:lynx-" + marker + ".example added to your Block List"));
+        assertTrue(swaksFrom("mx.lynx-" + marker + ".example", user, "Subject: x\r\n\r\ny\r\n").contains("550 5.1.1"));
     }
 }

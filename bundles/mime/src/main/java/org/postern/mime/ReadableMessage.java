@@ -178,13 +178,45 @@ public final class ReadableMessage {
         return b.toString();
     }
 
+    /** A parameter's value; its RFC 2231 form ({@code name*=charset'lang'%XX}) first, decoded. */
     private static String param(List<MimeValues.Param> params, String name) {
+        for (MimeValues.Param p : params) {
+            if (p.name().equalsIgnoreCase(name + "*")) {
+                String decoded = rfc2231(p.value());
+                if (decoded != null) {
+                    return decoded;
+                }
+            }
+        }
         for (MimeValues.Param p : params) {
             if (p.name().equalsIgnoreCase(name)) {
                 return p.value();
             }
         }
         return null;
+    }
+
+    private static String rfc2231(String v) {
+        int first = v.indexOf('\'');
+        int second = first < 0 ? -1 : v.indexOf('\'', first + 1);
+        if (second < 0) {
+            return null;
+        }
+        Charset charset = CharsetNames.lookup(v.substring(0, first).strip());
+        if (charset == null) {
+            charset = StandardCharsets.UTF_8;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(v.length());
+        for (int i = second + 1; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '%' && i + 2 < v.length() && Character.digit(v.charAt(i + 1), 16) >= 0 && Character.digit(v.charAt(i + 2), 16) >= 0) {
+                out.write(Character.digit(v.charAt(i + 1), 16) * 16 + Character.digit(v.charAt(i + 2), 16));
+                i += 2;
+            } else {
+                out.write(c);
+            }
+        }
+        return new String(out.toByteArray(), charset);
     }
 
     /** {text, non-null when cut}. */

@@ -35,6 +35,8 @@ final class WebSessions {
         final String csrf;
         final long created;
         volatile long lastSeen;
+        /** The theme the account chose (read at login, changed in Settings), or null for the default. */
+        volatile String theme;
         /** A TOTP secret being enrolled: shown until confirmed by a code, never stored before. */
         volatile byte[] enrolling;
 
@@ -189,6 +191,11 @@ final class WebSessions {
         List<WebSession> mine = sessionsOf(accountId);
         mine.forEach(this::end);
         return mine.size();
+    }
+
+    /** Runs {@code change} on every session of the account on this node. */
+    void forAccount(String accountId, java.util.function.Consumer<WebSession> change) {
+        sessionsOf(accountId).forEach(change);
     }
 
     void sweep(long now) {

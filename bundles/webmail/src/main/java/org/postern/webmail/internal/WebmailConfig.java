@@ -25,6 +25,9 @@ public @interface WebmailConfig {
     @AttributeDefinition(name = "Largest message shown", description = "Octets; a larger message is offered as a download of its source instead")
     long max_message_shown() default 64L << 20;
 
+    @AttributeDefinition(name = "Default theme", description = "The theme of rich mode for accounts that chose none (or whose theme was uninstalled)")
+    String theme_default() default "light";
+
     @AttributeDefinition(name = "TOTP issuer", description = "The name authenticator apps show next to the account")
     String totp_issuer() default "Postern";
 

@@ -38,6 +38,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.auth.AuthUnavailableException;
 import org.postern.api.auth.Authenticator;
@@ -47,9 +50,22 @@ import org.postern.api.mail.FolderNotFoundException;
 import org.postern.api.mail.Mailboxes;
 import org.postern.api.mail.Mailboxes.FolderInfo;
 import org.postern.api.mail.Mailboxes.MessageInfo;
+import org.postern.api.mail.SendingServer;
+import org.postern.api.account.AccountException;
+import org.postern.api.policy.CatchAllMode;
+import org.postern.api.policy.PolicyRules;
+import org.postern.core.auth.AppPassword;
+import org.postern.core.auth.AppPasswords;
+import org.postern.core.auth.NewAppPassword;
+import org.postern.core.submission.Submission;
+import org.postern.core.submission.SubmissionException;
+import org.postern.mailauth.OrganizationalDomain;
 import org.postern.api.smtp.CoreService;
 import org.postern.api.store.DataDirectory;
+import org.postern.core.store.AccountSettingRepository;
+import org.postern.core.store.ServiceNoticeRepository;
 import org.postern.core.store.TotpRepository;
+import org.postern.api.webmail.Theme;
 import org.postern.mime.ReadableMessage;
 import org.postern.webmail.internal.WebSessions.WebSession;
 import org.slf4j.Logger;
@@ -66,10 +82,18 @@ import org.slf4j.LoggerFactory;
     "osgi.http.whiteboard.servlet.pattern=/mail/*",
     "osgi.http.whiteboard.servlet.pattern=/mail",
     "osgi.http.whiteboard.servlet.name=postern-webmail",
-    "osgi.http.whiteboard.servlet.asyncSupported=true"})
+    "osgi.http.whiteboard.servlet.asyncSupported=true",
+    // Attachments are uploaded with the compose form. Held in memory up to the request limit, never
+    // spooled to disk: no upload file can outlive its request, whatever way the request ends.
+    "osgi.http.whiteboard.servlet.multipart.enabled=true",
+    "osgi.http.whiteboard.servlet.multipart.fileSizeThreshold=" + WebmailServlet.MAX_UPLOAD,
+    "osgi.http.whiteboard.servlet.multipart.maxFileSize=" + WebmailServlet.MAX_UPLOAD,
+    "osgi.http.whiteboard.servlet.multipart.maxRequestSize=" + WebmailServlet.MAX_UPLOAD})
 @Designate(ocd = WebmailConfig.class)
 public class WebmailServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    /** The largest compose form, attachments included (25 MiB: what most providers accept). */
+    static final int MAX_UPLOAD = 25 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(WebmailServlet.class);
 
     static final String SESSION_COOKIE = "postern_session";
@@ -87,6 +111,35 @@ public class WebmailServlet extends HttpServlet {
     private final transient Authenticator authenticator;
     private final transient Mailboxes mailboxes;
     private final transient SecondFactor secondFactor;
+    private final transient AccountSettingRepository accountSettings;
+    private final transient ServiceNoticeRepository notices;
+    /** The notices as last read, and when: every page shows their number, so they are cached briefly. */
+    private transient volatile Object[] noticeCache = {0L, List.of()};
+    private static final long NOTICE_CACHE_MILLIS = 30_000;
+    private final transient Themes themes;
+    static final String THEME_SETTING = "webmail.theme";
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addTheme(Theme theme, Map<String, Object> properties) {
+        themes.add(theme, properties);
+    }
+
+    void removeTheme(Theme theme) {
+        themes.remove(theme);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile Submission submission;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
+    private transient volatile PolicyRules rules;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile AppPasswords appPasswords;
     private final String totpIssuer;
     private final transient WebSessions sessions;
     private final transient Pages pages = new Pages();
@@ -99,9 +152,17 @@ public class WebmailServlet extends HttpServlet {
     @Activate
     public WebmailServlet(@Reference(target = CoreService.TARGET) Authenticator authenticator,
             @Reference(target = CoreService.TARGET) Mailboxes mailboxes, @Reference TotpRepository totp,
+            @Reference AccountSettingRepository accountSettings, @Reference ServiceNoticeRepository notices,
             WebmailConfig config) {
+        this.notices = notices;
         this.authenticator = authenticator;
         this.mailboxes = mailboxes;
+        this.accountSettings = accountSettings;
+        String defaultTheme = config.theme_default().strip();
+        if (!Themes.validName(defaultTheme)) {
+            throw new IllegalArgumentException("theme.default must be 1 to 32 of a-z 0-9 -: " + defaultTheme);
+        }
+        this.themes = new Themes(defaultTheme);
         this.secondFactor = new SecondFactor(totp, TotpSealer.loadOrCreate(DataDirectory.resolve().resolve("webmail").resolve("totp.key")),
                 Clock.systemUTC());
         this.totpIssuer = config.totp_issuer().isBlank() ? "Postern" : config.totp_issuer().strip();
@@ -161,8 +222,12 @@ public class WebmailServlet extends HttpServlet {
             error(req, resp, 405, "This page cannot be used that way.");
             return;
         }
-        if (path.equals("/theme.css")) {
-            css(req, resp);
+        if (path.equals("/base.css") || path.equals("/theme.css") || path.equals("/swatch")) {
+            if (!get) {
+                methodNotAllowed(req, resp, "GET");
+            } else {
+                themeResource(path, req, resp);
+            }
             return;
         }
         boolean text = mode(req, resp);
@@ -210,6 +275,30 @@ public class WebmailServlet extends HttpServlet {
                         list(req, resp, s, text);
                     }
                 }
+                case "/notices" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        Map<String, Object> m = model(req, text, s);
+                        List<Map<String, String>> shown = new ArrayList<>();
+                        for (ServiceNoticeRepository.Notice n : currentNotices()) {
+                            shown.add(Map.of("date", DATE.format(n.created()), "text", n.text()));
+                        }
+                        m.put("notices", shown);
+                        page(resp, 200, "notices", m);
+                    }
+                }
+                case "/search" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        search(req, resp, s, text);
+                    }
+                }
                 case "/read" -> {
                     if (!get) {
                         methodNotAllowed(req, resp, "GET");
@@ -217,6 +306,15 @@ public class WebmailServlet extends HttpServlet {
                         loginPage(req, resp, text, null, 401);
                     } else {
                         read(req, resp, s, text);
+                    }
+                }
+                case "/html" -> {
+                    if (!get) {
+                        methodNotAllowed(req, resp, "GET");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else {
+                        html(req, resp, s);
                     }
                 }
                 case "/part" -> {
@@ -240,6 +338,61 @@ public class WebmailServlet extends HttpServlet {
                     }
                 }
                 case "/totp" -> secondStep(req, resp, text, post);
+                case "/compose" -> {
+                    if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (get) {
+                        composeForm(req, resp, s, text);
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        composeSubmit(req, resp, s, text);
+                    }
+                }
+                case "/theme" -> {
+                    if (!post) {
+                        methodNotAllowed(req, resp, "POST");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        chooseTheme(req, resp, s, text);
+                    }
+                }
+                case "/apppw" -> {
+                    if (!post) {
+                        methodNotAllowed(req, resp, "POST");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        appPassword(req, resp, s, text);
+                    }
+                }
+                case "/catchall" -> {
+                    if (!post) {
+                        methodNotAllowed(req, resp, "POST");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        catchAll(req, resp, s, text);
+                    }
+                }
+                case "/block", "/blocklist" -> {
+                    if (!post) {
+                        methodNotAllowed(req, resp, "POST");
+                    } else if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        blockList(req, resp, s, text);
+                    }
+                }
                 case "/settings" -> {
                     if (!get) {
                         methodNotAllowed(req, resp, "GET");
@@ -388,6 +541,7 @@ public class WebmailServlet extends HttpServlet {
             return;
         }
         Object[] created = sessions.create(o.login, System.currentTimeMillis());
+        rememberTheme((WebSession) created[1]);
         setCookie(req, resp, SESSION_COOKIE, (String) created[0], "Lax");
         redirect(resp, "/mail/list?f=INBOX");
     }
@@ -428,8 +582,17 @@ public class WebmailServlet extends HttpServlet {
             loginPage(req, resp, text, "The login took too long; please log in again.", 200);
             return;
         }
+        rememberTheme((WebSession) created[1]);
         setCookie(req, resp, SESSION_COOKIE, (String) created[0], "Lax");
         redirect(resp, "/mail/list?f=INBOX");
+    }
+
+    private void rememberTheme(WebSession s) {
+        try {
+            s.theme = accountSettings.get(s.accountId, THEME_SETTING).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warn("Postern webmail: the theme setting could not be read: {}", e.toString());
+        }
     }
 
     private void totpPage(HttpServletRequest req, HttpServletResponse resp, boolean text, WebSessions.Pending p, String notice)
@@ -440,6 +603,319 @@ public class WebmailServlet extends HttpServlet {
         page(resp, 200, "totp", m);
     }
 
+
+    // ---- compose and send ----
+
+    private void composeForm(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        Map<String, Object> m = model(req, text, s);
+        Map<String, String> form = new HashMap<>();
+        form.put("from", s.address);
+        for (String k : List.of("to", "cc", "bcc", "subject", "body", "inReplyTo", "references", "rf", "rv", "ru")) {
+            form.put(k, "");
+        }
+        String mode = req.getParameter("mode");
+        if (mode != null && req.getParameter("f") != null) {
+            String folder = Mailboxes.canonicalName(required(req, "f"));
+            long uidValidity = Long.parseLong(required(req, "v"));
+            long uid = Long.parseLong(required(req, "u"));
+            Optional<MessageInfo> info = find(s.accountId, folder, uidValidity, uid);
+            Optional<InputStream> in = info.isEmpty() || info.get().size() > maxMessageShown ? Optional.empty()
+                    : mailboxes.open(s.accountId, folder, uidValidity, uid);
+            if (in.isEmpty()) {
+                error(req, resp, 404, "There is no such folder or message (it may have been moved or deleted).");
+                return;
+            }
+            byte[] raw;
+            try (InputStream body = in.get()) {
+                raw = body.readAllBytes();
+            }
+            Replies.prefill(form, mode, ReadableMessage.of(raw, maxTextChars), s.address, DATE.format(info.get().internalDate()));
+            if (!mode.equals("forward")) {
+                form.put("rf", folder);
+                form.put("rv", String.valueOf(uidValidity));
+                form.put("ru", String.valueOf(uid));
+            }
+        }
+        m.put("form", form);
+        m.put("notice", "");
+        page(resp, 200, "compose", m);
+    }
+
+    private void composeSubmit(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        Map<String, String> form = new HashMap<>();
+        for (String k : List.of("from", "to", "cc", "bcc", "subject", "body", "inReplyTo", "references", "rf", "rv", "ru")) {
+            String v = req.getParameter(k);
+            form.put(k, v == null ? "" : v);
+        }
+        boolean draft = req.getParameter("op:draft") != null;
+        String problem = null;
+        byte[] message = null;
+        List<Composer.Mailbox> recipients = new ArrayList<>();
+        Composer.Mailbox from = null;
+        try {
+            List<Composer.Mailbox> froms = Composer.parseList(form.get("from"));
+            if (froms.size() != 1) {
+                throw new IllegalArgumentException("give one From address");
+            }
+            from = froms.get(0);
+            List<Composer.Mailbox> to = Composer.parseList(form.get("to"));
+            List<Composer.Mailbox> cc = Composer.parseList(form.get("cc"));
+            List<Composer.Mailbox> bcc = Composer.parseList(form.get("bcc"));
+            recipients.addAll(to);
+            recipients.addAll(cc);
+            recipients.addAll(bcc);
+            if (!draft && recipients.isEmpty()) {
+                throw new IllegalArgumentException("name at least one recipient");
+            }
+            if (recipients.size() > Composer.MAX_RECIPIENTS) {
+                throw new IllegalArgumentException("more than " + Composer.MAX_RECIPIENTS + " recipients");
+            }
+            message = Composer.build(from, to, cc, form.get("subject"), form.get("body"), attachments(req),
+                    form.get("inReplyTo"), form.get("references"), java.time.ZonedDateTime.now(ZoneOffset.UTC),
+                    from.address().substring(from.address().lastIndexOf('@') + 1));
+        } catch (IllegalArgumentException e) {
+            problem = "Not sent: " + e.getMessage() + ".";
+        } catch (IllegalStateException tooLarge) {
+            problem = "Not sent: the attachments are larger than " + (MAX_UPLOAD >> 20) + " MB together.";
+        }
+        if (problem == null && draft) {
+            Optional<FolderInfo> drafts = special(s.accountId, Mailboxes.DRAFTS);
+            mailboxes.append(s.accountId, drafts.map(FolderInfo::name).orElse("Drafts"),
+                    new java.io.ByteArrayInputStream(message), Set.of("\\Draft", "\\Seen"), null);
+            redirect(resp, "/mail/list?f=" + url(drafts.map(FolderInfo::name).orElse("Drafts")) + "&saved=1");
+            return;
+        }
+        if (problem == null) {
+            Submission sender = submission;
+            if (sender == null) {
+                problem = "Not sent: sending is not available at the moment; your text is below.";
+            } else {
+                List<String> envelope = new ArrayList<>();
+                for (Composer.Mailbox r : recipients) {
+                    envelope.add(r.address());
+                }
+                try {
+                    sender.submit(s.accountId, from.address(), envelope, new java.io.ByteArrayInputStream(message));
+                } catch (SubmissionException e) {
+                    problem = "Not sent: " + refusal(e, from.address());
+                }
+            }
+        }
+        if (problem != null) {
+            Map<String, Object> m = model(req, text, s);
+            m.put("form", form);
+            m.put("notice", problem);
+            page(resp, 200, "compose", m);
+            return;
+        }
+        // a copy in Sent (the queue has it durably already: a failure here loses only the copy)
+        try {
+            Optional<FolderInfo> sent = special(s.accountId, Mailboxes.SENT);
+            if (sent.isPresent()) {
+                mailboxes.append(s.accountId, sent.get().name(), new java.io.ByteArrayInputStream(message), Set.of("\\Seen"), null);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Postern webmail: a sent message was not copied to Sent: {}", e.toString());
+        }
+        if (!form.get("ru").isEmpty()) {
+            try {
+                mailboxes.storeFlags(s.accountId, Mailboxes.canonicalName(form.get("rf")), Long.parseLong(form.get("rv")),
+                        List.of(Long.parseLong(form.get("ru"))), Mailboxes.FlagUpdate.ADD, Set.of("\\Answered"), 0);
+            } catch (FolderNotFoundException | NumberFormatException gone) {
+                // the original was moved or deleted meanwhile: nothing to mark
+            }
+        }
+        redirect(resp, "/mail/list?f=INBOX&sent=1");
+    }
+
+    private static String refusal(SubmissionException e, String from) {
+        return switch (e.reason()) {
+            case SENDER_NOT_ALLOWED, FROM_NOT_ALLOWED -> "this account cannot send as " + from
+                    + " (your address, or any address at a domain you own, can be used).";
+            case RECIPIENT_UNKNOWN -> "a recipient at this service does not exist.";
+            case TOO_MANY_RECIPIENTS -> "too many recipients (or too many today).";
+            case RATE_LIMITED -> "you have reached the sending limit for now; try again later.";
+            case TOO_BIG -> "the message is too large.";
+            case MALFORMED -> "the message could not be made.";
+            case TEMPORARY -> "a temporary problem; try again in a minute.";
+        };
+    }
+
+    /** The files of the compose form (none when it was not sent as multipart). */
+    private List<Composer.Attachment> attachments(HttpServletRequest req) throws IOException {
+        List<Composer.Attachment> out = new ArrayList<>();
+        String type = req.getContentType();
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+            return out;
+        }
+        try {
+            for (javax.servlet.http.Part p : req.getParts()) {
+                if (p.getName().equals("attach") && p.getSize() > 0 && p.getSubmittedFileName() != null) {
+                    try (InputStream in = p.getInputStream()) {
+                        out.add(new Composer.Attachment(p.getSubmittedFileName(), p.getContentType(), in.readAllBytes()));
+                    }
+                }
+            }
+        } catch (javax.servlet.ServletException e) {
+            throw new IllegalArgumentException("the form could not be read");
+        }
+        return out;
+    }
+
+    private void chooseTheme(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        Theme t = themes.get(req.getParameter("theme"));
+        if (t == null) {
+            settings(req, resp, s, text, "That theme is not installed.");
+            return;
+        }
+        accountSettings.put(s.accountId, THEME_SETTING, t.name());
+        sessions.forAccount(s.accountId, x -> x.theme = t.name());
+        settings(req, resp, s, text, "Your theme is now " + t.label() + ".");
+    }
+
+    /** App passwords: create (the secret shown once, on this answer only) and delete. */
+    private void appPassword(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        AppPasswords ap = appPasswords;
+        if (ap == null) {
+            settings(req, resp, s, text, "App passwords cannot be changed at the moment.");
+            return;
+        }
+        String name = req.getParameter("name");
+        try {
+            if (req.getParameter("op:delete") != null) {
+                boolean gone = name != null && ap.delete(s.accountId, name);
+                settings(req, resp, s, text, gone ? "App password " + name + " deleted: programs using it are logged out."
+                        : "There is no app password of that name.");
+                return;
+            }
+            java.util.EnumSet<org.postern.api.auth.Protocol> protocols = java.util.EnumSet.noneOf(org.postern.api.auth.Protocol.class);
+            for (org.postern.api.auth.Protocol p : List.of(org.postern.api.auth.Protocol.IMAP, org.postern.api.auth.Protocol.POP3,
+                    org.postern.api.auth.Protocol.SMTP, org.postern.api.auth.Protocol.DAV)) {
+                if (req.getParameter("p:" + p.name().toLowerCase(Locale.ROOT)) != null) {
+                    protocols.add(p);
+                }
+            }
+            if (protocols.isEmpty()) {
+                settings(req, resp, s, text, "Not created: tick at least one of IMAP, POP3, SMTP and DAV.");
+                return;
+            }
+            List<String> networks = new ArrayList<>();
+            String given = req.getParameter("networks");
+            if (given != null && given.length() <= 2000) {
+                for (String n : given.split("[,\\s]+")) {
+                    if (!n.isBlank()) {
+                        networks.add(n.strip());
+                    }
+                }
+            }
+            java.time.LocalDate expires = null;
+            String e = req.getParameter("expires");
+            if (e != null && !e.isBlank()) {
+                try {
+                    expires = java.time.LocalDate.parse(e.strip());
+                } catch (java.time.format.DateTimeParseException bad) {
+                    settings(req, resp, s, text, "Not created: the expiry date must be written YYYY-MM-DD.");
+                    return;
+                }
+            }
+            NewAppPassword made = ap.create(s.accountId, name == null ? "" : name.strip(), protocols, networks, expires);
+            Map<String, Object> m = model(req, text, s);
+            m.put("name", made.description().name());
+            m.put("protocols", made.description().protocols().stream().map(Enum::name).sorted()
+                    .collect(java.util.stream.Collectors.joining(", ")));
+            m.put("secret", new String(made.secret()));
+            made.clear();
+            page(resp, 200, "apppw-created", m);
+        } catch (AccountException ex) {
+            settings(req, resp, s, text, "Not changed: " + ex.getMessage());
+        }
+    }
+
+    private void catchAll(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        PolicyRules r = rules;
+        if (r == null) {
+            settings(req, resp, s, text, "Manage Catch-alls cannot be changed at the moment.");
+            return;
+        }
+        String entry = req.getParameter("entry");
+        try {
+            if (req.getParameter("op:mode") != null) {
+                CatchAllMode mode = "whitelist".equals(req.getParameter("mode")) ? CatchAllMode.WHITELIST : CatchAllMode.BLOCK;
+                r.setCatchAllMode(s.address, mode);
+                settings(req, resp, s, text, mode == CatchAllMode.BLOCK
+                        ? "Block mode: every address at your domains is delivered except those listed."
+                        : "Whitelist mode: only the addresses listed are delivered at your domains.");
+            } else if (entry == null || entry.isBlank() || entry.length() > 300) {
+                settings(req, resp, s, text, "Type a catch-all entry: sales, sales@example.com, @example.com or !sales@example.com.");
+            } else if (req.getParameter("op:remove") != null) {
+                r.removeCatchAllEntry(s.address, entry.strip());
+                settings(req, resp, s, text, entry.strip() + " removed from Manage Catch-alls.");
+            } else {
+                settings(req, resp, s, text, r.addCatchAllEntry(s.address, entry.strip()) + " added to Manage Catch-alls.");
+            }
+        } catch (AccountException e) {
+            settings(req, resp, s, text, "Not changed: " + e.getMessage());
+        }
+    }
+
+    // ---- the Block List ----
+
+    /**
+     * What the Block menu of a message offers (issue 12, item 5): the server that handed it over
+     * (its confirmed reverse DNS name, else its EHLO name), that name's registrable domain (Public
+     * Suffix List), its TLD, and the From address.
+     */
+    static List<Map<String, String>> blockOffers(SendingServer server, String fromHeader) {
+        List<Map<String, String>> out = new ArrayList<>();
+        String name = server == null ? null : server.confirmedName() != null ? server.confirmedName() : server.ehloName();
+        if (name != null && name.indexOf('.') > 0 && !name.startsWith("[") && name.length() <= 253) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            String host = lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
+            out.add(Map.of("entry", "server:" + host, "label", "this server (" + host + ")"));
+            String org = OrganizationalDomain.of(host);
+            if (!org.equals(host)) {
+                out.add(Map.of("entry", "server:" + org, "label", "every server of " + org));
+            }
+            String tld = host.substring(host.lastIndexOf('.') + 1);
+            out.add(Map.of("entry", "server:" + tld, "label", "every server in ." + tld));
+        }
+        if (fromHeader != null) {
+            try {
+                List<Composer.Mailbox> from = Composer.parseList(fromHeader);
+                if (from.size() == 1) {
+                    out.add(Map.of("entry", from.get(0).address(), "label", "the sender " + from.get(0).address()));
+                }
+            } catch (IllegalArgumentException notAnAddress) {
+                // a From that is not one address offers no sender rule
+            }
+        }
+        return out;
+    }
+
+    private void blockList(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        PolicyRules r = rules;
+        String entry = req.getParameter("entry");
+        if (r == null) {
+            settings(req, resp, s, text, "The Block List cannot be changed at the moment.");
+            return;
+        }
+        if (entry == null || entry.isBlank() || entry.length() > 300) {
+            settings(req, resp, s, text, "Type an address, @domain or server: rule.");
+            return;
+        }
+        try {
+            if (req.getParameter("op:remove") != null) {
+                r.removeBlockEntry(s.address, entry.strip());
+                settings(req, resp, s, text, entry.strip() + " removed from your Block List.");
+            } else {
+                String added = r.addBlockEntry(s.address, entry.strip());
+                settings(req, resp, s, text, added + " added to your Block List: mail it sends is refused as if this address did not exist.");
+            }
+        } catch (AccountException e) {
+            settings(req, resp, s, text, "Not changed: " + e.getMessage());
+        }
+    }
+
     // ---- settings ----
 
     private void settings(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text, String notice)
@@ -448,6 +924,35 @@ public class WebmailServlet extends HttpServlet {
         m.put("totpEnabled", secondFactor.enabled(s.accountId));
         m.put("recoveryLeft", secondFactor.recoveryCodesLeft(s.accountId));
         m.put("notice", notice == null ? "" : notice);
+        PolicyRules r = rules;
+        m.put("blockAvailable", r != null);
+        m.put("blockList", r == null ? List.of() : r.blockList(s.address));
+        m.put("catchAllMode", r == null ? "" : r.catchAllMode(s.address).name().toLowerCase(Locale.ROOT));
+        m.put("catchAllEntries", r == null ? List.of() : r.catchAllEntries(s.address));
+        String preview = req.getMethod().equals("GET") ? req.getParameter("preview") : null;
+        m.put("preview", "");
+        if (r != null && preview != null && !preview.isBlank() && preview.length() <= 300) {
+            PolicyRules.CatchAllPreview p = r.previewCatchAll(s.address, preview.strip());
+            m.put("preview", "Mail to " + display(preview.strip(), 300, "") + (p.accepted() ? " would be delivered: " : " would be refused: ")
+                    + p.reason() + ".");
+        }
+        m.put("themes", themes.choices(themes.effective(s.theme)));
+        AppPasswords ap = appPasswords;
+        m.put("appPasswordsAvailable", ap != null);
+        List<Map<String, String>> pws = new ArrayList<>();
+        if (ap != null) {
+            for (AppPassword a : ap.list(s.accountId)) {
+                Map<String, String> pm = new HashMap<>();
+                pm.put("name", a.name());
+                pm.put("protocols", a.protocols().stream().map(Enum::name).sorted().collect(java.util.stream.Collectors.joining(", ")));
+                pm.put("networks", a.networks().isEmpty() ? "anywhere" : String.join(", ", a.networks()));
+                pm.put("expires", a.expires() == null ? "never" : a.expires().toString());
+                pm.put("created", DATE.format(a.created()));
+                pm.put("lastUsed", a.lastUsed() == null ? "never" : DATE.format(a.lastUsed()));
+                pws.add(pm);
+            }
+        }
+        m.put("appPasswords", pws);
         page(resp, 200, "settings", m);
     }
 
@@ -573,6 +1078,8 @@ public class WebmailServlet extends HttpServlet {
         m.put("sort", sort);
         m.put("order", ascending ? "asc" : "desc");
         m.put("isTrash", Mailboxes.TRASH.equals(view.folder().specialUse()));
+        m.put("notice", req.getParameter("sent") != null ? "Your message was sent."
+                : req.getParameter("saved") != null ? "Your draft was saved." : "");
         page(resp, 200, "list", m);
     }
 
@@ -600,6 +1107,91 @@ public class WebmailServlet extends HttpServlet {
             }
         }
         return ReadableMessage.of(head.toByteArray(), 0);
+    }
+
+    // ---- search ----
+
+    /** The most messages one search reads, newest first, and how long it may take. */
+    static final int SEARCH_MAX_MESSAGES = 5000;
+    static final long SEARCH_MAX_MILLIS = 10_000;
+    static final int SEARCH_MAX_RESULTS = 200;
+
+    /**
+     * Every folder, newest first: the sender, recipients and subject (decoded) and the text of
+     * every text part (as IMAP SEARCH TEXT reads it, case ignored). Bounded in messages, time and
+     * results; the page says when it stopped early.
+     */
+    private void search(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        String q = req.getParameter("q");
+        q = q == null ? "" : Composer.oneLine(q);
+        Map<String, Object> m = model(req, text, s);
+        m.put("q", q.length() > 200 ? q.substring(0, 200) : q);
+        List<Map<String, Object>> results = new ArrayList<>();
+        m.put("results", results);
+        m.put("notice", "");
+        if (q.isEmpty() || q.length() > 200) {
+            m.put("notice", q.isEmpty() ? "" : "Search for at most 200 characters.");
+            page(resp, 200, "search", m);
+            return;
+        }
+        record Candidate(FolderInfo folder, MessageInfo message) {
+        }
+        List<Candidate> all = new ArrayList<>();
+        for (FolderInfo f : mailboxes.folders(s.accountId)) {
+            for (MessageInfo mi : mailboxes.view(s.accountId, f.name()).messages()) {
+                all.add(new Candidate(f, mi));
+            }
+        }
+        all.sort(Comparator.comparing((Candidate c) -> c.message.internalDate()).reversed());
+        String needle = q.toLowerCase(Locale.ROOT);
+        long deadline = System.currentTimeMillis() + SEARCH_MAX_MILLIS;
+        int scanned = 0;
+        for (Candidate c : all) {
+            if (scanned >= SEARCH_MAX_MESSAGES || results.size() >= SEARCH_MAX_RESULTS || System.currentTimeMillis() > deadline) {
+                break;
+            }
+            scanned++;
+            if (c.message.size() > maxMessageShown) {
+                continue;
+            }
+            Optional<InputStream> in = mailboxes.open(s.accountId, c.folder.name(), c.folder.uidValidity(), c.message.uid());
+            if (in.isEmpty()) {
+                continue;
+            }
+            byte[] raw;
+            try (InputStream body = in.get()) {
+                raw = body.readAllBytes();
+            }
+            ReadableMessage msg = ReadableMessage.of(raw, 0);
+            boolean hit = false;
+            for (String field : List.of("From", "To", "Cc", "Subject")) {
+                String v = msg.header(field);
+                if (v != null && v.toLowerCase(Locale.ROOT).contains(needle)) {
+                    hit = true;
+                    break;
+                }
+            }
+            if (!hit) {
+                hit = org.postern.mime.BodyText.contains(new java.io.ByteArrayInputStream(raw),
+                        org.postern.mime.MessageStructure.parse(new java.io.ByteArrayInputStream(raw), raw.length), q, false);
+            }
+            if (hit) {
+                Map<String, Object> r = new HashMap<>();
+                r.put("folder", c.folder.name());
+                r.put("folderLabel", label(c.folder.name()));
+                r.put("v", c.folder.uidValidity());
+                r.put("uid", c.message.uid());
+                r.put("from", display(msg.header("From"), 80, "(unknown sender)"));
+                r.put("subject", display(msg.header("Subject"), 120, "(no subject)"));
+                r.put("date", DATE.format(c.message.internalDate()));
+                r.put("seen", c.message.flags().contains("\\Seen"));
+                results.add(r);
+            }
+        }
+        if (scanned < all.size()) {
+            m.put("notice", "Searched the newest " + scanned + " of " + all.size() + " messages.");
+        }
+        page(resp, 200, "search", m);
     }
 
     // ---- reading ----
@@ -661,6 +1253,12 @@ public class WebmailServlet extends HttpServlet {
         }
         m.put("body", body);
         m.put("fromHtml", fromHtml);
+        boolean showHtml = msg.html() != null && !text && req.getParameter("html") != null;
+        boolean remote = showHtml && req.getParameter("remote") != null;
+        m.put("hasHtml", msg.html() != null);
+        m.put("showHtml", showHtml);
+        m.put("remote", remote);
+        m.put("remoteBlocked", showHtml ? HtmlMail.clean(msg.html(), false).remoteImagesBlocked() : 0);
         m.put("truncated", msg.textTruncated() || (msg.text() == null && msg.htmlTruncated()));
         List<Map<String, Object>> attachments = new ArrayList<>();
         for (ReadableMessage.Attachment a : msg.attachments()) {
@@ -672,7 +1270,45 @@ public class WebmailServlet extends HttpServlet {
             attachments.add(am);
         }
         m.put("attachments", attachments);
+        m.put("blockOffers", blockOffers(mailboxes.sendingServer(s.accountId, folder, uidValidity, uid).orElse(null),
+                msg.header("From")));
         page(resp, 200, "read", m);
+    }
+
+    /**
+     * The HTML of a message, cleaned, as the document of the read page's sandboxed frame (rich
+     * mode only). Its own policy: a sandbox (no script, no same-origin access, no forms), no
+     * source but inline data images (and remote images once the user asked), framed only by
+     * this origin.
+     */
+    private void html(HttpServletRequest req, HttpServletResponse resp, WebSession s) throws IOException {
+        String folder = Mailboxes.canonicalName(required(req, "f"));
+        long uidValidity = Long.parseLong(required(req, "v"));
+        long uid = Long.parseLong(required(req, "u"));
+        boolean remote = req.getParameter("remote") != null;
+        Optional<MessageInfo> info = find(s.accountId, folder, uidValidity, uid);
+        Optional<InputStream> in = info.isEmpty() || info.get().size() > maxMessageShown
+                ? Optional.empty() : mailboxes.open(s.accountId, folder, uidValidity, uid);
+        if (in.isEmpty()) {
+            error(req, resp, 404, "There is no such message.");
+            return;
+        }
+        byte[] raw;
+        try (InputStream body = in.get()) {
+            raw = body.readAllBytes();
+        }
+        ReadableMessage msg = ReadableMessage.of(raw, maxTextChars);
+        String doc = msg.html() == null ? "<!DOCTYPE html><html><body></body></html>" : HtmlMail.clean(msg.html(), remote).html();
+        byte[] out = doc.getBytes(StandardCharsets.UTF_8);
+        resp.setHeader("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+                + "img-src data:" + (remote ? " https: http:" : "") + "; frame-ancestors 'self'; form-action 'none'; base-uri 'none'");
+        resp.setHeader("X-Frame-Options", "SAMEORIGIN");
+        resp.setStatus(200);
+        resp.setContentType("text/html; charset=UTF-8");
+        resp.setContentLength(out.length);
+        try (OutputStream o = resp.getOutputStream()) {
+            o.write(out);
+        }
     }
 
     /**
@@ -841,7 +1477,9 @@ public class WebmailServlet extends HttpServlet {
         Map<String, Object> m = new HashMap<>();
         m.put("text", text);
         m.put("here", hereWithout(req));
+        m.put("theme", themes.effective(s == null ? null : s.theme));
         if (s != null) {
+            m.put("noticeCount", currentNotices().size());
             m.put("address", s.address);
             m.put("csrf", s.csrf);
             List<Map<String, Object>> folders = new ArrayList<>();
@@ -859,6 +1497,23 @@ public class WebmailServlet extends HttpServlet {
             m.put("folders", folders);
         }
         return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<ServiceNoticeRepository.Notice> currentNotices() {
+        Object[] cached = noticeCache;
+        long now = System.currentTimeMillis();
+        if (now - (Long) cached[0] < NOTICE_CACHE_MILLIS) {
+            return (List<ServiceNoticeRepository.Notice>) cached[1];
+        }
+        try {
+            List<ServiceNoticeRepository.Notice> fresh = notices.list();
+            noticeCache = new Object[] {now, fresh};
+            return fresh;
+        } catch (RuntimeException e) {
+            LOG.warn("Postern webmail: the service notices could not be read: {}", e.toString());
+            return (List<ServiceNoticeRepository.Notice>) cached[1];
+        }
     }
 
     private static int order(String specialUse) {
@@ -910,6 +1565,7 @@ public class WebmailServlet extends HttpServlet {
         Map<String, Object> m = new HashMap<>();
         m.put("text", isText(req));
         m.put("here", "/mail/");
+        m.put("theme", themes.effective(null));
         m.put("status", status);
         m.put("message", message);
         page(resp, status, "error", m);
@@ -926,7 +1582,7 @@ public class WebmailServlet extends HttpServlet {
     private static void securityHeaders(HttpServletResponse resp) {
         // One policy for both modes: text mode simply links no style sheet. Nothing from elsewhere,
         // no script at all, no framing, forms only to this origin.
-        resp.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "
+        resp.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "
                 + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
         resp.setHeader("Referrer-Policy", "no-referrer");
         resp.setHeader("X-Content-Type-Options", "nosniff");
@@ -936,17 +1592,37 @@ public class WebmailServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
     }
 
-    private void css(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] css;
-        try (InputStream in = WebmailServlet.class.getResourceAsStream("/static/light.css")) {
-            css = in.readAllBytes();
+    /**
+     * The layout sheet, a theme's sheet ({@code ?t=name}; empty when it is not installed, so a page
+     * cached with an old link still renders), and a theme's swatch as SVG for Settings.
+     */
+    private void themeResource(String path, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        byte[] body;
+        String type;
+        if (path.equals("/base.css")) {
+            try (InputStream in = WebmailServlet.class.getResourceAsStream("/static/base.css")) {
+                body = in.readAllBytes();
+            }
+            type = "text/css; charset=UTF-8";
+        } else if (path.equals("/theme.css")) {
+            Theme t = themes.get(req.getParameter("t"));
+            body = (t == null ? "/* no such theme installed */\n" : t.css()).getBytes(StandardCharsets.UTF_8);
+            type = "text/css; charset=UTF-8";
+        } else {
+            Theme t = themes.get(req.getParameter("t"));
+            if (t == null) {
+                error(req, resp, 404, "There is no such theme.");
+                return;
+            }
+            body = Themes.swatchSvg(t).getBytes(StandardCharsets.UTF_8);
+            type = "image/svg+xml";
         }
         resp.setStatus(200);
-        resp.setContentType("text/css; charset=UTF-8");
+        resp.setContentType(type);
         resp.setHeader("Cache-Control", "private, max-age=300");
-        resp.setContentLength(css.length);
+        resp.setContentLength(body.length);
         try (OutputStream out = resp.getOutputStream()) {
-            out.write(css);
+            out.write(body);
         }
     }
 

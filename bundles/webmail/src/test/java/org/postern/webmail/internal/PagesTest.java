@@ -17,6 +17,7 @@ class PagesTest {
         Map<String, Object> m = new HashMap<>();
         m.put("text", text);
         m.put("here", "/mail/list?f=INBOX");
+        m.put("theme", "light");
         m.put("address", "a@example.net");
         m.put("csrf", "tok");
         m.put("folders", List.of(Map.of("name", "INBOX", "label", "Inbox", "unseen", 3L, "messages", 4L),
@@ -58,7 +59,7 @@ class PagesTest {
 
     @Test
     void readLoginAndErrorRender() throws Exception {
-        Map<String, Object> m = base(true);
+        Map<String, Object> m = base(false); // rich mode: the HTML link is offered
         m.put("folder", "INBOX");
         m.put("folderLabel", "Inbox");
         m.put("uidValidity", 7L);
@@ -72,16 +73,24 @@ class PagesTest {
         m.put("subject", HOSTILE);
         m.put("body", "line one\n" + HOSTILE);
         m.put("fromHtml", false);
+        m.put("hasHtml", true);
+        m.put("showHtml", false);
+        m.put("remote", false);
+        m.put("remoteBlocked", 0);
+        m.put("blockOffers", List.of(Map.of("entry", "server:" + HOSTILE, "label", HOSTILE)));
         m.put("truncated", false);
         m.put("attachments", List.of(Map.of("path", "2", "name", HOSTILE, "type", "application/pdf", "size", "1 KB")));
         String html = pages.render("read", m);
         inert(html);
         assertTrue(html.contains("line one"), html);
         assertTrue(html.contains("/mail/part?f=INBOX&amp;v=7&amp;u=12&amp;p=2"), html);
+        assertTrue(html.contains("/mail/read?f=INBOX&amp;v=7&amp;u=12&amp;html"), html);
+        assertTrue(html.contains("<form method=\"post\" action=\"/mail/block\">"), html);
 
         Map<String, Object> login = new HashMap<>();
         login.put("text", false);
         login.put("here", "/mail/");
+        login.put("theme", "light");
         login.put("csrf", "pre");
         login.put("notice", "");
         login.put("user", HOSTILE);
@@ -93,6 +102,7 @@ class PagesTest {
         Map<String, Object> error = new HashMap<>();
         error.put("text", true);
         error.put("here", "/mail/");
+        error.put("theme", "light");
         error.put("status", 404);
         error.put("message", "There is no such page.");
         assertTrue(pages.render("error", error).contains("There is no such page."));

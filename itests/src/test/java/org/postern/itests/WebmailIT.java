@@ -834,7 +834,11 @@ public class WebmailIT {
         pb.environment().put("HOME", dir.toString());
         Process p = pb.start();
         p.getOutputStream().close();
-        assertTrue("lynx did not finish its script", p.waitFor(120, TimeUnit.SECONDS));
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("lynx did not finish its script; its screen: " + dir.resolve("screen.log"));
+        }
         assertTrue("lynx saved no message list", Files.exists(list));
         String listed = Files.readString(list);
         assertTrue(listed, listed.contains(user));

@@ -737,6 +737,36 @@ public class WebmailIT {
         assertTrue(postern.client(admin, "postern:notice-remove " + id.group(1)).exit != 0);
     }
 
+
+    @Test
+    public void aStolenSessionCannotReplaceOrGuessTheSecondFactorNorUploadWithoutLogin() throws Exception {
+        String ivy = account("ivy webmail password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(ivy, "ivy webmail password").statusCode());
+        Browser before = new Browser();
+        assertEquals(303, before.login(ivy, "ivy webmail password").statusCode());
+        enableTotp(b);
+        assertEquals("turning two-step login on ends the sessions opened without it", 401,
+                before.get("/mail/list?f=INBOX").statusCode());
+        assertEquals(200, b.get("/mail/list?f=INBOX").statusCode());
+        assertTrue(b.post("/mail/totp-setup", "csrf", b.csrf).body().contains("turn it off first"));
+        for (int i = 0; i < 4; i++) {
+            assertTrue(b.post("/mail/totp-disable", "csrf", b.csrf, "code", "00000" + i).body().contains("still on"));
+        }
+        assertTrue(b.post("/mail/totp-disable", "csrf", b.csrf, "code", "000009").body().contains("Too many wrong codes"));
+        assertEquals(401, b.get("/mail/list?f=INBOX").statusCode());
+
+        // multipart bodies are read only for a logged-in session's compose form
+        Browser stranger = new Browser();
+        stranger.get("/mail/");
+        byte[] big = new byte[1 << 20];
+        assertEquals(415, postMultipart(stranger, "/mail/", List.of(), "x.bin", big).statusCode());
+        assertEquals(415, postMultipart(stranger, "/mail/login", List.<String[]>of(new String[] {"csrf", stranger.csrf}), "x.bin", big)
+                .statusCode());
+        assertEquals(415, postMultipart(stranger, "/mail/compose", List.<String[]>of(new String[] {"csrf", stranger.csrf}), "x.bin", big)
+                .statusCode());
+    }
+
     /** Lines of a lynx command script that type {@code text} (lynx's own keystroke log format). */
     private static void type(List<String> keys, String text) {
         for (char c : text.toCharArray()) {

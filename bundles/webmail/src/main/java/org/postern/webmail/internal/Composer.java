@@ -123,11 +123,13 @@ final class Composer {
         }
         field(h, "Subject", encodedText(oneLine(subject == null ? "" : subject)));
         field(h, "Message-ID", messageId(messageIdDomain));
-        if (inReplyTo != null && !inReplyTo.isBlank()) {
-            field(h, "In-Reply-To", oneLine(inReplyTo));
+        String irt = inReplyTo == null ? "" : oneLine(inReplyTo);
+        if (!irt.isEmpty() && irt.length() <= 900 && irt.indexOf(' ') < 0) {
+            field(h, "In-Reply-To", irt);
         }
-        if (references != null && !references.isBlank()) {
-            field(h, "References", oneLine(references));
+        String refs = references(references);
+        if (!refs.isEmpty()) {
+            field(h, "References", refs);
         }
         field(h, "MIME-Version", "1.0");
         ByteArrayOutputStream out = new ByteArrayOutputStream(body == null ? 1024 : body.length() + 1024);
@@ -161,6 +163,23 @@ final class Composer {
         return out.toByteArray();
     }
 
+    /**
+     * The message ids of a References value, the newest twenty (RFC 5322 3.6.4 lets a long thread
+     * drop older ones), one per folded line so that no line nears 998 octets.
+     */
+    static String references(String typed) {
+        if (typed == null) {
+            return "";
+        }
+        List<String> ids = new ArrayList<>();
+        for (String id : oneLine(typed).split(" +")) {
+            if (id.length() > 2 && id.length() <= 250 && id.startsWith("<") && id.endsWith(">")) {
+                ids.add(id);
+            }
+        }
+        return String.join("\r\n ", ids.subList(Math.max(0, ids.size() - 20), ids.size()));
+    }
+
     private static void textPartHeader(StringBuilder h) {
         h.append("Content-Type: text/plain; charset=UTF-8\r\n");
         h.append("Content-Transfer-Encoding: quoted-printable\r\n");
@@ -177,7 +196,7 @@ final class Composer {
         return b.toString();
     }
 
-    /** {@code name: value} with a fold before the line would pass 998 octets (values here are short). */
+    /** {@code name: value}; long values come here already folded (address lists, References, encoded words). */
     private static void field(StringBuilder h, String name, String value) {
         h.append(name).append(": ").append(value).append("\r\n");
     }

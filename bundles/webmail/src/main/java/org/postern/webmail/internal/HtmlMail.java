@@ -32,7 +32,15 @@ final class HtmlMail {
             .addAttributes("p", "align")
             .addAttributes("div", "align");
 
+    /** The longest markup cleaned (characters): parsing costs memory many times its size. */
+    static final int MAX_CHARS = 2_000_000;
+
     private HtmlMail() {
+    }
+
+    /** At most {@link #MAX_CHARS} of markup, for taking its text. */
+    static String capped(String html) {
+        return html.length() > MAX_CHARS ? html.substring(0, MAX_CHARS) : html;
     }
 
     static Cleaned clean(String html, boolean showRemote) {

@@ -21,7 +21,7 @@ final class Replies {
         String replyTo = original.header("Reply-To");
         String messageId = nonNull(original.header("Message-ID")).strip();
         String text = original.text() != null ? original.text()
-                : original.html() != null ? org.jsoup.Jsoup.parse(original.html()).wholeText() : "";
+                : original.html() != null ? org.jsoup.Jsoup.parse(HtmlMail.capped(original.html())).wholeText() : "";
         if (mode.equals("forward")) {
             form.put("subject", prefixed("Fwd: ", subject));
             StringBuilder b = new StringBuilder("\n\n---------- Forwarded message ----------\n");

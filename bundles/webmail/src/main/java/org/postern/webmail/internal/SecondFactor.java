@@ -56,7 +56,7 @@ final class SecondFactor {
         for (int i = 0; i < RECOVERY_CODES; i++) {
             String c = recoveryCode();
             codes.add(c);
-            hashes.add(hash(normalizeRecovery(c)));
+            hashes.add(sealer.mac(accountId, normalizeRecovery(c)));
         }
         repository.enable(accountId, sealer.seal(secret, accountId), sealer.id(), step, hashes, clock.instant());
         return Optional.of(codes);
@@ -92,7 +92,7 @@ final class SecondFactor {
             }
         }
         String recovery = normalizeRecovery(input);
-        return recovery.length() == 10 && repository.useRecoveryCode(accountId, hash(recovery));
+        return recovery.length() == 10 && repository.useRecoveryCode(accountId, sealer.mac(accountId, recovery));
     }
 
     /** Whether the stored secret opens with this node's key (false: another node's key file). */
@@ -120,13 +120,5 @@ final class SecondFactor {
             c[i] = i == 5 ? '-' : ALPHABET[RANDOM.nextInt(ALPHABET.length)];
         }
         return new String(c);
-    }
-
-    static String hash(String normalized) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(normalized.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

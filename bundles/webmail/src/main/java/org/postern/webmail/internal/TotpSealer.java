@@ -85,6 +85,22 @@ final class TotpSealer {
         }
     }
 
+    /**
+     * A keyed hash (HMAC-SHA-256) of a recovery code for the account: a database copy alone cannot
+     * test guesses, and one account's hash says nothing of another's.
+     */
+    String mac(String accountId, String normalized) {
+        try {
+            javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            m.update(accountId.getBytes(StandardCharsets.US_ASCII));
+            m.update((byte) 0);
+            return HexFormat.of().formatHex(m.doFinal(normalized.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+        }
+    }
+
     private static String fingerprint(byte[] raw) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -37,6 +37,10 @@ final class WebSessions {
         volatile long lastSeen;
         /** The theme the account chose (read at login, changed in Settings), or null for the default. */
         volatile String theme;
+        /** True while this session's upload is being read (one at a time). */
+        final java.util.concurrent.atomic.AtomicBoolean uploading = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Wrong codes given to turn two-step login off; the session ends at {@link #CODE_ATTEMPTS}. */
+        final java.util.concurrent.atomic.AtomicInteger codeFailures = new java.util.concurrent.atomic.AtomicInteger();
         /** A TOTP secret being enrolled: shown until confirmed by a code, never stored before. */
         volatile byte[] enrolling;
 
@@ -180,17 +184,39 @@ final class WebSessions {
         return now - s.lastSeen >= idleMillis || now - s.created >= absoluteMillis;
     }
 
+    static final int CODE_ATTEMPTS = 5;
+
     void end(WebSession s) {
         if (byKey.remove(s.key, s)) {
+            byte[] secret = s.enrolling;
+            s.enrolling = null;
+            if (secret != null) {
+                java.util.Arrays.fill(secret, (byte) 0);
+            }
             s.login.close();
         }
     }
 
-    /** "Log out everywhere" (on this node): every session of the account; returns how many. */
+    /** Every session and pending two-step login of the account on this node but {@code keep}. */
+    int endAllBut(String accountId, WebSession keep) {
+        int n = 0;
+        for (WebSession s : sessionsOf(accountId)) {
+            if (s != keep) {
+                end(s);
+                n++;
+            }
+        }
+        for (Pending p : pending.values()) {
+            if (p.login.accountId().equals(accountId)) {
+                endPending(p);
+            }
+        }
+        return n;
+    }
+
+    /** "Log out everywhere" (on this node): every session and pending login of the account; returns how many sessions. */
     int endAll(String accountId) {
-        List<WebSession> mine = sessionsOf(accountId);
-        mine.forEach(this::end);
-        return mine.size();
+        return endAllBut(accountId, null);
     }
 
     /** Runs {@code change} on every session of the account on this node. */

@@ -22,8 +22,8 @@ public @interface WebmailConfig {
     @AttributeDefinition(name = "Secure cookies", description = "auto: Secure when the request came over TLS; true: always (behind a TLS proxy); false: never")
     String cookie_secure() default "auto";
 
-    @AttributeDefinition(name = "Largest message shown", description = "Octets; a larger message is offered as a download of its source instead")
-    long max_message_shown() default 64L << 20;
+    @AttributeDefinition(name = "Largest message shown", description = "Octets; a larger message is not read into memory to be shown, searched or answered")
+    long max_message_shown() default 32L << 20;
 
     @AttributeDefinition(name = "Default theme", description = "The theme of rich mode for accounts that chose none (or whose theme was uninstalled)")
     String theme_default() default "light";

@@ -222,6 +222,90 @@ public class WebmailServlet extends HttpServlet {
             error(req, resp, 405, "This page cannot be used that way.");
             return;
         }
+        // Reading any parameter parses the body, and a multipart body is held in memory (up to
+        // MAX_UPLOAD): only the compose form of a logged-in session may send one, one at a time
+        // per session and MAX_UPLOADS at once in all. Checked before any parameter is read.
+        String type = req.getContentType();
+        if (type != null && type.regionMatches(true, 0, "multipart/", 0, 10)) {
+            WebSession owner = post && path.equals("/compose") ? sessions.find(cookie(req, SESSION_COOKIE), System.currentTimeMillis()) : null;
+            if (owner == null) {
+                error(req, resp, 415, "This page takes no uploads.");
+                return;
+            }
+            if (!owner.uploading.compareAndSet(false, true)) {
+                error(req, resp, 429, "Another upload of yours is still running; wait for it to end.");
+                return;
+            }
+            try {
+                if (!uploads.tryAcquire()) {
+                    resp.setHeader("Retry-After", "30");
+                    error(req, resp, 503, "The service is busy; please try again in a minute.");
+                    return;
+                }
+                try {
+                    dispatch(req, resp, path, get, post);
+                } finally {
+                    uploads.release();
+                }
+            } finally {
+                owner.uploading.set(false);
+            }
+            return;
+        }
+        dispatch(req, resp, path, get, post);
+    }
+
+    /** Uploads held in memory at once, in all (each up to {@link #MAX_UPLOAD}). */
+    private static final int MAX_UPLOADS = 4;
+    private final transient java.util.concurrent.Semaphore uploads = new java.util.concurrent.Semaphore(MAX_UPLOADS);
+
+    private void dispatch(HttpServletRequest req, HttpServletResponse resp, String path, boolean get, boolean post)
+            throws IOException {
+        try {
+            route(req, resp, path, get, post);
+        } catch (RuntimeException e) {
+            // Jetty's refusal of a form or upload over its limits, at the first parameter read:
+            // an IllegalStateException (multipart) or its BadMessageException (a form)
+            boolean refusedForm = e instanceof IllegalStateException || e.getClass().getSimpleName().equals("BadMessageException");
+            if (!refusedForm || resp.isCommitted()) {
+                throw e;
+            }
+            error(req, resp, 413, "The form is too large (attachments: " + (MAX_UPLOAD >> 20) + " MB at most together).");
+        }
+    }
+
+    /** Requests that read whole messages (up to max.message.shown each) at once, in all. */
+    private static final int MAX_HEAVY = 8;
+    private final transient java.util.concurrent.Semaphore heavy = new java.util.concurrent.Semaphore(MAX_HEAVY);
+
+    private void route(HttpServletRequest req, HttpServletResponse resp, String path, boolean get, boolean post)
+            throws IOException {
+        if (path.equals("/read") || path.equals("/html") || path.equals("/part") || path.equals("/search")
+                || path.equals("/compose")) {
+            boolean admitted;
+            try {
+                admitted = heavy.tryAcquire(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                admitted = false;
+            }
+            if (!admitted) {
+                resp.setHeader("Retry-After", "10");
+                error(req, resp, 503, "The service is busy; please try again in a moment.");
+                return;
+            }
+            try {
+                routeAdmitted(req, resp, path, get, post);
+            } finally {
+                heavy.release();
+            }
+            return;
+        }
+        routeAdmitted(req, resp, path, get, post);
+    }
+
+    private void routeAdmitted(HttpServletRequest req, HttpServletResponse resp, String path, boolean get, boolean post)
+            throws IOException {
         if (path.equals("/base.css") || path.equals("/theme.css") || path.equals("/swatch")) {
             if (!get) {
                 methodNotAllowed(req, resp, "GET");
@@ -801,7 +885,11 @@ public class WebmailServlet extends HttpServlet {
             }
             List<String> networks = new ArrayList<>();
             String given = req.getParameter("networks");
-            if (given != null && given.length() <= 2000) {
+            if (given != null && given.length() > 2000) {
+                settings(req, resp, s, text, "Not created: list at most " + AppPasswords.MAX_NETWORKS + " networks.");
+                return;
+            }
+            if (given != null) {
                 for (String n : given.split("[,\\s]+")) {
                     if (!n.isBlank()) {
                         networks.add(n.strip());
@@ -960,6 +1048,11 @@ public class WebmailServlet extends HttpServlet {
             boolean text) throws IOException {
         switch (path) {
             case "/totp-setup" -> {
+                if (!get && secondFactor.enabled(s.accountId)) {
+                    // replacing the factor would bypass the code that turning it off takes
+                    settings(req, resp, s, text, "Two-step login is on: turn it off first (that takes a code), then set it up again.");
+                    return;
+                }
                 if (!get) {
                     // a new secret for this session only; nothing is stored before a code confirms it
                     s.enrolling = Totp.newSecret();
@@ -1008,6 +1101,8 @@ public class WebmailServlet extends HttpServlet {
                 }
                 s.enrolling = null;
                 Arrays.fill(secret, (byte) 0);
+                // every other browser of the account logged in without the second factor: out
+                sessions.endAllBut(s.accountId, s);
                 Map<String, Object> m = model(req, text, s);
                 m.put("codes", codes.get());
                 page(resp, 200, "recovery", m);
@@ -1017,7 +1112,14 @@ public class WebmailServlet extends HttpServlet {
                     redirect(resp, "/mail/settings");
                 } else if (secondFactor.verify(s.accountId, req.getParameter("code"))) {
                     secondFactor.disable(s.accountId);
+                    sessions.endAllBut(s.accountId, s);
+                    s.codeFailures.set(0);
                     settings(req, resp, s, text, "Two-step login is off.");
+                } else if (s.codeFailures.incrementAndGet() >= WebSessions.CODE_ATTEMPTS) {
+                    // guessing codes from a stolen session: the password has to be typed again
+                    sessions.end(s);
+                    clearCookie(req, resp, SESSION_COOKIE);
+                    loginPage(req, resp, text, "Too many wrong codes: please log in again.", 200);
                 } else {
                     settings(req, resp, s, text, "That code is not right; two-step login is still on.");
                 }
@@ -1246,16 +1348,17 @@ public class WebmailServlet extends HttpServlet {
             body = msg.text();
         } else if (msg.html() != null) {
             // the text of the markup only: nothing of it is rendered, so nothing in it can run or load
-            body = Jsoup.parse(msg.html()).wholeText();
+            body = Jsoup.parse(HtmlMail.capped(msg.html())).wholeText();
             fromHtml = true;
         } else {
             body = "";
         }
         m.put("body", body);
         m.put("fromHtml", fromHtml);
-        boolean showHtml = msg.html() != null && !text && req.getParameter("html") != null;
+        boolean htmlShowable = msg.html() != null && !msg.htmlTruncated() && msg.html().length() <= HtmlMail.MAX_CHARS;
+        boolean showHtml = htmlShowable && !text && req.getParameter("html") != null;
         boolean remote = showHtml && req.getParameter("remote") != null;
-        m.put("hasHtml", msg.html() != null);
+        m.put("hasHtml", htmlShowable);
         m.put("showHtml", showHtml);
         m.put("remote", remote);
         m.put("remoteBlocked", showHtml ? HtmlMail.clean(msg.html(), false).remoteImagesBlocked() : 0);
@@ -1298,7 +1401,9 @@ public class WebmailServlet extends HttpServlet {
             raw = body.readAllBytes();
         }
         ReadableMessage msg = ReadableMessage.of(raw, maxTextChars);
-        String doc = msg.html() == null ? "<!DOCTYPE html><html><body></body></html>" : HtmlMail.clean(msg.html(), remote).html();
+        String doc = msg.html() == null || msg.htmlTruncated() || msg.html().length() > HtmlMail.MAX_CHARS
+                ? "<!DOCTYPE html><html><body><p>This message's HTML is too large to show; it is shown as text.</p></body></html>"
+                : HtmlMail.clean(msg.html(), remote).html();
         byte[] out = doc.getBytes(StandardCharsets.UTF_8);
         resp.setHeader("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
                 + "img-src data:" + (remote ? " https: http:" : "") + "; frame-ancestors 'self'; form-action 'none'; base-uri 'none'");
@@ -1343,7 +1448,8 @@ public class WebmailServlet extends HttpServlet {
             error(req, resp, 404, "There is no such attachment.");
             return;
         }
-        String name = found.fileName() == null ? "part-" + path : found.fileName();
+        // bidi overrides and other format characters out: "invoice\u202Efdp.exe" must not save as "...pdf"
+        String name = display(found.fileName(), 200, "part-" + path);
         resp.setStatus(200);
         resp.setContentType("application/octet-stream");
         resp.setHeader("Content-Disposition", "attachment; filename=\"" + asciiFileName(name) + "\"; filename*=UTF-8''"

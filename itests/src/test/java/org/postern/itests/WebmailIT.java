@@ -767,6 +767,72 @@ public class WebmailIT {
                 .statusCode());
     }
 
+
+    @Test
+    public void calendarTasksAndContactsThroughTheGroupwareServiceInBothModes() throws Exception {
+        String jo = account("jo webmail password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(jo, "jo webmail password").statusCode());
+        String month = b.get("/mail/calendar?view=month&d=2026-12-10").body();
+        assertTrue(month, month.contains("Calendar: December 2026"));
+        Matcher cal = Pattern.compile("<select id=\"ev-cal\" name=\"c\"><option value=\"([^\"]+)\"").matcher(month);
+        assertTrue("a default calendar on first use: " + month, cal.find());
+        HttpResponse<String> added = b.post("/mail/calendar", "csrf", b.csrf, "view", "month", "title", "Dentist <x>",
+                "date", "2026-12-10", "start", "09:30", "end", "10:15", "c", cal.group(1), "op:add", "Add event");
+        assertEquals(added.body(), 303, added.statusCode());
+        month = b.get(location(added)).body();
+        assertTrue(month, month.contains("09:30–10:15 Dentist &lt;x&gt;"));
+        assertTrue(b.get("/mail/calendar?view=week&d=2026-12-09").body().contains("Dentist &lt;x&gt;"));
+        assertFalse(b.get("/mail/calendar?view=week&d=2026-12-20").body().contains("Dentist"));
+        assertTrue(b.post("/mail/calendar", "csrf", b.csrf, "title", "x", "date", "10.12.2026", "c", cal.group(1), "op:add", "Add")
+                .body().contains("Not changed: the date must be written YYYY-MM-DD"));
+        assertTrue(b.post("/mail/calendar", "csrf", b.csrf, "title", "Holiday", "date", "2026-12-24", "c", cal.group(1), "op:add", "Add")
+                .statusCode() == 303);
+        String agenda = b.get("/mail/calendar?view=agenda&d=2026-12-01&text").body();
+        assertTrue(agenda, agenda.contains("Thu 24 Dec 2026") && agenda.contains("all day Holiday"));
+        assertFalse(agenda, agenda.contains("<link") || agenda.contains("<style"));
+        b.get("/mail/?notext");
+        Matcher ev = Pattern.compile("name=\"n\" value=\"([^\"]+)\"><input type=\"hidden\" name=\"etag\" value=\"([^\"]+)\"")
+                .matcher(b.get("/mail/calendar?view=agenda&d=2026-12-09").body());
+        assertTrue(ev.find());
+        assertEquals(303, b.post("/mail/calendar", "csrf", b.csrf, "c", cal.group(1), "n", ev.group(1),
+                "etag", ev.group(2).replace("&quot;", "\""), "op:delete", "Delete").statusCode());
+        assertFalse(b.get("/mail/calendar?view=month&d=2026-12-10").body().contains("Dentist"));
+
+        String tasks = b.get("/mail/tasks").body();
+        Matcher list = Pattern.compile("<select id=\"task-list\" name=\"c\"><option value=\"([^\"]+)\"").matcher(tasks);
+        assertTrue("a default task list on first use: " + tasks, list.find());
+        assertEquals(303, b.post("/mail/tasks", "csrf", b.csrf, "title", "Pay rent", "due", "2026-12-31", "c", list.group(1),
+                "op:add", "Add task").statusCode());
+        tasks = b.get("/mail/tasks").body();
+        assertTrue(tasks, tasks.contains("<td>Pay rent</td><td>2026-12-31</td><td>open</td>"));
+        Matcher t = Pattern.compile("name=\"n\" value=\"([^\"]+)\"><input type=\"hidden\" name=\"etag\" value=\"([^\"]+)\"")
+                .matcher(tasks);
+        assertTrue(t.find());
+        assertEquals(303, b.post("/mail/tasks", "csrf", b.csrf, "c", list.group(1), "n", t.group(1),
+                "etag", t.group(2).replace("&quot;", "\""), "op:done", "Done").statusCode());
+        assertTrue(b.get("/mail/tasks").body().contains("<td>Pay rent</td><td>2026-12-31</td><td>done</td>"));
+
+        String contacts = b.get("/mail/contacts").body();
+        Matcher book = Pattern.compile("<select id=\"ct-book\" name=\"c\"><option value=\"([^\"]+)\"").matcher(contacts);
+        assertTrue("a default address book on first use: " + contacts, book.find());
+        assertEquals(303, b.post("/mail/contacts", "csrf", b.csrf, "title", "Ann Example", "email", "ann@example.org",
+                "phone", "+1 555 0100", "c", book.group(1), "op:add", "Add contact").statusCode());
+        contacts = b.get("/mail/contacts").body();
+        assertTrue(contacts, contacts.contains("Ann Example</a> &lt;ann@example.org&gt;"));
+        Matcher card = Pattern.compile("href=\"(/mail/contacts\\?b=[^\"]+)\">Ann Example").matcher(contacts);
+        assertTrue(card.find());
+        String shown = b.get(card.group(1).replace("&amp;", "&")).body();
+        assertTrue(shown, shown.contains("<dt>Email</dt><dd>ann@example.org</dd>") && shown.contains("<dt>Phone</dt><dd>+1 555 0100</dd>"));
+        // another account sees none of it
+        String other = account("jo other password");
+        Browser o = new Browser();
+        o.login(other, "jo other password");
+        assertFalse(o.get("/mail/contacts").body().contains("Ann Example"));
+        assertFalse(o.get(card.group(1).replace("&amp;", "&")).body().contains("ann@example.org"));
+        assertFalse(o.get("/mail/tasks").body().contains("Pay rent"));
+    }
+
     /** Lines of a lynx command script that type {@code text} (lynx's own keystroke log format). */
     private static void type(List<String> keys, String text) {
         for (char c : text.toCharArray()) {

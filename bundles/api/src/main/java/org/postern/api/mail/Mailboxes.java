@@ -145,6 +145,26 @@ public interface Mailboxes {
     AppendResult append(String accountId, String folder, InputStream content, Set<String> flags, Instant internalDate)
             throws IOException;
 
+    /**
+     * One message's metadata (flags, size, INTERNALDATE), or empty when it is gone or the
+     * folder's UIDVALIDITY is another. This default lists the folder; implementations answer
+     * from the message alone.
+     *
+     * @since 0.7
+     */
+    default Optional<MessageInfo> message(String accountId, String folder, long uidValidity, long uid) {
+        FolderView v;
+        try {
+            v = view(accountId, folder);
+        } catch (FolderNotFoundException gone) {
+            return Optional.empty();
+        }
+        if (v.folder().uidValidity() != uidValidity) {
+            return Optional.empty();
+        }
+        return v.messages().stream().filter(m -> m.uid() == uid).findFirst();
+    }
+
     /** A message's bytes as stored, or empty when it is no longer there. */
     Optional<InputStream> open(String accountId, String folder, long uidValidity, long uid) throws IOException;
 

@@ -60,4 +60,18 @@ public interface Groupware {
      * @since 1.1
      */
     boolean remove(String accountId, String collectionId, String name, String ifMatch) throws GroupwareException;
+
+    /**
+     * The instances of a calendar's events that meet [{@code from}, {@code to}), recurrences
+     * expanded and overridden instances in place of the ones they replace, sorted by start: what a
+     * month, week or agenda view draws. At most {@link #MAX_PAGE} events are read and at most
+     * {@code MAX_PAGE} instances returned.
+     *
+     * @since 1.2
+     */
+    List<Occurrence> occurrences(String accountId, String calendarId, Instant from, Instant to);
+
+    /** One instance of an event: the event as stored, and this instance's start and end. */
+    record Occurrence(GroupwareItem item, Instant start, Instant end) {
+    }
 }

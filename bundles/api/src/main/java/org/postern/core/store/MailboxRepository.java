@@ -184,6 +184,14 @@ public interface MailboxRepository {
     record StoredStructure(long uid, BlobId body, byte[] structure) {
     }
 
+    /**
+     * One message's metadata, by the primary key: empty when it is gone or the folder's UIDVALIDITY
+     * is another. What a reader of one message needs without listing the folder.
+     *
+     * @since 1.10
+     */
+    Optional<org.postern.api.mail.Mailboxes.MessageInfo> message(String accountId, String folder, long uidValidity, long uid);
+
     /** The body of one message, or empty when it is gone or the folder's UIDVALIDITY is another. */
     Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid);
 

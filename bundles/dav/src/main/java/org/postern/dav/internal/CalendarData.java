@@ -355,6 +355,56 @@ final class CalendarData {
         return out;
     }
 
+    /**
+     * The instances of the events in one stored object that meet [start, end), as {start, end}
+     * pairs sorted by start, as {@code expand} would give them (overrides in place of the instances
+     * they replace): what the webmail's calendar views draw. At most {@code max}; none for data
+     * that does not read.
+     */
+    static List<Instant[]> instances(byte[] data, Instant start, Instant end, int max) {
+        List<Instant[]> out = new ArrayList<>();
+        try {
+            Node root = tree(new String(data, StandardCharsets.UTF_8));
+            Map<Node, CalendarComponent> parsed = root == null ? null : parsed(root, data);
+            if (parsed == null) {
+                return out;
+            }
+            List<Node> events = new ArrayList<>();
+            for (Object o : root.items) {
+                if (o instanceof Node n && n.name.equals("VEVENT") && parsed.get(n) != null) {
+                    events.add(n);
+                }
+            }
+            Set<Instant> overridden = new HashSet<>();
+            for (Node n : events) {
+                if (n.has("RECURRENCE-ID")) {
+                    instantOf(parsed.get(n), "RECURRENCE-ID").ifPresent(overridden::add);
+                }
+            }
+            for (Node n : events) {
+                CalendarComponent c = parsed.get(n);
+                boolean recurring = !n.has("RECURRENCE-ID") && (n.has("RRULE") || n.has("RDATE"));
+                for (Period<?> p : periods(c, start, end)) {
+                    Instant s = CalendarQuery.instant(p.getStart());
+                    if (recurring && overridden.contains(s)) {
+                        continue;
+                    }
+                    out.add(new Instant[] {s, CalendarQuery.instant(p.getEnd())});
+                    if (out.size() >= max) {
+                        break;
+                    }
+                }
+                if (out.size() >= max) {
+                    break;
+                }
+            }
+        } catch (VCardObject.Invalid | RuntimeException unreadable) {
+            return out;
+        }
+        out.sort(java.util.Comparator.comparing((Instant[] i) -> i[0]));
+        return out;
+    }
+
     private static Node expanded(Node root, byte[] data, Instant start, Instant end) {
         Node out = new Node(root.begin);
         out.end = root.end;

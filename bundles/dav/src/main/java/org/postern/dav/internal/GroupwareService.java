@@ -135,6 +135,18 @@ public class GroupwareService implements Groupware {
     }
 
     @Override
+    public List<Occurrence> occurrences(String accountId, String calendarId, Instant from, Instant to) {
+        List<Occurrence> out = new ArrayList<>();
+        for (GroupwareItem item : events(accountId, calendarId, from, to)) {
+            for (Instant[] i : CalendarData.instances(item.data().getBytes(StandardCharsets.UTF_8), from, to, MAX_PAGE)) {
+                out.add(new Occurrence(item, i[0], i[1]));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Occurrence::start).thenComparing(o -> o.item().name()));
+        return out.size() > MAX_PAGE ? List.copyOf(out.subList(0, MAX_PAGE)) : out;
+    }
+
+    @Override
     public Optional<GroupwareItem> item(String accountId, String collectionId, String name) {
         Optional<Located> c = collection(accountId, collectionId);
         if (c.isEmpty() || name == null) {

@@ -164,4 +164,22 @@ class CalendarDataTest {
                 () -> of("<C:expand start=\"20260101T000000Z\" end=\"20260201T000000Z\"/><C:limit-recurrence-set "
                         + "start=\"20260101T000000Z\" end=\"20260201T000000Z\"/>")).precondition, "one or the other");
     }
+
+    @Test
+    void instancesForCalendarViewsExpandRecurrenceWithOverridesAndExceptions() {
+        String ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                + "BEGIN:VEVENT\r\nUID:w\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261102T090000Z\r\nDTEND:20261102T100000Z\r\n"
+                + "RRULE:FREQ=WEEKLY;COUNT=5\r\nEXDATE:20261116T090000Z\r\nSUMMARY:weekly\r\nEND:VEVENT\r\n"
+                + "BEGIN:VEVENT\r\nUID:w\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:20261109T090000Z\r\n"
+                + "DTSTART:20261109T140000Z\r\nDTEND:20261109T150000Z\r\nSUMMARY:moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        java.util.List<java.time.Instant[]> in = CalendarData.instances(ics.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.time.Instant.parse("2026-11-01T00:00:00Z"), java.time.Instant.parse("2026-12-01T00:00:00Z"), 100);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("2026-11-02T09:00:00Z", "2026-11-09T14:00:00Z",
+                "2026-11-23T09:00:00Z", "2026-11-30T09:00:00Z"), in.stream().map(i -> i[0].toString()).toList());
+        org.junit.jupiter.api.Assertions.assertEquals("2026-11-09T15:00:00Z", in.get(1)[1].toString());
+        org.junit.jupiter.api.Assertions.assertEquals(2, CalendarData.instances(ics.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.time.Instant.parse("2026-11-01T00:00:00Z"), java.time.Instant.parse("2026-12-01T00:00:00Z"), 2).size());
+        org.junit.jupiter.api.Assertions.assertTrue(CalendarData.instances("not ical".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.time.Instant.EPOCH, java.time.Instant.parse("2030-01-01T00:00:00Z"), 10).isEmpty());
+    }
 }

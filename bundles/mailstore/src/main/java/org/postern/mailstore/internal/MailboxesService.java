@@ -314,6 +314,11 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
     }
 
     @Override
+    public Optional<MessageInfo> message(String accountId, String folder, long uidValidity, long uid) {
+        return repo.message(accountId, canonical(folder), uidValidity, uid);
+    }
+
+    @Override
     public Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity,
             long uid) {
         return repo.sendingServer(accountId, canonical(folder), uidValidity, uid);

@@ -192,6 +192,12 @@ class MailboxesServiceTest {
         }
 
         @Override
+        public Optional<org.postern.api.mail.Mailboxes.MessageInfo> message(String accountId, String folder, long uidValidity,
+                long uid) {
+            return Optional.empty();
+        }
+
+        @Override
         public Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity,
                 long uid) {
             return Optional.empty();

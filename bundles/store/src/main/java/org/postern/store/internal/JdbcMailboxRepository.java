@@ -338,6 +338,18 @@ public class JdbcMailboxRepository implements MailboxRepository {
     }
 
     @Override
+    public Optional<MessageInfo> message(String accountId, String folder, long uidValidity, long uid) {
+        ListedRow row = new ListedRow();
+        return db.queryOne("SELECT m.uid, m.modseq, m.flags, m.size, m.received FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
+                + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
+                    ps.setString(1, accountId);
+                    ps.setString(2, folder);
+                    ps.setLong(3, uidValidity);
+                    ps.setLong(4, uid);
+                }, row::info);
+    }
+
+    @Override
     public Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity,
             long uid) {
         return db.query("SELECT m.server_ip, m.server_ehlo, m.server_name FROM message m JOIN mailbox b ON m.mailbox_id = b.id "

@@ -221,6 +221,30 @@ abstract class MailboxRepositoryTest {
     }
 
     @Test
+    void oneMessageIsReadByItsKeyWithTheServerThatDeliveredIt() throws IOException {
+        byte[] bytes = "Subject: s\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8);
+        BlobId body = blobs.put(new ByteArrayInputStream(bytes));
+        messages.append(ALICE, "INBOX", new IncomingMessage(ALICE, MailAddress.parse("alice@example.net"), "x@example.org",
+                new org.postern.api.mail.SendingServer("192.0.2.7", "mx.sender.example", "mail.sender.example"), body,
+                bytes.length, NOW));
+        deliver(ALICE, "INBOX", "Subject: t\r\n\r\ny\r\n");
+        long v = info(ALICE, "INBOX").uidValidity();
+        var first = boxes.message(ALICE, "INBOX", v, 1).orElseThrow();
+        assertEquals(1, first.uid());
+        assertEquals(bytes.length, first.size());
+        assertEquals(NOW, first.internalDate());
+        assertTrue(boxes.message(ALICE, "INBOX", v, 3).isEmpty());
+        assertTrue(boxes.message(ALICE, "INBOX", v + 1, 1).isEmpty(), "another UIDVALIDITY");
+        assertTrue(boxes.message(BOB, "INBOX", v, 1).isEmpty(), "another account");
+        var server = boxes.sendingServer(ALICE, "INBOX", v, 1).orElseThrow();
+        assertEquals("192.0.2.7", server.ip());
+        assertEquals("mx.sender.example", server.ehloName());
+        assertEquals("mail.sender.example", server.confirmedName());
+        assertTrue(boxes.sendingServer(ALICE, "INBOX", v, 2).isEmpty(), "delivered without one recorded");
+        assertTrue(boxes.sendingServer(BOB, "INBOX", v, 1).isEmpty());
+    }
+
+    @Test
     void ensureFolderCreatesOnceAndGivesAnExistingFolderItsSpecialUse() throws IOException {
         deliver(ALICE, "Junk", "spam\r\n"); // a filter filed into Junk before any login
         assertTrue(boxes.ensureFolder(ALICE, "INBOX", null));

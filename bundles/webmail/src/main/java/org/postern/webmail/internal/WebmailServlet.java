@@ -57,6 +57,7 @@ import org.postern.api.policy.PolicyRules;
 import org.postern.core.auth.AppPassword;
 import org.postern.core.auth.AppPasswords;
 import org.postern.core.auth.NewAppPassword;
+import org.postern.core.groupware.Groupware;
 import org.postern.core.submission.Submission;
 import org.postern.core.submission.SubmissionException;
 import org.postern.mailauth.OrganizationalDomain;
@@ -140,6 +141,10 @@ public class WebmailServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile AppPasswords appPasswords;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile Groupware groupware;
     private final String totpIssuer;
     private final transient WebSessions sessions;
     private final transient Pages pages = new Pages();
@@ -357,6 +362,20 @@ public class WebmailServlet extends HttpServlet {
                         loginPage(req, resp, text, null, 401);
                     } else {
                         list(req, resp, s, text);
+                    }
+                }
+                case "/calendar", "/tasks", "/contacts" -> {
+                    Groupware g = groupware;
+                    if (s == null) {
+                        loginPage(req, resp, text, null, 401);
+                    } else if (g == null) {
+                        error(req, resp, 503, "Calendars, tasks and contacts are not available at the moment.");
+                    } else if (get) {
+                        groupwarePage(path, g, req, resp, s, text, "");
+                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+                        forbidden(req, resp, s, text);
+                    } else {
+                        groupwareAction(path, g, req, resp, s, text);
                     }
                 }
                 case "/notices" -> {
@@ -1211,6 +1230,110 @@ public class WebmailServlet extends HttpServlet {
         return ReadableMessage.of(head.toByteArray(), 0);
     }
 
+    // ---- calendar, tasks, contacts ----
+
+    private void groupwarePage(String path, Groupware g, HttpServletRequest req, HttpServletResponse resp, WebSession s,
+            boolean text, String notice) throws IOException {
+        Map<String, Object> m = model(req, text, s);
+        m.put("notice", notice);
+        switch (path) {
+            case "/calendar" -> {
+                String view = req.getParameter("view");
+                view = "week".equals(view) || "agenda".equals(view) ? view : "month";
+                java.time.LocalDate day = GroupwareViews.day(req.getParameter("d"), java.time.LocalDate.now(ZoneOffset.UTC));
+                m.putAll(GroupwareViews.calendarModel(g, s.accountId, view, day));
+                m.put("d", day.toString());
+                page(resp, 200, "calendar", m);
+            }
+            case "/tasks" -> {
+                m.put("tasks", GroupwareViews.tasks(g, s.accountId));
+                List<org.postern.core.groupware.GroupwareCollection> lists = new ArrayList<>();
+                for (var c : GroupwareViews.calendarsWith(g, s.accountId, "VTODO")) {
+                    if (c.components().contains("VTODO")) {
+                        lists.add(c);
+                    }
+                }
+                m.put("lists", GroupwareViews.names(lists));
+                page(resp, 200, "tasks", m);
+            }
+            default -> {
+                m.put("contacts", GroupwareViews.contacts(g, s.accountId));
+                m.put("books", GroupwareViews.names(g.addressBooks(s.accountId)));
+                String book = req.getParameter("b");
+                String item = req.getParameter("n");
+                m.put("card", List.of());
+                m.put("cardName", "");
+                if (book != null && item != null && book.length() <= 200 && item.length() <= 300) {
+                    Optional<org.postern.core.groupware.GroupwareItem> found = g.item(s.accountId, book, item);
+                    if (found.isPresent()) {
+                        m.put("card", GroupwareViews.card(found.get().data()));
+                        m.put("cardName", display(found.get().title(), 200, "(no name)"));
+                    }
+                }
+                page(resp, 200, "contacts", m);
+            }
+        }
+    }
+
+    private void groupwareAction(String path, Groupware g, HttpServletRequest req, HttpServletResponse resp, WebSession s,
+            boolean text) throws IOException {
+        String collection = req.getParameter("c");
+        String name = req.getParameter("n");
+        String etag = req.getParameter("etag");
+        java.time.Instant now = java.time.Instant.now();
+        String problem = null;
+        String back = path;
+        try {
+            if (req.getParameter("op:delete") != null) {
+                if (collection == null || name == null || !g.remove(s.accountId, collection, name, etag)) {
+                    problem = "it was deleted already.";
+                }
+            } else if (path.equals("/tasks") && (req.getParameter("op:done") != null || req.getParameter("op:undone") != null)) {
+                Optional<org.postern.core.groupware.GroupwareItem> task = collection == null || name == null ? Optional.empty()
+                        : g.item(s.accountId, collection, name);
+                problem = task.isEmpty() ? "that task is gone." : GroupwareViews.save(g, s.accountId, collection, name,
+                        GroupwareViews.withCompletion(task.get().data(), req.getParameter("op:done") != null, now), etag);
+            } else {
+                String title = req.getParameter("title");
+                if (title == null || title.isBlank()) {
+                    problem = "give it a name.";
+                } else if (collection == null || collection.length() > 200) {
+                    problem = "choose where it goes.";
+                } else {
+                    String data;
+                    String ext = ".ics";
+                    if (path.equals("/calendar")) {
+                        java.time.LocalDate date = GroupwareViews.day(req.getParameter("date"), null);
+                        if (date == null) {
+                            throw new IllegalArgumentException("the date must be written YYYY-MM-DD");
+                        }
+                        data = GroupwareViews.newEvent(title, date, req.getParameter("start"), req.getParameter("end"), now);
+                        String view = req.getParameter("view");
+                        back = "/calendar?view=" + ("week".equals(view) || "agenda".equals(view) ? view : "month") + "&d=" + date;
+                    } else if (path.equals("/tasks")) {
+                        String due = req.getParameter("due");
+                        java.time.LocalDate d = due == null || due.isBlank() ? null : GroupwareViews.day(due, null);
+                        if (due != null && !due.isBlank() && d == null) {
+                            throw new IllegalArgumentException("the due date must be written YYYY-MM-DD");
+                        }
+                        data = GroupwareViews.newTask(title, d, now);
+                    } else {
+                        data = GroupwareViews.newContact(title, req.getParameter("email"), req.getParameter("phone"));
+                        ext = ".vcf";
+                    }
+                    problem = GroupwareViews.save(g, s.accountId, collection, java.util.UUID.randomUUID() + ext, data, null);
+                }
+            }
+        } catch (IllegalArgumentException | org.postern.core.groupware.GroupwareException e) {
+            problem = e.getMessage();
+        }
+        if (problem != null) {
+            groupwarePage(path, g, req, resp, s, text, "Not changed: " + problem);
+            return;
+        }
+        redirect(resp, "/mail" + back);
+    }
+
     // ---- search ----
 
     /** The most messages one search reads, newest first, and how long it may take. */
@@ -1469,16 +1592,7 @@ public class WebmailServlet extends HttpServlet {
     }
 
     private Optional<MessageInfo> find(String accountId, String folder, long uidValidity, long uid) {
-        Mailboxes.FolderView view = mailboxes.view(accountId, folder);
-        if (view.folder().uidValidity() != uidValidity) {
-            return Optional.empty();
-        }
-        for (MessageInfo mi : view.messages()) {
-            if (mi.uid() == uid) {
-                return Optional.of(mi);
-            }
-        }
-        return Optional.empty();
+        return mailboxes.message(accountId, folder, uidValidity, uid);
     }
 
     // ---- actions (POST only) ----

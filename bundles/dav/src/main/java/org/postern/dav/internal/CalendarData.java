@@ -355,19 +355,31 @@ final class CalendarData {
         return out;
     }
 
+    /** The instances of one stored object (see {@link #expand}) and its first VEVENT, the master. */
+    record Expanded(List<Instant[]> instances, CalendarComponent master) {
+    }
+
+    private static final Expanded NONE = new Expanded(List.of(), null);
+
+    /** {@link #expand}'s instances alone. */
+    static List<Instant[]> instances(byte[] data, Instant start, Instant end, int max) {
+        return expand(data, start, end, max).instances();
+    }
+
     /**
      * The instances of the events in one stored object that meet [start, end), as {start, end}
      * pairs sorted by start, as {@code expand} would give them (overrides in place of the instances
      * they replace): what the webmail's calendar views draw. At most {@code max}; none for data
      * that does not read.
      */
-    static List<Instant[]> instances(byte[] data, Instant start, Instant end, int max) {
+    static Expanded expand(byte[] data, Instant start, Instant end, int max) {
         List<Instant[]> out = new ArrayList<>();
+        CalendarComponent master = null;
         try {
             Node root = tree(new String(data, StandardCharsets.UTF_8));
             Map<Node, CalendarComponent> parsed = root == null ? null : parsed(root, data);
             if (parsed == null) {
-                return out;
+                return NONE;
             }
             List<Node> events = new ArrayList<>();
             for (Object o : root.items) {
@@ -379,6 +391,8 @@ final class CalendarData {
             for (Node n : events) {
                 if (n.has("RECURRENCE-ID")) {
                     instantOf(parsed.get(n), "RECURRENCE-ID").ifPresent(overridden::add);
+                } else if (master == null) {
+                    master = parsed.get(n);
                 }
             }
             for (Node n : events) {
@@ -398,11 +412,14 @@ final class CalendarData {
                     break;
                 }
             }
+            if (master == null && !events.isEmpty()) {
+                master = parsed.get(events.get(0));
+            }
         } catch (VCardObject.Invalid | RuntimeException unreadable) {
-            return out;
+            return NONE;
         }
         out.sort(java.util.Comparator.comparing((Instant[] i) -> i[0]));
-        return out;
+        return new Expanded(out, master);
     }
 
     private static Node expanded(Node root, byte[] data, Instant start, Instant end) {

@@ -102,6 +102,18 @@ public class GroupwareService implements Groupware {
         return out;
     }
 
+    /** A calendar-query of the VEVENTs meeting [from, to), as a client would send it. */
+    private static CalendarQuery rangeQuery(Instant from, Instant to) {
+        try {
+            String filter = "<C:filter xmlns:C=\"" + DavServlet.CALDAV + "\"><C:comp-filter name=\"VCALENDAR\"><C:comp-filter "
+                    + "name=\"VEVENT\"><C:time-range start=\"" + CalendarQuery.utc(from) + "\" end=\"" + CalendarQuery.utc(to)
+                    + "\"/></C:comp-filter></C:comp-filter></C:filter>";
+            return CalendarQuery.parse(DavXml.parse(filter.getBytes(StandardCharsets.UTF_8)).getDocumentElement());
+        } catch (CalendarQuery.Unsupported | DavXml.BadXml e) {
+            throw new IllegalStateException("a time-range filter Postern wrote was refused", e);
+        }
+    }
+
     private List<String> memberNames(String accountId, DavResourceRecord collection) {
         return Members.names(repository, accountId, collection.id()).stream().sorted().toList();
     }
@@ -112,15 +124,7 @@ public class GroupwareService implements Groupware {
         if (c.isEmpty() || !c.get().collection.isCalendar() || !from.isBefore(to)) {
             return List.of();
         }
-        CalendarQuery query;
-        try {
-            String filter = "<C:filter xmlns:C=\"" + DavServlet.CALDAV + "\"><C:comp-filter name=\"VCALENDAR\"><C:comp-filter "
-                    + "name=\"VEVENT\"><C:time-range start=\"" + CalendarQuery.utc(from) + "\" end=\"" + CalendarQuery.utc(to)
-                    + "\"/></C:comp-filter></C:comp-filter></C:filter>";
-            query = CalendarQuery.parse(DavXml.parse(filter.getBytes(StandardCharsets.UTF_8)).getDocumentElement());
-        } catch (CalendarQuery.Unsupported | DavXml.BadXml e) {
-            throw new IllegalStateException("a time-range filter Postern wrote was refused", e);
-        }
+        CalendarQuery query = rangeQuery(from, to);
         List<GroupwareItem> out = new ArrayList<>();
         // in name order (the overlap query sorts), so that the first MAX_PAGE are always the same ones
         Members.walk(repository, accountId, calendarId, Members.names(repository, accountId, calendarId, query.eventRange()), (r, body) -> {
@@ -134,14 +138,33 @@ public class GroupwareService implements Groupware {
         return out;
     }
 
+    /**
+     * One parse per object (the instances and the item's title and times come from the same
+     * components), where {@code events} and {@code item} would parse each object twice more.
+     */
     @Override
     public List<Occurrence> occurrences(String accountId, String calendarId, Instant from, Instant to) {
-        List<Occurrence> out = new ArrayList<>();
-        for (GroupwareItem item : events(accountId, calendarId, from, to)) {
-            for (Instant[] i : CalendarData.instances(item.data().getBytes(StandardCharsets.UTF_8), from, to, MAX_PAGE)) {
-                out.add(new Occurrence(item, i[0], i[1]));
-            }
+        Optional<Located> c = collection(accountId, calendarId);
+        if (c.isEmpty() || !c.get().collection.isCalendar() || !from.isBefore(to)) {
+            return List.of();
         }
+        List<Occurrence> out = new ArrayList<>();
+        int[] objects = {0};
+        Members.walk(repository, accountId, calendarId, Members.names(repository, accountId, calendarId, rangeQuery(from, to).eventRange()),
+                (r, body) -> {
+                    CalendarData.Expanded x = CalendarData.expand(body, from, to, MAX_PAGE);
+                    if (!x.instances().isEmpty()) {
+                        CalendarComponent m = x.master();
+                        String title = m.getProperty(Property.SUMMARY).map(p -> ((Property) p).getValue()).orElse(null);
+                        GroupwareItem item = new GroupwareItem(r.name(), r.uid(), r.etag(), new String(body, StandardCharsets.UTF_8), title,
+                                time(m, Property.DTSTART), time(m, m.getProperty(Property.DTEND).isPresent() ? Property.DTEND : Property.DUE));
+                        for (Instant[] i : x.instances()) {
+                            out.add(new Occurrence(item, i[0], i[1]));
+                        }
+                        objects[0]++;
+                    }
+                    return objects[0] < MAX_PAGE && out.size() < MAX_PAGE;
+                });
         out.sort(java.util.Comparator.comparing(Occurrence::start).thenComparing(o -> o.item().name()));
         return out.size() > MAX_PAGE ? List.copyOf(out.subList(0, MAX_PAGE)) : out;
     }

@@ -457,6 +457,24 @@ final class PosternProcess implements AutoCloseable {
         return new Ran(p.exitValue(), out);
     }
 
+    /**
+     * Debian's swaks sends {@code data} (a whole message) to this MX from sender@origin.example,
+     * greeting as {@code helo}; what it printed (the exit status is the caller's to judge: a
+     * refusal is an answer too).
+     */
+    String swaks(String helo, String to, String data) throws Exception {
+        Path file = Files.createTempFile(home, "msg", ".eml");
+        Files.writeString(file, data);
+        Process p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + smtpPort, "--to", to, "--from", "sender@origin.example",
+                "--helo", helo, "--data", file.toString(), "--timeout", "20").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("swaks hung: " + out);
+        }
+        return out;
+    }
+
     static String firstMatch(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         return m.find() ? m.group(m.groupCount() > 0 ? 1 : 0) : null;

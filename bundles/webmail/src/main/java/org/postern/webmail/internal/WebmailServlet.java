@@ -339,179 +339,31 @@ public class WebmailServlet extends HttpServlet {
                         login(req, resp, text);
                     }
                 }
-                case "/logout", "/logout-all" -> {
-                    if (!post) {
-                        methodNotAllowed(req, resp, "POST");
-                    } else if (s == null || !WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        if (path.equals("/logout-all")) {
-                            sessions.endAll(s.accountId);
-                        } else {
-                            sessions.end(s);
-                        }
-                        clearCookie(req, resp, SESSION_COOKIE);
-                        loginPage(req, resp, text, path.equals("/logout-all")
-                                ? "You are logged out of every session." : "You are logged out.", 200);
-                    }
-                }
-                case "/list" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        list(req, resp, s, text);
-                    }
-                }
+                case "/totp" -> secondStep(req, resp, text, post);
+                case "/logout", "/logout-all" -> acting(post, req, resp, s, text, (rq, rs, ss, t) -> logout(path, rq, rs, ss, t));
+                case "/list" -> viewing(get, req, resp, s, text, this::list);
+                case "/read" -> viewing(get, req, resp, s, text, this::read);
+                case "/html" -> viewing(get, req, resp, s, text, (rq, rs, ss, t) -> html(rq, rs, ss));
+                case "/part" -> viewing(get, req, resp, s, text, this::part);
+                case "/search" -> viewing(get, req, resp, s, text, this::search);
+                case "/notices" -> viewing(get, req, resp, s, text, this::notices);
+                case "/settings" -> viewing(get, req, resp, s, text, (rq, rs, ss, t) -> settings(rq, rs, ss, t, null));
+                case "/act" -> acting(post, req, resp, s, text, this::act);
+                case "/theme" -> acting(post, req, resp, s, text, this::chooseTheme);
+                case "/apppw" -> acting(post, req, resp, s, text, this::appPassword);
+                case "/catchall" -> acting(post, req, resp, s, text, this::catchAll);
+                case "/block", "/blocklist" -> acting(post, req, resp, s, text, this::blockList);
+                case "/compose" -> showingAndActing(get, req, resp, s, text, this::composeForm, this::composeSubmit);
+                case "/totp-setup", "/totp-qr", "/totp-confirm", "/totp-disable" -> showingAndActing(get, req, resp, s, text,
+                        (rq, rs, ss, t) -> totpSettings(path, true, rq, rs, ss, t),
+                        (rq, rs, ss, t) -> totpSettings(path, false, rq, rs, ss, t));
                 case "/calendar", "/tasks", "/contacts" -> {
                     Groupware g = groupware;
-                    if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (g == null) {
+                    if (g == null && s != null) {
                         error(req, resp, 503, "Calendars, tasks and contacts are not available at the moment.");
-                    } else if (get) {
-                        groupwarePage(path, g, req, resp, s, text, "");
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
                     } else {
-                        groupwareAction(path, g, req, resp, s, text);
-                    }
-                }
-                case "/notices" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        Map<String, Object> m = model(req, text, s);
-                        List<Map<String, String>> shown = new ArrayList<>();
-                        for (ServiceNoticeRepository.Notice n : currentNotices()) {
-                            shown.add(Map.of("date", DATE.format(n.created()), "text", n.text()));
-                        }
-                        m.put("notices", shown);
-                        page(resp, 200, "notices", m);
-                    }
-                }
-                case "/search" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        search(req, resp, s, text);
-                    }
-                }
-                case "/read" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        read(req, resp, s, text);
-                    }
-                }
-                case "/html" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        html(req, resp, s);
-                    }
-                }
-                case "/part" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        part(req, resp, s, text);
-                    }
-                }
-                case "/act" -> {
-                    if (!post) {
-                        methodNotAllowed(req, resp, "POST");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        act(req, resp, s, text);
-                    }
-                }
-                case "/totp" -> secondStep(req, resp, text, post);
-                case "/compose" -> {
-                    if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (get) {
-                        composeForm(req, resp, s, text);
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        composeSubmit(req, resp, s, text);
-                    }
-                }
-                case "/theme" -> {
-                    if (!post) {
-                        methodNotAllowed(req, resp, "POST");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        chooseTheme(req, resp, s, text);
-                    }
-                }
-                case "/apppw" -> {
-                    if (!post) {
-                        methodNotAllowed(req, resp, "POST");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        appPassword(req, resp, s, text);
-                    }
-                }
-                case "/catchall" -> {
-                    if (!post) {
-                        methodNotAllowed(req, resp, "POST");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        catchAll(req, resp, s, text);
-                    }
-                }
-                case "/block", "/blocklist" -> {
-                    if (!post) {
-                        methodNotAllowed(req, resp, "POST");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        blockList(req, resp, s, text);
-                    }
-                }
-                case "/settings" -> {
-                    if (!get) {
-                        methodNotAllowed(req, resp, "GET");
-                    } else if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else {
-                        settings(req, resp, s, text, null);
-                    }
-                }
-                case "/totp-setup", "/totp-qr", "/totp-confirm", "/totp-disable" -> {
-                    if (s == null) {
-                        loginPage(req, resp, text, null, 401);
-                    } else if (post && !WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
-                        forbidden(req, resp, s, text);
-                    } else {
-                        totpSettings(path, get, req, resp, s, text);
+                        showingAndActing(get, req, resp, s, text, (rq, rs, ss, t) -> groupwarePage(path, g, rq, rs, ss, t, ""),
+                                (rq, rs, ss, t) -> groupwareAction(path, g, rq, rs, ss, t));
                     }
                 }
                 default -> error(req, resp, 404, "There is no such page.");
@@ -519,6 +371,68 @@ public class WebmailServlet extends HttpServlet {
         } catch (FolderNotFoundException | NumberFormatException gone) {
             error(req, resp, 404, "There is no such folder or message (it may have been moved or deleted).");
         }
+    }
+
+    /** What a page does for a logged-in session. */
+    @FunctionalInterface
+    private interface Handler {
+        void handle(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException;
+    }
+
+    /** A page that only shows: GET, logged in. */
+    private void viewing(boolean get, HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text, Handler h)
+            throws IOException {
+        if (!get) {
+            methodNotAllowed(req, resp, "GET");
+        } else if (s == null) {
+            loginPage(req, resp, text, null, 401);
+        } else {
+            h.handle(req, resp, s, text);
+        }
+    }
+
+    /** An action: POST, logged in, with the session's anti-CSRF token. */
+    private void acting(boolean post, HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text, Handler h)
+            throws IOException {
+        if (!post) {
+            methodNotAllowed(req, resp, "POST");
+        } else if (s == null) {
+            loginPage(req, resp, text, null, 401);
+        } else if (!WebSessions.sameToken(s.csrf, req.getParameter("csrf"))) {
+            forbidden(req, resp, s, text);
+        } else {
+            h.handle(req, resp, s, text);
+        }
+    }
+
+    /** A page that shows on GET and acts on POST (with the token). */
+    private void showingAndActing(boolean get, HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text,
+            Handler show, Handler act) throws IOException {
+        if (get) {
+            viewing(true, req, resp, s, text, show);
+        } else {
+            acting(true, req, resp, s, text, act);
+        }
+    }
+
+    private void logout(String path, HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        if (path.equals("/logout-all")) {
+            sessions.endAll(s.accountId);
+        } else {
+            sessions.end(s);
+        }
+        clearCookie(req, resp, SESSION_COOKIE);
+        loginPage(req, resp, text, path.equals("/logout-all") ? "You are logged out of every session." : "You are logged out.", 200);
+    }
+
+    private void notices(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        Map<String, Object> m = model(req, text, s);
+        List<Map<String, String>> shown = new ArrayList<>();
+        for (ServiceNoticeRepository.Notice n : currentNotices()) {
+            shown.add(Map.of("date", DATE.format(n.created()), "text", n.text()));
+        }
+        m.put("notices", shown);
+        page(resp, 200, "notices", m);
     }
 
     private void methodNotAllowed(HttpServletRequest req, HttpServletResponse resp, String allow) throws IOException {

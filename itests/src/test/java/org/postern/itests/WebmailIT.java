@@ -820,6 +820,32 @@ public class WebmailIT {
         assertFalse(o.get("/mail/tasks").body().contains("Pay rent"));
     }
 
+
+    @Test
+    public void thePasswordIsChangedWithTheCurrentOneAndEverySessionEnds() throws Exception {
+        String kim = account("kim old password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(kim, "kim old password").statusCode());
+        Browser other = new Browser();
+        assertEquals(303, other.login(kim, "kim old password").statusCode());
+        b.get("/mail/settings");
+        assertTrue(b.post("/mail/password", "csrf", b.csrf, "current", "wrong", "new", "kim new password", "again", "kim new password")
+                .body().contains("the current password is not right"));
+        assertTrue(b.post("/mail/password", "csrf", b.csrf, "current", "kim old password", "new", "kim new password", "again", "kim other")
+                .body().contains("the two new passwords differ"));
+        assertTrue(b.post("/mail/password", "csrf", b.csrf, "current", "kim old password", "new", "short", "again", "short")
+                .body().contains("a new password has 10 to"));
+        assertEquals(403, b.post("/mail/password", "current", "kim old password", "new", "kim new password", "again", "kim new password")
+                .statusCode());
+        HttpResponse<String> changed = b.post("/mail/password", "csrf", b.csrf, "current", "kim old password", "new", "kim new password",
+                "again", "kim new password");
+        assertTrue(changed.body(), changed.body().contains("Your password was changed: log in with the new one."));
+        assertEquals(401, b.get("/mail/list?f=INBOX").statusCode());
+        assertEquals(401, other.get("/mail/list?f=INBOX").statusCode());
+        assertTrue(new Browser().login(kim, "kim old password").body().contains(FAILED));
+        assertEquals(303, new Browser().login(kim, "kim new password").statusCode());
+    }
+
     /** Lines of a lynx command script that type {@code text} (lynx's own keystroke log format). */
     private static void type(List<String> keys, String text) {
         for (char c : text.toCharArray()) {

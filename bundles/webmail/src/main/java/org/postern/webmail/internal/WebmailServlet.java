@@ -52,6 +52,7 @@ import org.postern.api.mail.Mailboxes.FolderInfo;
 import org.postern.api.mail.Mailboxes.MessageInfo;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.account.AccountException;
+import org.postern.api.account.AccountService;
 import org.postern.api.policy.CatchAllMode;
 import org.postern.api.policy.PolicyRules;
 import org.postern.core.auth.AppPassword;
@@ -145,6 +146,10 @@ public class WebmailServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile Groupware groupware;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile AccountService accounts;
     private final String totpIssuer;
     private final transient WebSessions sessions;
     private final transient Pages pages = new Pages();
@@ -211,7 +216,12 @@ public class WebmailServlet extends HttpServlet {
         Object outcome = req.getAttribute(OUTCOME);
         if (outcome != null) {
             req.removeAttribute(OUTCOME);
-            loggedIn(req, resp, (Outcome) outcome);
+            Outcome o = (Outcome) outcome;
+            if (o.purpose.equals("password")) {
+                passwordChecked(req, resp, o);
+            } else {
+                loggedIn(req, resp, o);
+            }
             return;
         }
         String method = req.getMethod();
@@ -351,6 +361,7 @@ public class WebmailServlet extends HttpServlet {
                 case "/act" -> acting(post, req, resp, s, text, this::act);
                 case "/theme" -> acting(post, req, resp, s, text, this::chooseTheme);
                 case "/apppw" -> acting(post, req, resp, s, text, this::appPassword);
+                case "/password" -> acting(post, req, resp, s, text, this::changePassword);
                 case "/catchall" -> acting(post, req, resp, s, text, this::catchAll);
                 case "/block", "/blocklist" -> acting(post, req, resp, s, text, this::blockList);
                 case "/compose" -> showingAndActing(get, req, resp, s, text, this::composeForm, this::composeSubmit);
@@ -470,13 +481,22 @@ public class WebmailServlet extends HttpServlet {
             loginFailed(req, resp, text, user);
             return;
         }
+        req.setAttribute(OUTCOME + ".user", user.strip());
+        checkPassword(req, user.strip(), password.toCharArray(), "login");
+    }
+
+    /**
+     * Asks the authenticator about an account password (WEBMAIL) without holding a container
+     * thread: an account password costs up to a CPU-second of Argon2id and a refused login waits.
+     * The answer comes back as a re-dispatch of this request with an {@link Outcome} for
+     * {@code purpose} ("login", "password").
+     */
+    private void checkPassword(HttpServletRequest req, String user, char[] secret, String purpose) throws IOException {
         InetAddress client = InetAddress.getByName(req.getRemoteAddr()); // an address literal: no lookup
-        char[] secret = password.toCharArray();
         // An account password costs up to a CPU-second of Argon2id and a refused login waits:
         // neither may hold one of the container's threads. The answer comes back as a re-dispatch.
         AsyncContext async = req.startAsync();
         async.setTimeout(120_000);
-        req.setAttribute(OUTCOME + ".user", user.strip());
         AtomicBoolean owned = new AtomicBoolean();
         async.addListener(new AsyncListener() {
             @Override
@@ -504,7 +524,7 @@ public class WebmailServlet extends HttpServlet {
                 // not restarted
             }
         });
-        authenticator.login(Protocol.WEBMAIL, user.strip(), secret, client).whenComplete((login, failure) -> {
+        authenticator.login(Protocol.WEBMAIL, user, secret, client).whenComplete((login, failure) -> {
             Arrays.fill(secret, '\0');
             Login l = login == null ? null : login.orElse(null);
             if (!owned.compareAndSet(false, true)) {
@@ -514,7 +534,7 @@ public class WebmailServlet extends HttpServlet {
                 return;
             }
             try {
-                req.setAttribute(OUTCOME, new Outcome(l, failure));
+                req.setAttribute(OUTCOME, new Outcome(l, failure, purpose));
                 async.dispatch();
             } catch (IllegalStateException ended) {
                 if (l != null) {
@@ -524,7 +544,7 @@ public class WebmailServlet extends HttpServlet {
         });
     }
 
-    private record Outcome(Login login, Throwable failure) {
+    private record Outcome(Login login, Throwable failure, String purpose) {
     }
 
     private void loggedIn(HttpServletRequest req, HttpServletResponse resp, Outcome o) throws IOException {
@@ -788,6 +808,69 @@ public class WebmailServlet extends HttpServlet {
         accountSettings.put(s.accountId, THEME_SETTING, t.name());
         sessions.forAccount(s.accountId, x -> x.theme = t.name());
         settings(req, resp, s, text, "Your theme is now " + t.label() + ".");
+    }
+
+    /** The shortest new account password accepted. */
+    static final int MIN_PASSWORD = 10;
+    private static final String NEW_PASSWORD = WebmailServlet.class.getName() + ".newPassword";
+
+    /**
+     * A new account password: the current one is checked by the authenticator (throttled like a
+     * login), then set through the accounts service. Every webmail session of the account ends,
+     * this one too (the authenticator revokes logins made with the old password anyway), and the
+     * user logs in again with the new one. App passwords are not touched.
+     */
+    private void changePassword(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        String current = req.getParameter("current");
+        String fresh = req.getParameter("new");
+        String again = req.getParameter("again");
+        if (current == null || current.isEmpty() || current.length() > MAX_CREDENTIAL) {
+            settings(req, resp, s, text, "Not changed: type your current password.");
+        } else if (fresh == null || fresh.length() < MIN_PASSWORD || fresh.length() > MAX_CREDENTIAL) {
+            settings(req, resp, s, text, "Not changed: a new password has " + MIN_PASSWORD + " to " + MAX_CREDENTIAL + " characters.");
+        } else if (!fresh.equals(again)) {
+            settings(req, resp, s, text, "Not changed: the two new passwords differ.");
+        } else if (accounts == null) {
+            settings(req, resp, s, text, "The password cannot be changed at the moment.");
+        } else {
+            req.setAttribute(NEW_PASSWORD, fresh.toCharArray());
+            checkPassword(req, s.address, current.toCharArray(), "password");
+        }
+    }
+
+    private void passwordChecked(HttpServletRequest req, HttpServletResponse resp, Outcome o) throws IOException {
+        boolean text = mode(req, resp);
+        char[] fresh = (char[]) req.getAttribute(NEW_PASSWORD);
+        req.removeAttribute(NEW_PASSWORD);
+        try {
+            WebSession s = sessions.find(cookie(req, SESSION_COOKIE), System.currentTimeMillis());
+            if (o.login != null) {
+                o.login.close(); // the check's own login: it opens nothing
+            }
+            if (s == null) {
+                loginPage(req, resp, text, null, 401);
+            } else if (o.failure != null) {
+                resp.setHeader("Retry-After", "30");
+                error(req, resp, 503, "The service is busy; please try again in a minute.");
+            } else if (o.login == null || !o.login.accountId().equals(s.accountId)) {
+                settings(req, resp, s, text, "Not changed: the current password is not right (or there were too many attempts).");
+            } else {
+                AccountService service = accounts;
+                try {
+                    service.setPassword(s.address, fresh);
+                } catch (AccountException | NullPointerException e) {
+                    settings(req, resp, s, text, "Not changed: " + (e instanceof AccountException ? e.getMessage() : "try again later."));
+                    return;
+                }
+                sessions.endAll(s.accountId);
+                clearCookie(req, resp, SESSION_COOKIE);
+                loginPage(req, resp, text, "Your password was changed: log in with the new one.", 200);
+            }
+        } finally {
+            if (fresh != null) {
+                Arrays.fill(fresh, '\0');
+            }
+        }
     }
 
     /** App passwords: create (the secret shown once, on this answer only) and delete. */

@@ -742,6 +742,10 @@ public class WebmailIT {
         }
         assertTrue(b.post("/mail/totp-disable", "csrf", b.csrf, "code", "000009").body().contains("Too many wrong codes"));
         assertEquals(401, b.get("/mail/list?f=INBOX").statusCode());
+        // the operator's way out for a user who lost the app and the recovery codes
+        assertTrue(ok("postern:totp-disable " + ivy).contains("turned off"));
+        assertEquals("/mail/list?f=INBOX", location(new Browser().login(ivy, "ivy webmail password")));
+        assertTrue(postern.client(admin, "postern:totp-disable " + ivy).exit != 0);
 
         // multipart bodies are read only for a logged-in session's compose form
         Browser stranger = new Browser();

@@ -529,6 +529,86 @@ public class WebmailIT {
     }
 
 
+    @Test
+    public void conversationsForwardsWithAttachmentsAndDraftsReopened() throws Exception {
+        String carol = account("carol webmail password");
+        String dave = account("dave webmail password");
+        String m = UUID.randomUUID().toString().substring(0, 8);
+        swaks(carol, "From: Ann <ann@example.org>\r\nTo: " + carol + "\r\nSubject: Plans " + m + "\r\nMessage-ID: <a-" + m
+                + "@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+                + "Content-Type: text/plain\r\n\r\nSee the map.\r\n--b\r\nContent-Type: text/plain; name=\"map.txt\"\r\n"
+                + "Content-Disposition: attachment; filename=\"map.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getEncoder().encodeToString(("map " + m).getBytes(StandardCharsets.UTF_8)) + "\r\n--b--\r\n");
+        swaks(carol, "From: Ben <ben@example.org>\r\nTo: " + carol + "\r\nSubject: Re: Plans " + m
+                + "\r\nIn-Reply-To: <a-" + m + "@example.org>\r\n\r\nCount me in.\r\n");
+        swaks(carol, "From: Cy <cy@example.org>\r\nTo: " + carol + "\r\nSubject: Other " + m + "\r\n\r\nUnrelated.\r\n");
+        Browser c = new Browser();
+        assertEquals(303, c.login(carol, "carol webmail password").statusCode());
+        String list = awaitInList(c, "INBOX", "Other " + m);
+        awaitInList(c, "INBOX", "Re: Plans " + m);
+        String v = validityOf(list);
+        String original = uidOf(list, "Plans " + m);
+        String answer = uidOf(list, "Re: Plans " + m);
+
+        // as conversations: the answer and what it answers are one row, picked together
+        String threads = c.get("/mail/list?f=INBOX&t=1").body();
+        assertTrue(threads, threads.contains("3 messages in 2 conversations"));
+        assertTrue(threads, threads.contains("name=\"open:" + answer + "\" value=\"Plans " + m + "\" class=\"link\"> (2) [new]"));
+        assertTrue(threads, threads.contains("value=\"" + original + "," + answer + "\""));
+        HttpResponse<String> read = c.post("/mail/act", "csrf", c.csrf, "f", "INBOX", "v", v, "t", "1", "u", original + "," + answer,
+                "op:seen", "Mark read");
+        assertEquals("/mail/list?f=INBOX&t=1", location(read));
+        assertFalse(c.get("/mail/list?f=INBOX&t=1").body().contains("(2) [new]"));
+        String page = c.get("/mail/read?f=INBOX&v=" + v + "&u=" + answer).body();
+        assertTrue(page, page.contains("This conversation (2 messages)"));
+        assertTrue(page, page.contains("name=\"open:" + original + "\" value=\"Ann, "));
+
+        // a forward carries the original's attachment, unless it is unticked
+        String fwd = c.get("/mail/compose?mode=forward&f=INBOX&v=" + v + "&u=" + original).body();
+        assertTrue(fwd, fwd.contains("name=\"keep\" value=\"2\" checked>"));
+        assertTrue(fwd, fwd.contains("map.txt (about "));
+        HttpResponse<String> forwarded = c.post("/mail/compose", "csrf", c.csrf, "from", carol, "to", dave, "subject",
+                "Fwd: Plans " + m, "body", "Have a look.", "sf", "INBOX", "sv", v, "su", original, "keep", "2", "op:send", "Send");
+        assertEquals(forwarded.body(), 303, forwarded.statusCode());
+        // the same form saved as a draft, with a Bcc, and the attachment kept
+        HttpResponse<String> saved = c.post("/mail/compose", "csrf", c.csrf, "from", carol, "to", dave, "bcc", carol, "subject",
+                "Draft " + m, "body", "Unfinished " + m, "sf", "INBOX", "sv", v, "su", original, "keep", "2", "op:draft", "Save draft");
+        assertEquals(saved.body(), 303, saved.statusCode());
+        String drafts = c.get(location(saved)).body();
+        String dv = validityOf(drafts);
+        String du = uidOf(drafts, "Draft " + m);
+        assertTrue(c.get("/mail/read?f=Drafts&v=" + dv + "&u=" + du).body().contains("Edit this draft"));
+        String reopened = c.get("/mail/compose?mode=draft&f=Drafts&v=" + dv + "&u=" + du).body();
+        assertTrue(reopened, reopened.contains("name=\"subject\" type=\"text\" size=\"60\" value=\"Draft " + m + "\""));
+        assertTrue(reopened, reopened.contains("name=\"bcc\" type=\"text\" size=\"60\" value=\"" + carol + "\""));
+        assertTrue(reopened, reopened.contains("Unfinished " + m));
+        assertTrue(reopened, reopened.contains("name=\"keep\" value=\"2\" checked>"));
+        assertTrue(reopened, reopened.contains("name=\"du\" value=\"" + du + "\""));
+        HttpResponse<String> finished = c.post("/mail/compose", "csrf", c.csrf, "from", carol, "to", dave, "subject",
+                "Finished " + m, "body", "Done " + m, "sf", "Drafts", "sv", dv, "su", du, "keep", "2",
+                "df", "Drafts", "dv", dv, "du", du, "op:send", "Send");
+        assertEquals(finished.body(), 303, finished.statusCode());
+        assertFalse("the reopened draft is gone once sent", c.get("/mail/list?f=Drafts").body().contains("Draft " + m));
+        // the draft fields cannot delete a message that is not a draft
+        c.post("/mail/compose", "csrf", c.csrf, "from", carol, "to", dave, "subject", "x " + m, "body", "y",
+                "df", "INBOX", "dv", v, "du", original, "op:draft", "Save draft");
+        assertTrue(c.get("/mail/list?f=INBOX").body().contains("name=\"open:" + original + "\""));
+
+        Browser d = new Browser();
+        assertEquals(303, d.login(dave, "dave webmail password").statusCode());
+        for (String subject : List.of("Fwd: Plans " + m, "Finished " + m)) {
+            String inbox = awaitInList(d, "INBOX", subject);
+            String u = uidOf(inbox, subject);
+            String dvv = validityOf(inbox);
+            String shown = d.get("/mail/read?f=INBOX&v=" + dvv + "&u=" + u).body();
+            assertTrue(shown, shown.contains("map.txt"));
+            assertFalse("a Bcc never travels: " + shown, shown.contains("Bcc"));
+            HttpResponse<byte[]> part = d.getBytes("/mail/part?f=INBOX&v=" + dvv + "&u=" + u + "&p=2");
+            assertEquals(200, part.statusCode());
+            assertEquals("map " + m, new String(part.body(), StandardCharsets.UTF_8));
+        }
+    }
+
     /** Polls the settings page until {@code check} holds; returns it. */
     private static String awaitSettings(Browser b, java.util.function.Predicate<String> check, String what) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -822,6 +902,61 @@ public class WebmailIT {
         assertFalse(o.get("/mail/contacts").body().contains("Ann Example"));
         assertFalse(o.get(card.group(1).replace("&amp;", "&")).body().contains("ann@example.org"));
         assertFalse(o.get("/mail/tasks").body().contains("Pay rent"));
+
+        // a time zone of the account's own: times are typed and shown in it, stored in UTC
+        assertTrue(b.post("/mail/timezone", "csrf", b.csrf, "zone", "Mars/Olympus").body().contains("Not changed: give a time zone"));
+        assertTrue(b.post("/mail/timezone", "csrf", b.csrf, "zone", "Europe/Berlin").body().contains("Dates are now shown in Europe/Berlin."));
+        assertEquals(303, b.post("/mail/calendar", "csrf", b.csrf, "view", "week", "title", "Standup", "date", "2026-12-15",
+                "start", "09:30", "end", "09:45", "c", cal.group(1), "op:add", "Add event").statusCode());
+        String week = b.get("/mail/calendar?view=week&d=2026-12-15").body();
+        assertTrue(week, week.contains("(times in Europe/Berlin)") && week.contains("09:30–09:45 Standup"));
+        Matcher edit = Pattern.compile("Standup <a href=\"(/mail/calendar\\?[^\"]+)\">Edit</a>").matcher(week);
+        assertTrue(week, edit.find());
+        String form = b.get(edit.group(1).replace("&amp;", "&")).body();
+        assertTrue(form, form.contains("<h2>Edit event</h2>") && form.contains("name=\"start\" type=\"text\" size=\"5\" value=\"09:30\""));
+        Matcher hidden = Pattern.compile("name=\"c\" value=\"([^\"]+)\">\s*<input type=\"hidden\" name=\"n\" value=\"([^\"]+)\">\s*"
+                + "<input type=\"hidden\" name=\"etag\" value=\"([^\"]+)\">").matcher(form);
+        assertTrue(form, hidden.find());
+        String etag = hidden.group(3).replace("&quot;", "\"");
+        assertEquals(303, b.post("/mail/calendar", "csrf", b.csrf, "view", "week", "c", hidden.group(1), "n", hidden.group(2),
+                "etag", etag, "title", "Standup (moved)", "date", "2026-12-16", "start", "10:00", "end", "10:30", "op:save", "Save changes")
+                .statusCode());
+        week = b.get("/mail/calendar?view=week&d=2026-12-15").body();
+        assertTrue(week, week.contains("10:00–10:30 Standup (moved)"));
+        assertFalse(week, week.contains("09:30–09:45 Standup"));
+        // the stale form (its ETag is the old one) changes nothing
+        assertTrue(b.post("/mail/calendar", "csrf", b.csrf, "c", hidden.group(1), "n", hidden.group(2), "etag", etag,
+                "title", "Lost update", "date", "2026-12-16", "op:save", "Save changes").body().contains("Not changed: "));
+        // as UTC it is 09:00: switching back shows it so
+        assertTrue(b.post("/mail/timezone", "csrf", b.csrf, "zone", "UTC").body().contains("Dates are now shown in UTC."));
+        assertTrue(b.get("/mail/calendar?view=week&d=2026-12-15").body().contains("09:00–09:30 Standup (moved)"));
+
+        tasks = b.get("/mail/tasks").body();
+        Matcher taskEdit = Pattern.compile("href=\"(/mail/tasks\\?c=[^\"]+)\">Edit</a>").matcher(tasks);
+        assertTrue(tasks, taskEdit.find());
+        form = b.get(taskEdit.group(1).replace("&amp;", "&")).body();
+        assertTrue(form, form.contains("value=\"Pay rent\"") && form.contains("value=\"2026-12-31\""));
+        hidden.reset(form);
+        assertTrue(form, hidden.find());
+        assertEquals(303, b.post("/mail/tasks", "csrf", b.csrf, "c", hidden.group(1), "n", hidden.group(2),
+                "etag", hidden.group(3).replace("&quot;", "\""), "title", "Pay January rent", "due", "2027-01-03", "op:save", "Save changes")
+                .statusCode());
+        assertTrue(b.get("/mail/tasks").body().contains("<td>Pay January rent</td><td>2027-01-03</td><td>done</td>"));
+
+        form = b.get(card.group(1).replace("&amp;", "&")).body();
+        assertTrue(form, form.contains("<h2>Edit contact</h2>") && form.contains("value=\"ann@example.org\""));
+        hidden.reset(form);
+        assertTrue(form, hidden.find());
+        HttpResponse<String> saved = b.post("/mail/contacts", "csrf", b.csrf, "c", hidden.group(1), "n", hidden.group(2),
+                "etag", hidden.group(3).replace("&quot;", "\""), "title", "Ann Other", "email", "ann@new.example", "phone", "",
+                "op:save", "Save changes");
+        assertEquals(saved.body(), 303, saved.statusCode());
+        shown = b.get(location(saved).replace("&amp;", "&")).body();
+        assertTrue(shown, shown.contains("<dt>Email</dt><dd>ann@new.example</dd>") && shown.contains("<h2>Ann Other</h2>"));
+        assertFalse(shown, shown.contains("<dt>Phone</dt>"));
+        // another account cannot edit it by naming it
+        assertTrue(o.post("/mail/contacts", "csrf", o.csrf, "c", hidden.group(1), "n", hidden.group(2), "title", "Mine now",
+                "op:save", "Save changes").body().contains("Not changed: "));
     }
 
 

@@ -108,9 +108,11 @@ final class Composer {
     /**
      * The whole message, CRLF line ends.
      *
+     * @param bcc written as a field only for a draft (a sent message never shows its Bcc): pass an
+     *        empty list when sending
      * @param messageIdDomain the right-hand side of the new Message-ID (the From domain)
      */
-    static byte[] build(Mailbox from, List<Mailbox> to, List<Mailbox> cc, String subject, String body,
+    static byte[] build(Mailbox from, List<Mailbox> to, List<Mailbox> cc, List<Mailbox> bcc, String subject, String body,
             List<Attachment> attachments, String inReplyTo, String references, ZonedDateTime now, String messageIdDomain) {
         StringBuilder h = new StringBuilder(1024);
         field(h, "Date", DATE.format(now.withZoneSameInstant(ZoneOffset.UTC)));
@@ -120,6 +122,9 @@ final class Composer {
         }
         if (!cc.isEmpty()) {
             field(h, "Cc", joined(cc));
+        }
+        if (!bcc.isEmpty()) {
+            field(h, "Bcc", joined(bcc));
         }
         field(h, "Subject", encodedText(oneLine(subject == null ? "" : subject)));
         field(h, "Message-ID", messageId(messageIdDomain));

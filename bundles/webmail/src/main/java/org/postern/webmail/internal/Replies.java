@@ -70,6 +70,20 @@ final class Replies {
         }
     }
 
+    /** The form of a saved draft, to go on writing it: its fields and text as they were saved. */
+    static void reopen(Map<String, String> form, ReadableMessage draft) {
+        for (String[] f : new String[][] {{"from", "From"}, {"to", "To"}, {"cc", "Cc"}, {"bcc", "Bcc"}, {"subject", "Subject"},
+                {"inReplyTo", "In-Reply-To"}, {"references", "References"}}) {
+            String v = draft.header(f[1]);
+            if (v != null && !v.isBlank()) {
+                form.put(f[0], v.strip());
+            }
+        }
+        String text = draft.text() != null ? draft.text()
+                : draft.html() != null ? org.jsoup.Jsoup.parse(HtmlMail.capped(draft.html())).wholeText() : "";
+        form.put("body", text.replace("\r\n", "\n"));
+    }
+
     private static String prefixed(String prefix, String subject) {
         String s = subject.strip();
         String lower = s.toLowerCase(Locale.ROOT);

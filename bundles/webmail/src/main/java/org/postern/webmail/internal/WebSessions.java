@@ -37,6 +37,8 @@ final class WebSessions {
         volatile long lastSeen;
         /** The theme the account chose (read at login, changed in Settings), or null for the default. */
         volatile String theme;
+        /** The account's time zone for every date shown and typed (read at login, changed in Settings). */
+        volatile java.time.ZoneId zone = WebmailServlet.DEFAULT_ZONE;
         /** True while this session's upload is being read (one at a time). */
         final java.util.concurrent.atomic.AtomicBoolean uploading = new java.util.concurrent.atomic.AtomicBoolean();
         /** Wrong codes given to turn two-step login off; the session ends at {@link #CODE_ATTEMPTS}. */

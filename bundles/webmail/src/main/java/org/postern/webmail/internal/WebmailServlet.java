@@ -103,8 +103,10 @@ public class WebmailServlet extends HttpServlet {
     static final String MODE_COOKIE = "postern_mode";
     static final String PENDING_COOKIE = "postern_pending";
     private static final String OUTCOME = WebmailServlet.class.getName() + ".outcome";
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT);
+    /** Until an account chooses its own. */
+    static final java.time.ZoneId DEFAULT_ZONE = java.time.ZoneId.of("UTC");
+    static final String ZONE_SETTING = "webmail.timezone";
     /** The longest header read for a row of the message list. */
     private static final int MAX_LIST_HEADER = 64 * 1024;
     /** The longest address and password accepted from the login form (longer ones cannot be right). */
@@ -112,6 +114,10 @@ public class WebmailServlet extends HttpServlet {
 
     private final transient Authenticator authenticator;
     private final transient Mailboxes mailboxes;
+    /** Envelopes read for conversations, kept per folder (bounded). */
+    private final transient Conversations conversations;
+    /** The most messages one action names (a long conversation, or a whole page of them). */
+    private static final int MAX_PICKED = 10_000;
     private final transient SecondFactor secondFactor;
     private final transient AccountSettingRepository accountSettings;
     private final transient ServiceNoticeRepository notices;
@@ -167,6 +173,7 @@ public class WebmailServlet extends HttpServlet {
         this.notices = notices;
         this.authenticator = authenticator;
         this.mailboxes = mailboxes;
+        this.conversations = new Conversations(mailboxes);
         this.accountSettings = accountSettings;
         String defaultTheme = config.theme_default().strip();
         if (!Themes.validName(defaultTheme)) {
@@ -360,6 +367,7 @@ public class WebmailServlet extends HttpServlet {
                 case "/settings" -> viewing(get, req, resp, s, text, (rq, rs, ss, t) -> settings(rq, rs, ss, t, null));
                 case "/act" -> acting(post, req, resp, s, text, this::act);
                 case "/theme" -> acting(post, req, resp, s, text, this::chooseTheme);
+                case "/timezone" -> acting(post, req, resp, s, text, this::chooseZone);
                 case "/apppw" -> acting(post, req, resp, s, text, this::appPassword);
                 case "/password" -> acting(post, req, resp, s, text, this::changePassword);
                 case "/catchall" -> acting(post, req, resp, s, text, this::catchAll);
@@ -432,6 +440,7 @@ public class WebmailServlet extends HttpServlet {
         } else {
             sessions.end(s);
         }
+        conversations.forget(s.accountId);
         clearCookie(req, resp, SESSION_COOKIE);
         loginPage(req, resp, text, path.equals("/logout-all") ? "You are logged out of every session." : "You are logged out.", 200);
     }
@@ -440,7 +449,7 @@ public class WebmailServlet extends HttpServlet {
         Map<String, Object> m = model(req, text, s);
         List<Map<String, String>> shown = new ArrayList<>();
         for (ServiceNoticeRepository.Notice n : currentNotices()) {
-            shown.add(Map.of("date", DATE.format(n.created()), "text", n.text()));
+            shown.add(Map.of("date", when(s, n.created()), "text", n.text()));
         }
         m.put("notices", shown);
         page(resp, 200, "notices", m);
@@ -627,9 +636,43 @@ public class WebmailServlet extends HttpServlet {
     private void rememberTheme(WebSession s) {
         try {
             s.theme = accountSettings.get(s.accountId, THEME_SETTING).orElse(null);
+            s.zone = accountSettings.get(s.accountId, ZONE_SETTING).map(WebmailServlet::zone).orElse(DEFAULT_ZONE);
         } catch (RuntimeException e) {
-            LOG.warn("Postern webmail: the theme setting could not be read: {}", e.toString());
+            LOG.warn("Postern webmail: the account's settings could not be read: {}", e.toString());
         }
+    }
+
+    /** A time as every page shows it: in the account's time zone, which is named. */
+    private static String when(WebSession s, java.time.Instant t) {
+        return DATE.format(t.atZone(s == null ? DEFAULT_ZONE : s.zone));
+    }
+
+    /**
+     * A region name of the tz database ({@code Europe/Berlin}) or UTC, as typed in Settings; null
+     * for anything else. Looked up in the JDK's list, never parsed as a pattern: fixed offsets
+     * would be wrong half of the year and are not offered.
+     */
+    static java.time.ZoneId zone(String typed) {
+        if (typed == null) {
+            return null;
+        }
+        String t = typed.strip();
+        if (t.equalsIgnoreCase("UTC")) {
+            return DEFAULT_ZONE;
+        }
+        return t.length() <= 64 && java.time.ZoneId.getAvailableZoneIds().contains(t) && t.indexOf('/') > 0 ? java.time.ZoneId.of(t) : null;
+    }
+
+    private void chooseZone(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
+        java.time.ZoneId z = zone(req.getParameter("zone"));
+        if (z == null) {
+            settings(req, resp, s, text, "Not changed: give a time zone as the tz database names it, such as Europe/Berlin or "
+                    + "America/New_York, or UTC.");
+            return;
+        }
+        accountSettings.put(s.accountId, ZONE_SETTING, z.getId());
+        sessions.forAccount(s.accountId, x -> x.zone = z);
+        settings(req, resp, s, text, "Dates are now shown in " + z.getId() + ".");
     }
 
     private void totpPage(HttpServletRequest req, HttpServletResponse resp, boolean text, WebSessions.Pending p, String notice)
@@ -643,13 +686,18 @@ public class WebmailServlet extends HttpServlet {
 
     // ---- compose and send ----
 
+    /** The compose form's fields: what the user typed, plus where its carried attachments and replaced draft are. */
+    private static final List<String> COMPOSE_FIELDS = List.of("from", "to", "cc", "bcc", "subject", "body", "inReplyTo",
+            "references", "rf", "rv", "ru", "sf", "sv", "su", "df", "dv", "du");
+
     private void composeForm(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
         Map<String, Object> m = model(req, text, s);
         Map<String, String> form = new HashMap<>();
-        form.put("from", s.address);
-        for (String k : List.of("to", "cc", "bcc", "subject", "body", "inReplyTo", "references", "rf", "rv", "ru")) {
+        for (String k : COMPOSE_FIELDS) {
             form.put(k, "");
         }
+        form.put("from", s.address);
+        List<Map<String, Object>> carried = List.of();
         String mode = req.getParameter("mode");
         if (mode != null && req.getParameter("f") != null) {
             String folder = Mailboxes.canonicalName(required(req, "f"));
@@ -666,25 +714,106 @@ public class WebmailServlet extends HttpServlet {
             try (InputStream body = in.get()) {
                 raw = body.readAllBytes();
             }
-            Replies.prefill(form, mode, ReadableMessage.of(raw, maxTextChars), s.address, DATE.format(info.get().internalDate()));
-            if (!mode.equals("forward")) {
+            ReadableMessage original = ReadableMessage.of(raw, maxTextChars);
+            if (mode.equals("draft")) {
+                Replies.reopen(form, original);
+                form.put("df", folder);
+                form.put("dv", String.valueOf(uidValidity));
+                form.put("du", String.valueOf(uid));
+            } else {
+                Replies.prefill(form, mode, original, s.address, when(s, info.get().internalDate()));
+            }
+            if (mode.equals("forward") || mode.equals("draft")) {
+                // a forward carries the original's attachments, a reopened draft its own: each can be left out
+                form.put("sf", folder);
+                form.put("sv", String.valueOf(uidValidity));
+                form.put("su", String.valueOf(uid));
+                carried = carriedList(original, null);
+            } else {
                 form.put("rf", folder);
                 form.put("rv", String.valueOf(uidValidity));
                 form.put("ru", String.valueOf(uid));
             }
         }
         m.put("form", form);
+        m.put("carried", carried);
         m.put("notice", "");
         page(resp, 200, "compose", m);
     }
 
+    /** The attachments a form carries from another message, for the form: the ones in {@code kept} (null: all) ticked. */
+    private static List<Map<String, Object>> carriedList(ReadableMessage source, Set<String> kept) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ReadableMessage.Attachment a : source.attachments()) {
+            Map<String, Object> am = new HashMap<>();
+            am.put("path", a.path());
+            am.put("name", a.fileName() == null ? "part " + a.path() : display(a.fileName(), 200, "part " + a.path()));
+            am.put("size", humanSize(a.encodedSize() * 3 / 4));
+            am.put("kept", kept == null || kept.contains(a.path()));
+            out.add(am);
+        }
+        return out;
+    }
+
+    /**
+     * The message the form carries attachments from (a forwarded one, or the draft being edited),
+     * read again at submit: the form names it and the attachments kept, never their content. Null
+     * when the form carries none or the message is gone.
+     */
+    private ReadableMessage carriedSource(WebSession s, Map<String, String> form) throws IOException {
+        if (form.get("su").isEmpty()) {
+            return null;
+        }
+        long uidValidity;
+        long uid;
+        try {
+            uidValidity = Long.parseLong(form.get("sv"));
+            uid = Long.parseLong(form.get("su"));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String folder = Mailboxes.canonicalName(form.get("sf"));
+        Optional<MessageInfo> info = find(s.accountId, folder, uidValidity, uid);
+        Optional<InputStream> in = info.isEmpty() || info.get().size() > maxMessageShown ? Optional.empty()
+                : mailboxes.open(s.accountId, folder, uidValidity, uid);
+        if (in.isEmpty()) {
+            return null;
+        }
+        try (InputStream body = in.get()) {
+            return ReadableMessage.of(body.readAllBytes(), 0);
+        }
+    }
+
+    private static List<Composer.Attachment> carriedAttachments(ReadableMessage source, Set<String> kept) throws IOException {
+        List<Composer.Attachment> out = new ArrayList<>();
+        if (source == null) {
+            return out;
+        }
+        for (ReadableMessage.Attachment a : source.attachments()) {
+            if (!kept.contains(a.path())) {
+                continue;
+            }
+            Optional<InputStream> content = source.attachment(a.path());
+            if (content.isPresent()) {
+                try (InputStream c = content.get()) {
+                    out.add(new Composer.Attachment(a.fileName() == null ? "part-" + a.path() : a.fileName(),
+                            a.contentType(), c.readAllBytes()));
+                }
+            }
+        }
+        return out;
+    }
+
     private void composeSubmit(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text) throws IOException {
         Map<String, String> form = new HashMap<>();
-        for (String k : List.of("from", "to", "cc", "bcc", "subject", "body", "inReplyTo", "references", "rf", "rv", "ru")) {
+        for (String k : COMPOSE_FIELDS) {
             String v = req.getParameter(k);
             form.put(k, v == null ? "" : v);
         }
         boolean draft = req.getParameter("op:draft") != null;
+        String[] keep = req.getParameterValues("keep");
+        Set<String> kept = keep == null ? Set.of() : Set.of(java.util.Arrays.stream(keep).distinct().limit(100).toArray(String[]::new));
+        ReadableMessage source = carriedSource(s, form);
         String problem = null;
         byte[] message = null;
         List<Composer.Mailbox> recipients = new ArrayList<>();
@@ -707,7 +836,9 @@ public class WebmailServlet extends HttpServlet {
             if (recipients.size() > Composer.MAX_RECIPIENTS) {
                 throw new IllegalArgumentException("more than " + Composer.MAX_RECIPIENTS + " recipients");
             }
-            message = Composer.build(from, to, cc, form.get("subject"), form.get("body"), attachments(req),
+            List<Composer.Attachment> files = carriedAttachments(source, kept);
+            files.addAll(attachments(req));
+            message = Composer.build(from, to, cc, draft ? bcc : List.of(), form.get("subject"), form.get("body"), files,
                     form.get("inReplyTo"), form.get("references"), java.time.ZonedDateTime.now(ZoneOffset.UTC),
                     from.address().substring(from.address().lastIndexOf('@') + 1));
         } catch (IllegalArgumentException e) {
@@ -719,6 +850,7 @@ public class WebmailServlet extends HttpServlet {
             Optional<FolderInfo> drafts = special(s.accountId, Mailboxes.DRAFTS);
             mailboxes.append(s.accountId, drafts.map(FolderInfo::name).orElse("Drafts"),
                     new java.io.ByteArrayInputStream(message), Set.of("\\Draft", "\\Seen"), null);
+            replacedDraft(s, form);
             redirect(resp, "/mail/list?f=" + url(drafts.map(FolderInfo::name).orElse("Drafts")) + "&saved=1");
             return;
         }
@@ -741,10 +873,12 @@ public class WebmailServlet extends HttpServlet {
         if (problem != null) {
             Map<String, Object> m = model(req, text, s);
             m.put("form", form);
+            m.put("carried", source == null ? List.of() : carriedList(source, kept));
             m.put("notice", problem);
             page(resp, 200, "compose", m);
             return;
         }
+        replacedDraft(s, form);
         // a copy in Sent (the queue has it durably already: a failure here loses only the copy)
         try {
             Optional<FolderInfo> sent = special(s.accountId, Mailboxes.SENT);
@@ -763,6 +897,24 @@ public class WebmailServlet extends HttpServlet {
             }
         }
         redirect(resp, "/mail/list?f=INBOX&sent=1");
+    }
+
+    /** The draft a form was reopened from goes once its successor is saved or sent. */
+    private void replacedDraft(WebSession s, Map<String, String> form) {
+        if (form.get("du").isEmpty()) {
+            return;
+        }
+        try {
+            String folder = Mailboxes.canonicalName(form.get("df"));
+            long uidValidity = Long.parseLong(form.get("dv"));
+            long uid = Long.parseLong(form.get("du"));
+            // only a draft: the form's hidden fields must not become a way to delete any message
+            if (find(s.accountId, folder, uidValidity, uid).filter(i -> i.flags().contains("\\Draft")).isPresent()) {
+                expunge(s.accountId, folder, uidValidity, List.of(uid));
+            }
+        } catch (FolderNotFoundException | NumberFormatException gone) {
+            // deleted or moved meanwhile (in another window): nothing to replace
+        }
     }
 
     private static String refusal(SubmissionException e, String from) {
@@ -1041,6 +1193,7 @@ public class WebmailServlet extends HttpServlet {
                     + p.reason() + ".");
         }
         m.put("themes", themes.choices(themes.effective(s.theme)));
+        m.put("zone", s.zone.getId());
         AppPasswords ap = appPasswords;
         m.put("appPasswordsAvailable", ap != null);
         List<Map<String, String>> pws = new ArrayList<>();
@@ -1051,8 +1204,8 @@ public class WebmailServlet extends HttpServlet {
                 pm.put("protocols", a.protocols().stream().map(Enum::name).sorted().collect(java.util.stream.Collectors.joining(", ")));
                 pm.put("networks", a.networks().isEmpty() ? "anywhere" : String.join(", ", a.networks()));
                 pm.put("expires", a.expires() == null ? "never" : a.expires().toString());
-                pm.put("created", DATE.format(a.created()));
-                pm.put("lastUsed", a.lastUsed() == null ? "never" : DATE.format(a.lastUsed()));
+                pm.put("created", when(s, a.created()));
+                pm.put("lastUsed", a.lastUsed() == null ? "never" : when(s, a.lastUsed()));
                 pws.add(pm);
             }
         }
@@ -1162,6 +1315,10 @@ public class WebmailServlet extends HttpServlet {
         String sort = "size".equals(req.getParameter("s")) ? "size" : "date";
         boolean ascending = "asc".equals(req.getParameter("o"));
         Mailboxes.FolderView view = mailboxes.view(s.accountId, folder);
+        if (req.getParameter("t") != null) {
+            conversationList(req, resp, s, text, folder, view, pageNo);
+            return;
+        }
         List<MessageInfo> all = new ArrayList<>(view.messages());
         Comparator<MessageInfo> order = sort.equals("size")
                 ? Comparator.comparingLong(MessageInfo::size).thenComparingLong(MessageInfo::uid)
@@ -1178,7 +1335,7 @@ public class WebmailServlet extends HttpServlet {
             row.put("seen", mi.flags().contains("\\Seen"));
             row.put("flagged", mi.flags().contains("\\Flagged"));
             row.put("answered", mi.flags().contains("\\Answered"));
-            row.put("date", DATE.format(mi.internalDate()));
+            row.put("date", when(s, mi.internalDate()));
             row.put("size", humanSize(mi.size()));
             ReadableMessage head = headerOf(s.accountId, folder, uidValidity, mi.uid());
             row.put("from", display(head == null ? null : head.header("From"), 80, "(unknown sender)"));
@@ -1196,8 +1353,57 @@ public class WebmailServlet extends HttpServlet {
         m.put("sort", sort);
         m.put("order", ascending ? "asc" : "desc");
         m.put("isTrash", Mailboxes.TRASH.equals(view.folder().specialUse()));
+        m.put("threads", false);
         m.put("notice", req.getParameter("sent") != null ? "Your message was sent."
                 : req.getParameter("saved") != null ? "Your draft was saved." : "");
+        page(resp, 200, "list", m);
+    }
+
+    /**
+     * The folder as conversations, the one with the newest message first: a row per conversation,
+     * opening its newest message; picking a row picks all of its messages.
+     */
+    private void conversationList(HttpServletRequest req, HttpServletResponse resp, WebSession s, boolean text, String folder,
+            Mailboxes.FolderView view, int pageNo) throws IOException {
+        List<Conversations.Conversation> all = conversations.of(s.accountId, view);
+        int pages = Math.max(1, (all.size() + pageSize - 1) / pageSize);
+        pageNo = Math.min(pageNo, pages);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Conversations.Conversation c : all.subList((pageNo - 1) * pageSize, Math.min(all.size(), pageNo * pageSize))) {
+            Map<String, Object> row = new HashMap<>();
+            MessageInfo newest = c.newest();
+            row.put("uid", newest.uid());
+            StringBuilder uids = new StringBuilder();
+            long size = 0;
+            for (MessageInfo mi : c.messages()) {
+                uids.append(uids.length() == 0 ? "" : ",").append(mi.uid());
+                size += mi.size();
+            }
+            row.put("uids", uids.toString());
+            row.put("count", c.messages().size());
+            row.put("seen", c.unseen() == 0);
+            row.put("flagged", c.flagged());
+            row.put("answered", false);
+            row.put("date", when(s, newest.internalDate()));
+            row.put("size", humanSize(size));
+            row.put("from", display(c.from(), 80, "(unknown sender)"));
+            row.put("subject", display(c.subject(), 120, "(no subject)"));
+            rows.add(row);
+        }
+        Map<String, Object> m = model(req, text, s);
+        m.put("folder", folder);
+        m.put("folderLabel", label(folder));
+        m.put("uidValidity", view.folder().uidValidity());
+        m.put("rows", rows);
+        m.put("page", pageNo);
+        m.put("pages", pages);
+        m.put("total", view.messages().size());
+        m.put("conversations", all.size());
+        m.put("sort", "date");
+        m.put("order", "desc");
+        m.put("isTrash", Mailboxes.TRASH.equals(view.folder().specialUse()));
+        m.put("threads", true);
+        m.put("notice", "");
         page(resp, 200, "list", m);
     }
 
@@ -1237,9 +1443,10 @@ public class WebmailServlet extends HttpServlet {
             case "/calendar" -> {
                 String view = req.getParameter("view");
                 view = "week".equals(view) || "agenda".equals(view) ? view : "month";
-                java.time.LocalDate day = GroupwareViews.day(req.getParameter("d"), java.time.LocalDate.now(ZoneOffset.UTC));
-                m.putAll(GroupwareViews.calendarModel(g, s.accountId, view, day));
+                java.time.LocalDate day = GroupwareViews.day(req.getParameter("d"), java.time.LocalDate.now(s.zone));
+                m.putAll(GroupwareViews.calendarModel(g, s.accountId, view, day, s.zone));
                 m.put("d", day.toString());
+                m.put("editing", editing(g, s, req, "c", item -> GroupwareViews.eventForm(item, s.zone)));
                 page(resp, 200, "calendar", m);
             }
             case "/tasks" -> {
@@ -1251,6 +1458,7 @@ public class WebmailServlet extends HttpServlet {
                     }
                 }
                 m.put("lists", GroupwareViews.names(lists));
+                m.put("editing", editing(g, s, req, "c", GroupwareViews::taskForm));
                 page(resp, 200, "tasks", m);
             }
             default -> {
@@ -1260,6 +1468,7 @@ public class WebmailServlet extends HttpServlet {
                 String item = req.getParameter("n");
                 m.put("card", List.of());
                 m.put("cardName", "");
+                m.put("editing", editing(g, s, req, "b", GroupwareViews::contactForm));
                 if (book != null && item != null && book.length() <= 200 && item.length() <= 300) {
                     Optional<org.postern.core.groupware.GroupwareItem> found = g.item(s.accountId, book, item);
                     if (found.isPresent()) {
@@ -1270,6 +1479,30 @@ public class WebmailServlet extends HttpServlet {
                 page(resp, 200, "contacts", m);
             }
         }
+    }
+
+    /**
+     * The edit form of the item a page names ({@code n} in the collection named by {@code
+     * collectionParameter}), with what the item holds now and the ETag it was read at; an empty
+     * map when the page names none or it is gone.
+     */
+    private static Map<String, Object> editing(Groupware g, WebSession s, HttpServletRequest req, String collectionParameter,
+            java.util.function.Function<org.postern.core.groupware.GroupwareItem, Map<String, Object>> form) {
+        String collection = req.getParameter(collectionParameter);
+        String name = req.getParameter("n");
+        if (collection == null || name == null || collection.length() > 200 || name.length() > 300) {
+            return Map.of();
+        }
+        Optional<org.postern.core.groupware.GroupwareItem> item = g.item(s.accountId, collection, name);
+        if (item.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> f = new HashMap<>(form.apply(item.get()));
+        f.replaceAll((k, v) -> v instanceof String str ? display(str, 1000, "") : v);
+        f.put("c", collection);
+        f.put("n", name);
+        f.put("etag", item.get().etag());
+        return f;
     }
 
     private void groupwareAction(String path, Groupware g, HttpServletRequest req, HttpServletResponse resp, WebSession s,
@@ -1290,6 +1523,31 @@ public class WebmailServlet extends HttpServlet {
                         : g.item(s.accountId, collection, name);
                 problem = task.isEmpty() ? "that task is gone." : GroupwareViews.save(g, s.accountId, collection, name,
                         GroupwareViews.withCompletion(task.get().data(), req.getParameter("op:done") != null, now), etag);
+            } else if (req.getParameter("op:save") != null) {
+                // an edit: the item as it is now, changed where the form says, saved only if nobody changed it meanwhile
+                Optional<org.postern.core.groupware.GroupwareItem> item = collection == null || name == null ? Optional.empty()
+                        : g.item(s.accountId, collection, name);
+                String title = req.getParameter("title");
+                if (item.isEmpty()) {
+                    problem = "it was deleted meanwhile.";
+                } else if (title == null || title.isBlank()) {
+                    problem = "give it a name.";
+                } else {
+                    String data = item.get().data();
+                    if (path.equals("/calendar")) {
+                        java.time.LocalDate date = GroupwareViews.day(req.getParameter("date"), null);
+                        data = GroupwareViews.editedEvent(data, title, date, req.getParameter("start"), req.getParameter("end"), now, s.zone);
+                        String view = req.getParameter("view");
+                        back = "/calendar?view=" + ("week".equals(view) || "agenda".equals(view) ? view : "month")
+                                + (date == null ? "" : "&d=" + date);
+                    } else if (path.equals("/tasks")) {
+                        data = GroupwareViews.editedTask(data, title, dueDate(req.getParameter("due")), now);
+                    } else {
+                        data = GroupwareViews.editedContact(data, title, req.getParameter("email"), req.getParameter("phone"));
+                        back = "/contacts?b=" + url(collection) + "&n=" + url(name);
+                    }
+                    problem = GroupwareViews.save(g, s.accountId, collection, name, data, etag);
+                }
             } else {
                 String title = req.getParameter("title");
                 if (title == null || title.isBlank()) {
@@ -1304,16 +1562,11 @@ public class WebmailServlet extends HttpServlet {
                         if (date == null) {
                             throw new IllegalArgumentException("the date must be written YYYY-MM-DD");
                         }
-                        data = GroupwareViews.newEvent(title, date, req.getParameter("start"), req.getParameter("end"), now);
+                        data = GroupwareViews.newEvent(title, date, req.getParameter("start"), req.getParameter("end"), now, s.zone);
                         String view = req.getParameter("view");
                         back = "/calendar?view=" + ("week".equals(view) || "agenda".equals(view) ? view : "month") + "&d=" + date;
                     } else if (path.equals("/tasks")) {
-                        String due = req.getParameter("due");
-                        java.time.LocalDate d = due == null || due.isBlank() ? null : GroupwareViews.day(due, null);
-                        if (due != null && !due.isBlank() && d == null) {
-                            throw new IllegalArgumentException("the due date must be written YYYY-MM-DD");
-                        }
-                        data = GroupwareViews.newTask(title, d, now);
+                        data = GroupwareViews.newTask(title, dueDate(req.getParameter("due")), now);
                     } else {
                         data = GroupwareViews.newContact(title, req.getParameter("email"), req.getParameter("phone"));
                         ext = ".vcf";
@@ -1329,6 +1582,15 @@ public class WebmailServlet extends HttpServlet {
             return;
         }
         redirect(resp, "/mail" + back);
+    }
+
+    /** An optional due date as typed: null when empty. */
+    private static java.time.LocalDate dueDate(String due) {
+        java.time.LocalDate d = due == null || due.isBlank() ? null : GroupwareViews.day(due.strip(), null);
+        if (due != null && !due.isBlank() && d == null) {
+            throw new IllegalArgumentException("the due date must be written YYYY-MM-DD");
+        }
+        return d;
     }
 
     // ---- search ----
@@ -1405,7 +1667,7 @@ public class WebmailServlet extends HttpServlet {
                 r.put("uid", c.message.uid());
                 r.put("from", display(msg.header("From"), 80, "(unknown sender)"));
                 r.put("subject", display(msg.header("Subject"), 120, "(no subject)"));
-                r.put("date", DATE.format(c.message.internalDate()));
+                r.put("date", when(s, c.message.internalDate()));
                 r.put("seen", c.message.flags().contains("\\Seen"));
                 results.add(r);
             }
@@ -1435,7 +1697,8 @@ public class WebmailServlet extends HttpServlet {
         m.put("uid", uid);
         m.put("seen", info.get().flags().contains("\\Seen"));
         m.put("flagged", info.get().flags().contains("\\Flagged"));
-        m.put("date", DATE.format(info.get().internalDate()));
+        m.put("draft", info.get().flags().contains("\\Draft"));
+        m.put("date", when(s, info.get().internalDate()));
         m.put("size", humanSize(info.get().size()));
         if (info.get().size() > maxMessageShown) {
             in.get().close();
@@ -1495,7 +1758,36 @@ public class WebmailServlet extends HttpServlet {
         m.put("attachments", attachments);
         m.put("blockOffers", blockOffers(mailboxes.sendingServer(s.accountId, folder, uidValidity, uid).orElse(null),
                 msg.header("From")));
+        m.put("conversation", conversationOf(s, folder, uidValidity, uid));
         page(resp, 200, "read", m);
+    }
+
+    /** The other messages of the conversation a message belongs to in its folder, oldest first (empty when alone). */
+    private List<Map<String, Object>> conversationOf(WebSession s, String folder, long uidValidity, long uid) {
+        Mailboxes.FolderView view;
+        try {
+            view = mailboxes.view(s.accountId, folder);
+        } catch (FolderNotFoundException gone) {
+            return List.of();
+        }
+        Conversations.Conversation c = view.folder().uidValidity() != uidValidity ? null
+                : conversations.containing(s.accountId, view, uid);
+        if (c == null || c.messages().size() < 2) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < c.messages().size(); i++) {
+            MessageInfo mi = c.messages().get(i);
+            Map<String, Object> row = new HashMap<>();
+            row.put("uid", mi.uid());
+            row.put("current", mi.uid() == uid);
+            row.put("seen", mi.flags().contains("\\Seen"));
+            row.put("date", when(s, mi.internalDate()));
+            row.put("from", display(c.envelopes().get(i).from(), 80, "(unknown sender)"));
+            row.put("subject", display(c.envelopes().get(i).subject(), 120, "(no subject)"));
+            out.add(row);
+        }
+        return out;
     }
 
     /**
@@ -1615,17 +1907,24 @@ public class WebmailServlet extends HttpServlet {
             redirect(resp, "/mail/read?f=" + url(folder) + "&v=" + uidValidity + "&u=" + uid);
             return;
         }
+        // a conversation's row picks all of its messages: "u" is then a comma-separated list
         List<Long> uids = new ArrayList<>();
         String[] given = req.getParameterValues("u");
         if (given != null) {
             for (String u : given) {
-                uids.add(Long.parseLong(u));
+                for (String one : u.split(",", MAX_PICKED + 1)) {
+                    if (uids.size() == MAX_PICKED) {
+                        error(req, resp, 400, "Pick at most " + MAX_PICKED + " messages at a time.");
+                        return;
+                    }
+                    uids.add(Long.parseLong(one.strip()));
+                }
             }
         }
         String back = req.getParameter("back");
         String target = "read".equals(back) && uids.size() == 1
                 ? "/mail/read?f=" + url(folder) + "&v=" + uidValidity + "&u=" + uids.get(0)
-                : "/mail/list?f=" + url(folder);
+                : "/mail/list?f=" + url(folder) + (req.getParameter("t") != null ? "&t=1" : "");
         if (op == null) {
             redirect(resp, target);
             return;

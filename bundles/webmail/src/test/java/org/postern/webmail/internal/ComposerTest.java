@@ -33,7 +33,7 @@ class ComposerTest {
     void nothingTypedStartsAHeaderFieldOfItsOwn() {
         String subject = "hi\r\nBcc: victim@example.org\r\n\r\nbody";
         byte[] m = Composer.build(new Composer.Mailbox("Me\r\nX-Evil: 1", "me@example.net"),
-                Composer.parseList("you@example.org"), List.of(), subject, "text", List.of(), "<a@b>\r\nX-Injected: 1", "", NOW, "example.net");
+                Composer.parseList("you@example.org"), List.of(), List.of(), subject, "text", List.of(), "<a@b>\r\nX-Injected: 1", "", NOW, "example.net");
         String s = new String(m, StandardCharsets.UTF_8);
         String header = s.substring(0, s.indexOf("\r\n\r\n"));
         for (String line : header.split("\r\n")) {
@@ -46,7 +46,7 @@ class ComposerTest {
     void aMessageWithNonAsciiTextAndAnAttachmentReadsBackAsWritten() throws Exception {
         String body = "Grüße aus Köln.\n.\nFrom the start of a line\n" + "long ".repeat(40) + "end\n";
         byte[] m = Composer.build(new Composer.Mailbox("Jürgen Müller", "j@example.net"), Composer.parseList("Ann <a@example.com>"),
-                Composer.parseList("c@example.org"), "Grüße — ünïcode subject that is rather long and needs more than one encoded word",
+                Composer.parseList("c@example.org"), List.of(), "Grüße — ünïcode subject that is rather long and needs more than one encoded word",
                 body, List.of(new Composer.Attachment("bericht ü.txt", "text/plain", "inhalt".getBytes(StandardCharsets.UTF_8))),
                 "<x@y>", "<w@y> <x@y>", NOW, "example.net");
         String raw = new String(m, StandardCharsets.US_ASCII);

@@ -46,9 +46,22 @@ class PagesTest {
             m.put("sort", "date");
             m.put("order", "desc");
             m.put("isTrash", false);
+            m.put("threads", false);
             String html = pages.render("list", m);
             inert(html);
             assertTrue(html.contains("name=\"open:12\""), html);
+            assertTrue(html.contains("p=2&amp;s=date&amp;o=desc"), html);
+
+            m.put("threads", true);
+            m.put("conversations", 31);
+            m.put("rows", List.of(Map.of("uid", 14L, "uids", "12,13,14", "count", 3, "seen", false, "flagged", false,
+                    "answered", false, "date", "d", "size", "9 KB", "from", HOSTILE, "subject", HOSTILE)));
+            String threads = pages.render("list", m);
+            inert(threads);
+            assertTrue(threads.contains("60 messages in 31 conversations"), threads);
+            assertTrue(threads.contains("value=\"12,13,14\""), threads);
+            assertTrue(threads.contains("name=\"t\" value=\"1\""), threads);
+            assertTrue(threads.contains("p=2&amp;t=1\""), threads);
             assertTrue(html.contains("Inbox</a> (3 unread)"), html);
             assertTrue(html.contains("p=2"), html);
             assertTrue(html.contains("/mail/theme.css") != text, html);
@@ -66,6 +79,7 @@ class PagesTest {
         m.put("uid", 12L);
         m.put("seen", true);
         m.put("flagged", false);
+        m.put("draft", true);
         m.put("date", "d");
         m.put("size", "1 KB");
         m.put("tooLarge", false);
@@ -80,12 +94,16 @@ class PagesTest {
         m.put("blockOffers", List.of(Map.of("entry", "server:" + HOSTILE, "label", HOSTILE)));
         m.put("truncated", false);
         m.put("attachments", List.of(Map.of("path", "2", "name", HOSTILE, "type", "application/pdf", "size", "1 KB")));
+        m.put("conversation", List.of(Map.of("uid", 9L, "current", false, "seen", false, "date", "d", "from", HOSTILE, "subject", "s"),
+                Map.of("uid", 12L, "current", true, "seen", true, "date", "d", "from", "me", "subject", "s")));
         String html = pages.render("read", m);
         inert(html);
         assertTrue(html.contains("line one"), html);
         assertTrue(html.contains("/mail/part?f=INBOX&amp;v=7&amp;u=12&amp;p=2"), html);
         assertTrue(html.contains("/mail/read?f=INBOX&amp;v=7&amp;u=12&amp;html"), html);
         assertTrue(html.contains("<form method=\"post\" action=\"/mail/block\">"), html);
+        assertTrue(html.contains("This conversation (2 messages)") && html.contains("name=\"open:9\""), html);
+        assertTrue(html.contains("/mail/compose?mode=draft&amp;f=INBOX&amp;v=7&amp;u=12\">Edit this draft"), html);
 
         Map<String, Object> login = new HashMap<>();
         login.put("text", false);

@@ -1,5 +1,7 @@
 package org.postern.webmail.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -49,8 +51,18 @@ final class HtmlMail {
         // no base at all, so the cleaner drops every relative URL instead.
         dirty.setBaseUri("");
         Document clean = new Cleaner(ALLOWED).clean(dirty);
+        // one walk for both images and links (two selects cost as much as the output)
+        List<Element> images = new ArrayList<>();
+        for (Element e : clean.body().getAllElements()) {
+            if (e.nameIs("img")) {
+                images.add(e);
+            } else if (e.nameIs("a") && e.hasAttr("href")) {
+                e.attr("rel", "noopener noreferrer nofollow");
+                e.attr("target", "_blank");
+            }
+        }
         int blocked = 0;
-        for (Element img : clean.select("img")) {
+        for (Element img : images) {
             String src = img.attr("src");
             if (src.isEmpty()) {
                 img.remove();
@@ -61,10 +73,6 @@ final class HtmlMail {
             } else {
                 img.attr("referrerpolicy", "no-referrer");
             }
-        }
-        for (Element a : clean.select("a[href]")) {
-            a.attr("rel", "noopener noreferrer nofollow");
-            a.attr("target", "_blank");
         }
         clean.outputSettings().charset("UTF-8").prettyPrint(false);
         String body = clean.body().html();

@@ -111,6 +111,8 @@ public class JdbcAccountRepository implements AccountRepository {
             Database.update(c, "DELETE FROM account_setting WHERE account_id = ?", ps -> ps.setString(1, id));
             // Calendars, contacts and files: deleted is gone (V014)
             JdbcDavRepository.deleteAccount(c, id);
+            // The ledger keeps a REMOVED row and forgets whose it was (V020)
+            JdbcBillingRepository.unlink(c, id, java.time.Instant.ofEpochMilli(now));
             db.changed(c, ChangeListener.ACCOUNT, id);
             db.changed(c, ChangeListener.MAIL, id);
             return true;

@@ -61,7 +61,8 @@ final class Migrations {
             "V016__dav_sync_newest.sql",
             "V017__totp.sql",
             "V018__account_setting.sql",
-            "V019__service_notice.sql");
+            "V019__service_notice.sql",
+            "V020__billing.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

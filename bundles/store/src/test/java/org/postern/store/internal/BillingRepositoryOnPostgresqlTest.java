@@ -1,0 +1,8 @@
+package org.postern.store.internal;
+
+class BillingRepositoryOnPostgresqlTest extends BillingRepositoryTest {
+    @Override
+    TestDatabase.Engine engine() {
+        return TestDatabase.Engine.POSTGRESQL;
+    }
+}

@@ -35,8 +35,8 @@ public interface BillingService {
     /** Locks the account for the operator's reason (recorded); only {@link #unlock} undoes it. */
     LedgerEntry lock(String address, String reason);
 
-    /** Unlocks a locked account, whatever locked it. */
-    LedgerEntry unlock(String address);
+    /** Unlocks a locked account, whatever locked it; empty when it was not locked (nothing is written). */
+    java.util.Optional<LedgerEntry> unlock(String address);
 
     /** The account's ledger, oldest first (empty when it never had a billing event). */
     List<LedgerEntry> ledger(String address);

@@ -22,6 +22,9 @@ public class AccountShowCommand extends PosternCommand {
     @Reference(optional = true)
     MailboxRepository repository;
 
+    @Reference(optional = true)
+    org.postern.core.billing.BillingService billing;
+
     @Argument(index = 0, name = "address", required = true)
     String address;
 
@@ -35,6 +38,16 @@ public class AccountShowCommand extends PosternCommand {
         out().println("status:  " + a.status());
         out().println("created: " + a.created());
         out().println("expires: " + (a.expires() == null ? "never" : a.expires()));
+        if (billing != null && a.status() == org.postern.api.account.AccountStatus.LOCKED) {
+            // why, from the ledger: the operator's reason, or the expiry
+            billing.ledger(a.address().toString()).stream()
+                    .filter(e -> e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED
+                            || e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED_EXPIRED)
+                    .reduce((first, second) -> second)
+                    .ifPresent(e -> out().println("locked:  " + (e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED_EXPIRED
+                            ? "expired" : "by the operator") + " on " + e.occurred().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            + (e.detail() == null ? "" : ": " + e.detail())));
+        }
         for (OwnedDomain d : service.domains(a.id())) {
             out().println("domain:  " + d.name() + " (" + d.kind() + ")");
         }

@@ -26,6 +26,80 @@ public class BillingIT {
         postern.start();
         admin = postern.adminPassword(120);
         ok("postern:domain-add example.net");
+        // the itests' clock (never shipped), ranked above the system clock: billing takes it at once
+        postern.setConfig("org.postern.testclock.cfg", "now", "2027-01-17T03:00:00Z");
+        java.nio.file.Files.copy(java.nio.file.Path.of(System.getProperty("postern.testclock.jar")),
+                postern.home.resolve("deploy/postern-test-clock.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        setClock("2027-01-17T03:00:00Z");
+    }
+
+    /** Moves the injected clock and waits until billing counts the new day. */
+    private static void setClock(String instant) throws Exception {
+        postern.setConfig("org.postern.testclock.cfg", "now", instant);
+        if (admin == null) {
+            return;
+        }
+        String day = instant.substring(0, 10);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            ClientResult r = postern.client(admin, "postern:lifecycle-run --dry-run");
+            if (r.exit == 0 && r.output.contains("dry run for " + day)) {
+                return;
+            }
+            assertTrue("billing never counted " + day + ": " + r, System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+    }
+
+    /** The subjects and texts of the account's INBOX, read over IMAPS; null when the login is refused. */
+    private static java.util.List<String[]> inbox(String user, String password) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("mail.imaps.host", "127.0.0.1");
+        p.put("mail.imaps.port", String.valueOf(postern.imapsPort));
+        p.put("mail.imaps.ssl.trust", "*");
+        p.put("mail.imaps.ssl.checkserveridentity", "false");
+        p.put("mail.imaps.timeout", "60000");
+        jakarta.mail.Store store = jakarta.mail.Session.getInstance(p).getStore("imaps");
+        try {
+            store.connect(user, password);
+        } catch (jakarta.mail.AuthenticationFailedException refused) {
+            return null;
+        }
+        try {
+            jakarta.mail.Folder f = store.getFolder("INBOX");
+            f.open(jakarta.mail.Folder.READ_ONLY);
+            java.util.List<String[]> out = new java.util.ArrayList<>();
+            for (jakarta.mail.Message m : f.getMessages()) {
+                Object content = m.getContent();
+                out.add(new String[] {m.getSubject(), m.getContentType(), content instanceof String t ? t : "(not text)"});
+            }
+            f.close(false);
+            return out;
+        } finally {
+            store.close();
+        }
+    }
+
+    private static String appPassword(String account) throws Exception {
+        String out = ok("postern:app-password-create " + account + " --name billing-it --protocols imap").strip();
+        return out.substring(out.lastIndexOf('\n') + 1).strip();
+    }
+
+    private static String[] find(java.util.List<String[]> messages, String subject) {
+        for (String[] m : messages) {
+            if (m[0] != null && m[0].startsWith(subject)) {
+                return m;
+            }
+        }
+        throw new AssertionError(subject + " not among " + messages.stream().map(m -> m[0]).toList());
+    }
+
+    private static void plainWithoutLinks(String[] m) {
+        assertTrue(m[1], m[1].toLowerCase(java.util.Locale.ROOT).startsWith("text/plain; charset=utf-8"));
+        for (String linkish : new String[] {"http", "www", "@", "<", ".example", ".net"}) {
+            assertFalse(linkish + " in " + m[2], m[2].contains(linkish));
+        }
+        assertTrue(m[2], m[2].contains("contains no links"));
     }
 
     @AfterClass
@@ -52,6 +126,65 @@ public class BillingIT {
         ok("postern:account-add " + address + " --expires " + expires + " --password-file "
                 + postern.passwordFile("billing test password"));
         return address;
+    }
+
+    @Test
+    public void accountsRunTheirLifecycleOnTheInjectedClock() throws Exception {
+        String late = account("2027-01-31");
+        String gone = account("2027-01-31");
+        String saved = account("2027-01-31");
+        String secret = appPassword(late);
+        assertEquals(0, inbox(late, secret).size());
+
+        // 14 days before: a reminder, once however often the job runs
+        setClock("2027-01-17T03:00:00Z");
+        String run = ok("postern:lifecycle-run");
+        assertTrue(run, run.contains("reminded " + late + ": 14 days before 2027-01-31"));
+        assertFalse(ok("postern:lifecycle-run"), ok("postern:lifecycle-run").contains(late));
+        String[] reminder = find(inbox(late, secret), "Your account expires in 14 days");
+        plainWithoutLinks(reminder);
+        assertTrue(reminder[2], reminder[2].contains("paid up to 31 January 2027") && reminder[2].contains("until 1 May 2027"));
+
+        // at the expire date: locked, logins refused as for a wrong password, mail still accepted
+        setClock("2027-01-31T03:00:00Z");
+        String dry = ok("postern:lifecycle-run --dry-run");
+        assertTrue(dry, dry.contains("would lock " + late + ": expired on 2027-01-31"));
+        assertTrue(ok("postern:account-show " + late).contains("status:  ACTIVE"));
+        run = ok("postern:lifecycle-run");
+        assertTrue(run, run.contains("locked " + late + ": expired on 2027-01-31") && run.contains("locked " + gone));
+        assertTrue(ok("postern:account-show " + late).contains("locked:  expired"));
+        assertEquals(null, inbox(late, secret));
+        String accepted = postern.swaks("client.example.org", late, "Subject: while locked\r\n\r\nkept\r\n");
+        assertTrue(accepted, accepted.contains("250 2.0.0"));
+
+        // paid late: counted from the old expire date, not from the payment's, and unlocked at once
+        setClock("2027-02-10T12:00:00Z");
+        String paid = ok("postern:payment-apply " + late + " monthly manual late-" + late.substring(0, 11));
+        assertTrue(paid, paid.contains("is paid up to 2027-02-28 and ACTIVE"));
+        java.util.List<String[]> mail = inbox(late, secret);
+        assertTrue("unlocked at once", mail != null);
+        plainWithoutLinks(find(mail, "Your account has expired"));
+        String[] receipt = find(mail, "Payment received");
+        plainWithoutLinks(receipt);
+        assertTrue(receipt[2], receipt[2].contains("5.00 EUR for 1 month") && receipt[2].contains("paid up to 28 February 2027"));
+        find(mail, "while locked");
+
+        // day 89 of the lock: a payment still saves the account; day 90 removes the one never paid
+        setClock("2027-04-30T03:00:00Z");
+        ok("postern:plan-add yearly-lc --period 1y --price 50 --currency EUR");
+        assertTrue(ok("postern:payment-apply " + saved + " yearly-lc manual day89-" + saved.substring(0, 11))
+                .contains("is paid up to 2028-01-31 and ACTIVE"));
+        assertFalse(ok("postern:lifecycle-run --dry-run").contains("would remove " + gone));
+        setClock("2027-05-01T03:00:00Z");
+        run = ok("postern:lifecycle-run");
+        assertTrue(run, run.contains("removed " + gone + ": expired on 2027-01-31"));
+        assertFalse(run, run.contains("removed " + saved) || run.contains("removed " + late));
+        assertTrue(ok("postern:resolve " + gone).contains("unknown"));
+        assertTrue(ok("postern:account-show " + gone).contains("REMOVED"));
+        assertFalse("safe to run again", ok("postern:lifecycle-run").contains(gone));
+        String refused = postern.swaks("client.example.org", gone, "Subject: after\r\n\r\nx\r\n");
+        assertTrue(refused, refused.contains("550 5.1.1"));
+        assertTrue(ok("postern:billing-check").contains("the ledger and the accounts agree"));
     }
 
     @Test

@@ -362,6 +362,18 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         notify(l -> l.removed(removed));
     }
 
+    @Override
+    public boolean removeExpired(String address, java.time.LocalDate expiredOnOrBefore) {
+        AccountRecord r = existing(address);
+        if (!accounts.markRemovedIfExpired(r.id(), expiredOnOrBefore)) {
+            return false;
+        }
+        Account removed = toAccount(accounts.byId(r.id()).orElseThrow());
+        LOG.info("Postern: account {} removed, long after it expired", r.address());
+        notify(l -> l.removed(removed));
+        return true;
+    }
+
     // ---- owned domains ----
 
     @Override

@@ -81,4 +81,13 @@ class InMemoryAccountRepository implements AccountRepository {
         byId.put(id, new AccountRecord(id, r.address(), AccountStatus.REMOVED, null, r.created(), r.expires()));
         return true;
     }
+
+    @Override
+    public synchronized boolean markRemovedIfExpired(String id, java.time.LocalDate expiredOnOrBefore) {
+        AccountRecord r = byId.get(id);
+        if (r == null || r.status() != AccountStatus.LOCKED || r.expires() == null || r.expires().isAfter(expiredOnOrBefore)) {
+            return false;
+        }
+        return markRemoved(id);
+    }
 }

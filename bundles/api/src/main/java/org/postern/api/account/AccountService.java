@@ -46,6 +46,16 @@ public interface AccountService {
     void remove(String address);
 
     /**
+     * As {@link #remove}, only when the account is LOCKED with an expire date on or before
+     * {@code expiredOnOrBefore}, checked in the removal's own transaction: a payment that moved the
+     * date meanwhile saves the account. For the lifecycle job's removal of long-expired accounts.
+     *
+     * @return true when it was removed now
+     * @since 2.2
+     */
+    boolean removeExpired(String address, LocalDate expiredOnOrBefore);
+
+    /**
      * Gives the account a domain: a custom domain outside every service domain, or an alias
      * subdomain under {@code <local>.<service domain>} of its own primary address.
      */

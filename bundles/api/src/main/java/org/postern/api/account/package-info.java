@@ -2,5 +2,5 @@
  * Service domains, accounts, owned domains and address resolution.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.postern.api.account;

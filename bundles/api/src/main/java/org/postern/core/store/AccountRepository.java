@@ -34,4 +34,12 @@ public interface AccountRepository {
      * @return false when there is no such account
      */
     boolean markRemoved(String id);
+
+    /**
+     * As {@link #markRemoved}, only when the account is LOCKED and its expire date is on or
+     * before {@code expiredOnOrBefore}, checked in the same transaction.
+     *
+     * @since 1.11
+     */
+    boolean markRemovedIfExpired(String id, java.time.LocalDate expiredOnOrBefore);
 }

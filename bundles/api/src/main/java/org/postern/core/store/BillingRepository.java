@@ -49,6 +49,23 @@ public interface BillingRepository {
      */
     Optional<LedgerEntry> lock(String accountId, boolean expired, String reason, Instant now);
 
+    /**
+     * Locks an ACTIVE account whose expire date is on or before {@code today}, checked under the
+     * account's row lock: a payment that moved the date meanwhile keeps it active.
+     *
+     * @return the LOCKED_EXPIRED row written, or empty when nothing changed
+     */
+    Optional<LedgerEntry> lockExpired(String accountId, LocalDate today, Instant now);
+
+    /**
+     * Claims the reminder sent {@code days} before {@code expires}: a REMINDER row, written only
+     * when the account is ACTIVE, its expire date is still {@code expires}, and no such reminder
+     * was claimed before (by this node or another).
+     *
+     * @return the row, or empty when the reminder is not to be sent
+     */
+    Optional<LedgerEntry> claimReminder(String accountId, LocalDate expires, int days, Instant now);
+
     /** @return the row written, or empty when the account was not locked */
     Optional<LedgerEntry> unlock(String accountId, Instant now);
 

@@ -115,6 +115,12 @@ final class Fakes {
         }
 
         @Override
+        public boolean removeExpired(String address, java.time.LocalDate expiredOnOrBefore) {
+            remove(address);
+            return true;
+        }
+
+        @Override
         public OwnedDomain addDomain(String address, String domain) {
             throw new UnsupportedOperationException();
         }

@@ -18,6 +18,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.postern.api.account.Account;
 import org.postern.api.account.AccountService;
+import org.postern.api.mail.MailStore;
+import org.postern.api.smtp.CoreService;
+import org.postern.api.store.BlobStore;
 import org.postern.core.billing.BillingService;
 import org.postern.core.billing.LedgerEntry;
 import org.postern.core.billing.PaymentOutcome;
@@ -41,14 +44,22 @@ public class BillingManager implements BillingService {
     private final BillingRepository repository;
     private final AccountService accounts;
     private final ZoneId zone;
+    private final MailStore mailStore;
+    private final BlobStore blobs;
+    private final ServiceMail mail;
     @Reference(target = "(postern.clock=true)", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Clock clock;
 
     @Activate
-    public BillingManager(@Reference BillingRepository repository, @Reference AccountService accounts, BillingConfig config) {
+    public BillingManager(@Reference BillingRepository repository, @Reference AccountService accounts,
+            @Reference(target = CoreService.TARGET) MailStore mailStore, @Reference(target = CoreService.TARGET) BlobStore blobs,
+            BillingConfig config) {
         this.repository = repository;
         this.accounts = accounts;
+        this.mailStore = mailStore;
+        this.blobs = blobs;
         this.zone = zone(config.zone());
+        this.mail = new ServiceMail(config.service_name());
     }
 
     static ZoneId zone(String name) {
@@ -105,7 +116,22 @@ public class BillingManager implements BillingService {
         Instant now = now();
         PaymentOutcome o = repository.applyPayment(account.id(), plan, provider, txid, paid, in, now, LocalDate.ofInstant(now, zone));
         LOG.info("Postern billing: payment {} (ledger row {}, {})", o.result(), o.entry().seq(), o.entry().kind());
+        if (o.result() == PaymentOutcome.Result.APPLIED) {
+            receipt(account, plan, paid, in, o.paidUntil(), now);
+        }
         return o;
+    }
+
+    /** The receipt, in the account's INBOX: best effort (the payment is applied and in the ledger whatever happens to it). */
+    private void receipt(Account account, Plan plan, BigDecimal amount, String currency, LocalDate paidUntil, Instant now) {
+        try {
+            byte[] m = mail.message(account, ServiceMail.Template.RECEIPT, java.util.Map.of("amount",
+                    amount.setScale(Math.max(2, amount.stripTrailingZeros().scale())).toPlainString() + " " + currency,
+                    "period", ServiceMail.period(plan), "expires", ServiceMail.day(paidUntil)), now);
+            ServiceMail.deliver(mailStore, blobs, account, m, now);
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("Postern billing: a receipt for account {} could not be filed: {}", account.id(), e.toString());
+        }
     }
 
     static boolean validTxid(String txid) {

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
@@ -89,11 +90,27 @@ public class JdbcAccountRepository implements AccountRepository {
      */
     @Override
     public boolean markRemoved(String id) {
+        return remove(id, null);
+    }
+
+    @Override
+    public boolean markRemovedIfExpired(String id, LocalDate expiredOnOrBefore) {
+        return remove(id, java.util.Objects.requireNonNull(expiredOnOrBefore));
+    }
+
+    private boolean remove(String id, LocalDate expiredOnOrBefore) {
         long now = System.currentTimeMillis();
         int[] bodies = new int[1];
         boolean removed = db.transaction(c -> {
-            if (Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ?",
-                    ps -> ps.setString(1, id)) != 1) {
+            int changed = expiredOnOrBefore == null
+                    ? Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ?",
+                            ps -> ps.setString(1, id))
+                    : Database.update(c, "UPDATE account SET status = 'REMOVED', password_hash = NULL WHERE id = ? "
+                            + "AND status = 'LOCKED' AND expires IS NOT NULL AND expires <= ?", ps -> {
+                                ps.setString(1, id);
+                                ps.setDate(2, Date.valueOf(expiredOnOrBefore));
+                            });
+            if (changed != 1) {
                 return false;
             }
             bodies[0] = PendingDeletions.deleteAccountMail(c, id, PendingDeletions.ACCOUNT_REMOVED, now).size();

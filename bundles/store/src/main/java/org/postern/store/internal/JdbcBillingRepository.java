@@ -170,6 +170,44 @@ public class JdbcBillingRepository implements BillingRepository {
     }
 
     @Override
+    public Optional<LedgerEntry> lockExpired(String accountId, LocalDate today, Instant now) {
+        return db.transaction(c -> {
+            Account a = lockAccount(c, accountId);
+            if (!a.status().equals("ACTIVE") || a.expires() == null || a.expires().isAfter(today)) {
+                return Optional.empty();
+            }
+            String ref = ref(c, a, now);
+            Database.update(c, "UPDATE account SET status = 'LOCKED' WHERE id = ?", ps -> ps.setString(1, accountId));
+            LedgerEntry e = insert(c, new LedgerEntry(0, ref, now, Kind.LOCKED_EXPIRED, null, null, null, null, null, null, null,
+                    a.expires(), "LOCKED", "expired on " + a.expires()));
+            db.changed(c, ChangeListener.ACCOUNT, accountId);
+            return Optional.of(e);
+        });
+    }
+
+    @Override
+    public Optional<LedgerEntry> claimReminder(String accountId, LocalDate expires, int days, Instant now) {
+        String detail = days + " days before " + expires;
+        return db.transaction(c -> {
+            Account a = lockAccount(c, accountId);
+            if (!a.status().equals("ACTIVE") || !expires.equals(a.expires())) {
+                return Optional.empty();
+            }
+            String ref = ref(c, a, now);
+            boolean sent = !Database.query(c, "SELECT seq FROM billing_ledger WHERE account_ref = ? AND kind = 'REMINDER' "
+                    + "AND detail = ?", ps -> {
+                        ps.setString(1, ref);
+                        ps.setString(2, detail);
+                    }, rs -> rs.getLong(1)).isEmpty();
+            if (sent) {
+                return Optional.empty();
+            }
+            return Optional.of(insert(c, new LedgerEntry(0, ref, now, Kind.REMINDER, null, null, null, null, null, null, null, expires,
+                    "ACTIVE", detail)));
+        });
+    }
+
+    @Override
     public Optional<LedgerEntry> unlock(String accountId, Instant now) {
         return db.transaction(c -> {
             Account a = lockAccount(c, accountId);

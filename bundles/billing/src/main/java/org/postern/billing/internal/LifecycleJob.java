@@ -1,0 +1,213 @@
+package org.postern.billing.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.postern.api.account.Account;
+import org.postern.api.account.AccountService;
+import org.postern.api.account.AccountStatus;
+import org.postern.api.mail.MailStore;
+import org.postern.api.smtp.CoreService;
+import org.postern.api.store.BlobStore;
+import org.postern.core.billing.LedgerEntry;
+import org.postern.core.billing.Lifecycle;
+import org.postern.core.store.BillingRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daily run: a reminder before the expire date, a lock at it, removal {@code removal.days}
+ * after it. Every step is decided again under the account's row lock (a payment landing between
+ * this job's read and its step wins), and recorded in the ledger before its mail is filed, so a
+ * second node, a second run or a run after a crash never repeats one: at worst a crash between
+ * the two loses one notice, never sends two.
+ */
+@Component(service = Lifecycle.class, configurationPid = BillingConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public class LifecycleJob implements Lifecycle {
+    private static final Logger LOG = LoggerFactory.getLogger(LifecycleJob.class);
+
+    private final AccountService accounts;
+    private final BillingRepository repository;
+    private final MailStore mailStore;
+    private final BlobStore blobs;
+    private final ZoneId zone;
+    private final TreeSet<Integer> reminderDays;
+    private final int removalDays;
+    private final LocalTime runAt;
+    private final ServiceMail mail;
+    private final ScheduledExecutorService timer;
+    @Reference(target = "(postern.clock=true)", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Clock clock;
+
+    @Activate
+    public LifecycleJob(@Reference AccountService accounts, @Reference BillingRepository repository,
+            @Reference(target = CoreService.TARGET) MailStore mailStore, @Reference(target = CoreService.TARGET) BlobStore blobs,
+            BillingConfig config) {
+        this.accounts = accounts;
+        this.repository = repository;
+        this.mailStore = mailStore;
+        this.blobs = blobs;
+        this.zone = BillingManager.zone(config.zone());
+        this.reminderDays = reminderDays(config.reminder_days());
+        if (config.removal_days() < 1 || config.removal_days() > 3650) {
+            throw new IllegalArgumentException("removal.days must be 1..3650");
+        }
+        this.removalDays = config.removal_days();
+        try {
+            this.runAt = LocalTime.parse(config.run_at().strip());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("run.at must be HH:MM: " + config.run_at());
+        }
+        this.mail = new ServiceMail(config.service_name());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "postern-billing-lifecycle");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduleNext();
+    }
+
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
+    }
+
+    static TreeSet<Integer> reminderDays(String list) {
+        TreeSet<Integer> out = new TreeSet<>();
+        for (String d : list.split(",")) {
+            if (d.isBlank()) {
+                continue;
+            }
+            try {
+                int n = Integer.parseInt(d.strip());
+                if (n < 1 || n > 365) {
+                    throw new NumberFormatException();
+                }
+                out.add(n);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("reminder.days is a list of 1..365, such as 14,7,1: " + list);
+            }
+        }
+        return out;
+    }
+
+    /** The next run.at in the billing zone, by the wall clock (the daily timer is real time; the rules read the Clock). */
+    private void scheduleNext() {
+        ZonedDateTime now = ZonedDateTime.now(zone);
+        ZonedDateTime next = now.with(runAt).truncatedTo(ChronoUnit.MINUTES);
+        if (!next.isAfter(now)) {
+            next = next.plusDays(1);
+        }
+        long delay = Math.max(1000, Duration.between(now, next).toMillis());
+        try {
+            timer.schedule(() -> {
+                try {
+                    Report r = run(false);
+                    LOG.info("Postern billing: lifecycle run for {}: {} action(s)", r.today(), r.actions().size());
+                } catch (RuntimeException e) {
+                    LOG.warn("Postern billing: the lifecycle run failed; it runs again tomorrow or with postern:lifecycle-run: {}",
+                            e.toString());
+                } finally {
+                    scheduleNext();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // deactivated
+        }
+    }
+
+    private Instant now() {
+        Clock c = clock;
+        return c == null ? Instant.now() : c.instant();
+    }
+
+    @Override
+    public Report run(boolean dryRun) {
+        Instant now = now();
+        LocalDate today = LocalDate.ofInstant(now, zone);
+        LocalDate removalCutoff = today.minusDays(removalDays);
+        List<String> actions = new ArrayList<>();
+        for (Account a : accounts.list()) {
+            if (a.status() == AccountStatus.REMOVED || a.expires() == null) {
+                continue;
+            }
+            try {
+                step(a, today, removalCutoff, now, dryRun, actions);
+            } catch (RuntimeException e) {
+                // one account's failure never stops the others; the next run tries it again
+                actions.add("failed for " + a.address() + ": " + e.getMessage());
+                LOG.warn("Postern billing: a lifecycle step failed for account {}: {}", a.id(), e.toString());
+            }
+        }
+        return new Report(today, actions);
+    }
+
+    private void step(Account a, LocalDate today, LocalDate removalCutoff, Instant now, boolean dryRun, List<String> actions) {
+        LocalDate expires = a.expires();
+        LocalDate removal = expires.plusDays(removalDays);
+        if (a.status() == AccountStatus.ACTIVE) {
+            if (!expires.isAfter(today)) {
+                if (dryRun) {
+                    actions.add("would lock " + a.address() + ": expired on " + expires);
+                } else if (repository.lockExpired(a.id(), today, now).isPresent()) {
+                    actions.add("locked " + a.address() + ": expired on " + expires);
+                    send(a, ServiceMail.Template.EXPIRED, Map.of("expires", ServiceMail.day(expires), "removal",
+                            ServiceMail.day(removal)), now);
+                }
+                return;
+            }
+            long left = ChronoUnit.DAYS.between(today, expires);
+            // the nearest reminder not yet past: a run missed for a few days still sends one, never several
+            Integer due = reminderDays.ceiling((int) Math.min(Integer.MAX_VALUE, left));
+            if (due == null || left > due) {
+                return;
+            }
+            if (dryRun) {
+                actions.add("would remind " + a.address() + ": " + ServiceMail.days(left) + " before " + expires);
+                return;
+            }
+            Optional<LedgerEntry> claimed = repository.claimReminder(a.id(), expires, due, now);
+            if (claimed.isPresent()) {
+                actions.add("reminded " + a.address() + ": " + ServiceMail.days(left) + " before " + expires);
+                send(a, ServiceMail.Template.REMINDER, Map.of("expires", ServiceMail.day(expires), "days", ServiceMail.days(left),
+                        "removal", ServiceMail.day(removal)), now);
+            }
+        } else if (a.status() == AccountStatus.LOCKED && !expires.isAfter(removalCutoff)) {
+            if (dryRun) {
+                actions.add("would remove " + a.address() + ": expired on " + expires);
+            } else if (accounts.removeExpired(a.address().toString(), removalCutoff)) {
+                actions.add("removed " + a.address() + ": expired on " + expires);
+            }
+        }
+    }
+
+    private void send(Account a, ServiceMail.Template t, Map<String, String> values, Instant now) {
+        try {
+            ServiceMail.deliver(mailStore, blobs, a, mail.message(a, t, values, now), now);
+        } catch (java.io.IOException | RuntimeException e) {
+            // recorded in the ledger already: the notice is lost, the state change is not
+            LOG.warn("Postern billing: a {} notice for account {} could not be filed: {}", t, a.id(), e.toString());
+        }
+    }
+}

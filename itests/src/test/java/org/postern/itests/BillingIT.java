@@ -28,8 +28,8 @@ public class BillingIT {
         ok("postern:domain-add example.net");
         // the itests' clock (never shipped), ranked above the system clock: billing takes it at once
         postern.setConfig("org.postern.testclock.cfg", "now", "2027-01-17T03:00:00Z");
-        java.nio.file.Files.copy(java.nio.file.Path.of(System.getProperty("postern.testclock.jar")),
-                postern.home.resolve("deploy/postern-test-clock.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.Files.copy(java.nio.file.Path.of(System.getProperty("postern.testsupport.jar")),
+                postern.home.resolve("deploy/postern-test-support.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         setClock("2027-01-17T03:00:00Z");
     }
 
@@ -185,6 +185,93 @@ public class BillingIT {
         String refused = postern.swaks("client.example.org", gone, "Subject: after\r\n\r\nx\r\n");
         assertTrue(refused, refused.contains("550 5.1.1"));
         assertTrue(ok("postern:billing-check").contains("the ledger and the accounts agree"));
+    }
+
+    /** POSTs a webhook body signed at {@code t} with {@code secret}; returns status and body. */
+    private static java.net.http.HttpResponse<String> webhook(String provider, byte[] secret, long t, String body) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+        mac.update((t + ".").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String sig = java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + postern.httpPort + "/billing/webhook/" + provider))
+                .header("Content-Type", "application/json").header("Postern-Signature", "t=" + t + ",v1=" + sig)
+                .timeout(java.time.Duration.ofSeconds(60))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    public void theWebhookIsSignatureCheckedAndAppliesEachTransactionOnce() throws Exception {
+        byte[] secret = "it-webhook-secret-0123456789-abcdefghij".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.nio.file.Path file = postern.home.resolve("etc/acme-webhook.secret");
+        java.nio.file.Files.write(file, secret);
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        postern.setConfig("org.postern.billing.webhook-acme.cfg", "postern.payment.provider", "acme");
+        postern.setConfig("org.postern.billing.webhook-acme.cfg", "secret.file", file.toString());
+        setClock("2027-06-01T10:00:00Z");
+        long t = java.time.Instant.parse("2027-06-01T10:00:00Z").getEpochSecond();
+        String a = account("2027-07-01");
+        String body = "{\"account\": \"" + a + "\", \"plan\": \"monthly\", \"txid\": \"ch_" + a.substring(1, 11)
+                + "\", \"amount\": 5.00, \"currency\": \"EUR\"}";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        java.net.http.HttpResponse<String> r;
+        while ((r = webhook("acme", "wrong secret, also long enough to be one".getBytes(), t, body)).statusCode() == 404) {
+            assertTrue("the acme webhook never appeared", System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+        assertEquals(r.body(), 401, r.statusCode());
+        assertTrue(r.body(), r.body().contains("the signature does not match"));
+        r = webhook("acme", secret, t - 3600, body);
+        assertEquals(r.body(), 401, r.statusCode());
+        assertTrue(r.body(), r.body().contains("five-minute window"));
+        assertTrue(ok("postern:account-show " + a).contains("expires: 2027-07-01"));
+
+        r = webhook("acme", secret, t + 2, body);
+        assertEquals(r.body(), 200, r.statusCode());
+        assertTrue(r.body(), r.body().contains("\"result\": \"applied\"") && r.body().contains("\"paid_until\": \"2027-08-01\""));
+        // the same signed call again (a provider's retry, or a replay within the window): applied once
+        r = webhook("acme", secret, t + 2, body);
+        assertEquals(r.body(), 200, r.statusCode());
+        assertTrue(r.body(), r.body().contains("\"result\": \"duplicate\""));
+        assertTrue(ok("postern:account-show " + a).contains("expires: 2027-08-01"));
+        assertTrue(ok("postern:ledger " + a).contains("acme ch_"));
+        assertEquals(400, webhook("acme", secret, t + 2, "{\"account\": 1}").statusCode());
+        assertEquals(422, webhook("acme", secret, t + 2, body.replace(a, "nobody@example.net").replace("ch_", "ch2_")).statusCode());
+        assertEquals(404, webhook("nope", secret, t + 2, body).statusCode());
+    }
+
+    @Test
+    public void monthlyPlansRenewThroughTheirProviderAndADeclineIsAnOrdinaryExpiry() throws Exception {
+        setClock("2027-08-20T03:00:00Z");
+        String a = account("2027-09-01");
+        assertTrue(ok("postern:payment-apply " + a + " monthly test first-" + a.substring(1, 11)).contains("paid up to 2027-10-01"));
+        setClock("2027-10-01T03:00:00Z");
+        assertTrue(ok("postern:lifecycle-run --dry-run").contains("would renew " + a + " through test"));
+        String run = ok("postern:lifecycle-run");
+        assertTrue(run, run.contains("renewed " + a + " through test: paid up to 2027-11-01"));
+        assertTrue(ok("postern:account-show " + a).contains("status:  ACTIVE"));
+        assertFalse("once per expire date", ok("postern:lifecycle-run").contains(a));
+
+        postern.setConfig("org.postern.testpayments.cfg", "renewals", "decline");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!postern.client(admin, "config:property-list --pid org.postern.testpayments").output.contains("decline")) {
+            assertTrue("the test provider's configuration was never read", System.nanoTime() < deadline);
+            Thread.sleep(300);
+        }
+        setClock("2027-11-01T03:00:00Z");
+        // the provider reads its configuration asynchronously: the first run after it declines
+        while (true) {
+            run = ok("postern:lifecycle-run");
+            if (run.contains("renewal of " + a + " through test declined: the test card was declined")) {
+                break;
+            }
+            assertFalse("renewed although declining was configured: " + run, run.contains("renewed " + a));
+            assertTrue(run, System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
+        assertTrue(run, run.contains("locked " + a + ": expired on 2027-11-01"));
+        assertTrue(ok("postern:account-show " + a).contains("status:  LOCKED"));
+        postern.setConfig("org.postern.testpayments.cfg", "renewals", "pay");
     }
 
     @Test

@@ -24,7 +24,7 @@ public class FeatureRedeployIT extends PosternTestSupport {
         // The API stays, as it would for an installed third-party plugin (and for this probe).
         install("postern-api");
         // The distribution boots each capability; the core goes when nothing that needs it is left.
-        for (String f : new String[] {"postern-webmail", "postern-https", "postern-dav", "postern-submission", "postern-imap", "postern-pop3", "postern-smtp", "postern-protocol",
+        for (String f : new String[] {"postern-billing", "postern-webmail", "postern-https", "postern-dav", "postern-submission", "postern-imap", "postern-pop3", "postern-smtp", "postern-protocol",
             "postern-mailstore", "postern-policy", "postern-auth", "postern-core"}) {
             uninstall(f);
         }

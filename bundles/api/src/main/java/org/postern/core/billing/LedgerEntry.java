@@ -35,6 +35,8 @@ public record LedgerEntry(long seq, String accountRef, Instant occurred, Kind ki
         UNLOCKED,
         /** A reminder of the expire date was sent. */
         REMINDER,
+        /** An automatic renewal was asked of the provider (claimed before asking: at most once per expire date). */
+        RENEWAL,
         /** The account was removed: its data deleted, its reference unlinked. */
         REMOVED,
         /** Money went back (a refused payment, a dispute). */

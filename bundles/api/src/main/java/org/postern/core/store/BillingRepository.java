@@ -66,6 +66,17 @@ public interface BillingRepository {
      */
     Optional<LedgerEntry> claimReminder(String accountId, LocalDate expires, int days, Instant now);
 
+    /**
+     * Claims the automatic renewal of an ACTIVE account at its expire date {@code expires}
+     * (on or before {@code today}): a RENEWAL row naming the plan and provider, written once per
+     * expire date whichever node asks first.
+     *
+     * @return the row (its {@code accountRef} is what the provider is told), or empty when another
+     *         claimed it or the account changed
+     */
+    Optional<LedgerEntry> claimRenewal(String accountId, LocalDate expires, String plan, String provider, LocalDate today,
+            Instant now);
+
     /** @return the row written, or empty when the account was not locked */
     Optional<LedgerEntry> unlock(String accountId, Instant now);
 

@@ -30,7 +30,11 @@ import org.postern.api.account.AccountStatus;
 import org.postern.api.mail.MailStore;
 import org.postern.api.smtp.CoreService;
 import org.postern.api.store.BlobStore;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.postern.api.billing.PaymentProvider;
+import org.postern.core.billing.BillingService;
 import org.postern.core.billing.LedgerEntry;
+import org.postern.core.billing.PaymentOutcome;
 import org.postern.core.billing.Lifecycle;
 import org.postern.core.store.BillingRepository;
 import org.slf4j.Logger;
@@ -57,13 +61,17 @@ public class LifecycleJob implements Lifecycle {
     private final LocalTime runAt;
     private final ServiceMail mail;
     private final ScheduledExecutorService timer;
+    private final BillingService billing;
+    /** Registered providers by name: the ones a month-to-month plan can renew through. */
+    private final Map<String, PaymentProvider> providers = new java.util.concurrent.ConcurrentHashMap<>();
     @Reference(target = "(postern.clock=true)", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Clock clock;
 
     @Activate
     public LifecycleJob(@Reference AccountService accounts, @Reference BillingRepository repository,
             @Reference(target = CoreService.TARGET) MailStore mailStore, @Reference(target = CoreService.TARGET) BlobStore blobs,
-            BillingConfig config) {
+            @Reference BillingService billing, BillingConfig config) {
+        this.billing = billing;
         this.accounts = accounts;
         this.repository = repository;
         this.mailStore = mailStore;
@@ -86,6 +94,22 @@ public class LifecycleJob implements Lifecycle {
             return t;
         });
         scheduleNext();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addProvider(PaymentProvider p, Map<String, Object> properties) {
+        Object name = properties.get(PaymentProvider.NAME);
+        if (name instanceof String n && org.postern.core.billing.Plan.validName(n)) {
+            providers.put(n, p);
+        } else {
+            LOG.warn("Postern billing: a payment provider without a valid {} property is ignored", PaymentProvider.NAME);
+        }
+    }
+
+    void removeProvider(PaymentProvider p, Map<String, Object> properties) {
+        if (properties.get(PaymentProvider.NAME) instanceof String n) {
+            providers.remove(n, p);
+        }
     }
 
     @Deactivate
@@ -168,6 +192,14 @@ public class LifecycleJob implements Lifecycle {
         LocalDate removal = expires.plusDays(removalDays);
         if (a.status() == AccountStatus.ACTIVE) {
             if (!expires.isAfter(today)) {
+                LedgerEntry renewing = renewable(a);
+                if (renewing != null && dryRun) {
+                    actions.add("would renew " + a.address() + " through " + renewing.provider() + " (or lock it if that fails)");
+                    return;
+                }
+                if (renewing != null && renewed(a, renewing, expires, today, now, actions)) {
+                    return;
+                }
                 if (dryRun) {
                     actions.add("would lock " + a.address() + ": expired on " + expires);
                 } else if (repository.lockExpired(a.id(), today, now).isPresent()) {
@@ -200,6 +232,51 @@ public class LifecycleJob implements Lifecycle {
                 actions.add("removed " + a.address() + ": expired on " + expires);
             }
         }
+    }
+
+    /** The account's last payment when its plan renews by itself and its provider is here, else null. */
+    private LedgerEntry renewable(Account a) {
+        LedgerEntry last = null;
+        for (LedgerEntry e : repository.ledger(a.id())) {
+            if (e.kind() == LedgerEntry.Kind.PAYMENT) {
+                last = e;
+            }
+        }
+        if (last == null || last.provider() == null || !providers.containsKey(last.provider())) {
+            return null;
+        }
+        return repository.plan(last.plan()).filter(org.postern.core.billing.Plan::renews).isPresent() ? last : null;
+    }
+
+    /**
+     * Asks the provider for the next period, once per expire date (the attempt is claimed in the
+     * ledger first, so no two nodes charge twice); a decline, an exception or a claim another node
+     * holds is an ordinary expiry.
+     */
+    private boolean renewed(Account a, LedgerEntry last, LocalDate expires, LocalDate today, Instant now, List<String> actions) {
+        org.postern.core.billing.Plan plan = repository.plan(last.plan()).orElse(null);
+        PaymentProvider provider = providers.get(last.provider());
+        if (plan == null || provider == null) {
+            return false;
+        }
+        Optional<LedgerEntry> claim = repository.claimRenewal(a.id(), expires, plan.name(), last.provider(), today, now);
+        if (claim.isEmpty()) {
+            return false;
+        }
+        PaymentProvider.Charge charge;
+        try {
+            charge = provider.renew(claim.get().accountRef(), plan.name(), plan.price(), plan.currency());
+        } catch (RuntimeException e) {
+            charge = PaymentProvider.Charge.declined("the provider failed: " + e.getClass().getSimpleName());
+        }
+        if (charge == null || !charge.paid() || charge.txid() == null) {
+            actions.add("renewal of " + a.address() + " through " + last.provider() + " declined"
+                    + (charge == null || charge.reason() == null ? "" : ": " + charge.reason()));
+            return false;
+        }
+        PaymentOutcome o = billing.applyPayment(a.address().toString(), plan.name(), last.provider(), charge.txid(), null, null);
+        actions.add("renewed " + a.address() + " through " + last.provider() + ": paid up to " + o.paidUntil());
+        return o.paidUntil() != null && o.paidUntil().isAfter(today);
     }
 
     private void send(Account a, ServiceMail.Template t, Map<String, String> values, Instant now) {

@@ -208,6 +208,29 @@ public class JdbcBillingRepository implements BillingRepository {
     }
 
     @Override
+    public Optional<LedgerEntry> claimRenewal(String accountId, LocalDate expires, String plan, String provider, LocalDate today,
+            Instant now) {
+        String detail = "for " + expires;
+        return db.transaction(c -> {
+            Account a = lockAccount(c, accountId);
+            if (!a.status().equals("ACTIVE") || !expires.equals(a.expires()) || expires.isAfter(today)) {
+                return Optional.empty();
+            }
+            String ref = ref(c, a, now);
+            boolean claimed = !Database.query(c, "SELECT seq FROM billing_ledger WHERE account_ref = ? AND kind = 'RENEWAL' "
+                    + "AND detail = ?", ps -> {
+                        ps.setString(1, ref);
+                        ps.setString(2, detail);
+                    }, rs -> rs.getLong(1)).isEmpty();
+            if (claimed) {
+                return Optional.empty();
+            }
+            return Optional.of(insert(c, new LedgerEntry(0, ref, now, Kind.RENEWAL, plan, null, provider, null, null, null, null,
+                    expires, "ACTIVE", detail)));
+        });
+    }
+
+    @Override
     public Optional<LedgerEntry> unlock(String accountId, Instant now) {
         return db.transaction(c -> {
             Account a = lockAccount(c, accountId);

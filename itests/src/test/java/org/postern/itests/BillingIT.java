@@ -80,6 +80,23 @@ public class BillingIT {
         }
     }
 
+    /** Logs in to the webmail with the account password as a browser does; returns the page the login ends on. */
+    private static String webmailLogin(String user, String password) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().cookieHandler(new java.net.CookieManager())
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        String base = "http://127.0.0.1:" + postern.httpPort;
+        String form = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/mail/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([A-Za-z0-9_-]+)\"").matcher(form);
+        assertTrue(form, csrf.find());
+        String body = "csrf=" + csrf.group(1) + "&user=" + java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8)
+                + "&password=" + java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8);
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/mail/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded").timeout(java.time.Duration.ofSeconds(60))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
     private static String appPassword(String account) throws Exception {
         String out = ok("postern:app-password-create " + account + " --name billing-it --protocols imap").strip();
         return out.substring(out.lastIndexOf('\n') + 1).strip();
@@ -154,6 +171,12 @@ public class BillingIT {
         assertTrue(run, run.contains("locked " + late + ": expired on 2027-01-31") && run.contains("locked " + gone));
         assertTrue(ok("postern:account-show " + late).contains("locked:  expired"));
         assertEquals(null, inbox(late, secret));
+        // the webmail tells the right password's owner why, and anyone else nothing
+        String page = webmailLogin(late, "billing test password");
+        assertTrue(page, page.contains("Your account has expired") && page.contains("expired on 31 January 2027"));
+        assertFalse(page, page.contains("Log out"));
+        String wrong = webmailLogin(late, "not the password at all");
+        assertTrue(wrong, wrong.contains("Login failed") && !wrong.contains("expired"));
         String accepted = postern.swaks("client.example.org", late, "Subject: while locked\r\n\r\nkept\r\n");
         assertTrue(accepted, accepted.contains("250 2.0.0"));
 
@@ -163,6 +186,7 @@ public class BillingIT {
         assertTrue(paid, paid.contains("is paid up to 2027-02-28 and ACTIVE"));
         java.util.List<String[]> mail = inbox(late, secret);
         assertTrue("unlocked at once", mail != null);
+        assertTrue(webmailLogin(late, "billing test password").contains("Log out"));
         plainWithoutLinks(find(mail, "Your account has expired"));
         String[] receipt = find(mail, "Payment received");
         plainWithoutLinks(receipt);

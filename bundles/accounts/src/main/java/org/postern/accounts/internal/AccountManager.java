@@ -275,6 +275,19 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         }
     }
 
+    @Override
+    public boolean verifyLockedPassword(String accountId, char[] password) {
+        try {
+            Optional<AccountRecord> found = accountId == null ? Optional.empty() : accounts.byId(accountId);
+            if (found.isEmpty() || found.get().status() != AccountStatus.LOCKED || found.get().passwordHash() == null) {
+                return hasher.decoyVerify(password);
+            }
+            return hasher.check(password, found.get().passwordHash()).matched();
+        } finally {
+            clear(password);
+        }
+    }
+
     /**
      * A digest of the stored hash: it changes with the password (and with a rehash to new
      * parameters, which then ends account-password sessions once; rare and harmless).

@@ -226,8 +226,12 @@ class AccountManagerTest {
         Account a = create("alice@example.net");
         accounts.updateStatus(a.id(), AccountStatus.LOCKED);
         assertFalse(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        // only the webmail's question "is this the locked account's password?" is answered
+        assertTrue(manager.verifyLockedPassword(a.id(), PASSWORD.toCharArray()));
+        assertFalse(manager.verifyLockedPassword(a.id(), "wrong password".toCharArray()));
         accounts.updateStatus(a.id(), AccountStatus.ACTIVE);
         assertTrue(manager.verifyPassword(a.id(), PASSWORD.toCharArray()));
+        assertFalse(manager.verifyLockedPassword(a.id(), PASSWORD.toCharArray()), "an active account is not locked");
     }
 
     @Test

@@ -3,5 +3,5 @@
  * it can give any account a password. Exported with the mandatory attribute {@code postern.core}
  * (see org.postern.core.store).
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.postern.core.auth;

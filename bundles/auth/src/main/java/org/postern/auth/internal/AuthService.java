@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.postern.api.address.MailAddress;
 import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
@@ -53,6 +54,7 @@ import org.postern.api.store.DataDirectory;
 import org.postern.core.account.PasswordVerifier;
 import org.postern.core.auth.AppPassword;
 import org.postern.core.auth.AppPasswords;
+import org.postern.core.auth.WebmailAuthenticator;
 import org.postern.core.auth.NewAppPassword;
 import org.postern.core.store.AppPasswordRecord;
 import org.postern.core.store.AppPasswordRepository;
@@ -68,10 +70,10 @@ import org.slf4j.LoggerFactory;
  * (the store's change announcements, on this node and through PostgreSQL's on the others, plus a
  * periodic check for what only time ends) and revoked when their credential stops being valid.
  */
-@Component(service = {Authenticator.class, AppPasswords.class, ChangeListener.class},
+@Component(service = {Authenticator.class, AppPasswords.class, ChangeListener.class, WebmailAuthenticator.class},
         configurationPid = AuthConfig.PID, property = CoreService.PROPERTY + "=true")
 @Designate(ocd = AuthConfig.class)
-public class AuthService implements Authenticator, AppPasswords, ChangeListener {
+public class AuthService implements Authenticator, AppPasswords, ChangeListener, WebmailAuthenticator {
     private static final Logger LOG = LoggerFactory.getLogger(AuthService.class);
     /** Longest login name considered: an address is at most 320 octets (254 in practice). */
     private static final int MAX_USERNAME = 320;
@@ -198,9 +200,19 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
 
     @Override
     public CompletionStage<Optional<Login>> login(Protocol protocol, String username, char[] secret, InetAddress client) {
-        Attempt a = new Attempt(settings, protocol, username, secret, client);
+        Attempt a = new Attempt(settings, protocol, username, secret, client, null);
         a.start();
         return a.result;
+    }
+
+    /** {@link WebmailAuthenticator}: the same attempt, which names a locked account when its password was right. */
+    @Override
+    public CompletionStage<WebmailAuthenticator.Result> login(String username, char[] secret, InetAddress client) {
+        AtomicReference<String> locked = new AtomicReference<>();
+        Attempt a = new Attempt(settings, Protocol.WEBMAIL, username, secret, client, locked);
+        a.start();
+        return a.result.thenApply(l -> new WebmailAuthenticator.Result(l,
+                l.isPresent() ? Optional.empty() : Optional.ofNullable(locked.get())));
     }
 
     /**
@@ -220,8 +232,11 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
         final CompletableFuture<Optional<Login>> result = new CompletableFuture<>();
         private String accountKey;
         private LoginThrottle.Ticket ticket;
+        /** Set to the account's id when it is LOCKED and the password was right; null: never told. */
+        final AtomicReference<String> locked;
 
-        Attempt(Settings s, Protocol protocol, String username, char[] secret, InetAddress client) {
+        Attempt(Settings s, Protocol protocol, String username, char[] secret, InetAddress client, AtomicReference<String> locked) {
+            this.locked = locked;
             this.s = s;
             this.protocol = protocol;
             this.username = username;
@@ -282,7 +297,13 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
         }
 
         private void decide(Optional<Account> account) {
-            Optional<Login> login = AuthService.this.decide(s, protocol, account, secret, client);
+            Optional<Login> login = AuthService.this.decide(s, protocol, account, secret, client, locked);
+            if (login.isEmpty() && locked != null && locked.get() != null) {
+                // the right password of a locked account: not a guess, so not counted as one
+                s.throttle.succeeded(ticket, accountKey);
+                refuse();
+                return;
+            }
             if (login.isPresent()) {
                 s.throttle.succeeded(ticket, accountKey);
                 succeed(login.get());
@@ -323,7 +344,7 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
      * a decoy), so neither existence, app passwords nor a correct password show in the timing.
      */
     private Optional<Login> decide(Settings s, Protocol protocol, Optional<Account> account, char[] secret,
-            InetAddress client) {
+            InetAddress client, AtomicReference<String> lockedOut) {
         long changesBefore = accountChanges.get();
         String accountId = account.map(Account::id).orElse(null);
         Instant now = clock.instant();
@@ -355,6 +376,12 @@ public class AuthService implements Authenticator, AppPasswords, ChangeListener 
                 ok = verifier.verifyPassword(bridge ? accountId : null, secret) && bridge;
                 stamp = ok ? verifier.passwordStamp(accountId) : null;
             }
+        } else if (lockedOut != null && account.isPresent() && account.get().status() == AccountStatus.LOCKED) {
+            // the webmail asks to be told: one Argon2id check either way, so the timing is alike
+            if (verifier.verifyLockedPassword(accountId, secret)) {
+                lockedOut.set(accountId);
+            }
+            return Optional.empty();
         } else {
             ok = verifier.verifyPassword(accountId, secret) && accountId != null;
             stamp = ok ? verifier.passwordStamp(accountId) : null;

@@ -156,6 +156,16 @@ public class WebmailServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile AccountService accounts;
+
+    /** Names a locked account whose password was right, so its user sees why instead of "wrong password". */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile org.postern.core.auth.WebmailAuthenticator webmailAuthenticator;
+
+    /** Why an account is locked (expiry or the operator), for that page; absent without billing. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile org.postern.core.billing.BillingService billing;
     private final String totpIssuer;
     private final transient WebSessions sessions;
     private final transient Pages pages = new Pages();
@@ -533,9 +543,15 @@ public class WebmailServlet extends HttpServlet {
                 // not restarted
             }
         });
-        authenticator.login(Protocol.WEBMAIL, user, secret, client).whenComplete((login, failure) -> {
+        org.postern.core.auth.WebmailAuthenticator named = purpose.equals("login") ? webmailAuthenticator : null;
+        java.util.concurrent.CompletionStage<org.postern.core.auth.WebmailAuthenticator.Result> asked = named != null
+                ? named.login(user, secret, client)
+                : authenticator.login(Protocol.WEBMAIL, user, secret, client)
+                        .thenApply(l -> new org.postern.core.auth.WebmailAuthenticator.Result(l, Optional.empty()));
+        asked.whenComplete((result, failure) -> {
             Arrays.fill(secret, '\0');
-            Login l = login == null ? null : login.orElse(null);
+            Login l = result == null ? null : result.login().orElse(null);
+            String locked = result == null ? null : result.lockedAccountId().orElse(null);
             if (!owned.compareAndSet(false, true)) {
                 if (l != null) {
                     l.close(); // the request timed out or failed meanwhile: nothing to answer
@@ -543,7 +559,7 @@ public class WebmailServlet extends HttpServlet {
                 return;
             }
             try {
-                req.setAttribute(OUTCOME, new Outcome(l, failure, purpose));
+                req.setAttribute(OUTCOME, new Outcome(l, failure, purpose, locked));
                 async.dispatch();
             } catch (IllegalStateException ended) {
                 if (l != null) {
@@ -553,7 +569,8 @@ public class WebmailServlet extends HttpServlet {
         });
     }
 
-    private record Outcome(Login login, Throwable failure, String purpose) {
+    /** @param lockedAccountId a locked account whose password was right (login purpose only), else null */
+    private record Outcome(Login login, Throwable failure, String purpose, String lockedAccountId) {
     }
 
     private void loggedIn(HttpServletRequest req, HttpServletResponse resp, Outcome o) throws IOException {
@@ -566,6 +583,10 @@ public class WebmailServlet extends HttpServlet {
             }
             resp.setHeader("Retry-After", "30");
             error(req, resp, 503, "The service is busy; please try again in a minute.");
+            return;
+        }
+        if (o.login == null && o.lockedAccountId != null) {
+            lockedLogin(req, resp, text, o.lockedAccountId, user);
             return;
         }
         if (o.login == null) {
@@ -622,6 +643,12 @@ public class WebmailServlet extends HttpServlet {
             }
             return;
         }
+        if (p.login instanceof LockedAccount locked) {
+            sessions.endPending(p);
+            clearCookie(req, resp, PENDING_COOKIE);
+            lockedPage(req, resp, text, locked.accountId());
+            return;
+        }
         Object[] created = sessions.promote(p, now);
         clearCookie(req, resp, PENDING_COOKIE);
         if (created == null) {
@@ -631,6 +658,80 @@ public class WebmailServlet extends HttpServlet {
         rememberTheme((WebSession) created[1]);
         setCookie(req, resp, SESSION_COOKIE, (String) created[0], "Lax");
         redirect(resp, "/mail/list?f=INBOX");
+    }
+
+    /**
+     * The right password of a locked account: after the second factor (when the account has one),
+     * a page saying why and how to renew, never a session. Anyone without both factors gets the
+     * same answer as a wrong password.
+     */
+    private void lockedLogin(HttpServletRequest req, HttpServletResponse resp, boolean text, String accountId, String user)
+            throws IOException {
+        if (secondFactor.enabled(accountId)) {
+            org.postern.api.address.MailAddress address;
+            try {
+                address = org.postern.api.address.MailAddress.parse(user);
+            } catch (IllegalArgumentException e) {
+                loginFailed(req, resp, text, user);
+                return;
+            }
+            Object[] held = sessions.createPending(new LockedAccount(accountId, address), System.currentTimeMillis());
+            setCookie(req, resp, PENDING_COOKIE, (String) held[0], "Strict");
+            redirect(resp, "/mail/totp");
+            return;
+        }
+        lockedPage(req, resp, text, accountId);
+    }
+
+    private void lockedPage(HttpServletRequest req, HttpServletResponse resp, boolean text, String accountId) throws IOException {
+        Map<String, Object> m = model(req, text, null);
+        AccountService a = accounts;
+        java.time.LocalDate expires = a == null ? null : a.get(accountId).map(org.postern.api.account.Account::expires).orElse(null);
+        boolean byOperator = false;
+        org.postern.core.billing.BillingService b = billing;
+        if (b != null && a != null) {
+            String address = a.get(accountId).map(x -> x.address().toString()).orElse(null);
+            if (address != null) {
+                byOperator = b.ledger(address).stream()
+                        .filter(e -> e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED
+                                || e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED_EXPIRED
+                                || e.kind() == org.postern.core.billing.LedgerEntry.Kind.UNLOCKED)
+                        .reduce((first, second) -> second)
+                        .map(e -> e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED).orElse(false);
+            }
+        }
+        m.put("byOperator", byOperator);
+        m.put("expires", expires == null ? "" : java.time.format.DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH)
+                .format(expires));
+        List<Map<String, String>> shown = new ArrayList<>();
+        for (ServiceNoticeRepository.Notice n : currentNotices()) {
+            shown.add(Map.of("date", when(null, n.created()), "text", n.text()));
+        }
+        m.put("notices", shown);
+        page(resp, 200, "locked", m);
+    }
+
+    /** Holds a locked account's place in the second step: it is never made a session. */
+    private record LockedAccount(String accountId, org.postern.api.address.MailAddress address) implements Login {
+        @Override
+        public Protocol protocol() {
+            return Protocol.WEBMAIL;
+        }
+
+        @Override
+        public boolean isRevoked() {
+            return false;
+        }
+
+        @Override
+        public void onRevoked(Runnable action) {
+            // nothing to revoke: it grants nothing
+        }
+
+        @Override
+        public void close() {
+            // nothing held
+        }
     }
 
     private void rememberTheme(WebSession s) {

@@ -105,6 +105,15 @@ class PagesTest {
         assertTrue(html.contains("This conversation (2 messages)") && html.contains("name=\"open:9\""), html);
         assertTrue(html.contains("/mail/compose?mode=draft&amp;f=INBOX&amp;v=7&amp;u=12\">Edit this draft"), html);
 
+        Map<String, Object> locked = base(true);
+        locked.put("byOperator", false);
+        locked.put("expires", "31 January 2027");
+        locked.put("notices", List.of(Map.of("date", "d", "text", HOSTILE)));
+        String lockedPage = pages.render("locked", locked);
+        assertTrue(lockedPage.contains("Your account expired on 31 January 2027.") && lockedPage.contains("&lt;script&gt;"), lockedPage);
+        locked.put("byOperator", true);
+        assertTrue(pages.render("locked", locked).contains("Your account is locked"));
+
         Map<String, Object> login = new HashMap<>();
         login.put("text", false);
         login.put("here", "/mail/");

@@ -309,6 +309,31 @@ public class WebmailIT {
     }
 
     @Test
+    public void aLockedAccountsOwnerLearnsWhyOnlyWithBothFactors() throws Exception {
+        String dana = account("dana webmail password");
+        Browser b = new Browser();
+        assertEquals(303, b.login(dana, "dana webmail password").statusCode());
+        List<String> totp = enableTotp(b);
+        ok("postern:account-lock " + dana + " --reason 'itest lock'");
+        // a wrong password: the one refusal, nothing about the lock
+        HttpResponse<String> wrong = new Browser().login(dana, "not dana's password");
+        assertTrue(wrong.body(), wrong.body().contains(FAILED) && !wrong.body().contains("locked"));
+        // the right password: the second factor still comes first
+        Browser c = new Browser();
+        HttpResponse<String> first = c.login(dana, "dana webmail password");
+        assertEquals(303, first.statusCode());
+        assertEquals("/mail/totp", location(first));
+        assertFalse(c.get("/mail/totp").body().contains("locked"));
+        HttpResponse<String> page = c.post("/mail/totp", "csrf", c.csrf, "code",
+                oathtool(totp.get(0), Long.parseLong(totp.get(1)) + 30));
+        assertEquals(page.body(), 200, page.statusCode());
+        assertTrue(page.body(), page.body().contains("Your account is locked"));
+        assertTrue(page.headers().allValues("Set-Cookie").stream().noneMatch(h -> h.startsWith("postern_session=")));
+        assertEquals(401, c.get("/mail/list?f=INBOX").statusCode());
+        ok("postern:account-unlock " + dana);
+    }
+
+    @Test
     public void twoStepLoginWithTotpIsReplayProtectedAndHasOneTimeRecoveryCodes() throws Exception {
         String carol = account("carol webmail password");
         Browser b = new Browser();
@@ -559,7 +584,10 @@ public class WebmailIT {
                 "op:seen", "Mark read");
         assertEquals("/mail/list?f=INBOX&t=1", location(read));
         assertFalse(c.get("/mail/list?f=INBOX&t=1").body().contains("(2) [new]"));
-        String page = c.get("/mail/read?f=INBOX&v=" + v + "&u=" + answer).body();
+        assertFalse(c.get("/mail/read?f=INBOX&v=" + v + "&u=" + answer).body().contains("This conversation"));
+        HttpResponse<String> opened = c.post("/mail/act", "csrf", c.csrf, "f", "INBOX", "v", v, "t", "1", "open:" + answer, "x");
+        assertEquals("/mail/read?f=INBOX&v=" + v + "&u=" + answer + "&t=1", location(opened));
+        String page = c.get(location(opened)).body();
         assertTrue(page, page.contains("This conversation (2 messages)"));
         assertTrue(page, page.contains("name=\"open:" + original + "\" value=\"Ann, "));
 

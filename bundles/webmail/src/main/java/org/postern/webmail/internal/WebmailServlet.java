@@ -1859,7 +1859,10 @@ public class WebmailServlet extends HttpServlet {
         m.put("attachments", attachments);
         m.put("blockOffers", blockOffers(mailboxes.sendingServer(s.accountId, folder, uidValidity, uid).orElse(null),
                 msg.header("From")));
-        m.put("conversation", conversationOf(s, folder, uidValidity, uid));
+        // only when reached from the conversations list: it reads the whole folder's state, which
+        // a plain read of one message in a 10,000-message folder should not pay for
+        m.put("conversation", req.getParameter("t") != null ? conversationOf(s, folder, uidValidity, uid) : List.of());
+        m.put("threads", req.getParameter("t") != null);
         page(resp, 200, "read", m);
     }
 
@@ -2005,7 +2008,8 @@ public class WebmailServlet extends HttpServlet {
         if (open != null) {
             long uid = Long.parseLong(open);
             mailboxes.storeFlags(s.accountId, folder, uidValidity, List.of(uid), Mailboxes.FlagUpdate.ADD, Set.of("\\Seen"), 0);
-            redirect(resp, "/mail/read?f=" + url(folder) + "&v=" + uidValidity + "&u=" + uid);
+            redirect(resp, "/mail/read?f=" + url(folder) + "&v=" + uidValidity + "&u=" + uid
+                    + (req.getParameter("t") != null ? "&t=1" : ""));
             return;
         }
         // a conversation's row picks all of its messages: "u" is then a comma-separated list

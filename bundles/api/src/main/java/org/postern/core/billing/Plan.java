@@ -44,7 +44,7 @@ public record Plan(String name, int count, Unit unit, BigDecimal price, String c
         if (count < 1 || count > (unit == Unit.DAYS ? 3660 : unit == Unit.MONTHS ? 120 : 10)) {
             throw new IllegalArgumentException("a period is 1 to 3660 days, 120 months or 10 years");
         }
-        if (price == null || price.signum() < 0 || price.scale() > 4 || price.precision() - price.scale() > 15) {
+        if (!validAmount(price)) {
             throw new IllegalArgumentException("a price is a non-negative amount with at most 4 decimals");
         }
         if (currency == null || !currency.matches("[A-Z]{3}")) {
@@ -53,6 +53,13 @@ public record Plan(String name, int count, Unit unit, BigDecimal price, String c
         if (renews && !(unit == Unit.MONTHS && count == 1)) {
             throw new IllegalArgumentException("only a plan of one month renews by itself");
         }
+    }
+
+    private static final BigDecimal MAX_AMOUNT = new BigDecimal("999999999999999.9999");
+
+    /** Fits DECIMAL(19,4): non-negative, at most 4 decimals and 15 integer digits (compared, never computed: no overflow). */
+    public static boolean validAmount(BigDecimal a) {
+        return a != null && a.signum() >= 0 && a.scale() <= 4 && a.compareTo(MAX_AMOUNT) <= 0;
     }
 
     public static boolean validName(String name) {

@@ -106,12 +106,21 @@ public class BillingManager implements BillingService {
         if (!validTxid(txid)) {
             throw new IllegalArgumentException("a transaction id is 1 to 200 printable ASCII characters without spaces");
         }
+        // checked before any lookup: nothing longer than its column reaches the store
+        if (!Plan.validName(planName)) {
+            throw new IllegalArgumentException("there is no such plan");
+        }
         Plan plan = repository.plan(planName).orElseThrow(() -> new IllegalArgumentException("there is no plan named " + planName));
         Account account = account(address);
         BigDecimal paid = amount == null ? plan.price() : amount;
         String in = currency == null ? plan.currency() : currency;
-        if (paid.signum() < 0 || paid.scale() > 4 || paid.precision() - paid.scale() > 15 || !in.matches("[A-Z]{3}")) {
+        if (!Plan.validAmount(paid) || !in.matches("[A-Z]{3}")) {
             throw new IllegalArgumentException("an amount is non-negative with at most 4 decimals, a currency its ISO 4217 code");
+        }
+        // a report of less, or of another currency, buys nothing: the operator sorts it out
+        if (!in.equals(plan.currency()) || paid.compareTo(plan.price()) < 0) {
+            throw new IllegalArgumentException("the amount does not pay for the plan (" + plan.price().toPlainString() + " "
+                    + plan.currency() + ")");
         }
         Instant now = now();
         PaymentOutcome o = repository.applyPayment(account.id(), plan, provider, txid, paid, in, now, LocalDate.ofInstant(now, zone));
@@ -191,7 +200,10 @@ public class BillingManager implements BillingService {
     }
 
     private Account account(String address) {
-        return accounts.find(address == null ? "" : address.strip())
+        if (address == null || address.length() > 320) {
+            throw new IllegalArgumentException("there is no such account");
+        }
+        return accounts.find(address.strip())
                 .orElseThrow(() -> new IllegalArgumentException("there is no account " + address));
     }
 

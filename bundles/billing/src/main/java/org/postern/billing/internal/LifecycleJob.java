@@ -205,7 +205,7 @@ public class LifecycleJob implements Lifecycle {
                 } else if (repository.lockExpired(a.id(), today, now).isPresent()) {
                     actions.add("locked " + a.address() + ": expired on " + expires);
                     send(a, ServiceMail.Template.EXPIRED, Map.of("expires", ServiceMail.day(expires), "removal",
-                            ServiceMail.day(removal)), now);
+                            ServiceMail.day((expires.isAfter(today) ? expires : today).plusDays(removalDays))), now);
                 }
                 return;
             }
@@ -225,13 +225,30 @@ public class LifecycleJob implements Lifecycle {
                 send(a, ServiceMail.Template.REMINDER, Map.of("expires", ServiceMail.day(expires), "days", ServiceMail.days(left),
                         "removal", ServiceMail.day(removal)), now);
             }
-        } else if (a.status() == AccountStatus.LOCKED && !expires.isAfter(removalCutoff)) {
+        } else if (a.status() == AccountStatus.LOCKED && !expires.isAfter(removalCutoff) && lockedSince(a, removalCutoff)) {
             if (dryRun) {
                 actions.add("would remove " + a.address() + ": expired on " + expires);
             } else if (accounts.removeExpired(a.address().toString(), removalCutoff)) {
                 actions.add("removed " + a.address() + ": expired on " + expires);
             }
         }
+    }
+
+    /**
+     * True when the account's latest lock is an expiry lock written on or before {@code cutoff}:
+     * removal counts from the day the account was locked for expiry, never from an old expire
+     * date alone (an install that starts billing with long-expired accounts locks them first and
+     * removes them only {@code removal.days} later), and an operator's lock, or one from before
+     * the ledger, never leads to removal by this job.
+     */
+    private boolean lockedSince(Account a, LocalDate cutoff) {
+        LedgerEntry last = null;
+        for (LedgerEntry e : repository.ledger(a.id())) {
+            if (e.kind() == LedgerEntry.Kind.LOCKED || e.kind() == LedgerEntry.Kind.LOCKED_EXPIRED || e.kind() == LedgerEntry.Kind.UNLOCKED) {
+                last = e;
+            }
+        }
+        return last != null && last.kind() == LedgerEntry.Kind.LOCKED_EXPIRED && !LocalDate.ofInstant(last.occurred(), zone).isAfter(cutoff);
     }
 
     /** The account's last payment when its plan renews by itself and its provider is here, else null. */
@@ -261,6 +278,15 @@ public class LifecycleJob implements Lifecycle {
         }
         Optional<LedgerEntry> claim = repository.claimRenewal(a.id(), expires, plan.name(), last.provider(), today, now);
         if (claim.isEmpty()) {
+            // another node (or an earlier run) asked the provider: while that is recent its answer may
+            // still come, so this run does not lock; an hour on, the expiry stands
+            String detail = "for " + expires;
+            boolean recent = repository.ledger(a.id()).stream().anyMatch(e -> e.kind() == LedgerEntry.Kind.RENEWAL
+                    && detail.equals(e.detail()) && e.occurred().isAfter(now.minus(Duration.ofHours(1))));
+            if (recent) {
+                actions.add("renewal of " + a.address() + " in progress elsewhere");
+                return true;
+            }
             return false;
         }
         PaymentProvider.Charge charge;
@@ -274,7 +300,17 @@ public class LifecycleJob implements Lifecycle {
                     + (charge == null || charge.reason() == null ? "" : ": " + charge.reason()));
             return false;
         }
-        PaymentOutcome o = billing.applyPayment(a.address().toString(), plan.name(), last.provider(), charge.txid(), null, null);
+        PaymentOutcome o;
+        try {
+            o = billing.applyPayment(a.address().toString(), plan.name(), last.provider(), charge.txid(), null, null);
+        } catch (RuntimeException e) {
+            // charged but not recorded: the operator applies it by hand (payment-apply is idempotent)
+            LOG.warn("Postern billing: renewal charged by {} as transaction {} for ledger reference {} could not be applied; "
+                    + "apply it with postern:payment-apply: {}", last.provider(), charge.txid(), claim.get().accountRef(), e.toString());
+            actions.add("renewal of " + a.address() + " through " + last.provider() + " charged as " + charge.txid()
+                    + " but not applied: apply it with postern:payment-apply");
+            return true;
+        }
         actions.add("renewed " + a.address() + " through " + last.provider() + ": paid up to " + o.paidUntil());
         return o.paidUntil() != null && o.paidUntil().isAfter(today);
     }

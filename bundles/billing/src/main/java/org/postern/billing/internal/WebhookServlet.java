@@ -124,7 +124,10 @@ public class WebhookServlet extends HttpServlet {
             o = billing.applyPayment(account, plan, name, txid, paid, currency);
         } catch (IllegalArgumentException e) {
             // an unknown account or plan: the provider should tell a person, not retry blindly
-            answer(resp, 422, "error", e.getMessage().startsWith("there is no account") ? "no such account" : e.getMessage());
+            String why = String.valueOf(e.getMessage());
+            answer(resp, 422, "error", why.startsWith("there is no account") || why.startsWith("there is no such account") ? "no such account"
+                    : why.startsWith("there is no") ? "no such plan" : why.startsWith("the amount does not pay") ? "the amount does not pay for the plan"
+                    : "the payment is malformed");
             return;
         } catch (RuntimeException e) {
             LOG.warn("Postern billing: a webhook payment could not be applied now (the provider retries): {}", e.toString());
@@ -162,7 +165,7 @@ public class WebhookServlet extends HttpServlet {
                 v1 = p.substring(3);
             }
         }
-        if (t == null || v1 == null || t.isEmpty() || t.length() > 12 || !t.chars().allMatch(Character::isDigit)) {
+        if (t == null || v1 == null || t.isEmpty() || t.length() > 12 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return "a malformed Postern-Signature header";
         }
         long when = Long.parseLong(t);
@@ -191,7 +194,17 @@ public class WebhookServlet extends HttpServlet {
     }
 
     private static void answer(HttpServletResponse resp, int status, String key, String value) throws IOException {
-        json(resp, status, "{\"" + key + "\": \"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}\n");
+        StringBuilder v = new StringBuilder();
+        for (char c : value.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                v.append('\\').append(c);
+            } else if (c < 0x20) {
+                v.append(String.format("\\u%04x", (int) c));
+            } else {
+                v.append(c);
+            }
+        }
+        json(resp, status, "{\"" + key + "\": \"" + v + "\"}\n");
     }
 
     private static void json(HttpServletResponse resp, int status, String text) throws IOException {

@@ -687,7 +687,8 @@ public class WebmailServlet extends HttpServlet {
         Map<String, Object> m = model(req, text, null);
         AccountService a = accounts;
         java.time.LocalDate expires = a == null ? null : a.get(accountId).map(org.postern.api.account.Account::expires).orElse(null);
-        boolean byOperator = false;
+        // the operator's lock unless the ledger says it expired: only then does a payment unlock it
+        boolean byOperator = true;
         org.postern.core.billing.BillingService b = billing;
         if (b != null && a != null) {
             String address = a.get(accountId).map(x -> x.address().toString()).orElse(null);
@@ -697,7 +698,7 @@ public class WebmailServlet extends HttpServlet {
                                 || e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED_EXPIRED
                                 || e.kind() == org.postern.core.billing.LedgerEntry.Kind.UNLOCKED)
                         .reduce((first, second) -> second)
-                        .map(e -> e.kind() == org.postern.core.billing.LedgerEntry.Kind.LOCKED).orElse(false);
+                        .map(e -> e.kind() != org.postern.core.billing.LedgerEntry.Kind.LOCKED_EXPIRED).orElse(true);
             }
         }
         m.put("byOperator", byOperator);

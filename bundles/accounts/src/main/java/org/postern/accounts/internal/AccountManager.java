@@ -68,6 +68,7 @@ public class AccountManager implements AccountService, DomainService, AddressRes
     private final int minPasswordLength;
     private final int initialPeriodDays;
     private final Clock clock;
+    private final ResolutionCache resolutions;
     /**
      * Lifecycle listeners with their service properties, as SCR hands them over: a list it
      * replaces on every change and never mutates, so an event in progress reaches the listeners
@@ -83,13 +84,19 @@ public class AccountManager implements AccountService, DomainService, AddressRes
 
     @Activate
     public AccountManager(@Reference AccountRepository accounts, @Reference DomainRepository domains,
-            AccountsConfig config, Map<String, Object> properties) {
+            @Reference ResolutionCache resolutions, AccountsConfig config, Map<String, Object> properties) {
         this(accounts, domains, checked(config, properties), config.password_min_length(),
-                config.initial_period_days(), Clock.systemUTC());
+                config.initial_period_days(), Clock.systemUTC(), resolutions);
     }
 
     AccountManager(AccountRepository accounts, DomainRepository domains, Argon2idHasher hasher,
             int minPasswordLength, int initialPeriodDays, Clock clock) {
+        this(accounts, domains, hasher, minPasswordLength, initialPeriodDays, clock, new ResolutionCache());
+    }
+
+    AccountManager(AccountRepository accounts, DomainRepository domains, Argon2idHasher hasher,
+            int minPasswordLength, int initialPeriodDays, Clock clock, ResolutionCache resolutions) {
+        this.resolutions = resolutions;
         this.accounts = accounts;
         this.domains = domains;
         this.hasher = hasher;
@@ -450,6 +457,10 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+        return resolutions.get(a.toString(), () -> lookUp(a));
+    }
+
+    private Optional<Resolution> lookUp(MailAddress a) {
         if (domains.isServiceDomain(a.domain())) {
             return accounts.byAddress(a).filter(r -> r.status() != AccountStatus.REMOVED)
                     .map(r -> new Resolution(a, toAccount(r), Resolution.Kind.PRIMARY));

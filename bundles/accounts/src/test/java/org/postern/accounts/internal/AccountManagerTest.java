@@ -57,7 +57,14 @@ class AccountManagerTest {
 
     private AccountManager newManager(InMemoryAccountRepository repo) {
         return new AccountManager(repo, domains, new Argon2idHasher(64, 1, 1), MIN_LENGTH, INITIAL_DAYS,
-                Clock.fixed(NOW, ZoneOffset.UTC));
+                Clock.fixed(NOW, ZoneOffset.UTC), listening());
+    }
+
+    /** A resolution cache that hears the in-memory repositories' changes, as the store's listeners do. */
+    private ResolutionCache listening() {
+        ResolutionCache cache = new ResolutionCache();
+        domains.listeners.add(cache);
+        return cache;
     }
 
     private Account create(String address) {
@@ -279,7 +286,8 @@ class AccountManagerTest {
     }
 
     private AccountManager managerWith(Argon2idHasher hasher, InMemoryAccountRepository repo) {
-        return new AccountManager(repo, domains, hasher, MIN_LENGTH, INITIAL_DAYS, Clock.fixed(NOW, ZoneOffset.UTC));
+        return new AccountManager(repo, domains, hasher, MIN_LENGTH, INITIAL_DAYS, Clock.fixed(NOW, ZoneOffset.UTC),
+                listening());
     }
 
     @Test
@@ -427,7 +435,7 @@ class AccountManagerTest {
             raw.put(key, String.valueOf(value));
             typed.put(key.replace('.', '_'), value);
         });
-        return new AccountManager(accounts, domains, config(typed), raw);
+        return new AccountManager(accounts, domains, listening(), config(typed), raw);
     }
 
     @ParameterizedTest
@@ -592,6 +600,7 @@ class AccountManagerTest {
         manager.addDomain("alice@example.net", "alice-shop.example");
         assertRefused(Reason.UNKNOWN_DOMAIN, () -> manager.removeDomain("bob@example.net", "alice-shop.example"));
         assertTrue(manager.isHosted("alice-shop.example"));
+        assertTrue(manager.resolve("x@alice-shop.example").isPresent(), "resolved, and remembered");
         manager.removeDomain("alice@example.net", "Alice-Shop.example.");
         assertFalse(manager.isHosted("alice-shop.example"));
         assertTrue(manager.resolve("x@alice-shop.example").isEmpty());
@@ -647,6 +656,7 @@ class AccountManagerTest {
     @Test
     void removedAccountResolvesToNothing() {
         create("alice@example.net");
+        assertTrue(manager.resolve("alice@example.net").isPresent(), "resolved, and remembered");
         manager.remove("alice@example.net");
         assertTrue(manager.resolve("alice@example.net").isEmpty());
     }
@@ -661,9 +671,42 @@ class AccountManagerTest {
     }
 
     @Test
+    void aChangeHeardFromAnotherNodeIsNotHiddenByWhatWasRemembered() {
+        Account alice = create("alice@example.net");
+        ResolutionCache cache = new ResolutionCache();
+        AccountManager other = new AccountManager(accounts, domains, new Argon2idHasher(64, 1, 1), MIN_LENGTH,
+                INITIAL_DAYS, Clock.fixed(NOW, ZoneOffset.UTC), cache); // hears nothing by itself
+        assertTrue(other.resolve("alice@example.net").isPresent());
+        assertEquals(1, cache.size());
+        // another node removes the account; the store's feed tells this one
+        accounts.markRemoved(alice.id());
+        assertTrue(other.resolve("alice@example.net").isPresent(), "not heard yet: what was remembered");
+        cache.changed(org.postern.core.store.ChangeListener.ACCOUNT, alice.id());
+        assertTrue(other.resolve("alice@example.net").isEmpty());
+    }
+
+    @Test
+    void nothingIsRememberedWhileTheChangeFeedIsDownNorAnyUnknownAddress() {
+        ResolutionCache cache = new ResolutionCache();
+        AccountManager other = new AccountManager(accounts, domains, new Argon2idHasher(64, 1, 1), MIN_LENGTH,
+                INITIAL_DAYS, Clock.fixed(NOW, ZoneOffset.UTC), cache);
+        assertTrue(other.resolve("carol@example.net").isEmpty());
+        create("carol@example.net"); // no announcement for a new account
+        assertTrue(other.resolve("carol@example.net").isPresent(), "a miss is asked again");
+        cache.hearing(false);
+        assertEquals(0, cache.size());
+        assertTrue(other.resolve("carol@example.net").isPresent());
+        assertEquals(0, cache.size(), "the feed is down: read through");
+        cache.hearing(true);
+        other.resolve("carol@example.net");
+        assertEquals(1, cache.size());
+    }
+
+    @Test
     void lockedAccountStillResolves() {
         Account alice = create("alice@example.net");
         manager.addDomain("alice@example.net", "alice-shop.example");
+        assertEquals(AccountStatus.ACTIVE, manager.resolve("alice@example.net").orElseThrow().account().status());
         accounts.updateStatus(alice.id(), AccountStatus.LOCKED);
         Resolution primary = manager.resolve("alice@example.net").orElseThrow();
         assertEquals(AccountStatus.LOCKED, primary.account().status());

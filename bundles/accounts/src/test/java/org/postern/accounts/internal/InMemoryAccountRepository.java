@@ -58,6 +58,7 @@ class InMemoryAccountRepository implements AccountRepository {
             return false;
         }
         byId.put(id, new AccountRecord(id, r.address(), r.status(), passwordHash, r.created(), r.expires()));
+        domains.announce(id);
         return true;
     }
 
@@ -68,6 +69,7 @@ class InMemoryAccountRepository implements AccountRepository {
             return false;
         }
         byId.put(id, new AccountRecord(id, r.address(), status, r.passwordHash(), r.created(), r.expires()));
+        domains.announce(id);
         return true;
     }
 
@@ -79,6 +81,7 @@ class InMemoryAccountRepository implements AccountRepository {
         }
         domains.releaseAll(id);
         byId.put(id, new AccountRecord(id, r.address(), AccountStatus.REMOVED, null, r.created(), r.expires()));
+        domains.announce(id);
         return true;
     }
 

@@ -13,6 +13,13 @@ import org.postern.core.store.DuplicateKeyException;
 
 /** DomainRepository in memory, with the unique keys of the SQL schema. */
 class InMemoryDomainRepository implements DomainRepository {
+    /** Told of account changes as the store's ChangeListeners are (ACCOUNT, after the change). */
+    final java.util.List<org.postern.core.store.ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    void announce(String accountId) {
+        listeners.forEach(l -> l.changed(org.postern.core.store.ChangeListener.ACCOUNT, accountId));
+    }
+
     private final TreeSet<String> serviceDomains = new TreeSet<>();
     private final Map<String, OwnedDomain> owned = new TreeMap<>();
 
@@ -39,6 +46,7 @@ class InMemoryDomainRepository implements DomainRepository {
             throw new DuplicateKeyException("owned domain " + domain.name() + " exists", null);
         }
         owned.put(domain.name(), domain);
+        announce(domain.accountId());
     }
 
     @Override
@@ -65,6 +73,7 @@ class InMemoryDomainRepository implements DomainRepository {
             return false;
         }
         owned.remove(name);
+        announce(accountId);
         return true;
     }
 

@@ -33,10 +33,31 @@ public class JdbcDomainRepository implements DomainRepository {
         return db.query("SELECT name FROM service_domain ORDER BY name", ps -> { }, rs -> rs.getString(1));
     }
 
+    /** Beyond this many names the remembered service domains are forgotten and read again. */
+    static final int KNOWN_SERVICE_DOMAINS = 10_000;
+    /**
+     * Names found to be service domains. Only found ones: a service domain is never removed (every
+     * account row refers to its domain, and no command deletes one), so a yes stays true for good,
+     * on every node, while a no may become a yes on any node at any time and is always asked
+     * again. Saves two queries per RCPT on the MX (the domain is asked by the policy and by the
+     * address resolution).
+     */
+    private final java.util.Set<String> knownServiceDomains = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public boolean isServiceDomain(String name) {
-        return db.queryOne("SELECT name FROM service_domain WHERE name = ?", ps -> ps.setString(1, name),
+        if (knownServiceDomains.contains(name)) {
+            return true;
+        }
+        boolean found = db.queryOne("SELECT name FROM service_domain WHERE name = ?", ps -> ps.setString(1, name),
                 rs -> rs.getString(1)).isPresent();
+        if (found) {
+            if (knownServiceDomains.size() >= KNOWN_SERVICE_DOMAINS) {
+                knownServiceDomains.clear();
+            }
+            knownServiceDomains.add(name);
+        }
+        return found;
     }
 
     @Override

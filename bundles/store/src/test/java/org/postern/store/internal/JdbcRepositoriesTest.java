@@ -207,6 +207,16 @@ abstract class JdbcRepositoriesTest {
     }
 
     @Test
+    void aDomainAddedOnAnotherNodeIsServedAtOnce() {
+        // "no" is never remembered: another node (another repository on the same database) may
+        // add the domain at any time, and the next RCPT for it must be accepted.
+        assertFalse(domains.isServiceDomain("later.example"));
+        new JdbcDomainRepository(db).insertServiceDomain("later.example");
+        assertTrue(domains.isServiceDomain("later.example"));
+        assertTrue(domains.isServiceDomain("later.example"), "asked again, from what it remembers");
+    }
+
+    @Test
     void duplicateServiceDomainIsDuplicateKey() {
         assertThrows(DuplicateKeyException.class, () -> domains.insertServiceDomain("example.net"));
         assertEquals(List.of("example.net", "example.org"), domains.serviceDomains());

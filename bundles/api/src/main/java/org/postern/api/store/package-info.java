@@ -4,5 +4,5 @@
  * account's mail, are in {@code org.postern.core.store}, which only Postern's own bundles wire to.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.postern.api.store;

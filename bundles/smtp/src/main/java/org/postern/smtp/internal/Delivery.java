@@ -78,7 +78,9 @@ final class Delivery {
                 }
                 BlobId blob;
                 try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), content.open())) {
-                    blob = blobs.put(body);
+                    // Its disk flush runs while the message is parsed and filed; the filing waits
+                    // for it before it commits, and 250 follows the filing.
+                    blob = blobs.putForFiling(body);
                 }
                 messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
                         received.length + content.size(), now));

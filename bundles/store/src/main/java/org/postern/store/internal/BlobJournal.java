@@ -77,6 +77,9 @@ final class BlobJournal implements AutoCloseable {
     private long nextNumber;
     private final List<Segment> full = new ArrayList<>(); // switched away from, not yet checkpointed; under appendLock
     private final Thread checkpointer;
+    /** Flushes at once what {@link #startFlush} asks for, so a deferred writer's flush overlaps its own work. */
+    private final Thread flusher;
+    private Segment flushRequested; // under flushLock
     private final long checkpointMillis;
     private volatile boolean closed;
 
@@ -98,6 +101,11 @@ final class BlobJournal implements AutoCloseable {
          * yet durable fails, and appends go to a new segment. Kept on disk for the next start.
          */
         volatile boolean failed;
+        /**
+         * Its checkpoint forced every blob file it names: each record is durable without the
+         * segment, which is closed (or about to be) and must not be flushed any more.
+         */
+        volatile boolean checkpointed;
         int writers; // appended, not yet done; under the segment's monitor
         final List<BlobId> blobs = new ArrayList<>(); // under appendLock
 
@@ -113,6 +121,9 @@ final class BlobJournal implements AutoCloseable {
         closed = true;
         synchronized (this) {
             notifyAll();
+        }
+        synchronized (flushLock) {
+            flushLock.notifyAll();
         }
         try {
             checkpointer.join(10_000);
@@ -143,6 +154,9 @@ final class BlobJournal implements AutoCloseable {
         checkpointer = new Thread(this::checkpointLoop, "postern-blob-journal");
         checkpointer.setDaemon(true);
         checkpointer.start();
+        flusher = new Thread(this::flushLoop, "postern-blob-journal-flush");
+        flusher.setDaemon(true);
+        flusher.start();
     }
 
     /** A new segment, its name durable too (a directory entry needs its directory flushed). */
@@ -211,13 +225,13 @@ final class BlobJournal implements AutoCloseable {
 
     /**
      * Returns once the record is on disk: one flush per group of writers, by whichever finds
-     * none running.
+     * none running (or by the flusher thread, when {@link #startFlush} asked it first).
      */
     void awaitDurable(Ticket t) throws IOException {
         Segment s = t.segment();
         synchronized (flushLock) {
             while (true) {
-                if (s.durable >= t.end()) {
+                if (s.durable >= t.end() || s.checkpointed) {
                     return;
                 }
                 if (s.failed) {
@@ -235,6 +249,60 @@ final class BlobJournal implements AutoCloseable {
                 }
             }
         }
+        flushAsLeader(s);
+        if (s.durable < t.end() && !s.checkpointed) {
+            throw new IOException("journal flush did not cover the record"); // cannot happen: end <= s.end
+        }
+    }
+
+    /**
+     * Asks the flusher thread to flush the ticket's segment now, without waiting: the writer goes
+     * on with other work (its filing's statements) and calls {@link #awaitDurable} when it must
+     * know, usually to find the flush done. When a flush is already running, the next one (by the
+     * flusher or by a waiting writer) covers the record.
+     */
+    void startFlush(Ticket t) {
+        synchronized (flushLock) {
+            flushRequested = t.segment();
+            flushLock.notifyAll();
+        }
+    }
+
+    private void flushLoop() {
+        while (!closed) {
+            Segment s;
+            synchronized (flushLock) {
+                while ((flushRequested == null || flushing) && !closed) {
+                    try {
+                        flushLock.wait(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                s = flushRequested;
+                flushRequested = null;
+                long end;
+                synchronized (appendLock) {
+                    end = s.end;
+                }
+                if (s.durable >= end || s.failed || s.checkpointed) {
+                    continue;
+                }
+                flushing = true;
+            }
+            try {
+                flushAsLeader(s);
+            } catch (IOException | RuntimeException e) {
+                // logged by flushAsLeader; the writers waiting for it see the segment failed
+            }
+        }
+    }
+
+    /** Flushes {@code s} up to its end; the caller set {@code flushing}, which this clears. */
+    private void flushAsLeader(Segment s) throws IOException {
         try {
             long upTo;
             synchronized (appendLock) {
@@ -246,6 +314,9 @@ final class BlobJournal implements AutoCloseable {
             try {
                 s.file.getFD().sync();
             } catch (IOException e) {
+                if (s.checkpointed) {
+                    return; // closed by its checkpoint, which forced every body it holds
+                }
                 s.failed = true; // never flushed again: a second fsync could "succeed" over lost pages
                 LOG.error("Postern blob journal: flushing {} failed; its unflushed bodies are refused: {}", s.path, e.toString());
                 throw e;
@@ -256,9 +327,6 @@ final class BlobJournal implements AutoCloseable {
                 flushing = false;
                 flushLock.notifyAll();
             }
-        }
-        if (s.durable < t.end()) {
-            throw new IOException("journal flush did not cover the record"); // cannot happen: end <= s.end
         }
     }
 
@@ -355,6 +423,10 @@ final class BlobJournal implements AutoCloseable {
         for (Path d : dirs) {
             FileBlobStore.forceDirectory(d);
         }
+        s.checkpointed = true;
+        synchronized (flushLock) {
+            flushLock.notifyAll(); // deferred writers waiting on this segment are done
+        }
         s.file.close();
         if (s.failed) {
             // Its flushed records' bodies are forced now; the rest were refused. Kept anyway:
@@ -378,8 +450,12 @@ final class BlobJournal implements AutoCloseable {
         synchronized (this) {
             notifyAll(); // not an interrupt: the checkpointer finishes a checkpoint it is in
         }
+        synchronized (flushLock) {
+            flushLock.notifyAll();
+        }
         try {
             checkpointer.join(10_000);
+            flusher.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -48,6 +48,14 @@ public class FileBlobStore implements BlobStore {
     private final boolean fsync;
     /** Null: every body forced on its own (no fsync, or no journal configured). */
     private final BlobJournal journal;
+    /**
+     * Bodies stored by {@link #putForFiling} whose journal flush nobody has waited for yet: their
+     * filing waits ({@link #awaitFiled}) before it commits. Removed once waited for or deleted.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<BlobId, BlobJournal.Ticket> unflushed =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Beyond this many, entries whose segment was checkpointed (durable anyway) are dropped. */
+    static final int MAX_UNFLUSHED = 10_000;
     /** Segments recovery left for the reaper's check; see {@link BlobJournal}. */
     private final java.util.concurrent.CopyOnWriteArrayList<BlobJournal.Recovered> recovered =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -189,6 +197,65 @@ public class FileBlobStore implements BlobStore {
     }
 
     /**
+     * Like {@link #put}, but a journaled body is not waited for: its flush starts now and runs
+     * while the caller parses and files the message; the filing's commit waits for it
+     * ({@link JdbcMessageRepository}). Large bodies, a saturated journal and no journal: as put.
+     */
+    @Override
+    public BlobId putForFiling(InputStream content) throws IOException {
+        byte[] raw = new byte[16];
+        RANDOM.nextBytes(raw);
+        BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
+        if (journal == null || journal.saturated()) {
+            return putAlone(id, content);
+        }
+        byte[] body = content.readNBytes(BlobJournal.MAX_BODY + 1);
+        if (body.length > BlobJournal.MAX_BODY) {
+            return putAlone(id, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(body), content));
+        }
+        BlobJournal.Ticket t = journal.append(id, body, body.length);
+        journal.startFlush(t);
+        Path target = path(id);
+        try {
+            writeInPlace(target, body);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(target);
+            throw e;
+        } finally {
+            journal.done(t);
+        }
+        if (unflushed.size() >= MAX_UNFLUSHED) {
+            unflushed.values().removeIf(k -> k.segment().checkpointed);
+        }
+        unflushed.put(id, t);
+        return id;
+    }
+
+    /**
+     * Returns once every one of these bodies that {@link #putForFiling} stored is on disk; others
+     * are durable already. Throws when the journal failed to flush one: it must not be filed.
+     */
+    void awaitFiled(java.util.Collection<BlobId> ids) throws IOException {
+        for (BlobId id : ids) {
+            BlobJournal.Ticket t = unflushed.get(id);
+            if (t != null) {
+                journal.awaitDurable(t);
+                unflushed.remove(id, t);
+            }
+        }
+    }
+
+    private static void writeInPlace(Path target, byte[] body) throws IOException {
+        try (FileChannel ch = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), OwnerOnly.fileAttribute())) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(body);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+    }
+
+    /**
      * The blob file is written in place, unforced: until a checkpoint forces it, the journal
      * record is what makes it durable (and what recovery rewrites it from). Nobody can read it
      * before this returns, as nobody knows its id.
@@ -197,13 +264,7 @@ public class FileBlobStore implements BlobStore {
         BlobJournal.Ticket t = journal.append(id, body, body.length);
         Path target = path(id);
         try {
-            try (FileChannel ch = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), OwnerOnly.fileAttribute())) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(body);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-            }
+            writeInPlace(target, body);
             journal.awaitDurable(t);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(target);
@@ -307,6 +368,7 @@ public class FileBlobStore implements BlobStore {
 
     @Override
     public boolean delete(BlobId id) throws IOException {
+        unflushed.remove(id);
         boolean deleted = Files.deleteIfExists(path(id));
         if (deleted && fsync) {
             forceDirectory(path(id).getParent());

@@ -10,6 +10,8 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.StoredMessage;
@@ -26,10 +28,31 @@ public class JdbcMessageRepository implements MessageRepository {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Database db;
+    /**
+     * Where bodies stored with {@code putForFiling} become durable: each filing waits for its
+     * body's journal flush after its statements and before its commit, so the flush (started at
+     * the put) overlaps them. Absent (a test, or the blob store restarting): nothing to wait for,
+     * as such bodies exist only in a running blob store, whose close checkpoints them.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile FileBlobStore blobs;
 
     @Activate
     public JdbcMessageRepository(@Reference Database db) {
         this.db = db;
+    }
+
+    /** Before a filing commits: its bodies must be on disk (see {@link #blobs}). */
+    private void awaitBodies(java.util.Collection<org.postern.api.store.BlobId> bodies) {
+        FileBlobStore b = blobs;
+        if (b == null) {
+            return;
+        }
+        try {
+            b.awaitFiled(bodies);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("message body not durable: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -84,6 +107,7 @@ public class JdbcMessageRepository implements MessageRepository {
             long uid = next[0] - 1;
             insert(c, mailbox, uid, next[1], m, structure);
             db.changed(c, ChangeListener.MAIL, owner.get(0));
+            awaitBodies(List.of(m.body()));
             return uid;
         });
     }
@@ -319,6 +343,13 @@ public class JdbcMessageRepository implements MessageRepository {
             for (String account : new java.util.TreeSet<>(owners.values().stream().filter(java.util.Objects::nonNull).toList())) {
                 db.changed(c, ChangeListener.MAIL, account);
             }
+            List<org.postern.api.store.BlobId> filed = new java.util.ArrayList<>();
+            for (int i = 0; i < uids.length; i++) {
+                if (uids[i] >= 0) {
+                    filed.add(filings.get(i).message().body());
+                }
+            }
+            awaitBodies(filed);
             return uids;
         });
     }

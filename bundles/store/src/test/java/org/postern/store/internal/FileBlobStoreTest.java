@@ -380,4 +380,77 @@ class FileBlobStoreTest {
         restarted.close();
         assertEquals(List.of(), journalFiles(journal));
     }
+
+    @Test
+    void aBodyPutForFilingIsReadableAtOnceAndDurableOnceWaitedFor() throws Exception {
+        Path blobs = root.resolve("blobs");
+        Path journal = root.resolve("journal");
+        FileBlobStore crashed = new FileBlobStore(blobs, true, journal, 3_600_000);
+        byte[] a = text("Subject: filed\r\n\r\nwaited for\r\n");
+        BlobId ia;
+        try (InputStream in = new ByteArrayInputStream(a)) {
+            ia = crashed.putForFiling(in);
+        }
+        assertArrayEquals(a, read(crashed, ia), "the filing parses it before its commit");
+        crashed.awaitFiled(List.of(ia));
+        crashed.awaitFiled(List.of(ia)); // waited for once: nothing left to wait for
+        // The journal record is what makes it durable: a crash that loses the unforced file
+        // before any checkpoint still gives it back.
+        crashed.journal().abandon();
+        Files.delete(blobs.resolve(ia.value().substring(0, 2)).resolve(ia.value()));
+        FileBlobStore restarted = new FileBlobStore(blobs, true, journal, 3_600_000);
+        assertArrayEquals(a, read(restarted, ia));
+        restarted.recoveredChecked(restarted.recoveredBlobs().get(0));
+        restarted.close();
+    }
+
+    @Test
+    void aCheckpointBeforeTheWaitMakesTheBodyDurableAndTheWaitReturns() throws Exception {
+        FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, root.resolve("journal"), 3_600_000);
+        BlobId id;
+        try (InputStream in = new ByteArrayInputStream(text("checkpointed first"))) {
+            id = store.putForFiling(in);
+        }
+        store.journal().checkpoint(); // forces the blob file, closes and deletes its segment
+        store.awaitFiled(List.of(id)); // no flush of a closed segment, no failure
+        assertArrayEquals(text("checkpointed first"), read(store, id));
+        BlobId deleted;
+        try (InputStream in = new ByteArrayInputStream(text("never filed"))) {
+            deleted = store.putForFiling(in);
+        }
+        assertTrue(store.delete(deleted));
+        store.awaitFiled(List.of(deleted)); // a body that is not filed is deleted, not waited for
+        store.close();
+        assertEquals(List.of(), journalFiles(root.resolve("journal")));
+    }
+
+    @Test
+    void manyWritersPuttingForFilingWhileCheckpointsRunAllEndDurable() throws Exception {
+        FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, root.resolve("journal"), 20);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<Map.Entry<BlobId, byte[]>>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 640; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> {
+                    byte[] b = text("message " + n + " " + "z".repeat(n % 3000));
+                    BlobId id;
+                    try (InputStream in = new ByteArrayInputStream(b)) {
+                        id = store.putForFiling(in);
+                    }
+                    Thread.sleep(n % 3); // the filing's own work, while the flush runs
+                    store.awaitFiled(List.of(id));
+                    return Map.entry(id, b);
+                }));
+            }
+            for (var f : futures) {
+                Map.Entry<BlobId, byte[]> e = f.get();
+                assertArrayEquals(e.getValue(), read(store, e.getKey()));
+            }
+        } finally {
+            pool.shutdownNow();
+            store.close();
+        }
+        assertEquals(List.of(), journalFiles(root.resolve("journal")));
+    }
 }

@@ -457,18 +457,15 @@ public class AccountManager implements AccountService, DomainService, AddressRes
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        return resolutions.get(a.toString(), () -> lookUp(a));
-    }
-
-    private Optional<Resolution> lookUp(MailAddress a) {
         if (domains.isServiceDomain(a.domain())) {
-            return accounts.byAddress(a).filter(r -> r.status() != AccountStatus.REMOVED)
-                    .map(r -> new Resolution(a, toAccount(r), Resolution.Kind.PRIMARY));
+            return resolutions.get(a.toString(), () -> accounts.byAddress(a)
+                    .filter(r -> r.status() != AccountStatus.REMOVED).map(AccountManager::toAccount))
+                    .map(account -> new Resolution(a, account, Resolution.Kind.PRIMARY));
         }
-        return domains.ownedDomain(a.domain())
+        return resolutions.get("@" + a.domain(), () -> domains.ownedDomain(a.domain())
                 .flatMap(d -> accounts.byId(d.accountId()))
-                .filter(r -> r.status() != AccountStatus.REMOVED)
-                .map(r -> new Resolution(a, toAccount(r), Resolution.Kind.OWNED_DOMAIN));
+                .filter(r -> r.status() != AccountStatus.REMOVED).map(AccountManager::toAccount))
+                .map(account -> new Resolution(a, account, Resolution.Kind.OWNED_DOMAIN));
     }
 
     // ---- helpers ----

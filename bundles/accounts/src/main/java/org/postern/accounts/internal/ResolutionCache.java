@@ -6,14 +6,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.osgi.service.component.annotations.Component;
-import org.postern.api.account.Resolution;
+import org.postern.api.account.Account;
 import org.postern.core.store.ChangeListener;
 
 /**
- * Addresses found to belong to an account, with that account as it was read: the MX asks for
- * every RCPT, and reading it cost an account query and a domain query each time.
+ * Accounts found for an address, as they were read: the MX resolves every RCPT, and reading it
+ * cost an account query and a domain query each time. Keyed by the primary address, or by
+ * {@code "@" + domain} for an owned domain (any local part there resolves to the owner: keyed
+ * per address, every random local part a client sends would take an entry).
  *
- * <p>Only found addresses are kept. Whatever could make one wrong is an account change, which
+ * <p>Only found accounts are kept. Whatever could make one wrong is an account change, which
  * the store announces ({@link ChangeListener#ACCOUNT}: status, lock, expiry, password, owned
  * domains, removal) on this node before the changing call returns and, with PostgreSQL, on every
  * other node through LISTEN/NOTIFY; any such change drops everything (they are rare beside
@@ -31,29 +33,32 @@ public class ResolutionCache implements ChangeListener {
     /** Beyond this many addresses everything is forgotten and read again. */
     static final int MAX_ADDRESSES = 100_000;
 
-    private final Map<String, Resolution> found = new ConcurrentHashMap<>();
+    private final Map<String, Account> found = new ConcurrentHashMap<>();
     /** Moves on every change; a load that saw it move is not kept. */
     private final AtomicLong generation = new AtomicLong();
     private volatile boolean storing = true;
 
-    /** @param address the normalized address; {@code loader} reads it (outside any lock) on a miss */
-    Optional<Resolution> get(String address, Supplier<Optional<Resolution>> loader) {
-        Resolution known = found.get(address);
+    /**
+     * @param key a normalized primary address, or {@code "@"} and an owned domain; {@code loader}
+     *            reads the account (outside any lock) on a miss
+     */
+    Optional<Account> get(String key, Supplier<Optional<Account>> loader) {
+        Account known = found.get(key);
         if (known != null) {
             return Optional.of(known);
         }
         long seen = generation.get();
-        Optional<Resolution> loaded = loader.get();
+        Optional<Account> loaded = loader.get();
         if (loaded.isEmpty() || !storing || generation.get() != seen) {
             return loaded;
         }
         if (found.size() >= MAX_ADDRESSES) {
             found.clear();
         }
-        found.put(address, loaded.get());
+        found.put(key, loaded.get());
         if (generation.get() != seen) {
             // A change ran between the check and the put and may have missed this entry.
-            found.remove(address, loaded.get());
+            found.remove(key, loaded.get());
         }
         return loaded;
     }

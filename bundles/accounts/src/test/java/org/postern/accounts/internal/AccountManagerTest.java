@@ -703,6 +703,22 @@ class AccountManagerTest {
     }
 
     @Test
+    void randomLocalPartsAtAnOwnedDomainTakeOneEntryAndUnknownAddressesNone() {
+        Account alice = create("alice@example.net");
+        manager.addDomain("alice@example.net", "alice-shop.example");
+        ResolutionCache cache = new ResolutionCache();
+        AccountManager other = new AccountManager(accounts, domains, new Argon2idHasher(64, 1, 1), MIN_LENGTH,
+                INITIAL_DAYS, Clock.fixed(NOW, ZoneOffset.UTC), cache);
+        for (int i = 0; i < 500; i++) {
+            assertEquals(alice, other.resolve("junk" + i + "@alice-shop.example").orElseThrow().account());
+            assertTrue(other.resolve("junk" + i + "@example.net").isEmpty());
+        }
+        assertEquals(MailAddress.parse("junk7@alice-shop.example"),
+                other.resolve("Junk7@alice-shop.example").orElseThrow().address(), "the address asked, not a remembered one");
+        assertEquals(1, cache.size(), "the owned domain once; nothing for addresses that do not exist");
+    }
+
+    @Test
     void lockedAccountStillResolves() {
         Account alice = create("alice@example.net");
         manager.addDomain("alice@example.net", "alice-shop.example");

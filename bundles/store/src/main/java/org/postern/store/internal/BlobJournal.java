@@ -381,7 +381,7 @@ final class BlobJournal implements AutoCloseable {
                 // the next start rewrites its bodies from it.
                 LOG.error("Postern blob journal: checkpoint of {} failed; kept for recovery at the next start: {}",
                         s.path, e.toString());
-                s.file.close();
+                closeSegment(s);
                 synchronized (appendLock) {
                     full.remove(s);
                 }
@@ -424,10 +424,7 @@ final class BlobJournal implements AutoCloseable {
             FileBlobStore.forceDirectory(d);
         }
         s.checkpointed = true;
-        synchronized (flushLock) {
-            flushLock.notifyAll(); // deferred writers waiting on this segment are done
-        }
-        s.file.close();
+        closeSegment(s);
         if (s.failed) {
             // Its flushed records' bodies are forced now; the rest were refused. Kept anyway:
             // recovery at the next start reads what is intact and the reaper drops the rest.
@@ -437,6 +434,33 @@ final class BlobJournal implements AutoCloseable {
         }
         synchronized (appendLock) {
             full.remove(s);
+        }
+    }
+
+    /**
+     * Closes a segment's file once no flush runs (a flush of a closed descriptor could reach a
+     * file that reused its number), and wakes the writers waiting for it: those of a checkpointed
+     * segment find their bodies durable, the others (its checkpoint failed) find it failed, as
+     * a record not yet flushed can no longer be.
+     */
+    private void closeSegment(Segment s) throws IOException {
+        synchronized (flushLock) {
+            while (flushing) {
+                try {
+                    flushLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while closing a journal segment");
+                }
+            }
+            if (!s.checkpointed) {
+                s.failed = true;
+            }
+            try {
+                s.file.close();
+            } finally {
+                flushLock.notifyAll();
+            }
         }
     }
 

@@ -81,11 +81,14 @@ public class FileBlobStore implements BlobStore {
 
     @org.osgi.service.component.annotations.Deactivate
     void unregister() {
+        // The journal first: a filing still running elsewhere waits on this store for its body
+        // (JdbcMessageRepository), and the final checkpoint is what answers it; a put arriving
+        // meanwhile is refused (the journal is closed) rather than left unflushed.
+        close();
         if (registration != null) {
             registration.close();
             registration = null;
         }
-        close();
     }
 
     /** Checkpoints and closes the journal: a clean stop leaves none to recover. */
@@ -225,7 +228,9 @@ public class FileBlobStore implements BlobStore {
             journal.done(t);
         }
         if (unflushed.size() >= MAX_UNFLUSHED) {
-            unflushed.values().removeIf(k -> k.segment().checkpointed);
+            // A segment checkpointed or failed answers every wait at once: those are leftovers
+            // of bodies nobody filed nor deleted (a delivery whose database went away).
+            unflushed.values().removeIf(k -> k.segment().checkpointed || k.segment().failed);
         }
         unflushed.put(id, t);
         return id;

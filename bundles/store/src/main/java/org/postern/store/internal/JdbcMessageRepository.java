@@ -10,8 +10,6 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.StoredMessage;
@@ -31,25 +29,31 @@ public class JdbcMessageRepository implements MessageRepository {
     /**
      * Where bodies stored with {@code putForFiling} become durable: each filing waits for its
      * body's journal flush after its statements and before its commit, so the flush (started at
-     * the put) overlaps them. Absent (a test, or the blob store restarting): nothing to wait for,
-     * as such bodies exist only in a running blob store, whose close checkpoints them.
+     * the put) overlaps them. A static reference: while this repository files, the blob store
+     * that knows which of its bodies are still unflushed is the one it waits on (one that is
+     * going away still answers: its close checkpoints every body). Null only in tests that
+     * file without a blob store.
      */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile FileBlobStore blobs;
+    private final FileBlobStore blobs;
 
     @Activate
-    public JdbcMessageRepository(@Reference Database db) {
+    public JdbcMessageRepository(@Reference Database db, @Reference FileBlobStore blobs) {
         this.db = db;
+        this.blobs = blobs;
+    }
+
+    /** For tests without a blob store: bodies are taken as durable. */
+    JdbcMessageRepository(Database db) {
+        this(db, null);
     }
 
     /** Before a filing commits: its bodies must be on disk (see {@link #blobs}). */
     private void awaitBodies(java.util.Collection<org.postern.api.store.BlobId> bodies) {
-        FileBlobStore b = blobs;
-        if (b == null) {
+        if (blobs == null) {
             return;
         }
         try {
-            b.awaitFiled(bodies);
+            blobs.awaitFiled(bodies);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("message body not durable: " + e.getMessage(), e);
         }

@@ -186,17 +186,7 @@ public class FileBlobStore implements BlobStore {
 
     @Override
     public BlobId put(InputStream content) throws IOException {
-        byte[] raw = new byte[16];
-        RANDOM.nextBytes(raw);
-        BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
-        if (journal == null || journal.saturated()) {
-            return putAlone(id, content);
-        }
-        byte[] body = content.readNBytes(BlobJournal.MAX_BODY + 1);
-        if (body.length > BlobJournal.MAX_BODY) {
-            return putAlone(id, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(body), content));
-        }
-        return putJournaled(id, body);
+        return store(content, true);
     }
 
     /**
@@ -206,6 +196,11 @@ public class FileBlobStore implements BlobStore {
      */
     @Override
     public BlobId putForFiling(InputStream content) throws IOException {
+        return store(content, false);
+    }
+
+    /** @param durable wait for the journal flush here; otherwise {@link #awaitFiled} does */
+    private BlobId store(InputStream content, boolean durable) throws IOException {
         byte[] raw = new byte[16];
         RANDOM.nextBytes(raw);
         BlobId id = BlobId.of(HexFormat.of().formatHex(raw));
@@ -216,24 +211,7 @@ public class FileBlobStore implements BlobStore {
         if (body.length > BlobJournal.MAX_BODY) {
             return putAlone(id, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(body), content));
         }
-        BlobJournal.Ticket t = journal.append(id, body, body.length);
-        journal.startFlush(t);
-        Path target = path(id);
-        try {
-            writeInPlace(target, body);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(target);
-            throw e;
-        } finally {
-            journal.done(t);
-        }
-        if (unflushed.size() >= MAX_UNFLUSHED) {
-            // A segment checkpointed or failed answers every wait at once: those are leftovers
-            // of bodies nobody filed nor deleted (a delivery whose database went away).
-            unflushed.values().removeIf(k -> k.segment().checkpointed || k.segment().failed);
-        }
-        unflushed.put(id, t);
-        return id;
+        return putJournaled(id, body, durable);
     }
 
     /**
@@ -263,19 +241,33 @@ public class FileBlobStore implements BlobStore {
     /**
      * The blob file is written in place, unforced: until a checkpoint forces it, the journal
      * record is what makes it durable (and what recovery rewrites it from). Nobody can read it
-     * before this returns, as nobody knows its id.
+     * before this returns, as nobody knows its id. Not {@code durable}: the flush is started,
+     * not waited for, and the body is remembered for {@link #awaitFiled}.
      */
-    private BlobId putJournaled(BlobId id, byte[] body) throws IOException {
+    private BlobId putJournaled(BlobId id, byte[] body, boolean durable) throws IOException {
         BlobJournal.Ticket t = journal.append(id, body, body.length);
+        if (!durable) {
+            journal.startFlush(t);
+        }
         Path target = path(id);
         try {
             writeInPlace(target, body);
-            journal.awaitDurable(t);
+            if (durable) {
+                journal.awaitDurable(t);
+            }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(target);
             throw e;
         } finally {
             journal.done(t);
+        }
+        if (!durable) {
+            if (unflushed.size() >= MAX_UNFLUSHED) {
+                // A segment checkpointed or failed answers every wait at once: those are leftovers
+                // of bodies nobody filed nor deleted (a delivery whose database went away).
+                unflushed.values().removeIf(k -> k.segment().checkpointed || k.segment().failed);
+            }
+            unflushed.put(id, t);
         }
         return id;
     }

@@ -209,6 +209,20 @@ public interface MailboxRepository {
     /** The account's own storage limit in octets (0: none); empty when the default applies. */
     OptionalLong quotaBytes(String accountId);
 
+    /** What {@link #usedBytes} and {@link #quotaBytes} say, read together. @since 1.12 */
+    record Usage(long usedBytes, OptionalLong quotaBytes) {
+    }
+
+    /**
+     * {@link #usedBytes} and {@link #quotaBytes} of one account in one read: the MX asks for
+     * both at every RCPT. An unknown account uses nothing and has no limit of its own.
+     *
+     * @since 1.12
+     */
+    default Usage usage(String accountId) {
+        return new Usage(usedBytes(accountId), quotaBytes(accountId));
+    }
+
     /**
      * Sets the account's own storage limit in octets (0: none), or with null goes back to the
      * default.

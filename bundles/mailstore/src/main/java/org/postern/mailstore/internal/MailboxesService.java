@@ -378,7 +378,8 @@ public class MailboxesService implements Mailboxes, AccountLifecycleListener {
 
     @Override
     public QuotaUsage quota(String accountId) {
-        return new QuotaUsage(repo.usedBytes(accountId), limit(accountId));
+        MailboxRepository.Usage u = repo.usage(accountId);
+        return new QuotaUsage(u.usedBytes(), u.quotaBytes().orElse(defaultQuotaBytes));
     }
 
     /** The account's own limit, else the configured default; 0: none. */

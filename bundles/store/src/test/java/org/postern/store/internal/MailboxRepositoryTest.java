@@ -612,6 +612,22 @@ abstract class MailboxRepositoryTest {
     }
 
     @Test
+    void usageReadsTheUsedOctetsAndTheOwnLimitTogether() throws IOException {
+        assertEquals(new MailboxRepository.Usage(0, OptionalLong.empty()), boxes.usage(ALICE));
+        deliver(ALICE, "INBOX", "12345678\r\n"); // 10 octets
+        boxes.createFolder(ALICE, "Work", null);
+        append(ALICE, "Work", "1234\r\n", Set.of(), 0); // 6, in another folder
+        deliver(BOB, "INBOX", "bob\r\n");
+        assertEquals(new MailboxRepository.Usage(16, OptionalLong.empty()), boxes.usage(ALICE), "every folder, no own limit");
+        assertTrue(boxes.setQuotaBytes(ALICE, 1000L));
+        assertEquals(new MailboxRepository.Usage(16, OptionalLong.of(1000)), boxes.usage(ALICE));
+        assertTrue(boxes.setQuotaBytes(ALICE, 0L));
+        assertEquals(new MailboxRepository.Usage(16, OptionalLong.of(0)), boxes.usage(ALICE), "0: no limit, kept as such");
+        assertEquals(new MailboxRepository.Usage(5, OptionalLong.empty()), boxes.usage(BOB), "per account");
+        assertEquals(new MailboxRepository.Usage(0, OptionalLong.empty()), boxes.usage("c".repeat(32)), "no such account");
+    }
+
+    @Test
     void appendRefusesAMissingFolderAndARemovedAccount() throws IOException {
         assertThrows(FolderNotFoundException.class, () -> append(ALICE, "Nope", "x\r\n", Set.of(), 0));
         boxes.createFolder(BOB, "Work", null);

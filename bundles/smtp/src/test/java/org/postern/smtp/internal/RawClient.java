@@ -49,6 +49,13 @@ final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /** What one read of the socket returns (up to 64 KiB), as ISO-8859-1; null at end of stream. */
+    String readOnce() throws IOException {
+        byte[] b = new byte[65536];
+        int n = in.read(b);
+        return n < 0 ? null : new String(b, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
     /** One CRLF-terminated line without its terminator; null at end of stream. */
     String line() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

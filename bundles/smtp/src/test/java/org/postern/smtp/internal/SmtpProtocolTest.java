@@ -221,6 +221,35 @@ class SmtpProtocolTest extends SmtpTestSupport {
         }
     }
 
+    /**
+     * RFC 2920: the replies to a pipelined group leave together. Bob's lookup takes 400 ms, so
+     * a server writing each reply on its own would have sent MAIL's and Alice's long before
+     * (they would arrive in a read of their own); the first read gets the whole group instead.
+     */
+    @Test
+    void repliesToAPipelinedGroupLeaveInOneWrite() throws IOException {
+        org.postern.api.policy.RecipientPolicy real = server.recipientPolicy;
+        server.recipientPolicy = (recipient, sender, names, authenticated) -> {
+            if (recipient.startsWith("bob@")) {
+                try {
+                    Thread.sleep(400);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return real.decide(recipient, sender, names, authenticated);
+        };
+        try (RawClient c = ehlo()) {
+            c.send("MAIL FROM:<s@origin.example>\r\nRCPT TO:<alice@example.net>\r\nRCPT TO:<bob@example.net>\r\n"
+                    + "DATA\r\n");
+            assertEquals("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n",
+                    c.readOnce());
+            c.send(BODY + ".\r\n");
+            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
+            assertEquals("221 2.0.0 Bye", c.command("QUIT"), "a reply on its own still leaves at once");
+        }
+    }
+
     @Test
     void pipelinedCommandsAreAnsweredInOrder() throws IOException {
         try (RawClient c = ehlo()) {

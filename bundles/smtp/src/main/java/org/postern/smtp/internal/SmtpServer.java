@@ -68,6 +68,8 @@ public class SmtpServer {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)
     volatile Mailboxes mailboxes;
+    /** The RCPT quota check's recent readings (see RecentQuotas). */
+    final RecentQuotas recentQuotas = new RecentQuotas();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = CoreService.TARGET)

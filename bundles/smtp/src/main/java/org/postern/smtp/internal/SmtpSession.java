@@ -576,7 +576,7 @@ final class SmtpSession implements SmtpTransaction {
         }
         Mailboxes.QuotaUsage q;
         try {
-            q = boxes.quota(accountId);
+            q = server.recentQuotas.quota(boxes, accountId);
         } catch (RuntimeException e) {
             warnUnlessStoreDown("answered 451, quota lookup failed", e);
             return null;

@@ -12,15 +12,18 @@ import org.postern.api.mail.Mailboxes;
  * 1 MiB left, is answered from its last reading for up to a second; one closer to its limit, or
  * over it, is read every time. The cost: a mailbox may take up to a second's deliveries past
  * the point where it had only a tenth left before RCPT starts answering 452, and a limit
- * changed by the operator applies a second later. Bounded: past {@link #MAX} accounts
- * everything is forgotten.
+ * changed by the operator applies a second later. Its own deliveries do not drop a reading:
+ * that is the point (a busy account is read once a second, not at every RCPT). The newest
+ * reading wins, also when it is not roomy: an older, slower read cannot put back a roomy figure
+ * that a newer one has found out of date. Bounded: past {@link #MAX} accounts the readings older
+ * than a second go, and everything if that is not enough.
  */
 final class RecentQuotas {
     static final long FRESH_NANOS = 1_000_000_000L;
     static final long MIN_ROOM = 1024L * 1024;
     static final int MAX = 10_000;
 
-    private record Reading(Mailboxes.QuotaUsage usage, long at) {
+    private record Reading(Mailboxes.QuotaUsage usage, long at, boolean roomy) {
     }
 
     private final ConcurrentHashMap<String, Reading> readings = new ConcurrentHashMap<>();
@@ -38,18 +41,17 @@ final class RecentQuotas {
     Mailboxes.QuotaUsage quota(Mailboxes boxes, String accountId) {
         long now = nanoClock.getAsLong();
         Reading r = readings.get(accountId);
-        if (r != null && now - r.at() < FRESH_NANOS) {
+        if (r != null && r.roomy() && now - r.at() < FRESH_NANOS) {
             return r.usage();
         }
         Mailboxes.QuotaUsage q = boxes.quota(accountId);
-        if (roomy(q)) {
+        if (readings.size() >= MAX) {
+            readings.values().removeIf(old -> now - old.at() >= FRESH_NANOS);
             if (readings.size() >= MAX) {
                 readings.clear();
             }
-            readings.put(accountId, new Reading(q, now));
-        } else if (r != null) {
-            readings.remove(accountId);
         }
+        readings.merge(accountId, new Reading(q, now, roomy(q)), (old, fresh) -> old.at() - fresh.at() > 0 ? old : fresh);
         return q;
     }
 

@@ -158,14 +158,16 @@ final class SmtpHandler extends IoHandlerAdapter {
 
     /**
      * Writes replies to a MINA session, those to pipelined commands together (RFC 2920 lets a
-     * server hold replies while more commands wait): a reply is kept until a flush event, queued
-     * in the session's order when the first of them was kept, reaches the worker. Every command
-     * already decoded is ahead of it in that queue, so the replies to a pipelined MAIL, RCPT and
+     * server hold replies while more commands wait): when nothing else is queued for the
+     * session a reply is written at once; otherwise it is kept until a flush event, queued in
+     * the session's order when the first of them was kept, reaches the worker. The commands
+     * already decoded are ahead of it in that queue, so the replies to a pipelined MAIL, RCPT and
      * DATA leave in one write, where each took a write, a selector wake-up and a messageSent
-     * event of its own (a twentieth of the MX's CPU at one client). Nothing waits for input:
-     * the flush event is queued when the reply is kept, and runs right after the event that made
-     * it. What is kept is bounded by the replies to the commands queued ahead of the flush,
-     * which the read throttle bounds.
+     * event of its own (a twentieth of the MX's CPU at one client). Nothing waits for input,
+     * and a message's outcome is flushed at once by the session ({@link #flush()}). What is kept
+     * is bounded by the replies to the commands queued ahead of the flush, which the read
+     * throttle bounds; those replies do not count in its bound on unwritten replies until
+     * flushed. A buffer grown by a long batch is dropped after it is written.
      */
     static final class MinaOut implements SmtpSession.Out {
         /** The flush event: runs {@link #flush()} in the session's order. */
@@ -177,7 +179,10 @@ final class SmtpHandler extends IoHandlerAdapter {
         };
 
         private final IoSession io;
-        private final StringBuilder kept = new StringBuilder(); // guarded by this
+        /** Above this capacity the buffer is not kept for the next batch. */
+        private static final int KEEP_CAPACITY = 4096;
+
+        private StringBuilder kept = new StringBuilder(); // guarded by this
         private boolean flushQueued; // guarded by this
 
         MinaOut(IoSession io) {
@@ -195,9 +200,11 @@ final class SmtpHandler extends IoHandlerAdapter {
             if (!queue) {
                 return;
             }
-            if (io.getService().isDisposing() || io.getService().isDisposed()) {
-                // The listener is stopping and its workers take no more events (they are shut
-                // down after the acceptor is disposed): write now, as before a stop.
+            // The read throttle has already uncounted the event being handled: 0 means no
+            // command waits behind this one (RFC 2920's "input buffer empty"), so nothing would
+            // join this reply. A stopping listener's workers take no more events (they are
+            // shut down after the acceptor is disposed, which has closed the session).
+            if (ReadThrottle.queued(io)[0] == 0 || io.getService().isDisposing() || io.getService().isDisposed()) {
                 flush();
             } else {
                 resume(io, FLUSH);
@@ -205,7 +212,8 @@ final class SmtpHandler extends IoHandlerAdapter {
         }
 
         /** Writes what was kept, in one buffer. */
-        void flush() {
+        @Override
+        public void flush() {
             String replies;
             synchronized (this) {
                 flushQueued = false;
@@ -213,7 +221,11 @@ final class SmtpHandler extends IoHandlerAdapter {
                     return;
                 }
                 replies = kept.toString();
-                kept.setLength(0);
+                if (kept.capacity() > KEEP_CAPACITY) {
+                    kept = new StringBuilder();
+                } else {
+                    kept.setLength(0);
+                }
             }
             io.write(IoBuffer.wrap(replies.getBytes(StandardCharsets.UTF_8)));
         }

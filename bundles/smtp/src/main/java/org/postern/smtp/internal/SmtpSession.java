@@ -72,6 +72,14 @@ final class SmtpSession implements SmtpTransaction {
 
         /** DATA was accepted: until its end line, what the client sends is content (see SmtpChunking). */
         void dataStarted();
+
+        /**
+         * Writes the replies kept so far now, instead of behind the commands queued after them
+         * (see SmtpHandler.MinaOut): the answer to a message's end is not held up by a
+         * pipelined next transaction's lookups.
+         */
+        default void flush() {
+        }
     }
 
     /** AWAIT_CHECKS: DATA has ended, sender authentication runs; lines that arrive wait in {@link #waiting}. */
@@ -676,6 +684,7 @@ final class SmtpSession implements SmtpTransaction {
         } finally {
             if (!continues) {
                 resetTransaction();
+                out.flush(); // the message's outcome leaves now (the 250 means it is stored)
             }
         }
     }
@@ -883,6 +892,7 @@ final class SmtpSession implements SmtpTransaction {
         } finally {
             resetTransaction();
         }
+        out.flush(); // the message's outcome leaves before the pipelined commands behind it run
         while (mode != Mode.AWAIT_CHECKS && mode != Mode.CLOSED && !waiting.isEmpty()) {
             Object next = waiting.poll();
             if (next instanceof Line) {

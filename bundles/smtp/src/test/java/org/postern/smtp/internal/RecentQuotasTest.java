@@ -63,6 +63,24 @@ class RecentQuotasTest {
     }
 
     @Test
+    void aSlowerOlderReadingDoesNotReplaceANewerOne() {
+        quotas.usage.put("acc", new QuotaUsage(GIB, GIB)); // full, as a newer read will find
+        java.util.concurrent.atomic.AtomicBoolean inner = new java.util.concurrent.atomic.AtomicBoolean();
+        org.postern.api.mail.Mailboxes slow = (org.postern.api.mail.Mailboxes) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.postern.api.mail.Mailboxes.class}, (proxy, method, args) -> {
+                    // While this (older) read is under way, a newer one finds the account full.
+                    if (inner.compareAndSet(false, true)) {
+                        now.addAndGet(10);
+                        assertEquals(new QuotaUsage(GIB, GIB), recent.quota(counted, "acc"));
+                    }
+                    return new QuotaUsage(0, GIB); // what the older read saw: roomy
+                });
+        assertEquals(new QuotaUsage(0, GIB), recent.quota(slow, "acc"));
+        assertEquals(new QuotaUsage(GIB, GIB), recent.quota(counted, "acc"), "the newer, full reading stands");
+        assertEquals(2, reads.get());
+    }
+
+    @Test
     void aFailedReadIsNotRemembered() {
         quotas.fail = new IllegalStateException("store down");
         assertThrows(IllegalStateException.class, () -> recent.quota(counted, "acc"));

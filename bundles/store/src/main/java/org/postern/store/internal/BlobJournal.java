@@ -132,6 +132,10 @@ final class BlobJournal implements AutoCloseable {
         }
     }
 
+    /** Below this many blob files a checkpoint forces each: cheaper than starting {@code sync -f}. */
+    static final int SYNCFS_MIN_FILES = 32;
+    private final FilesystemSync syncfs;
+
     /** Where one appended record ends: what {@link #awaitDurable} waits for. */
     record Ticket(Segment segment, long end) {
     }
@@ -140,6 +144,16 @@ final class BlobJournal implements AutoCloseable {
      * Opens the journal in {@code dir} (created owner-only), after {@link #recover} ran on it.
      */
     BlobJournal(Path dir, Function<BlobId, Path> blobPath, long checkpointMillis) throws IOException {
+        this(dir, blobPath, checkpointMillis, null);
+    }
+
+    /**
+     * @param syncfs flushes the blob directory's whole filesystem at a checkpoint naming at least
+     *               {@link #SYNCFS_MIN_FILES} blob files, instead of forcing each; null: each
+     */
+    BlobJournal(Path dir, Function<BlobId, Path> blobPath, long checkpointMillis, FilesystemSync syncfs)
+            throws IOException {
+        this.syncfs = syncfs;
         this.dir = dir;
         this.checkpointMillis = checkpointMillis;
         this.blobPath = blobPath;
@@ -410,18 +424,22 @@ final class BlobJournal implements AutoCloseable {
         synchronized (appendLock) {
             blobs = new ArrayList<>(s.blobs);
         }
-        Set<Path> dirs = new TreeSet<>();
-        for (BlobId id : blobs) {
-            Path p = blobPath.apply(id);
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-                ch.force(true);
-                dirs.add(p.getParent());
-            } catch (NoSuchFileException deletedMeanwhile) {
-                dirs.add(p.getParent()); // its unlinking is what must be durable now
+        if (syncfs != null && blobs.size() >= SYNCFS_MIN_FILES) {
+            syncfs.run(); // every blob file and directory entry of the filesystem, unlinks included
+        } else {
+            Set<Path> dirs = new TreeSet<>();
+            for (BlobId id : blobs) {
+                Path p = blobPath.apply(id);
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                    ch.force(true);
+                    dirs.add(p.getParent());
+                } catch (NoSuchFileException deletedMeanwhile) {
+                    dirs.add(p.getParent()); // its unlinking is what must be durable now
+                }
             }
-        }
-        for (Path d : dirs) {
-            FileBlobStore.forceDirectory(d);
+            for (Path d : dirs) {
+                FileBlobStore.forceDirectory(d);
+            }
         }
         s.checkpointed = true;
         closeSegment(s);

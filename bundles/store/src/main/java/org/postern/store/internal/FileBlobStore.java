@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
@@ -76,7 +77,8 @@ public class FileBlobStore implements BlobStore {
 
     FileBlobStore(StoreConfig config, Map<String, Object> properties) {
         this(config.blob_dir().isBlank() ? DataDirectory.resolve().resolve("blobs") : Path.of(config.blob_dir()),
-                fsyncChecked(config, properties), config.blob_journal() ? DataDirectory.resolve().resolve("blob-journal") : null);
+                fsyncChecked(config, properties), config.blob_journal() ? DataDirectory.resolve().resolve("blob-journal") : null,
+                BlobJournal.CHECKPOINT_MILLIS, config.blob_checkpoint_syncfs());
     }
 
     @org.osgi.service.component.annotations.Deactivate
@@ -111,6 +113,17 @@ public class FileBlobStore implements BlobStore {
     }
 
     FileBlobStore(Path root, boolean fsync, Path journalDir, long checkpointMillis) {
+        this(root, fsync, journalDir, checkpointMillis, false);
+    }
+
+    /** @param syncfs whether journal checkpoints may flush the blob filesystem at once ({@link FilesystemSync}) */
+    FileBlobStore(Path root, boolean fsync, Path journalDir, long checkpointMillis, boolean syncfs) {
+        this(root, fsync, journalDir, checkpointMillis, syncfs ? FilesystemSync::forBlobDirectory : (r, d) -> null);
+    }
+
+    /** @param syncfs gives the journal its {@link FilesystemSync} (or null) for the blob root and its fan-out */
+    FileBlobStore(Path root, boolean fsync, Path journalDir, long checkpointMillis,
+            java.util.function.BiFunction<Path, List<Path>, FilesystemSync> syncfs) {
         try {
             this.root = DataDirectories.requireWritable(root.toAbsolutePath().normalize(), "blob directory");
             this.tmp = DataDirectories.requireWritable(this.root.resolve("tmp"), "blob directory");
@@ -119,7 +132,7 @@ public class FileBlobStore implements BlobStore {
             if (fsync && journalDir != null) {
                 Path dir = DataDirectories.requireWritable(journalDir.toAbsolutePath().normalize(), "blob journal directory");
                 recovered.addAll(BlobJournal.recover(dir, this::path));
-                this.journal = new BlobJournal(dir, this::path, checkpointMillis);
+                this.journal = new BlobJournal(dir, this::path, checkpointMillis, syncfs.apply(this.root, fanOutDirectories()));
             } else {
                 this.journal = null;
             }
@@ -144,6 +157,15 @@ public class FileBlobStore implements BlobStore {
             throw e;
         }
         return config.blob_fsync();
+    }
+
+    /** The 256 directories blob files live in (root/00 .. root/ff). */
+    private List<Path> fanOutDirectories() {
+        List<Path> dirs = new java.util.ArrayList<>(256);
+        for (int i = 0; i < 256; i++) {
+            dirs.add(root.resolve(String.format("%02x", i)));
+        }
+        return dirs;
     }
 
     private void createFanOut(boolean durable) {

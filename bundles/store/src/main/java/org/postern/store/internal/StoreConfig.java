@@ -43,6 +43,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "Off: every body is flushed on its own")
     boolean blob_journal() default true;
 
+    @AttributeDefinition(name = "Checkpoint with syncfs",
+            description = "With the journal: a checkpoint flushes the blob directory's whole filesystem with one syncfs "
+                    + "(sync -f) instead of forcing each blob file, where that is as safe: Linux 5.8 or later, a local "
+                    + "filesystem (ext4, xfs, btrfs, f2fs, zfs, overlay), sync -f working. Otherwise, or off: each file")
+    boolean blob_checkpoint_syncfs() default true;
+
     @AttributeDefinition(name = "Blob deletion retry (seconds)",
             description = "How often bodies recorded for deletion whose unlinking failed are tried again (1..86400)")
     int blob_deletion_retry_seconds() default 60;

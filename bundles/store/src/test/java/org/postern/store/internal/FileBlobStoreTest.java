@@ -271,6 +271,71 @@ class FileBlobStoreTest {
         again.close();
     }
 
+    /** A checkpoint naming many bodies flushes the filesystem once; one naming few forces each. */
+    @Test
+    void aCheckpointOfManyBodiesFlushesTheBlobFilesystemOnce() throws IOException {
+        Path journal = root.resolve("journal");
+        Path marker = root.resolve("syncfs-ran");
+        FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, journal, 3_600_000,
+                (blobs, fanOut) -> new FilesystemSync(List.of("sh", "-c", "echo ran >> \"$0\" && sync -f \"$1\"",
+                        marker.toString(), blobs.toString())));
+        Map<BlobId, byte[]> put = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            byte[] b = text("few " + i);
+            put.put(put(store, b), b);
+        }
+        store.journal().checkpoint();
+        assertFalse(Files.exists(marker), "3 bodies: each forced, no syncfs");
+        for (int i = 0; i < BlobJournal.SYNCFS_MIN_FILES; i++) {
+            byte[] b = text("many " + i);
+            put.put(put(store, b), b);
+        }
+        store.journal().checkpoint();
+        assertEquals(List.of("ran"), Files.readAllLines(marker), "one syncfs for the segment");
+        assertEquals(1, journalFiles(journal).size(), "only the new, empty segment");
+        assertEquals(0, Files.size(journalFiles(journal).get(0)));
+        for (Map.Entry<BlobId, byte[]> e : put.entrySet()) {
+            assertArrayEquals(e.getValue(), read(store, e.getKey()));
+        }
+        store.close();
+    }
+
+    /** A syncfs that reports a failure is a failed checkpoint: the segment stays for recovery. */
+    @Test
+    void aFailedSyncfsKeepsTheSegmentAndTheNextStartRecoversItsBodies() throws IOException {
+        Path journal = root.resolve("journal");
+        FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, journal, 3_600_000,
+                (blobs, fanOut) -> new FilesystemSync(List.of("sh", "-c", "echo 'sync: error syncing: Input/output error' >&2; exit 1")));
+        Map<BlobId, byte[]> put = new HashMap<>();
+        for (int i = 0; i < BlobJournal.SYNCFS_MIN_FILES; i++) {
+            byte[] b = text("body " + i);
+            put.put(put(store, b), b);
+        }
+        IOException failed = assertThrows(IOException.class, () -> store.journal().checkpoint());
+        assertTrue(failed.getMessage().contains("exit 1") && failed.getMessage().contains("Input/output error"),
+                failed.getMessage());
+        assertEquals(2, journalFiles(journal).size(), "the failed segment is kept beside the new one");
+        store.close(); // its final checkpoint fails the same way: the segment stays
+        FileBlobStore recovered = new FileBlobStore(root.resolve("blobs"), true, journal, 3_600_000);
+        assertEquals(put.keySet(), recovered.recoveredBlobs().stream().flatMap(r -> r.blobs().stream())
+                .collect(java.util.stream.Collectors.toSet()), "every body of the kept segment");
+        for (Map.Entry<BlobId, byte[]> e : put.entrySet()) {
+            assertArrayEquals(e.getValue(), read(recovered, e.getKey()));
+        }
+        recovered.close();
+    }
+
+    @Test
+    void syncfsNeedsLinux58() {
+        assertTrue(FilesystemSync.kernelAtLeast("6.1.0-27-amd64", 5, 8));
+        assertTrue(FilesystemSync.kernelAtLeast("5.8.0", 5, 8));
+        assertTrue(FilesystemSync.kernelAtLeast("5.10.0-1057-azure", 5, 8));
+        assertFalse(FilesystemSync.kernelAtLeast("5.4.0-150-generic", 5, 8));
+        assertFalse(FilesystemSync.kernelAtLeast("4.19.0", 5, 8));
+        assertFalse(FilesystemSync.kernelAtLeast("", 5, 8));
+        assertFalse(FilesystemSync.kernelAtLeast("unknown", 5, 8));
+    }
+
     @Test
     void concurrentWritersShareTheJournalAndEveryBodySurvives() throws Exception {
         FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, root.resolve("journal"), 200);

@@ -14,7 +14,9 @@ import org.apache.mina.core.write.WriteRequest;
  * Bounds what one session may have in memory and owns the decision to read from its socket.
  * Received messages are counted when they enter the worker queue ({@link #in()}, before the
  * executor) and uncounted when a worker takes them ({@link #out()}, after it); replies waiting to
- * be written count too. Past {@code maxMessages} or {@code maxBytes} waiting for the worker, or
+ * be written count too, once handed to MINA (a protocol that keeps the replies to a pipelined
+ * group until the group is answered, as SMTP does, holds at most the replies to what this bound
+ * let into the queue). Past {@code maxMessages} or {@code maxBytes} waiting for the worker, or
  * {@code maxBytes} of replies the client has not read, reading is suspended, and it resumes once
  * both have drained to half. While a worker is blocked (an fsync, a slow store), or while a
  * client pipelines commands without reading the replies, the client fills its own TCP window,

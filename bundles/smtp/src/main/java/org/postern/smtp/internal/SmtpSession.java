@@ -124,10 +124,13 @@ final class SmtpSession implements SmtpTransaction {
     private Spool spool;
     private DataFraming framing;
     /**
-     * Lines decoded while the checks ran (reads are held then, so at most what one socket read
-     * held): handled in order once the message has its answer.
+     * Lines and chunks decoded while the checks ran: handled in order once the message has its
+     * answer. Reads are held then, so at most what the read throttle let into the worker queue
+     * before the hold, plus one socket read.
      */
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    /** True while {@link #checked} hands the waiting lines on: one drain at a time, never nested. */
+    private boolean draining;
 
     // BDAT (RFC 3030): the transaction's body comes in chunks
     private boolean chunking;
@@ -813,11 +816,14 @@ final class SmtpSession implements SmtpTransaction {
      * claim this server's name (RFC 8601 §5), and delivers once SPF, DKIM and DMARC have
      * answered, with their Authentication-Results on top.
      *
-     * @return true when delivery continues asynchronously ({@link #checked}); false when it is
-     *         done (delivered or answered) and the transaction may be reset
+     * @return true when {@link #checked} has it (already, or once the checks answer), which
+     *         resets the transaction; false when it is done (delivered or answered) and the
+     *         transaction may be reset
      */
     private boolean checkThenDeliver() {
         String authservId = server.hostname();
+        CompletableFuture<SenderAuthentication.Report> report = new CompletableFuture<>();
+        List<MessageContent.Cut> cuts = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(spool.open(), 64 * 1024)) {
             HeaderFields header = HeaderFields.read(in, MAX_HEADER, MAX_HEADER_FIELDS);
             if (header.truncated()) {
@@ -827,7 +833,6 @@ final class SmtpSession implements SmtpTransaction {
                         + MAX_HEADER_FIELDS + " fields)");
                 return false;
             }
-            List<MessageContent.Cut> cuts = new ArrayList<>();
             for (HeaderFields.Field f : header.fields()) {
                 if (AuthenticationResults.claims(f, authservId)) {
                     cuts.add(new MessageContent.Cut(f.offset(), f.offset() + f.raw().length));
@@ -841,7 +846,6 @@ final class SmtpSession implements SmtpTransaction {
                 deliver(new MessageContent(new byte[0], spool, cuts), "");
                 return false;
             }
-            CompletableFuture<SenderAuthentication.Report> report = new CompletableFuture<>();
             mode = Mode.AWAIT_CHECKS;
             try {
                 CompletableFuture<SpfResult> spf = spfCheck != null ? spfCheck
@@ -852,22 +856,25 @@ final class SmtpSession implements SmtpTransaction {
                 LOG.warn("Postern SMTP: [{}] sender authentication not started: {}", ip(), e.toString());
                 report.complete(null);
             }
-            if (report.isDone()) {
-                // Every answer was at hand (cached DNS, no key to fetch): go on in this event.
-                // Holding reads and coming back through the worker queue cost two selector
-                // wake-ups and a queued event per message, a sixth of the MX's rate at one client.
-                checked(report.getNow(null), cuts);
-            } else {
-                // Reads are held until the checks answer (commands pipelined behind the end of
-                // DATA wait in the socket); what was read before the hold is in the worker queue,
-                // bounded by the read throttle, and waits in `waiting` once taken.
-                out.await(report, r -> checked(r, cuts));
-            }
-            return true;
         } catch (IOException | RuntimeException e) {
+            mode = Mode.COMMAND;
             temporaryLocalProblem("cannot read the spooled message: " + e);
             return false;
         }
+        // The spooled message is closed again before anything goes on (a drain of pipelined
+        // messages below must not keep one stream open per message).
+        if (report.isDone()) {
+            // Every answer was at hand (cached DNS, no key to fetch): go on in this event.
+            // Holding reads and coming back through the worker queue cost two selector
+            // wake-ups and a queued event per message.
+            checked(report.getNow(null), cuts);
+        } else {
+            // Reads are held until the checks answer (commands pipelined behind the end of
+            // DATA wait in the socket); what was read before the hold is in the worker queue,
+            // bounded by the read throttle, and waits in `waiting` once taken.
+            out.await(report, r -> checked(r, cuts));
+        }
+        return true;
     }
 
     /** The checks answered (r null: they failed, which they should never do): refuse or deliver. */
@@ -902,13 +909,23 @@ final class SmtpSession implements SmtpTransaction {
             resetTransaction();
         }
         out.flush(); // the message's outcome leaves before the pipelined commands behind it run
-        while (mode != Mode.AWAIT_CHECKS && mode != Mode.CLOSED && !waiting.isEmpty()) {
-            Object next = waiting.poll();
-            if (next instanceof Line) {
-                line((Line) next);
-            } else {
-                chunk((Chunk) next);
+        if (draining) {
+            // A pipelined message ended inside the drain below and its checks answered at once:
+            // the drain that is running goes on with the next line, in order.
+            return;
+        }
+        draining = true;
+        try {
+            while (mode != Mode.AWAIT_CHECKS && mode != Mode.CLOSED && !waiting.isEmpty()) {
+                Object next = waiting.poll();
+                if (next instanceof Line) {
+                    line((Line) next);
+                } else {
+                    chunk((Chunk) next);
+                }
             }
+        } finally {
+            draining = false;
         }
     }
 

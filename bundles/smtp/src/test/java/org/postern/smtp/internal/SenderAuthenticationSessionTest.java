@@ -37,6 +37,8 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
         final Map<String, String> txt = new ConcurrentHashMap<>();
         final Map<String, Boolean> hanging = new ConcurrentHashMap<>();
         final Map<String, Boolean> asked = new ConcurrentHashMap<>();
+        /** Answered when the test completes the future. */
+        final Map<String, CompletableFuture<DnsAnswer<String>>> late = new ConcurrentHashMap<>();
 
         private <T> CompletionStage<DnsAnswer<T>> none() {
             return CompletableFuture.completedFuture(DnsAnswer.none(Status.NXDOMAIN, false, 60));
@@ -48,6 +50,9 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
             asked.put(n, true);
             if (hanging.containsKey(n)) {
                 return new CompletableFuture<>();
+            }
+            if (late.containsKey(n)) {
+                return late.get(n);
             }
             String v = txt.get(n);
             return v == null ? none() : CompletableFuture.completedFuture(DnsAnswer.ok(List.of(v), false, 60));
@@ -204,7 +209,8 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<ceo@forged.example>"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<alice@example.net>"));
             assertEquals("354 End data with <CR><LF>.<CR><LF>", c.command("DATA"));
-            // the end of DATA and the next transaction in one write: they wait while DNS answers
+            // the end of DATA and the next transaction in one write (DNS answers at once here;
+            // messagesPipelinedBehindOneWhoseChecksAnswerLate... has them wait)
             c.send("From: ceo@forged.example\r\nSubject: wire money\r\n\r\nnow\r\n.\r\n"
                     + "MAIL FROM:<news@good.example>\r\nRCPT TO:<alice@example.net>\r\nDATA\r\n");
             assertEquals("550 5.7.1 Message rejected by the DMARC policy of forged.example: no aligned SPF or DKIM pass",
@@ -216,6 +222,51 @@ class SenderAuthenticationSessionTest extends SmtpTestSupport {
         }
         assertEquals(1, mailboxes.delivered.size());
         assertTrue(lastStored().contains("spf=pass"), lastStored());
+    }
+
+    /**
+     * The checks of the first message answer late; the client has pipelined two more whole
+     * messages (BDAT ... LAST) and a NOOP behind its end. Those wait, then run in order once the
+     * first is answered, each checked at once (their DNS is at hand) within that one drain.
+     */
+    @Test
+    void messagesPipelinedBehindOneWhoseChecksAnswerLateRunInOrderAfterIt() throws Exception {
+        CompletableFuture<DnsAnswer<String>> answer = new CompletableFuture<>();
+        dns.late.put("_dmarc.late.example", answer);
+        String second = "From: news@good.example\r\n\r\nsecond\r\n";
+        String third = "From: news@good.example\r\n\r\nthird\r\n";
+        try (RawClient c = ehlo()) {
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@late.example>"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<alice@example.net>"));
+            assertEquals("354 End data with <CR><LF>.<CR><LF>", c.command("DATA"));
+            c.send("From: a@late.example\r\n\r\nfirst\r\n.\r\n"
+                    + "MAIL FROM:<news@good.example>\r\nRCPT TO:<alice@example.net>\r\n"
+                    + "BDAT " + second.length() + " LAST\r\n" + second
+                    + "MAIL FROM:<news@good.example>\r\nRCPT TO:<bob@example.net>\r\n"
+                    + "BDAT " + third.length() + " LAST\r\n" + third
+                    + "NOOP\r\n");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!dns.asked.containsKey("_dmarc.late.example") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(dns.asked.containsKey("_dmarc.late.example"), "the first message's DMARC is being looked up");
+            assertEquals(0, mailboxes.delivered.size(), "nothing delivered while its checks run");
+            answer.complete(DnsAnswer.none(Status.NXDOMAIN, false, 60));
+            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
+            assertEquals("250 2.1.0 Ok", c.reply());
+            assertEquals("250 2.1.5 Ok", c.reply());
+            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
+            assertEquals("250 2.1.0 Ok", c.reply());
+            assertEquals("250 2.1.5 Ok", c.reply());
+            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
+            assertEquals("250 2.0.0 Ok", c.reply());
+        }
+        assertEquals(3, mailboxes.delivered.size());
+        assertEquals(List.of("acc-alice", "acc-alice", "acc-bob"),
+                mailboxes.delivered.stream().map(m -> m.accountId()).toList(), "in the order sent");
+        assertTrue(blobs.read(mailboxes.delivered.get(0).body()).contains("first"));
+        assertTrue(blobs.read(mailboxes.delivered.get(1).body()).contains("second"));
+        assertTrue(blobs.read(mailboxes.delivered.get(2).body()).contains("third"));
     }
 
     @Test

@@ -142,12 +142,7 @@ final class BlobJournal implements AutoCloseable {
 
     /**
      * Opens the journal in {@code dir} (created owner-only), after {@link #recover} ran on it.
-     */
-    BlobJournal(Path dir, Function<BlobId, Path> blobPath, long checkpointMillis) throws IOException {
-        this(dir, blobPath, checkpointMillis, null);
-    }
-
-    /**
+     *
      * @param syncfs flushes the blob directory's whole filesystem at a checkpoint naming at least
      *               {@link #SYNCFS_MIN_FILES} blob files, instead of forcing each; null: each
      */

@@ -78,7 +78,8 @@ public class FileBlobStore implements BlobStore {
     FileBlobStore(StoreConfig config, Map<String, Object> properties) {
         this(config.blob_dir().isBlank() ? DataDirectory.resolve().resolve("blobs") : Path.of(config.blob_dir()),
                 fsyncChecked(config, properties), config.blob_journal() ? DataDirectory.resolve().resolve("blob-journal") : null,
-                BlobJournal.CHECKPOINT_MILLIS, config.blob_checkpoint_syncfs());
+                BlobJournal.CHECKPOINT_MILLIS,
+                config.blob_checkpoint_syncfs() ? FilesystemSync::forBlobDirectory : (blobs, fanOut) -> null);
     }
 
     @org.osgi.service.component.annotations.Deactivate
@@ -113,12 +114,7 @@ public class FileBlobStore implements BlobStore {
     }
 
     FileBlobStore(Path root, boolean fsync, Path journalDir, long checkpointMillis) {
-        this(root, fsync, journalDir, checkpointMillis, false);
-    }
-
-    /** @param syncfs whether journal checkpoints may flush the blob filesystem at once ({@link FilesystemSync}) */
-    FileBlobStore(Path root, boolean fsync, Path journalDir, long checkpointMillis, boolean syncfs) {
-        this(root, fsync, journalDir, checkpointMillis, syncfs ? FilesystemSync::forBlobDirectory : (r, d) -> null);
+        this(root, fsync, journalDir, checkpointMillis, (r, d) -> null);
     }
 
     /** @param syncfs gives the journal its {@link FilesystemSync} (or null) for the blob root and its fan-out */
@@ -171,8 +167,7 @@ public class FileBlobStore implements BlobStore {
     private void createFanOut(boolean durable) {
         try {
             boolean created = false;
-            for (int i = 0; i < 256; i++) {
-                Path dir = root.resolve(String.format("%02x", i));
+            for (Path dir : fanOutDirectories()) {
                 if (!Files.isDirectory(dir)) {
                     OwnerOnly.createDirectories(dir);
                     created = true;

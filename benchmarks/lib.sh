@@ -14,7 +14,8 @@ bench_init() {
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   dist=""
   if [ "${1:-}" = dist ]; then
-    dist=$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1 || true)
+    # POSTERN_DIST: another build's tarball, to compare two builds in turn on the same machine
+    dist=${POSTERN_DIST:-$(ls "$repo"/karaf-assembly/target/postern-karaf-assembly-*.tar.gz 2>/dev/null | head -1 || true)}
     [ -n "$dist" ] || die "no distribution: mvn -B -q install -DskipTests first"
   fi
   jar=$repo/benchmarks/target/benchmarks.jar

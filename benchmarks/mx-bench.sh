@@ -55,7 +55,9 @@
 # Knobs: CLIENTS_LIST="1 4 16" MAILBOXES_LIST="1 16" TOTAL=2400 (messages per run, split over the
 # clients) SIZE=4096 WARMUP=10000 (per client count) REPEAT=3 (rounds per row) ONLY= (postern or postfix: run that half alone; the other is not
 # started and its prerequisites are not needed) PF_EXTRA= (more main.cf lines for Postfix, separated
-# by ";", e.g. PF_EXTRA="in_flow_delay = 0"; the defaults are Postfix's own)
+# by ";", e.g. PF_EXTRA="in_flow_delay = 0"; the defaults are Postfix's own) POSTERN_CFG= (Postern
+# settings to change, "pid:key=value" separated by ";", e.g.
+# POSTERN_CFG="org.postern.store:blob.checkpoint.syncfs=false"; the shipped ones otherwise)
 set -euo pipefail
 BENCH=mx-bench
 CLIENTS_LIST=${CLIENTS_LIST:-1 4 16}
@@ -66,6 +68,7 @@ WARMUP=${WARMUP:-10000}
 REPEAT=${REPEAT:-3}
 ONLY=${ONLY:-}
 PF_EXTRA=${PF_EXTRA:-}
+POSTERN_CFG=${POSTERN_CFG:-}
 source "$(dirname "$0")/lib.sh"
 case "$ONLY" in
   "" | postern | postfix) ;;
@@ -109,6 +112,15 @@ if runs postern; then
   unpack_postern "$work/postern"
   start_local_dns
   setcfg "$etc/org.postern.smtp.cfg" max.connections.per.ip 100
+  if [ -n "$POSTERN_CFG" ]; then
+    while IFS= read -r setting; do
+      setting=$(sed 's/^[[:space:]]*//;s/[[:space:]]*$//' <<<"$setting")
+      [ -n "$setting" ] || continue
+      [[ $setting =~ ^([A-Za-z0-9.]+):([A-Za-z0-9._-]+)=(.*)$ ]] || die "POSTERN_CFG: $setting is not pid:key=value"
+      [ -f "$etc/${BASH_REMATCH[1]}.cfg" ] || die "POSTERN_CFG: no $etc/${BASH_REMATCH[1]}.cfg"
+      setcfg "$etc/${BASH_REMATCH[1]}.cfg" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+    done < <(tr ';' '\n' <<<"$POSTERN_CFG")
+  fi
   start_karaf
   for i in $(seq 1 240); do greets "$smtp_port" && break; sleep 0.5; done
   greets "$smtp_port" || die "Postern MX not listening on $smtp_port"

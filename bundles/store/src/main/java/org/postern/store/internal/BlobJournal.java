@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>A checkpoint (every {@link #CHECKPOINT_MILLIS}, or sooner when a segment passes
  * {@link #SEGMENT_BYTES}) switches appends to a new segment, waits for the writers still busy in
  * the old one, forces every blob file the old segment names (one a deletion took meanwhile is
- * skipped) and their directories, and deletes the segment. So the journal is only a durability
+ * skipped) and their directories, and zeroes the segment to keep it as a spare ({@code
+ * spare-N.free}) for a later segment, or deletes it. So the journal is only a durability
  * buffer, seconds long, in front of the blob directory, which may be shared by several nodes
  * (DESIGN section 10): no body lives only in a node's journal once its checkpoint ran.
  *
@@ -67,6 +68,16 @@ final class BlobJournal implements AutoCloseable {
      * their own) until it catches up: the journal never grows without bound.
      */
     static final int MAX_WAITING_SEGMENTS = 8;
+    /**
+     * Checkpointed segments kept, zeroed, for the next segments to take over. Writing into blocks
+     * a file already has makes each flush one data write and a cache flush: appending to a new
+     * file also allocated blocks and rewrote the inode at every flush (an {@code O_DSYNC} 4 KiB
+     * write cost 0.26 to 0.41 ms appending and 0.12 ms overwriting on the reference VM). Zeroed
+     * first, so no body outlives its checkpoint in a spare (deleted mail is gone).
+     */
+    static final int MAX_SPARES = 2;
+    private static final String SPARE = "spare-";
+    private static final String SPARE_SUFFIX = ".free";
 
     private final Path dir;
     private final Function<BlobId, Path> blobPath;
@@ -76,6 +87,7 @@ final class BlobJournal implements AutoCloseable {
     private Segment current; // under appendLock
     private long nextNumber;
     private final List<Segment> full = new ArrayList<>(); // switched away from, not yet checkpointed; under appendLock
+    private final java.util.ArrayDeque<Path> spares = new java.util.ArrayDeque<>(); // zeroed, for open(); under appendLock
     private final Thread checkpointer;
     /** Flushes at once what {@link #startFlush} asks for, so a deferred writer's flush overlaps its own work. */
     private final Thread flusher;
@@ -93,6 +105,14 @@ final class BlobJournal implements AutoCloseable {
          * itself on interrupt).
          */
         final java.io.RandomAccessFile file;
+        /**
+         * Only for {@code fdatasync}: a file already allocated (a spare's) changes no metadata that
+         * a data sync must write, where {@code fsync} rewrote the inode for its new mtime each time.
+         * Its own descriptor, because a channel closes on interrupt: an interrupted leader closes
+         * only this, which the next flush opens again, never the file the writers append to.
+         * Under flushLock's {@code flushing} (one flush at a time).
+         */
+        FileChannel sync;
         long end; // under appendLock
         volatile long durable; // flushed up to here
         /**
@@ -157,6 +177,7 @@ final class BlobJournal implements AutoCloseable {
             highest = Math.max(highest, number(p, "recovered-"));
         }
         this.nextNumber = highest + 1;
+        deleteSpares(dir); // a crash's: not reused, as their zeroes may not have reached the disk
         synchronized (appendLock) {
             current = open();
         }
@@ -168,13 +189,67 @@ final class BlobJournal implements AutoCloseable {
         flusher.start();
     }
 
-    /** A new segment, its name durable too (a directory entry needs its directory flushed). */
+    /**
+     * A new segment, its name durable too (a directory entry needs its directory flushed): a
+     * spare taken over when there is one, whose zeroes end a scan at its last record like the end
+     * of a new file does. Under appendLock.
+     */
     private Segment open() throws IOException {
         long n = nextNumber++;
         Path p = dir.resolve(String.format("seg-%016d.log", n));
-        Files.createFile(p, OwnerOnly.fileAttribute());
+        Path spare = spares.poll();
+        if (spare != null) {
+            try {
+                Files.move(spare, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                LOG.warn("Postern blob journal: could not take over the spare segment {}: {}", spare.getFileName(), e.toString());
+                Files.deleteIfExists(spare);
+                spare = null;
+            }
+        }
+        if (spare == null) {
+            Files.createFile(p, OwnerOnly.fileAttribute());
+        }
         FileBlobStore.forceDirectory(dir);
         return new Segment(n, p, new java.io.RandomAccessFile(p.toFile(), "rw"));
+    }
+
+    /**
+     * Keeps a checkpointed segment for a later {@link #open}, its {@code end} octets zeroed (the
+     * page cache's copy: a crash may leave old records, which recovery then replays harmlessly, as
+     * every one of them was checkpointed and the reaper unlinks what no row names; a start deletes
+     * spares rather than reuse them), or deletes it when enough are kept.
+     */
+    private void recycle(Segment s, long end) throws IOException {
+        synchronized (appendLock) {
+            if (closed || spares.size() >= MAX_SPARES || end > SEGMENT_BYTES + HEADER + MAX_BODY) {
+                Files.deleteIfExists(s.path);
+                return;
+            }
+        }
+        Path spare = dir.resolve(SPARE + String.format("%016d", s.number) + SPARE_SUFFIX);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(s.path.toFile(), "rw")) {
+            byte[] zeroes = new byte[1 << 16];
+            for (long at = 0; at < end; at += zeroes.length) {
+                f.seek(at);
+                f.write(zeroes, 0, (int) Math.min(zeroes.length, end - at));
+            }
+        } catch (IOException e) {
+            Files.deleteIfExists(s.path);
+            throw e;
+        }
+        Files.move(s.path, spare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        synchronized (appendLock) {
+            spares.add(spare);
+        }
+    }
+
+    private static void deleteSpares(Path dir) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, SPARE + "*" + SPARE_SUFFIX)) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Whether bodies should bypass the journal for now: its checkpoints are behind. */
@@ -321,7 +396,14 @@ final class BlobJournal implements AutoCloseable {
                 throw new IOException("the blob journal segment failed before this body was flushed");
             }
             try {
-                s.file.getFD().sync();
+                if (s.sync == null || !s.sync.isOpen()) {
+                    s.sync = FileChannel.open(s.path, StandardOpenOption.READ);
+                }
+                s.sync.force(false);
+            } catch (java.nio.channels.ClosedByInterruptException interrupted) {
+                // Not a failed write-back: the kernel reported nothing, so the next flush (on a
+                // descriptor opened again) covers these records. Only this caller gives up.
+                throw new java.io.InterruptedIOException("interrupted while flushing the journal");
             } catch (IOException e) {
                 if (s.checkpointed) {
                     return; // closed by its checkpoint, which forced every body it holds
@@ -443,7 +525,16 @@ final class BlobJournal implements AutoCloseable {
             // recovery at the next start reads what is intact and the reaper drops the rest.
             LOG.warn("Postern blob journal: {} failed earlier; kept for recovery at the next start", s.path);
         } else {
-            Files.deleteIfExists(s.path);
+            long end;
+            synchronized (appendLock) {
+                end = s.end;
+            }
+            try {
+                recycle(s, end);
+            } catch (IOException e) {
+                // the segment is checkpointed all the same: only its reuse failed
+                LOG.warn("Postern blob journal: could not keep {} as a spare: {}", s.path.getFileName(), e.toString());
+            }
         }
         synchronized (appendLock) {
             full.remove(s);
@@ -470,6 +561,9 @@ final class BlobJournal implements AutoCloseable {
                 s.failed = true;
             }
             try {
+                if (s.sync != null) {
+                    s.sync.close();
+                }
                 s.file.close();
             } finally {
                 flushLock.notifyAll();
@@ -501,6 +595,9 @@ final class BlobJournal implements AutoCloseable {
                 if (!current.blobs.isEmpty() || current.failed) {
                     full.add(current);
                 } else {
+                    if (current.sync != null) {
+                        current.sync.close();
+                    }
                     current.file.close();
                     Files.deleteIfExists(current.path);
                 }
@@ -508,6 +605,14 @@ final class BlobJournal implements AutoCloseable {
             checkpoint();
         } catch (IOException | RuntimeException e) {
             LOG.warn("Postern blob journal: final checkpoint failed; the next start recovers it: {}", e.toString());
+        }
+        try {
+            synchronized (appendLock) {
+                spares.clear();
+            }
+            deleteSpares(dir); // a clean stop leaves no journal file
+        } catch (IOException e) {
+            LOG.warn("Postern blob journal: could not delete the spare segments: {}", e.toString());
         }
     }
 
@@ -560,7 +665,7 @@ final class BlobJournal implements AutoCloseable {
                 }
             }
             long rest = Files.size(seg) - intact;
-            if (rest > 0) {
+            if (rest > 0 && !zeroesFrom(seg, intact)) { // zeroes: a spare's (or a new file's) unwritten rest
                 // A record torn by the crash (never acknowledged), or damage after which an
                 // acknowledged body could hide: say how much was not read.
                 LOG.warn("Postern blob journal: {} octets at the end of {} are no intact record and were skipped",
@@ -584,6 +689,18 @@ final class BlobJournal implements AutoCloseable {
             out.add(new Recovered(seg, ids != null ? ids : ids(seg)));
         }
         return out;
+    }
+
+    private static boolean zeroesFrom(Path seg, long from) throws IOException {
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(seg), 1 << 16)) {
+            in.skipNBytes(from);
+            for (int b; (b = in.read()) >= 0; ) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static List<BlobId> ids(Path seg) throws IOException {

@@ -292,8 +292,9 @@ class FileBlobStoreTest {
         }
         store.journal().checkpoint();
         assertEquals(List.of("ran"), Files.readAllLines(marker), "one syncfs for the segment");
-        assertEquals(1, journalFiles(journal).size(), "only the new, empty segment");
-        assertEquals(0, Files.size(journalFiles(journal).get(0)));
+        assertEquals(1, journalFiles(journal).size(), "only the new segment");
+        byte[] left = Files.readAllBytes(journalFiles(journal).get(0)); // the first segment's zeroed file
+        assertArrayEquals(new byte[left.length], left, "holding no record");
         for (Map.Entry<BlobId, byte[]> e : put.entrySet()) {
             assertArrayEquals(e.getValue(), read(store, e.getKey()));
         }
@@ -373,6 +374,81 @@ class FileBlobStoreTest {
             store.close();
         }
         assertEquals(List.of(), journalFiles(root.resolve("journal")));
+    }
+
+    private static List<Path> spareFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".free")).sorted().toList();
+        }
+    }
+
+    /**
+     * A checkpointed segment is zeroed and kept, and the segment after the next switch writes
+     * into its blocks (the same file) instead of a new one; a clean stop leaves no spare.
+     */
+    @Test
+    void aCheckpointedSegmentIsZeroedAndALaterSegmentWritesIntoIt() throws IOException {
+        Path journal = root.resolve("journal");
+        FileBlobStore store = new FileBlobStore(root.resolve("blobs"), true, journal, 3_600_000);
+        for (int i = 0; i < 3; i++) {
+            put(store, text("Subject: to be checkpointed " + i + "\r\n\r\nbody\r\n"));
+        }
+        Path first = journalFiles(journal).get(0);
+        Object inode = Files.getAttribute(first, "unix:ino");
+        long used = Files.size(first);
+        store.journal().checkpoint();
+        List<Path> spares = spareFiles(journal);
+        assertEquals(1, spares.size(), "the checkpointed segment kept as a spare");
+        assertEquals(inode, Files.getAttribute(spares.get(0), "unix:ino"));
+        byte[] kept = Files.readAllBytes(spares.get(0));
+        assertEquals(used, kept.length);
+        assertArrayEquals(new byte[kept.length], kept, "no body left in a spare");
+
+        put(store, text("into the second segment"));
+        store.journal().checkpoint(); // the third segment takes the spare over
+        List<Path> live = journalFiles(journal);
+        assertEquals(1, live.size());
+        assertEquals(inode, Files.getAttribute(live.get(0), "unix:ino"), "the spare's file, not a new one");
+        BlobId later = put(store, text("into the reused blocks"));
+        assertArrayEquals(text("into the reused blocks"), read(store, later));
+        store.close();
+        assertEquals(List.of(), journalFiles(journal));
+        assertEquals(List.of(), spareFiles(journal), "a clean stop leaves no spare");
+    }
+
+    /**
+     * A crash while a segment writes into a spare's blocks: the next start recovers that
+     * segment's own records only, never a body of an earlier use (one deleted since stays gone),
+     * and drops the spares.
+     */
+    @Test
+    void aCrashInAReusedSegmentRecoversItsOwnRecordsOnly() throws IOException {
+        Path blobs = root.resolve("blobs");
+        Path journal = root.resolve("journal");
+        FileBlobStore crashed = new FileBlobStore(blobs, true, journal, 3_600_000);
+        // equal lengths: the new record ends exactly where an old one began
+        BlobId a = put(crashed, text("body A of the first use"));
+        BlobId b = put(crashed, text("body B of the first use"));
+        BlobId c = put(crashed, text("body C of the first use"));
+        crashed.journal().checkpoint();
+        crashed.delete(b); // deleted by its owner: must stay gone
+        BlobId d = put(crashed, text("body D, second segment"));
+        crashed.journal().checkpoint(); // the third segment takes the first one's file over
+        BlobId e = put(crashed, text("body E of the third use"));
+        crashed.journal().abandon();
+
+        FileBlobStore restarted = new FileBlobStore(blobs, true, journal, 3_600_000);
+        List<BlobJournal.Recovered> recovered = restarted.recoveredBlobs();
+        assertEquals(1, recovered.size());
+        assertEquals(List.of(e), recovered.get(0).blobs(), "only the records of the segment's own use");
+        assertFalse(restarted.open(b).isPresent(), "a deleted body is not brought back");
+        assertEquals(List.of(), spareFiles(journal), "a crash's spares are not reused");
+        for (BlobId id : List.of(a, c, d, e)) {
+            assertTrue(restarted.open(id).isPresent());
+            restarted.open(id).get().close();
+        }
+        restarted.recoveredChecked(recovered.get(0));
+        restarted.close();
     }
 
     /** A newer Postern's journal is refused at start, not read as empty; a zeroed tail after "PJ" is only torn. */

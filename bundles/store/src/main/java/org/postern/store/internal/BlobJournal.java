@@ -100,16 +100,17 @@ final class BlobJournal implements AutoCloseable {
         final long number;
         final Path path;
         /**
-         * Written and flushed through {@code RandomAccessFile}, not a {@code FileChannel}: an
-         * interrupted writer must not close the file under every other writer (a channel closes
-         * itself on interrupt).
+         * Written through {@code RandomAccessFile}, not a {@code FileChannel}: an interrupted
+         * writer must not close the file under every other writer (a channel closes itself on
+         * interrupt). Flushed through {@link #sync}.
          */
         final java.io.RandomAccessFile file;
         /**
          * Only for {@code fdatasync}: a file already allocated (a spare's) changes no metadata that
          * a data sync must write, where {@code fsync} rewrote the inode for its new mtime each time.
          * Its own descriptor, because a channel closes on interrupt: an interrupted leader closes
-         * only this, which the next flush opens again, never the file the writers append to.
+         * only this (and flushes through the writers' descriptor instead, whose fsync cannot be
+         * interrupted), which the next flush opens again, never the file the writers append to.
          * Under flushLock's {@code flushing} (one flush at a time).
          */
         FileChannel sync;
@@ -215,10 +216,10 @@ final class BlobJournal implements AutoCloseable {
     }
 
     /**
-     * Keeps a checkpointed segment for a later {@link #open}, its {@code end} octets zeroed (the
-     * page cache's copy: a crash may leave old records, which recovery then replays harmlessly, as
-     * every one of them was checkpointed and the reaper unlinks what no row names; a start deletes
-     * spares rather than reuse them), or deletes it when enough are kept.
+     * Keeps a checkpointed segment for a later {@link #open}, its {@code end} octets zeroed and
+     * the zeroes flushed, or deletes it when enough are kept. Flushed here, on the checkpointer:
+     * a spare's first use would otherwise write them back inside a delivery's flush, and a power
+     * cut could leave old records (bodies deleted since) after the new ones.
      */
     private void recycle(Segment s, long end) throws IOException {
         synchronized (appendLock) {
@@ -228,20 +229,28 @@ final class BlobJournal implements AutoCloseable {
             }
         }
         Path spare = dir.resolve(SPARE + String.format("%016d", s.number) + SPARE_SUFFIX);
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(s.path.toFile(), "rw")) {
-            byte[] zeroes = new byte[1 << 16];
-            for (long at = 0; at < end; at += zeroes.length) {
-                f.seek(at);
-                f.write(zeroes, 0, (int) Math.min(zeroes.length, end - at));
+        try {
+            // WRITE without CREATE: a path already gone is an error, never a new file
+            try (FileChannel f = FileChannel.open(s.path, StandardOpenOption.WRITE)) {
+                ByteBuffer zeroes = ByteBuffer.allocate(1 << 16);
+                for (long at = 0; at < end; ) {
+                    zeroes.clear().limit((int) Math.min(zeroes.capacity(), end - at));
+                    at += f.write(zeroes, at);
+                }
+                f.force(false);
             }
+            Files.move(s.path, spare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             Files.deleteIfExists(s.path);
             throw e;
         }
-        Files.move(s.path, spare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         synchronized (appendLock) {
-            spares.add(spare);
+            if (!closed) {
+                spares.add(spare);
+                return;
+            }
         }
+        Files.deleteIfExists(spare); // close() is deleting the spares
     }
 
     private static void deleteSpares(Path dir) throws IOException {
@@ -262,8 +271,9 @@ final class BlobJournal implements AutoCloseable {
     /** Under appendLock: a failed segment takes no more appends; the next append opens a new one. */
     private Segment writable() throws IOException {
         if (current.failed) {
+            Segment next = open(); // first: when it fails, current stays where it is, listed once
             full.add(current);
-            current = open();
+            current = next;
         }
         return current;
     }
@@ -396,14 +406,18 @@ final class BlobJournal implements AutoCloseable {
                 throw new IOException("the blob journal segment failed before this body was flushed");
             }
             try {
-                if (s.sync == null || !s.sync.isOpen()) {
-                    s.sync = FileChannel.open(s.path, StandardOpenOption.READ);
+                try {
+                    if (s.sync == null || !s.sync.isOpen()) {
+                        s.sync = FileChannel.open(s.path, StandardOpenOption.READ);
+                    }
+                    s.sync.force(false);
+                } catch (java.nio.channels.ClosedByInterruptException interrupted) {
+                    // The JDK throws this over whatever fdatasync answered, an EIO included,
+                    // and the kernel tells a write-back error only once per open file: a new
+                    // descriptor could then "succeed" over lost pages. The writers' own
+                    // descriptor has not seen the error yet, and its fsync cannot be interrupted.
+                    s.file.getFD().sync();
                 }
-                s.sync.force(false);
-            } catch (java.nio.channels.ClosedByInterruptException interrupted) {
-                // Not a failed write-back: the kernel reported nothing, so the next flush (on a
-                // descriptor opened again) covers these records. Only this caller gives up.
-                throw new java.io.InterruptedIOException("interrupted while flushing the journal");
             } catch (IOException e) {
                 if (s.checkpointed) {
                     return; // closed by its checkpoint, which forced every body it holds
@@ -458,8 +472,9 @@ final class BlobJournal implements AutoCloseable {
         List<Segment> todo;
         synchronized (appendLock) {
             if ((!current.blobs.isEmpty() || current.failed) && !closed) {
+                Segment next = open(); // first: when it fails, current stays where it is, listed once
                 full.add(current);
-                current = open();
+                current = next;
             }
             todo = new ArrayList<>(full);
         }
@@ -560,11 +575,8 @@ final class BlobJournal implements AutoCloseable {
             if (!s.checkpointed) {
                 s.failed = true;
             }
-            try {
-                if (s.sync != null) {
-                    s.sync.close();
-                }
-                s.file.close();
+            try (java.io.RandomAccessFile file = s.file; FileChannel sync = s.sync) {
+                // both closed, the second even when the first throws
             } finally {
                 flushLock.notifyAll();
             }
@@ -595,10 +607,9 @@ final class BlobJournal implements AutoCloseable {
                 if (!current.blobs.isEmpty() || current.failed) {
                     full.add(current);
                 } else {
-                    if (current.sync != null) {
-                        current.sync.close();
+                    try (java.io.RandomAccessFile file = current.file; FileChannel sync = current.sync) {
+                        // both closed, the second even when the first throws
                     }
-                    current.file.close();
                     Files.deleteIfExists(current.path);
                 }
             }
@@ -692,11 +703,14 @@ final class BlobJournal implements AutoCloseable {
     }
 
     private static boolean zeroesFrom(Path seg, long from) throws IOException {
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(seg), 1 << 16)) {
+        try (InputStream in = Files.newInputStream(seg)) {
             in.skipNBytes(from);
-            for (int b; (b = in.read()) >= 0; ) {
-                if (b != 0) {
-                    return false;
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != 0) {
+                        return false;
+                    }
                 }
             }
             return true;

@@ -417,6 +417,41 @@ class FileBlobStoreTest {
     }
 
     /**
+     * A leader interrupted in its flush (the JDK then closes the flush's channel and reports the
+     * interrupt, not what fdatasync answered) flushes through the writers' descriptor instead:
+     * its record is durable when the call returns, the interrupt is kept for the caller, and the
+     * next flush works.
+     */
+    @Test
+    void aLeaderInterruptedInItsFlushStillFlushesAndTheJournalGoesOn() throws IOException {
+        Path journal = root.resolve("journal");
+        Files.createDirectories(journal);
+        BlobJournal j = new BlobJournal(journal, id -> root.resolve(id.value()), 3_600_000, null);
+        try {
+            byte[] body = text("flushed by an interrupted leader");
+            BlobJournal.Ticket t = j.append(BlobId.of("0123456789abcdef0123456789abcdef"), body, body.length);
+            Thread.currentThread().interrupt();
+            try {
+                j.awaitDurable(t); // no exception: the record is on disk
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is the caller's to handle");
+            } finally {
+                Thread.interrupted();
+                j.done(t);
+            }
+            byte[] next = text("the next body");
+            BlobJournal.Ticket u = j.append(BlobId.of("fedcba9876543210fedcba9876543210"), next, next.length);
+            j.awaitDurable(u);
+            j.done(u);
+        } finally {
+            j.abandon();
+        }
+        List<Path> segs = journalFiles(journal);
+        assertEquals(1, segs.size());
+        assertEquals(2 * BlobJournal.HEADER + "flushed by an interrupted leader".length() + "the next body".length(),
+                Files.size(segs.get(0)), "both records in the one segment: it did not fail");
+    }
+
+    /**
      * A crash while a segment writes into a spare's blocks: the next start recovers that
      * segment's own records only, never a body of an earlier use (one deleted since stays gone),
      * and drops the spares.

@@ -58,6 +58,8 @@
 # by ";", e.g. PF_EXTRA="in_flow_delay = 0"; the defaults are Postfix's own) POSTERN_CFG= (Postern
 # settings to change, "pid:key=value" separated by ";", e.g.
 # POSTERN_CFG="org.postern.store:blob.checkpoint.syncfs=false"; the shipped ones otherwise)
+# POSTERN_DIST= (another build's distribution tarball; to compare two builds, copy one aside and
+# run ONLY=postern with each in turn)
 set -euo pipefail
 BENCH=mx-bench
 CLIENTS_LIST=${CLIENTS_LIST:-1 4 16}

@@ -178,7 +178,7 @@ final class BlobJournal implements AutoCloseable {
             highest = Math.max(highest, number(p, "recovered-"));
         }
         this.nextNumber = highest + 1;
-        deleteSpares(dir); // a crash's: not reused, as their zeroes may not have reached the disk
+        deleteSpares(dir); // a crash's: a start keeps no journal file it did not write itself
         synchronized (appendLock) {
             current = open();
         }
@@ -211,9 +211,21 @@ final class BlobJournal implements AutoCloseable {
         if (spare == null) {
             Files.createFile(p, OwnerOnly.fileAttribute());
         }
-        FileBlobStore.forceDirectory(dir);
-        return new Segment(n, p, new java.io.RandomAccessFile(p.toFile(), "rw"));
+        try {
+            FileBlobStore.forceDirectory(dir);
+            return new Segment(n, p, new java.io.RandomAccessFile(p.toFile(), "rw"));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(p); // holds no record: no file left that nothing tracks
+            throw e;
+        }
     }
+
+    /**
+     * Linux 4.13 or later reports a write-back error to every open file of the inode that has not
+     * seen it yet (errseq); before, to the first flush only. Elsewhere, or older: unknown.
+     */
+    private static final boolean ERRORS_PER_OPEN_FILE = "Linux".equals(System.getProperty("os.name"))
+            && FilesystemSync.kernelAtLeast(System.getProperty("os.version", ""), 4, 13);
 
     /**
      * Keeps a checkpointed segment for a later {@link #open}, its {@code end} octets zeroed and
@@ -416,11 +428,19 @@ final class BlobJournal implements AutoCloseable {
                     // and the kernel tells a write-back error only once per open file: a new
                     // descriptor could then "succeed" over lost pages. The writers' own
                     // descriptor has not seen the error yet, and its fsync cannot be interrupted.
+                    // Without per-file error reporting, only failing the segment is safe.
+                    if (!ERRORS_PER_OPEN_FILE) {
+                        throw new IOException("flush interrupted, its outcome unknown", interrupted);
+                    }
                     s.file.getFD().sync();
                 }
             } catch (IOException e) {
                 if (s.checkpointed) {
-                    return; // closed by its checkpoint, which forced every body it holds
+                    // Its bodies' blob files are forced, but the journal's disk failed: say so,
+                    // and keep the file (the checkpoint sees it failed) rather than reuse it.
+                    s.failed = true;
+                    LOG.error("Postern blob journal: flushing {} failed after its checkpoint: {}", s.path, e.toString());
+                    return;
                 }
                 s.failed = true; // never flushed again: a second fsync could "succeed" over lost pages
                 LOG.error("Postern blob journal: flushing {} failed; its unflushed bodies are refused: {}", s.path, e.toString());

@@ -434,6 +434,8 @@ class FileBlobStoreTest {
             try {
                 j.awaitDurable(t); // no exception: the record is on disk
                 assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is the caller's to handle");
+                assertFalse(t.segment().sync.isOpen(), "the flush's channel was closed by the interrupt");
+                assertTrue(t.segment().durable >= t.end());
             } finally {
                 Thread.interrupted();
                 j.done(t);

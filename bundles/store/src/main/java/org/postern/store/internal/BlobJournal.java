@@ -78,6 +78,12 @@ final class BlobJournal implements AutoCloseable {
     static final int MAX_SPARES = 2;
     private static final String SPARE = "spare-";
     private static final String SPARE_SUFFIX = ".free";
+    /**
+     * Linux 4.13 or later reports a write-back error to every open file of the inode that has not
+     * seen it yet (errseq); before, to the first flush only. Elsewhere, or older: unknown.
+     */
+    private static final boolean ERRORS_PER_OPEN_FILE = "Linux".equals(System.getProperty("os.name"))
+            && FilesystemSync.kernelAtLeast(System.getProperty("os.version", ""), 4, 13);
 
     private final Path dir;
     private final Function<BlobId, Path> blobPath;
@@ -129,6 +135,13 @@ final class BlobJournal implements AutoCloseable {
         volatile boolean checkpointed;
         int writers; // appended, not yet done; under the segment's monitor
         final List<BlobId> blobs = new ArrayList<>(); // under appendLock
+
+        /** Both descriptors closed, the second even when the first throws. */
+        void closeFiles() throws IOException {
+            try (java.io.RandomAccessFile f = file; FileChannel c = sync) {
+                // closed by the try
+            }
+        }
 
         Segment(long number, Path path, java.io.RandomAccessFile file) {
             this.number = number;
@@ -221,13 +234,6 @@ final class BlobJournal implements AutoCloseable {
     }
 
     /**
-     * Linux 4.13 or later reports a write-back error to every open file of the inode that has not
-     * seen it yet (errseq); before, to the first flush only. Elsewhere, or older: unknown.
-     */
-    private static final boolean ERRORS_PER_OPEN_FILE = "Linux".equals(System.getProperty("os.name"))
-            && FilesystemSync.kernelAtLeast(System.getProperty("os.version", ""), 4, 13);
-
-    /**
      * Keeps a checkpointed segment for a later {@link #open}, its {@code end} octets zeroed and
      * the zeroes flushed, or deletes it when enough are kept. Flushed here, on the checkpointer:
      * a spare's first use would otherwise write them back inside a delivery's flush, and a power
@@ -283,11 +289,16 @@ final class BlobJournal implements AutoCloseable {
     /** Under appendLock: a failed segment takes no more appends; the next append opens a new one. */
     private Segment writable() throws IOException {
         if (current.failed) {
-            Segment next = open(); // first: when it fails, current stays where it is, listed once
-            full.add(current);
-            current = next;
+            switchSegment();
         }
         return current;
+    }
+
+    /** Under appendLock: {@code current} joins {@link #full} and a new segment takes its place. */
+    private void switchSegment() throws IOException {
+        Segment next = open(); // first: when it fails, current stays where it is, listed once
+        full.add(current);
+        current = next;
     }
 
     /** Appends a record for {@code body}; the caller must {@link #done} the ticket whatever happens next. */
@@ -492,9 +503,7 @@ final class BlobJournal implements AutoCloseable {
         List<Segment> todo;
         synchronized (appendLock) {
             if ((!current.blobs.isEmpty() || current.failed) && !closed) {
-                Segment next = open(); // first: when it fails, current stays where it is, listed once
-                full.add(current);
-                current = next;
+                switchSegment();
             }
             todo = new ArrayList<>(full);
         }
@@ -595,8 +604,8 @@ final class BlobJournal implements AutoCloseable {
             if (!s.checkpointed) {
                 s.failed = true;
             }
-            try (java.io.RandomAccessFile file = s.file; FileChannel sync = s.sync) {
-                // both closed, the second even when the first throws
+            try {
+                s.closeFiles();
             } finally {
                 flushLock.notifyAll();
             }
@@ -627,9 +636,7 @@ final class BlobJournal implements AutoCloseable {
                 if (!current.blobs.isEmpty() || current.failed) {
                     full.add(current);
                 } else {
-                    try (java.io.RandomAccessFile file = current.file; FileChannel sync = current.sync) {
-                        // both closed, the second even when the first throws
-                    }
+                    current.closeFiles();
                     Files.deleteIfExists(current.path);
                 }
             }
@@ -696,7 +703,7 @@ final class BlobJournal implements AutoCloseable {
                 }
             }
             long rest = Files.size(seg) - intact;
-            if (rest > 0 && !zeroesFrom(seg, intact)) { // zeroes: a spare's (or a new file's) unwritten rest
+            if (rest > 0 && !zeroesFrom(seg, intact)) { // zeroes: a spare's unwritten rest
                 // A record torn by the crash (never acknowledged), or damage after which an
                 // acknowledged body could hide: say how much was not read.
                 LOG.warn("Postern blob journal: {} octets at the end of {} are no intact record and were skipped",

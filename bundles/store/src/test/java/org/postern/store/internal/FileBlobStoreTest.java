@@ -231,8 +231,16 @@ class FileBlobStoreTest {
     }
 
     private static List<Path> journalFiles(Path dir) throws IOException {
+        return filesEndingIn(dir, ".log");
+    }
+
+    private static List<Path> spareFiles(Path dir) throws IOException {
+        return filesEndingIn(dir, ".free");
+    }
+
+    private static List<Path> filesEndingIn(Path dir, String suffix) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
         }
     }
 
@@ -374,12 +382,6 @@ class FileBlobStoreTest {
             store.close();
         }
         assertEquals(List.of(), journalFiles(root.resolve("journal")));
-    }
-
-    private static List<Path> spareFiles(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".free")).sorted().toList();
-        }
     }
 
     /**

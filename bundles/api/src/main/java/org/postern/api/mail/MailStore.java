@@ -47,6 +47,20 @@ public interface MailStore {
      */
     long[] deliverAll(java.util.List<IncomingMessage> messages, String folder);
 
+    /**
+     * Like {@link #deliverAll}, for a delivery that is acknowledged as soon as it is durable
+     * (the MX): it may return once every copy and its filing are on stable storage, before the
+     * copies are in their folders; they appear there moments later, in order, exactly once, and
+     * reads of the account wait for them. Bodies as {@link #deliverAll}.
+     *
+     * @return per message its UID, {@code -1} as {@link #deliverAll}, or {@code 0}: durable,
+     *         filed moments later (a copy whose account is removed by then is dropped)
+     * @since 0.8
+     */
+    default long[] deliverAllDurably(java.util.List<IncomingMessage> messages, String folder) {
+        return deliverAll(messages, folder);
+    }
+
     /** The account's folders with their message counts, by name. */
     java.util.SortedMap<String, Long> folders(String accountId);
 

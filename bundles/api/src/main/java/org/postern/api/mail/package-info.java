@@ -5,5 +5,5 @@
  * {@code FolderChanges} carries the folder's counters instead of a counted {@code FolderInfo}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.7.0")
+@org.osgi.annotation.versioning.Version("0.8.0")
 package org.postern.api.mail;

@@ -54,6 +54,22 @@ public interface MessageRepository {
     long[] appendAll(List<Filing> filings);
 
     /**
+     * Like {@link #appendAll}, but may return before the filings are in the database: once they
+     * and their bodies are durable in this node's journal. They are filed moments later, in the
+     * order they were journaled, exactly once (after a crash, from the journal, at start), and
+     * every read of the account waits for them meanwhile. A filing whose account is removed by
+     * then is dropped and its body deleted. When the journal cannot take them, as
+     * {@link #appendAll}.
+     *
+     * @return per filing its UID or {@code -1} as {@link #appendAll}, or {@code 0}: journaled,
+     *         UID not known yet
+     * @since 1.13
+     */
+    default long[] appendAllJournaled(List<Filing> filings) {
+        return appendAll(filings);
+    }
+
+    /**
      * Longest stored structure a message row keeps (the database column holds its base64 text,
      * at most 32,672 characters on Derby). A message with a larger one (thousands of parts) has
      * none stored and is parsed whenever its structure is needed, as before structures were kept.

@@ -152,6 +152,16 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
      */
     @Override
     public long[] deliverAll(List<IncomingMessage> messagesIn, String folder) {
+        return deliverAll(messagesIn, folder, false);
+    }
+
+    /** As {@link #deliverAll}, through the store's journal ({@link MessageRepository#appendAllJournaled}). */
+    @Override
+    public long[] deliverAllDurably(List<IncomingMessage> messagesIn, String folder) {
+        return deliverAll(messagesIn, folder, true);
+    }
+
+    private long[] deliverAll(List<IncomingMessage> messagesIn, String folder, boolean journaled) {
         List<Filtered> filtered = new java.util.ArrayList<>();
         long[] uids;
         try {
@@ -162,7 +172,7 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
                 filings.add(new MessageRepository.Filing(f.current().accountId(), f.folder(), f.current(),
                         StructureParsing.storable(StructureParsing.parse(blobs, f.current().body(), f.current().size()))));
             }
-            uids = messages.appendAll(filings);
+            uids = journaled ? messages.appendAllJournaled(filings) : messages.appendAll(filings);
         } catch (RuntimeException e) {
             for (Filtered f : filtered) {
                 discard(f.made(), "failed-delivery");

@@ -78,8 +78,7 @@ final class Delivery {
                 }
                 BlobId blob;
                 try (InputStream body = new SequenceInputStream(new ByteArrayInputStream(received), content.open())) {
-                    // Its disk flush runs while the message is parsed and filed; the filing waits
-                    // for it before it commits, and 250 follows the filing.
+                    // Made durable with its filing: one journal flush for both, and 250 after it.
                     blob = blobs.putForFiling(body);
                 }
                 messages.add(new IncomingMessage(r.accountId(), r.address(), sender, from, blob,
@@ -87,7 +86,7 @@ final class Delivery {
             }
             // One transaction for every recipient: all get their copy or none does, so the
             // sending server's retry after a 451 duplicates nothing.
-            long[] uids = messages.isEmpty() ? new long[0] : store.deliverAll(messages, MailStore.INBOX);
+            long[] uids = messages.isEmpty() ? new long[0] : store.deliverAllDurably(messages, MailStore.INBOX);
             int filed = roleFiled;
             for (int i = 0; i < uids.length; i++) {
                 if (uids[i] < 0) {

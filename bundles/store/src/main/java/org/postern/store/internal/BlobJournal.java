@@ -55,6 +55,13 @@ final class BlobJournal implements AutoCloseable {
     private static final int MAGIC = 0x504a3031; // "PJ01": format 01
     /** "PJ" with another version: a journal this code does not know, never taken for a torn record. */
     private static final int MAGIC_FAMILY = 0x504a0000;
+    /**
+     * "PF01": a filing record (journaled filing, {@link #appendFiling}): the same layout as a
+     * body's, its 16 id octets the filing's sequence number and 8 zeroes, its payload what
+     * {@link JournaledFilings} files from it.
+     */
+    private static final int FILING_MAGIC = 0x50463031;
+    private static final int FILING_FAMILY = 0x50460000;
     static final int HEADER = 4 + 16 + 4 + 4;
     /**
      * Bodies up to this size go through the journal (and are held in memory while they do);
@@ -135,6 +142,18 @@ final class BlobJournal implements AutoCloseable {
         volatile boolean checkpointed;
         int writers; // appended, not yet done; under the segment's monitor
         final List<BlobId> blobs = new ArrayList<>(); // under appendLock
+        int filings; // filing records in it; under appendLock
+        /**
+         * Filing records not yet filed in the database (nor dropped as refused): until they are,
+         * the segment is the only record of an acknowledged delivery and is not checkpointed.
+         * Under appendLock.
+         */
+        int unfiled;
+
+        /** Holds neither a body nor a filing. */
+        boolean empty() {
+            return blobs.isEmpty() && filings == 0;
+        }
 
         /** Both descriptors closed, the second even when the first throws. */
         void closeFiles() throws IOException {
@@ -303,9 +322,28 @@ final class BlobJournal implements AutoCloseable {
 
     /** Appends a record for {@code body}; the caller must {@link #done} the ticket whatever happens next. */
     Ticket append(BlobId id, byte[] body, int length) throws IOException {
-        byte[] raw = HexFormat.of().parseHex(id.value());
+        return append(MAGIC, HexFormat.of().parseHex(id.value()), id, body, length);
+    }
+
+    /**
+     * Appends a filing record; the caller must {@link #done} the ticket whatever happens next,
+     * and {@link #filed} it once the filing is committed or will never be (refused): until then
+     * its segment is not checkpointed.
+     */
+    Ticket appendFiling(long seq, byte[] payload) throws IOException {
+        return append(FILING_MAGIC, ByteBuffer.allocate(16).putLong(seq).array(), null, payload, payload.length);
+    }
+
+    /** The filing of this ticket's record is committed, or refused for good. */
+    void filed(Ticket t) {
+        synchronized (appendLock) {
+            t.segment().unfiled--;
+        }
+    }
+
+    private Ticket append(int magic, byte[] raw, BlobId id, byte[] body, int length) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER);
-        header.putInt(MAGIC).put(raw).putInt(length).putInt(crc(raw, length, body)).flip();
+        header.putInt(magic).put(raw).putInt(length).putInt(crc(raw, length, body)).flip();
         Segment s;
         long end;
         boolean rotate;
@@ -326,7 +364,12 @@ final class BlobJournal implements AutoCloseable {
             }
             s.end += HEADER + length;
             end = s.end;
-            s.blobs.add(id);
+            if (id != null) {
+                s.blobs.add(id);
+            } else {
+                s.filings++;
+                s.unfiled++;
+            }
             synchronized (s) {
                 s.writers++;
             }
@@ -502,13 +545,18 @@ final class BlobJournal implements AutoCloseable {
     void checkpoint() throws IOException {
         List<Segment> todo;
         synchronized (appendLock) {
-            if ((!current.blobs.isEmpty() || current.failed) && !closed) {
+            if ((!current.empty() || current.failed) && !closed) {
                 switchSegment();
             }
             todo = new ArrayList<>(full);
         }
         IOException first = null;
         for (Segment s : todo) {
+            synchronized (appendLock) {
+                if (s.unfiled > 0) {
+                    continue; // the only record of acknowledged deliveries: a later checkpoint
+                }
+            }
             try {
                 checkpoint(s);
             } catch (IOException e) {
@@ -633,7 +681,7 @@ final class BlobJournal implements AutoCloseable {
         }
         try {
             synchronized (appendLock) {
-                if (!current.blobs.isEmpty() || current.failed) {
+                if (!current.empty() || current.failed) {
                     full.add(current);
                 } else {
                     current.closeFiles();
@@ -641,6 +689,16 @@ final class BlobJournal implements AutoCloseable {
                 }
             }
             checkpoint();
+            List<Segment> left;
+            synchronized (appendLock) {
+                left = new ArrayList<>(full);
+                full.clear();
+            }
+            for (Segment s : left) {
+                // filings not yet in the database: the next start files them from the segment
+                LOG.warn("Postern blob journal: {} holds filings not yet filed; kept for the next start", s.path);
+                closeSegment(s);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Postern blob journal: final checkpoint failed; the next start recovers it: {}", e.toString());
         }
@@ -656,8 +714,18 @@ final class BlobJournal implements AutoCloseable {
 
     // ---- recovery ----
 
-    /** What {@link #recover} found: the blobs of the segments it renamed to {@code recovered-N.log}. */
-    record Recovered(Path segment, List<BlobId> blobs) {
+    /**
+     * What {@link #recover} found in a segment it renamed to {@code recovered-N.log}: its blobs,
+     * and its filing records in the order they were appended.
+     */
+    record Recovered(Path segment, List<BlobId> blobs, List<RecoveredFiling> filings) {
+        Recovered(Path segment, List<BlobId> blobs) {
+            this(segment, blobs, List.of());
+        }
+    }
+
+    /** A filing record: its sequence number and payload ({@link JournaledFilings}). */
+    record RecoveredFiling(long seq, byte[] payload) {
     }
 
     /**
@@ -669,10 +737,11 @@ final class BlobJournal implements AutoCloseable {
     static List<Recovered> recover(Path dir, Function<BlobId, Path> blobPath) throws IOException {
         int records = 0;
         int rewritten = 0;
-        java.util.Map<Path, List<BlobId>> found = new java.util.HashMap<>(); // renamed segment -> its ids
+        java.util.Map<Path, Recovered> found = new java.util.HashMap<>(); // renamed segment -> its records
         for (Path seg : segments(dir, "seg-")) {
             Set<Path> dirs = new TreeSet<>();
             List<BlobId> ids = new ArrayList<>();
+            List<RecoveredFiling> filings = new ArrayList<>();
             long intact = 0;
             try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(seg), 1 << 16))) {
                 while (true) {
@@ -681,6 +750,10 @@ final class BlobJournal implements AutoCloseable {
                         break;
                     }
                     intact += HEADER + r.body.length;
+                    if (r.id == null) {
+                        filings.add(new RecoveredFiling(r.seq, r.body));
+                        continue;
+                    }
                     records++;
                     ids.add(r.id);
                     Path p = blobPath.apply(r.id);
@@ -715,7 +788,7 @@ final class BlobJournal implements AutoCloseable {
             Path renamed = dir.resolve("recovered-" + seg.getFileName().toString().substring("seg-".length()));
             Files.move(seg, renamed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             FileBlobStore.forceDirectory(dir);
-            found.put(renamed, ids);
+            found.put(renamed, new Recovered(renamed, ids, filings));
         }
         if (records > 0) {
             LOG.info("Postern blob journal: recovered {} bodies from the journal, {} of them rewritten", records, rewritten);
@@ -723,8 +796,8 @@ final class BlobJournal implements AutoCloseable {
         List<Recovered> out = new ArrayList<>();
         for (Path seg : segments(dir, "recovered-")) {
             // read again only when an earlier start recovered it and its check did not finish
-            List<BlobId> ids = found.get(seg);
-            out.add(new Recovered(seg, ids != null ? ids : ids(seg)));
+            Recovered r = found.get(seg);
+            out.add(r != null ? r : read(seg));
         }
         return out;
     }
@@ -744,14 +817,19 @@ final class BlobJournal implements AutoCloseable {
         }
     }
 
-    private static List<BlobId> ids(Path seg) throws IOException {
+    private static Recovered read(Path seg) throws IOException {
         List<BlobId> ids = new ArrayList<>();
+        List<RecoveredFiling> filings = new ArrayList<>();
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(seg), 1 << 16))) {
             for (Record r; (r = Record.read(in)) != null; ) {
-                ids.add(r.id);
+                if (r.id == null) {
+                    filings.add(new RecoveredFiling(r.seq, r.body));
+                } else {
+                    ids.add(r.id);
+                }
             }
         }
-        return ids;
+        return new Recovered(seg, ids, filings);
     }
 
     /**
@@ -761,7 +839,8 @@ final class BlobJournal implements AutoCloseable {
     static boolean isOtherVersion(int magic) {
         int hi = (magic >>> 8) & 0xff;
         int lo = magic & 0xff;
-        return (magic & 0xffff0000) == MAGIC_FAMILY && hi >= '0' && hi <= '9' && lo >= '0' && lo <= '9';
+        int family = magic & 0xffff0000;
+        return (family == MAGIC_FAMILY || family == FILING_FAMILY) && hi >= '0' && hi <= '9' && lo >= '0' && lo <= '9';
     }
 
     /** CRC-32C over the blob id, the length and the body: a damaged id or length fails it too. */
@@ -773,8 +852,11 @@ final class BlobJournal implements AutoCloseable {
         return (int) c.getValue();
     }
 
-    /** One intact record, or null at the end of the segment or at a torn or corrupt record. */
-    private record Record(BlobId id, byte[] body, int crc) {
+    /**
+     * One intact record, or null at the end of the segment or at a torn or corrupt record. A
+     * filing record has no id and its sequence number; a body's has no sequence number (0).
+     */
+    private record Record(BlobId id, long seq, byte[] body, int crc) {
         static Record read(DataInputStream in) throws IOException {
             int magic;
             try {
@@ -782,11 +864,11 @@ final class BlobJournal implements AutoCloseable {
             } catch (EOFException end) {
                 return null;
             }
-            if (magic != MAGIC && isOtherVersion(magic)) {
+            if (magic != MAGIC && magic != FILING_MAGIC && isOtherVersion(magic)) {
                 throw new IOException("a blob journal segment of an unknown format (written by a newer Postern?); "
                         + "start that version, or move the segment away knowingly");
             }
-            if (magic != MAGIC) {
+            if (magic != MAGIC && magic != FILING_MAGIC) {
                 return null;
             }
             try {
@@ -802,7 +884,10 @@ final class BlobJournal implements AutoCloseable {
                 if (BlobJournal.crc(raw, length, body) != crc) {
                     return null;
                 }
-                return new Record(BlobId.of(HexFormat.of().formatHex(raw)), body, crc);
+                if (magic == FILING_MAGIC) {
+                    return new Record(null, ByteBuffer.wrap(raw).getLong(), body, crc);
+                }
+                return new Record(BlobId.of(HexFormat.of().formatHex(raw)), 0, body, crc);
             } catch (EOFException torn) {
                 return null;
             }

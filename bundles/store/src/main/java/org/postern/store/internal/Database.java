@@ -59,6 +59,11 @@ public class Database implements StoreInfo {
     private NodeLock nodeLock;
     private volatile boolean postgresql;
     private final Availability availability = new Availability();
+
+    /** The last statement found the database unreachable, and none has reached it since. */
+    boolean unreachable() {
+        return availability.isDown();
+    }
     private final List<ChangeListener> changeListeners = new CopyOnWriteArrayList<>();
     /** Changes announced in the transaction running on this thread, told to listeners after its commit. */
     private final ThreadLocal<List<String[]>> announced = new ThreadLocal<>();

@@ -62,6 +62,18 @@ public class FileBlobStore implements BlobStore {
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private QuietRegistration registration;
+    /** Names this node's journal in the database's record of what it filed ({@link JournaledFilings}). */
+    private final String journalId;
+    /**
+     * The recovered segments' filing records have been filed (or there were none): until then
+     * the reaper must not take their bodies for orphans.
+     */
+    volatile boolean filingsReplayed = true;
+    /**
+     * Deliveries are filed through the journal ({@link JournaledFilings}): a body stored for
+     * filing is flushed with its filing record, one flush for both, not on its own first.
+     */
+    volatile boolean filingJournaled;
 
     /**
      * Registered by hand with {@code postern.core=true} only ({@link QuietRegistration}): a DS
@@ -128,9 +140,12 @@ public class FileBlobStore implements BlobStore {
             if (fsync && journalDir != null) {
                 Path dir = DataDirectories.requireWritable(journalDir.toAbsolutePath().normalize(), "blob journal directory");
                 recovered.addAll(BlobJournal.recover(dir, this::path));
+                this.journalId = journalId(dir);
                 this.journal = new BlobJournal(dir, this::path, checkpointMillis, syncfs.apply(this.root, fanOutDirectories()));
+                filingsReplayed = recovered.stream().allMatch(r -> r.filings().isEmpty());
             } else {
                 this.journal = null;
+                this.journalId = null;
             }
         } catch (IOException e) {
             LOG.error("Postern blob store not started: blob journal: {}", e.toString());
@@ -263,8 +278,8 @@ public class FileBlobStore implements BlobStore {
      */
     private BlobId putJournaled(BlobId id, byte[] body, boolean durable) throws IOException {
         BlobJournal.Ticket t = journal.append(id, body, body.length);
-        if (!durable) {
-            journal.startFlush(t);
+        if (!durable && !filingJournaled) {
+            journal.startFlush(t); // overlaps the filing's statements; a journaled filing's flush covers it instead
         }
         Path target = path(id);
         try {
@@ -359,6 +374,64 @@ public class FileBlobStore implements BlobStore {
             // a fan-out directory removed by hand: nothing in it
         }
         return out;
+    }
+
+    /**
+     * The journal's id, made once (random, kept in the journal directory as {@code journal.id}),
+     * so the database's "filed up to" row survives restarts but not a journal directory replaced.
+     */
+    private static String journalId(Path dir) throws IOException {
+        Path file = dir.resolve("journal.id");
+        if (Files.exists(file)) {
+            String id = Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII).trim();
+            if (id.matches("[0-9a-f]{32}")) {
+                return id;
+            }
+            throw new IOException(file + " is damaged; move it away knowingly (journaled filings not yet filed would be filed twice)");
+        }
+        byte[] raw = new byte[16];
+        RANDOM.nextBytes(raw);
+        String id = HexFormat.of().formatHex(raw);
+        Path temp = dir.resolve("journal.id.tmp");
+        try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), OwnerOnly.fileAttribute())) {
+            ch.write(java.nio.ByteBuffer.wrap(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            ch.force(true);
+        }
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(dir);
+        return id;
+    }
+
+    /** This node's journal id; null without a journal (then nothing is journaled for filing). */
+    String journalId() {
+        return journalId;
+    }
+
+    /**
+     * Appends a filing record to the journal; null when the journal cannot
+     * take it now (none, too many segments waiting, too large): the caller files at once instead.
+     * The caller must {@link #doneJournaling} the ticket, and {@link #filed} it once filed or refused.
+     */
+    BlobJournal.Ticket journalFiling(long seq, byte[] payload) throws IOException {
+        if (journal == null || journal.saturated() || payload.length > BlobJournal.MAX_BODY) {
+            return null;
+        }
+        // Not handed to the flusher thread: the delivery's own thread flushes it (or joins a flush
+        // running), which at one client saves two thread wake-ups per message.
+        return journal.appendFiling(seq, payload);
+    }
+
+    void awaitJournaled(BlobJournal.Ticket t) throws IOException {
+        journal.awaitDurable(t);
+    }
+
+    void doneJournaling(BlobJournal.Ticket t) {
+        journal.done(t);
+    }
+
+    void filed(BlobJournal.Ticket t) {
+        journal.filed(t);
     }
 
     /** For tests: the journal, or null. */

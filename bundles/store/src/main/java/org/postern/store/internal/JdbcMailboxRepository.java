@@ -83,6 +83,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public List<FolderInfo> folders(String accountId) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         List<FolderInfo> out = db.query("SELECT " + prefixed("b.") + ", "
                 + "(SELECT COUNT(*) FROM message m WHERE m.mailbox_id = b.id), "
                 + "(SELECT COUNT(*) FROM message m WHERE m.mailbox_id = b.id AND m.flags NOT LIKE ? ESCAPE '!') "
@@ -95,6 +96,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public List<FolderName> folderNames(String accountId) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.query("SELECT name, special_use FROM mailbox WHERE account_id = ?", ps -> ps.setString(1, accountId),
                 rs -> new FolderName(rs.getString(1), rs.getString(2))).stream()
                 .sorted(Comparator.comparing(FolderName::name)).toList();
@@ -102,6 +104,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public Optional<FolderInfo> folder(String accountId, String name) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.queryOne("SELECT " + prefixed("b.") + ", "
                 + "(SELECT COUNT(*) FROM message m WHERE m.mailbox_id = b.id), "
                 + "(SELECT COUNT(*) FROM message m WHERE m.mailbox_id = b.id AND m.flags NOT LIKE ? ESCAPE '!') "
@@ -161,6 +164,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public void deleteFolder(String accountId, String name) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         long now = System.currentTimeMillis();
         List<BlobId> bodies = db.transaction(c -> {
             Box b = lock(c, accountId, name, null);
@@ -173,6 +177,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public void renameFolder(String accountId, String from, String to) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         if (to.equals(from)) {
             throw new FolderExistsException(to);
         }
@@ -265,6 +270,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public FolderView view(String accountId, String name) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.transaction(c -> {
             Box b = find(c, accountId, name).orElseThrow(() -> new FolderNotFoundException(name));
             List<MessageInfo> messages = listing(c, b.id());
@@ -274,6 +280,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public FolderChanges changes(String accountId, String name, long uidValidity, long sinceModseq) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.transaction(c -> {
             Box b = find(c, accountId, name).filter(x -> x.uidValidity() == uidValidity)
                     .orElseThrow(() -> new FolderNotFoundException(name));
@@ -328,6 +335,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.queryOne("SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
                     ps.setString(1, accountId);
@@ -339,6 +347,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public Optional<MessageInfo> message(String accountId, String folder, long uidValidity, long uid) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         ListedRow row = new ListedRow();
         return db.queryOne("SELECT m.uid, m.modseq, m.flags, m.size, m.received FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
@@ -352,6 +361,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
     @Override
     public Optional<org.postern.api.mail.SendingServer> sendingServer(String accountId, String folder, long uidValidity,
             long uid) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.query("SELECT m.server_ip, m.server_ehlo, m.server_name FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
                     ps.setString(1, accountId);
@@ -368,6 +378,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
     @Override
     public StoreResult storeFlags(String accountId, String folder, long uidValidity, Collection<Long> uids,
             FlagUpdate how, Set<String> flags, long unchangedSince) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         if (uids.isEmpty()) {
             return new StoreResult(List.of(), List.of());
         }
@@ -432,6 +443,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
 
     @Override
     public List<Long> expunge(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         long now = System.currentTimeMillis();
         PendingDeletions.Deleted deleted = db.transaction(c -> {
             Box b = lock(c, accountId, folder, uidValidity);
@@ -462,6 +474,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
     @Override
     public CopyResult copy(String accountId, String from, long uidValidity, Collection<Long> uids, String to,
             boolean move, long quotaLimit) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.transaction(c -> {
             Box src0 = find(c, accountId, from).filter(b -> b.uidValidity() == uidValidity)
                     .orElseThrow(() -> new FolderNotFoundException(from));
@@ -596,6 +609,7 @@ public class JdbcMailboxRepository implements MailboxRepository {
     /** Reads without locks, like {@link #view}: a row expunged meanwhile is simply not in the answer. */
     @Override
     public List<StoredStructure> structures(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         if (uids.isEmpty()) {
             return List.of();
         }

@@ -36,15 +36,65 @@ public class JdbcMessageRepository implements MessageRepository {
      */
     private final FileBlobStore blobs;
 
+    /** Null without a blob journal (or in tests without a blob store): every filing at once. */
+    private final JournaledFilings journaled;
+
     @Activate
     public JdbcMessageRepository(@Reference Database db, @Reference FileBlobStore blobs) {
+        this(db, blobs, JournaledFilings.BATCH_MILLIS);
+    }
+
+    /** @param batchMillis how long the journaled filings' drainer gathers a batch (tests: long, to catch it unfiled) */
+    JdbcMessageRepository(Database db, FileBlobStore blobs, long batchMillis) {
         this.db = db;
         this.blobs = blobs;
+        this.journaled = blobs != null && blobs.journalId() != null ? new JournaledFilings(db, blobs, this, batchMillis) : null;
+    }
+
+    /** For tests: the journaled filings, or null. */
+    JournaledFilings journaled() {
+        return journaled;
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        if (journaled != null) {
+            journaled.close();
+        }
+    }
+
+    /**
+     * Journaled filing ({@link JournaledFilings}): returns once the filings and their bodies are
+     * durable in the journal, UID 0 each (filed moments later, in the background); at once, as
+     * {@link #appendAll}, when the journal cannot take them.
+     */
+    @Override
+    public long[] appendAllJournaled(List<Filing> filings) {
+        if (journaled != null && !filings.isEmpty()) {
+            for (Filing f : filings) {
+                if (f.structure() != null && (f.structure().length == 0 || f.structure().length > MAX_STRUCTURE)) {
+                    Structures.encode(f.structure()); // refused now, as appendAll would, not in the drainer
+                }
+            }
+            try {
+                if (journaled.submit(filings)) {
+                    return new long[filings.size()];
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("message not durable: " + e.getMessage(), e);
+            }
+        }
+        return appendAll(filings);
+    }
+
+    /** The drainer's filing: one transaction for the batch, {@code extra} (its mark) inside it. */
+    long[] fileJournaled(List<Filing> filings, Database.Work<Void> extra) {
+        return appendAllAlone(filings, extra);
     }
 
     /** For tests without a blob store: bodies are taken as durable. */
     JdbcMessageRepository(Database db) {
-        this(db, null);
+        this(db, null, 0);
     }
 
     /** Before a filing commits: its bodies must be on disk (see {@link #blobs}). */
@@ -179,7 +229,7 @@ public class JdbcMessageRepository implements MessageRepository {
         if (mine.alone) {
             // The group's transaction failed: filed on its own, outside the lock, so that one
             // delivery's trouble (or a folder row held long) delays no other delivery's retry.
-            return appendAllAlone(filings);
+            return appendAllAlone(filings, null);
         }
         if (mine.failure != null) {
             throw mine.failure;
@@ -224,7 +274,7 @@ public class JdbcMessageRepository implements MessageRepository {
                 all.addAll(r.filings);
             }
             try {
-                long[] uids = appendAllAlone(all);
+                long[] uids = appendAllAlone(all, null);
                 int at = 0;
                 for (Request r : group) {
                     r.uids = java.util.Arrays.copyOfRange(uids, at, at + r.filings.size());
@@ -245,7 +295,7 @@ public class JdbcMessageRepository implements MessageRepository {
         if (group.size() == 1) {
             Request r = group.get(0);
             try {
-                r.uids = appendAllAlone(r.filings);
+                r.uids = appendAllAlone(r.filings, null);
             } catch (RuntimeException e) {
                 r.failure = e;
             }
@@ -258,7 +308,7 @@ public class JdbcMessageRepository implements MessageRepository {
         }
     }
 
-    private long[] appendAllAlone(List<Filing> filings) {
+    private long[] appendAllAlone(List<Filing> filings, Database.Work<Void> extra) {
         String[] stored = new String[filings.size()];
         for (int i = 0; i < stored.length; i++) {
             stored[i] = Structures.encode(filings.get(i).structure());
@@ -279,7 +329,7 @@ public class JdbcMessageRepository implements MessageRepository {
                     boxes[i] = null;
                 }
             }
-            long[] uids = appendAllTo(filings, boxes, stored);
+            long[] uids = appendAllTo(filings, boxes, stored, extra);
             if (uids != null) {
                 return uids;
             }
@@ -297,7 +347,7 @@ public class JdbcMessageRepository implements MessageRepository {
      *
      * @return null when a folder vanished meanwhile (nothing written; the caller tries again)
      */
-    private long[] appendAllTo(List<Filing> filings, String[] boxes, String[] stored) {
+    private long[] appendAllTo(List<Filing> filings, String[] boxes, String[] stored, Database.Work<Void> extra) {
         return db.transaction(c -> {
             long[] uids = new long[filings.size()];
             java.util.Arrays.fill(uids, -1);
@@ -354,6 +404,9 @@ public class JdbcMessageRepository implements MessageRepository {
                 }
             }
             awaitBodies(filed);
+            if (extra != null) {
+                extra.run(c);
+            }
             return uids;
         });
     }
@@ -431,6 +484,7 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public long count(String accountId, String folder) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.queryOne("SELECT COUNT(*) FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ? AND b.name = ?", ps -> {
                     ps.setString(1, accountId);
@@ -440,6 +494,7 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public java.util.SortedMap<String, Long> folders(String accountId) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
         db.query("SELECT b.name, COUNT(m.uid) FROM mailbox b LEFT JOIN message m ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ? GROUP BY b.name", ps -> ps.setString(1, accountId),
@@ -472,6 +527,7 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public FolderSnapshot snapshot(String accountId, String folder) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.transaction(c -> {
             List<Object[]> box = Database.query(c, "SELECT id, uid_validity FROM mailbox WHERE account_id = ? AND name = ?",
                     ps -> {
@@ -492,6 +548,7 @@ public class JdbcMessageRepository implements MessageRepository {
 
     @Override
     public Optional<BlobId> body(String accountId, String folder, long uidValidity, long uid) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         return db.queryOne("SELECT m.blob_id FROM message m JOIN mailbox b ON m.mailbox_id = b.id "
                 + "WHERE b.account_id = ? AND b.name = ? AND b.uid_validity = ? AND m.uid = ?", ps -> {
                     ps.setString(1, accountId);
@@ -509,6 +566,7 @@ public class JdbcMessageRepository implements MessageRepository {
      */
     @Override
     public List<BlobId> delete(String accountId, String folder, long uidValidity, Collection<Long> uids) {
+        JournaledFilings.awaitFor(accountId); // a delivery acknowledged before this read is in it
         if (uids.isEmpty()) {
             return List.of();
         }

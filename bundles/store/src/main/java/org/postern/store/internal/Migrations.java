@@ -62,7 +62,8 @@ final class Migrations {
             "V017__totp.sql",
             "V018__account_setting.sql",
             "V019__service_notice.sql",
-            "V020__billing.sql");
+            "V020__billing.sql",
+            "V021__journal_filed.sql");
 
     /**
      * Java run after a script, in its transaction, for what portable SQL cannot say. Part of the

@@ -322,16 +322,20 @@ final class BlobJournal implements AutoCloseable {
 
     /** Appends a record for {@code body}; the caller must {@link #done} the ticket whatever happens next. */
     Ticket append(BlobId id, byte[] body, int length) throws IOException {
-        return append(MAGIC, HexFormat.of().parseHex(id.value()), id, body, length);
+        return append(MAGIC, HexFormat.of().parseHex(id.value()), id, body, length, null);
     }
 
     /**
      * Appends a filing record; the caller must {@link #done} the ticket whatever happens next,
      * and {@link #filed} it once the filing is committed or will never be (refused): until then
      * its segment is not checkpointed.
+     *
+     * @param bodiesIn the segments of its bodies' records: it goes into the same one, after them,
+     *                 or nowhere (null returned), so that one flush covers the filing and its
+     *                 bodies, and the segment recovery replays it from holds its bodies too
      */
-    Ticket appendFiling(long seq, byte[] payload) throws IOException {
-        return append(FILING_MAGIC, ByteBuffer.allocate(16).putLong(seq).array(), null, payload, payload.length);
+    Ticket appendFiling(long seq, byte[] payload, List<Segment> bodiesIn) throws IOException {
+        return append(FILING_MAGIC, ByteBuffer.allocate(16).putLong(seq).array(), null, payload, payload.length, bodiesIn);
     }
 
     /** The filing of this ticket's record is committed, or refused for good. */
@@ -341,7 +345,8 @@ final class BlobJournal implements AutoCloseable {
         }
     }
 
-    private Ticket append(int magic, byte[] raw, BlobId id, byte[] body, int length) throws IOException {
+    private Ticket append(int magic, byte[] raw, BlobId id, byte[] body, int length, List<Segment> sameAs)
+            throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER);
         header.putInt(magic).put(raw).putInt(length).putInt(crc(raw, length, body)).flip();
         Segment s;
@@ -352,6 +357,13 @@ final class BlobJournal implements AutoCloseable {
                 throw new IOException("the blob journal is closed");
             }
             s = writable();
+            if (sameAs != null) {
+                for (Segment other : sameAs) {
+                    if (other != s) {
+                        return null; // switched since (about once per checkpoint)
+                    }
+                }
+            }
             try {
                 s.file.seek(s.end);
                 s.file.write(header.array(), 0, HEADER);

@@ -64,6 +64,8 @@ public class FileBlobStore implements BlobStore {
     private QuietRegistration registration;
     /** Names this node's journal in the database's record of what it filed ({@link JournaledFilings}). */
     private final String journalId;
+    /** The journaled filings waiting for the database; null without a journal. */
+    private final FilingQueue filingQueue;
     /**
      * The recovered segments' filing records have been filed (or there were none): until then
      * the reaper must not take their bodies for orphans.
@@ -109,6 +111,9 @@ public class FileBlobStore implements BlobStore {
     /** Checkpoints and closes the journal: a clean stop leaves none to recover. */
     void close() {
         if (journal != null) {
+            if (FilingQueue.current == filingQueue) {
+                FilingQueue.current = null;
+            }
             journal.close();
         }
     }
@@ -141,11 +146,13 @@ public class FileBlobStore implements BlobStore {
                 Path dir = DataDirectories.requireWritable(journalDir.toAbsolutePath().normalize(), "blob journal directory");
                 recovered.addAll(BlobJournal.recover(dir, this::path));
                 this.journalId = journalId(dir);
+                this.filingQueue = new FilingQueue();
                 this.journal = new BlobJournal(dir, this::path, checkpointMillis, syncfs.apply(this.root, fanOutDirectories()));
                 filingsReplayed = recovered.stream().allMatch(r -> r.filings().isEmpty());
             } else {
                 this.journal = null;
                 this.journalId = null;
+                this.filingQueue = null;
             }
         } catch (IOException e) {
             LOG.error("Postern blob store not started: blob journal: {}", e.toString());
@@ -155,6 +162,9 @@ public class FileBlobStore implements BlobStore {
             throw e;
         }
         this.fsync = fsync;
+        if (filingQueue != null) {
+            FilingQueue.current = filingQueue;
+        }
         if (!fsync) {
             LOG.warn("Postern blob store: fsync is OFF; a power cut can lose acknowledged mail");
         }
@@ -409,17 +419,41 @@ public class FileBlobStore implements BlobStore {
     }
 
     /**
-     * Appends a filing record to the journal; null when the journal cannot
-     * take it now (none, too many segments waiting, too large): the caller files at once instead.
-     * The caller must {@link #doneJournaling} the ticket, and {@link #filed} it once filed or refused.
+     * Appends a filing record to the journal, in the segment that holds these bodies' records;
+     * null when the journal cannot take it now (none, too many segments waiting, too large, a
+     * body not stored through the journal or in another segment): the caller files at once
+     * instead. The caller must {@link #doneJournaling} the ticket, and {@link #filed} it once
+     * filed or refused. Not handed to the flusher thread: the delivery's own thread flushes it
+     * (or joins a flush running).
      */
-    BlobJournal.Ticket journalFiling(long seq, byte[] payload) throws IOException {
+    BlobJournal.Ticket journalFiling(long seq, byte[] payload, java.util.Collection<BlobId> bodies) throws IOException {
         if (journal == null || journal.saturated() || payload.length > BlobJournal.MAX_BODY) {
             return null;
         }
-        // Not handed to the flusher thread: the delivery's own thread flushes it (or joins a flush
-        // running), which at one client saves two thread wake-ups per message.
-        return journal.appendFiling(seq, payload);
+        List<BlobJournal.Segment> segments = new java.util.ArrayList<>(bodies.size());
+        for (BlobId id : bodies) {
+            BlobJournal.Ticket t = unflushed.get(id);
+            if (t == null) {
+                return null; // stored on its own (large, or the journal was saturated)
+            }
+            segments.add(t.segment());
+        }
+        return journal.appendFiling(seq, payload, segments);
+    }
+
+    /** Starts the journal flush of these bodies (stored with {@link #putForFiling}) now. */
+    void startFlushOf(java.util.Collection<BlobId> bodies) {
+        for (BlobId id : bodies) {
+            BlobJournal.Ticket t = unflushed.get(id);
+            if (t != null) {
+                journal.startFlush(t);
+            }
+        }
+    }
+
+    /** The journaled filings not yet in the database; null without a journal. */
+    FilingQueue filingQueue() {
+        return filingQueue;
     }
 
     void awaitJournaled(BlobJournal.Ticket t) throws IOException {

@@ -83,11 +83,17 @@ public class JdbcMessageRepository implements MessageRepository {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("message not durable: " + e.getMessage(), e);
             }
+            // filed at once: the bodies' flush runs under the filing's statements
+            List<org.postern.api.store.BlobId> bodies = new java.util.ArrayList<>();
+            for (Filing f : filings) {
+                bodies.add(f.message().body());
+            }
+            blobs.startFlushOf(bodies);
         }
         return appendAll(filings);
     }
 
-    /** The drainer's filing: one transaction for the batch, {@code extra} (its mark) inside it. */
+    /** The drainer's filing: one transaction for the batch, {@code extra} (its mark) first in it. */
     long[] fileJournaled(List<Filing> filings, Database.Work<Void> extra) {
         return appendAllAlone(filings, extra);
     }
@@ -329,7 +335,12 @@ public class JdbcMessageRepository implements MessageRepository {
                     boxes[i] = null;
                 }
             }
-            long[] uids = appendAllTo(filings, boxes, stored, extra);
+            long[] uids;
+            try {
+                uids = appendAllTo(filings, boxes, stored, extra);
+            } catch (FolderVanished rolledBack) {
+                uids = null;
+            }
             if (uids != null) {
                 return uids;
             }
@@ -345,10 +356,15 @@ public class JdbcMessageRepository implements MessageRepository {
      * mailbox lock (the order {@link #appendTo} keeps, for the same reason), then the mailboxes
      * locked in id order, so two multi-recipient deliveries never wait on each other in a cycle.
      *
-     * @return null when a folder vanished meanwhile (nothing written; the caller tries again)
+     * {@code extra} (the journaled filings' mark) runs first, in the same transaction.
+     *
+     * @throws FolderVanished when a folder vanished meanwhile (rolled back; the caller tries again)
      */
     private long[] appendAllTo(List<Filing> filings, String[] boxes, String[] stored, Database.Work<Void> extra) {
         return db.transaction(c -> {
+            if (extra != null) {
+                extra.run(c);
+            }
             long[] uids = new long[filings.size()];
             java.util.Arrays.fill(uids, -1);
             java.util.Map<String, String> owners = new java.util.HashMap<>();
@@ -380,7 +396,8 @@ public class JdbcMessageRepository implements MessageRepository {
                             ps.setLong(2, e.getValue()[1]);
                             ps.setString(3, e.getKey());
                         }) != 1) {
-                    return null;
+                    // rolled back, not committed: an earlier folder's UPDATE (and the mark) must not stay
+                    throw new FolderVanished();
                 }
                 long[] after = Database.query(c, "SELECT uid_next, highest_modseq FROM mailbox WHERE id = ?",
                         ps -> ps.setString(1, e.getKey()), rs -> new long[] {rs.getLong(1), rs.getLong(2)}).get(0);
@@ -404,11 +421,15 @@ public class JdbcMessageRepository implements MessageRepository {
                 }
             }
             awaitBodies(filed);
-            if (extra != null) {
-                extra.run(c);
-            }
             return uids;
         });
+    }
+
+    /** A folder went between looking it up and filing into it: the transaction rolls back and the filing looks again. */
+    private static final class FolderVanished extends RuntimeException {
+        FolderVanished() {
+            super("folder vanished", null, false, false);
+        }
     }
 
     private static final String INBOX = "INBOX";

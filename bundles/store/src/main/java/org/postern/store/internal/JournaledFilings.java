@@ -4,90 +4,78 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.postern.api.address.MailAddress;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.SendingServer;
 import org.postern.api.store.BlobId;
 import org.postern.core.store.MessageRepository.Filing;
 import org.postern.core.store.StoreUnavailableException;
+import org.postern.store.internal.FilingQueue.Pending;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Journaled filing: an MX delivery's filing goes into the blob journal as a record of its own,
- * after its bodies, and the delivery is acknowledged once one journal flush covers them all; a
- * drainer thread files the records into the database afterwards, in journal order, many in one
- * transaction. See the store README, "Journaled filing".
+ * in the segment that holds its bodies, and the delivery is acknowledged once one journal flush
+ * covers them all; a drainer thread files the records into the database afterwards, in journal
+ * order, many in one transaction. See the store README, "Journaled filing".
  *
- * <p>Exactly once: each record has a sequence number, and the transaction that files a batch also
- * sets this journal's "filed up to" row ({@code journal_filed}) to the batch's last number. After
- * a crash the records above that number are filed from the recovered segments before the reaper
- * looks for orphans, and a segment is not checkpointed while one of its records is unfiled.
+ * <p>Exactly once: each record has a sequence number, and the transaction that files a batch
+ * first moves this journal's "filed up to" row ({@code journal_filed}) from the number it had to
+ * the batch's last one, and rolls back when the row had another (a transaction that committed
+ * while its connection went). After a crash the records above that number are filed from the
+ * recovered segments before the reaper looks for orphans, and a segment is not checkpointed while
+ * one of its records is unfiled.
  *
  * <p>Read your own mail: every read of an account waits ({@link #awaitFor}) until the filings
  * journaled for it so far are in the database, so IMAP, POP3 and the webmail never miss a
- * message that got its {@code 250}.
+ * message that got its {@code 250} on this node.
+ *
+ * <p>The queue and its numbering belong to the blob store ({@link FilingQueue}); this drainer to
+ * the message repository, which may be restarted while the journal stays.
  */
 final class JournaledFilings implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournaledFilings.class);
     /** How long the drainer lets company gather before a batch: one commit for all that came meanwhile. */
-    static final long BATCH_MILLIS = 5;
+    static final long BATCH_MILLIS = 20;
     static final int MAX_BATCH = 512;
     /** Beyond this many filings waiting for the database, deliveries are filed at once (and wait for it). */
-    static final int MAX_PENDING = 20_000;
-    /** A read waits at most this long for an account's journaled filings (the database may be down). */
+    static final int MAX_PENDING = 10_000;
+    /**
+     * When the oldest filing has waited this long (the database refuses or is slow), deliveries
+     * are filed at once, not acknowledged on top of a backlog.
+     */
+    static final long MAX_WAIT_MILLIS = 30_000;
+    /** A read waits at most this long for an account's journaled filings. */
     static final long READ_WAIT_MILLIS = 30_000;
     private static final long RETRY_MILLIS = 1_000;
 
-    /** The one running (a store per framework): what the repositories' reads wait on. */
-    private static volatile JournaledFilings current;
-
     private final Database db;
     private final FileBlobStore blobs;
+    private final FilingQueue queue;
     private final JdbcMessageRepository repository;
     private final String journalId;
-    private final Object lock = new Object();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>(); // in sequence order; under lock
-    private long nextSeq; // under lock
-    private boolean idle; // the drainer waits for a first filing; under lock
-    private volatile long filedUpTo;
-    private volatile boolean ready;
-    private volatile boolean closed;
-    /** The highest sequence number journaled for each account whose filings are not all filed. */
-    private final ConcurrentHashMap<String, Long> latestByAccount = new ConcurrentHashMap<>();
     private final Thread drainer;
     private final long batchMillis;
+    private volatile boolean closed; // written under queue.lock
+    private long lastErrorLogged;
 
-    /** A journaled filing: acknowledged (or refused) by its delivery once the flush said so. */
-    private static final class Pending {
-        final long seq;
-        final BlobJournal.Ticket ticket;
-        final List<Filing> filings;
-        final long journaledAt = System.currentTimeMillis();
-        private Boolean acknowledged; // under this
-
-        Pending(long seq, BlobJournal.Ticket ticket, List<Filing> filings) {
-            this.seq = seq;
-            this.ticket = ticket;
-            this.filings = filings;
+    /** A filing the database refuses for what it is (data or integrity), not for its state: given up. */
+    private static final class Refused extends RuntimeException {
+        Refused(RuntimeException cause) {
+            super(cause);
         }
+    }
 
-        synchronized void outcome(boolean ok) {
-            acknowledged = ok;
-            notifyAll();
-        }
-
-        synchronized boolean awaitOutcome() throws InterruptedException {
-            while (acknowledged == null) {
-                wait();
-            }
-            return acknowledged;
+    /** The mark was not where this batch expected it: a transaction that committed already filed it. */
+    private static final class AlreadyFiled extends RuntimeException {
+        AlreadyFiled() {
+            super("already filed", null, false, false);
         }
     }
 
@@ -95,9 +83,9 @@ final class JournaledFilings implements AutoCloseable {
         this.batchMillis = batchMillis;
         this.db = db;
         this.blobs = blobs;
+        this.queue = blobs.filingQueue();
         this.repository = repository;
         this.journalId = blobs.journalId();
-        current = this;
         drainer = new Thread(this::run, "postern-filing-drainer");
         drainer.setDaemon(true);
         drainer.start();
@@ -105,43 +93,47 @@ final class JournaledFilings implements AutoCloseable {
 
     /** Waits until every filing journaled so far for this account is in the database. */
     static void awaitFor(String accountId) {
-        JournaledFilings f = current;
-        if (f != null && accountId != null) {
-            f.await(accountId);
+        FilingQueue q = FilingQueue.current;
+        if (q == null || accountId == null) {
+            return;
+        }
+        JournaledFilings d = q.drainer;
+        if (d != null) {
+            d.await(accountId);
         }
     }
 
     /**
-     * A filing has waited for the database longer than a minute (it is down, or refuses): then a
-     * body older than the orphan sweep's grace may be one whose row is still to come.
+     * A filing has waited for the database longer than a minute: then a body older than the
+     * orphan sweep's grace may be one whose row is still to come.
      */
     static boolean backlogged() {
-        JournaledFilings f = current;
-        if (f == null) {
-            return false;
-        }
-        synchronized (f.lock) {
-            Pending head = f.pending.peek();
-            return head != null && System.currentTimeMillis() - head.journaledAt > 60_000;
-        }
+        FilingQueue q = FilingQueue.current;
+        return q != null && q.oldestWaitMillis() > 60_000;
     }
 
+    /** Takes filings: the drainer of the queue, started, not closing. */
     boolean ready() {
-        return ready && !closed;
+        return !closed && queue.drainer == this && queue.started;
+    }
+
+    /** This drainer may still file: not closing, and the queue's. */
+    private boolean serving() {
+        return !closed && queue.drainer == this;
     }
 
     private void await(String accountId) {
-        Long seq = latestByAccount.get(accountId);
-        if (ready && (seq == null || filedUpTo >= seq)) {
+        Long seq = queue.latestByAccount.get(accountId);
+        if ((seq == null || queue.filedUpTo >= seq) && queue.started) {
             return;
         }
         long deadline = System.currentTimeMillis() + READ_WAIT_MILLIS;
-        synchronized (lock) {
+        synchronized (queue.lock) {
             // before the start's replay is done, a crash's acknowledged deliveries may be missing
-            for (long left; (!ready || seq != null && filedUpTo < seq) && !closed
+            for (long left; (!queue.started || seq != null && queue.filedUpTo < seq) && serving() && !db.unreachable()
                     && (left = deadline - System.currentTimeMillis()) > 0; ) {
                 try {
-                    lock.wait(left);
+                    queue.lock.wait(Math.min(left, RETRY_MILLIS));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -154,43 +146,47 @@ final class JournaledFilings implements AutoCloseable {
      * Journals the filings and returns once they and their bodies are durable: the delivery may
      * be acknowledged, and the drainer files it shortly.
      *
-     * @return false when not journaled (not ready, too many waiting, the journal cannot take it):
-     *         the caller files at once
+     * @return false when not journaled (not ready, a backlog, the database unreachable, a body not
+     *         in the journal's current segment): the caller files at once
      * @throws IOException when the journal failed: nothing is filed, the delivery is refused
      */
     boolean submit(List<Filing> filings) throws IOException {
-        if (!ready() || db.unreachable()) {
+        if (db.unreachable()) {
             // with the database away the delivery is refused (451), as before journaled filing,
             // rather than piling up acknowledged mail nobody can read
             return false;
         }
         byte[] payload = encode(filings);
+        List<BlobId> bodies = new ArrayList<>(filings.size());
+        for (Filing f : filings) {
+            bodies.add(f.message().body());
+        }
         Pending p;
-        synchronized (lock) {
-            if (pending.size() >= MAX_PENDING) {
+        synchronized (queue.lock) {
+            if (!ready() || !queue.started || queue.pending.size() >= MAX_PENDING) {
                 return false;
             }
-            BlobJournal.Ticket t = blobs.journalFiling(nextSeq, payload);
+            Pending head = queue.pending.peek();
+            if (head != null && System.currentTimeMillis() - head.journaledAt > MAX_WAIT_MILLIS) {
+                return false;
+            }
+            BlobJournal.Ticket t = blobs.journalFiling(queue.nextSeq, payload, bodies);
             if (t == null) {
                 return false;
             }
-            p = new Pending(nextSeq++, t, filings);
-            pending.add(p);
+            p = new Pending(queue.nextSeq++, t, filings);
+            queue.pending.add(p);
             for (Filing f : filings) {
-                latestByAccount.merge(f.accountId(), p.seq, Math::max);
+                queue.latestByAccount.merge(f.accountId(), p.seq, Math::max);
             }
-            if (idle) {
-                lock.notifyAll(); // only then: a wake-up per delivery would cost every one a context switch
+            if (queue.idle) {
+                queue.lock.notifyAll(); // only then: a wake-up per delivery would cost every one a context switch
             }
         }
         boolean ok = false;
         try {
-            List<BlobId> bodies = new ArrayList<>();
-            for (Filing f : filings) {
-                bodies.add(f.message().body());
-            }
-            blobs.awaitFiled(bodies);
-            blobs.awaitJournaled(p.ticket);
+            blobs.awaitJournaled(p.ticket); // the bodies are in the same segment, before it
+            blobs.awaitFiled(bodies); // already durable: forgets them
             ok = true;
         } finally {
             blobs.doneJournaling(p.ticket);
@@ -202,125 +198,161 @@ final class JournaledFilings implements AutoCloseable {
     // ---- the drainer ----
 
     private void run() {
-        while (!closed && !ready) {
-            try {
-                start();
-            } catch (RuntimeException e) {
-                LOG.warn("Postern filing: cannot file the journal's filings yet (retrying): {}", e.toString());
-                if (!sleep(RETRY_MILLIS)) {
+        queue.drainer = this;
+        try {
+            while (!startOnce()) {
+                if (closed || !sleep(RETRY_MILLIS)) {
                     return;
                 }
             }
-        }
-        while (true) {
-            List<Pending> batch = new ArrayList<>();
-            synchronized (lock) {
-                while (pending.isEmpty() && !closed) {
-                    idle = true;
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
+            while (true) {
+                synchronized (queue.lock) {
+                    while (queue.pending.isEmpty() && !closed) {
+                        queue.idle = true;
+                        try {
+                            queue.lock.wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        } finally {
+                            queue.idle = false;
+                        }
+                    }
+                    if (queue.pending.isEmpty()) {
+                        return; // closed, nothing left
+                    }
+                }
+                if (!gather()) {
+                    return;
+                }
+                queue.draining.lock();
+                try {
+                    if (!fileBatch()) {
                         return;
-                    } finally {
-                        idle = false;
                     }
-                }
-                if (pending.isEmpty()) {
-                    return; // closed, nothing left
-                }
-            }
-            if (!gather()) {
-                return;
-            }
-            synchronized (lock) {
-                for (Pending p : pending) {
-                    if (batch.size() >= MAX_BATCH) {
-                        break;
-                    }
-                    batch.add(p);
+                } finally {
+                    queue.draining.unlock();
                 }
             }
-            if (!fileBatch(batch)) {
-                return;
+        } finally {
+            if (queue.drainer == this) {
+                queue.drainer = null;
             }
+            synchronized (queue.lock) {
+                queue.lock.notifyAll(); // readers stop waiting for this drainer
+            }
+        }
+    }
+
+    /** @return whether the queue is started (by this drainer or an earlier one) */
+    private boolean startOnce() {
+        queue.draining.lock();
+        try {
+            synchronized (queue.lock) {
+                if (queue.started) {
+                    return true;
+                }
+            }
+            start();
+            return true;
+        } catch (RuntimeException e) {
+            logError("cannot file the journal's filings yet (retrying)", e);
+            return false;
+        } finally {
+            queue.draining.unlock();
         }
     }
 
     /** Reads (or makes) the "filed up to" row and files what a crash left in the journal above it. */
     private void start() {
-        Long[] mark = {null};
-        db.transaction(c -> {
+        long mark = db.transaction(c -> {
             List<Long> found = Database.query(c, "SELECT filed_seq FROM journal_filed WHERE journal_id = ?",
                     ps -> ps.setString(1, journalId), rs -> rs.getLong(1));
             if (found.isEmpty()) {
                 Database.update(c, "INSERT INTO journal_filed (journal_id, filed_seq) VALUES (?, 0)",
                         ps -> ps.setString(1, journalId));
-                mark[0] = 0L;
-            } else {
-                mark[0] = found.get(0);
+                return 0L;
             }
-            return null;
+            return found.get(0);
         });
-        long filed = mark[0];
         List<BlobJournal.RecoveredFiling> left = new ArrayList<>();
-        long highest = filed;
+        long highest = mark;
         for (BlobJournal.Recovered r : blobs.recoveredBlobs()) {
             for (BlobJournal.RecoveredFiling f : r.filings()) {
                 highest = Math.max(highest, f.seq());
-                if (f.seq() > filed) {
+                if (f.seq() > mark) {
                     left.add(f);
                 }
             }
         }
         left.sort(Comparator.comparingLong(BlobJournal.RecoveredFiling::seq));
-        int replayed = 0;
+        long filed = mark;
         for (int from = 0; from < left.size(); from += MAX_BATCH) {
             List<BlobJournal.RecoveredFiling> part = left.subList(from, Math.min(left.size(), from + MAX_BATCH));
             List<Delivery> deliveries = new ArrayList<>();
             for (BlobJournal.RecoveredFiling f : part) {
-                deliveries.add(new Delivery(f.seq(), decode(f.payload())));
+                try {
+                    deliveries.add(new Delivery(f.seq(), decode(f.payload())));
+                } catch (RuntimeException e) {
+                    // its CRC held, so a bug wrote it: one delivery lost, not the node's start
+                    LOG.error("Postern filing: journaled delivery {} cannot be read and is not filed: {}", f.seq(),
+                            e.getClass().getName());
+                }
             }
+            long last = part.get(part.size() - 1).seq();
             // an account removed since: nothing filed for it, and the reaper unlinks its body
-            if (!fileInOrder(deliveries, part.get(part.size() - 1).seq())) {
-                throw new IllegalStateException("interrupted");
+            if (!fileInOrder(deliveries, filed, last)) {
+                throw new IllegalStateException("stopped while filing the journal's filings");
             }
-            replayed += part.size();
+            filed = last;
         }
-        if (replayed > 0) {
-            LOG.info("Postern filing: filed {} deliveries from the journal after a crash", replayed);
+        if (!left.isEmpty()) {
+            LOG.info("Postern filing: filed {} deliveries from the journal after a crash", left.size());
         }
         blobs.filingsReplayed = true;
         blobs.filingJournaled = true;
-        synchronized (lock) {
-            nextSeq = highest + 1;
-            filedUpTo = highest;
-            ready = true;
-            lock.notifyAll(); // the reads that waited for the replay
+        synchronized (queue.lock) {
+            queue.nextSeq = highest + 1;
+            queue.filedUpTo = filed;
+            queue.started = true;
+            queue.lock.notifyAll(); // the reads that waited for the replay
         }
         db.pendingDeletionsRecorded(); // wakes the reaper: the recovered bodies may be checked now
     }
 
-    private void markFiled(java.sql.Connection c, long seq) throws java.sql.SQLException {
-        Database.update(c, "UPDATE journal_filed SET filed_seq = ? WHERE journal_id = ? AND filed_seq < ?", ps -> {
-            ps.setLong(1, seq);
-            ps.setString(2, journalId);
-            ps.setLong(3, seq);
-        });
-    }
-
-    private long markInDatabase() {
-        return db.query("SELECT filed_seq FROM journal_filed WHERE journal_id = ?", ps -> ps.setString(1, journalId),
-                rs -> rs.getLong(1)).get(0);
+    /** Lets company come for {@code batchMillis} (cut short by close). False when interrupted. */
+    private boolean gather() {
+        long until = System.currentTimeMillis() + batchMillis;
+        synchronized (queue.lock) {
+            for (long left; !closed && (left = until - System.currentTimeMillis()) > 0; ) {
+                try {
+                    queue.lock.wait(left);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
-     * Files one batch (its refused filings left out) and moves the mark past it, trying again
-     * until that works: every one of them was acknowledged. A lost database may have committed:
-     * then the mark says so.
+     * Files the batch at the head of the queue (its refused filings left out) and takes it off.
+     * Under {@code queue.draining}.
      *
      * @return false when interrupted (closing)
      */
-    private boolean fileBatch(List<Pending> batch) {
+    private boolean fileBatch() {
+        List<Pending> batch = new ArrayList<>();
+        synchronized (queue.lock) {
+            for (Pending p : queue.pending) {
+                if (batch.size() >= MAX_BATCH) {
+                    break;
+                }
+                batch.add(p);
+            }
+        }
+        if (batch.isEmpty()) {
+            return true; // another drainer took them
+        }
         List<Delivery> acknowledged = new ArrayList<>();
         try {
             for (Pending p : batch) {
@@ -331,21 +363,21 @@ final class JournaledFilings implements AutoCloseable {
         } catch (InterruptedException e) {
             return false;
         }
-        if (!fileInOrder(acknowledged, batch.get(batch.size() - 1).seq)) {
+        long last = batch.get(batch.size() - 1).seq;
+        if (!fileInOrder(acknowledged, queue.filedUpTo, last)) {
             return false;
         }
-        long last = batch.get(batch.size() - 1).seq;
-        synchronized (lock) {
+        synchronized (queue.lock) {
             for (int i = 0; i < batch.size(); i++) {
-                pending.poll();
+                queue.pending.poll();
             }
-            filedUpTo = last;
-            lock.notifyAll();
+            queue.filedUpTo = last;
+            queue.lock.notifyAll();
         }
         for (Pending p : batch) {
             blobs.filed(p.ticket);
         }
-        latestByAccount.values().removeIf(seq -> seq <= last);
+        queue.latestByAccount.values().removeIf(seq -> seq <= last);
         return true;
     }
 
@@ -354,34 +386,43 @@ final class JournaledFilings implements AutoCloseable {
     }
 
     /**
-     * Files the deliveries and moves the mark to {@code last} (the batch's last record, refused
-     * ones included), in one transaction, trying again until that works: every one of them was
-     * acknowledged. A lost database may have committed: then the mark says so.
+     * Files the deliveries and moves the mark from {@code from} to {@code last} (the batch's last
+     * record, refused ones included) in one transaction, trying again until that works: every
+     * one of them was acknowledged. A database that refuses the batch for its content gets each
+     * delivery on its own; any other failure (unreachable, a lock timeout, a deadlock victim) is
+     * tried again, every second.
      *
      * @return false when interrupted (closing)
      */
-    private boolean fileInOrder(List<Delivery> acknowledged, long last) {
+    private boolean fileInOrder(List<Delivery> acknowledged, long from, long last) {
         List<Filing> all = new ArrayList<>();
         for (Delivery d : acknowledged) {
             all.addAll(d.filings());
         }
-        for (int attempt = 0;; attempt++) {
+        while (true) {
             try {
-                file(all, last);
+                file(all, from, last);
                 return true;
+            } catch (AlreadyFiled moved) {
+                Long now = markNow();
+                if (now == null || now >= last) {
+                    if (now != null) {
+                        return true; // a try whose connection went had committed
+                    }
+                } else {
+                    // moved by something else than this drainer (a copied journal id?): file
+                    // again from there, a duplicate at worst rather than a loss
+                    LOG.error("Postern filing: the filed-up-to mark of journal {} is {}, expected {}", journalId, now, from);
+                    from = now;
+                }
+                if (now == null && !sleep(RETRY_MILLIS)) {
+                    return false;
+                }
             } catch (RuntimeException e) {
-                if (!StoreUnavailableException.isCause(e)) {
-                    // the database refuses something in the batch: each delivery on its own, so
-                    // that one bad delivery is the only one held up
-                    return fileOneByOne(acknowledged, last);
+                if (refusedForContent(e)) {
+                    return fileOneByOne(acknowledged, from, last);
                 }
-                if (committed(last)) {
-                    return true; // it committed before the connection went
-                }
-                if (attempt == 0 || attempt % 60 == 0) {
-                    LOG.error("Postern filing: {} acknowledged deliveries not yet filed (the database is unreachable), "
-                            + "retrying: {}", acknowledged.size(), e.toString());
-                }
+                logError(acknowledged.size() + " acknowledged deliveries not filed yet, retrying", e);
                 if (!sleep(RETRY_MILLIS)) {
                     return false;
                 }
@@ -389,63 +430,60 @@ final class JournaledFilings implements AutoCloseable {
         }
     }
 
-    /** Files these filings and moves the mark to {@code last} in one transaction. */
-    private void file(List<Filing> all, long last) {
-        if (all.isEmpty()) {
-            db.transaction(c -> {
-                markFiled(c, last);
-                return null;
-            });
-            return;
-        }
-        dropBodiesOfGoneAccounts(all, repository.fileJournaled(all, c -> {
-            markFiled(c, last);
-            return null;
-        }));
-    }
-
-    private boolean committed(long last) {
-        try {
-            return markInDatabase() >= last;
-        } catch (RuntimeException stillDown) {
-            return false;
-        }
-    }
-
     /**
-     * Each delivery of a batch in its own transaction. One the database refuses three times
-     * (not for being unreachable) is given up, logged as ERROR with its recipients' count and
-     * sequence number; its bodies stay until the sweep for orphans. That loses an acknowledged
-     * message, but holding it would hold every later delivery of this node for good.
+     * Each delivery of a batch in its own transaction. One the database refuses for its content
+     * (a data or integrity error, every time) is given up, logged as ERROR with its sequence
+     * number: that loses an acknowledged message, but holding it would hold every later delivery
+     * of this node for good. Its bodies go with the sweep for orphans.
      */
-    private boolean fileOneByOne(List<Delivery> acknowledged, long last) {
-        for (Delivery p : acknowledged) {
-            for (int refused = 0;;) {
+    private boolean fileOneByOne(List<Delivery> acknowledged, long from, long last) {
+        long mark = from;
+        for (Delivery d : acknowledged) {
+            while (true) {
                 try {
-                    file(p.filings(), p.seq());
+                    file(d.filings(), mark, d.seq());
+                    mark = d.seq();
                     break;
-                } catch (RuntimeException e) {
-                    if (StoreUnavailableException.isCause(e) ? committed(p.seq()) : ++refused >= 3) {
-                        if (!StoreUnavailableException.isCause(e)) {
-                            LOG.error("Postern filing: the database refuses journaled delivery {} ({} copies); given up: {}",
-                                    p.seq(), p.filings().size(), e.toString());
-                        }
+                } catch (AlreadyFiled moved) {
+                    Long now = markNow();
+                    if (now != null && now >= d.seq()) {
+                        mark = now;
                         break;
                     }
+                    if (now != null) {
+                        mark = now;
+                    } else if (!sleep(RETRY_MILLIS)) {
+                        return false;
+                    }
+                } catch (RuntimeException e) {
+                    if (refusedForContent(e)) {
+                        LOG.error("Postern filing: the database refuses journaled delivery {} ({} copies), given up: {}",
+                                d.seq(), d.filings().size(), describe(e));
+                        break;
+                    }
+                    logError("journaled delivery " + d.seq() + " not filed yet, retrying", e);
                     if (!sleep(RETRY_MILLIS)) {
                         return false;
                     }
                 }
             }
         }
-        for (;;) {
+        while (true) {
             try {
-                file(List.of(), last);
+                file(List.of(), mark, last);
                 return true;
-            } catch (RuntimeException e) {
-                if (committed(last) ) {
+            } catch (AlreadyFiled moved) {
+                Long now = markNow();
+                if (now != null && now >= last) {
                     return true;
                 }
+                if (now != null) {
+                    mark = now;
+                } else if (!sleep(RETRY_MILLIS)) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                logError("the filed-up-to mark not moved yet, retrying", e);
                 if (!sleep(RETRY_MILLIS)) {
                     return false;
                 }
@@ -453,9 +491,27 @@ final class JournaledFilings implements AutoCloseable {
         }
     }
 
-    private void dropBodiesOfGoneAccounts(List<Filing> all, long[] uids) {
+    /** Files these filings and moves the mark from {@code from} to {@code last}, in one transaction. */
+    private void file(List<Filing> all, long from, long last) {
+        Database.Work<Void> mark = c -> {
+            // first: a second try of a batch that committed waits here for that commit, then
+            // finds the mark moved and rolls back
+            if (Database.update(c, "UPDATE journal_filed SET filed_seq = ? WHERE journal_id = ? AND filed_seq = ?", ps -> {
+                ps.setLong(1, last);
+                ps.setString(2, journalId);
+                ps.setLong(3, from);
+            }) != 1) {
+                throw new AlreadyFiled();
+            }
+            return null;
+        };
+        if (all.isEmpty()) {
+            db.transaction(mark);
+            return;
+        }
+        long[] uids = repository.fileJournaled(all, mark);
         for (int i = 0; i < uids.length; i++) {
-            if (uids[i] < 0) {
+            if (uids[i] < 0) { // the account was removed since the RCPT
                 try {
                     blobs.delete(all.get(i).message().body());
                 } catch (IOException | RuntimeException e) {
@@ -465,19 +521,50 @@ final class JournaledFilings implements AutoCloseable {
         }
     }
 
-    /** Lets company come for {@code batchMillis} (cut short by close). False when interrupted. */
-    private boolean gather() {
-        long until = System.currentTimeMillis() + batchMillis;
-        synchronized (lock) {
-            for (long left; !closed && (left = until - System.currentTimeMillis()) > 0; ) {
-                try {
-                    lock.wait(left);
-                } catch (InterruptedException e) {
-                    return false;
-                }
+    /** The database's mark now; null when it cannot be read. */
+    private Long markNow() {
+        try {
+            return db.query("SELECT filed_seq FROM journal_filed WHERE journal_id = ?", ps -> ps.setString(1, journalId),
+                    rs -> rs.getLong(1)).get(0);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** SQLState class 22 (data exception) or 23 (integrity constraint): the same every time. */
+    private static boolean refusedForContent(RuntimeException e) {
+        if (StoreUnavailableException.isCause(e) || e instanceof AlreadyFiled) {
+            return false;
+        }
+        if (e instanceof IllegalArgumentException) {
+            return true; // a structure out of bounds
+        }
+        String state = sqlState(e);
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                return s.getSQLState();
             }
         }
-        return true;
+        return null;
+    }
+
+    /** The exception's class and SQLState: a database's message may quote the values (addresses). */
+    private static String describe(RuntimeException e) {
+        String state = sqlState(e);
+        return e.getClass().getSimpleName() + (state == null ? "" : " (SQLState " + state + ")");
+    }
+
+    /** At most one line a minute: a database away for an hour is one problem, not 3,600. */
+    private void logError(String what, RuntimeException e) {
+        long now = System.currentTimeMillis();
+        if (now - lastErrorLogged >= 60_000) {
+            lastErrorLogged = now;
+            LOG.error("Postern filing: {}: {}", what, describe(e));
+        }
     }
 
     private boolean sleep(long millis) {
@@ -490,15 +577,15 @@ final class JournaledFilings implements AutoCloseable {
     }
 
     /**
-     * Stops taking filings and lets the drainer file what is waiting (briefly); what is left
-     * stays in the journal, which keeps those segments for the next start.
+     * Stops taking filings and lets the drainer file what is waiting (up to 10 s); what is left
+     * stays in the queue for the next drainer, or in the journal, which keeps those segments
+     * for the next start.
      */
     @Override
     public void close() {
-        closed = true;
-        blobs.filingJournaled = false;
-        synchronized (lock) {
-            lock.notifyAll();
+        synchronized (queue.lock) {
+            closed = true; // under the lock: no submit adds a filing after this drainer looked
+            queue.lock.notifyAll();
         }
         try {
             drainer.join(10_000);
@@ -509,22 +596,18 @@ final class JournaledFilings implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (current == this) {
-            current = null;
-        }
     }
 
     /** For tests: the drainer stops at once, filing nothing more, as in a crash. */
     void abandon() {
-        closed = true;
+        synchronized (queue.lock) {
+            closed = true;
+        }
         drainer.interrupt();
         try {
             drainer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (current == this) {
-            current = null;
         }
     }
 

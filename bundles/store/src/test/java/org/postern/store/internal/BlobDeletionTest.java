@@ -522,4 +522,63 @@ abstract class BlobDeletionTest {
         last.deactivate();
         fourth.close();
     }
+
+    /**
+     * The message repository restarted while the blob store stays (a bundle refresh): the new
+     * drainer files what the old one left in the queue, and numbers on from where it was, so
+     * nothing acknowledged is skipped and the journal is left empty at a clean stop.
+     */
+    @Test
+    void aRestartedRepositoryFilesWhatTheOldOneLeftAndNumbersOn() throws IOException {
+        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
+        JdbcMessageRepository old = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
+        BlobId first = store.putForFiling(new ByteArrayInputStream("first".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(0, old.appendAllJournaled(List.of(filing(ALICE_ID, first)))[0]);
+        old.journaled().abandon(); // gone without filing it
+
+        JdbcMessageRepository renewed = whenReady(new JdbcMessageRepository(db, store, 0));
+        BlobId second = store.putForFiling(new ByteArrayInputStream("second".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(0, renewed.appendAllJournaled(List.of(filing(ALICE_ID, second)))[0]);
+        assertEquals(List.of(first, second), inbox(renewed, ALICE_ID), "both, once each, in order");
+        renewed.deactivate();
+        store.close();
+        try (Stream<Path> s = Files.list(dataDir.resolve("j-journal"))) {
+            assertEquals(List.of("journal.id"), s.map(p -> p.getFileName().toString()).toList(), "every record filed");
+        }
+    }
+
+    /**
+     * A batch tried again after its connection went while it committed: the mark says it was
+     * filed, and the retry rolls back instead of filing it twice.
+     */
+    @Test
+    void aBatchWhoseMarkMovedAlreadyIsNotFiledAgain() throws IOException {
+        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
+        JdbcMessageRepository r = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
+        BlobId body = store.putForFiling(new ByteArrayInputStream("once".getBytes(StandardCharsets.UTF_8)));
+        r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
+        // what a commit whose connection went would have left: the mark moved past the record
+        db.update("UPDATE journal_filed SET filed_seq = filed_seq + 1", ps -> { });
+        r.deactivate(); // the drainer files what waits, now
+        assertEquals(List.of(), inbox(new JdbcMessageRepository(db), ALICE_ID), "not filed a second time");
+        store.close();
+    }
+
+    /**
+     * A body whose record is in an earlier segment than the filing would be (the checkpointer
+     * switched segments in between): the delivery is filed at once instead, so a filing record
+     * is never replayed from a segment that does not hold its bodies.
+     */
+    @Test
+    void aFilingIsJournaledOnlyInTheSegmentOfItsBodies() throws IOException {
+        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
+        JdbcMessageRepository r = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
+        BlobId body = store.putForFiling(new ByteArrayInputStream("before the switch".getBytes(StandardCharsets.UTF_8)));
+        store.journal().checkpoint(); // switches segments: the body's is not the current one any more
+        long[] uids = r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
+        assertTrue(uids[0] > 0, "filed at once, with its UID: " + uids[0]);
+        assertEquals(List.of(body), inbox(new JdbcMessageRepository(db), ALICE_ID));
+        r.deactivate();
+        store.close();
+    }
 }

@@ -43,7 +43,8 @@ final class JournaledFilings implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournaledFilings.class);
     /** How long the drainer lets company gather before a batch: one commit for all that came meanwhile. */
     static final long BATCH_MILLIS = 20;
-    static final int MAX_BATCH = 512;
+    /** Rows per drainer transaction (a delivery's copies are one each), as appendAll's groups: locks and log stay small. */
+    static final int MAX_BATCH_ROWS = JdbcMessageRepository.MAX_GROUP;
     /** Beyond this many filings waiting for the database, deliveries are filed at once (and wait for it). */
     static final int MAX_PENDING = 10_000;
     /**
@@ -130,8 +131,9 @@ final class JournaledFilings implements AutoCloseable {
         long deadline = System.currentTimeMillis() + READ_WAIT_MILLIS;
         synchronized (queue.lock) {
             // before the start's replay is done, a crash's acknowledged deliveries may be missing
+            // nor while the drainer is stuck (a filing waiting 30 s): a stale read beats every read hanging
             for (long left; (!queue.started || seq != null && queue.filedUpTo < seq) && serving() && !db.unreachable()
-                    && (left = deadline - System.currentTimeMillis()) > 0; ) {
+                    && queue.oldestWaitMillis() <= MAX_WAIT_MILLIS && (left = deadline - System.currentTimeMillis()) > 0; ) {
                 try {
                     queue.lock.wait(Math.min(left, RETRY_MILLIS));
                 } catch (InterruptedException e) {
@@ -198,7 +200,9 @@ final class JournaledFilings implements AutoCloseable {
     // ---- the drainer ----
 
     private void run() {
-        queue.drainer = this;
+        synchronized (queue.lock) {
+            queue.drainer = this; // an older one still ending stops taking batches
+        }
         try {
             while (!startOnce()) {
                 if (closed || !sleep(RETRY_MILLIS)) {
@@ -207,6 +211,9 @@ final class JournaledFilings implements AutoCloseable {
             }
             while (true) {
                 synchronized (queue.lock) {
+                    if (queue.drainer != this) {
+                        return; // a newer drainer took over
+                    }
                     while (queue.pending.isEmpty() && !closed) {
                         queue.idle = true;
                         try {
@@ -234,10 +241,10 @@ final class JournaledFilings implements AutoCloseable {
                 }
             }
         } finally {
-            if (queue.drainer == this) {
-                queue.drainer = null;
-            }
             synchronized (queue.lock) {
+                if (queue.drainer == this) {
+                    queue.drainer = null;
+                }
                 queue.lock.notifyAll(); // readers stop waiting for this drainer
             }
         }
@@ -286,24 +293,28 @@ final class JournaledFilings implements AutoCloseable {
         }
         left.sort(Comparator.comparingLong(BlobJournal.RecoveredFiling::seq));
         long filed = mark;
-        for (int from = 0; from < left.size(); from += MAX_BATCH) {
-            List<BlobJournal.RecoveredFiling> part = left.subList(from, Math.min(left.size(), from + MAX_BATCH));
-            List<Delivery> deliveries = new ArrayList<>();
-            for (BlobJournal.RecoveredFiling f : part) {
-                try {
-                    deliveries.add(new Delivery(f.seq(), decode(f.payload())));
-                } catch (RuntimeException e) {
-                    // its CRC held, so a bug wrote it: one delivery lost, not the node's start
-                    LOG.error("Postern filing: journaled delivery {} cannot be read and is not filed: {}", f.seq(),
-                            e.getClass().getName());
+        List<Delivery> chunk = new ArrayList<>();
+        int rows = 0;
+        for (int i = 0; i < left.size(); i++) {
+            BlobJournal.RecoveredFiling f = left.get(i);
+            try {
+                Delivery d = new Delivery(f.seq(), decode(f.payload()));
+                chunk.add(d);
+                rows += d.filings().size();
+            } catch (RuntimeException e) {
+                // its CRC held, so a bug wrote it: one delivery lost, not the node's start
+                LOG.error("Postern filing: journaled delivery {} cannot be read and is not filed: {}", f.seq(),
+                        e.getClass().getName());
+            }
+            if (rows >= MAX_BATCH_ROWS || i == left.size() - 1) {
+                // an account removed since: nothing filed for it, and the reaper unlinks its body
+                if (!fileInOrder(chunk, filed, f.seq())) {
+                    throw new IllegalStateException("stopped while filing the journal's filings");
                 }
+                filed = f.seq();
+                chunk = new ArrayList<>();
+                rows = 0;
             }
-            long last = part.get(part.size() - 1).seq();
-            // an account removed since: nothing filed for it, and the reaper unlinks its body
-            if (!fileInOrder(deliveries, filed, last)) {
-                throw new IllegalStateException("stopped while filing the journal's filings");
-            }
-            filed = last;
         }
         if (!left.isEmpty()) {
             LOG.info("Postern filing: filed {} deliveries from the journal after a crash", left.size());
@@ -343,11 +354,13 @@ final class JournaledFilings implements AutoCloseable {
     private boolean fileBatch() {
         List<Pending> batch = new ArrayList<>();
         synchronized (queue.lock) {
+            int rows = 0;
             for (Pending p : queue.pending) {
-                if (batch.size() >= MAX_BATCH) {
+                if (!batch.isEmpty() && rows + p.filings.size() > MAX_BATCH_ROWS) {
                     break;
                 }
                 batch.add(p);
+                rows += p.filings.size();
             }
         }
         if (batch.isEmpty()) {
@@ -390,44 +403,55 @@ final class JournaledFilings implements AutoCloseable {
      * record, refused ones included) in one transaction, trying again until that works: every
      * one of them was acknowledged. A database that refuses the batch for its content gets each
      * delivery on its own; any other failure (unreachable, a lock timeout, a deadlock victim) is
-     * tried again, every second.
+     * tried again, every second. When the mark is not at {@code from} (a try that committed as
+     * its connection went, or an earlier drainer's), the deliveries at or below it are filed
+     * already and are dropped: the mark is what says what is filed.
      *
      * @return false when interrupted (closing)
      */
     private boolean fileInOrder(List<Delivery> acknowledged, long from, long last) {
-        List<Filing> all = new ArrayList<>();
-        for (Delivery d : acknowledged) {
-            all.addAll(d.filings());
-        }
+        List<Delivery> todo = acknowledged;
         while (true) {
+            if (from >= last) {
+                return true;
+            }
+            List<Filing> all = new ArrayList<>();
+            for (Delivery d : todo) {
+                all.addAll(d.filings());
+            }
             try {
                 file(all, from, last);
                 return true;
             } catch (AlreadyFiled moved) {
                 Long now = markNow();
-                if (now == null || now >= last) {
-                    if (now != null) {
-                        return true; // a try whose connection went had committed
+                if (now == null) {
+                    if (!sleep(RETRY_MILLIS)) {
+                        return false;
                     }
-                } else {
-                    // moved by something else than this drainer (a copied journal id?): file
-                    // again from there, a duplicate at worst rather than a loss
-                    LOG.error("Postern filing: the filed-up-to mark of journal {} is {}, expected {}", journalId, now, from);
-                    from = now;
+                    continue;
                 }
-                if (now == null && !sleep(RETRY_MILLIS)) {
-                    return false;
-                }
+                from = now;
+                todo = above(todo, now);
             } catch (RuntimeException e) {
                 if (refusedForContent(e)) {
-                    return fileOneByOne(acknowledged, from, last);
+                    return fileOneByOne(todo, from, last);
                 }
-                logError(acknowledged.size() + " acknowledged deliveries not filed yet, retrying", e);
+                logError(todo.size() + " acknowledged deliveries not filed yet, retrying", e);
                 if (!sleep(RETRY_MILLIS)) {
                     return false;
                 }
             }
         }
+    }
+
+    private static List<Delivery> above(List<Delivery> deliveries, long mark) {
+        List<Delivery> out = new ArrayList<>();
+        for (Delivery d : deliveries) {
+            if (d.seq() > mark) {
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     /**
@@ -439,19 +463,14 @@ final class JournaledFilings implements AutoCloseable {
     private boolean fileOneByOne(List<Delivery> acknowledged, long from, long last) {
         long mark = from;
         for (Delivery d : acknowledged) {
-            while (true) {
+            while (d.seq() > mark) {
                 try {
                     file(d.filings(), mark, d.seq());
                     mark = d.seq();
-                    break;
                 } catch (AlreadyFiled moved) {
                     Long now = markNow();
-                    if (now != null && now >= d.seq()) {
-                        mark = now;
-                        break;
-                    }
                     if (now != null) {
-                        mark = now;
+                        mark = now; // at or past d: filed already; below: try again from there
                     } else if (!sleep(RETRY_MILLIS)) {
                         return false;
                     }
@@ -468,31 +487,14 @@ final class JournaledFilings implements AutoCloseable {
                 }
             }
         }
-        while (true) {
-            try {
-                file(List.of(), mark, last);
-                return true;
-            } catch (AlreadyFiled moved) {
-                Long now = markNow();
-                if (now != null && now >= last) {
-                    return true;
-                }
-                if (now != null) {
-                    mark = now;
-                } else if (!sleep(RETRY_MILLIS)) {
-                    return false;
-                }
-            } catch (RuntimeException e) {
-                logError("the filed-up-to mark not moved yet, retrying", e);
-                if (!sleep(RETRY_MILLIS)) {
-                    return false;
-                }
-            }
-        }
+        return fileInOrder(List.of(), mark, last); // the mark past the given-up and refused ones
     }
 
     /** Files these filings and moves the mark from {@code from} to {@code last}, in one transaction. */
     private void file(List<Filing> all, long from, long last) {
+        if (last <= from) {
+            throw new IllegalStateException("the mark never moves back: " + from + " to " + last);
+        }
         Database.Work<Void> mark = c -> {
             // first: a second try of a batch that committed waits here for that commit, then
             // finds the mark moved and rolls back
@@ -524,9 +526,14 @@ final class JournaledFilings implements AutoCloseable {
     /** The database's mark now; null when it cannot be read. */
     private Long markNow() {
         try {
-            return db.query("SELECT filed_seq FROM journal_filed WHERE journal_id = ?", ps -> ps.setString(1, journalId),
-                    rs -> rs.getLong(1)).get(0);
+            List<Long> mark = db.query("SELECT filed_seq FROM journal_filed WHERE journal_id = ?",
+                    ps -> ps.setString(1, journalId), rs -> rs.getLong(1));
+            if (mark.isEmpty()) {
+                throw new IllegalStateException("journal " + journalId + " has no row in journal_filed");
+            }
+            return mark.get(0);
         } catch (RuntimeException e) {
+            logError("cannot read the filed-up-to mark, retrying", e);
             return null;
         }
     }

@@ -581,4 +581,28 @@ abstract class BlobDeletionTest {
         r.deactivate();
         store.close();
     }
+
+    /**
+     * An old drainer's commit landed (say its connection went as it committed) but it never took
+     * the batch off the queue; the repository is restarted. The new drainer finds the mark past
+     * the first delivery and files only the second: nothing twice.
+     */
+    @Test
+    void aNewDrainerSkipsWhatTheMarkSaysTheOldOneFiled() throws IOException {
+        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
+        JdbcMessageRepository old = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
+        BlobId first = store.putForFiling(new ByteArrayInputStream("first".getBytes(StandardCharsets.UTF_8)));
+        old.appendAllJournaled(List.of(filing(ALICE_ID, first)));
+        BlobId second = store.putForFiling(new ByteArrayInputStream("second".getBytes(StandardCharsets.UTF_8)));
+        old.appendAllJournaled(List.of(filing(ALICE_ID, second)));
+        // what the old drainer's first transaction left: the first delivery filed, the mark moved by one
+        new JdbcMessageRepository(db).appendAll(List.of(filing(ALICE_ID, first)));
+        db.update("UPDATE journal_filed SET filed_seq = filed_seq + 1", ps -> { });
+        old.journaled().abandon();
+
+        JdbcMessageRepository renewed = whenReady(new JdbcMessageRepository(db, store, 0));
+        assertEquals(List.of(first, second), inbox(renewed, ALICE_ID), "each once");
+        renewed.deactivate();
+        store.close();
+    }
 }

@@ -22,9 +22,10 @@
 # no worse. Each run's output is kept in the
 # work directory (postern-C-M.txt, postfix-C-M.txt).
 #
-# What the 250 means: Postern answers after the body is durable (blob.fsync = true as shipped: its
-# record in the blob journal flushed, bundles/store/README.md "Group commit") and filed in the
-# INBOX (Derby, durable commits, filed in groups); Postfix after its
+# What the 250 means: Postern answers after the body and its filing are durable (blob.fsync = true
+# as shipped: both records in the blob journal, one flush, bundles/store/README.md "Group commit",
+# "Journaled filing"); the INBOX rows follow within milliseconds (Derby, durable commits, many
+# deliveries per transaction), and a read of the account waits for them; Postfix after its
 # queue file is fsync'ed (its default), and its queue manager and virtual(8) deliver into the
 # maildirs afterwards, on the same cores while the load runs. Before every run the script waits
 # until Postfix's queue is empty, so one run's deliveries do not slow the next; at the end it counts

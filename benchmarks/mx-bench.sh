@@ -5,15 +5,23 @@
 #   benchmarks/mx-bench.sh
 #
 # For each of CLIENTS_LIST (1 4 16) and each of MAILBOXES_LIST (1: every client to
-# u01@example.net; 16: client i to u(i mod 16 + 1), the --to list u01..u16), SmtpLoad hands
-# TOTAL/clients messages of SIZE octets per client (plain SMTP, PIPELINING) to Postern, then to
-# Postfix, or the other way round: the order alternates from one row to the next. One untimed
+# u01@example.net; 16: client i to u(i mod 16 + 1), the --to list u01..u16), SmtpLoad's clients
+# send messages of SIZE octets for RUN_SECONDS (plain SMTP, PIPELINING) to Postern, then to
+# Postfix, or the other way round: the order alternates from one row to the next. Runs of a fixed
+# length, 15 s as in the issue's own measurement, not of a fixed count: SmtpLoad starts in a JVM
+# of its own for every run, and through a run of 2,400 messages (TOTAL, the count this script
+# used before; RUN_SECONDS=0 brings it back) that JVM was still compiling itself for a good part
+# of the run's two seconds, on the same two cores, which costs the faster server more. One untimed
 # rounds per server first, one per client count of CLIENTS_LIST (to 16 mailboxes, WARMUP messages
 # each): whichever server ran first after its start was far slower (JIT, Derby's page cache, Karaf
 # settling; see mx-auth-bench.sh), and each new concurrency still sent the JIT compiling: after
 # 30,000 messages at 16 clients, C2 took a third of the JVM's CPU through the first 4,000 at one
 # client (async-profiler, 2026-12-04), a startup cost no long-running MX pays; at 6,000 to 8,000
-# messages C2 still took a fifth of the CPU at one client, hence 10,000 per count. Each row runs
+# messages C2 still took a fifth of the CPU at one client, hence 10,000 per count; and at 6,000
+# per count, C2 still took two fifths of the JVM's CPU at 4 clients (2026-12-05), and its total
+# time kept growing for about 40,000 messages, hence 30,000 per count now. Each Postern run's
+# output ends with the seconds the Karaf JVM spent compiling during it (jstat -compiler), so a
+# run the JIT still disturbed can be seen as such. Each row runs
 # REPEAT rounds (the order of the servers alternating from round to round): a single round of a
 # few seconds swung by a third on this VM, for Postfix as much as for Postern. Printed at the
 # end, one row per (clients, mailboxes): the median of the rounds' accepted messages/s of each,
@@ -53,8 +61,9 @@
 # end. A system Postfix, running or not, is otherwise left alone. Needs the Debian postfix package
 # (the script does not install it).
 #
-# Knobs: CLIENTS_LIST="1 4 16" MAILBOXES_LIST="1 16" TOTAL=2400 (messages per run, split over the
-# clients) SIZE=4096 WARMUP=10000 (per client count) REPEAT=3 (rounds per row) ONLY= (postern or postfix: run that half alone; the other is not
+# Knobs: CLIENTS_LIST="1 4 16" MAILBOXES_LIST="1 16" RUN_SECONDS=15 (length of a run; 0: runs of
+# TOTAL messages instead) TOTAL=2400 (messages per run, split over the clients, with RUN_SECONDS=0)
+# SIZE=4096 WARMUP=30000 (per client count) REPEAT=3 (rounds per row) ONLY= (postern or postfix: run that half alone; the other is not
 # started and its prerequisites are not needed) PF_EXTRA= (more main.cf lines for Postfix, separated
 # by ";", e.g. PF_EXTRA="in_flow_delay = 0"; the defaults are Postfix's own) POSTERN_CFG= (Postern
 # settings to change, "pid:key=value" separated by ";", e.g.
@@ -65,9 +74,10 @@ set -euo pipefail
 BENCH=mx-bench
 CLIENTS_LIST=${CLIENTS_LIST:-1 4 16}
 MAILBOXES_LIST=${MAILBOXES_LIST:-1 16}
+RUN_SECONDS=${RUN_SECONDS:-15}
 TOTAL=${TOTAL:-2400}
 SIZE=${SIZE:-4096}
-WARMUP=${WARMUP:-10000}
+WARMUP=${WARMUP:-30000}
 REPEAT=${REPEAT:-3}
 ONLY=${ONLY:-}
 PF_EXTRA=${PF_EXTRA:-}
@@ -82,6 +92,7 @@ for m in $MAILBOXES_LIST; do
   [[ $m =~ ^[0-9]+$ ]] && [ "$m" -ge 1 ] && [ "$m" -le 16 ] || die "MAILBOXES_LIST: $m is not 1 to 16"
 done
 [[ $REPEAT =~ ^[0-9]+$ ]] && [ "$REPEAT" -ge 1 ] || die "REPEAT=$REPEAT: expected a whole number of rounds, at least 1"
+[[ $RUN_SECONDS =~ ^[0-9]+$ ]] || die "RUN_SECONDS=$RUN_SECONDS: expected a whole number of seconds (0: TOTAL messages a run)"
 
 if runs postern; then bench_init dist; else bench_init; fi
 if runs postfix; then
@@ -107,7 +118,8 @@ cleanup() { stop_karaf; stop_postfix; stop_local_dns; echo "$BENCH: work directo
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "$BENCH: $(nproc) CPUs; clients $CLIENTS_LIST; mailboxes $MAILBOXES_LIST; $TOTAL messages of $SIZE octets per run;" \
+if [ "$RUN_SECONDS" -gt 0 ]; then per_run="$RUN_SECONDS s of messages"; else per_run="$TOTAL messages"; fi
+echo "$BENCH: $(nproc) CPUs; clients $CLIENTS_LIST; mailboxes $MAILBOXES_LIST; $per_run of $SIZE octets per run;" \
   "$(runs postfix && postconf -h mail_version | sed 's/^/Postfix /;s/$/;/')" "$("$java" -version 2>&1 | head -1)${ONLY:+; $ONLY only}"
 
 # ---- Postern ----
@@ -130,7 +142,8 @@ if runs postern; then
   # One bin/client for the lot: each call costs a JVM start and an SSH login.
   (umask 077; printf '%s\n' "bench password" >"$home/account.pw")
   cmds=("postern:domain-add example.net")
-  for a in $addresses; do cmds+=("postern:account-add $a --password-file $home/account.pw"); done
+  # Unlimited quotas: 15-second runs to one mailbox filled u01's default quota (452 Mailbox full).
+  for a in $addresses; do cmds+=("postern:account-add $a --password-file $home/account.pw" "postern:account-quota $a 0"); done
   out=$(client "${cmds[@]}" "postern:account-list") || die "account set-up failed: $out"
   rm -f "$home/account.pw"
   [ "$(grep -c '^u[0-9][0-9]@example\.net ' <<<"$out")" = 16 ] || die "account set-up failed: $out"
@@ -178,11 +191,23 @@ accepted() { field 's/^accepted: \([0-9]*\) in .*/\1/p' "$1"; }
 failed() { field 's/.*; refused or failed: \([0-9]*\).*/\1/p' "$1"; }
 port_of() { if [ "$1" = postern ]; then echo "$smtp_port"; else echo "$pf_port"; fi; }
 name_of() { if [ "$1" = postern ]; then echo Postern; else echo Postfix; fi; }
-load() { # server clients messages-per-client mailboxes output
+# Seconds the Karaf JVM has spent in the JIT so far (jstat -compiler's Time), or nothing.
+jit_seconds() {
+  local jvm
+  jvm=$(karaf_jvm)
+  [ -n "$jvm" ] && "$JAVA_HOME/bin/jstat" -compiler "$jvm" 2>/dev/null | awk 'NR == 2 { print $4 }' || true
+}
+load() { # server clients messages-per-client mailboxes output [seconds]
+  local j0 j1
   pf_drain
   sleep 1
+  [ "$1" = postern ] && j0=$(jit_seconds)
   "$java" -cp "$jar" org.postern.bench.SmtpLoad --port "$(port_of "$1")" --clients "$2" --messages "$3" \
-    --size "$SIZE" --to "$(to_list "$4")" >"$5" 2>&1 || echo "$BENCH: SmtpLoad failed against $(name_of "$1"), see $5"
+    ${6:+--seconds "$6"} --size "$SIZE" --to "$(to_list "$4")" >"$5" 2>&1 || echo "$BENCH: SmtpLoad failed against $(name_of "$1"), see $5"
+  if [ "$1" = postern ]; then
+    j1=$(jit_seconds)
+    [ -z "$j0" ] || [ -z "$j1" ] || awk -v a="$j0" -v b="$j1" 'BEGIN { printf "jit: %.2f s compiling in the Karaf JVM during the run\n", b - a }' >>"$5"
+  fi
 }
 
 servers=""
@@ -199,14 +224,19 @@ done
 row=0
 for c in $CLIENTS_LIST; do
   for m in $MAILBOXES_LIST; do
-    per=$((TOTAL / c))
-    [ "$per" -ge 1 ] || per=1
+    if [ "$RUN_SECONDS" -gt 0 ]; then
+      per=100000000 span="for $RUN_SECONDS s"
+    else
+      per=$((TOTAL / c))
+      [ "$per" -ge 1 ] || per=1
+      span="x $per messages"
+    fi
     for r in $(seq 1 "$REPEAT"); do
       order=$servers
       [ $((row % 2)) = 0 ] || order=$(echo "$servers" | tr ' ' '\n' | tac | paste -sd' ' -)
-      echo "== $c client(s) x $per messages, $m mailbox(es), round $r of $REPEAT"
+      echo "== $c client(s) $span, $m mailbox(es), round $r of $REPEAT"
       for s in $order; do
-        load "$s" "$c" "$per" "$m" "$work/$s-$c-$m-$r.txt"
+        load "$s" "$c" "$per" "$m" "$work/$s-$c-$m-$r.txt" "$([ "$RUN_SECONDS" -gt 0 ] && echo "$RUN_SECONDS")"
         sed 's/^/    /' "$work/$s-$c-$m-$r.txt" | sed "1s/^    /    $(name_of "$s"): /"
       done
       row=$((row + 1))

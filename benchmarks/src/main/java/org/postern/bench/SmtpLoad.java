@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection broke (a server killed under load) connect again, for up to n seconds, and go on with
  * its next message; the message it was sending counts as failed (the server may or may not have
  * taken it: it is not in the accepted file). {@code --report-seconds n} prints a progress line
- * every n seconds.
+ * every n seconds. {@code --seconds s} makes every client send for s seconds (and at most
+ * {@code --messages}) instead of a fixed count.
  */
 public final class SmtpLoad {
     private SmtpLoad() {
@@ -48,6 +49,9 @@ public final class SmtpLoad {
         int port = Integer.parseInt(arg(args, "--port", "2525"));
         int clients = Integer.parseInt(arg(args, "--clients", "16"));
         int messages = Integer.parseInt(arg(args, "--messages", "200"));
+        // A run of a fixed length rather than a fixed count: each client sends until then (and at
+        // most --messages), so a slow server and a fast one are both measured over the same span.
+        double runSeconds = Double.parseDouble(arg(args, "--seconds", "0"));
         int size = Integer.parseInt(arg(args, "--size", "4096"));
         // Comma-separated: client i sends to recipient i mod n (one mailbox per client, or all to one).
         String[] recipients = arg(args, "--to", "alice@example.net").split(",");
@@ -72,6 +76,7 @@ public final class SmtpLoad {
         List<String> firstRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long start = System.nanoTime();
+        long deadline = runSeconds > 0 ? start + (long) (runSeconds * 1e9) : 0;
         Thread reporter = null;
         if (reportSeconds > 0) {
             reporter = new Thread(() -> {
@@ -93,7 +98,7 @@ public final class SmtpLoad {
             int client = c;
             String to = recipients[c % recipients.length].trim();
             done.add(pool.submit(() -> {
-                latencies[client] = runClient(o, client, to, body, messages, refused, firstRefusals);
+                latencies[client] = runClient(o, client, to, body, messages, deadline, refused, firstRefusals);
                 return null;
             }));
         }
@@ -109,8 +114,8 @@ public final class SmtpLoad {
         pool.awaitTermination(10, TimeUnit.SECONDS);
 
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).filter(l -> l >= 0).sorted().toArray();
-        System.out.printf("server %s:%d, %d clients x %d messages of %d bytes, %d recipient(s)%n", host, port, clients,
-                messages, size, recipients.length);
+        System.out.printf("server %s:%d, %d clients x %s of %d bytes, %d recipient(s)%n", host, port, clients,
+                deadline == 0 ? messages + " messages" : "messages for " + runSeconds + " s", size, recipients.length);
         System.out.printf("accepted: %d in %.2f s = %.1f messages/s; refused or failed: %d%n", all.length, seconds,
                 all.length / seconds, refused.get());
         if (all.length > 0) {
@@ -217,18 +222,23 @@ public final class SmtpLoad {
         }
     }
 
-    private static long[] runClient(Options o, int client, String to, byte[] body, int messages, AtomicLong refused,
-            List<String> refusals) {
-        long[] lat = new long[messages];
+    /** @param deadline System.nanoTime() after which no new message is started; 0 for none */
+    private static long[] runClient(Options o, int client, String to, byte[] body, int messages, long deadline,
+            AtomicLong refused, List<String> refusals) {
+        long[] lat = new long[deadline == 0 ? messages : Math.min(messages, 4096)];
         Arrays.fill(lat, -1);
         int i = 0;
         Session session = null;
         try {
-            while (i < messages) {
+            while (i < messages && (deadline == 0 || System.nanoTime() - deadline < 0)) {
+                if (i == lat.length) {
+                    lat = Arrays.copyOf(lat, (int) Math.min(messages, 2L * lat.length));
+                    Arrays.fill(lat, i, lat.length, -1);
+                }
                 if (session == null) {
                     session = connect(o, refusals);
                     if (session == null) {
-                        refused.addAndGet(messages - i); // gave up: the rest is not sent
+                        refused.addAndGet(deadline == 0 ? messages - i : 1); // gave up: the rest is not sent
                         return lat;
                     }
                 }
@@ -243,7 +253,7 @@ public final class SmtpLoad {
                     session.close();
                     session = null;
                     if (o.reconnectNanos() <= 0) {
-                        refused.addAndGet(messages - i - 1);
+                        refused.addAndGet(deadline == 0 ? messages - i - 1 : 0);
                         return lat;
                     }
                     o.reconnections().incrementAndGet();

@@ -1,11 +1,13 @@
 package org.postern.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -443,6 +445,21 @@ abstract class BlobDeletionTest {
                 "INBOX").uidValidity(), m.uid()).orElseThrow()).toList();
     }
 
+    /** A blob store with a journal whose checkpointer waits an hour: nothing leaves it unless a test says so. */
+    private FileBlobStore journaledStore() {
+        return new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
+    }
+
+    /** A body stored the MX's way: in the journal, its flush left to the filing. */
+    private static BlobId journaledBody(FileBlobStore store, String text) throws IOException {
+        return store.putForFiling(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A message repository whose drainer files journaled filings gathered for {@code batchMillis}. */
+    private JdbcMessageRepository drainingInto(FileBlobStore store, long batchMillis) {
+        return whenReady(new JdbcMessageRepository(db, store, batchMillis));
+    }
+
     private static MessageRepository.Filing filing(String accountId, BlobId body) {
         return new MessageRepository.Filing(accountId, "INBOX", message(accountId, body), null);
     }
@@ -454,10 +471,10 @@ abstract class BlobDeletionTest {
      */
     @Test
     void aJournaledDeliveryIsSeenByTheNextReadOfItsAccount() throws IOException {
-        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
-        JdbcMessageRepository r = whenReady(new JdbcMessageRepository(db, store, 300));
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository r = drainingInto(store, 300);
         try {
-            BlobId body = store.putForFiling(new ByteArrayInputStream("to alice".getBytes(StandardCharsets.UTF_8)));
+            BlobId body = journaledBody(store, "to alice");
             long[] uids = r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
             assertEquals(0, uids[0], "journaled: UID not known yet");
             assertEquals(List.of(body), inbox(r, ALICE_ID), "filed before the read answered");
@@ -473,6 +490,59 @@ abstract class BlobDeletionTest {
     }
 
     /**
+     * A journaled delivery's body is not written to its blob file on the delivery's way (the
+     * journal record is its durable copy): it is read from memory until the drainer writes the
+     * file, before the row naming it commits, so a node sharing the blob directory finds it.
+     */
+    @Test
+    void aJournaledBodyIsReadableAtOnceAndOnDiskBeforeItsRowCommits() throws IOException {
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository r = drainingInto(store, 300);
+        try {
+            BlobId body = journaledBody(store, "held");
+            assertEquals(1, store.unwrittenCount(), "held in memory, its file not written");
+            try (InputStream in = store.open(body).orElseThrow()) {
+                assertEquals("held", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            assertEquals(4, store.size(body));
+            r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
+            assertEquals(List.of(body), inbox(r, ALICE_ID));
+            assertEquals(0, store.unwrittenCount());
+            Path file = dataDir.resolve("j-blobs").resolve(body.value().substring(0, 2)).resolve(body.value());
+            assertEquals("held", Files.readString(file), "the file another node reads");
+        } finally {
+            r.deactivate();
+            store.close();
+        }
+    }
+
+    /**
+     * A held body deleted before anything wrote its file (the delivery failed after storing
+     * it) is never written: the checkpoint that forces its segment finds nothing to write, and
+     * a body nobody filed nor deleted is written by that checkpoint, so none stays in memory.
+     */
+    @Test
+    void aHeldBodyDeletedIsNeverWrittenAndTheCheckpointWritesTheRest() throws IOException {
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository r = drainingInto(store, 3_600_000);
+        try {
+            BlobId gone = journaledBody(store, "deleted before its file");
+            BlobId kept = journaledBody(store, "left to the checkpoint");
+            assertTrue(store.delete(gone), "a held body counts as there");
+            assertTrue(store.open(gone).isEmpty());
+            store.journal().checkpoint();
+            assertEquals(0, store.unwrittenCount());
+            Path blobs = dataDir.resolve("j-blobs");
+            assertFalse(Files.exists(blobs.resolve(gone.value().substring(0, 2)).resolve(gone.value())), "deleted is gone");
+            assertEquals("left to the checkpoint",
+                    Files.readString(blobs.resolve(kept.value().substring(0, 2)).resolve(kept.value())));
+        } finally {
+            r.deactivate();
+            store.close();
+        }
+    }
+
+    /**
      * A crash after the acknowledgement and before the drainer filed: the segment is not
      * checkpointed away while its filing is unfiled, the next start files the delivery from it,
      * once, and a second crash before the recovered segment goes files nothing twice. Then a
@@ -480,12 +550,10 @@ abstract class BlobDeletionTest {
      */
     @Test
     void aCrashBeforeTheFilingFilesTheAcknowledgedDeliveryExactlyOnceAtStart() throws IOException {
-        Path root = dataDir.resolve("j-blobs");
-        Path journal = dataDir.resolve("j-journal");
-        FileBlobStore crashed = new FileBlobStore(root, true, journal, 3_600_000);
-        JdbcMessageRepository before = whenReady(new JdbcMessageRepository(db, crashed, 3_600_000));
-        BlobId one = crashed.putForFiling(new ByteArrayInputStream("one".getBytes(StandardCharsets.UTF_8)));
-        BlobId two = crashed.putForFiling(new ByteArrayInputStream("two".getBytes(StandardCharsets.UTF_8)));
+        FileBlobStore crashed = journaledStore();
+        JdbcMessageRepository before = drainingInto(crashed, 3_600_000);
+        BlobId one = journaledBody(crashed, "one");
+        BlobId two = journaledBody(crashed, "two");
         before.appendAllJournaled(List.of(filing(ALICE_ID, one), filing(BOB_ID, two)));
         crashed.journal().checkpoint(); // must keep the segment: its filing is the only record
         before.journaled().abandon();
@@ -494,17 +562,17 @@ abstract class BlobDeletionTest {
                 "nothing filed before the crash");
 
         for (int start = 1; start <= 2; start++) {
-            FileBlobStore restarted = new FileBlobStore(root, true, journal, 3_600_000);
-            JdbcMessageRepository after = whenReady(new JdbcMessageRepository(db, restarted, 0));
+            FileBlobStore restarted = journaledStore();
+            JdbcMessageRepository after = drainingInto(restarted, 0);
             assertEquals(List.of(one), inbox(after, ALICE_ID), "start " + start + ": filed once");
             assertEquals(List.of(two), inbox(after, BOB_ID), "start " + start + ": both copies");
             after.journaled().abandon();
             restarted.journal().abandon(); // the reaper never ran: the recovered segment is still there
         }
 
-        FileBlobStore third = new FileBlobStore(root, true, journal, 3_600_000);
-        JdbcMessageRepository r = whenReady(new JdbcMessageRepository(db, third, 0));
-        BlobId three = third.putForFiling(new ByteArrayInputStream("three".getBytes(StandardCharsets.UTF_8)));
+        FileBlobStore third = journaledStore();
+        JdbcMessageRepository r = drainingInto(third, 0);
+        BlobId three = journaledBody(third, "three");
         r.appendAllJournaled(List.of(filing(ALICE_ID, three)));
         assertEquals(List.of(one, three), inbox(r, ALICE_ID));
         FolderSnapshot s = r.snapshot(ALICE_ID, "INBOX");
@@ -512,8 +580,8 @@ abstract class BlobDeletionTest {
         r.journaled().abandon();
         third.journal().abandon();
 
-        FileBlobStore fourth = new FileBlobStore(root, true, journal, 3_600_000);
-        JdbcMessageRepository last = whenReady(new JdbcMessageRepository(db, fourth, 0));
+        FileBlobStore fourth = journaledStore();
+        JdbcMessageRepository last = drainingInto(fourth, 0);
         assertEquals(List.of(one), inbox(last, ALICE_ID), "the deleted delivery stays deleted");
         BlobReaper afterCrash = new BlobReaper(db, fourth, Clock.fixed(NOW, ZoneOffset.UTC), BlobReaper.Settings.DEFAULTS);
         afterCrash.checkRecovered();
@@ -530,14 +598,14 @@ abstract class BlobDeletionTest {
      */
     @Test
     void aRestartedRepositoryFilesWhatTheOldOneLeftAndNumbersOn() throws IOException {
-        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
-        JdbcMessageRepository old = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
-        BlobId first = store.putForFiling(new ByteArrayInputStream("first".getBytes(StandardCharsets.UTF_8)));
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository old = drainingInto(store, 3_600_000);
+        BlobId first = journaledBody(store, "first");
         assertEquals(0, old.appendAllJournaled(List.of(filing(ALICE_ID, first)))[0]);
         old.journaled().abandon(); // gone without filing it
 
-        JdbcMessageRepository renewed = whenReady(new JdbcMessageRepository(db, store, 0));
-        BlobId second = store.putForFiling(new ByteArrayInputStream("second".getBytes(StandardCharsets.UTF_8)));
+        JdbcMessageRepository renewed = drainingInto(store, 0);
+        BlobId second = journaledBody(store, "second");
         assertEquals(0, renewed.appendAllJournaled(List.of(filing(ALICE_ID, second)))[0]);
         assertEquals(List.of(first, second), inbox(renewed, ALICE_ID), "both, once each, in order");
         renewed.deactivate();
@@ -553,9 +621,9 @@ abstract class BlobDeletionTest {
      */
     @Test
     void aBatchWhoseMarkMovedAlreadyIsNotFiledAgain() throws IOException {
-        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
-        JdbcMessageRepository r = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
-        BlobId body = store.putForFiling(new ByteArrayInputStream("once".getBytes(StandardCharsets.UTF_8)));
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository r = drainingInto(store, 3_600_000);
+        BlobId body = journaledBody(store, "once");
         r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
         // what a commit whose connection went would have left: the mark moved past the record
         db.update("UPDATE journal_filed SET filed_seq = filed_seq + 1", ps -> { });
@@ -571,9 +639,9 @@ abstract class BlobDeletionTest {
      */
     @Test
     void aFilingIsJournaledOnlyInTheSegmentOfItsBodies() throws IOException {
-        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
-        JdbcMessageRepository r = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
-        BlobId body = store.putForFiling(new ByteArrayInputStream("before the switch".getBytes(StandardCharsets.UTF_8)));
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository r = drainingInto(store, 3_600_000);
+        BlobId body = journaledBody(store, "before the switch");
         store.journal().checkpoint(); // switches segments: the body's is not the current one any more
         long[] uids = r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
         assertTrue(uids[0] > 0, "filed at once, with its UID: " + uids[0]);
@@ -589,18 +657,18 @@ abstract class BlobDeletionTest {
      */
     @Test
     void aNewDrainerSkipsWhatTheMarkSaysTheOldOneFiled() throws IOException {
-        FileBlobStore store = new FileBlobStore(dataDir.resolve("j-blobs"), true, dataDir.resolve("j-journal"), 3_600_000);
-        JdbcMessageRepository old = whenReady(new JdbcMessageRepository(db, store, 3_600_000));
-        BlobId first = store.putForFiling(new ByteArrayInputStream("first".getBytes(StandardCharsets.UTF_8)));
+        FileBlobStore store = journaledStore();
+        JdbcMessageRepository old = drainingInto(store, 3_600_000);
+        BlobId first = journaledBody(store, "first");
         old.appendAllJournaled(List.of(filing(ALICE_ID, first)));
-        BlobId second = store.putForFiling(new ByteArrayInputStream("second".getBytes(StandardCharsets.UTF_8)));
+        BlobId second = journaledBody(store, "second");
         old.appendAllJournaled(List.of(filing(ALICE_ID, second)));
         // what the old drainer's first transaction left: the first delivery filed, the mark moved by one
         new JdbcMessageRepository(db).appendAll(List.of(filing(ALICE_ID, first)));
         db.update("UPDATE journal_filed SET filed_seq = filed_seq + 1", ps -> { });
         old.journaled().abandon();
 
-        JdbcMessageRepository renewed = whenReady(new JdbcMessageRepository(db, store, 0));
+        JdbcMessageRepository renewed = drainingInto(store, 0);
         assertEquals(List.of(first, second), inbox(renewed, ALICE_ID), "each once");
         renewed.deactivate();
         store.close();

@@ -94,13 +94,6 @@ final class BlobJournal implements AutoCloseable {
 
     private final Path dir;
     private final Function<BlobId, Path> blobPath;
-    private final WriteOut writeOut;
-
-    /** {@link FileBlobStore#writeOut}: the blob files of bodies not yet written. */
-    @FunctionalInterface
-    interface WriteOut {
-        void write(java.util.Collection<BlobId> ids) throws IOException;
-    }
     private final Object appendLock = new Object();
     private final Object flushLock = new Object();
     private boolean flushing; // under flushLock
@@ -206,21 +199,12 @@ final class BlobJournal implements AutoCloseable {
      * @param syncfs flushes the blob directory's whole filesystem at a checkpoint naming at least
      *               {@link #SYNCFS_MIN_FILES} blob files, instead of forcing each; null: each
      */
-    BlobJournal(Path dir, Function<BlobId, Path> blobPath, long checkpointMillis, FilesystemSync syncfs) throws IOException {
-        this(dir, blobPath, ids -> { }, checkpointMillis, syncfs);
-    }
-
-    /**
-     * @param writeOut writes the blob files of bodies the store still holds in memory; a
-     *                 checkpoint calls it with the segment's bodies before forcing their files
-     */
-    BlobJournal(Path dir, Function<BlobId, Path> blobPath, WriteOut writeOut, long checkpointMillis, FilesystemSync syncfs)
+    BlobJournal(Path dir, Function<BlobId, Path> blobPath, long checkpointMillis, FilesystemSync syncfs)
             throws IOException {
         this.syncfs = syncfs;
         this.dir = dir;
         this.checkpointMillis = checkpointMillis;
         this.blobPath = blobPath;
-        this.writeOut = writeOut;
         long highest = 0;
         for (Path p : segments(dir, "recovered-")) {
             highest = Math.max(highest, number(p, "recovered-"));
@@ -621,7 +605,6 @@ final class BlobJournal implements AutoCloseable {
         synchronized (appendLock) {
             blobs = new ArrayList<>(s.blobs);
         }
-        writeOut.write(blobs); // files the store still held in memory: written before they are forced
         if (syncfs != null && blobs.size() >= SYNCFS_MIN_FILES) {
             syncfs.run(); // every blob file and directory entry of the filesystem, unlinks included
         } else {

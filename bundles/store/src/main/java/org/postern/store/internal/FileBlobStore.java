@@ -57,29 +57,6 @@ public class FileBlobStore implements BlobStore {
             new java.util.concurrent.ConcurrentHashMap<>();
     /** Beyond this many, entries whose segment was checkpointed (durable anyway) are dropped. */
     static final int MAX_UNFLUSHED = 10_000;
-    /**
-     * Journaled bodies of deliveries filed through the journal whose blob file is not written
-     * yet: the journal record is their durable copy, and reads are served from here until
-     * {@link #writeOut} writes the file (the drainer, before it files them; at the latest the
-     * checkpoint, before it forces the segment's files). Keeps the {@code open} and write of a
-     * new file off the delivery's wait for its flush.
-     */
-    private final java.util.concurrent.ConcurrentHashMap<BlobId, Unwritten> unwritten =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong unwrittenBytes = new java.util.concurrent.atomic.AtomicLong();
-    /** Beyond this many octets held, bodies are written in place at once, as before. */
-    static final long MAX_UNWRITTEN_BYTES = 32L << 20;
-
-    /** A body held for {@link #unwritten}; its lock orders the file's writing against a deletion. */
-    private static final class Unwritten {
-        final byte[] body;
-        boolean written;
-        boolean deleted;
-
-        Unwritten(byte[] body) {
-            this.body = body;
-        }
-    }
     /** Segments recovery left for the reaper's check; see {@link BlobJournal}. */
     private final java.util.concurrent.CopyOnWriteArrayList<BlobJournal.Recovered> recovered =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -170,8 +147,7 @@ public class FileBlobStore implements BlobStore {
                 recovered.addAll(BlobJournal.recover(dir, this::path));
                 this.journalId = journalId(dir);
                 this.filingQueue = new FilingQueue();
-                this.journal = new BlobJournal(dir, this::path, this::writeOut, checkpointMillis,
-                        syncfs.apply(this.root, fanOutDirectories()));
+                this.journal = new BlobJournal(dir, this::path, checkpointMillis, syncfs.apply(this.root, fanOutDirectories()));
                 filingsReplayed = recovered.stream().allMatch(r -> r.filings().isEmpty());
             } else {
                 this.journal = null;
@@ -317,19 +293,11 @@ public class FileBlobStore implements BlobStore {
         }
         Path target = path(id);
         try {
-            if (!durable && filingJournaled && unwrittenBytes.addAndGet(body.length) <= MAX_UNWRITTEN_BYTES) {
-                unwritten.put(id, new Unwritten(body)); // before done(t): the checkpoint writes what it holds
-            } else {
-                if (!durable && filingJournaled) {
-                    unwrittenBytes.addAndGet(-body.length);
-                }
-                writeInPlace(target, body);
-            }
+            writeInPlace(target, body);
             if (durable) {
                 journal.awaitDurable(t);
             }
         } catch (IOException | RuntimeException e) {
-            forget(id);
             Files.deleteIfExists(target);
             throw e;
         } finally {
@@ -344,49 +312,6 @@ public class FileBlobStore implements BlobStore {
             unflushed.put(id, t);
         }
         return id;
-    }
-
-    /**
-     * Writes the blob files of these bodies that are still held in memory ({@link #unwritten}),
-     * unforced: the journal record stays their durable copy until the checkpoint forces them.
-     * Called by the drainer before it files them, so that a row never names a file another
-     * node cannot find, and by the checkpoint, which must not force a segment's files before
-     * they exist. A body deleted meanwhile is not written (or its file goes with it).
-     */
-    void writeOut(java.util.Collection<BlobId> ids) throws IOException {
-        for (BlobId id : ids) {
-            Unwritten u = unwritten.get(id);
-            if (u == null) {
-                continue;
-            }
-            synchronized (u) {
-                if (!u.written && !u.deleted) {
-                    writeInPlace(path(id), u.body);
-                    u.written = true;
-                }
-            }
-            // after the file exists: a reader misses the entry only once the file is there
-            if (unwritten.remove(id, u)) {
-                unwrittenBytes.addAndGet(-u.body.length);
-            }
-        }
-    }
-
-    /** Drops a held body (deleted, or its put failed): its file, if written meanwhile, is the caller's to remove. */
-    private Unwritten forget(BlobId id) {
-        Unwritten u = unwritten.remove(id);
-        if (u != null) {
-            synchronized (u) {
-                u.deleted = true; // a writeOut running now finishes first; one after writes nothing
-            }
-            unwrittenBytes.addAndGet(-u.body.length);
-        }
-        return u;
-    }
-
-    /** For tests: how many bodies are held in memory, their files not yet written. */
-    int unwrittenCount() {
-        return unwritten.size();
     }
 
     /** Temp file, forced, renamed into place, directory forced: for bodies the journal does not take. */
@@ -425,10 +350,6 @@ public class FileBlobStore implements BlobStore {
 
     @Override
     public Optional<InputStream> open(BlobId id) throws IOException {
-        Unwritten u = unwritten.get(id);
-        if (u != null) {
-            return Optional.of(new java.io.ByteArrayInputStream(u.body));
-        }
         try {
             return Optional.of(Files.newInputStream(path(id)));
         } catch (NoSuchFileException e) {
@@ -438,10 +359,6 @@ public class FileBlobStore implements BlobStore {
 
     @Override
     public long size(BlobId id) throws IOException {
-        Unwritten u = unwritten.get(id);
-        if (u != null) {
-            return u.body.length;
-        }
         Path p = path(id);
         return Files.exists(p) ? Files.size(p) : -1;
     }
@@ -573,11 +490,10 @@ public class FileBlobStore implements BlobStore {
     @Override
     public boolean delete(BlobId id) throws IOException {
         unflushed.remove(id);
-        Unwritten held = forget(id);
         boolean deleted = Files.deleteIfExists(path(id));
         if (deleted && fsync) {
             forceDirectory(path(id).getParent());
         }
-        return deleted || held != null;
+        return deleted;
     }
 }

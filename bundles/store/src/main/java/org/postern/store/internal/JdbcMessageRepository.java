@@ -113,15 +113,6 @@ public class JdbcMessageRepository implements MessageRepository {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("message body not durable: " + e.getMessage(), e);
         }
-        try {
-            // held in memory since a journaled delivery (filed at once after all, or by the
-            // drainer, which wrote them before its transaction already): a row never names a
-            // file another node sharing the blob directory cannot find
-            blobs.writeOut(bodies);
-        } catch (java.io.IOException e) {
-            // durable in the journal all the same: read from memory here, and written by the
-            // checkpoint, which logs it if that fails too
-        }
     }
 
     /**

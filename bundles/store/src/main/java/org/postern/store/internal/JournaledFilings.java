@@ -376,7 +376,6 @@ final class JournaledFilings implements AutoCloseable {
         } catch (InterruptedException e) {
             return false;
         }
-        writeOut(acknowledged);
         long last = batch.get(batch.size() - 1).seq;
         if (!fileInOrder(acknowledged, queue.filedUpTo, last)) {
             return false;
@@ -394,36 +393,6 @@ final class JournaledFilings implements AutoCloseable {
         queue.latestByAccount.values().removeIf(seq -> seq <= last);
         return true;
     }
-
-    /**
-     * The bodies' files, held in memory since their delivery ({@link FileBlobStore#writeOut}),
-     * are written before the rows naming them commit: another node sharing the blob directory
-     * may read a message as soon as it is filed. The filing's transaction would write them too
-     * ({@code JdbcMessageRepository.awaitBodies}), but here, before it starts, no mailbox row is
-     * locked while a batch's files are written. When that fails (disk full, say) the rows are
-     * filed all the same: the journal holds the bodies durably, this node reads them from
-     * memory, and the checkpoint tries the files again (or keeps the segment for recovery).
-     */
-    private void writeOut(List<Delivery> deliveries) {
-        List<BlobId> bodies = new ArrayList<>();
-        for (Delivery d : deliveries) {
-            for (Filing f : d.filings()) {
-                bodies.add(f.message().body());
-            }
-        }
-        try {
-            blobs.writeOut(bodies);
-        } catch (IOException e) {
-            long now = System.currentTimeMillis();
-            if (now - lastWriteOutLogged >= 60_000) {
-                lastWriteOutLogged = now;
-                LOG.warn("Postern filing: blob files not written before filing, left to the checkpoint: {}",
-                        e.getClass().getSimpleName());
-            }
-        }
-    }
-
-    private long lastWriteOutLogged;
 
     /** One delivery's filings and its record's sequence number. */
     private record Delivery(long seq, List<Filing> filings) {

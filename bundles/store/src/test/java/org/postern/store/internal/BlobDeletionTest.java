@@ -1,13 +1,11 @@
 package org.postern.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -486,59 +484,6 @@ abstract class BlobDeletionTest {
         try (Stream<Path> s = Files.list(dataDir.resolve("j-journal"))) {
             assertEquals(List.of("journal.id"), s.map(p -> p.getFileName().toString()).toList(),
                     "a clean stop after filing leaves no segment");
-        }
-    }
-
-    /**
-     * A journaled delivery's body is not written to its blob file on the delivery's way (the
-     * journal record is its durable copy): it is read from memory until the drainer writes the
-     * file, before the row naming it commits, so a node sharing the blob directory finds it.
-     */
-    @Test
-    void aJournaledBodyIsReadableAtOnceAndOnDiskBeforeItsRowCommits() throws IOException {
-        FileBlobStore store = journaledStore();
-        JdbcMessageRepository r = drainingInto(store, 300);
-        try {
-            BlobId body = journaledBody(store, "held");
-            assertEquals(1, store.unwrittenCount(), "held in memory, its file not written");
-            try (InputStream in = store.open(body).orElseThrow()) {
-                assertEquals("held", new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-            assertEquals(4, store.size(body));
-            r.appendAllJournaled(List.of(filing(ALICE_ID, body)));
-            assertEquals(List.of(body), inbox(r, ALICE_ID));
-            assertEquals(0, store.unwrittenCount());
-            Path file = dataDir.resolve("j-blobs").resolve(body.value().substring(0, 2)).resolve(body.value());
-            assertEquals("held", Files.readString(file), "the file another node reads");
-        } finally {
-            r.deactivate();
-            store.close();
-        }
-    }
-
-    /**
-     * A held body deleted before anything wrote its file (the delivery failed after storing
-     * it) is never written: the checkpoint that forces its segment finds nothing to write, and
-     * a body nobody filed nor deleted is written by that checkpoint, so none stays in memory.
-     */
-    @Test
-    void aHeldBodyDeletedIsNeverWrittenAndTheCheckpointWritesTheRest() throws IOException {
-        FileBlobStore store = journaledStore();
-        JdbcMessageRepository r = drainingInto(store, 3_600_000);
-        try {
-            BlobId gone = journaledBody(store, "deleted before its file");
-            BlobId kept = journaledBody(store, "left to the checkpoint");
-            assertTrue(store.delete(gone), "a held body counts as there");
-            assertTrue(store.open(gone).isEmpty());
-            store.journal().checkpoint();
-            assertEquals(0, store.unwrittenCount());
-            Path blobs = dataDir.resolve("j-blobs");
-            assertFalse(Files.exists(blobs.resolve(gone.value().substring(0, 2)).resolve(gone.value())), "deleted is gone");
-            assertEquals("left to the checkpoint",
-                    Files.readString(blobs.resolve(kept.value().substring(0, 2)).resolve(kept.value())));
-        } finally {
-            r.deactivate();
-            store.close();
         }
     }
 

@@ -451,6 +451,11 @@ public class FileBlobStore implements BlobStore {
         }
     }
 
+    /** Starts the journal flush of a filing record's segment now, on the flusher thread. */
+    void startFlushOf(BlobJournal.Ticket t) {
+        journal.startFlush(t);
+    }
+
     /** The journaled filings not yet in the database; null without a journal. */
     FilingQueue filingQueue() {
         return filingQueue;

@@ -43,7 +43,7 @@ final class FilingQueue {
          * Replaced once, before {@link #outcome}, when the structures were parsed during the
          * flush: the drainer reads it only after {@link #awaitOutcome} (same size either way).
          */
-        List<Filing> filings;
+        volatile List<Filing> filings;
         final long journaledAt = System.currentTimeMillis();
         private Boolean acknowledged; // under this
 

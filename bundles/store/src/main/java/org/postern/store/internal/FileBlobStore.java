@@ -423,8 +423,9 @@ public class FileBlobStore implements BlobStore {
      * null when the journal cannot take it now (none, too many segments waiting, too large, a
      * body not stored through the journal or in another segment): the caller files at once
      * instead. The caller must {@link #doneJournaling} the ticket, and {@link #filed} it once
-     * filed or refused. Not handed to the flusher thread: the delivery's own thread flushes it
-     * (or joins a flush running).
+     * filed or refused. The flush is not started here: the delivery's thread either flushes it
+     * itself (or joins a flush running), or, when it has work to do meanwhile (the structure
+     * parse), hands it to the flusher thread first ({@link #startFlushOf(BlobJournal.Ticket)}).
      */
     BlobJournal.Ticket journalFiling(long seq, byte[] payload, java.util.Collection<BlobId> bodies) throws IOException {
         if (journal == null || journal.saturated() || payload.length > BlobJournal.MAX_BODY) {

@@ -501,14 +501,15 @@ abstract class BlobDeletionTest {
         BlobId parsed = journaledBody(store, "parsed");
         BlobId failing = journaledBody(store, "the parser throws");
         byte[] structure = {1, 2, 3};
-        r.appendAllJournaled(List.of(filing(ALICE_ID, parsed), filing(ALICE_ID, failing)), f -> {
+        long[] uids = r.appendAllJournaled(List.of(filing(ALICE_ID, parsed), filing(ALICE_ID, failing)), f -> {
             if (f.message().body().equals(failing)) {
                 throw new IllegalStateException("unparseable");
             }
             return structure;
         });
-        BlobId lost = journaledBody(store, "journaled, then a crash");
-        r.appendAllJournaled(List.of(filing(BOB_ID, lost)), f -> structure);
+        assertEquals(0, uids[0], "journaled, not filed at once");
+        BlobId filedAtStop = journaledBody(store, "filed by the clean stop");
+        r.appendAllJournaled(List.of(filing(BOB_ID, filedAtStop)), f -> structure);
         r.deactivate(); // files what waits
         JdbcMailboxRepository boxes = new JdbcMailboxRepository(db);
         long validity = r.snapshot(ALICE_ID, "INBOX").uidValidity();
@@ -530,7 +531,7 @@ abstract class BlobDeletionTest {
         JdbcMessageRepository after = drainingInto(restarted, 0);
         long bobValidity = after.snapshot(BOB_ID, "INBOX").uidValidity();
         List<MailboxRepository.StoredStructure> bob = boxes.structures(BOB_ID, "INBOX", bobValidity, List.of(1L, 2L));
-        assertEquals(List.of(lost, replayed), bob.stream().map(MailboxRepository.StoredStructure::body).toList());
+        assertEquals(List.of(filedAtStop, replayed), bob.stream().map(MailboxRepository.StoredStructure::body).toList());
         assertEquals(List.of((byte) 1, (byte) 2, (byte) 3), bytes(bob.get(0).structure()));
         assertEquals(null, bob.get(1).structure(), "the journal record carries no structure");
         after.deactivate();

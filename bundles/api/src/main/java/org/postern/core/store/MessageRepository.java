@@ -70,39 +70,6 @@ public interface MessageRepository {
     }
 
     /**
-     * Like {@link #appendAllJournaled(List)}, for filings whose {@code structure} is not known
-     * yet: {@code structureOf} gives it (null for none, as for a body that cannot be parsed),
-     * called while the journal flush runs rather than before it, so that the parse does not
-     * lengthen the wait for durability. A structure given only this way is not in the journal: a
-     * filing replayed from it after a crash has none stored, and is parsed when first asked for
-     * (as messages filed before structures were kept). A {@code RuntimeException} from
-     * {@code structureOf} or a structure over {@link #MAX_STRUCTURE} means none is stored.
-     *
-     * @since 1.14
-     */
-    default long[] appendAllJournaled(List<Filing> filings, java.util.function.Function<Filing, byte[]> structureOf) {
-        return appendAllJournaled(withStructures(filings, structureOf));
-    }
-
-    /** The filings with their structures from {@code structureOf}, as {@link #appendAllJournaled(List, java.util.function.Function)} takes them. */
-    static List<Filing> withStructures(List<Filing> filings, java.util.function.Function<Filing, byte[]> structureOf) {
-        List<Filing> out = new java.util.ArrayList<>(filings.size());
-        for (Filing f : filings) {
-            byte[] structure;
-            try {
-                structure = structureOf.apply(f);
-            } catch (RuntimeException e) {
-                structure = null; // never a reason to refuse the message: parsed when first asked for
-            }
-            if (structure != null && (structure.length == 0 || structure.length > MAX_STRUCTURE)) {
-                structure = null;
-            }
-            out.add(new Filing(f.accountId(), f.folder(), f.message(), structure));
-        }
-        return out;
-    }
-
-    /**
      * Longest stored structure a message row keeps (the database column holds its base64 text,
      * at most 32,672 characters on Derby). A message with a larger one (thousands of parts) has
      * none stored and is parsed whenever its structure is needed, as before structures were kept.

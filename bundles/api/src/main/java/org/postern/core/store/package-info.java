@@ -6,5 +6,5 @@
  * against a hostile bundle (there is no SecurityManager), a boundary against accidents and
  * against plugins that would quietly depend on internals.
  */
-@org.osgi.annotation.versioning.Version("1.14.0")
+@org.osgi.annotation.versioning.Version("1.13.0")
 package org.postern.core.store;

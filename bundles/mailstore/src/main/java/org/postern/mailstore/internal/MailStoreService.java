@@ -170,12 +170,9 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
                 Filtered f = filter(m, folder);
                 filtered.add(f);
                 filings.add(new MessageRepository.Filing(f.current().accountId(), f.folder(), f.current(),
-                        journaled ? null : structureOf(f.current())));
+                        StructureParsing.storable(StructureParsing.parse(blobs, f.current().body(), f.current().size()))));
             }
-            // Journaled (the MX), the parse runs while the journal flush does: it was a ninth of
-            // a one-client delivery's wait before the 250.
-            uids = journaled ? messages.appendAllJournaled(filings, fl -> structureOf(fl.message()))
-                    : messages.appendAll(filings);
+            uids = journaled ? messages.appendAllJournaled(filings) : messages.appendAll(filings);
         } catch (RuntimeException e) {
             for (Filtered f : filtered) {
                 discard(f.made(), "failed-delivery");
@@ -194,11 +191,6 @@ public class MailStoreService implements MailStore, AccountLifecycleListener {
             discard(garbage, "replaced");
         }
         return uids;
-    }
-
-    /** The stored form of a message's structure, or null (see {@link StructureParsing}). */
-    private byte[] structureOf(IncomingMessage m) {
-        return StructureParsing.storable(StructureParsing.parse(blobs, m.body(), m.size()));
     }
 
     @Override

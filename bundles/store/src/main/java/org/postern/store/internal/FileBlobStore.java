@@ -423,9 +423,8 @@ public class FileBlobStore implements BlobStore {
      * null when the journal cannot take it now (none, too many segments waiting, too large, a
      * body not stored through the journal or in another segment): the caller files at once
      * instead. The caller must {@link #doneJournaling} the ticket, and {@link #filed} it once
-     * filed or refused. The flush is not started here: the delivery's thread either flushes it
-     * itself (or joins a flush running), or, when it has work to do meanwhile (the structure
-     * parse), hands it to the flusher thread first ({@link #startFlushOf(BlobJournal.Ticket)}).
+     * filed or refused. Not handed to the flusher thread: the delivery's own thread flushes it
+     * (or joins a flush running).
      */
     BlobJournal.Ticket journalFiling(long seq, byte[] payload, java.util.Collection<BlobId> bodies) throws IOException {
         if (journal == null || journal.saturated() || payload.length > BlobJournal.MAX_BODY) {
@@ -450,11 +449,6 @@ public class FileBlobStore implements BlobStore {
                 journal.startFlush(t);
             }
         }
-    }
-
-    /** Starts the journal flush of a filing record's segment now, on the flusher thread. */
-    void startFlushOf(BlobJournal.Ticket t) {
-        journal.startFlush(t);
     }
 
     /** The journaled filings not yet in the database; null without a journal. */

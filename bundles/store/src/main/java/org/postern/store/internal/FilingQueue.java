@@ -39,11 +39,7 @@ final class FilingQueue {
     static final class Pending {
         final long seq;
         final BlobJournal.Ticket ticket;
-        /**
-         * Replaced once, before {@link #outcome}, when the structures were parsed during the
-         * flush: the drainer reads it only after {@link #awaitOutcome} (same size either way).
-         */
-        volatile List<Filing> filings;
+        final List<Filing> filings;
         final long journaledAt = System.currentTimeMillis();
         private Boolean acknowledged; // under this
 

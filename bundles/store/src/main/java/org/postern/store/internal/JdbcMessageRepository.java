@@ -93,31 +93,6 @@ public class JdbcMessageRepository implements MessageRepository {
         return appendAll(filings);
     }
 
-    /**
-     * Journaled filing with the structures parsed during the journal flush (see
-     * {@link JournaledFilings#submit(List, java.util.function.Function)}); filed at once, the
-     * parse overlaps the bodies' flush instead.
-     */
-    @Override
-    public long[] appendAllJournaled(List<Filing> filings, java.util.function.Function<Filing, byte[]> structureOf) {
-        if (journaled == null || filings.isEmpty()) {
-            return appendAllJournaled(MessageRepository.withStructures(filings, structureOf));
-        }
-        try {
-            if (journaled.submit(filings, structureOf)) {
-                return new long[filings.size()];
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("message not durable: " + e.getMessage(), e);
-        }
-        List<org.postern.api.store.BlobId> bodies = new java.util.ArrayList<>();
-        for (Filing f : filings) {
-            bodies.add(f.message().body());
-        }
-        blobs.startFlushOf(bodies);
-        return appendAll(MessageRepository.withStructures(filings, structureOf));
-    }
-
     /** The drainer's filing: one transaction for the batch, {@code extra} (its mark) first in it. */
     long[] fileJournaled(List<Filing> filings, Database.Work<Void> extra) {
         return appendAllAlone(filings, extra);

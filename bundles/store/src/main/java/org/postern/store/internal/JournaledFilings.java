@@ -153,16 +153,6 @@ final class JournaledFilings implements AutoCloseable {
      * @throws IOException when the journal failed: nothing is filed, the delivery is refused
      */
     boolean submit(List<Filing> filings) throws IOException {
-        return submit(filings, null);
-    }
-
-    /**
-     * As {@link #submit(List)}; with {@code structureOf}, the filings' structures are parsed
-     * while the journal flush runs (started on the flusher thread first) and reach the drainer
-     * with the delivery, not the journal record: a record replayed after a crash files none,
-     * and the message is parsed when first fetched.
-     */
-    boolean submit(List<Filing> filings, java.util.function.Function<Filing, byte[]> structureOf) throws IOException {
         if (db.unreachable()) {
             // with the database away the delivery is refused (451), as before journaled filing,
             // rather than piling up acknowledged mail nobody can read
@@ -197,10 +187,6 @@ final class JournaledFilings implements AutoCloseable {
         }
         boolean ok = false;
         try {
-            if (structureOf != null) {
-                blobs.startFlushOf(p.ticket); // the flush runs while this thread parses
-                p.filings = org.postern.core.store.MessageRepository.withStructures(filings, structureOf);
-            }
             blobs.awaitJournaled(p.ticket); // the bodies are in the same segment, before it
             blobs.awaitFiled(bodies); // already durable: forgets them
             ok = true;

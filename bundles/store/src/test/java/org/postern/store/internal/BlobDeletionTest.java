@@ -31,7 +31,6 @@ import org.postern.api.mail.AccountGoneException;
 import org.postern.api.mail.IncomingMessage;
 import org.postern.api.mail.FolderSnapshot;
 import org.postern.api.mail.SendingServer;
-import org.postern.core.store.MailboxRepository;
 import org.postern.core.store.MessageRepository;
 import org.postern.core.store.AccountRecord;
 import org.postern.core.store.OutboundRepository.NewMessage;
@@ -486,64 +485,6 @@ abstract class BlobDeletionTest {
             assertEquals(List.of("journal.id"), s.map(p -> p.getFileName().toString()).toList(),
                     "a clean stop after filing leaves no segment");
         }
-    }
-
-    /**
-     * The MX's filing with its structure parsed while the journal flush runs: the row gets the
-     * structure all the same; a parse that fails stores none (the message is still filed, and
-     * parsed when first fetched); and a filing replayed from the journal after a crash has none,
-     * as the record does not carry it.
-     */
-    @Test
-    void aStructureParsedDuringTheFlushIsStoredButNotReplayed() throws IOException {
-        FileBlobStore store = journaledStore();
-        JdbcMessageRepository r = drainingInto(store, 3_600_000);
-        BlobId parsed = journaledBody(store, "parsed");
-        BlobId failing = journaledBody(store, "the parser throws");
-        byte[] structure = {1, 2, 3};
-        long[] uids = r.appendAllJournaled(List.of(filing(ALICE_ID, parsed), filing(ALICE_ID, failing)), f -> {
-            if (f.message().body().equals(failing)) {
-                throw new IllegalStateException("unparseable");
-            }
-            return structure;
-        });
-        assertEquals(0, uids[0], "journaled, not filed at once");
-        BlobId filedAtStop = journaledBody(store, "filed by the clean stop");
-        r.appendAllJournaled(List.of(filing(BOB_ID, filedAtStop)), f -> structure);
-        r.deactivate(); // files what waits
-        JdbcMailboxRepository boxes = new JdbcMailboxRepository(db);
-        long validity = r.snapshot(ALICE_ID, "INBOX").uidValidity();
-        Map<BlobId, byte[]> stored = boxes.structures(ALICE_ID, "INBOX", validity, List.of(1L, 2L)).stream()
-                .collect(java.util.HashMap::new, (m, s) -> m.put(s.body(), s.structure()), Map::putAll);
-        assertEquals(Set.of(parsed, failing), stored.keySet());
-        assertEquals(List.of((byte) 1, (byte) 2, (byte) 3), bytes(stored.get(parsed)), "stored with the filing");
-        assertEquals(null, stored.get(failing), "none stored: parsed when first asked for");
-        store.close();
-
-        // the same with the drainer gone before it filed: the start files it from the record
-        FileBlobStore crashed = journaledStore();
-        JdbcMessageRepository before = drainingInto(crashed, 3_600_000);
-        BlobId replayed = journaledBody(crashed, "replayed");
-        before.appendAllJournaled(List.of(filing(BOB_ID, replayed)), f -> structure);
-        before.journaled().abandon();
-        crashed.journal().abandon();
-        FileBlobStore restarted = journaledStore();
-        JdbcMessageRepository after = drainingInto(restarted, 0);
-        long bobValidity = after.snapshot(BOB_ID, "INBOX").uidValidity();
-        List<MailboxRepository.StoredStructure> bob = boxes.structures(BOB_ID, "INBOX", bobValidity, List.of(1L, 2L));
-        assertEquals(List.of(filedAtStop, replayed), bob.stream().map(MailboxRepository.StoredStructure::body).toList());
-        assertEquals(List.of((byte) 1, (byte) 2, (byte) 3), bytes(bob.get(0).structure()));
-        assertEquals(null, bob.get(1).structure(), "the journal record carries no structure");
-        after.deactivate();
-        restarted.close();
-    }
-
-    private static List<Byte> bytes(byte[] b) {
-        List<Byte> out = new java.util.ArrayList<>();
-        for (byte x : b) {
-            out.add(x);
-        }
-        return out;
     }
 
     /**

@@ -222,6 +222,8 @@ for s in $servers; do
 done
 
 row=0
+run_for=""
+[ "$RUN_SECONDS" = 0 ] || run_for=$RUN_SECONDS
 for c in $CLIENTS_LIST; do
   for m in $MAILBOXES_LIST; do
     if [ "$RUN_SECONDS" -gt 0 ]; then
@@ -236,7 +238,7 @@ for c in $CLIENTS_LIST; do
       [ $((row % 2)) = 0 ] || order=$(echo "$servers" | tr ' ' '\n' | tac | paste -sd' ' -)
       echo "== $c client(s) $span, $m mailbox(es), round $r of $REPEAT"
       for s in $order; do
-        load "$s" "$c" "$per" "$m" "$work/$s-$c-$m-$r.txt" "$([ "$RUN_SECONDS" -gt 0 ] && echo "$RUN_SECONDS")"
+        load "$s" "$c" "$per" "$m" "$work/$s-$c-$m-$r.txt" "$run_for"
         sed 's/^/    /' "$work/$s-$c-$m-$r.txt" | sed "1s/^    /    $(name_of "$s"): /"
       done
       row=$((row + 1))
